@@ -1,0 +1,163 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+type queryServer struct{ k *Keeper }
+
+var _ types.QueryServer = queryServer{}
+
+// NewQueryServerImpl returns the x/jobs Query service.
+func NewQueryServerImpl(k *Keeper) types.QueryServer { return queryServer{k: k} }
+
+func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	p, err := q.k.Params.Get(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryParamsResponse{Params: p}, nil
+}
+
+func (q queryServer) addr(s string) (sdk.AccAddress, error) {
+	b, err := q.k.addressCodec.StringToBytes(s)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "invalid address %q: %v", s, err)
+	}
+	return b, nil
+}
+
+func (q queryServer) Provider(ctx context.Context, req *types.QueryProviderRequest) (*types.QueryProviderResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	op, err := q.addr(req.Operator)
+	if err != nil {
+		return nil, err
+	}
+	p, err := q.k.GetProvider(ctx, op)
+	if err != nil {
+		return nil, status.Error(codes.NotFound, err.Error())
+	}
+	return &types.QueryProviderResponse{Provider: p}, nil
+}
+
+func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersRequest) (*types.QueryProvidersResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	if req.Status == types.ProviderStatus_PROVIDER_STATUS_UNSPECIFIED {
+		list, page, err := query.CollectionPaginate(ctx, q.k.Providers, req.Pagination,
+			func(_ sdk.AccAddress, p types.Provider) (types.Provider, error) { return p, nil })
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		return &types.QueryProvidersResponse{Providers: list, Pagination: page}, nil
+	}
+	list, page, err := query.CollectionPaginate(ctx, q.k.ProvidersByStatus, req.Pagination,
+		func(key collections.Pair[int32, sdk.AccAddress], _ collections.NoValue) (types.Provider, error) {
+			return q.k.Providers.Get(ctx, key.K2())
+		},
+		query.WithCollectionPaginationPairPrefix[int32, sdk.AccAddress](int32(req.Status)))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryProvidersResponse{Providers: list, Pagination: page}, nil
+}
+
+func (q queryServer) Job(ctx context.Context, req *types.QueryJobRequest) (*types.QueryJobResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	j, err := q.k.GetJob(ctx, req.Id)
+	if err != nil {
+		return nil, status.Error(codes.NotFound, err.Error())
+	}
+	return &types.QueryJobResponse{Job: j}, nil
+}
+
+// Jobs serves each filter from an index: by provider or buyer (the index
+// of the first one given), then status; other filters are applied to the
+// indexed rows.
+func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.QueryJobsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	match := func(j types.Job) bool {
+		return (req.Buyer == "" || j.Buyer == req.Buyer) &&
+			(req.Provider == "" || j.Provider == req.Provider) &&
+			(req.Status == types.JobStatus_JOB_STATUS_UNSPECIFIED || j.Status == req.Status)
+	}
+	var (
+		list []types.Job
+		page *query.PageResponse
+		err  error
+	)
+	byAddr := func(index collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], addr sdk.AccAddress) {
+		list, page, err = query.CollectionFilteredPaginate(ctx, index, req.Pagination,
+			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
+				j, err := q.k.Jobs.Get(ctx, key.K2())
+				return err == nil && match(j), err
+			},
+			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
+				return q.k.Jobs.Get(ctx, key.K2())
+			},
+			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
+	}
+	switch {
+	case req.Provider != "":
+		addr, aerr := q.addr(req.Provider)
+		if aerr != nil {
+			return nil, aerr
+		}
+		byAddr(q.k.JobsByProvider, addr)
+	case req.Buyer != "":
+		addr, aerr := q.addr(req.Buyer)
+		if aerr != nil {
+			return nil, aerr
+		}
+		byAddr(q.k.JobsByBuyer, addr)
+	case req.Status != types.JobStatus_JOB_STATUS_UNSPECIFIED:
+		list, page, err = query.CollectionPaginate(ctx, q.k.JobsByStatus, req.Pagination,
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Job, error) {
+				return q.k.Jobs.Get(ctx, key.K2())
+			},
+			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
+	default:
+		list, page, err = query.CollectionPaginate(ctx, q.k.Jobs, req.Pagination,
+			func(_ uint64, j types.Job) (types.Job, error) { return j, nil })
+	}
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryJobsResponse{Jobs: list, Pagination: page}, nil
+}
+
+func (q queryServer) Accounting(ctx context.Context, _ *types.QueryAccountingRequest) (*types.QueryAccountingResponse, error) {
+	params, err := q.k.Params.Get(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	escrow, bonds, err := q.k.Totals(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	bal, err := q.k.ModuleBalance(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryAccountingResponse{
+		ModuleBalance: sdk.NewCoin(params.Denom, bal),
+		OpenEscrow:    sdk.NewCoin(params.Denom, escrow),
+		Bonds:         sdk.NewCoin(params.Denom, bonds),
+		Balanced:      bal.Equal(escrow.Add(bonds)),
+	}, nil
+}

@@ -1,0 +1,163 @@
+package keeper
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	errorsmod "cosmossdk.io/errors"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// Pure, stateless checks of user input. Each returns a registered error.
+
+func checkString(field, s string, maxLen int, required bool) error {
+	if required && s == "" {
+		return errorsmod.Wrapf(types.ErrInvalidProvider, "%s is required", field)
+	}
+	if len(s) > maxLen {
+		return errorsmod.Wrapf(types.ErrInvalidProvider, "%s is %d bytes, max %d", field, len(s), maxLen)
+	}
+	if !utf8.ValidString(s) {
+		return errorsmod.Wrapf(types.ErrInvalidProvider, "%s is not valid UTF-8", field)
+	}
+	return nil
+}
+
+// ValidClass reports whether c names a real workload class.
+func ValidClass(c types.WorkloadClass) bool {
+	_, ok := types.WorkloadClass_name[int32(c)]
+	return ok && c != types.WorkloadClass_WORKLOAD_CLASS_UNSPECIFIED
+}
+
+// checkPrice requires a positive amount of denom that fits in a uint64
+// (prices key the offer index).
+func checkPrice(field string, c sdk.Coin, denom string) error {
+	if c.Denom != denom {
+		return errorsmod.Wrapf(types.ErrInvalidDenom, "%s: want %s, got %q", field, denom, c.Denom)
+	}
+	if c.Amount.IsNil() || !c.Amount.IsPositive() {
+		return errorsmod.Wrapf(types.ErrInvalidAmount, "%s must be positive", field)
+	}
+	if !c.Amount.IsUint64() {
+		return errorsmod.Wrapf(types.ErrInvalidAmount, "%s is too large", field)
+	}
+	return nil
+}
+
+// ProviderOffer is the part of a provider a register or update message sets.
+type ProviderOffer struct {
+	Moniker, Endpoint, Region string
+	Hardware                  types.HardwareOffer
+	Classes                   []types.WorkloadClass
+	CircuitIDs                []string
+	Prices                    []types.ClassPrice
+}
+
+// ValidateOffer checks a provider's description, classes and prices.
+func ValidateOffer(o ProviderOffer, denom string) error {
+	if err := checkString("moniker", o.Moniker, types.MaxMonikerLen, true); err != nil {
+		return err
+	}
+	if err := checkString("endpoint", o.Endpoint, types.MaxEndpointLen, true); err != nil {
+		return err
+	}
+	if err := checkString("region", o.Region, types.MaxRegionLen, false); err != nil {
+		return err
+	}
+	if err := checkString("accelerator_model", o.Hardware.AcceleratorModel, types.MaxAcceleratorLen, false); err != nil {
+		return err
+	}
+	if len(o.Classes) == 0 || len(o.Classes) > types.MaxClasses {
+		return errorsmod.Wrapf(types.ErrInvalidProvider, "between 1 and %d workload classes required, got %d", types.MaxClasses, len(o.Classes))
+	}
+	seen := map[types.WorkloadClass]bool{}
+	for _, c := range o.Classes {
+		if !ValidClass(c) {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "unknown workload class %d", c)
+		}
+		if seen[c] {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "duplicate workload class %s", c)
+		}
+		seen[c] = true
+	}
+	if len(o.Prices) != len(o.Classes) {
+		return errorsmod.Wrapf(types.ErrInvalidProvider, "one price per workload class required: %d classes, %d prices", len(o.Classes), len(o.Prices))
+	}
+	priced := map[types.WorkloadClass]bool{}
+	for _, p := range o.Prices {
+		if !seen[p.Class] || priced[p.Class] {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "price for class %s does not match the classes offered", p.Class)
+		}
+		priced[p.Class] = true
+		if err := checkPrice(fmt.Sprintf("price for %s", p.Class), p.PricePerUnit, denom); err != nil {
+			return err
+		}
+	}
+	if len(o.CircuitIDs) > types.MaxCircuitIDs {
+		return errorsmod.Wrapf(types.ErrInvalidProvider, "at most %d circuit ids, got %d", types.MaxCircuitIDs, len(o.CircuitIDs))
+	}
+	ids := map[string]bool{}
+	for _, id := range o.CircuitIDs {
+		if err := checkString("circuit id", id, types.MaxCircuitIDLen, true); err != nil {
+			return err
+		}
+		if ids[id] {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "duplicate circuit id %q", id)
+		}
+		ids[id] = true
+	}
+	return nil
+}
+
+// ValidateCommitment requires exactly CommitmentLen bytes.
+func ValidateCommitment(field string, b []byte) error {
+	if len(b) != types.CommitmentLen {
+		return errorsmod.Wrapf(types.ErrInvalidCommitment, "%s must be %d bytes, got %d", field, types.CommitmentLen, len(b))
+	}
+	return nil
+}
+
+// ValidateSubmitJob checks a job submission against params.
+func ValidateSubmitJob(msg *types.MsgSubmitJob, p types.Params) error {
+	if !ValidClass(msg.Class) {
+		return errorsmod.Wrapf(types.ErrInvalidJob, "unknown workload class %d", msg.Class)
+	}
+	if err := ValidateCommitment("model_commitment", msg.ModelCommitment); err != nil {
+		return err
+	}
+	if err := ValidateCommitment("input_commitment", msg.InputCommitment); err != nil {
+		return err
+	}
+	if len(msg.InputUri) > types.MaxURILen || !utf8.ValidString(msg.InputUri) {
+		return errorsmod.Wrapf(types.ErrInvalidJob, "input_uri must be valid UTF-8 of at most %d bytes", types.MaxURILen)
+	}
+	if len(msg.CircuitId) > types.MaxCircuitIDLen || !utf8.ValidString(msg.CircuitId) {
+		return errorsmod.Wrapf(types.ErrInvalidJob, "circuit_id must be valid UTF-8 of at most %d bytes", types.MaxCircuitIDLen)
+	}
+	if msg.Units == 0 {
+		return errorsmod.Wrap(types.ErrInvalidAmount, "units must be positive")
+	}
+	if err := checkPrice("max_price_per_unit", msg.MaxPricePerUnit, p.Denom); err != nil {
+		return err
+	}
+	if msg.TimeLimit <= 0 || msg.TimeLimit > p.MaxJobDuration {
+		return errorsmod.Wrapf(types.ErrInvalidJob, "time_limit must be in (0, %s], got %s", p.MaxJobDuration, msg.TimeLimit)
+	}
+	return nil
+}
+
+// ValidatePostResult checks a result against its job.
+func ValidatePostResult(msg *types.MsgPostResult, job types.Job) error {
+	if err := ValidateCommitment("output_commitment", msg.OutputCommitment); err != nil {
+		return err
+	}
+	if len(msg.OutputUri) > types.MaxURILen || !utf8.ValidString(msg.OutputUri) {
+		return errorsmod.Wrapf(types.ErrInvalidResult, "output_uri must be valid UTF-8 of at most %d bytes", types.MaxURILen)
+	}
+	if msg.UnitsUsed == 0 || msg.UnitsUsed > job.Units {
+		return errorsmod.Wrapf(types.ErrInvalidResult, "units_used must be in [1, %d], got %d", job.Units, msg.UnitsUsed)
+	}
+	return nil
+}

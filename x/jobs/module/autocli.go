@@ -1,0 +1,81 @@
+package module
+
+import (
+	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
+)
+
+// AutoCLIOptions describes the `verdictd tx jobs` and `verdictd query jobs`
+// commands. Enums take their short names (inference, batch-inference, ...
+// as printed by --help), bytes take hex, nested messages take JSON.
+func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
+	return &autocliv1.ModuleOptions{
+		Query: &autocliv1.ServiceCommandDescriptor{
+			Service: "verdict.jobs.v1.Query",
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "Params", Use: "params", Short: "Show the x/jobs params"},
+				{
+					RpcMethod: "Provider", Use: "provider [operator]", Short: "Show one provider",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "operator"}},
+				},
+				{RpcMethod: "Providers", Use: "providers", Short: "List providers (--status to filter)"},
+				{
+					RpcMethod: "Job", Use: "job [id]", Short: "Show one job",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
+				{RpcMethod: "Jobs", Use: "jobs", Short: "List jobs (--buyer, --provider, --status to filter)"},
+				{RpcMethod: "Accounting", Use: "accounting", Short: "Compare the module balance with open escrows + bonds"},
+			},
+		},
+		Tx: &autocliv1.ServiceCommandDescriptor{
+			Service: "verdict.jobs.v1.Msg",
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{
+					RpcMethod: "RegisterProvider",
+					Use:       "register-provider [moniker] [endpoint] [bond]",
+					Short:     "Register the signer as a compute provider, locking a bond",
+					Example: `verdictd tx jobs register-provider gpu-1 https://gpu-1.example:8443 1000000000uverd \
+  --classes inference --prices '{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"}}' \
+  --hardware '{"accelerator_model":"A100","accelerator_count":1,"memory_mb":81920}' --region eu-west --from provider`,
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "bond"}},
+				},
+				{
+					RpcMethod: "UpdateProvider", Use: "update-provider [moniker] [endpoint]",
+					Short:          "Replace the signer's provider description, classes and prices",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "moniker"}, {ProtoField: "endpoint"}},
+				},
+				{RpcMethod: "PauseProvider", Use: "pause-provider", Short: "Stop receiving new jobs"},
+				{RpcMethod: "ResumeProvider", Use: "resume-provider", Short: "Receive new jobs again"},
+				{RpcMethod: "DeregisterProvider", Use: "deregister-provider", Short: "Start unbonding; the bond returns after unbonding_period"},
+				{
+					RpcMethod: "SubmitJob",
+					Use:       "submit-job [class] [model-commitment-hex] [input-commitment-hex] [units] [max-price-per-unit] [time-limit]",
+					Short:     "Submit a job, escrowing max-price-per-unit x units",
+					Example:   "verdictd tx jobs submit-job inference <64 hex> <64 hex> 10 150uverd 10m --input-uri ipfs://... --from buyer",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "class"}, {ProtoField: "model_commitment"}, {ProtoField: "input_commitment"},
+						{ProtoField: "units"}, {ProtoField: "max_price_per_unit"}, {ProtoField: "time_limit"},
+					},
+				},
+				{
+					RpcMethod: "AcceptJob", Use: "accept-job [job-id]", Short: "Take an open job as provider",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}},
+				},
+				{
+					RpcMethod: "CancelJob", Use: "cancel-job [job-id]", Short: "Cancel a job that has no result yet",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}},
+				},
+				{
+					RpcMethod: "PostResult", Use: "post-result [job-id] [output-commitment-hex] [units-used]",
+					Short:          "Post the result of a job assigned to the signer",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "output_commitment"}, {ProtoField: "units_used"}},
+				},
+				{
+					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",
+					Short:          "Propose new x/jobs params (governance)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
+					GovProposal:    true,
+				},
+			},
+		},
+	}
+}

@@ -1,0 +1,76 @@
+package types
+
+import (
+	"context"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// AccountKeeper is the part of x/auth that x/jobs uses.
+type AccountKeeper interface {
+	GetModuleAddress(moduleName string) sdk.AccAddress
+}
+
+// BankKeeper is the part of x/bank that x/jobs uses.
+type BankKeeper interface {
+	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
+	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
+	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
+}
+
+// DistrKeeper is the part of x/distribution that x/jobs uses: protocol fees
+// and slashed amounts go to the community pool.
+type DistrKeeper interface {
+	FundCommunityPool(ctx context.Context, amount sdk.Coins, sender sdk.AccAddress) error
+}
+
+// JobHooks lets other modules follow the job lifecycle. Hooks run in the
+// order they were registered, inside the transaction or EndBlock that made
+// the transition; an error aborts that transition.
+type JobHooks interface {
+	AfterResultPosted(ctx context.Context, job Job) error
+	AfterJobFinalized(ctx context.Context, job Job) error
+	AfterJobFailed(ctx context.Context, job Job) error
+	AfterJobExpired(ctx context.Context, job Job) error
+	AfterJobCancelled(ctx context.Context, job Job) error
+}
+
+// MultiJobHooks calls several JobHooks in order.
+type MultiJobHooks []JobHooks
+
+var _ JobHooks = MultiJobHooks{}
+
+func (m MultiJobHooks) each(f func(JobHooks) error) error {
+	for _, h := range m {
+		if err := f(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m MultiJobHooks) AfterResultPosted(ctx context.Context, job Job) error {
+	return m.each(func(h JobHooks) error { return h.AfterResultPosted(ctx, job) })
+}
+
+func (m MultiJobHooks) AfterJobFinalized(ctx context.Context, job Job) error {
+	return m.each(func(h JobHooks) error { return h.AfterJobFinalized(ctx, job) })
+}
+
+func (m MultiJobHooks) AfterJobFailed(ctx context.Context, job Job) error {
+	return m.each(func(h JobHooks) error { return h.AfterJobFailed(ctx, job) })
+}
+
+func (m MultiJobHooks) AfterJobExpired(ctx context.Context, job Job) error {
+	return m.each(func(h JobHooks) error { return h.AfterJobExpired(ctx, job) })
+}
+
+func (m MultiJobHooks) AfterJobCancelled(ctx context.Context, job Job) error {
+	return m.each(func(h JobHooks) error { return h.AfterJobCancelled(ctx, job) })
+}
+
+// Scheduler picks a provider for a job submitted without one. The default
+// picks the cheapest eligible offer; x/reputation replaces it.
+type Scheduler interface {
+	SelectProvider(ctx context.Context, job Job) (sdk.AccAddress, error)
+}

@@ -1,0 +1,149 @@
+package types
+
+import (
+	"time"
+
+	"cosmossdk.io/core/address"
+	errorsmod "cosmossdk.io/errors"
+)
+
+// DefaultGenesis is an empty module with default params; job ids start at 1.
+func DefaultGenesis() *GenesisState {
+	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
+}
+
+func isOpen(s JobStatus) bool {
+	switch s {
+	case JobStatus_JOB_STATUS_SUBMITTED, JobStatus_JOB_STATUS_ASSIGNED,
+		JobStatus_JOB_STATUS_RESULT_POSTED, JobStatus_JOB_STATUS_DISPUTED:
+		return true
+	}
+	return false
+}
+
+type queueRef struct {
+	t  int64 // unix nanoseconds
+	id uint64
+}
+
+func ref(t time.Time, id uint64) queueRef { return queueRef{t.UnixNano(), id} }
+
+// Validate rejects inconsistent state: unknown or duplicate records, bad
+// denoms, queues that do not match the records they point at, and
+// open-job counts that do not match the jobs.
+func (gs GenesisState) Validate(ac address.Codec) error {
+	if err := gs.Params.Validate(); err != nil {
+		return err
+	}
+	denom := gs.Params.Denom
+	fail := func(format string, args ...any) error { return errorsmod.Wrapf(ErrInvalidGenesis, format, args...) }
+
+	providers := make(map[string]*Provider, len(gs.Providers))
+	for i := range gs.Providers {
+		p := &gs.Providers[i]
+		if _, err := ac.StringToBytes(p.Operator); err != nil {
+			return fail("provider %q: %v", p.Operator, err)
+		}
+		if providers[p.Operator] != nil {
+			return fail("duplicate provider %s", p.Operator)
+		}
+		providers[p.Operator] = p
+		if p.Bond.Denom != denom || p.Bond.Amount.IsNil() || p.Bond.Amount.IsNegative() {
+			return fail("provider %s bond %s", p.Operator, p.Bond)
+		}
+		if _, ok := ProviderStatus_name[int32(p.Status)]; !ok || p.Status == ProviderStatus_PROVIDER_STATUS_UNSPECIFIED {
+			return fail("provider %s status %d", p.Operator, p.Status)
+		}
+		for _, pr := range p.Prices {
+			if pr.PricePerUnit.Denom != denom || pr.PricePerUnit.Amount.IsNil() || !pr.PricePerUnit.Amount.IsPositive() || !pr.PricePerUnit.Amount.IsUint64() {
+				return fail("provider %s price %s", p.Operator, pr.PricePerUnit)
+			}
+		}
+	}
+
+	openJobs := map[string]uint64{}
+	jobs := make(map[uint64]*Job, len(gs.Jobs))
+	needDeadline := map[queueRef]bool{}
+	needWindow := map[queueRef]bool{}
+	for i := range gs.Jobs {
+		j := &gs.Jobs[i]
+		if j.Id == 0 || j.Id >= gs.NextJobId {
+			return fail("job id %d outside [1, next_job_id=%d)", j.Id, gs.NextJobId)
+		}
+		if jobs[j.Id] != nil {
+			return fail("duplicate job %d", j.Id)
+		}
+		jobs[j.Id] = j
+		if _, err := ac.StringToBytes(j.Buyer); err != nil {
+			return fail("job %d buyer: %v", j.Id, err)
+		}
+		if _, ok := JobStatus_name[int32(j.Status)]; !ok || j.Status == JobStatus_JOB_STATUS_UNSPECIFIED {
+			return fail("job %d status %d", j.Id, j.Status)
+		}
+		if j.Escrow.Denom != denom || j.Escrow.Amount.IsNil() || j.Escrow.Amount.IsNegative() {
+			return fail("job %d escrow %s", j.Id, j.Escrow)
+		}
+		assigned := j.Status != JobStatus_JOB_STATUS_SUBMITTED
+		if isOpen(j.Status) && assigned {
+			if providers[j.Provider] == nil {
+				return fail("open job %d assigned to unknown provider %q", j.Id, j.Provider)
+			}
+			openJobs[j.Provider]++
+		}
+		if j.Status == JobStatus_JOB_STATUS_SUBMITTED && j.Provider != "" {
+			return fail("submitted job %d has a provider", j.Id)
+		}
+		switch j.Status {
+		case JobStatus_JOB_STATUS_SUBMITTED, JobStatus_JOB_STATUS_ASSIGNED:
+			needDeadline[ref(j.Deadline, j.Id)] = true
+		case JobStatus_JOB_STATUS_RESULT_POSTED:
+			needWindow[ref(j.WindowEnd, j.Id)] = true
+		}
+		if (j.Status == JobStatus_JOB_STATUS_RESULT_POSTED || j.Status == JobStatus_JOB_STATUS_DISPUTED) && j.Result == nil {
+			return fail("job %d is %s without a result", j.Id, j.Status)
+		}
+	}
+	for _, p := range gs.Providers {
+		if p.OpenJobs != openJobs[p.Operator] {
+			return fail("provider %s open_jobs %d, jobs say %d", p.Operator, p.OpenJobs, openJobs[p.Operator])
+		}
+	}
+
+	checkQueue := func(name string, entries []QueueEntry, need map[queueRef]bool) error {
+		if len(entries) != len(need) {
+			return fail("%s has %d entries, jobs need %d", name, len(entries), len(need))
+		}
+		for _, e := range entries {
+			if !need[ref(e.Time, e.JobId)] {
+				return fail("%s entry (%s, job %d) matches no job in that state", name, e.Time, e.JobId)
+			}
+			delete(need, ref(e.Time, e.JobId))
+		}
+		return nil
+	}
+	if err := checkQueue("deadline_queue", gs.DeadlineQueue, needDeadline); err != nil {
+		return err
+	}
+	if err := checkQueue("window_queue", gs.WindowQueue, needWindow); err != nil {
+		return err
+	}
+
+	unbonding := 0
+	for _, p := range gs.Providers {
+		if p.Status == ProviderStatus_PROVIDER_STATUS_UNBONDING {
+			unbonding++
+		}
+	}
+	if len(gs.UnbondingQueue) != unbonding {
+		return fail("unbonding_queue has %d entries, %d providers are unbonding", len(gs.UnbondingQueue), unbonding)
+	}
+	seen := map[string]bool{}
+	for _, e := range gs.UnbondingQueue {
+		p := providers[e.Operator]
+		if p == nil || p.Status != ProviderStatus_PROVIDER_STATUS_UNBONDING || !p.UnbondingEnd.Equal(e.Time) || seen[e.Operator] {
+			return fail("unbonding_queue entry (%s, %s) matches no unbonding provider", e.Time, e.Operator)
+		}
+		seen[e.Operator] = true
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the name of the module, its store key and its account.
+	ModuleName = "jobs"
+	// StoreKey is the KV store key.
+	StoreKey = ModuleName
+)
+
+// Store prefixes, declared once.
+var (
+	ParamsKey            = collections.NewPrefix(0)
+	ProvidersKey         = collections.NewPrefix(1)
+	ProvidersByStatusKey = collections.NewPrefix(2)
+	OffersKey            = collections.NewPrefix(3)
+	JobSeqKey            = collections.NewPrefix(4)
+	JobsKey              = collections.NewPrefix(5)
+	JobsByBuyerKey       = collections.NewPrefix(6)
+	JobsByProviderKey    = collections.NewPrefix(7)
+	JobsByStatusKey      = collections.NewPrefix(8)
+	DeadlineQueueKey     = collections.NewPrefix(9)
+	WindowQueueKey       = collections.NewPrefix(10)
+	UnbondingQueueKey    = collections.NewPrefix(11)
+	TotalEscrowKey       = collections.NewPrefix(12)
+	TotalBondsKey        = collections.NewPrefix(13)
+)
+
+// Size limits for user-supplied strings and lists.
+const (
+	MaxMonikerLen     = 64
+	MaxEndpointLen    = 256
+	MaxRegionLen      = 32
+	MaxURILen         = 512
+	MaxAcceleratorLen = 64
+	MaxCircuitIDLen   = 64
+	MaxCircuitIDs     = 16
+	MaxClasses        = 8
+	CommitmentLen     = 32
+)

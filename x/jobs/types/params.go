@@ -1,0 +1,69 @@
+package types
+
+import (
+	"time"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// DefaultDenom is the chain's staking and fee denom.
+const DefaultDenom = "uverd"
+
+// MaxFeeBps is 100%.
+const MaxFeeBps = 10_000
+
+// DefaultParams are production defaults; the localnet genesis shortens the
+// windows so the demo runs in seconds.
+func DefaultParams() Params {
+	return Params{
+		Denom:                  DefaultDenom,
+		MinProviderBond:        sdk.NewCoin(DefaultDenom, math.NewInt(1_000_000_000)),
+		UnbondingPeriod:        14 * 24 * time.Hour,
+		ChallengeWindow:        time.Hour,
+		MaxJobDuration:         7 * 24 * time.Hour,
+		ProtocolFeeBps:         200,
+		MaxSettlementsPerBlock: 100,
+		MaxSchedulerScan:       64,
+		CancelFeeBps:           500,
+	}
+}
+
+// Validate checks every field.
+func (p Params) Validate() error {
+	if err := sdk.ValidateDenom(p.Denom); err != nil {
+		return errorsmod.Wrapf(ErrInvalidParams, "denom: %v", err)
+	}
+	if !p.MinProviderBond.IsValid() || p.MinProviderBond.Denom != p.Denom || !p.MinProviderBond.IsPositive() {
+		return errorsmod.Wrapf(ErrInvalidParams, "min_provider_bond must be a positive amount of %s, got %s", p.Denom, p.MinProviderBond)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"unbonding_period", p.UnbondingPeriod},
+		{"challenge_window", p.ChallengeWindow},
+		{"max_job_duration", p.MaxJobDuration},
+	} {
+		if d.v <= 0 {
+			return errorsmod.Wrapf(ErrInvalidParams, "%s must be positive, got %s", d.name, d.v)
+		}
+	}
+	if p.ProtocolFeeBps > MaxFeeBps {
+		return errorsmod.Wrapf(ErrInvalidParams, "protocol_fee_bps must be <= %d, got %d", MaxFeeBps, p.ProtocolFeeBps)
+	}
+	if p.CancelFeeBps > MaxFeeBps {
+		return errorsmod.Wrapf(ErrInvalidParams, "cancel_fee_bps must be <= %d, got %d", MaxFeeBps, p.CancelFeeBps)
+	}
+	if p.UnbondingPeriod <= p.MaxJobDuration+p.ChallengeWindow {
+		return errorsmod.Wrapf(ErrInvalidParams, "unbonding_period (%s) must exceed max_job_duration + challenge_window (%s) so a bond outlives the jobs it backs", p.UnbondingPeriod, p.MaxJobDuration+p.ChallengeWindow)
+	}
+	if p.MaxSettlementsPerBlock == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")
+	}
+	if p.MaxSchedulerScan == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_scheduler_scan must be positive")
+	}
+	return nil
+}
