@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# One-validator Verdict chain on 127.0.0.1, for the demo and the end-to-end
+# tests. Usage: scripts/localnet.sh start|stop|status|reset
+#
+# start  initialises the chain once (keys validator, provider, buyer and
+#        challenger in a test keyring, all funded) and starts verdictd in
+#        the background; waits (bounded) for the first block.
+# stop   stops the node.     status  prints height and addresses.
+# reset  stops and deletes the chain data.
+#
+# Environment (all optional):
+#   VERDICTD            binary (default: build/verdictd)
+#   LOCALNET_HOME       node home (default: .localnet/node)
+#   CHAIN_ID            (default: verdict-local-1)
+#   RPC_PORT P2P_PORT GRPC_PORT API_PORT  (26657 26656 9090 1317)
+#   CHALLENGE_WINDOW    x/jobs challenge window (default: 15s)
+#   START_TIMEOUT       seconds to wait for the first block (default: 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${VERDICTD:-build/verdictd}
+HOME_DIR=${LOCALNET_HOME:-.localnet/node}
+CHAIN_ID=${CHAIN_ID:-verdict-local-1}
+RPC_PORT=${RPC_PORT:-26657}
+P2P_PORT=${P2P_PORT:-26656}
+GRPC_PORT=${GRPC_PORT:-9090}
+API_PORT=${API_PORT:-1317}
+CHALLENGE_WINDOW=${CHALLENGE_WINDOW:-15s}
+START_TIMEOUT=${START_TIMEOUT:-60}
+DENOM=uverd
+KR=(--keyring-backend test --home "$HOME_DIR")
+PIDFILE="$HOME_DIR/verdictd.pid"
+LOG="$HOME_DIR/verdictd.log"
+
+need_jq() {
+  command -v jq >/dev/null && return
+  echo "installing jq (Debian package)"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null && apt-get install -y -qq jq >/dev/null
+  else sudo apt-get update -qq >/dev/null && sudo apt-get install -y -qq jq >/dev/null; fi
+}
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+set_toml() { # file section key value  (value written verbatim)
+  local file=$1 section=$2 key=$3 value=$4
+  awk -v s="[$section]" -v k="$key" -v v="$value" '
+    /^\[/ { cur=$0 }
+    (cur==s || (s=="[]" && cur=="")) && $1==k && $2=="=" { print k " = " v; next }
+    { print }' "$file" > "$file.tmp" && mv "$file.tmp" "$file"
+}
+
+init_chain() {
+  need_jq
+  echo "initialising chain $CHAIN_ID in $HOME_DIR"
+  "$BIN" init verdict-local --chain-id "$CHAIN_ID" --default-denom "$DENOM" --home "$HOME_DIR" >/dev/null 2>&1
+  for k in validator provider buyer challenger; do
+    "$BIN" keys add "$k" "${KR[@]}" --output json >"$HOME_DIR/$k.key.json" 2>&1
+  done
+  "$BIN" genesis add-genesis-account validator 1000000000000$DENOM "${KR[@]}"
+  for k in provider buyer challenger; do
+    "$BIN" genesis add-genesis-account "$k" 100000000000$DENOM "${KR[@]}"
+  done
+  "$BIN" genesis gentx validator 100000000000$DENOM --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1
+  "$BIN" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1
+
+  # Short windows so the demo runs in seconds (production defaults are hours),
+  # and no inflation, so the community pool moves only by Verdict's fees.
+  local g="$HOME_DIR/config/genesis.json"
+  jq --arg w "$CHALLENGE_WINDOW" '
+    .app_state.jobs.params.challenge_window = $w
+    | .app_state.jobs.params.max_job_duration = "120s"
+    | .app_state.jobs.params.unbonding_period = "300s"
+    | .app_state.gov.params.voting_period = "30s"
+    | .app_state.gov.params.expedited_voting_period = "20s"
+    | .app_state.mint.params.mint_denom = "uverd"
+    | .app_state.mint.minter.inflation = "0.000000000000000000"
+    | .app_state.mint.params.inflation_min = "0.000000000000000000"
+    | .app_state.mint.params.inflation_max = "0.000000000000000000"
+    | .app_state.staking.params.bond_denom = "uverd"
+  ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
+  "$BIN" genesis validate "$g" --home "$HOME_DIR" >/dev/null
+
+  local c="$HOME_DIR/config/config.toml" a="$HOME_DIR/config/app.toml" cl="$HOME_DIR/config/client.toml"
+  set_toml "$c" rpc laddr "\"tcp://127.0.0.1:$RPC_PORT\""
+  set_toml "$c" p2p laddr "\"tcp://127.0.0.1:$P2P_PORT\""
+  set_toml "$c" rpc pprof_laddr '""'
+  set_toml "$c" consensus timeout_commit '"1s"'
+  set_toml "$c" consensus timeout_propose '"1s"'
+  set_toml "$c" p2p addr_book_strict 'false'
+  set_toml "$a" api enable 'true'
+  set_toml "$a" api address "\"tcp://127.0.0.1:$API_PORT\""
+  set_toml "$a" grpc address "\"127.0.0.1:$GRPC_PORT\""
+  set_toml "$cl" '' node "\"tcp://127.0.0.1:$RPC_PORT\""
+  set_toml "$cl" '' chain-id "\"$CHAIN_ID\""
+  set_toml "$cl" '' keyring-backend '"test"'
+  set_toml "$cl" '' broadcast-mode '"sync"'
+}
+
+height() {
+  curl -s --max-time 2 "http://127.0.0.1:$RPC_PORT/status" | jq -r '.result.sync_info.latest_block_height // empty' 2>/dev/null || true
+}
+
+start() {
+  [ -x "$BIN" ] || { echo "no binary at $BIN: run 'make build' first" >&2; exit 1; }
+  if running; then echo "already running (pid $(cat "$PIDFILE"))"; return; fi
+  [ -f "$HOME_DIR/config/genesis.json" ] || init_chain
+  echo "starting verdictd (log: $LOG)"
+  nohup "$BIN" start --home "$HOME_DIR" --log_no_color >"$LOG" 2>&1 &
+  echo $! >"$PIDFILE"
+  local deadline=$((SECONDS + START_TIMEOUT))
+  while [ $SECONDS -lt $deadline ]; do
+    local h; h=$(height)
+    if [ -n "$h" ] && [ "$h" -ge 1 ]; then echo "chain is producing blocks (height $h)"; return; fi
+    running || { echo "verdictd exited; last log lines:" >&2; tail -20 "$LOG" >&2; exit 1; }
+    sleep 1
+  done
+  echo "no block after ${START_TIMEOUT}s; last log lines:" >&2
+  tail -20 "$LOG" >&2
+  exit 1
+}
+
+stop() {
+  if running; then
+    local pid; pid=$(cat "$PIDFILE")
+    kill "$pid"
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "stopped"
+  else
+    echo "not running"
+  fi
+  rm -f "$PIDFILE"
+}
+
+status() {
+  if running; then echo "running (pid $(cat "$PIDFILE")), height $(height)"; else echo "not running"; fi
+  for k in validator provider buyer challenger; do
+    [ -f "$HOME_DIR/config/genesis.json" ] && echo "$k: $("$BIN" keys show "$k" -a "${KR[@]}" 2>/dev/null)"
+  done
+  echo "rpc 127.0.0.1:$RPC_PORT  grpc 127.0.0.1:$GRPC_PORT  rest 127.0.0.1:$API_PORT"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  reset) stop; rm -rf "$HOME_DIR"; echo "reset $HOME_DIR" ;;
+  *) echo "usage: $0 start|stop|status|reset" >&2; exit 2 ;;
+esac
