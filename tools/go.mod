@@ -3,11 +3,13 @@ module github.com/verdict-chain/verdict/tools
 go 1.26.5
 
 tool (
+	github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 	github.com/cosmos/gogoproto/protoc-gen-gocosmos
 	github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway
 )
 
 require (
+	github.com/golangci/golangci-lint/v2 v2.15.0
 	github.com/cosmos/gogoproto v1.7.2 // indirect
 	github.com/ghodss/yaml v1.0.0 // indirect
 	github.com/golang/glog v0.0.0-20160126235308-23def4e6c14b // indirect
