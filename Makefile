@@ -36,7 +36,7 @@ lint: ## golangci-lint (v2 config in .golangci.yml; forbids time.Now and math/ra
 
 test: build test-unit test-e2e ## everything CI runs: unit + integration tests, then the end-to-end test on the real binary
 
-test-unit: ## keeper, app-integration and fuzz-seed tests
+test-unit: ## keeper unit tests and app-wiring integration tests
 	go test $(GOTEST_FLAGS) ./x/... ./app/...
 
 test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
@@ -146,6 +147,20 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", p.grpc), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	defer conn.Close()
+	// The server reflection that `grpcurl list` uses shows the module's services.
+	rc, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, rc.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}))
+	listed, err := rc.Recv()
+	require.NoError(t, err)
+	var services []string
+	for _, s := range listed.GetListServicesResponse().GetService() {
+		services = append(services, s.GetName())
+	}
+	require.Contains(t, services, "verdict.jobs.v1.Query")
+	require.Contains(t, services, "verdict.jobs.v1.Msg")
+	require.NoError(t, rc.CloseSend())
+
 	q := jobstypes.NewQueryClient(conn)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
