@@ -65,7 +65,9 @@ func deliver(t *testing.T, a *app.App, ctx sdk.Context, msg sdk.Msg) error {
 func TestJobLifecycleThroughAppWiring(t *testing.T) {
 	provider, buyer := sdk.AccAddress("provider____________"), sdk.AccAddress("buyer_______________")
 	a, ctx := setup(t, provider, buyer)
-	bal := func(addr sdk.AccAddress) int64 { return a.BankKeeper.GetBalance(ctx, addr, app.BondDenom).Amount.Int64() }
+	bal := func(addr sdk.AccAddress) int64 {
+		return a.BankKeeper.GetBalance(ctx, addr, app.BondDenom).Amount.Int64()
+	}
 	pool := func() math.LegacyDec {
 		fp, err := a.DistrKeeper.FeePool.Get(ctx)
 		require.NoError(t, err)

@@ -24,6 +24,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 
+	cosmosreflection "cosmossdk.io/api/cosmos/reflection/v1"
+
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -158,7 +160,21 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		services = append(services, s.GetName())
 	}
 	require.Contains(t, services, "verdict.jobs.v1.Query")
-	require.Contains(t, services, "verdict.jobs.v1.Msg")
+	require.Contains(t, services, "cosmos.tx.v1beta1.Service") // where signed Msgs are broadcast
+	// The Msg service is not served directly (a Msg travels in a signed tx
+	// through cosmos.tx.v1beta1.Service/BroadcastTx); the chain's own
+	// reflection service publishes its descriptor for clients to build txs.
+	fds, err := cosmosreflection.NewReflectionServiceClient(conn).FileDescriptors(context.Background(), &cosmosreflection.FileDescriptorsRequest{})
+	require.NoError(t, err)
+	var msgServices []string
+	for _, fd := range fds.Files {
+		if fd.GetPackage() == "verdict.jobs.v1" {
+			for _, svc := range fd.Service {
+				msgServices = append(msgServices, fd.GetPackage()+"."+svc.GetName())
+			}
+		}
+	}
+	require.Contains(t, msgServices, "verdict.jobs.v1.Msg")
 	require.NoError(t, rc.CloseSend())
 
 	q := jobstypes.NewQueryClient(conn)

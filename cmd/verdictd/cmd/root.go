@@ -177,4 +177,3 @@ func appConfig() any {
 func appConfigTemplate() string { return serverconfig.DefaultConfigTemplate }
 
 func cometConfig() *cmtcfg.Config { return cmtcfg.DefaultConfig() }
-

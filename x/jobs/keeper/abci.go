@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/jobs/types"
@@ -36,6 +37,9 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			if j.Status != types.JobStatus_JOB_STATUS_RESULT_POSTED {
+				return errorsmod.Wrapf(types.ErrInvalidStatus, "window entry for job %d in status %s", j.Id, j.Status)
+			}
 			return k.finalize(ctx, j)
 		})
 	}
@@ -53,6 +57,9 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 			j, err := k.GetJob(ctx, key.K2())
 			if err != nil {
 				return err
+			}
+			if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED && j.Status != types.JobStatus_JOB_STATUS_ASSIGNED {
+				return errorsmod.Wrapf(types.ErrInvalidStatus, "deadline entry for job %d in status %s", j.Id, j.Status)
 			}
 			return k.expire(ctx, j)
 		})

@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"time"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
@@ -256,4 +257,24 @@ func (s *KeeperSuite) TestGenesisRoundTrip() {
 	} {
 		s.ErrorIs(bad(f), types.ErrInvalidGenesis, name)
 	}
+}
+
+// A queue entry that does not match its job's state is logged and left in
+// place: it neither halts EndBlock nor moves coins, and the rest settle.
+func (s *KeeperSuite) TestInconsistentQueueEntryDoesNotHaltOrPay() {
+	s.register(s.prov1, 100)
+	stray := s.submit() // ASSIGNED, no result
+	good := s.submit()
+	s.Require().NoError(s.post(s.prov1, good.JobId, 10))
+	s.Require().NoError(s.k.WindowQueue.Set(s.ctx, collections.Join(t0, stray.JobId)))
+	p0 := s.bal(s.prov1)
+	s.advance(time.Second)
+	s.Equal(types.JobStatus_JOB_STATUS_ASSIGNED, s.job(stray.JobId).Status)
+	s.Equal(p0, s.bal(s.prov1))
+	has, err := s.k.WindowQueue.Has(s.ctx, collections.Join(t0, stray.JobId))
+	s.Require().NoError(err)
+	s.True(has)
+	s.advance(2 * time.Hour)
+	s.Equal(types.JobStatus_JOB_STATUS_FINALIZED, s.job(good.JobId).Status)
+	s.Require().NoError(s.k.WindowQueue.Remove(s.ctx, collections.Join(t0, stray.JobId)))
 }
