@@ -14,7 +14,7 @@ if ! command -v protoc >/dev/null || [ ! -f /usr/include/google/protobuf/descrip
 fi
 if [ ! -x "$BIN/protoc-gen-gocosmos" ] || [ ! -x "$BIN/protoc-gen-grpc-gateway" ]; then
   echo "installing protoc plugins into $BIN"
-  (cd tools && GOBIN="$BIN" go install tool)
+  (cd tools && GOBIN="$BIN" go install github.com/cosmos/gogoproto/protoc-gen-gocosmos github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway)
 fi
 
 moddir() { go list -m -f '{{.Dir}}' "$1"; }
