@@ -51,7 +51,7 @@ func (k *Keeper) CheckAccounting(ctx context.Context) error {
 	}
 	sumEscrow, sumBonds := math.ZeroInt(), math.ZeroInt()
 	err = k.Jobs.Walk(ctx, nil, func(_ uint64, j types.Job) (bool, error) {
-		if IsOpen(j.Status) {
+		if types.IsOpen(j.Status) {
 			sumEscrow = sumEscrow.Add(j.Escrow.Amount)
 		}
 		return false, nil

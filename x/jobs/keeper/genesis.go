@@ -31,7 +31,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if err := k.saveJob(ctx, j); err != nil {
 			return err
 		}
-		if IsOpen(j.Status) {
+		if types.IsOpen(j.Status) {
 			escrow = escrow.Add(j.Escrow.Amount)
 		}
 	}

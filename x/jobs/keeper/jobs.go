@@ -12,16 +12,6 @@ import (
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
-// IsOpen reports whether a job still holds escrow.
-func IsOpen(s types.JobStatus) bool {
-	switch s {
-	case types.JobStatus_JOB_STATUS_SUBMITTED, types.JobStatus_JOB_STATUS_ASSIGNED,
-		types.JobStatus_JOB_STATUS_RESULT_POSTED, types.JobStatus_JOB_STATUS_DISPUTED:
-		return true
-	}
-	return false
-}
-
 // GetJob loads a job or returns ErrJobNotFound.
 func (k *Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 	j, err := k.Jobs.Get(ctx, id)
@@ -120,7 +110,7 @@ func (k *Keeper) releaseProviderSlot(ctx context.Context, j types.Job) error {
 // (to the community pool) and refunds the rest of the escrow to the buyer. Every coin of the escrow leaves the
 // module exactly once.
 func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, payment math.Int, feeBps uint32) (types.Job, error) {
-	if !IsOpen(j.Status) {
+	if !types.IsOpen(j.Status) {
 		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s", j.Id, j.Status)
 	}
 	if payment.IsNegative() || payment.GT(j.Escrow.Amount) {

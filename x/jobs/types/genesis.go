@@ -12,7 +12,8 @@ func DefaultGenesis() *GenesisState {
 	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
 }
 
-func isOpen(s JobStatus) bool {
+// IsOpen reports whether a job in status s still holds escrow.
+func IsOpen(s JobStatus) bool {
 	switch s {
 	case JobStatus_JOB_STATUS_SUBMITTED, JobStatus_JOB_STATUS_ASSIGNED,
 		JobStatus_JOB_STATUS_RESULT_POSTED, JobStatus_JOB_STATUS_DISPUTED:
@@ -84,7 +85,7 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 			return fail("job %d escrow %s", j.Id, j.Escrow)
 		}
 		assigned := j.Status != JobStatus_JOB_STATUS_SUBMITTED
-		if isOpen(j.Status) && assigned {
+		if IsOpen(j.Status) && assigned {
 			if providers[j.Provider] == nil {
 				return fail("open job %d assigned to unknown provider %q", j.Id, j.Provider)
 			}
