@@ -24,11 +24,11 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
 	budget := int(params.MaxSettlementsPerBlock)
 
-	due, err := dueJobs(ctx, k.WindowQueue, now, budget)
+	keys, err := due(ctx, k.WindowQueue, now, budget)
 	if err != nil {
 		return err
 	}
-	for _, key := range due {
+	for _, key := range keys {
 		k.processEntry(ctx, "finalize", func(ctx context.Context) error {
 			if err := k.WindowQueue.Remove(ctx, key); err != nil {
 				return err
@@ -40,16 +40,16 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 			if j.Status != types.JobStatus_JOB_STATUS_RESULT_POSTED {
 				return errorsmod.Wrapf(types.ErrInvalidStatus, "window entry for job %d in status %s", j.Id, j.Status)
 			}
-			return k.finalize(ctx, j)
+			return k.finalize(ctx, j, params.ProtocolFeeBps)
 		})
 	}
-	budget -= len(due)
+	budget -= len(keys)
 
-	due, err = dueJobs(ctx, k.DeadlineQueue, now, budget)
+	keys, err = due(ctx, k.DeadlineQueue, now, budget)
 	if err != nil {
 		return err
 	}
-	for _, key := range due {
+	for _, key := range keys {
 		k.processEntry(ctx, "expire", func(ctx context.Context) error {
 			if err := k.DeadlineQueue.Remove(ctx, key); err != nil {
 				return err
@@ -64,20 +64,11 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 			return k.expire(ctx, j)
 		})
 	}
-	budget -= len(due)
+	budget -= len(keys)
 
-	var unbonds []collections.Pair[time.Time, sdk.AccAddress]
-	if budget > 0 {
-		err = k.UnbondingQueue.Walk(ctx, nil, func(key collections.Pair[time.Time, sdk.AccAddress]) (bool, error) {
-			if key.K1().After(now) {
-				return true, nil
-			}
-			unbonds = append(unbonds, key)
-			return len(unbonds) >= budget, nil
-		})
-		if err != nil {
-			return err
-		}
+	unbonds, err := due(ctx, k.UnbondingQueue, now, budget)
+	if err != nil {
+		return err
 	}
 	for _, key := range unbonds {
 		k.processEntry(ctx, "unbond", func(ctx context.Context) error {
@@ -87,14 +78,14 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 	return nil
 }
 
-// dueJobs collects up to limit queue keys with time <= now (keys first,
-// deletes after, so the store is never written while iterating).
-func dueJobs(ctx context.Context, q collections.KeySet[QueueKey], now time.Time, limit int) ([]QueueKey, error) {
+// due collects up to limit keys with time <= now from a time-keyed queue
+// (keys first, deletes after, so the store is never written while iterating).
+func due[K any](ctx context.Context, q collections.KeySet[collections.Pair[time.Time, K]], now time.Time, limit int) ([]collections.Pair[time.Time, K], error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	var out []QueueKey
-	err := q.Walk(ctx, nil, func(key QueueKey) (bool, error) {
+	var out []collections.Pair[time.Time, K]
+	err := q.Walk(ctx, nil, func(key collections.Pair[time.Time, K]) (bool, error) {
 		if key.K1().After(now) {
 			return true, nil
 		}

@@ -102,12 +102,19 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		err  error
 	)
 	byAddr := func(index collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], addr sdk.AccAddress) {
+		// The paginator calls the predicate, then the transform on the same
+		// key: keep the job the predicate loaded instead of reading it twice.
+		var loaded types.Job
 		list, page, err = query.CollectionFilteredPaginate(ctx, index, req.Pagination,
 			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
 				j, err := q.k.Jobs.Get(ctx, key.K2())
+				loaded = j
 				return err == nil && match(j), err
 			},
 			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
+				if loaded.Id == key.K2() {
+					return loaded, nil
+				}
 				return q.k.Jobs.Get(ctx, key.K2())
 			},
 			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))

@@ -167,12 +167,8 @@ func payment(j types.Job) math.Int {
 }
 
 // finalize pays an accepted result (window passed, or dispute won).
-func (k *Keeper) finalize(ctx context.Context, j types.Job) error {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	j, err = k.settle(ctx, j, types.JobStatus_JOB_STATUS_FINALIZED, payment(j), params.ProtocolFeeBps)
+func (k *Keeper) finalize(ctx context.Context, j types.Job, feeBps uint32) error {
+	j, err := k.settle(ctx, j, types.JobStatus_JOB_STATUS_FINALIZED, payment(j), feeBps)
 	if err != nil {
 		return err
 	}
@@ -234,7 +230,11 @@ func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins boo
 		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s, not disputed", id, j.Status)
 	}
 	if providerWins {
-		if err := k.finalize(ctx, j); err != nil {
+		params, err := k.Params.Get(ctx)
+		if err != nil {
+			return j, err
+		}
+		if err := k.finalize(ctx, j, params.ProtocolFeeBps); err != nil {
 			return j, err
 		}
 		return k.GetJob(ctx, id)

@@ -12,15 +12,15 @@ import (
 
 // Pure, stateless checks of user input. Each returns a registered error.
 
-func checkString(field, s string, maxLen int, required bool) error {
+func checkString(kind *errorsmod.Error, field, s string, maxLen int, required bool) error {
 	if required && s == "" {
-		return errorsmod.Wrapf(types.ErrInvalidProvider, "%s is required", field)
+		return errorsmod.Wrapf(kind, "%s is required", field)
 	}
 	if len(s) > maxLen {
-		return errorsmod.Wrapf(types.ErrInvalidProvider, "%s is %d bytes, max %d", field, len(s), maxLen)
+		return errorsmod.Wrapf(kind, "%s is %d bytes, max %d", field, len(s), maxLen)
 	}
 	if !utf8.ValidString(s) {
-		return errorsmod.Wrapf(types.ErrInvalidProvider, "%s is not valid UTF-8", field)
+		return errorsmod.Wrapf(kind, "%s is not valid UTF-8", field)
 	}
 	return nil
 }
@@ -57,16 +57,16 @@ type ProviderOffer struct {
 
 // ValidateOffer checks a provider's description, classes and prices.
 func ValidateOffer(o ProviderOffer, denom string) error {
-	if err := checkString("moniker", o.Moniker, types.MaxMonikerLen, true); err != nil {
+	if err := checkString(types.ErrInvalidProvider, "moniker", o.Moniker, types.MaxMonikerLen, true); err != nil {
 		return err
 	}
-	if err := checkString("endpoint", o.Endpoint, types.MaxEndpointLen, true); err != nil {
+	if err := checkString(types.ErrInvalidProvider, "endpoint", o.Endpoint, types.MaxEndpointLen, true); err != nil {
 		return err
 	}
-	if err := checkString("region", o.Region, types.MaxRegionLen, false); err != nil {
+	if err := checkString(types.ErrInvalidProvider, "region", o.Region, types.MaxRegionLen, false); err != nil {
 		return err
 	}
-	if err := checkString("accelerator_model", o.Hardware.AcceleratorModel, types.MaxAcceleratorLen, false); err != nil {
+	if err := checkString(types.ErrInvalidProvider, "accelerator_model", o.Hardware.AcceleratorModel, types.MaxAcceleratorLen, false); err != nil {
 		return err
 	}
 	if len(o.Classes) == 0 || len(o.Classes) > types.MaxClasses {
@@ -100,7 +100,7 @@ func ValidateOffer(o ProviderOffer, denom string) error {
 	}
 	ids := map[string]bool{}
 	for _, id := range o.CircuitIDs {
-		if err := checkString("circuit id", id, types.MaxCircuitIDLen, true); err != nil {
+		if err := checkString(types.ErrInvalidProvider, "circuit id", id, types.MaxCircuitIDLen, true); err != nil {
 			return err
 		}
 		if ids[id] {
@@ -130,11 +130,11 @@ func ValidateSubmitJob(msg *types.MsgSubmitJob, p types.Params) error {
 	if err := ValidateCommitment("input_commitment", msg.InputCommitment); err != nil {
 		return err
 	}
-	if len(msg.InputUri) > types.MaxURILen || !utf8.ValidString(msg.InputUri) {
-		return errorsmod.Wrapf(types.ErrInvalidJob, "input_uri must be valid UTF-8 of at most %d bytes", types.MaxURILen)
+	if err := checkString(types.ErrInvalidJob, "input_uri", msg.InputUri, types.MaxURILen, false); err != nil {
+		return err
 	}
-	if len(msg.CircuitId) > types.MaxCircuitIDLen || !utf8.ValidString(msg.CircuitId) {
-		return errorsmod.Wrapf(types.ErrInvalidJob, "circuit_id must be valid UTF-8 of at most %d bytes", types.MaxCircuitIDLen)
+	if err := checkString(types.ErrInvalidJob, "circuit_id", msg.CircuitId, types.MaxCircuitIDLen, false); err != nil {
+		return err
 	}
 	if msg.Units == 0 {
 		return errorsmod.Wrap(types.ErrInvalidAmount, "units must be positive")
@@ -153,8 +153,8 @@ func ValidatePostResult(msg *types.MsgPostResult, job types.Job) error {
 	if err := ValidateCommitment("output_commitment", msg.OutputCommitment); err != nil {
 		return err
 	}
-	if len(msg.OutputUri) > types.MaxURILen || !utf8.ValidString(msg.OutputUri) {
-		return errorsmod.Wrapf(types.ErrInvalidResult, "output_uri must be valid UTF-8 of at most %d bytes", types.MaxURILen)
+	if err := checkString(types.ErrInvalidResult, "output_uri", msg.OutputUri, types.MaxURILen, false); err != nil {
+		return err
 	}
 	if msg.UnitsUsed == 0 || msg.UnitsUsed > job.Units {
 		return errorsmod.Wrapf(types.ErrInvalidResult, "units_used must be in [1, %d], got %d", job.Units, msg.UnitsUsed)
