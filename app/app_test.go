@@ -50,7 +50,7 @@ func setup(t *testing.T, funded ...sdk.AccAddress) (*app.App, sdk.Context) {
 	require.NoError(t, err)
 	_, err = a.Commit()
 	require.NoError(t, err)
-	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 2, Time: genTime.Add(time.Second), ChainID: "verdict-test"})
+	ctx := a.NewNextBlockContext(cmtproto.Header{Height: 2, Time: genTime.Add(time.Second), ChainID: "verdict-test"})
 	return a, ctx
 }
 

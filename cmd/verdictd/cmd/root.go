@@ -39,7 +39,7 @@ func NewRootCmd() *cobra.Command {
 	if err != nil {
 		panic(err)
 	}
-	defer os.RemoveAll(tmpHome)
+	defer func() { _ = os.RemoveAll(tmpHome) }()
 	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), false, simtestutil.NewAppOptionsWithFlagHome(tmpHome))
 
 	initClientCtx := client.Context{}.

@@ -79,15 +79,19 @@ func (h *recordingHooks) add(name string, id uint64) error {
 func (h *recordingHooks) AfterResultPosted(_ context.Context, j jobT) error {
 	return h.add("posted", j.Id)
 }
+
 func (h *recordingHooks) AfterJobFinalized(_ context.Context, j jobT) error {
 	return h.add("finalized", j.Id)
 }
+
 func (h *recordingHooks) AfterJobFailed(_ context.Context, j jobT) error {
 	return h.add("failed", j.Id)
 }
+
 func (h *recordingHooks) AfterJobExpired(_ context.Context, j jobT) error {
 	return h.add("expired", j.Id)
 }
+
 func (h *recordingHooks) AfterJobCancelled(_ context.Context, j jobT) error {
 	return h.add("cancelled", j.Id)
 }

@@ -52,8 +52,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Short:     "Submit a job, escrowing max-price-per-unit x units",
 					Example:   "verdictd tx jobs submit-job inference <64 hex> <64 hex> 10 150uverd 10m --input-uri ipfs://... --from buyer",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "class"}, {ProtoField: "model_commitment"}, {ProtoField: "input_commitment"},
-						{ProtoField: "units"}, {ProtoField: "max_price_per_unit"}, {ProtoField: "time_limit"},
+						{ProtoField: "class"},
+						{ProtoField: "model_commitment"},
+						{ProtoField: "input_commitment"},
+						{ProtoField: "units"},
+						{ProtoField: "max_price_per_unit"},
+						{ProtoField: "time_limit"},
 					},
 				},
 				{
