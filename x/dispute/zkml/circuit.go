@@ -1,0 +1,265 @@
+package zkml
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/consensys/gnark/constraint/solver"
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/std/hash/mimc"
+	"github.com/consensys/gnark/std/rangecheck"
+	"github.com/consensys/gnark/std/selector"
+)
+
+// clampBits bounds the distance checks of the clamp; with |acc| < 2^38 the
+// quotient fits comfortably and every field equation below is an integer
+// equation (all magnitudes stay far below the BN254 modulus).
+const clampBits = 40
+
+func init() {
+	solver.RegisterHint(RequantizeHint)
+}
+
+// Circuit proves: the model committed in ModelCommitment, run on the input
+// committed in InputCommitment, outputs the tensor committed in
+// OutputCommitment — for job JobID. The four public inputs are exactly, and in
+// this order, what the chain rebuilds from a job; every one is constrained.
+// Weights, biases, shifts and the input are private, so one circuit (one
+// verifying key) serves every model of a shape.
+type Circuit struct {
+	ModelCommitment  frontend.Variable `gnark:",public"`
+	InputCommitment  frontend.Variable `gnark:",public"`
+	OutputCommitment frontend.Variable `gnark:",public"`
+	JobID            frontend.Variable `gnark:",public"`
+
+	Shifts  []frontend.Variable   // per layer, 0..MaxShift
+	Weights [][]frontend.Variable // per layer, row-major, each weight + 128
+	Biases  [][]frontend.Variable // per layer, each bias + 2^31
+	Input   []frontend.Variable   // each value + 128
+
+	shape Shape
+}
+
+// PublicInputs is the number of public inputs of every Verdict circuit.
+const PublicInputs = 4
+
+// NewCircuit allocates the circuit of a shape (for compilation).
+func NewCircuit(sh Shape) *Circuit {
+	c := &Circuit{shape: append(Shape{}, sh...)}
+	L := sh.Layers()
+	c.Shifts = make([]frontend.Variable, L)
+	c.Weights = make([][]frontend.Variable, L)
+	c.Biases = make([][]frontend.Variable, L)
+	for l := 0; l < L; l++ {
+		c.Weights[l] = make([]frontend.Variable, sh[l]*sh[l+1])
+		c.Biases[l] = make([]frontend.Variable, sh[l+1])
+	}
+	c.Input = make([]frontend.Variable, sh[0])
+	return c
+}
+
+// Assign builds a full witness for proving: it runs the model natively and
+// returns the output with the assignment.
+func Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
+	if jobID == 0 {
+		return nil, nil, errors.New("zkml: job id must be positive")
+	}
+	out, err := Infer(m, input)
+	if err != nil {
+		return nil, nil, err
+	}
+	mc, err := ModelCommitment(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	ic, oc := TensorCommitment(input), TensorCommitment(out)
+	c := NewCircuit(m.Shape())
+	c.ModelCommitment = new(big.Int).SetBytes(mc[:])
+	c.InputCommitment = new(big.Int).SetBytes(ic[:])
+	c.OutputCommitment = new(big.Int).SetBytes(oc[:])
+	c.JobID = new(big.Int).SetUint64(jobID)
+	for l, layer := range m.Layers {
+		c.Shifts[l] = int(layer.Shift)
+		for k, w := range layer.Weights {
+			c.Weights[l][k] = int(w) + 128
+		}
+		for k, b := range layer.Biases {
+			c.Biases[l][k] = int64(b) + 1<<31
+		}
+	}
+	for i, v := range input {
+		c.Input[i] = int(v) + 128
+	}
+	return c, out, nil
+}
+
+// pack mirrors elemsPack: perElem values of `bits` bits per element.
+func pack(api frontend.API, vals []frontend.Variable, perElem int, bits uint) []frontend.Variable {
+	var out []frontend.Variable
+	for start := 0; start < len(vals); start += perElem {
+		end := min(start+perElem, len(vals))
+		var e frontend.Variable = 0
+		for k := start; k < end; k++ {
+			coef := new(big.Int).Lsh(big.NewInt(1), bits*uint(k-start))
+			e = api.Add(e, api.Mul(vals[k], coef))
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func hashTensor(api frontend.API, offsetVals []frontend.Variable) (frontend.Variable, error) {
+	h, err := mimc.NewMiMC(api)
+	if err != nil {
+		return nil, err
+	}
+	h.Write(TagTensor, len(offsetVals))
+	h.Write(pack(api, offsetVals, bytesPerElem, 8)...)
+	return h.Sum(), nil
+}
+
+// Define is the constraint system.
+func (c *Circuit) Define(api frontend.API) error {
+	sh := c.shape
+	L := sh.Layers()
+	if L < 1 || len(c.Weights) != L || len(c.Biases) != L || len(c.Shifts) != L || len(c.Input) != sh[0] {
+		return fmt.Errorf("zkml: circuit not allocated for shape %v", sh)
+	}
+	rc := rangecheck.New(api)
+
+	// The job id is public so that a proof for one job cannot be replayed for
+	// another; job ids start at 1, and this constraint is what binds it.
+	api.AssertIsDifferent(c.JobID, 0)
+
+	// Model commitment, and the shift of each layer as a power of two.
+	h, err := mimc.NewMiMC(api)
+	if err != nil {
+		return err
+	}
+	h.Write(TagModel, L)
+	for _, d := range sh {
+		h.Write(d)
+	}
+	powTable := make([]frontend.Variable, MaxShift+1)
+	for s := range powTable {
+		powTable[s] = new(big.Int).Lsh(big.NewInt(1), uint(s))
+	}
+	pows := make([]frontend.Variable, L)
+	for l := 0; l < L; l++ {
+		h.Write(c.Shifts[l])
+		pows[l] = selector.Mux(api, c.Shifts[l], powTable...) // also asserts shift ∈ [0, MaxShift]
+	}
+	var ws, bs []frontend.Variable
+	for l := 0; l < L; l++ {
+		for _, w := range c.Weights[l] {
+			rc.Check(w, 8)
+		}
+		for _, b := range c.Biases[l] {
+			rc.Check(b, 32)
+		}
+		ws = append(ws, c.Weights[l]...)
+		bs = append(bs, c.Biases[l]...)
+	}
+	h.Write(pack(api, ws, bytesPerElem, 8)...)
+	h.Write(pack(api, bs, wordsPerElem, 32)...)
+	api.AssertIsEqual(h.Sum(), c.ModelCommitment)
+
+	// Input commitment.
+	for _, x := range c.Input {
+		rc.Check(x, 8)
+	}
+	ih, err := hashTensor(api, c.Input)
+	if err != nil {
+		return err
+	}
+	api.AssertIsEqual(ih, c.InputCommitment)
+
+	// Forward pass on signed values.
+	x := make([]frontend.Variable, len(c.Input))
+	for i, v := range c.Input {
+		x[i] = api.Sub(v, 128)
+	}
+	for l := 0; l < L; l++ {
+		in, out := sh[l], sh[l+1]
+		lo, hi := clampBounds(l, L)
+		y := make([]frontend.Variable, out)
+		for j := 0; j < out; j++ {
+			acc := api.Sub(c.Biases[l][j], int64(1)<<31)
+			for i := 0; i < in; i++ {
+				acc = api.Add(acc, api.Mul(api.Sub(c.Weights[l][j*in+i], 128), x[i]))
+			}
+			y[j] = requantize(api, rc, acc, pows[l], lo, hi)
+		}
+		x = y
+	}
+
+	// Output commitment.
+	offset := make([]frontend.Variable, len(x))
+	for i, v := range x {
+		offset[i] = api.Add(v, 128)
+	}
+	oh, err := hashTensor(api, offset)
+	if err != nil {
+		return err
+	}
+	api.AssertIsEqual(oh, c.OutputCommitment)
+	return nil
+}
+
+// requantize constrains y = clamp(floor(acc / pow), lo, hi).
+func requantize(api frontend.API, rc frontend.Rangechecker, acc, pow frontend.Variable, lo, hi int64) frontend.Variable {
+	out, err := api.Compiler().NewHint(RequantizeHint, 4, acc, pow, lo, hi)
+	if err != nil {
+		panic(err) // only at compile time, on a programming error
+	}
+	q, r, isLow, isHigh := out[0], out[1], out[2], out[3]
+	// acc = q·pow + r with 0 ≤ r < pow: q = floor(acc / pow).
+	api.AssertIsEqual(acc, api.Add(api.Mul(q, pow), r))
+	rc.Check(r, MaxShift+1)
+	rc.Check(api.Sub(pow, 1, r), MaxShift+1)
+	// isLow ⇔ q < lo, isHigh ⇔ q > hi; each claim is checked by a range
+	// check of the distance to the bound, on whichever side the flag says.
+	api.AssertIsBoolean(isLow)
+	api.AssertIsBoolean(isHigh)
+	api.AssertIsEqual(api.Mul(isLow, isHigh), 0)
+	rc.Check(api.Select(isLow, api.Sub(lo-1, q), api.Sub(q, lo)), clampBits)
+	rc.Check(api.Select(isHigh, api.Sub(q, hi+1), api.Sub(hi, q)), clampBits)
+	return api.Add(q, api.Mul(isLow, api.Sub(lo, q)), api.Mul(isHigh, api.Sub(hi, q)))
+}
+
+// signed reads a field element as a signed integer (values above p/2 are
+// negative).
+func signed(field, v *big.Int) *big.Int {
+	half := new(big.Int).Rsh(field, 1)
+	if v.Cmp(half) > 0 {
+		return new(big.Int).Sub(v, field)
+	}
+	return new(big.Int).Set(v)
+}
+
+// RequantizeHint computes q = floor(acc/pow), r = acc − q·pow and the clamp
+// flags. It is a prover-side hint; the circuit checks every output.
+func RequantizeHint(field *big.Int, in, out []*big.Int) error {
+	if len(in) != 4 || len(out) != 4 {
+		return errors.New("requantize hint: want 4 inputs and 4 outputs")
+	}
+	acc, pow := signed(field, in[0]), signed(field, in[1])
+	lo, hi := signed(field, in[2]), signed(field, in[3])
+	if pow.Sign() <= 0 {
+		return errors.New("requantize hint: non-positive divisor")
+	}
+	q, r := new(big.Int), new(big.Int)
+	q.DivMod(acc, pow, r) // Euclidean: r ≥ 0, so q is the floor for pow > 0
+	out[0].Mod(q, field)
+	out[1].Set(r)
+	out[2].SetInt64(0)
+	out[3].SetInt64(0)
+	if q.Cmp(lo) < 0 {
+		out[2].SetInt64(1)
+	}
+	if q.Cmp(hi) > 0 {
+		out[3].SetInt64(1)
+	}
+	return nil
+}

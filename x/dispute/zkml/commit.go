@@ -1,0 +1,106 @@
+package zkml
+
+import (
+	"math/big"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
+)
+
+// Commitments are MiMC-BN254 hashes (gnark-crypto's Miyaguchi–Preneel
+// construction, the same as gnark's std/hash/mimc in the circuit) over a
+// sequence of field elements, encoded as 32-byte big-endian canonical field
+// elements — exactly what x/jobs stores.
+//
+//	model  = H(TagModel, L, d0..dL, shift1..shiftL,
+//	           pack8(all weights + 128, layer by layer, row-major),
+//	           pack32(all biases + 2^31, layer by layer))
+//	tensor = H(TagTensor, n, pack8(values + 128))
+//
+// pack8 puts 31 bytes in one element, little-endian (byte k times 256^k);
+// pack32 puts 7 uint32 in one element (word k times 2^(32k)). The last
+// element of a pack may be partly filled. Offsets make every value a
+// non-negative integer below 2^8 or 2^32, which the circuit range-checks.
+
+const (
+	bytesPerElem = 31
+	wordsPerElem = 7
+	// CommitmentLen is the byte length of a commitment.
+	CommitmentLen = fr.Bytes
+)
+
+var (
+	// TagModel and TagTensor separate the two kinds of commitment.
+	TagModel  = tag("verdict/zkml/model/v1")
+	TagTensor = tag("verdict/zkml/tensor/v1")
+)
+
+func tag(s string) *big.Int { return new(big.Int).SetBytes([]byte(s)) }
+
+func elemsPack(vals []uint64, perElem int, bits uint) []*big.Int {
+	var out []*big.Int
+	for start := 0; start < len(vals); start += perElem {
+		end := min(start+perElem, len(vals))
+		e := new(big.Int)
+		for k := end - 1; k >= start; k-- {
+			e.Lsh(e, bits)
+			e.Add(e, new(big.Int).SetUint64(vals[k]))
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func hashElems(elems []*big.Int) [CommitmentLen]byte {
+	h := mimc.NewMiMC()
+	for _, e := range elems {
+		var x fr.Element
+		x.SetBigInt(e)
+		b := x.Bytes()
+		_, _ = h.Write(b[:]) // canonical by construction: cannot fail
+	}
+	var out [CommitmentLen]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+func modelElems(m *Model) []*big.Int {
+	sh := m.Shape()
+	elems := []*big.Int{TagModel, big.NewInt(int64(len(m.Layers)))}
+	for _, d := range sh {
+		elems = append(elems, big.NewInt(int64(d)))
+	}
+	var ws, bs []uint64
+	for _, l := range m.Layers {
+		elems = append(elems, big.NewInt(int64(l.Shift)))
+		for _, w := range l.Weights {
+			ws = append(ws, uint64(int64(w)+128))
+		}
+		for _, b := range l.Biases {
+			bs = append(bs, uint64(int64(b)+1<<31))
+		}
+	}
+	elems = append(elems, elemsPack(ws, bytesPerElem, 8)...)
+	return append(elems, elemsPack(bs, wordsPerElem, 32)...)
+}
+
+// ModelCommitment is the commitment a buyer puts in a job.
+func ModelCommitment(m *Model) ([CommitmentLen]byte, error) {
+	if err := m.Validate(); err != nil {
+		return [CommitmentLen]byte{}, err
+	}
+	return hashElems(modelElems(m)), nil
+}
+
+func tensorElems(t []int8) []*big.Int {
+	vs := make([]uint64, len(t))
+	for i, v := range t {
+		vs[i] = uint64(int64(v) + 128)
+	}
+	return append([]*big.Int{TagTensor, big.NewInt(int64(len(t)))}, elemsPack(vs, bytesPerElem, 8)...)
+}
+
+// TensorCommitment commits to an input or an output.
+func TensorCommitment(t []int8) [CommitmentLen]byte {
+	return hashElems(tensorElems(t))
+}

@@ -1,0 +1,151 @@
+package zkml
+
+import (
+	"bytes"
+	"math/big"
+	"testing"
+
+	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark/backend/groth16"
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/test"
+	"github.com/stretchr/testify/require"
+)
+
+var small = Shape{16, 16, 4}
+
+func TestFormatsRoundTripAndStrictness(t *testing.T) {
+	m, err := ExampleModel(small, "t")
+	require.NoError(t, err)
+	b, err := m.MarshalBinary()
+	require.NoError(t, err)
+	var m2 Model
+	require.NoError(t, m2.UnmarshalBinary(b))
+	require.Equal(t, m.Layers, m2.Layers)
+	// every truncation and any trailing byte is rejected
+	for n := 0; n < len(b); n++ {
+		require.ErrorIs(t, new(Model).UnmarshalBinary(b[:n]), ErrFormat, "truncated at %d", n)
+	}
+	require.ErrorIs(t, new(Model).UnmarshalBinary(append(append([]byte{}, b...), 0)), ErrFormat)
+
+	in := ExampleInput(16, "t")
+	tb, err := MarshalTensor(in)
+	require.NoError(t, err)
+	got, err := UnmarshalTensor(tb)
+	require.NoError(t, err)
+	require.Equal(t, in, got)
+	bad := append([]byte{}, tb...)
+	bad[5] = 0xff // length no longer matches
+	_, err = UnmarshalTensor(bad)
+	require.ErrorIs(t, err, ErrFormat)
+}
+
+func TestRequantize(t *testing.T) {
+	for _, c := range []struct {
+		acc      int64
+		shift    uint8
+		lo, hi   int64
+		expected int8
+	}{
+		{acc: 1000, shift: 3, lo: -128, hi: 127, expected: 125},
+		{acc: 1100, shift: 3, lo: -128, hi: 127, expected: 127}, // clamp high
+		{acc: -9, shift: 2, lo: -128, hi: 127, expected: -3},    // floor, not truncation
+		{acc: -9, shift: 2, lo: 0, hi: 127, expected: 0},        // ReLU
+		{acc: -5000, shift: 1, lo: -128, hi: 127, expected: -128},
+		{acc: 7, shift: 0, lo: -128, hi: 127, expected: 7},
+	} {
+		require.Equal(t, c.expected, Requantize(c.acc, c.shift, c.lo, c.hi), "%+v", c)
+	}
+}
+
+func TestCommitmentsAreCanonicalAndSensitive(t *testing.T) {
+	m, err := ExampleModel(small, "t")
+	require.NoError(t, err)
+	c1, err := ModelCommitment(m)
+	require.NoError(t, err)
+	m.Layers[1].Weights[3]++
+	c2, err := ModelCommitment(m)
+	require.NoError(t, err)
+	require.NotEqual(t, c1, c2)
+	m.Layers[1].Weights[3]--
+	m.Layers[0].Shift++
+	c3, err := ModelCommitment(m)
+	require.NoError(t, err)
+	require.NotEqual(t, c1, c3)
+	require.Less(t, new(big.Int).SetBytes(c1[:]).Cmp(ecc.BN254.ScalarField()), 0)
+	require.NotEqual(t, TensorCommitment([]int8{1, 2}), TensorCommitment([]int8{1, 2, 0}))
+}
+
+// The circuit and the native code agree on many random models and inputs,
+// including the extremes of every clamp.
+func TestCircuitMatchesNative(t *testing.T) {
+	for seed := range 4 {
+		m, err := ExampleModel(small, string(rune('a'+seed)))
+		require.NoError(t, err)
+		in := ExampleInput(16, string(rune('a'+seed)))
+		if seed == 3 { // saturate: large biases push neurons to both clamps
+			for j := range m.Layers[1].Biases {
+				m.Layers[1].Biases[j] = int32(1<<20) * int32(j%3-1)
+			}
+		}
+		a, _, err := Assign(m, in, uint64(seed+1))
+		require.NoError(t, err)
+		require.NoError(t, test.IsSolved(NewCircuit(small), a, ecc.BN254.ScalarField()))
+	}
+}
+
+func TestCircuitRejectsWrongClaims(t *testing.T) {
+	m, err := ExampleModel(small, "w")
+	require.NoError(t, err)
+	in := ExampleInput(16, "w")
+	a, out, err := Assign(m, in, 7)
+	require.NoError(t, err)
+
+	wrongOut := append([]int8{}, out...)
+	wrongOut[0]++
+	oc := TensorCommitment(wrongOut)
+	bad := *a
+	bad.OutputCommitment = new(big.Int).SetBytes(oc[:])
+	require.Error(t, test.IsSolved(NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+
+	bad = *a
+	bad.JobID = 0
+	require.Error(t, test.IsSolved(NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+
+	bad = *a
+	bad.Input = append([]frontend.Variable{}, a.Input...)
+	bad.Input[0] = 300 // out of int8 range, even if it hashed right
+	require.Error(t, test.IsSolved(NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+}
+
+// A real Groth16 round trip on the small shape; the public witness is laid
+// out exactly as the chain rebuilds it.
+func TestGroth16RoundTrip(t *testing.T) {
+	ccs, err := Compile(small)
+	require.NoError(t, err)
+	pk, vk, err := Setup(ccs)
+	require.NoError(t, err)
+	m, err := ExampleModel(small, "g")
+	require.NoError(t, err)
+	in := ExampleInput(16, "g")
+	proofBytes, out, err := Prove(ccs, pk, m, in, 42)
+	require.NoError(t, err)
+	nat, err := Infer(m, in)
+	require.NoError(t, err)
+	require.Equal(t, nat, out)
+
+	mc, _ := ModelCommitment(m)
+	ic, oc := TensorCommitment(in), TensorCommitment(out)
+	pub := &Circuit{ModelCommitment: mc[:], InputCommitment: ic[:], OutputCommitment: oc[:], JobID: 42}
+	pw, err := frontend.NewWitness(pub, ecc.BN254.ScalarField(), frontend.PublicOnly())
+	require.NoError(t, err)
+	proof := groth16.NewProof(ecc.BN254)
+	_, err = proof.ReadFrom(bytes.NewReader(proofBytes))
+	require.NoError(t, err)
+	require.NoError(t, groth16.Verify(proof, vk, pw))
+
+	pub.JobID = 43
+	pw, err = frontend.NewWitness(pub, ecc.BN254.ScalarField(), frontend.PublicOnly())
+	require.NoError(t, err)
+	require.Error(t, groth16.Verify(proof, vk, pw), "a proof for job 42 must not verify for job 43")
+}
