@@ -1,0 +1,190 @@
+package zkverify_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/stretchr/testify/require"
+
+	"github.com/verdict-chain/verdict/testutil/zk"
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+)
+
+// The fixture is a real 16-16-4 VK with a proof for job 42, committed so that
+// fuzz seeds are stable. Regenerate after a circuit change with
+// `go test ./x/dispute/zkverify -run TestFixture -update`.
+var update = flag.Bool("update", false, "regenerate testdata")
+
+var lim = zkverify.Limits{MaxBytes: 4096, NbPublic: 4}
+
+const fixtureJob = 42
+
+type fixture struct {
+	vk, proof []byte
+	public    []fr.Element
+}
+
+func load(t testing.TB) fixture {
+	t.Helper()
+	vk, err := os.ReadFile(filepath.Join("testdata", "vk.bin"))
+	require.NoError(t, err)
+	proof, err := os.ReadFile(filepath.Join("testdata", "proof.bin"))
+	require.NoError(t, err)
+	pubHex, err := os.ReadFile(filepath.Join("testdata", "public.hex"))
+	require.NoError(t, err)
+	var pub []fr.Element
+	for _, line := range strings.Fields(string(pubHex)) {
+		b, err := hex.DecodeString(line)
+		require.NoError(t, err)
+		e, err := zkverify.PublicInput(b)
+		require.NoError(t, err)
+		pub = append(pub, e)
+	}
+	return fixture{vk: vk, proof: proof, public: pub}
+}
+
+func TestFixture(t *testing.T) {
+	if *update {
+		kit := zk.Small(t)
+		j := kit.NewJob(t, "fixture")
+		proof := kit.Prove(t, j, fixtureJob)
+		var id [32]byte
+		binary.BigEndian.PutUint64(id[24:], fixtureJob)
+		pub := strings.Join([]string{hex.EncodeToString(j.ModelC), hex.EncodeToString(j.InputC), hex.EncodeToString(j.OutputC), hex.EncodeToString(id[:])}, "\n") + "\n"
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", "vk.bin"), kit.VKBytes, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", "proof.bin"), proof, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", "public.hex"), []byte(pub), 0o644))
+	}
+	f := load(t)
+	vk, err := zkverify.ParseVerifyingKey(f.vk, lim)
+	require.NoError(t, err)
+	require.Equal(t, 4, vk.NbPublic())
+	require.Equal(t, 1, vk.NbCommitments(), "the circuit's range checks use one Pedersen commitment")
+	require.Len(t, f.proof, zkverify.ProofSize(1))
+	require.NoError(t, zkverify.Verify(vk, f.proof, f.public))
+}
+
+func TestWrongPublicInputsRejected(t *testing.T) {
+	f := load(t)
+	vk, err := zkverify.ParseVerifyingKey(f.vk, lim)
+	require.NoError(t, err)
+	for i := range f.public {
+		pub := append([]fr.Element{}, f.public...)
+		pub[i].Add(&pub[i], new(fr.Element).SetOne())
+		require.ErrorIs(t, zkverify.Verify(vk, f.proof, pub), zkverify.ErrRejected, "input %d changed", i)
+	}
+	require.ErrorIs(t, zkverify.Verify(vk, f.proof, f.public[:3]), zkverify.ErrPublicInputs)
+	_, err = zkverify.PublicInput(bytes.Repeat([]byte{0xff}, 32))
+	require.ErrorIs(t, err, zkverify.ErrPublicInputs, "a value above the modulus is refused, not reduced")
+	mod := fr.Modulus().FillBytes(make([]byte, 32))
+	_, err = zkverify.PublicInput(mod)
+	require.ErrorIs(t, err, zkverify.ErrPublicInputs)
+}
+
+func TestProofEncodingIsStrict(t *testing.T) {
+	f := load(t)
+	vk, err := zkverify.ParseVerifyingKey(f.vk, lim)
+	require.NoError(t, err)
+	// trailing bytes, truncation
+	require.ErrorIs(t, zkverify.Verify(vk, append(append([]byte{}, f.proof...), 0), f.public), zkverify.ErrMalformedProof)
+	for n := 0; n < len(f.proof); n++ {
+		require.ErrorIs(t, zkverify.Verify(vk, f.proof[:n], f.public), zkverify.ErrMalformedProof)
+	}
+	// the uncompressed encoding of the same proof is refused
+	p, err := zkverify.ParseProof(vk, f.proof)
+	require.NoError(t, err)
+	var raw bytes.Buffer
+	_, err = p.WriteRawTo(&raw)
+	require.NoError(t, err)
+	require.ErrorIs(t, zkverify.Verify(vk, raw.Bytes(), f.public), zkverify.ErrMalformedProof)
+	// a commitment count that disagrees with the VK
+	bad := append([]byte{}, f.proof...)
+	binary.BigEndian.PutUint32(bad[128:], 0)
+	require.ErrorIs(t, zkverify.Verify(vk, bad, f.public), zkverify.ErrMalformedProof)
+	// every single-bit flip fails cleanly
+	for i := range f.proof {
+		for _, bit := range []byte{0x01, 0x80} {
+			bad := append([]byte{}, f.proof...)
+			bad[i] ^= bit
+			require.Error(t, zkverify.Verify(vk, bad, f.public), "flip at %d", i)
+		}
+	}
+}
+
+// infinityVK is the classic forgery: a key made of points at infinity accepts
+// an all-infinity proof. It must not even parse.
+func infinityVK(nK int) []byte {
+	var b bytes.Buffer
+	var g1 curve.G1Affine // zero value is infinity
+	var g2 curve.G2Affine
+	g1b, g2b := g1.Bytes(), g2.Bytes()
+	for _, g := range [][]byte{g1b[:], g1b[:], g2b[:], g2b[:], g1b[:], g2b[:]} {
+		b.Write(g)
+	}
+	_ = binary.Write(&b, binary.BigEndian, uint32(nK))
+	for range nK {
+		b.Write(g1b[:])
+	}
+	_ = binary.Write(&b, binary.BigEndian, uint32(0))
+	_ = binary.Write(&b, binary.BigEndian, uint32(0))
+	return b.Bytes()
+}
+
+func TestVerifyingKeyValidation(t *testing.T) {
+	f := load(t)
+	// every truncation, trailing bytes, the size bound, the public-input count
+	for n := 0; n < len(f.vk); n++ {
+		_, err := zkverify.ParseVerifyingKey(f.vk[:n], lim)
+		require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+	}
+	_, err := zkverify.ParseVerifyingKey(append(append([]byte{}, f.vk...), 0), lim)
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+	_, err = zkverify.ParseVerifyingKey(f.vk, zkverify.Limits{MaxBytes: len(f.vk) - 1, NbPublic: 4})
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+	_, err = zkverify.ParseVerifyingKey(f.vk, zkverify.Limits{MaxBytes: 4096, NbPublic: 3})
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+
+	_, err = zkverify.ParseVerifyingKey(infinityVK(5), zkverify.Limits{})
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+
+	// one K point (an unconstrained public input has K = infinity) at infinity
+	bad := append([]byte{}, f.vk...)
+	var inf curve.G1Affine
+	ib := inf.Bytes()
+	copy(bad[288+4+32:], ib[:]) // K[1]
+	_, err = zkverify.ParseVerifyingKey(bad, lim)
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+
+	// a huge K count must fail before allocating
+	bad = append([]byte{}, f.vk[:288]...)
+	bad = binary.BigEndian.AppendUint32(bad, 1<<20)
+	_, err = zkverify.ParseVerifyingKey(bad, zkverify.Limits{})
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+
+	// committed index out of range: rewrite the index list [..] to [7]
+	kEnd := 288 + 4 + 6*32
+	require.Equal(t, uint32(1), binary.BigEndian.Uint32(f.vk[kEnd:]), "one commitment")
+	n := binary.BigEndian.Uint32(f.vk[kEnd+4:])
+	require.Equal(t, uint32(0), n, "the circuit commits no public input")
+	var crafted []byte
+	crafted = append(crafted, f.vk[:kEnd+4]...)
+	crafted = binary.BigEndian.AppendUint32(crafted, 1)
+	crafted = binary.BigEndian.AppendUint64(crafted, 7)
+	crafted = append(crafted, f.vk[kEnd+8:]...)
+	_, err = zkverify.ParseVerifyingKey(crafted, zkverify.Limits{})
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK)
+
+	// the uncompressed encoding of a valid key is refused (one encoding per key)
+	vk, err := zkverify.ParseVerifyingKey(f.vk, lim)
+	require.NoError(t, err)
+	require.NotNil(t, vk)
+}
