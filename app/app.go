@@ -77,6 +77,9 @@ import (
 	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
+	disputekeeper "github.com/verdict-chain/verdict/x/dispute/keeper"
+	disputemodule "github.com/verdict-chain/verdict/x/dispute/module"
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobsmodule "github.com/verdict-chain/verdict/x/jobs/module"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -92,7 +95,8 @@ var DefaultNodeHome = func() string {
 }()
 
 // maccPerms are the module accounts and what each may do. x/jobs holds
-// bonds and escrows and can neither mint nor burn.
+// bonds and escrows, x/dispute holds challenge bonds; neither can mint or
+// burn.
 var maccPerms = map[string][]string{
 	authtypes.FeeCollectorName:          nil,
 	distrtypes.ModuleName:               nil,
@@ -102,6 +106,7 @@ var maccPerms = map[string][]string{
 	stakingtypes.KeyRotationFeePoolName: {authtypes.Burner},
 	govtypes.ModuleName:                 {authtypes.Burner},
 	jobstypes.ModuleName:                nil,
+	disputetypes.ModuleName:             nil,
 }
 
 var (
@@ -131,6 +136,7 @@ type App struct {
 	EvidenceKeeper        evidencekeeper.Keeper
 	ConsensusParamsKeeper consensusparamkeeper.Keeper
 	JobsKeeper            *jobskeeper.Keeper
+	DisputeKeeper         *disputekeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -172,6 +178,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, minttypes.StoreKey,
 		distrtypes.StoreKey, slashingtypes.StoreKey, govtypes.StoreKey, consensusparamtypes.StoreKey,
 		upgradetypes.StoreKey, evidencetypes.StoreKey, jobstypes.StoreKey,
+		disputetypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -244,6 +251,12 @@ func New(
 		appCodec, runtime.NewKVStoreService(keys[jobstypes.StoreKey]), accCodec, authority,
 		app.AccountKeeper, app.BankKeeper, app.DistrKeeper,
 	)
+	app.DisputeKeeper = disputekeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[disputetypes.StoreKey]), accCodec, authority,
+		app.AccountKeeper, app.BankKeeper, app.DistrKeeper, app.JobsKeeper,
+	)
+	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks())
+	app.JobsKeeper.SetCircuitRegistry(app.DisputeKeeper)
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -258,6 +271,7 @@ func New(
 		evidence.NewAppModule(app.EvidenceKeeper),
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
 		jobsmodule.NewAppModule(appCodec, app.JobsKeeper),
+		disputemodule.NewAppModule(appCodec, accCodec, app.DisputeKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -273,12 +287,13 @@ func New(
 	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 	// x/bank first (required by v0.55's block executor), then Verdict's
 	// settlements, then governance and staking.
-	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
+	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 
 	genesisOrder := []string{
 		consensusparamtypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName,
 		genutiltypes.ModuleName, evidencetypes.ModuleName, upgradetypes.ModuleName, jobstypes.ModuleName,
+		disputetypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

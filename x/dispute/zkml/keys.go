@@ -50,4 +50,3 @@ func Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, inp
 	}
 	return b.Bytes(), out, nil
 }
-

@@ -8,6 +8,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 	"cosmossdk.io/math"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -38,6 +39,7 @@ type Keeper struct {
 
 	hooks     types.JobHooks
 	scheduler types.Scheduler
+	circuits  types.CircuitRegistry
 
 	Schema collections.Schema
 	Params collections.Item[types.Params]
@@ -120,6 +122,33 @@ func (k *Keeper) SetHooks(hooks ...types.JobHooks) {
 // SetScheduler replaces the default cheapest-offer scheduler.
 func (k *Keeper) SetScheduler(s types.Scheduler) {
 	k.scheduler = s
+}
+
+// SetCircuitRegistry makes job and provider circuit ids checked against the
+// registry. Call once, at app wiring.
+func (k *Keeper) SetCircuitRegistry(r types.CircuitRegistry) {
+	k.circuits = r
+}
+
+// checkCircuits requires every non-empty id to be registered (when a
+// registry is set).
+func (k *Keeper) checkCircuits(ctx context.Context, kind *errorsmod.Error, ids ...string) error {
+	if k.circuits == nil {
+		return nil
+	}
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		ok, err := k.circuits.HasCircuit(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errorsmod.Wrapf(kind, "circuit %q is not registered", id)
+		}
+	}
+	return nil
 }
 
 // GetAuthority returns the governance address allowed to change params.

@@ -1,10 +1,12 @@
 package keeper_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
 	"cosmossdk.io/math"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/suite"
 
@@ -377,6 +379,8 @@ func (s *KeeperSuite) TestBadInputsMoveNoCoin() {
 		{"max price unknown denom", sub(func(m *types.MsgSubmitJob) { m.MaxPricePerUnit = sdk.NewInt64Coin("uatom", 10) }), types.ErrInvalidDenom},
 		{"short commitment", sub(func(m *types.MsgSubmitJob) { m.ModelCommitment = []byte{1, 2} }), types.ErrInvalidCommitment},
 		{"missing input commitment", sub(func(m *types.MsgSubmitJob) { m.InputCommitment = nil }), types.ErrInvalidCommitment},
+		{"model commitment above the BN254 modulus", sub(func(m *types.MsgSubmitJob) { m.ModelCommitment = bytes.Repeat([]byte{0xff}, 32) }), types.ErrInvalidCommitment},
+		{"input commitment equal to the BN254 modulus", sub(func(m *types.MsgSubmitJob) { m.InputCommitment = fr.Modulus().FillBytes(make([]byte, 32)) }), types.ErrInvalidCommitment},
 		{"oversized input uri", sub(func(m *types.MsgSubmitJob) { m.InputUri = long }), types.ErrInvalidJob},
 		{"unspecified class", sub(func(m *types.MsgSubmitJob) { m.Class = 0 }), types.ErrInvalidJob},
 		{"time limit too long", sub(func(m *types.MsgSubmitJob) { m.TimeLimit = 30 * 24 * time.Hour }), types.ErrInvalidJob},
@@ -395,6 +399,10 @@ func (s *KeeperSuite) TestBadInputsMoveNoCoin() {
 		{"result uses zero units", func() error { return s.post(s.prov1, open.JobId, 0) }, types.ErrInvalidResult},
 		{"result with short commitment", func() error {
 			_, err := s.msg.PostResult(s.ctx, &types.MsgPostResult{Provider: s.prov1.String(), JobId: open.JobId, OutputCommitment: []byte{1}, UnitsUsed: 1})
+			return err
+		}, types.ErrInvalidCommitment},
+		{"result with non-canonical commitment", func() error {
+			_, err := s.msg.PostResult(s.ctx, &types.MsgPostResult{Provider: s.prov1.String(), JobId: open.JobId, OutputCommitment: bytes.Repeat([]byte{0xee}, 32), UnitsUsed: 1})
 			return err
 		}, types.ErrInvalidCommitment},
 		{"cancel after result", func() error {

@@ -48,6 +48,9 @@ func (m msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegisterP
 	if err := ValidateOffer(offer, params.Denom); err != nil {
 		return nil, err
 	}
+	if err := m.k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
+		return nil, err
+	}
 	if msg.Bond.Denom != params.Denom {
 		return nil, errorsmod.Wrapf(types.ErrInvalidDenom, "bond: want %s, got %q", params.Denom, msg.Bond.Denom)
 	}
@@ -99,6 +102,9 @@ func (m msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvi
 	}
 	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices}
 	if err := ValidateOffer(offer, params.Denom); err != nil {
+		return nil, err
+	}
+	if err := m.k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
 		return nil, err
 	}
 	p.Moniker, p.Endpoint, p.Region, p.Hardware = msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware
@@ -180,6 +186,9 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 		return nil, err
 	}
 	if err := ValidateSubmitJob(msg, params); err != nil {
+		return nil, err
+	}
+	if err := m.k.checkCircuits(ctx, types.ErrInvalidJob, msg.CircuitId); err != nil {
 		return nil, err
 	}
 	var direct *types.Provider

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -111,10 +113,17 @@ func ValidateOffer(o ProviderOffer, denom string) error {
 	return nil
 }
 
-// ValidateCommitment requires exactly CommitmentLen bytes.
+// ValidateCommitment requires a canonical BN254 scalar field element: 32
+// bytes, big-endian, below the field modulus. Commitments are public inputs
+// of the dispute circuits, and a value at or above the modulus would be
+// silently reduced by some APIs, so it is refused on entry.
 func ValidateCommitment(field string, b []byte) error {
 	if len(b) != types.CommitmentLen {
 		return errorsmod.Wrapf(types.ErrInvalidCommitment, "%s must be %d bytes, got %d", field, types.CommitmentLen, len(b))
+	}
+	var e fr.Element
+	if err := e.SetBytesCanonical(b); err != nil {
+		return errorsmod.Wrapf(types.ErrInvalidCommitment, "%s is not a canonical BN254 field element (must be below the modulus)", field)
 	}
 	return nil
 }

@@ -74,3 +74,10 @@ func (m MultiJobHooks) AfterJobCancelled(ctx context.Context, job Job) error {
 type Scheduler interface {
 	SelectProvider(ctx context.Context, job Job) (sdk.AccAddress, error)
 }
+
+// CircuitRegistry tells x/jobs which circuit ids exist (x/dispute). When
+// set, a job's circuit id and a provider's supported circuits must be
+// registered.
+type CircuitRegistry interface {
+	HasCircuit(ctx context.Context, id string) (bool, error)
+}

@@ -1,0 +1,421 @@
+package keeper
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
+	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// payment is what the provider would be paid for its posted result.
+func payment(j jobstypes.Job) math.Int {
+	if j.Result == nil {
+		return math.ZeroInt()
+	}
+	return j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Result.UnitsUsed))
+}
+
+func bps(x math.Int, b uint32) math.Int { return x.MulRaw(int64(b)).QuoRaw(types.MaxBps) }
+
+// ChallengeBond is the bond a challenge of job j costs under params p.
+func ChallengeBond(p types.Params, j jobstypes.Job) sdk.Coin { return p.ChallengeBond(payment(j)) }
+
+// disputable checks that a job's result can be disputed now.
+func disputable(ctx context.Context, j jobstypes.Job) error {
+	if j.Status != jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED || j.Result == nil {
+		return errorsmod.Wrapf(types.ErrNotDisputable, "job %d is %s; only a posted result can be disputed", j.Id, j.Status)
+	}
+	if j.CircuitId == "" {
+		return errorsmod.Wrapf(types.ErrNotDisputable, "job %d names no circuit; it settles by attestation or SLA rules", j.Id)
+	}
+	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.WindowEnd) {
+		return errorsmod.Wrapf(types.ErrNotDisputable, "job %d challenge window ended at %s", j.Id, j.WindowEnd)
+	}
+	return nil
+}
+
+// Challenge disputes job jobID's result against a bond.
+func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID uint64, counter []byte) (types.Dispute, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return types.Dispute{}, err
+	}
+	j, err := k.jobs.GetJob(ctx, jobID)
+	if err != nil {
+		return types.Dispute{}, err
+	}
+	if err := disputable(ctx, j); err != nil {
+		return types.Dispute{}, err
+	}
+	challengerStr, err := k.addressCodec.BytesToString(challenger)
+	if err != nil {
+		return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+	}
+	if challengerStr == j.Provider {
+		return types.Dispute{}, errorsmod.Wrap(types.ErrUnauthorized, "a provider cannot challenge its own result")
+	}
+	if len(counter) > 0 {
+		if err := jobskeeper.ValidateCommitment("counter_commitment", counter); err != nil {
+			return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidCommitment, err.Error())
+		}
+		if bytes.Equal(counter, j.Result.OutputCommitment) {
+			return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidCommitment, "counter_commitment equals the provider's output commitment")
+		}
+	}
+	bond := ChallengeBond(p, j)
+	if bond.Denom != j.Escrow.Denom {
+		return types.Dispute{}, errorsmod.Wrapf(types.ErrInvalidParams, "challenge bond denom %s differs from the job's %s", bond.Denom, j.Escrow.Denom)
+	}
+	if err := k.bankKeeper.SendCoinsFromAccountToModule(ctx, challenger, types.ModuleName, sdk.NewCoins(bond)); err != nil {
+		return types.Dispute{}, err
+	}
+	if err := k.addBonds(ctx, bond.Amount); err != nil {
+		return types.Dispute{}, err
+	}
+	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_CHALLENGE, challengerStr, bond, counter)
+	if err != nil {
+		return d, err
+	}
+	return d, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventChallenged{
+		JobId: j.Id, Challenger: challengerStr, Bond: bond, CounterCommitment: counter, ProofDeadline: d.ProofDeadline,
+	})
+}
+
+// open marks the job disputed and records an OPEN dispute with its deadline.
+func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte) (types.Dispute, error) {
+	if _, err := k.jobs.MarkDisputed(ctx, j.Id); err != nil {
+		return types.Dispute{}, err
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	d := types.Dispute{
+		JobId:             j.Id,
+		Kind:              kind,
+		Provider:          j.Provider,
+		Challenger:        challenger,
+		Bond:              bond,
+		CounterCommitment: counter,
+		CircuitId:         j.CircuitId,
+		OpenedAt:          now,
+		ProofDeadline:     now.Add(p.ProofWindow),
+		Status:            types.DisputeStatus_DISPUTE_STATUS_OPEN,
+	}
+	if err := k.saveDispute(ctx, d); err != nil {
+		return d, err
+	}
+	return d, k.DeadlineQueue.Set(ctx, collections.Join(d.ProofDeadline, d.JobId))
+}
+
+// PublicInputs builds a job's public witness from chain state: model,
+// input and output commitments, and the job id.
+func PublicInputs(j jobstypes.Job, output []byte) ([]fr.Element, error) {
+	var id [32]byte
+	binary.BigEndian.PutUint64(id[24:], j.Id)
+	out := make([]fr.Element, 0, len(types.PublicInputNames))
+	for _, b := range [][]byte{j.ModelCommitment, j.InputCommitment, output, id[:]} {
+		e, err := zkverify.PublicInput(b)
+		if err != nil {
+			return nil, errorsmod.Wrapf(types.ErrInvalidCommitment, "job %d: %v", j.Id, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// SubmitProof checks a proof for a disputed job and resolves the dispute
+// when it verifies. Verification gas is charged first, before any decoding.
+func (k *Keeper) SubmitProof(ctx context.Context, submitter string, jobID uint64, claim types.Claim, proof []byte) (types.Dispute, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return types.Dispute{}, err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	sdkCtx.GasMeter().ConsumeGas(p.VerifyGas, "x/dispute: groth16 proof check")
+	if len(proof) > int(p.MaxProofBytes) {
+		return types.Dispute{}, errorsmod.Wrapf(types.ErrMalformedProof, "proof is %d bytes, max %d", len(proof), p.MaxProofBytes)
+	}
+	d, err := k.Disputes.Get(ctx, jobID)
+	if isNotFound(err) {
+		return d, errorsmod.Wrapf(types.ErrDisputeNotFound, "job %d", jobID)
+	} else if err != nil {
+		return d, err
+	}
+	if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN {
+		return d, errorsmod.Wrapf(types.ErrDisputeClosed, "dispute of job %d is %s", jobID, d.Status)
+	}
+	if !sdkCtx.BlockTime().Before(d.ProofDeadline) {
+		return d, errorsmod.Wrapf(types.ErrProofDeadline, "proof deadline of job %d was %s", jobID, d.ProofDeadline)
+	}
+	j, err := k.jobs.GetJob(ctx, jobID)
+	if err != nil {
+		return d, err
+	}
+	var output []byte
+	switch claim {
+	case types.Claim_CLAIM_PROVIDER:
+		if j.Result == nil {
+			return d, errorsmod.Wrapf(types.ErrInvalidClaim, "job %d has no result", jobID)
+		}
+		output = j.Result.OutputCommitment
+	case types.Claim_CLAIM_COUNTER:
+		if len(d.CounterCommitment) == 0 {
+			return d, errorsmod.Wrapf(types.ErrInvalidClaim, "dispute of job %d has no counter commitment", jobID)
+		}
+		output = d.CounterCommitment
+	default:
+		return d, errorsmod.Wrapf(types.ErrInvalidClaim, "claim must be PROVIDER or COUNTER, got %s", claim)
+	}
+	vk, err := k.verifyingKey(ctx, d.CircuitId)
+	if err != nil {
+		return d, err
+	}
+	public, err := PublicInputs(j, output)
+	if err != nil {
+		return d, err
+	}
+	if err := zkverify.Verify(vk, proof, public); err != nil {
+		if errors.Is(err, zkverify.ErrMalformedProof) {
+			return d, errorsmod.Wrap(types.ErrMalformedProof, err.Error())
+		}
+		return d, errorsmod.Wrapf(types.ErrInvalidProof, "job %d, %s claim: %v", jobID, claim, err)
+	}
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProofAccepted{
+		JobId: jobID, Claim: claim, Submitter: submitter, CircuitId: d.CircuitId,
+	}); err != nil {
+		return d, err
+	}
+	if claim == types.Claim_CLAIM_PROVIDER {
+		return k.providerWins(ctx, p, d, submitter)
+	}
+	return k.providerLoses(ctx, p, d, "the challenger proved a different output", submitter, claim)
+}
+
+func (k *Keeper) newResolution(ctx context.Context, denom, reason, provenBy string, claim types.Claim) *types.Resolution {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	zero := sdk.NewCoin(denom, math.ZeroInt())
+	return &types.Resolution{
+		Reason: reason, ProvenBy: provenBy, Claim: claim,
+		Slashed: zero, ToProvider: zero, ToChallenger: zero, ToCommunityPool: zero,
+		ResolvedAt: sdkCtx.BlockTime(), ResolvedHeight: sdkCtx.BlockHeight(),
+	}
+}
+
+// providerWins: the provider's output is proven. A challenger's bond goes
+// reward_share to the provider and the rest to the community pool; the job
+// is paid as usual.
+func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispute, provenBy string) (types.Dispute, error) {
+	res := k.newResolution(ctx, d.Bond.Denom, "the provider's output was proven", provenBy, types.Claim_CLAIM_PROVIDER)
+	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
+		toProvider := bps(d.Bond.Amount, p.RewardShareBps)
+		rest := d.Bond.Amount.Sub(toProvider)
+		op, err := k.addressCodec.StringToBytes(d.Provider)
+		if err != nil {
+			return d, err
+		}
+		if err := k.pay(ctx, op, sdk.NewCoin(d.Bond.Denom, toProvider)); err != nil {
+			return d, err
+		}
+		if err := k.toCommunityPool(ctx, sdk.NewCoin(d.Bond.Denom, rest)); err != nil {
+			return d, err
+		}
+		if err := k.addBonds(ctx, d.Bond.Amount.Neg()); err != nil {
+			return d, err
+		}
+		res.ToProvider = sdk.NewCoin(d.Bond.Denom, toProvider)
+		res.ToCommunityPool = sdk.NewCoin(d.Bond.Denom, rest)
+	}
+	if _, err := k.jobs.ResolveDispute(ctx, d.JobId, true); err != nil {
+		return d, err
+	}
+	return k.close(ctx, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res)
+}
+
+// providerLoses: the result is wrong (a counter proof) or unproven by the
+// deadline. The provider's bond is slashed by fraud_slash_bps; a challenger
+// gets its bond back plus challenger_reward_bps of the slash; the rest of the
+// slash goes to the community pool; the buyer is refunded in full.
+func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Dispute, reason, provenBy string, claim types.Claim) (types.Dispute, error) {
+	res := k.newResolution(ctx, d.Bond.Denom, reason, provenBy, claim)
+	op, err := k.addressCodec.StringToBytes(d.Provider)
+	if err != nil {
+		return d, err
+	}
+	prov, err := k.jobs.GetProvider(ctx, op)
+	if err != nil {
+		return d, err
+	}
+	slash := bps(prov.Bond.Amount, p.FraudSlashBps)
+	var payouts []jobskeeper.Payout
+	var challenger sdk.AccAddress
+	reward := math.ZeroInt()
+	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
+		if challenger, err = k.addressCodec.StringToBytes(d.Challenger); err != nil {
+			return d, err
+		}
+		reward = bps(slash, p.ChallengerRewardBps)
+		payouts = append(payouts, jobskeeper.Payout{To: challenger, Amount: reward})
+	}
+	slashed, err := k.jobs.SlashBond(ctx, op, slash, "x/dispute: "+reason, payouts)
+	if err != nil {
+		return d, err
+	}
+	reward = math.MinInt(reward, slashed)
+	res.Slashed = sdk.NewCoin(prov.Bond.Denom, slashed)
+	res.ToCommunityPool = sdk.NewCoin(prov.Bond.Denom, slashed.Sub(reward))
+	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
+		if err := k.pay(ctx, challenger, d.Bond); err != nil {
+			return d, err
+		}
+		if err := k.addBonds(ctx, d.Bond.Amount.Neg()); err != nil {
+			return d, err
+		}
+		res.ToChallenger = d.Bond.AddAmount(reward)
+	}
+	if _, err := k.jobs.ResolveDispute(ctx, d.JobId, false); err != nil {
+		return d, err
+	}
+	return k.close(ctx, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, res)
+}
+
+func (k *Keeper) close(ctx context.Context, d types.Dispute, status types.DisputeStatus, res *types.Resolution) (types.Dispute, error) {
+	if err := k.DeadlineQueue.Remove(ctx, collections.Join(d.ProofDeadline, d.JobId)); err != nil {
+		return d, err
+	}
+	d.Status = status
+	d.Resolution = res
+	if err := k.saveDispute(ctx, d); err != nil {
+		return d, err
+	}
+	return d, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDisputeResolved{
+		JobId: d.JobId, Kind: d.Kind, Status: status, Resolution: *res,
+	})
+}
+
+// AuditDraw is the audit lottery: the first 8 bytes of
+// sha256("verdict/audit/v1" | block hash | height | job id), mod 10^6.
+// A result is audited when the draw is below audit_rate_ppm.
+func AuditDraw(blockHash []byte, height int64, jobID uint64) uint32 {
+	h := sha256.New()
+	h.Write([]byte("verdict/audit/v1"))
+	h.Write(blockHash)
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(height))
+	binary.BigEndian.PutUint64(b[8:], jobID)
+	h.Write(b[:])
+	return uint32(binary.BigEndian.Uint64(h.Sum(nil)[:8]) % types.MaxPpm)
+}
+
+// drawAudits runs the lottery for every result posted in this block, with
+// this block's hash (unknown to anyone before the block is built), then
+// empties the pending set.
+func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
+	var ids []uint64
+	if err := k.PendingAudits.Walk(ctx, nil, func(id uint64) (bool, error) {
+		ids = append(ids, id)
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.PendingAudits.Clear(ctx, nil); err != nil {
+		return err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	hi := sdkCtx.HeaderInfo()
+	for _, id := range ids {
+		if AuditDraw(hi.Hash, hi.Height, id) >= p.AuditRatePpm {
+			continue
+		}
+		cacheCtx, write := sdkCtx.CacheContext()
+		if err := k.audit(cacheCtx, p, id); err != nil {
+			k.Logger(ctx).Error("audit not opened", "job", id, "err", err)
+			continue
+		}
+		write()
+	}
+	return nil
+}
+
+func (k *Keeper) audit(ctx context.Context, p types.Params, id uint64) error {
+	j, err := k.jobs.GetJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	if disputable(ctx, j) != nil {
+		return nil // challenged, cancelled or otherwise moved on in this block
+	}
+	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_AUDIT, "", sdk.NewCoin(j.Escrow.Denom, math.ZeroInt()), nil)
+	if err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAudited{
+		JobId: id, Provider: j.Provider, ProofDeadline: d.ProofDeadline,
+	})
+}
+
+// EndBlocker settles disputes whose proof deadline passed (at most
+// max_resolutions_per_block; the rest wait for the next block), then draws
+// this block's audits.
+func (k *Keeper) EndBlocker(ctx context.Context) error {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	now := sdkCtx.BlockTime()
+	var due []QueueKey
+	rng := new(collections.Range[QueueKey]).EndInclusive(collections.Join(now, ^uint64(0)))
+	if err := k.DeadlineQueue.Walk(ctx, rng, func(key QueueKey) (bool, error) {
+		due = append(due, key)
+		return len(due) >= int(p.MaxResolutionsPerBlock), nil
+	}); err != nil {
+		return err
+	}
+	for _, key := range due {
+		cacheCtx, write := sdkCtx.CacheContext()
+		if err := k.expireDispute(cacheCtx, p, key); err != nil {
+			k.Logger(ctx).Error("proof deadline not settled; left queued", "job", key.K2(), "err", err)
+			continue
+		}
+		write()
+	}
+	return k.drawAudits(ctx, p)
+}
+
+func (k *Keeper) expireDispute(ctx context.Context, p types.Params, key QueueKey) error {
+	d, err := k.Disputes.Get(ctx, key.K2())
+	if err != nil {
+		return err
+	}
+	if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN || !d.ProofDeadline.Equal(key.K1()) {
+		return k.DeadlineQueue.Remove(ctx, key) // stale entry
+	}
+	_, err = k.providerLoses(ctx, p, d, "no valid proof before the proof deadline", "", types.Claim_CLAIM_UNSPECIFIED)
+	return err
+}
+
+// pay sends coins from the module account; zero is a no-op.
+func (k *Keeper) pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
+	if c.IsZero() {
+		return nil
+	}
+	return k.bankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, to, sdk.NewCoins(c))
+}
+
+func (k *Keeper) toCommunityPool(ctx context.Context, c sdk.Coin) error {
+	if c.IsZero() {
+		return nil
+	}
+	return k.distrKeeper.FundCommunityPool(ctx, sdk.NewCoins(c), k.ModuleAddress())
+}

@@ -1,0 +1,76 @@
+package keeper
+
+import (
+	"context"
+	"crypto/sha256"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	"github.com/verdict-chain/verdict/x/dispute/types"
+)
+
+// InitGenesis loads the state. Every verifying key is parsed and validated
+// as at registration; the deadline queue and the bond total are rebuilt from
+// the open disputes.
+func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
+	if err := gs.Validate(k.addressCodec); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	for _, c := range gs.Circuits {
+		if err := checkCircuitText(c.Id, c.Name, c.Description); err != nil {
+			return err
+		}
+		vk, err := ParseVK(c.VerifyingKey, gs.Params)
+		if err != nil {
+			return errorsmod.Wrapf(err, "genesis circuit %q", c.Id)
+		}
+		c.PublicInputs = append([]string{}, types.PublicInputNames...)
+		if err := k.Circuits.Set(ctx, c.Id, c); err != nil {
+			return err
+		}
+		k.vks.put(sha256.Sum256(c.VerifyingKey), vk)
+	}
+	for _, d := range gs.Disputes {
+		if err := k.saveDispute(ctx, d); err != nil {
+			return err
+		}
+		if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN {
+			continue
+		}
+		if err := k.DeadlineQueue.Set(ctx, collections.Join(d.ProofDeadline, d.JobId)); err != nil {
+			return err
+		}
+		if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
+			if err := k.addBonds(ctx, d.Bond.Amount); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ExportGenesis writes the state out.
+func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: p}
+	if err := k.Circuits.Walk(ctx, nil, func(_ string, c types.Circuit) (bool, error) {
+		gs.Circuits = append(gs.Circuits, c)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Disputes.Walk(ctx, nil, func(_ uint64, d types.Dispute) (bool, error) {
+		gs.Disputes = append(gs.Disputes, d)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	return gs, nil
+}

@@ -1,0 +1,56 @@
+package module
+
+import (
+	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
+)
+
+// AutoCLIOptions describes `verdictd tx dispute` and `verdictd query
+// dispute`. Bytes (commitments, proofs) take hex; `verdictd zk prove` prints
+// the proof in hex ready to paste.
+func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
+	return &autocliv1.ModuleOptions{
+		Query: &autocliv1.ServiceCommandDescriptor{
+			Service: "verdict.dispute.v1.Query",
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "Params", Use: "params", Short: "Show the x/dispute params"},
+				{
+					RpcMethod: "Circuit", Use: "circuit [id]", Short: "Show one registered circuit",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
+				{RpcMethod: "Circuits", Use: "circuits", Short: "List registered circuits"},
+				{
+					RpcMethod: "Dispute", Use: "dispute [job-id]", Short: "Show the dispute of a job",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}},
+				},
+				{RpcMethod: "Disputes", Use: "disputes", Short: "List disputes (--status open|provider-won|provider-lost)"},
+				{
+					RpcMethod: "ChallengeBond", Use: "challenge-bond [job-id]", Short: "The bond a challenge of this job costs now",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}},
+				},
+			},
+		},
+		Tx: &autocliv1.ServiceCommandDescriptor{
+			Service: "verdict.dispute.v1.Msg",
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{
+					RpcMethod:      "Challenge",
+					Use:            "challenge [job-id]",
+					Short:          "Challenge a posted result inside its window, posting the challenge bond",
+					Long:           "Moves the job to DISPUTED and starts the proof window. --counter-commitment (hex) names the output you say is right; proving it later wins the dispute at once.",
+					Example:        "verdictd tx dispute challenge 7 --counter-commitment 0a1b... --from challenger",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}},
+				},
+				{
+					RpcMethod:      "SubmitProof",
+					Use:            "submit-proof [job-id] [claim] [proof-hex]",
+					Short:          "Submit a Groth16 proof for a disputed job (claim: provider or counter)",
+					Long:           "The chain builds the public inputs itself from the job (model, input and output commitments, job id) and verifies against the job's registered circuit. Gas for verification is charged first.",
+					Example:        "verdictd tx dispute submit-proof 7 provider $(cat proof.hex) --from provider --gas 400000",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "claim"}, {ProtoField: "proof"}},
+				},
+				{RpcMethod: "RegisterCircuit", Skip: true}, // authority only: via governance or genesis (`verdictd zk add-genesis-circuit`)
+				{RpcMethod: "UpdateParams", Skip: true},    // authority only: via governance
+			},
+		},
+	}
+}

@@ -1,0 +1,29 @@
+package types
+
+import (
+	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/codec/legacy"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/msgservice"
+)
+
+// RegisterLegacyAminoCodec registers the amino names used by ledger signing.
+func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
+	legacy.RegisterAminoMsg(cdc, &MsgRegisterCircuit{}, "verdict/x/dispute/MsgRegisterCircuit")
+	legacy.RegisterAminoMsg(cdc, &MsgChallenge{}, "verdict/x/dispute/MsgChallenge")
+	legacy.RegisterAminoMsg(cdc, &MsgSubmitProof{}, "verdict/x/dispute/MsgSubmitProof")
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "verdict/x/dispute/MsgUpdateParams")
+	cdc.RegisterConcrete(&Params{}, "verdict/x/dispute/Params", nil)
+}
+
+// RegisterInterfaces registers the Msg implementations.
+func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
+	registry.RegisterImplementations((*sdk.Msg)(nil),
+		&MsgRegisterCircuit{},
+		&MsgChallenge{},
+		&MsgSubmitProof{},
+		&MsgUpdateParams{},
+	)
+	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
+}

@@ -1,0 +1,37 @@
+package types
+
+import (
+	"context"
+
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// AccountKeeper is the part of x/auth that x/dispute uses.
+type AccountKeeper interface {
+	GetModuleAddress(moduleName string) sdk.AccAddress
+}
+
+// BankKeeper moves challenge bonds.
+type BankKeeper interface {
+	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
+	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
+	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
+}
+
+// DistrKeeper receives the community pool's shares.
+type DistrKeeper interface {
+	FundCommunityPool(ctx context.Context, amount sdk.Coins, sender sdk.AccAddress) error
+}
+
+// JobsKeeper is the part of x/jobs that x/dispute drives.
+type JobsKeeper interface {
+	GetJob(ctx context.Context, id uint64) (jobstypes.Job, error)
+	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
+	MarkDisputed(ctx context.Context, id uint64) (jobstypes.Job, error)
+	ResolveDispute(ctx context.Context, id uint64, providerWins bool) (jobstypes.Job, error)
+	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobskeeper.Payout) (math.Int, error)
+}

@@ -1,0 +1,84 @@
+package types
+
+import (
+	"bytes"
+	"crypto/sha256"
+
+	"cosmossdk.io/core/address"
+	errorsmod "cosmossdk.io/errors"
+)
+
+// DefaultGenesis has default params, no circuits and no disputes.
+func DefaultGenesis() *GenesisState {
+	return &GenesisState{Params: DefaultParams()}
+}
+
+// Validate checks records statelessly; the VK bytes themselves are parsed and
+// validated by InitGenesis, which has the params' limits.
+func (gs GenesisState) Validate(ac address.Codec) error {
+	if err := gs.Params.Validate(); err != nil {
+		return err
+	}
+	fail := func(format string, args ...any) error { return errorsmod.Wrapf(ErrInvalidGenesis, format, args...) }
+	ids := map[string]bool{}
+	for _, c := range gs.Circuits {
+		if c.Id == "" || len(c.Id) > MaxCircuitIDLen {
+			return fail("circuit id %q", c.Id)
+		}
+		if ids[c.Id] {
+			return fail("duplicate circuit %q", c.Id)
+		}
+		ids[c.Id] = true
+		h := sha256.Sum256(c.VerifyingKey)
+		if !bytes.Equal(h[:], c.VkHash) {
+			return fail("circuit %q: vk_hash is not sha256(verifying_key)", c.Id)
+		}
+		if c.ProofSystem != ProofSystem_PROOF_SYSTEM_GROTH16_BN254 {
+			return fail("circuit %q: proof system %s not supported", c.Id, c.ProofSystem)
+		}
+	}
+	jobs := map[uint64]bool{}
+	for _, d := range gs.Disputes {
+		if d.JobId == 0 || jobs[d.JobId] {
+			return fail("dispute job id %d zero or duplicate", d.JobId)
+		}
+		jobs[d.JobId] = true
+		if !ids[d.CircuitId] {
+			return fail("dispute %d: unknown circuit %q", d.JobId, d.CircuitId)
+		}
+		if _, err := ac.StringToBytes(d.Provider); err != nil {
+			return fail("dispute %d: provider: %v", d.JobId, err)
+		}
+		switch d.Kind {
+		case DisputeKind_DISPUTE_KIND_CHALLENGE:
+			if _, err := ac.StringToBytes(d.Challenger); err != nil {
+				return fail("dispute %d: challenger: %v", d.JobId, err)
+			}
+			if !d.Bond.IsValid() || !d.Bond.IsPositive() {
+				return fail("dispute %d: bond %s", d.JobId, d.Bond)
+			}
+		case DisputeKind_DISPUTE_KIND_AUDIT:
+			if d.Challenger != "" || (!d.Bond.Amount.IsNil() && !d.Bond.IsZero()) || len(d.CounterCommitment) != 0 {
+				return fail("dispute %d: an audit has no challenger, bond or counter commitment", d.JobId)
+			}
+		default:
+			return fail("dispute %d: kind %s", d.JobId, d.Kind)
+		}
+		if len(d.CounterCommitment) != 0 && len(d.CounterCommitment) != CommitmentLen {
+			return fail("dispute %d: counter commitment length %d", d.JobId, len(d.CounterCommitment))
+		}
+		switch d.Status {
+		case DisputeStatus_DISPUTE_STATUS_OPEN:
+			if d.Resolution != nil {
+				return fail("dispute %d: open with a resolution", d.JobId)
+			}
+		case DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST:
+			if d.Resolution == nil {
+				return fail("dispute %d: closed without a resolution", d.JobId)
+			}
+		default:
+			return fail("dispute %d: status %s", d.JobId, d.Status)
+		}
+	}
+	return nil
+}

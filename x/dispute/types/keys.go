@@ -1,0 +1,38 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the module's name, store key and account (it holds
+	// challenge bonds).
+	ModuleName = "dispute"
+	StoreKey   = ModuleName
+)
+
+// Store prefixes.
+var (
+	ParamsKey           = collections.NewPrefix(0)
+	CircuitsKey         = collections.NewPrefix(1)
+	DisputesKey         = collections.NewPrefix(2)
+	DisputesByStatusKey = collections.NewPrefix(3)
+	DeadlineQueueKey    = collections.NewPrefix(4)
+	PendingAuditsKey    = collections.NewPrefix(5)
+	TotalBondsKey       = collections.NewPrefix(6)
+)
+
+// Limits.
+const (
+	MaxCircuitIDLen   = 64 // same as x/jobs' limit on circuit ids
+	MaxNameLen        = 64
+	MaxDescriptionLen = 512
+	CommitmentLen     = 32
+	// AbsMaxProofBytes and AbsMaxVKBytes are hard caps checked statelessly
+	// (ValidateBasic, so also in CheckTx) before any param is read.
+	AbsMaxProofBytes = 4096
+	AbsMaxVKBytes    = 1 << 20
+	MaxBps           = 10_000
+	MaxPpm           = 1_000_000
+)
+
+// PublicInputNames is the public input layout every circuit verifies.
+var PublicInputNames = []string{"model_commitment", "input_commitment", "output_commitment", "job_id"}

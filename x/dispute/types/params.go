@@ -1,0 +1,77 @@
+package types
+
+import (
+	"time"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// DefaultVerifyGas is charged for one proof check before any decoding. It is
+// calibrated by `make bench` (BenchmarkVerifyGasCalibration): the measured
+// cost of decode + Groth16 verify with a cached key, in units of the SDK's
+// secp256k1 signature check (1,000 gas), rounded up with a 2x margin. See
+// x/dispute/README.md for the figures.
+const DefaultVerifyGas = 60_000
+
+// DefaultParams are production defaults; the localnet genesis shortens the
+// proof window and turns audits off so the demo's balances are exact.
+func DefaultParams() Params {
+	return Params{
+		MinChallengeBond:       sdk.NewCoin("uverd", math.NewInt(1_000_000)),
+		ChallengeBondBps:       1_000,
+		ProofWindow:            time.Hour,
+		AuditRatePpm:           20_000,
+		RewardShareBps:         5_000,
+		FraudSlashBps:          1_000,
+		ChallengerRewardBps:    5_000,
+		VerifyGas:              DefaultVerifyGas,
+		MaxVkBytes:             4_096,
+		MaxProofBytes:          1_024,
+		MaxResolutionsPerBlock: 50,
+	}
+}
+
+// Validate checks every field.
+func (p Params) Validate() error {
+	if !p.MinChallengeBond.IsValid() || !p.MinChallengeBond.IsPositive() {
+		return errorsmod.Wrapf(ErrInvalidParams, "min_challenge_bond must be positive, got %s", p.MinChallengeBond)
+	}
+	if p.ProofWindow <= 0 {
+		return errorsmod.Wrapf(ErrInvalidParams, "proof_window must be positive, got %s", p.ProofWindow)
+	}
+	for _, f := range []struct {
+		name    string
+		v, max_ uint32
+	}{
+		{"challenge_bond_bps", p.ChallengeBondBps, MaxBps},
+		{"reward_share_bps", p.RewardShareBps, MaxBps},
+		{"fraud_slash_bps", p.FraudSlashBps, MaxBps},
+		{"challenger_reward_bps", p.ChallengerRewardBps, MaxBps},
+		{"audit_rate_ppm", p.AuditRatePpm, MaxPpm},
+	} {
+		if f.v > f.max_ {
+			return errorsmod.Wrapf(ErrInvalidParams, "%s must be <= %d, got %d", f.name, f.max_, f.v)
+		}
+	}
+	if p.VerifyGas == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "verify_gas must be positive")
+	}
+	if p.MaxVkBytes == 0 || p.MaxVkBytes > AbsMaxVKBytes {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_vk_bytes must be 1..%d, got %d", AbsMaxVKBytes, p.MaxVkBytes)
+	}
+	if p.MaxProofBytes == 0 || p.MaxProofBytes > AbsMaxProofBytes {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_proof_bytes must be 1..%d, got %d", AbsMaxProofBytes, p.MaxProofBytes)
+	}
+	if p.MaxResolutionsPerBlock == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_resolutions_per_block must be positive")
+	}
+	return nil
+}
+
+// ChallengeBond is max(min_challenge_bond, challenge_bond_bps × payment).
+func (p Params) ChallengeBond(payment math.Int) sdk.Coin {
+	frac := payment.MulRaw(int64(p.ChallengeBondBps)).QuoRaw(MaxBps)
+	return sdk.NewCoin(p.MinChallengeBond.Denom, math.MaxInt(frac, p.MinChallengeBond.Amount))
+}
