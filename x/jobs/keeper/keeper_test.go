@@ -64,7 +64,7 @@ func (s *KeeperSuite) SetupTest() {
 	s.bank = newFakeBank()
 	s.authority = authtypes.NewModuleAddress("gov").String()
 	s.k = keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(s.key), addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix()),
-		s.authority, fakeAccounts{}, s.bank, fakeDistr{s.bank})
+		s.authority, fakeAccounts{}, s.bank, fakeDistr{Bank: s.bank})
 	s.hooks = &recordingHooks{}
 	s.k.SetHooks(s.hooks)
 	s.msg = keeper.NewMsgServerImpl(s.k)
@@ -76,7 +76,7 @@ func (s *KeeperSuite) SetupTest() {
 	s.buyer = sdk.AccAddress("buyer_______________")
 	s.stranger = sdk.AccAddress("stranger____________")
 	for _, a := range []sdk.AccAddress{s.prov1, s.prov2, s.buyer, s.stranger} {
-		s.bank.balances[a.String()] = sdk.NewCoins(sdk.NewInt64Coin(denom, 100_000_000_000))
+		s.bank.Balances[a.String()] = sdk.NewCoins(sdk.NewInt64Coin(denom, 100_000_000_000))
 	}
 }
 
@@ -86,7 +86,7 @@ func (s *KeeperSuite) TearDownTest() {
 }
 
 func (s *KeeperSuite) bal(a sdk.AccAddress) int64 {
-	return s.bank.balances[a.String()].AmountOf(denom).Int64()
+	return s.bank.Balances[a.String()].AmountOf(denom).Int64()
 }
 
 func (s *KeeperSuite) pool() int64 { return s.bal(authtypes.NewModuleAddress("distribution")) }
@@ -301,14 +301,14 @@ func (s *KeeperSuite) TestWrongSignerFails() {
 		}, types.ErrUnauthorized},
 	}
 	for _, c := range cases {
-		before := s.bank.total(denom)
+		before := s.bank.Total(denom)
 		snapshot := map[string]int64{s.buyer.String(): s.bal(s.buyer), s.prov1.String(): s.bal(s.prov1)}
 		err := c.run()
 		s.Error(err, c.name)
 		if c.want != nil {
 			s.ErrorIs(err, c.want, c.name)
 		}
-		s.Equal(before, s.bank.total(denom), c.name)
+		s.Equal(before, s.bank.Total(denom), c.name)
 		s.Equal(snapshot[s.buyer.String()], s.bal(s.buyer), c.name)
 		s.Equal(snapshot[s.prov1.String()], s.bal(s.prov1), c.name)
 	}
@@ -443,7 +443,7 @@ func (s *KeeperSuite) TestBadInputsMoveNoCoin() {
 			s.ErrorIs(err, c.want, c.name)
 		}
 		for a, v := range before {
-			s.Equal(v, s.bank.balances[a].AmountOf(denom).Int64(), "%s moved coins of %s", c.name, a)
+			s.Equal(v, s.bank.Balances[a].AmountOf(denom).Int64(), "%s moved coins of %s", c.name, a)
 		}
 	}
 }

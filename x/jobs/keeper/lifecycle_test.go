@@ -221,7 +221,7 @@ func (s *KeeperSuite) TestGenesisRoundTrip() {
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	ctx2 := testutil.DefaultContextWithDB(s.T(), key, storetypes.NewTransientStoreKey("t2")).Ctx.WithBlockTime(s.ctx.BlockTime())
 	k2 := keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(key), addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix()),
-		s.authority, fakeAccounts{}, s.bank, fakeDistr{s.bank})
+		s.authority, fakeAccounts{}, s.bank, fakeDistr{Bank: s.bank})
 	s.Require().NoError(k2.InitGenesis(ctx2, *gs))
 	gs2, err := k2.ExportGenesis(ctx2)
 	s.Require().NoError(err)
