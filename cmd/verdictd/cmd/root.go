@@ -3,6 +3,7 @@ package cmd
 
 import (
 	"errors"
+	disputecli "github.com/verdict-chain/verdict/x/dispute/client/cli"
 	"os"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -100,6 +101,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		queryCommand(),
 		txCommand(),
 		keys.Commands(),
+		disputecli.ZKCmd(),
 	)
 }
 

@@ -1,8 +1,11 @@
 package zkml
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
@@ -49,4 +52,58 @@ func Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, inp
 		return nil, nil, err
 	}
 	return b.Bytes(), out, nil
+}
+
+// KeyPaths names a shape's key files in a directory: mlp-<shape>.pk (proving
+// key, gnark raw encoding; stays with the provider) and mlp-<shape>.vk
+// (verifying key, compressed; what the chain registers).
+func KeyPaths(dir string, sh Shape) (pk, vk string) {
+	base := filepath.Join(dir, "mlp-"+sh.String())
+	return base + ".pk", base + ".vk"
+}
+
+// WriteKeys stores a key pair under KeyPaths.
+func WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.VerifyingKey) (vkBytes []byte, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	pkPath, vkPath := KeyPaths(dir, sh)
+	f, err := os.Create(pkPath)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriter(f)
+	if _, err := pk.WriteRawTo(w); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	if err := w.Flush(); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if _, err := vk.WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), os.WriteFile(vkPath, b.Bytes(), 0o644)
+}
+
+// ReadProvingKey loads a proving key written by WriteKeys. The file is the
+// provider's own, so the fast unchecked decoder is used; never call this on
+// untrusted bytes.
+func ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
+	pkPath, _ := KeyPaths(dir, sh)
+	f, err := os.Open(pkPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pk := groth16.NewProvingKey(ecc.BN254)
+	if _, err := pk.UnsafeReadFrom(bufio.NewReaderSize(f, 1<<20)); err != nil {
+		return nil, fmt.Errorf("%s: %w", pkPath, err)
+	}
+	return pk, nil
 }

@@ -1,0 +1,397 @@
+// Package cli holds `verdictd zk`: the off-chain side of disputes — set up
+// keys, commit to files, run inference, prove a job's result, and check a
+// proof offline with the chain's own verification code.
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/consensys/gnark/constraint"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/verdict-chain/verdict/x/dispute/keeper"
+	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// ZKCmd is `verdictd zk`.
+func ZKCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:          "zk",
+		SilenceUsage: true,
+		Short:        "Off-chain proving tools for the reference quantized-MLP workload",
+		Long: `Keys, commitments, inference and Groth16 proofs for the reference workload
+(x/dispute/zkml). Proving keys stay on the provider's disk; only verifying
+keys go on-chain. Results go to stdout (hex), progress to stderr.
+
+Typical provider flow:
+  verdictd zk setup --shape 64-64-10 --out keys/
+  verdictd zk commit model.vmdl            # model commitment for the job
+  verdictd zk infer model.vmdl input.vten --out output.vten
+  verdictd zk prove --keys keys/ model.vmdl input.vten --job-id 7 > proof.hex
+  verdictd zk verify --vk keys/mlp-64-64-10.vk --proof proof.hex --job-id 7 \
+      --model model.vmdl --input input.vten --output output.vten`,
+	}
+	cmd.AddCommand(setupCmd(), commitCmd(), inferCmd(), proveCmd(), verifyCmd(),
+		exampleModelCmd(), exampleInputCmd(), addGenesisCircuitCmd())
+	for _, c := range cmd.Commands() {
+		c.SilenceUsage = true // a failed check is not a usage error
+	}
+	return cmd
+}
+
+// spinner shows an indeterminate progress bar with elapsed time on stderr
+// while fn runs (only on a terminal; logs and pipes get the final line).
+func spinner(w io.Writer, label string, fn func() error) (time.Duration, error) {
+	f, isFile := w.(*os.File)
+	if !isFile || !term.IsTerminal(int(f.Fd())) {
+		start := time.Now()
+		err := fn()
+		d := time.Since(start)
+		status := "done"
+		if err != nil {
+			status = "failed"
+		}
+		fmt.Fprintf(w, "%s: %s in %s\n", label, status, d.Round(time.Millisecond))
+		return d, err
+	}
+	bar := progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionClearOnFinish(),
+	)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = bar.Add(1)
+			}
+		}
+	}()
+	start := time.Now()
+	err := fn()
+	close(done)
+	_ = bar.Finish()
+	d := time.Since(start)
+	status := "done"
+	if err != nil {
+		status = "failed"
+	}
+	fmt.Fprintf(w, "%s: %s in %s\n", label, status, d.Round(time.Millisecond))
+	return d, err
+}
+
+func setupCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "Compile the circuit of a shape and write its Groth16 proving and verifying keys",
+		Long: `Writes <out>/mlp-<shape>.pk (proving key, keep it) and <out>/mlp-<shape>.vk
+(verifying key, register it on-chain). The setup uses fresh randomness: each
+run makes a different key pair. Costs on 2 cores: 16-16-4 ~2 s, 64-64-10
+~20 s, 784-128-10 ~10 min and 4 GiB.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			shapeStr, _ := cmd.Flags().GetString("shape")
+			out, _ := cmd.Flags().GetString("out")
+			sh, err := zkml.ParseShape(shapeStr)
+			if err != nil {
+				return err
+			}
+			stderr := cmd.ErrOrStderr()
+			var ccs constraint.ConstraintSystem
+			if _, err := spinner(stderr, "compile "+sh.String(), func() (err error) {
+				ccs, err = zkml.Compile(sh)
+				return err
+			}); err != nil {
+				return err
+			}
+			nbConstraints := ccs.GetNbConstraints()
+			var vkBytes []byte
+			if _, err := spinner(stderr, "groth16 setup", func() error {
+				pk, vk, err := zkml.Setup(ccs)
+				if err != nil {
+					return err
+				}
+				vkBytes, err = zkml.WriteKeys(out, sh, pk, vk)
+				return err
+			}); err != nil {
+				return err
+			}
+			pkPath, vkPath := zkml.KeyPaths(out, sh)
+			h := sha256.Sum256(vkBytes)
+			fmt.Fprintf(stderr, "constraints: %d\nproving key: %s\nverifying key: %s (%d bytes, sha256 %x)\n",
+				nbConstraints, pkPath, vkPath, len(vkBytes), h)
+			return nil
+		},
+	}
+	cmd.Flags().String("shape", "64-64-10", "layer widths, input first")
+	cmd.Flags().String("out", "zk-keys", "directory for the key files")
+	return cmd
+}
+
+// commitmentOf reads a model or tensor file (by its magic) and commits to it.
+func commitmentOf(path string) ([]byte, string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	switch {
+	case len(b) >= 4 && string(b[:4]) == "VMDL":
+		m := &zkml.Model{}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		c, err := zkml.ModelCommitment(m)
+		return c[:], "model " + m.Shape().String(), err
+	case len(b) >= 4 && string(b[:4]) == "VTEN":
+		t, err := zkml.UnmarshalTensor(b)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		c := zkml.TensorCommitment(t)
+		return c[:], fmt.Sprintf("tensor of %d", len(t)), nil
+	}
+	return nil, "", fmt.Errorf("%s: neither a model (VMDL) nor a tensor (VTEN) file", path)
+}
+
+func commitCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "commit [file]",
+		Short: "Print the commitment (hex) of a model (.vmdl) or tensor (.vten) file",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, what, err := commitmentOf(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s\n", what)
+			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(c))
+			return nil
+		},
+	}
+}
+
+func inferCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "infer [model] [input]",
+		Short: "Run the model on an input natively; write the output tensor and print its commitment",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := zkml.ReadModel(args[0])
+			if err != nil {
+				return err
+			}
+			in, err := zkml.ReadTensor(args[1])
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			out, err := zkml.Infer(m, in)
+			if err != nil {
+				return err
+			}
+			elapsed := time.Since(start)
+			if path, _ := cmd.Flags().GetString("out"); path != "" {
+				if err := zkml.WriteTensor(path, out); err != nil {
+					return err
+				}
+			}
+			c := zkml.TensorCommitment(out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "output %v (inference %s)\n", out, elapsed)
+			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(c[:]))
+			return nil
+		},
+	}
+	cmd.Flags().String("out", "", "write the output tensor to this file")
+	return cmd
+}
+
+func proveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "prove [model] [input]",
+		Short: "Prove a job's result; prints the proof (hex) for `tx dispute submit-proof`",
+		Long: `Runs the model on the input, and proves that the model committed in the job,
+on the input committed in the job, gives this output — for this job id. The
+proof only verifies for that job. Needs the proving key from 'zk setup'.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, _ := cmd.Flags().GetString("keys")
+			jobID, _ := cmd.Flags().GetUint64("job-id")
+			if jobID == 0 {
+				return errors.New("--job-id is required")
+			}
+			m, err := zkml.ReadModel(args[0])
+			if err != nil {
+				return err
+			}
+			in, err := zkml.ReadTensor(args[1])
+			if err != nil {
+				return err
+			}
+			sh := m.Shape()
+			stderr := cmd.ErrOrStderr()
+			var proof []byte
+			var out []int8
+			total, err := spinner(stderr, fmt.Sprintf("prove job %d (%s)", jobID, sh), func() error {
+				pk, err := zkml.ReadProvingKey(dir, sh)
+				if err != nil {
+					return err
+				}
+				ccs, err := zkml.Compile(sh)
+				if err != nil {
+					return err
+				}
+				proof, out, err = zkml.Prove(ccs, pk, m, in, jobID)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			oc := zkml.TensorCommitment(out)
+			fmt.Fprintf(stderr, "output commitment %x, proof %d bytes, elapsed %s\n", oc, len(proof), total.Round(time.Millisecond))
+			if path, _ := cmd.Flags().GetString("out"); path != "" {
+				if err := os.WriteFile(path, []byte(hex.EncodeToString(proof)+"\n"), 0o644); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(proof))
+			return nil
+		},
+	}
+	cmd.Flags().String("keys", "zk-keys", "directory holding mlp-<shape>.pk")
+	cmd.Flags().Uint64("job-id", 0, "the job the proof is for")
+	cmd.Flags().String("out", "", "also write the proof (hex) to this file")
+	return cmd
+}
+
+// commitmentFlag takes a hex commitment or computes it from a file.
+func commitmentFlag(cmd *cobra.Command, name string) ([]byte, error) {
+	if path, _ := cmd.Flags().GetString(name); path != "" {
+		c, _, err := commitmentOf(path)
+		return c, err
+	}
+	h, _ := cmd.Flags().GetString(name + "-commitment")
+	if h == "" {
+		return nil, fmt.Errorf("--%s or --%s-commitment is required", name, name)
+	}
+	return hex.DecodeString(strings.TrimSpace(h))
+}
+
+func verifyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check a proof offline, exactly as the chain does",
+		Long: `Builds the public inputs the way the chain does (model, input and output
+commitments, job id), parses the verifying key and the proof with the chain's
+strict decoders, and verifies. Commitments come from files (--model, --input,
+--output) or hex (--model-commitment, ...).`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			vkPath, _ := cmd.Flags().GetString("vk")
+			proofArg, _ := cmd.Flags().GetString("proof")
+			jobID, _ := cmd.Flags().GetUint64("job-id")
+			vkBytes, err := os.ReadFile(vkPath)
+			if err != nil {
+				return err
+			}
+			proofHex := proofArg
+			if b, err := os.ReadFile(proofArg); err == nil {
+				proofHex = string(b)
+			}
+			proof, err := hex.DecodeString(strings.TrimSpace(proofHex))
+			if err != nil {
+				return fmt.Errorf("--proof: not a file or hex: %w", err)
+			}
+			var cs [3][]byte
+			for i, name := range []string{"model", "input", "output"} {
+				if cs[i], err = commitmentFlag(cmd, name); err != nil {
+					return err
+				}
+			}
+			vk, err := keeper.ParseVK(vkBytes, types.DefaultParams())
+			if err != nil {
+				return err
+			}
+			job := jobstypes.Job{Id: jobID, ModelCommitment: cs[0], InputCommitment: cs[1]}
+			public, err := keeper.PublicInputs(job, cs[2])
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			if err := zkverify.Verify(vk, proof, public); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "proof valid for job %d (verified in %s)\n", jobID, time.Since(start).Round(time.Microsecond))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.String("vk", "", "verifying key file (compressed, from zk setup)")
+	f.String("proof", "", "proof file or hex")
+	f.Uint64("job-id", 0, "the job id the proof is for")
+	for _, n := range []string{"model", "input", "output"} {
+		f.String(n, "", n+" file")
+		f.String(n+"-commitment", "", n+" commitment (hex)")
+	}
+	return cmd
+}
+
+func exampleModelCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "example-model [out-file]",
+		Short: "Write a deterministic example model of a shape, derived from a seed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			shapeStr, _ := cmd.Flags().GetString("shape")
+			seed, _ := cmd.Flags().GetString("seed")
+			sh, err := zkml.ParseShape(shapeStr)
+			if err != nil {
+				return err
+			}
+			m, err := zkml.ExampleModel(sh, seed)
+			if err != nil {
+				return err
+			}
+			return zkml.WriteModel(args[0], m)
+		},
+	}
+	cmd.Flags().String("shape", "64-64-10", "layer widths, input first")
+	cmd.Flags().String("seed", "example", "seed")
+	return cmd
+}
+
+func exampleInputCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "example-input [out-file]",
+		Short: "Write a deterministic example input tensor, derived from a seed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, _ := cmd.Flags().GetInt("size")
+			seed, _ := cmd.Flags().GetString("seed")
+			if n < 1 || n > zkml.MaxDim {
+				return fmt.Errorf("--size must be 1..%d", zkml.MaxDim)
+			}
+			return zkml.WriteTensor(args[0], zkml.ExampleInput(n, seed))
+		},
+	}
+	cmd.Flags().Int("size", 64, "number of int8 values")
+	cmd.Flags().String("seed", "example", "seed")
+	return cmd
+}
