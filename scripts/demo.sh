@@ -2,7 +2,12 @@
 # The Verdict main job, driven only by the verdictd CLI against the localnet:
 # a provider registers, a buyer submits a job, the provider posts a result,
 # the challenge window passes with no challenge, the job is FINALIZED and
-# every balance moves exactly as the protocol says.
+# every balance moves exactly as the protocol says. Then three disputes
+# settled by real Groth16 proofs of the reference quantized MLP:
+#   A. an honest provider is challenged and vindicated by its proof;
+#   B. a provider posts a wrong output, cannot prove it, and is slashed when
+#      the proof deadline passes;
+#   C. a challenger proves the correct output and wins at once.
 # Needs a running localnet (scripts/localnet.sh start); `make demo` does both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +16,11 @@ BIN=${VERDICTD:-build/verdictd}
 HOME_DIR=${LOCALNET_HOME:-.localnet/node}
 V=("$BIN" --home "$HOME_DIR")
 TX_TIMEOUT=${TX_TIMEOUT:-30}
+ZK_SHAPE=${ZK_SHAPE:-64-64-10}
+ZK_DIR=${ZK_DIR:-.localnet/zk}
+WORK=${DEMO_WORK:-$HOME_DIR/demo-files}
+CIRCUIT=mlp-$ZK_SHAPE
+mkdir -p "$WORK"
 
 say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 info() { printf '   %s\n' "$*"; }
@@ -41,12 +51,33 @@ tx() {
   die "tx $hash not in a block after ${TX_TIMEOUT}s"
 }
 
+# tx_fail KEY WANT ARGS... : the tx must fail (in CheckTx or in the block)
+# with WANT in its log.
+tx_fail() {
+  local from=$1 want=$2; shift 2
+  local out hash log=""
+  out=$("${V[@]}" tx "$@" --from "$from" -y -o json 2>&1) || true
+  if [ "$(jq -r '.code' <<<"$out" 2>/dev/null)" = 0 ]; then
+    hash=$(jq -r '.txhash' <<<"$out")
+    local deadline=$((SECONDS + TX_TIMEOUT))
+    while [ $SECONDS -lt $deadline ]; do
+      if out=$("${V[@]}" q tx "$hash" -o json 2>/dev/null); then break; fi
+      sleep 1
+    done
+    [ "$(jq -r '.code' <<<"$out")" != 0 ] || die "tx succeeded but should have failed with '$want'"
+  fi
+  log=$(jq -r '.raw_log // empty' <<<"$out" 2>/dev/null || echo "$out")
+  [ -n "$log" ] || log=$out
+  grep -q -- "$want" <<<"$log" || die "tx failed, but not with '$want': $log"
+  info "rejected as expected: ${log:0:160}"
+}
+
 expect_eq() { # what got want
   [ "$2" = "$3" ] || die "$1: got $2, want $3"
   info "ok: $1 = $2"
 }
 
-PROVIDER=$(addr provider); BUYER=$(addr buyer)
+PROVIDER=$(addr provider); BUYER=$(addr buyer); CHALLENGER=$(addr challenger)
 PRICE=100; MAX_PRICE=150; UNITS=1000; USED=800
 FEE_BPS=$("${V[@]}" q jobs params -o json | jq -r '.params.protocol_fee_bps')
 WINDOW=$("${V[@]}" q jobs params -o json | jq -r '.params.challenge_window')
@@ -57,34 +88,49 @@ info "buyer    $BUYER"
 info "Transactions here pay no gas fee (the localnet's minimum gas price is 0),"
 info "so every balance change below is Verdict's own accounting."
 
-say "2. The provider registers, locking a bond of 1,000,000,000 uverd (the minimum)"
+say "2. The provider registers for the $CIRCUIT circuit, locking a bond of 2,000,000,000 uverd"
 if "${V[@]}" q jobs provider "$PROVIDER" >/dev/null 2>&1; then
   info "already registered (demo ran before on this chain)"
 else
-  tx provider jobs register-provider gpu-node-1 https://gpu-node-1.verdict.local:8443 1000000000uverd \
-    --region eu-west --classes inference \
+  tx provider jobs register-provider gpu-node-1 https://gpu-node-1.verdict.local:8443 2000000000uverd \
+    --region eu-west --classes inference --circuit-ids "$CIRCUIT" \
     --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"}}" \
     --hardware '{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}' \
     --declared-latency-ms 20 --declared-bandwidth-mbps 1000 >/dev/null
 fi
-"${V[@]}" q jobs provider "$PROVIDER" -o json | jq '.provider | {operator, moniker, status, bond, prices}'
+"${V[@]}" q jobs provider "$PROVIDER" -o json | jq '.provider | {operator, moniker, status, bond, prices, circuit_ids}'
+"${V[@]}" q dispute circuit "$CIRCUIT" -o json | jq '.circuit | {id, name, proof_system, vk_hash, public_inputs}'
+
+# The workload: one example model of the circuit's shape (the buyer's), and
+# an input per job. Commitments are MiMC hashes, as the circuit computes them.
+IN_SIZE=${ZK_SHAPE%%-*}
+"$BIN" zk example-model "$WORK/model.vmdl" --shape "$ZK_SHAPE" --seed demo
+for j in main a b c; do "$BIN" zk example-input "$WORK/input-$j.vten" --size "$IN_SIZE" --seed "demo-$j"; done
+MODEL=$("$BIN" zk commit "$WORK/model.vmdl" 2>/dev/null)
 
 P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); C0=$(pool)
 say "3. The buyer submits an inference job: $UNITS units at most $MAX_PRICE uverd each"
 info "The module escrows max price x units = $((MAX_PRICE * UNITS)) uverd now."
 info "No provider is named, so the scheduler assigns the cheapest eligible one."
-MODEL=$(printf 'demo model weights' | sha256sum | cut -c1-64)
-INPUT=$(printf 'demo input tensor' | sha256sum | cut -c1-64)
-OUT=$(tx buyer jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --input-uri ipfs://demo-input)
-JOB=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$OUT" | tr -d '"')
-[ -n "$JOB" ] || die "no job id in the submit events"
+INPUT=$("$BIN" zk commit "$WORK/input-main.vten" 2>/dev/null)
+info "model commitment $MODEL"
+info "input commitment $INPUT"
+submit() { # input-commitment -> job id
+  local out id
+  out=$(tx buyer jobs submit-job inference "$MODEL" "$1" $UNITS ${MAX_PRICE}uverd 90s --circuit-id "$CIRCUIT" --input-uri ipfs://demo-input)
+  id=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$out" | tr -d '"')
+  [ -n "$id" ] || die "no job id in the submit events"
+  echo "$id"
+}
+JOB=$(submit "$INPUT")
 job "$JOB" | jq '{id, status, provider, escrow, price_per_unit}'
 expect_eq "job status" "$(job "$JOB" | jq -r .status)" JOB_STATUS_ASSIGNED
 expect_eq "assigned provider" "$(job "$JOB" | jq -r .provider)" "$PROVIDER"
 expect_eq "buyer balance after escrow" "$(bal "$BUYER")" "$((B0 - MAX_PRICE * UNITS))"
 
 say "4. The provider runs the job and posts its result: $USED of $UNITS units used"
-RESULT=$(printf 'demo output' | sha256sum | cut -c1-64)
+RESULT=$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-main.vten" --out "$WORK/output-main.vten" 2>/dev/null)
+info "output commitment $RESULT (native inference of the model on the input)"
 tx provider jobs post-result "$JOB" "$RESULT" $USED --output-uri ipfs://demo-output >/dev/null
 job "$JOB" | jq '{id, status, window_end, result: {units_used: .result.units_used}}'
 expect_eq "job status" "$(job "$JOB" | jq -r .status)" JOB_STATUS_RESULT_POSTED
@@ -110,4 +156,99 @@ say "7. The module still holds exactly the open escrows plus the bonds"
 "${V[@]}" q jobs accounting -o json | jq .
 expect_eq "accounting balanced" "$("${V[@]}" q jobs accounting -o json | jq -r .balanced)" true
 
-say "Demo complete: job $JOB FINALIZED, balances exact."
+# ---------------------------------------------------------------------------
+# Disputes. Each is settled on-chain by a Groth16 proof whose public inputs
+# the chain builds itself from the job (model, input, output commitments and
+# the job id).
+DP=$("${V[@]}" q dispute params -o json | jq -c .params)
+SHARE=$(jq -r .reward_share_bps <<<"$DP"); SLASH_BPS=$(jq -r .fraud_slash_bps <<<"$DP")
+CREWARD=$(jq -r .challenger_reward_bps <<<"$DP"); PW=$(jq -r .proof_window <<<"$DP")
+PAY=$((PRICE * USED)); FEE=$((PAY * FEE_BPS / 10000))
+dispute() { "${V[@]}" q dispute dispute "$1" -o json | jq -c .dispute; }
+pbond() { "${V[@]}" q jobs provider "$PROVIDER" -o json | jq -r .provider.bond.amount; }
+post() { # job result-commitment
+  tx provider jobs post-result "$1" "$2" $USED --output-uri ipfs://demo-output >/dev/null
+  expect_eq "job $1 status" "$(job "$1" | jq -r .status)" JOB_STATUS_RESULT_POSTED
+}
+prove() { # who job input -> proof hex (progress on stderr)
+  info "$1 proves job $2 off-chain with 'verdictd zk prove' (only the verifying key is on-chain):" >&2
+  "$BIN" zk prove --keys "$ZK_DIR" "$WORK/model.vmdl" "$3" --job-id "$2" 2> >(sed 's/^/      /' >&2)
+}
+settled() { # job -> wait (bounded) until the dispute is not OPEN
+  local deadline=$((SECONDS + 90))
+  until [ "$(dispute "$1" | jq -r .status)" != DISPUTE_STATUS_OPEN ]; do
+    [ $SECONDS -lt $deadline ] || die "dispute of job $1 still open 90s later"
+    sleep 2
+  done
+}
+
+say "8. Dispute A: an honest provider is challenged and proves its result"
+JA=$(submit "$("$BIN" zk commit "$WORK/input-a.vten" 2>/dev/null)")
+post "$JA" "$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-a.vten" 2>/dev/null)"
+BOND=$("${V[@]}" q dispute challenge-bond "$JA" -o json | jq -r .bond.amount)
+info "challenge bond = max(min_challenge_bond, challenge_bond_bps x payment) = $BOND uverd"
+P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool)
+tx challenger dispute challenge "$JA" >/dev/null
+dispute "$JA" | jq '{job_id, kind, status, challenger, bond, proof_deadline}'
+expect_eq "job $JA status" "$(job "$JA" | jq -r .status)" JOB_STATUS_DISPUTED
+PROOF=$(prove provider "$JA" "$WORK/input-a.vten")
+tx provider dispute submit-proof "$JA" provider "$PROOF" --gas 600000 >/dev/null
+dispute "$JA" | jq '{job_id, status, resolution}'
+expect_eq "dispute status" "$(dispute "$JA" | jq -r .status)" DISPUTE_STATUS_PROVIDER_WON
+expect_eq "job $JA status" "$(job "$JA" | jq -r .status)" JOB_STATUS_FINALIZED
+TOP=$((BOND * SHARE / 10000))
+info "provider: payment $PAY - fee $FEE + $SHARE bps of the bond ($TOP)"
+expect_eq "provider balance change" "$(( $(bal "$PROVIDER") - P0 ))" "$((PAY - FEE + TOP))"
+expect_eq "buyer balance change (escrow back but the payment)" "$(( $(bal "$BUYER") - B0 ))" "$(( MAX_PRICE * UNITS - PAY ))"
+expect_eq "challenger balance change (bond lost)" "$(( $(bal "$CHALLENGER") - X0 ))" "$(( -BOND ))"
+expect_eq "community pool change (fee + rest of the bond)" "$(( $(pool) - C0 ))" "$((FEE + BOND - TOP))"
+
+say "9. Dispute B: a provider posts a wrong output, cannot prove it, and is slashed at the deadline"
+JB=$(submit "$("$BIN" zk commit "$WORK/input-b.vten" 2>/dev/null)")
+# the provider cuts corners: it posts the output of a different computation
+WRONG=$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
+post "$JB" "$WRONG"
+P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool); PB0=$(pbond)
+BOND=$("${V[@]}" q dispute challenge-bond "$JB" -o json | jq -r .bond.amount)
+tx challenger dispute challenge "$JB" >/dev/null
+info "the provider's best effort, a proof of the real output, does not match what it posted:"
+PROOF=$(prove provider "$JB" "$WORK/input-b.vten")
+tx_fail provider "proof does not verify" dispute submit-proof "$JB" provider "$PROOF" --gas 600000
+info "waiting out the $PW proof window"
+settled "$JB"
+dispute "$JB" | jq '{job_id, status, resolution}'
+expect_eq "dispute status" "$(dispute "$JB" | jq -r .status)" DISPUTE_STATUS_PROVIDER_LOST
+expect_eq "job $JB status" "$(job "$JB" | jq -r .status)" JOB_STATUS_FAILED
+SL=$((PB0 * SLASH_BPS / 10000)); RW=$((SL * CREWARD / 10000))
+info "slash = $SLASH_BPS bps of the provider's bond $PB0 = $SL; challenger reward = $CREWARD bps of it = $RW"
+expect_eq "provider bond change" "$(( $(pbond) - PB0 ))" "$(( -SL ))"
+expect_eq "provider balance change" "$(( $(bal "$PROVIDER") - P0 ))" 0
+expect_eq "buyer balance change (refunded in full)" "$(( $(bal "$BUYER") - B0 ))" "$(( MAX_PRICE * UNITS ))"
+expect_eq "challenger balance change (bond back + reward)" "$(( $(bal "$CHALLENGER") - X0 ))" "$RW"
+expect_eq "community pool change (rest of the slash)" "$(( $(pool) - C0 ))" "$((SL - RW))"
+
+say "10. Dispute C: the challenger proves the correct output and wins at once"
+JC=$(submit "$("$BIN" zk commit "$WORK/input-c.vten" 2>/dev/null)")
+post "$JC" "$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-b.vten" 2>/dev/null)"
+P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool); PB0=$(pbond)
+RIGHT=$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
+info "the challenger re-runs the job and names the right output: $RIGHT"
+tx challenger dispute challenge "$JC" --counter-commitment "$RIGHT" >/dev/null
+PROOF=$(prove challenger "$JC" "$WORK/input-c.vten")
+tx challenger dispute submit-proof "$JC" counter "$PROOF" --gas 600000 >/dev/null
+dispute "$JC" | jq '{job_id, status, resolution}'
+expect_eq "dispute status" "$(dispute "$JC" | jq -r .status)" DISPUTE_STATUS_PROVIDER_LOST
+expect_eq "job $JC status" "$(job "$JC" | jq -r .status)" JOB_STATUS_FAILED
+SL=$((PB0 * SLASH_BPS / 10000)); RW=$((SL * CREWARD / 10000))
+expect_eq "provider bond change" "$(( $(pbond) - PB0 ))" "$(( -SL ))"
+expect_eq "buyer balance change (refunded in full)" "$(( $(bal "$BUYER") - B0 ))" "$(( MAX_PRICE * UNITS ))"
+expect_eq "challenger balance change (bond back + reward)" "$(( $(bal "$CHALLENGER") - X0 ))" "$RW"
+expect_eq "community pool change (rest of the slash)" "$(( $(pool) - C0 ))" "$((SL - RW))"
+
+say "11. Every bond and escrow has exactly one owner"
+"${V[@]}" q jobs accounting -o json | jq .
+expect_eq "x/jobs accounting balanced" "$("${V[@]}" q jobs accounting -o json | jq -r .balanced)" true
+DADDR=$("${V[@]}" q auth module-account dispute -o json | jq -r '.account.value.address // .account.base_account.address // .account.address')
+expect_eq "x/dispute module balance (no open challenge bonds)" "$(bal "$DADDR")" 0
+
+say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved) — balances exact."

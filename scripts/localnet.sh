@@ -14,6 +14,11 @@
 #   CHAIN_ID            (default: verdict-local-1)
 #   RPC_PORT P2P_PORT GRPC_PORT API_PORT  (26657 26656 9090 1317)
 #   CHALLENGE_WINDOW    x/jobs challenge window (default: 15s)
+#   PROOF_WINDOW        x/dispute proof window (default: 20s)
+#   AUDIT_RATE_PPM      x/dispute audit rate (default: 0, so demo balances are exact)
+#   ZK_SHAPE            reference circuit registered in genesis (default: 64-64-10)
+#   ZK_DIR              Groth16 keys, made once by `verdictd zk setup` and
+#                       kept across resets (default: .localnet/zk)
 #   START_TIMEOUT       seconds to wait for the first block (default: 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +31,10 @@ P2P_PORT=${P2P_PORT:-26656}
 GRPC_PORT=${GRPC_PORT:-9090}
 API_PORT=${API_PORT:-1317}
 CHALLENGE_WINDOW=${CHALLENGE_WINDOW:-15s}
+PROOF_WINDOW=${PROOF_WINDOW:-20s}
+AUDIT_RATE_PPM=${AUDIT_RATE_PPM:-0}
+ZK_SHAPE=${ZK_SHAPE:-64-64-10}
+ZK_DIR=${ZK_DIR:-.localnet/zk}
 START_TIMEOUT=${START_TIMEOUT:-60}
 DENOM=uverd
 KR=(--keyring-backend test --home "$HOME_DIR")
@@ -66,8 +75,10 @@ init_chain() {
   # Short windows so the demo runs in seconds (production defaults are hours),
   # and no inflation, so the community pool moves only by Verdict's fees.
   local g="$HOME_DIR/config/genesis.json"
-  jq --arg w "$CHALLENGE_WINDOW" '
+  jq --arg w "$CHALLENGE_WINDOW" --arg pw "$PROOF_WINDOW" --argjson ar "$AUDIT_RATE_PPM" '
     .app_state.jobs.params.challenge_window = $w
+    | .app_state.dispute.params.proof_window = $pw
+    | .app_state.dispute.params.audit_rate_ppm = $ar
     | .app_state.jobs.params.max_job_duration = "120s"
     | .app_state.jobs.params.unbonding_period = "300s"
     | .app_state.gov.params.voting_period = "30s"
@@ -78,6 +89,15 @@ init_chain() {
     | .app_state.mint.params.inflation_max = "0.000000000000000000"
     | .app_state.staking.params.bond_denom = "uverd"
   ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
+
+  # The reference circuit: keys are made once (setup ~20 s for 64-64-10) and
+  # reused; the verifying key is validated and registered in genesis.
+  if [ ! -f "$ZK_DIR/mlp-$ZK_SHAPE.vk" ]; then
+    echo "making Groth16 keys for the $ZK_SHAPE circuit in $ZK_DIR (once)"
+    "$BIN" zk setup --shape "$ZK_SHAPE" --out "$ZK_DIR"
+  fi
+  "$BIN" zk add-genesis-circuit "mlp-$ZK_SHAPE" "$ZK_DIR/mlp-$ZK_SHAPE.vk" --home "$HOME_DIR" \
+    --name "MLP $ZK_SHAPE" --description "quantized MLP inference, int8 weights, x/dispute/zkml" 2>/dev/null
   "$BIN" genesis validate "$g" --home "$HOME_DIR" >/dev/null
 
   local c="$HOME_DIR/config/config.toml" a="$HOME_DIR/config/app.toml" cl="$HOME_DIR/config/client.toml"

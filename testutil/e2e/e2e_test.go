@@ -26,6 +26,7 @@ import (
 
 	cosmosreflection "cosmossdk.io/api/cosmos/reflection/v1"
 
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -124,16 +125,20 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		t.Log(out)
 	})
 
-	// The whole demo: register, submit, post, window, FINALIZED, exact balances.
-	out, err = c.script(3*time.Minute, "demo.sh")
+	// The whole demo: register, submit, post, window, FINALIZED, then three
+	// disputes settled by real Groth16 proofs; exact balances throughout.
+	out, err = c.script(6*time.Minute, "demo.sh")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "Demo complete")
 
 	// Wrong signers are refused by the chain, not just by the CLI.
-	model := strings.Repeat("ab", 32)
-	code, log := c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s")
+	model := strings.Repeat("0a", 32) // a canonical BN254 field element
+	code, log := c.txCode("buyer", "jobs", "submit-job", "inference", strings.Repeat("ab", 32), model, "10", "150uverd", "60s")
+	require.NotZero(t, code, "a commitment above the field modulus was accepted: %s", log)
+	require.Contains(t, log, "canonical BN254 field element")
+	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s")
 	require.Zero(t, code, log)
-	jobID := "2"
+	jobID := "5" // the demo made jobs 1-4
 	code, log = c.txCode("buyer", "jobs", "post-result", jobID, model, "5")
 	require.NotZero(t, code, "the buyer posted a result: %s", log)
 	require.Contains(t, log, "only the assigned provider")
@@ -160,6 +165,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		services = append(services, s.GetName())
 	}
 	require.Contains(t, services, "verdict.jobs.v1.Query")
+	require.Contains(t, services, "verdict.dispute.v1.Query")
 	require.Contains(t, services, "cosmos.tx.v1beta1.Service") // where signed Msgs are broadcast
 	// The Msg service is not served directly (a Msg travels in a signed tx
 	// through cosmos.tx.v1beta1.Service/BroadcastTx); the chain's own
@@ -168,13 +174,14 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	var msgServices []string
 	for _, fd := range fds.Files {
-		if fd.GetPackage() == "verdict.jobs.v1" {
+		if fd.GetPackage() == "verdict.jobs.v1" || fd.GetPackage() == "verdict.dispute.v1" {
 			for _, svc := range fd.Service {
 				msgServices = append(msgServices, fd.GetPackage()+"."+svc.GetName())
 			}
 		}
 	}
 	require.Contains(t, msgServices, "verdict.jobs.v1.Msg")
+	require.Contains(t, msgServices, "verdict.dispute.v1.Msg")
 	require.NoError(t, rc.CloseSend())
 
 	q := jobstypes.NewQueryClient(conn)
@@ -213,4 +220,47 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	out, err = c.cli("q", "jobs", "jobs", "--status", "finalized", "-o", "json")
 	require.NoError(t, err, out)
 	require.Contains(t, out, `"JOB_STATUS_FINALIZED"`)
+
+	// x/dispute over gRPC: the demo's three disputes.
+	dq := disputetypes.NewQueryClient(conn)
+	circuits, err := dq.Circuits(ctx, &disputetypes.QueryCircuitsRequest{})
+	require.NoError(t, err)
+	require.Len(t, circuits.Circuits, 1)
+	require.Equal(t, "mlp-64-64-10", circuits.Circuits[0].Id)
+	won, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: 2})
+	require.NoError(t, err)
+	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
+	lost, err := dq.Disputes(ctx, &disputetypes.QueryDisputesRequest{Status: disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST})
+	require.NoError(t, err)
+	require.Len(t, lost.Disputes, 2)
+	dparams, err := dq.Params(ctx, &disputetypes.QueryParamsRequest{})
+	require.NoError(t, err)
+	require.Zero(t, dparams.Params.AuditRatePpm, "the localnet turns audits off")
+	// ...and over REST.
+	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "disputes", "disputes/2", "disputes?status=3"} {
+		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/dispute/v1/%s", p.api, path))
+		require.NoError(t, err, path)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body), path)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %v", path, body)
+	}
+
+	// A provider cannot challenge its own result; garbage proofs are refused
+	// with a registered error, on chain.
+	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s", "--circuit-id", "mlp-64-64-10")
+	require.Zero(t, code, log)
+	code, log = c.txCode("provider", "jobs", "post-result", "6", model, "5")
+	require.Zero(t, code, log)
+	code, log = c.txCode("provider", "dispute", "challenge", "6")
+	require.NotZero(t, code, log)
+	require.Contains(t, log, "cannot challenge its own result")
+	code, log = c.txCode("challenger", "dispute", "challenge", "6")
+	require.Zero(t, code, log)
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "6", "provider", strings.Repeat("ff", 196), "--gas", "600000")
+	require.NotZero(t, code, log)
+	require.Contains(t, log, "malformed proof")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "6", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
+	require.NotZero(t, code, log)
+	require.Contains(t, log, "malformed proof")
 }

@@ -32,8 +32,10 @@ func ZKCmd() *cobra.Command {
 		SilenceUsage: true,
 		Short:        "Off-chain proving tools for the reference quantized-MLP workload",
 		Long: `Keys, commitments, inference and Groth16 proofs for the reference workload
-(x/dispute/zkml). Proving keys stay on the provider's disk; only verifying
-keys go on-chain. Results go to stdout (hex), progress to stderr.
+(x/dispute/zkml). Proving keys stay off-chain: they are public parameters
+that providers and challengers alike prove with (only the setup's randomness
+must be destroyed); only verifying keys go on-chain. Results go to stdout
+(hex), progress to stderr.
 
 Typical provider flow:
   verdictd zk setup --shape 64-64-10 --out keys/
@@ -104,7 +106,8 @@ func setupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "setup",
 		Short: "Compile the circuit of a shape and write its Groth16 proving and verifying keys",
-		Long: `Writes <out>/mlp-<shape>.pk (proving key, keep it) and <out>/mlp-<shape>.vk
+		Long: `Writes <out>/mlp-<shape>.pk (proving key, shared off-chain with whoever
+proves) and <out>/mlp-<shape>.vk
 (verifying key, register it on-chain). The setup uses fresh randomness: each
 run makes a different key pair. Costs on 2 cores: 16-16-4 ~2 s, 64-64-10
 ~20 s, 784-128-10 ~10 min and 4 GiB.`,
