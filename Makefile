@@ -11,7 +11,9 @@ LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=verdict \
 TOOLS_BIN := $(CURDIR)/.bin
 GOTEST_FLAGS ?= -count=1
 
-.PHONY: help build install proto-gen proto-check lint test test-unit test-e2e localnet-start localnet-stop localnet-reset demo clean
+FUZZTIME ?= 5m
+
+.PHONY: help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -34,10 +36,24 @@ lint: ## golangci-lint (v2 config in .golangci.yml; forbids time.Now and math/ra
 	@test -x $(TOOLS_BIN)/golangci-lint || (cd tools && GOBIN=$(TOOLS_BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
 	$(TOOLS_BIN)/golangci-lint run ./...
 
-test: build test-unit test-e2e ## everything CI runs: unit + integration tests, then the end-to-end test on the real binary
+test: build test-unit test-fuzz test-e2e ## everything CI runs: unit + integration tests, short fuzz runs, then the end-to-end test on the real binary
 
-test-unit: ## keeper unit tests and app-wiring integration tests
+test-unit: ## keeper unit tests (real Groth16 proofs), app-wiring integration tests, fuzz seed corpora
 	go test $(GOTEST_FLAGS) ./x/... ./app/...
+
+FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof ./x/dispute/zkverify:FuzzParseVerifyingKey \
+	./x/dispute/zkml:FuzzModelFile ./x/dispute/zkml:FuzzTensorFile
+
+test-fuzz: ## short fuzz runs (8 s each) of the proof, VK and file decoders
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($$pkg)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime 8s || exit 1; done
+
+fuzz: ## long fuzz runs: FUZZTIME per target (default 5m)
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
+
+bench: ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table (~15 min: 784-128-10 setup)
+	go run ./cmd/verdict-bench $(BENCH_FLAGS)
 
 test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI
 	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags e2e -timeout 10m ./testutil/e2e/...

@@ -134,6 +134,29 @@ func PublicInputs(j jobstypes.Job, output []byte) ([]fr.Element, error) {
 	return out, nil
 }
 
+// VerifyJobProof is the on-chain proof check: the circuit's parsed key
+// (cached), public inputs built from the job and the claimed output, strict
+// decoding, then Groth16 verification. It returns ErrMalformedProof,
+// ErrInvalidProof, ErrInvalidCommitment or ErrCircuitNotFound. Gas is the
+// caller's business (SubmitProof charges it first).
+func (k *Keeper) VerifyJobProof(ctx context.Context, circuitID string, j jobstypes.Job, output, proof []byte) error {
+	vk, err := k.verifyingKey(ctx, circuitID)
+	if err != nil {
+		return err
+	}
+	public, err := PublicInputs(j, output)
+	if err != nil {
+		return err
+	}
+	if err := zkverify.Verify(vk, proof, public); err != nil {
+		if errors.Is(err, zkverify.ErrMalformedProof) {
+			return errorsmod.Wrap(types.ErrMalformedProof, err.Error())
+		}
+		return errorsmod.Wrap(types.ErrInvalidProof, err.Error())
+	}
+	return nil
+}
+
 // SubmitProof checks a proof for a disputed job and resolves the dispute
 // when it verifies. Verification gas is charged first, before any decoding.
 func (k *Keeper) SubmitProof(ctx context.Context, submitter string, jobID uint64, claim types.Claim, proof []byte) (types.Dispute, error) {
@@ -177,19 +200,8 @@ func (k *Keeper) SubmitProof(ctx context.Context, submitter string, jobID uint64
 	default:
 		return d, errorsmod.Wrapf(types.ErrInvalidClaim, "claim must be PROVIDER or COUNTER, got %s", claim)
 	}
-	vk, err := k.verifyingKey(ctx, d.CircuitId)
-	if err != nil {
-		return d, err
-	}
-	public, err := PublicInputs(j, output)
-	if err != nil {
-		return d, err
-	}
-	if err := zkverify.Verify(vk, proof, public); err != nil {
-		if errors.Is(err, zkverify.ErrMalformedProof) {
-			return d, errorsmod.Wrap(types.ErrMalformedProof, err.Error())
-		}
-		return d, errorsmod.Wrapf(types.ErrInvalidProof, "job %d, %s claim: %v", jobID, claim, err)
+	if err := k.VerifyJobProof(ctx, d.CircuitId, j, output, proof); err != nil {
+		return d, errorsmod.Wrapf(err, "job %d, %s claim", jobID, claim)
 	}
 	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProofAccepted{
 		JobId: jobID, Claim: claim, Submitter: submitter, CircuitId: d.CircuitId,

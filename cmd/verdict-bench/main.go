@@ -1,0 +1,268 @@
+// Command verdict-bench measures the dispute path (`make bench`). Every
+// figure it prints is a ratio against a baseline measured in the same run:
+//
+//  1. the chain's full proof check (x/dispute keeper: cached key lookup,
+//     public inputs from the job, strict decoding, Groth16 verify) against
+//     gnark's raw groth16.Verify on the same, already-decoded inputs;
+//  2. the verify-gas calibration: the same check against a secp256k1
+//     signature check, which the SDK prices at 1,000 gas;
+//  3. the verification tax: for each reference shape, native inference,
+//     compile, setup, prove and verify times, key and proof sizes, and
+//     prove ÷ native.
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark/backend/groth16"
+	"github.com/consensys/gnark/constraint"
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/logger"
+
+	"cosmossdk.io/core/header"
+	"github.com/cosmos/cosmos-sdk/codec"
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	sdkruntime "github.com/cosmos/cosmos-sdk/runtime"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	"github.com/cosmos/cosmos-sdk/testutil"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/verdict-chain/verdict/testutil/fakes"
+	"github.com/verdict-chain/verdict/x/dispute/keeper"
+	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+func main() {
+	shapes := flag.String("shapes", "16-16-4,64-64-10,784-128-10", "shapes for the verification-tax table")
+	rounds := flag.Int("rounds", 10, "interleaved rounds for the verify comparison")
+	perRound := flag.Int("per-round", 100, "verifications per round and side")
+	flag.Parse()
+	logger.Disable()
+	fmt.Printf("verdict-bench  go %s  GOMAXPROCS=%d  %s/%s\n\n", runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
+
+	var rows []row
+	var first *kit
+	for _, s := range strings.Split(*shapes, ",") {
+		sh, err := zkml.ParseShape(strings.TrimSpace(s))
+		check(err)
+		k, r := measureShape(sh)
+		rows = append(rows, r)
+		if first == nil {
+			first = k
+		}
+	}
+	compareVerify(first, *rounds, *perRound)
+	printTax(rows)
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "verdict-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type kit struct {
+	shape   zkml.Shape
+	vkBytes []byte
+	vk      groth16.VerifyingKey
+	model   *zkml.Model
+	input   []int8
+	output  []int8
+	proof   []byte
+	jobID   uint64
+}
+
+type row struct {
+	shape                         string
+	constraints                   int
+	native, compile, setup, prove time.Duration
+	verify                        time.Duration
+	pkBytes, vkBytes, proofBytes  int
+}
+
+// timeIt runs f until at least minTotal has passed (and at least once) and
+// returns the mean.
+func timeIt(minTotal time.Duration, f func()) time.Duration {
+	n, start := 0, time.Now()
+	for n == 0 || time.Since(start) < minTotal {
+		f()
+		n++
+	}
+	return time.Since(start) / time.Duration(n)
+}
+
+func measureShape(sh zkml.Shape) (*kit, row) {
+	fmt.Fprintf(os.Stderr, "shape %s: compile, setup, prove...\n", sh)
+	r := row{shape: sh.String()}
+	m, err := zkml.ExampleModel(sh, "bench")
+	check(err)
+	in := zkml.ExampleInput(sh[0], "bench")
+	var out []int8
+	r.native = timeIt(300*time.Millisecond, func() { out, err = zkml.Infer(m, in); check(err) })
+
+	var ccs constraint.ConstraintSystem
+	start := time.Now()
+	ccs, err = zkml.Compile(sh)
+	check(err)
+	r.compile = time.Since(start)
+	r.constraints = ccs.GetNbConstraints()
+
+	start = time.Now()
+	pk, vk, err := zkml.Setup(ccs)
+	check(err)
+	r.setup = time.Since(start)
+	var pkb, vkb bytes.Buffer
+	_, err = pk.WriteRawTo(&pkb)
+	check(err)
+	r.pkBytes = pkb.Len()
+	pkb = bytes.Buffer{}
+	_, err = vk.WriteTo(&vkb)
+	check(err)
+	r.vkBytes = vkb.Len()
+
+	const jobID = 7
+	var proof []byte
+	proveRuns := 3
+	if r.constraints > 500_000 {
+		proveRuns = 1
+	}
+	start = time.Now()
+	for range proveRuns {
+		proof, _, err = zkml.Prove(ccs, pk, m, in, jobID)
+		check(err)
+	}
+	r.prove = time.Since(start) / time.Duration(proveRuns)
+	r.proofBytes = len(proof)
+
+	pvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{NbPublic: 4})
+	check(err)
+	mc, _ := zkml.ModelCommitment(m)
+	ic, oc := zkml.TensorCommitment(in), zkml.TensorCommitment(out)
+	pub, err := keeper.PublicInputs(jobstypes.Job{Id: jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}, oc[:])
+	check(err)
+	r.verify = timeIt(300*time.Millisecond, func() { check(zkverify.Verify(pvk, proof, pub)) })
+	return &kit{shape: sh, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
+}
+
+// chainKeeper is an x/dispute keeper on an in-memory store with the kit's
+// circuit registered, as a validator runs it.
+func chainKeeper(k *kit) (*keeper.Keeper, sdk.Context) {
+	keys := storetypes.NewKVStoreKeys(types.StoreKey)
+	ctx := testutil.DefaultContextWithKeys(keys, nil, nil).WithHeaderInfo(header.Info{Height: 1})
+	reg := codectypes.NewInterfaceRegistry()
+	types.RegisterInterfaces(reg)
+	cdc := codec.NewProtoCodec(reg)
+	ac := addresscodec.NewBech32Codec("verdict")
+	bank := fakes.NewBank()
+	dk := keeper.NewKeeper(cdc, sdkruntime.NewKVStoreService(keys[types.StoreKey]), ac,
+		authtypes.NewModuleAddress("gov").String(), fakes.Accounts{}, bank, fakes.Distr{Bank: bank}, nil)
+	check(dk.Params.Set(ctx, types.DefaultParams()))
+	_, err := dk.RegisterCircuit(ctx, types.Circuit{Id: "bench", ProofSystem: types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254, VerifyingKey: k.vkBytes})
+	check(err)
+	return dk, ctx
+}
+
+func compareVerify(k *kit, rounds, perRound int) {
+	fmt.Fprintf(os.Stderr, "verify comparison on %s: %d rounds x %d per side...\n", k.shape, rounds, perRound)
+	// Baseline: gnark's Verify on inputs decoded once, outside the loop.
+	proof := groth16.NewProof(ecc.BN254)
+	_, err := proof.ReadFrom(bytes.NewReader(k.proof))
+	check(err)
+	mc, _ := zkml.ModelCommitment(k.model)
+	ic, oc := zkml.TensorCommitment(k.input), zkml.TensorCommitment(k.output)
+	pw, err := frontend.NewWitness(&zkml.Circuit{ModelCommitment: mc[:], InputCommitment: ic[:], OutputCommitment: oc[:], JobID: k.jobID},
+		ecc.BN254.ScalarField(), frontend.PublicOnly())
+	check(err)
+	raw := func() { check(groth16.Verify(proof, k.vk, pw)) }
+
+	// The chain: everything from the stored job and the tx's proof bytes.
+	dk, ctx := chainKeeper(k)
+	job := jobstypes.Job{Id: k.jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}
+	chain := func() { check(dk.VerifyJobProof(ctx, "bench", job, oc[:], k.proof)) }
+
+	// Gas baseline: one secp256k1 signature check (1,000 gas in the SDK).
+	priv := secp256k1.GenPrivKey()
+	msg := sha256.Sum256([]byte("verdict"))
+	sig, err := priv.Sign(msg[:])
+	check(err)
+	pub := priv.PubKey()
+	secp := func() {
+		if !pub.VerifySignature(msg[:], sig) {
+			check(fmt.Errorf("secp256k1 signature did not verify"))
+		}
+	}
+
+	// VK parse cost (what the cache saves on every proof).
+	parse := func() {
+		_, err := zkverify.ParseVerifyingKey(k.vkBytes, zkverify.Limits{NbPublic: 4})
+		check(err)
+	}
+
+	var tRaw, tChain, tSecp, tParse time.Duration
+	for range rounds { // interleaved, so drift hits every side alike
+		tRaw += loop(perRound, raw)
+		tChain += loop(perRound, chain)
+		tSecp += loop(perRound*10, secp)
+		tParse += loop(perRound/4+1, parse)
+	}
+	n := time.Duration(rounds * perRound)
+	mRaw, mChain := tRaw/n, tChain/n
+	mSecp := tSecp / (n * 10)
+	mParse := tParse / time.Duration(rounds*(perRound/4+1))
+	fmt.Printf("## On-chain proof check vs raw groth16.Verify (%s, same run)\n\n", k.shape)
+	fmt.Printf("| check | mean |\n|---|---|\n")
+	fmt.Printf("| raw groth16.Verify (proof, VK, witness decoded beforehand) | %s |\n", mRaw.Round(time.Microsecond))
+	fmt.Printf("| x/dispute VerifyJobProof (cached VK, strict decode, public inputs from the job) | %s |\n", mChain.Round(time.Microsecond))
+	fmt.Printf("| VK parse + validation (saved by the cache) | %s |\n", mParse.Round(time.Microsecond))
+	fmt.Printf("| secp256k1 signature check (SDK: 1,000 gas) | %s |\n\n", mSecp.Round(time.Microsecond))
+	fmt.Printf("ratio on-chain / raw = %.3f\n", float64(mChain)/float64(mRaw))
+	fmt.Printf("ratio VK parse / on-chain check = %.3f (cost a cache miss would add)\n", float64(mParse)/float64(mChain))
+	units := float64(mChain) / float64(mSecp)
+	fmt.Printf("ratio on-chain check / secp256k1 check = %.1f -> %.0f gas at the SDK's signature price; with a 2x margin %.0f (param default verify_gas = %d)\n\n",
+		units, units*1000, units*2000, types.DefaultVerifyGas)
+}
+
+func loop(n int, f func()) time.Duration {
+	start := time.Now()
+	for range n {
+		f()
+	}
+	return time.Since(start)
+}
+
+func size(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func printTax(rows []row) {
+	fmt.Printf("## Verification tax (Groth16 BN254, this machine)\n\n")
+	fmt.Printf("| shape | constraints | native inference | compile | setup | prove | verify | PK | VK | proof | prove ÷ native |\n")
+	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.1e |\n",
+			r.shape, r.constraints, r.native.Round(time.Nanosecond), r.compile.Round(time.Millisecond), r.setup.Round(time.Millisecond),
+			r.prove.Round(time.Millisecond), r.verify.Round(time.Microsecond), size(r.pkBytes), size(r.vkBytes), size(r.proofBytes),
+			float64(r.prove)/float64(r.native))
+	}
+}
