@@ -167,7 +167,7 @@ func chainKeeper(k *kit) (*keeper.Keeper, sdk.Context) {
 	reg := codectypes.NewInterfaceRegistry()
 	types.RegisterInterfaces(reg)
 	cdc := codec.NewProtoCodec(reg)
-	ac := addresscodec.NewBech32Codec("verdict")
+	ac := addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
 	bank := fakes.NewBank()
 	dk := keeper.NewKeeper(cdc, sdkruntime.NewKVStoreService(keys[types.StoreKey]), ac,
 		authtypes.NewModuleAddress("gov").String(), fakes.Accounts{}, bank, fakes.Distr{Bank: bank}, nil)
