@@ -20,6 +20,8 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/verdict-chain/verdict/app"
+	"github.com/verdict-chain/verdict/testutil/zk"
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -121,4 +123,52 @@ func TestDefaultGenesisValidates(t *testing.T) {
 	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()))
 	require.NoError(t, a.BasicModuleManager.ValidateGenesis(a.AppCodec(), a.TxConfig(), a.DefaultGenesis()))
 	require.Equal(t, "verdict", sdk.GetConfig().GetBech32AccountAddrPrefix())
+}
+
+// A dispute end to end through the real router, bank and distribution: gov
+// registers the circuit, a challenge moves a real bond, a real proof
+// resolves it.
+func TestDisputeThroughAppWiring(t *testing.T) {
+	provider, buyer, challenger := sdk.AccAddress("provider____________"), sdk.AccAddress("buyer_______________"), sdk.AccAddress("challenger__________")
+	a, ctx := setup(t, provider, buyer, challenger)
+	kit := zk.Small(t)
+	gov := authtypes.NewModuleAddress("gov").String()
+	bal := func(addr sdk.AccAddress) int64 {
+		return a.BankKeeper.GetBalance(ctx, addr, app.BondDenom).Amount.Int64()
+	}
+
+	reg := &disputetypes.MsgRegisterCircuit{Authority: buyer.String(), CircuitId: "mlp-16-16-4", ProofSystem: disputetypes.ProofSystem_PROOF_SYSTEM_GROTH16_BN254, VerifyingKey: kit.VKBytes}
+	require.ErrorIs(t, deliver(t, a, ctx, reg), disputetypes.ErrUnauthorized)
+	reg.Authority = gov
+	require.NoError(t, deliver(t, a, ctx, reg))
+
+	require.NoError(t, deliver(t, a, ctx, &jobstypes.MsgRegisterProvider{
+		Operator: provider.String(), Moniker: "gpu", Endpoint: "https://gpu.example", CircuitIds: []string{"mlp-16-16-4"},
+		Classes: []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
+		Prices:  []jobstypes.ClassPrice{{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewInt64Coin(app.BondDenom, 100)}},
+		Bond:    sdk.NewInt64Coin(app.BondDenom, 1_000_000_000),
+	}))
+	kj := kit.NewJob(t, "app")
+	require.NoError(t, deliver(t, a, ctx, &jobstypes.MsgSubmitJob{
+		Buyer: buyer.String(), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, CircuitId: "mlp-16-16-4",
+		ModelCommitment: kj.ModelC, InputCommitment: kj.InputC, Units: 10,
+		MaxPricePerUnit: sdk.NewInt64Coin(app.BondDenom, 150), TimeLimit: time.Minute,
+	}))
+	require.NoError(t, deliver(t, a, ctx, &jobstypes.MsgPostResult{Provider: provider.String(), JobId: 1, OutputCommitment: kj.OutputC, UnitsUsed: 10}))
+
+	c0, p0 := bal(challenger), bal(provider)
+	require.NoError(t, deliver(t, a, ctx, &disputetypes.MsgChallenge{Challenger: challenger.String(), JobId: 1}))
+	require.Equal(t, c0-1_000_000, bal(challenger))
+	dispAddr := authtypes.NewModuleAddress(disputetypes.ModuleName)
+	require.Equal(t, int64(1_000_000), bal(dispAddr))
+	require.True(t, a.BankKeeper.BlockedAddr(dispAddr))
+
+	require.NoError(t, deliver(t, a, ctx, &disputetypes.MsgSubmitProof{Submitter: provider.String(), JobId: 1, Claim: disputetypes.Claim_CLAIM_PROVIDER, Proof: kit.Prove(t, kj, 1)}))
+	j, err := a.JobsKeeper.GetJob(ctx, 1)
+	require.NoError(t, err)
+	require.Equal(t, jobstypes.JobStatus_JOB_STATUS_FINALIZED, j.Status)
+	require.Equal(t, p0+980+500_000, bal(provider), "payment minus fee, plus half the bond")
+	require.Zero(t, bal(dispAddr))
+	require.NoError(t, a.JobsKeeper.CheckAccounting(ctx))
+	require.NoError(t, a.DisputeKeeper.CheckAccounting(ctx))
 }
