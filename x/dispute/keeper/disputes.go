@@ -310,6 +310,11 @@ func (k *Keeper) close(ctx context.Context, d types.Dispute, status types.Disput
 	if err := k.saveDispute(ctx, d); err != nil {
 		return d, err
 	}
+	for _, h := range k.hooks {
+		if err := h.AfterDisputeResolved(ctx, d); err != nil {
+			return d, err
+		}
+	}
 	return d, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDisputeResolved{
 		JobId: d.JobId, Kind: d.Kind, Status: status, Resolution: *res,
 	})

@@ -8,6 +8,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
 // InitGenesis loads the state. Every verifying key is parsed and validated
@@ -34,6 +35,13 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		}
 		k.vks.put(sha256.Sum256(c.VerifyingKey), vk)
 	}
+	// x/jobs' genesis runs first: every DISPUTED job must have exactly one
+	// open dispute here, or it would never settle.
+	disputed, err := k.jobs.JobIDsByStatus(ctx, jobstypes.JobStatus_JOB_STATUS_DISPUTED)
+	if err != nil {
+		return err
+	}
+	open := map[uint64]bool{}
 	for _, d := range gs.Disputes {
 		if err := k.saveDispute(ctx, d); err != nil {
 			return err
@@ -41,6 +49,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN {
 			continue
 		}
+		open[d.JobId] = true
 		if err := k.DeadlineQueue.Set(ctx, collections.Join(d.ProofDeadline, d.JobId)); err != nil {
 			return err
 		}
@@ -48,6 +57,17 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			if err := k.addBonds(ctx, d.Bond.Amount); err != nil {
 				return err
 			}
+		}
+	}
+	for _, id := range disputed {
+		if !open[id] {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "job %d is DISPUTED in x/jobs but has no open dispute", id)
+		}
+		delete(open, id)
+	}
+	for _, d := range gs.Disputes { // in document order: a deterministic error
+		if open[d.JobId] {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for job %d, which x/jobs does not hold as DISPUTED", d.JobId)
 		}
 	}
 	return nil

@@ -32,6 +32,8 @@ type Keeper struct {
 	distrKeeper   types.DistrKeeper
 	jobs          types.JobsKeeper
 
+	hooks []types.DisputeHooks
+
 	// vks caches parsed verifying keys by content hash (see vkcache.go).
 	vks *vkCache
 
@@ -93,6 +95,9 @@ func NewKeeper(
 	k.Schema = schema
 	return k
 }
+
+// SetHooks installs the dispute outcome hooks. Call once, at app wiring.
+func (k *Keeper) SetHooks(hooks ...types.DisputeHooks) { k.hooks = hooks }
 
 // GetAuthority returns the governance address.
 func (k *Keeper) GetAuthority() string { return k.authority }

@@ -432,5 +432,16 @@ func (s *Suite) TestGenesisRoundTrip() {
 	s.ctx = testutilCtx(s.keys)
 	s.newKeepers()
 	s.Require().ErrorIs(s.k.InitGenesis(s.ctx, *bad), types.ErrInvalidVK)
+
+	// x/jobs and x/dispute must agree on which jobs are disputed
+	s.Require().NoError(s.jobs.InitGenesis(s.ctx, *jobsGS))
+	missing := *gs
+	missing.Disputes = nil
+	s.Require().ErrorIs(s.k.InitGenesis(s.ctx, missing), types.ErrInvalidGenesis)
+	s.keys = storetypes.NewKVStoreKeys(jobstypes.StoreKey, types.StoreKey)
+	s.ctx = testutilCtx(s.keys)
+	s.newKeepers()
+	s.Require().NoError(s.jobs.InitGenesis(s.ctx, *jobstypes.DefaultGenesis()))
+	s.Require().ErrorIs(s.k.InitGenesis(s.ctx, *gs), types.ErrInvalidGenesis, "open dispute of a job x/jobs does not have")
 	s.keys, s.ctx, s.jobs, s.k = keys, ctx, jobs, k
 }

@@ -1,6 +1,8 @@
 package keeper_test
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
@@ -152,6 +154,30 @@ func (s *Suite) TestAuditProvenAndUnproven() {
 	s.endBlock()
 	_, err = s.submitProof(s.prov, id3, types.Claim_CLAIM_COUNTER, s.kit.Prove(s.T(), kj3, id3))
 	s.Require().ErrorIs(err, types.ErrInvalidClaim)
+}
+
+type recordingHooks struct{ calls []string }
+
+func (h *recordingHooks) AfterDisputeResolved(_ context.Context, d types.Dispute) error {
+	h.calls = append(h.calls, fmt.Sprintf("%d:%s:%s", d.JobId, d.Kind, d.Status))
+	return nil
+}
+
+// Outcomes reach the hooks (x/reputation's feed), one call per resolution.
+func (s *Suite) TestHooksSeeOutcomes() {
+	h := &recordingHooks{}
+	s.k.SetHooks(h)
+	id, kj := s.jobWithResult("hook-win", false)
+	s.challenge(id, nil)
+	_, err := s.submitProof(s.prov, id, types.Claim_CLAIM_PROVIDER, s.kit.Prove(s.T(), kj, id))
+	s.Require().NoError(err)
+	id2, _ := s.jobWithResult("hook-lose", true)
+	s.challenge(id2, nil)
+	s.advance(time.Hour)
+	s.Equal([]string{
+		fmt.Sprintf("%d:DISPUTE_KIND_CHALLENGE:DISPUTE_STATUS_PROVIDER_WON", id),
+		fmt.Sprintf("%d:DISPUTE_KIND_CHALLENGE:DISPUTE_STATUS_PROVIDER_LOST", id2),
+	}, h.calls)
 }
 
 func (s *Suite) TestAuditRateZeroNeverAudits() {

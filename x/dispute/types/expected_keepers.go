@@ -33,5 +33,15 @@ type JobsKeeper interface {
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
 	MarkDisputed(ctx context.Context, id uint64) (jobstypes.Job, error)
 	ResolveDispute(ctx context.Context, id uint64, providerWins bool) (jobstypes.Job, error)
+	JobIDsByStatus(ctx context.Context, status jobstypes.JobStatus) ([]uint64, error)
 	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobskeeper.Payout) (math.Int, error)
+}
+
+// DisputeHooks lets other modules (x/reputation) follow dispute outcomes.
+// Hooks run in registration order inside the transaction or EndBlock that
+// resolved the dispute; an error aborts the resolution.
+type DisputeHooks interface {
+	// AfterDisputeResolved sees the dispute with its final status and
+	// resolution: kind CHALLENGE or AUDIT, PROVIDER_WON or PROVIDER_LOST.
+	AfterDisputeResolved(ctx context.Context, d Dispute) error
 }

@@ -257,7 +257,16 @@ func ParseProof(vk *VerifyingKey, b []byte) (*groth16.Proof, error) {
 	for i := range p.Commitments {
 		p.Commitments[i] = c.g1(fmt.Sprintf("commitment %d", i))
 	}
-	p.CommitmentPok = c.g1("commitment proof of knowledge")
+	if vk.commitments > 0 {
+		p.CommitmentPok = c.g1("commitment proof of knowledge")
+	} else if s := c.take(g1Size); s != nil {
+		// With no commitments gnark still encodes the (unused) proof of
+		// knowledge, as the point at infinity; accept only that encoding.
+		var inf curve.G1Affine
+		if enc := inf.Bytes(); !bytes.Equal(s, enc[:]) {
+			c.fail("proof of knowledge must be the point at infinity when the key has no commitments")
+		}
+	}
 	if c.err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedProof, c.err)
 	}

@@ -10,8 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consensys/gnark-crypto/ecc"
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark/backend/groth16"
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/stretchr/testify/require"
 
 	"github.com/verdict-chain/verdict/testutil/zk"
@@ -187,4 +191,47 @@ func TestVerifyingKeyValidation(t *testing.T) {
 	vk, err := zkverify.ParseVerifyingKey(f.vk, lim)
 	require.NoError(t, err)
 	require.NotNil(t, vk)
+}
+
+// square is a circuit without Pedersen commitments: X² = Y.
+type square struct {
+	X frontend.Variable
+	Y frontend.Variable `gnark:",public"`
+}
+
+func (c *square) Define(api frontend.API) error {
+	api.AssertIsEqual(api.Mul(c.X, c.X), c.Y)
+	return nil
+}
+
+// Keys without commitments: the proof carries an infinity proof of
+// knowledge, which is the only encoding accepted there.
+func TestProofWithoutCommitments(t *testing.T) {
+	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, &square{})
+	require.NoError(t, err)
+	pk, vk, err := groth16.Setup(ccs)
+	require.NoError(t, err)
+	w, err := frontend.NewWitness(&square{X: 3, Y: 9}, ecc.BN254.ScalarField())
+	require.NoError(t, err)
+	proof, err := groth16.Prove(ccs, pk, w)
+	require.NoError(t, err)
+	var vkb, pb bytes.Buffer
+	_, err = vk.WriteTo(&vkb)
+	require.NoError(t, err)
+	_, err = proof.WriteTo(&pb)
+	require.NoError(t, err)
+
+	pvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{NbPublic: 1})
+	require.NoError(t, err)
+	require.Zero(t, pvk.NbCommitments())
+	require.Len(t, pb.Bytes(), zkverify.ProofSize(0))
+	var nine fr.Element
+	nine.SetUint64(9)
+	require.NoError(t, zkverify.Verify(pvk, pb.Bytes(), []fr.Element{nine}))
+	var ten fr.Element
+	ten.SetUint64(10)
+	require.ErrorIs(t, zkverify.Verify(pvk, pb.Bytes(), []fr.Element{ten}), zkverify.ErrRejected)
+	bad := append([]byte{}, pb.Bytes()...)
+	bad[len(bad)-1] ^= 1 // a non-infinity proof of knowledge
+	require.ErrorIs(t, zkverify.Verify(pvk, bad, []fr.Element{nine}), zkverify.ErrMalformedProof)
 }

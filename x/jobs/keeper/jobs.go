@@ -250,3 +250,15 @@ func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins boo
 	}
 	return j, k.hooks.AfterJobFailed(ctx, j)
 }
+
+// JobIDsByStatus lists the ids of the jobs in one status, in id order, from
+// the status index (used by other modules' genesis consistency checks).
+func (k *Keeper) JobIDsByStatus(ctx context.Context, status types.JobStatus) ([]uint64, error) {
+	var ids []uint64
+	rng := collections.NewPrefixedPairRange[int32, uint64](int32(status))
+	err := k.JobsByStatus.Walk(ctx, rng, func(key collections.Pair[int32, uint64]) (bool, error) {
+		ids = append(ids, key.K2())
+		return false, nil
+	})
+	return ids, err
+}
