@@ -109,8 +109,8 @@ func setupCmd() *cobra.Command {
 		Long: `Writes <out>/mlp-<shape>.pk (proving key, shared off-chain with whoever
 proves) and <out>/mlp-<shape>.vk
 (verifying key, register it on-chain). The setup uses fresh randomness: each
-run makes a different key pair. Costs on 2 cores: 16-16-4 ~2 s, 64-64-10
-~20 s, 784-128-10 ~10 min and 4 GiB.`,
+run makes a different key pair. Costs on 2 cores (compile + setup):
+16-16-4 ~1.5 s, 64-64-10 ~16 s, 784-128-10 ~6 min with a 520 MiB proving key.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			shapeStr, _ := cmd.Flags().GetString("shape")
 			out, _ := cmd.Flags().GetString("out")
