@@ -106,41 +106,37 @@ func (c *cursor) u64() uint64 {
 	return binary.BigEndian.Uint64(s)
 }
 
-// g1 reads one compressed G1 point: on the curve, in the subgroup, not the
-// point at infinity.
-func (c *cursor) g1(what string) curve.G1Affine {
-	var p curve.G1Affine
-	s := c.take(g1Size)
+// point is a G1 or G2 affine point.
+type point interface {
+	SetBytes(buf []byte) (int, error)
+	IsInfinity() bool
+}
+
+// readPoint reads one compressed point of size bytes into p: on the curve,
+// in the subgroup (SetBytes checks both), not the point at infinity.
+func readPoint(c *cursor, p point, size int, what string) {
+	s := c.take(size)
 	if s == nil {
-		return p
+		return
 	}
 	n, err := p.SetBytes(s)
 	switch {
 	case err != nil:
 		c.fail("%s: %v", what, err)
-	case n != g1Size:
+	case n != size:
 		c.fail("%s: not a compressed point", what)
 	case p.IsInfinity():
 		c.fail("%s is the point at infinity", what)
 	}
+}
+
+func (c *cursor) g1(what string) (p curve.G1Affine) {
+	readPoint(c, &p, g1Size, what)
 	return p
 }
 
-func (c *cursor) g2(what string) curve.G2Affine {
-	var p curve.G2Affine
-	s := c.take(g2Size)
-	if s == nil {
-		return p
-	}
-	n, err := p.SetBytes(s)
-	switch {
-	case err != nil:
-		c.fail("%s: %v", what, err)
-	case n != g2Size:
-		c.fail("%s: not a compressed point", what)
-	case p.IsInfinity():
-		c.fail("%s is the point at infinity", what)
-	}
+func (c *cursor) g2(what string) (p curve.G2Affine) {
+	readPoint(c, &p, g2Size, what)
 	return p
 }
 
