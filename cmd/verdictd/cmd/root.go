@@ -3,7 +3,6 @@ package cmd
 
 import (
 	"errors"
-	disputecli "github.com/verdict-chain/verdict/x/dispute/client/cli"
 	"os"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -31,6 +30,7 @@ import (
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
 	"github.com/verdict-chain/verdict/app"
+	disputecli "github.com/verdict-chain/verdict/x/dispute/client/cli"
 )
 
 // NewRootCmd returns the verdictd root command.

@@ -28,12 +28,17 @@ func ParseVK(vkBytes []byte, p types.Params) (*zkverify.VerifyingKey, error) {
 	return vk, nil
 }
 
+// idRune: circuit ids use lower-case letters, digits, '-', '_' and '.'.
+func idRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+}
+
 func checkCircuitText(id, name, desc string) error {
 	if id == "" || len(id) > types.MaxCircuitIDLen {
 		return errorsmod.Wrapf(types.ErrInvalidCircuit, "circuit id must be 1..%d bytes", types.MaxCircuitIDLen)
 	}
 	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+		if !idRune(r) {
 			return errorsmod.Wrapf(types.ErrInvalidCircuit, "circuit id %q: use a-z, 0-9, '-', '_', '.'", id)
 		}
 	}

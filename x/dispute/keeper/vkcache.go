@@ -46,9 +46,3 @@ func (c *vkCache) put(h [32]byte, vk *zkverify.VerifyingKey) {
 	c.order = append(c.order, h)
 	c.m[h] = vk
 }
-
-func (c *vkCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
-}

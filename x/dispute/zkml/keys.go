@@ -100,7 +100,7 @@ func ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
 	pk := groth16.NewProvingKey(ecc.BN254)
 	if _, err := pk.UnsafeReadFrom(bufio.NewReaderSize(f, 1<<20)); err != nil {
 		return nil, fmt.Errorf("%s: %w", pkPath, err)

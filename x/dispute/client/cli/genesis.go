@@ -69,7 +69,7 @@ func addGenesisCircuitCmd() *cobra.Command {
 			if err := genutil.ExportGenesisFile(appGenesis, genFile); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "circuit %s registered in %s (vk sha256 %x)\n", args[0], genFile, h)
+			_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "circuit %s registered in %s (vk sha256 %x)\n", args[0], genFile, h)
 			return nil
 		},
 	}

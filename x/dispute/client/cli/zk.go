@@ -65,7 +65,7 @@ func spinner(w io.Writer, label string, fn func() error) (time.Duration, error) 
 		if err != nil {
 			status = "failed"
 		}
-		fmt.Fprintf(w, "%s: %s in %s\n", label, status, d.Round(time.Millisecond))
+		_, _ = fmt.Fprintf(w, "%s: %s in %s\n", label, status, d.Round(time.Millisecond))
 		return d, err
 	}
 	bar := progressbar.NewOptions(-1,
@@ -98,7 +98,7 @@ func spinner(w io.Writer, label string, fn func() error) (time.Duration, error) 
 	if err != nil {
 		status = "failed"
 	}
-	fmt.Fprintf(w, "%s: %s in %s\n", label, status, d.Round(time.Millisecond))
+	_, _ = fmt.Fprintf(w, "%s: %s in %s\n", label, status, d.Round(time.Millisecond))
 	return d, err
 }
 
@@ -140,7 +140,7 @@ run makes a different key pair. Costs on 2 cores (compile + setup):
 			}
 			pkPath, vkPath := zkml.KeyPaths(out, sh)
 			h := sha256.Sum256(vkBytes)
-			fmt.Fprintf(stderr, "constraints: %d\nproving key: %s\nverifying key: %s (%d bytes, sha256 %x)\n",
+			_, _ = fmt.Fprintf(stderr, "constraints: %d\nproving key: %s\nverifying key: %s (%d bytes, sha256 %x)\n",
 				nbConstraints, pkPath, vkPath, len(vkBytes), h)
 			return nil
 		},
@@ -185,9 +185,9 @@ func commitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s\n", what)
-			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(c))
-			return nil
+			_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "%s\n", what)
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(c))
+			return err
 		},
 	}
 }
@@ -218,9 +218,9 @@ func inferCmd() *cobra.Command {
 				}
 			}
 			c := zkml.TensorCommitment(out)
-			fmt.Fprintf(cmd.ErrOrStderr(), "output %v (inference %s)\n", out, elapsed)
-			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(c[:]))
-			return nil
+			_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "output %v (inference %s)\n", out, elapsed)
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(c[:]))
+			return err
 		},
 	}
 	cmd.Flags().String("out", "", "write the output tensor to this file")
@@ -269,14 +269,14 @@ proof only verifies for that job. Needs the proving key from 'zk setup'.`,
 				return err
 			}
 			oc := zkml.TensorCommitment(out)
-			fmt.Fprintf(stderr, "output commitment %x, proof %d bytes, elapsed %s\n", oc, len(proof), total.Round(time.Millisecond))
+			_, _ = fmt.Fprintf(stderr, "output commitment %x, proof %d bytes, elapsed %s\n", oc, len(proof), total.Round(time.Millisecond))
 			if path, _ := cmd.Flags().GetString("out"); path != "" {
 				if err := os.WriteFile(path, []byte(hex.EncodeToString(proof)+"\n"), 0o644); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(proof))
-			return nil
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(proof))
+			return err
 		},
 	}
 	cmd.Flags().String("keys", "zk-keys", "directory holding mlp-<shape>.pk")
@@ -341,8 +341,8 @@ strict decoders, and verifies. Commitments come from files (--model, --input,
 			if err := zkverify.Verify(vk, proof, public); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "proof valid for job %d (verified in %s)\n", jobID, time.Since(start).Round(time.Microsecond))
-			return nil
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "proof valid for job %d (verified in %s)\n", jobID, time.Since(start).Round(time.Microsecond))
+			return err
 		},
 	}
 	f := cmd.Flags()
