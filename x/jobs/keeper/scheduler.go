@@ -9,11 +9,43 @@ import (
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
-// CheapestScheduler assigns the cheapest eligible ACTIVE offer. It walks the
-// offer index for the job's class in ascending price order (ties: operator
-// address bytes) and stops at the first eligible provider, at the first
-// offer above the job's max price, or after max_scheduler_scan offers, so
-// the work per assignment is bounded whatever the number of providers.
+// Candidate is an eligible ACTIVE offer for a job.
+type Candidate struct {
+	Provider types.Provider
+	Price    sdk.Coin
+}
+
+// WalkCandidates visits the eligible providers for job j in ascending price
+// order (ties: operator address bytes), from the (class, price, operator)
+// offer index. It stops at the first offer above the job's max price, after
+// maxScan offers (eligible or not), or when fn returns true — so the work is
+// bounded whatever the number of providers. Schedulers build on it.
+func (k *Keeper) WalkCandidates(ctx context.Context, j types.Job, maxScan uint32, fn func(Candidate) (stop bool, err error)) error {
+	scanned := uint32(0)
+	rng := collections.NewPrefixedTripleRange[int32, uint64, sdk.AccAddress](int32(j.Class))
+	return k.Offers.Walk(ctx, rng, func(key OfferKey) (bool, error) {
+		if scanned >= maxScan {
+			return true, nil
+		}
+		scanned++
+		if key.K2() > j.MaxPricePerUnit.Amount.Uint64() {
+			return true, nil
+		}
+		p, err := k.Providers.Get(ctx, key.K3())
+		if err != nil {
+			return true, err
+		}
+		if CheckEligible(p, j) != nil {
+			return false, nil
+		}
+		price, _ := priceFor(p, j.Class)
+		return fn(Candidate{Provider: p, Price: price})
+	})
+}
+
+// CheapestScheduler assigns the cheapest eligible ACTIVE offer among the
+// first max_scheduler_scan offers of the job's class. It is the default
+// until x/reputation installs its reputation-weighted scheduler.
 type CheapestScheduler struct{ k *Keeper }
 
 var _ types.Scheduler = CheapestScheduler{}
@@ -25,22 +57,10 @@ func (s CheapestScheduler) SelectProvider(ctx context.Context, j types.Job) (sdk
 		return nil, err
 	}
 	var chosen sdk.AccAddress
-	scanned := uint32(0)
-	rng := collections.NewPrefixedTripleRange[int32, uint64, sdk.AccAddress](int32(j.Class))
-	err = s.k.Offers.Walk(ctx, rng, func(key OfferKey) (bool, error) {
-		scanned++
-		if key.K2() > j.MaxPricePerUnit.Amount.Uint64() {
-			return true, nil
-		}
-		p, err := s.k.Providers.Get(ctx, key.K3())
-		if err != nil {
-			return true, err
-		}
-		if CheckEligible(p, j) == nil {
-			chosen = key.K3()
-			return true, nil
-		}
-		return scanned >= params.MaxSchedulerScan, nil
+	err = s.k.WalkCandidates(ctx, j, params.MaxSchedulerScan, func(c Candidate) (bool, error) {
+		op, err := s.k.addressCodec.StringToBytes(c.Provider.Operator)
+		chosen = op
+		return true, err
 	})
 	return chosen, err
 }
