@@ -83,6 +83,9 @@ import (
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobsmodule "github.com/verdict-chain/verdict/x/jobs/module"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	reputationkeeper "github.com/verdict-chain/verdict/x/reputation/keeper"
+	reputationmodule "github.com/verdict-chain/verdict/x/reputation/module"
+	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
 )
 
 // DefaultNodeHome is where verdictd keeps its config and data.
@@ -137,6 +140,7 @@ type App struct {
 	ConsensusParamsKeeper consensusparamkeeper.Keeper
 	JobsKeeper            *jobskeeper.Keeper
 	DisputeKeeper         *disputekeeper.Keeper
+	ReputationKeeper      *reputationkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -178,7 +182,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, minttypes.StoreKey,
 		distrtypes.StoreKey, slashingtypes.StoreKey, govtypes.StoreKey, consensusparamtypes.StoreKey,
 		upgradetypes.StoreKey, evidencetypes.StoreKey, jobstypes.StoreKey,
-		disputetypes.StoreKey,
+		disputetypes.StoreKey, reputationtypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -255,8 +259,14 @@ func New(
 		appCodec, runtime.NewKVStoreService(keys[disputetypes.StoreKey]), accCodec, authority,
 		app.AccountKeeper, app.BankKeeper, app.DistrKeeper, app.JobsKeeper,
 	)
-	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks())
+	app.ReputationKeeper = reputationkeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[reputationtypes.StoreKey]), accCodec, authority, app.JobsKeeper,
+	)
+	// Outcomes flow jobs -> dispute -> reputation; reputation schedules.
+	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks())
+	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks())
 	app.JobsKeeper.SetCircuitRegistry(app.DisputeKeeper)
+	app.JobsKeeper.SetScheduler(app.ReputationKeeper.Scheduler())
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -272,6 +282,7 @@ func New(
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
 		jobsmodule.NewAppModule(appCodec, app.JobsKeeper),
 		disputemodule.NewAppModule(appCodec, accCodec, app.DisputeKeeper),
+		reputationmodule.NewAppModule(appCodec, accCodec, app.ReputationKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -293,7 +304,7 @@ func New(
 		consensusparamtypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName,
 		genutiltypes.ModuleName, evidencetypes.ModuleName, upgradetypes.ModuleName, jobstypes.ModuleName,
-		disputetypes.ModuleName,
+		disputetypes.ModuleName, reputationtypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

@@ -1,0 +1,196 @@
+// Package keeper implements x/reputation: per (provider, class) records
+// fed by x/jobs and x/dispute hooks (and x/slashing-sla through
+// RecordSLAViolation), a decaying fixed-point score, the
+// reputation-weighted scheduler, and the communication-wall estimate.
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/bits"
+	"time"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/x/reputation/types"
+)
+
+// RecordKey is (provider, class).
+type RecordKey = collections.Pair[sdk.AccAddress, int32]
+
+// Keeper owns the x/reputation state.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	addressCodec address.Codec
+	authority    string
+	jobs         types.JobsKeeper
+
+	Schema  collections.Schema
+	Params  collections.Item[types.Params]
+	Records collections.Map[RecordKey, types.Record]
+}
+
+// NewKeeper builds the keeper. authority is the gov module address.
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec, authority string, jk types.JobsKeeper) *Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Sprintf("invalid authority address %q: %v", authority, err))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	k := &Keeper{
+		cdc: cdc, addressCodec: addressCodec, authority: authority, jobs: jk,
+		Params:  collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Records: collections.NewMap(sb, types.RecordsKey, "records", collections.PairKeyCodec(sdk.AccAddressKey, collections.Int32Key), codec.CollValue[types.Record](cdc)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the governance address.
+func (k *Keeper) GetAuthority() string { return k.authority }
+
+// record loads a record, or a fresh one dated now.
+func (k *Keeper) record(ctx context.Context, op sdk.AccAddress, class jobstypes.WorkloadClass) (types.Record, error) {
+	r, err := k.Records.Get(ctx, collections.Join(op, int32(class)))
+	if errors.Is(err, collections.ErrNotFound) {
+		s, err := k.addressCodec.BytesToString(op)
+		if err != nil {
+			return r, err
+		}
+		return types.Record{Provider: s, Class: class, UpdatedAt: sdk.UnwrapSDKContext(ctx).BlockTime()}, nil
+	}
+	return r, err
+}
+
+// decayTo brings a record's evidence to time now.
+func decayTo(r types.Record, now time.Time, halfLife time.Duration) types.Record {
+	if elapsed := now.Sub(r.UpdatedAt); elapsed > 0 {
+		r.GoodEvidence = Decay(r.GoodEvidence, elapsed, halfLife)
+		r.BadEvidence = Decay(r.BadEvidence, elapsed, halfLife)
+		r.UpdatedAt = now
+	}
+	return r
+}
+
+// Observations counts the outcomes in a record.
+func Observations(r types.Record) uint64 {
+	return r.Completed + r.Failed + r.Expired + r.DisputesWon + r.DisputesLost + r.AuditsPassed + r.AuditsFailed + r.SlaViolations
+}
+
+// View is a record as of the context's block time, with its score.
+func (k *Keeper) View(ctx context.Context, op sdk.AccAddress, class jobstypes.WorkloadClass) (types.Reputation, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return types.Reputation{}, err
+	}
+	r, err := k.record(ctx, op, class)
+	if err != nil {
+		return types.Reputation{}, err
+	}
+	return view(r, p, sdk.UnwrapSDKContext(ctx).BlockTime()), nil
+}
+
+func view(r types.Record, p types.Params, now time.Time) types.Reputation {
+	r = decayTo(r, now, p.DecayHalfLife)
+	return types.Reputation{
+		Record:                 r,
+		ScorePpm:               ScorePPM(r.GoodEvidence, r.BadEvidence, p.PriorWeight),
+		ThroughputStabilityPpm: StabilityPPM(r.ThroughputEwmaMilli, r.ThroughputDevEwmaMilli),
+		Observations:           Observations(r),
+	}
+}
+
+// apply records one outcome: decay to now, add evidence and count, save,
+// emit. metrics, if non-nil, feeds the EWMAs.
+func (k *Keeper) apply(ctx context.Context, provider string, class jobstypes.WorkloadClass, outcome string, severityPPM uint32, metrics *jobstypes.Metrics) error {
+	if provider == "" {
+		return nil
+	}
+	opBytes, err := k.addressCodec.StringToBytes(provider)
+	if err != nil {
+		return err
+	}
+	op := sdk.AccAddress(opBytes)
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	r, err := k.record(ctx, op, class)
+	if err != nil {
+		return err
+	}
+	r = decayTo(r, now, p.DecayHalfLife)
+	w := p.Weights
+	good, bad := uint64(0), uint64(0)
+	switch outcome {
+	case types.OutcomeCompleted:
+		r.Completed++
+		good = w.Completed
+	case types.OutcomeFailed:
+		r.Failed++
+		bad = w.Failed
+	case types.OutcomeExpired:
+		r.Expired++
+		bad = w.Expired
+	case types.OutcomeDisputeWon:
+		r.DisputesWon++
+		good = w.DisputeWon
+	case types.OutcomeDisputeLost:
+		r.DisputesLost++
+		bad = w.DisputeLost
+	case types.OutcomeAuditPassed:
+		r.AuditsPassed++
+		good = w.AuditPassed
+	case types.OutcomeAuditFailed:
+		r.AuditsFailed++
+		bad = w.AuditFailed
+	case types.OutcomeSLAViolation:
+		r.SlaViolations++
+		sev := min(uint64(severityPPM), types.PPM)
+		r.SlaSeverityPpmSum += sev
+		hi, lo := bits.Mul64(w.SlaViolation, sev) // weight × severity, < 2^70
+		bad, _ = bits.Div64(hi, lo, types.PPM)
+	default:
+		return fmt.Errorf("unknown outcome %q", outcome)
+	}
+	r.GoodEvidence = satAdd(r.GoodEvidence, good)
+	r.BadEvidence = satAdd(r.BadEvidence, bad)
+	if metrics != nil {
+		first := r.MetricSamples == 0
+		r.LatencyEwmaMilli = EWMA(r.LatencyEwmaMilli, uint64(metrics.LatencyP99Ms)*1000, p.EwmaAlphaPpm, first)
+		r.JitterEwmaMilli = EWMA(r.JitterEwmaMilli, uint64(metrics.JitterMs)*1000, p.EwmaAlphaPpm, first)
+		dev := uint64(0)
+		if !first {
+			if metrics.ThroughputMilli > r.ThroughputEwmaMilli {
+				dev = metrics.ThroughputMilli - r.ThroughputEwmaMilli
+			} else {
+				dev = r.ThroughputEwmaMilli - metrics.ThroughputMilli
+			}
+		}
+		r.ThroughputDevEwmaMilli = EWMA(r.ThroughputDevEwmaMilli, dev, p.EwmaAlphaPpm, first)
+		r.ThroughputEwmaMilli = EWMA(r.ThroughputEwmaMilli, metrics.ThroughputMilli, p.EwmaAlphaPpm, first)
+		r.MetricSamples++
+	}
+	if err := k.Records.Set(ctx, collections.Join(op, int32(class)), r); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventReputationUpdated{
+		Provider: provider, Class: class, Outcome: outcome, ScorePpm: ScorePPM(r.GoodEvidence, r.BadEvidence, p.PriorWeight),
+	})
+}
+
+// RecordSLAViolation is x/slashing-sla's entry point: a graded violation of
+// severity (ppm, 1e6 = the worst) by a provider in a class.
+func (k *Keeper) RecordSLAViolation(ctx context.Context, provider string, class jobstypes.WorkloadClass, severityPPM uint32) error {
+	return k.apply(ctx, provider, class, types.OutcomeSLAViolation, severityPPM, nil)
+}
