@@ -43,8 +43,8 @@ func expNegQ62(yQ62 uint64) uint64 {
 }
 
 // DecayFactorQ62 is 2^(-elapsed / halfLife) in Q62: exactly 1/2 per whole
-// half-life; the fractional part comes from e^(-f·ln 2), accurate to about
-// 1e-15 relative (see TestDecayHalfLife).
+// half-life; the fractional part comes from e^(-f·ln 2) with f in 48-bit
+// fixed point: within 1e-12 relative of the exact value (TestDecayHalfLife).
 func DecayFactorQ62(elapsed, halfLife time.Duration) uint64 {
 	if elapsed <= 0 {
 		return q62One
@@ -52,13 +52,13 @@ func DecayFactorQ62(elapsed, halfLife time.Duration) uint64 {
 	if halfLife <= 0 || elapsed >= 62*halfLife {
 		return 0
 	}
-	// x = elapsed / halfLife in Q32 (elapsed < 62·halfLife, so x < 2^38).
-	hi, lo := bits.Mul64(uint64(elapsed), 1<<32)
+	// x = elapsed / halfLife in Q48 (elapsed < 62·halfLife, so x < 2^54).
+	hi, lo := bits.Mul64(uint64(elapsed), 1<<48)
 	x, _ := bits.Div64(hi, lo, uint64(halfLife))
-	whole, frac := x>>32, x&(1<<32-1)
-	// y = frac/2^32 · ln 2 in Q62
+	whole, frac := x>>48, x&(1<<48-1)
+	// y = frac/2^48 · ln 2 in Q62
 	fhi, flo := bits.Mul64(frac, ln2Q62)
-	y := fhi<<32 | flo>>32
+	y := fhi<<16 | flo>>48
 	return expNegQ62(y) >> whole
 }
 
