@@ -52,8 +52,9 @@ fuzz: ## long fuzz runs: FUZZTIME per target (default 5m)
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
 
-bench: ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table (~15 min: 784-128-10 setup)
+bench: ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table, scheduler cost at 10/100/10,000 providers (~8 min)
 	go run ./cmd/verdict-bench $(BENCH_FLAGS)
+	go test -run '^$$' -bench BenchmarkSchedulerScaling -benchtime 2000x ./x/reputation/keeper
 
 test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI
 	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags e2e -timeout 10m ./testutil/e2e/...
