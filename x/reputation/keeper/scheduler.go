@@ -49,6 +49,7 @@ func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
 	var out []types.RankedProvider
+	var ops [][]byte // operator bytes, for the tie-break without re-decoding
 	err = k.jobs.WalkCandidates(ctx, j, p.MaxCandidates, func(c jobskeeper.Candidate) (bool, error) {
 		op, err := k.addressCodec.StringToBytes(c.Provider.Operator)
 		if err != nil {
@@ -59,6 +60,7 @@ func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 			return true, err
 		}
 		v := view(r, p, now)
+		ops = append(ops, op)
 		out = append(out, types.RankedProvider{
 			Operator:            c.Provider.Operator,
 			PricePerUnit:        c.Price,
@@ -73,22 +75,25 @@ func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out, func(a, b int) bool {
-		x, y := out[a], out[b]
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := out[idx[a]], out[idx[b]]
 		if x.EffectivePriceMilli != y.EffectivePriceMilli {
 			return x.EffectivePriceMilli < y.EffectivePriceMilli
 		}
 		if !x.PricePerUnit.Amount.Equal(y.PricePerUnit.Amount) {
 			return x.PricePerUnit.Amount.LT(y.PricePerUnit.Amount)
 		}
-		return bytes.Compare(mustAddr(k, x.Operator), mustAddr(k, y.Operator)) < 0
+		return bytes.Compare(ops[idx[a]], ops[idx[b]]) < 0
 	})
-	return out, nil
-}
-
-func mustAddr(k *Keeper, s string) []byte {
-	b, _ := k.addressCodec.StringToBytes(s) // ranked operators come from stored providers
-	return b
+	ranked := make([]types.RankedProvider, len(out))
+	for i, j := range idx {
+		ranked[i] = out[j]
+	}
+	return ranked, nil
 }
 
 // ExploreDraw is the exploration lottery for a job: the first 8 bytes of
