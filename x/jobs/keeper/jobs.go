@@ -73,6 +73,7 @@ func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via 
 	j.Provider = p.Operator
 	j.PricePerUnit = price
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
+	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
 	p.OpenJobs++
 	if err := k.setProvider(ctx, p); err != nil {
 		return j, err

@@ -379,6 +379,12 @@ func (s *KeeperSuite) TestBadInputsMoveNoCoin() {
 		{"max price unknown denom", sub(func(m *types.MsgSubmitJob) { m.MaxPricePerUnit = sdk.NewInt64Coin("uatom", 10) }), types.ErrInvalidDenom},
 		{"short commitment", sub(func(m *types.MsgSubmitJob) { m.ModelCommitment = []byte{1, 2} }), types.ErrInvalidCommitment},
 		{"missing input commitment", sub(func(m *types.MsgSubmitJob) { m.InputCommitment = nil }), types.ErrInvalidCommitment},
+		{"sla without any bound", sub(func(m *types.MsgSubmitJob) { m.Sla = &types.SLATerms{MaxSlashBps: 100} }), types.ErrInvalidJob},
+		{"sla without a slash cap", sub(func(m *types.MsgSubmitJob) { m.Sla = &types.SLATerms{MaxP99LatencyMs: 100} }), types.ErrInvalidJob},
+		{"sla slash cap over 100%", sub(func(m *types.MsgSubmitJob) { m.Sla = &types.SLATerms{MaxP99LatencyMs: 100, MaxSlashBps: 10_001} }), types.ErrInvalidJob},
+		{"sla completion after the time limit", sub(func(m *types.MsgSubmitJob) {
+			m.Sla = &types.SLATerms{CompletionTime: 2 * time.Minute, MaxSlashBps: 100}
+		}), types.ErrInvalidJob},
 		{"model commitment above the BN254 modulus", sub(func(m *types.MsgSubmitJob) { m.ModelCommitment = bytes.Repeat([]byte{0xff}, 32) }), types.ErrInvalidCommitment},
 		{"input commitment equal to the BN254 modulus", sub(func(m *types.MsgSubmitJob) { m.InputCommitment = fr.Modulus().FillBytes(make([]byte, 32)) }), types.ErrInvalidCommitment},
 		{"oversized input uri", sub(func(m *types.MsgSubmitJob) { m.InputUri = long }), types.ErrInvalidJob},

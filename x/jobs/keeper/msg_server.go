@@ -219,6 +219,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 		InputCommitment: msg.InputCommitment,
 		InputUri:        msg.InputUri,
 		CircuitId:       msg.CircuitId,
+		Sla:             msg.Sla,
 		Units:           msg.Units,
 		MaxPricePerUnit: msg.MaxPricePerUnit,
 		Escrow:          escrow,

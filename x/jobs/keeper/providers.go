@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"time"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -208,4 +209,44 @@ func (k *Keeper) addTotal(ctx context.Context, item collections.Item[math.Int], 
 		return errorsmod.Wrapf(types.ErrAccounting, "total would become negative (%s + %s)", cur, delta)
 	}
 	return item.Set(ctx, next)
+}
+
+// Jail takes an ACTIVE or PAUSED provider off the market until `until`
+// (x/slashingsla, for repeated SLA violations). Running jobs continue. A
+// provider already jailed keeps the later of the two release times.
+func (k *Keeper) Jail(ctx context.Context, operator sdk.AccAddress, until time.Time) error {
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	switch p.Status {
+	case types.ProviderStatus_PROVIDER_STATUS_ACTIVE, types.ProviderStatus_PROVIDER_STATUS_PAUSED:
+		p.JailedUntil = until
+		_, err = k.setProviderStatus(ctx, p, types.ProviderStatus_PROVIDER_STATUS_JAILED)
+		return err
+	case types.ProviderStatus_PROVIDER_STATUS_JAILED:
+		if until.After(p.JailedUntil) {
+			p.JailedUntil = until
+			return k.setProvider(ctx, p)
+		}
+		return nil
+	default: // unbonding: already off the market
+		return nil
+	}
+}
+
+// Unjail returns a JAILED provider to ACTIVE once its jail time is over.
+func (k *Keeper) Unjail(ctx context.Context, operator sdk.AccAddress) error {
+	p, err := k.GetProvider(ctx, operator)
+	if err != nil {
+		return err
+	}
+	if p.Status != types.ProviderStatus_PROVIDER_STATUS_JAILED {
+		return errorsmod.Wrapf(types.ErrInvalidStatus, "provider %s is %s, not jailed", p.Operator, p.Status)
+	}
+	if now := sdk.UnwrapSDKContext(ctx).BlockTime(); now.Before(p.JailedUntil) {
+		return errorsmod.Wrapf(types.ErrInvalidStatus, "provider %s is jailed until %s", p.Operator, p.JailedUntil)
+	}
+	_, err = k.setProviderStatus(ctx, p, types.ProviderStatus_PROVIDER_STATUS_ACTIVE)
+	return err
 }

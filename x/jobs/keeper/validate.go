@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -153,6 +154,24 @@ func ValidateSubmitJob(msg *types.MsgSubmitJob, p types.Params) error {
 	}
 	if msg.TimeLimit <= 0 || msg.TimeLimit > p.MaxJobDuration {
 		return errorsmod.Wrapf(types.ErrInvalidJob, "time_limit must be in (0, %s], got %s", p.MaxJobDuration, msg.TimeLimit)
+	}
+	if msg.Sla != nil {
+		return ValidateSLA(*msg.Sla, msg.TimeLimit)
+	}
+	return nil
+}
+
+// ValidateSLA checks a job's SLA terms: at least one bound, a slash cap in
+// (0, 100%], and a completion time inside the job's time limit.
+func ValidateSLA(t types.SLATerms, timeLimit time.Duration) error {
+	if t.MaxP99LatencyMs == 0 && t.MaxJitterMs == 0 && t.MinThroughputMilli == 0 && t.CompletionTime == 0 {
+		return errorsmod.Wrap(types.ErrInvalidJob, "sla: set at least one of max_p99_latency_ms, max_jitter_ms, min_throughput_milli, completion_time")
+	}
+	if t.MaxSlashBps == 0 || t.MaxSlashBps > types.MaxFeeBps {
+		return errorsmod.Wrapf(types.ErrInvalidJob, "sla: max_slash_bps must be in [1, %d], got %d", types.MaxFeeBps, t.MaxSlashBps)
+	}
+	if t.CompletionTime < 0 || t.CompletionTime > timeLimit {
+		return errorsmod.Wrapf(types.ErrInvalidJob, "sla: completion_time must be in [0, time_limit %s], got %s", timeLimit, t.CompletionTime)
 	}
 	return nil
 }
