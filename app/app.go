@@ -86,6 +86,9 @@ import (
 	reputationkeeper "github.com/verdict-chain/verdict/x/reputation/keeper"
 	reputationmodule "github.com/verdict-chain/verdict/x/reputation/module"
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
+	slashingslakeeper "github.com/verdict-chain/verdict/x/slashing-sla/keeper"
+	slashingslamodule "github.com/verdict-chain/verdict/x/slashing-sla/module"
+	slashingslatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
 
 // DefaultNodeHome is where verdictd keeps its config and data.
@@ -141,6 +144,7 @@ type App struct {
 	JobsKeeper            *jobskeeper.Keeper
 	DisputeKeeper         *disputekeeper.Keeper
 	ReputationKeeper      *reputationkeeper.Keeper
+	SlashingSLAKeeper     *slashingslakeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -182,7 +186,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, minttypes.StoreKey,
 		distrtypes.StoreKey, slashingtypes.StoreKey, govtypes.StoreKey, consensusparamtypes.StoreKey,
 		upgradetypes.StoreKey, evidencetypes.StoreKey, jobstypes.StoreKey,
-		disputetypes.StoreKey, reputationtypes.StoreKey,
+		disputetypes.StoreKey, reputationtypes.StoreKey, slashingslatypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -262,9 +266,14 @@ func New(
 	app.ReputationKeeper = reputationkeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[reputationtypes.StoreKey]), accCodec, authority, app.JobsKeeper,
 	)
-	// Outcomes flow jobs -> dispute -> reputation; reputation schedules.
-	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks())
+	app.SlashingSLAKeeper = slashingslakeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[slashingslatypes.StoreKey]), accCodec, authority, app.JobsKeeper,
+	)
+	// Outcomes flow from jobs, dispute and slashingsla into reputation;
+	// reputation schedules.
+	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks(), app.SlashingSLAKeeper.JobHooks())
 	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks())
+	app.SlashingSLAKeeper.SetReputationHooks(app.ReputationKeeper)
 	app.JobsKeeper.SetCircuitRegistry(app.DisputeKeeper)
 	app.JobsKeeper.SetScheduler(app.ReputationKeeper.Scheduler())
 
@@ -283,6 +292,7 @@ func New(
 		jobsmodule.NewAppModule(appCodec, app.JobsKeeper),
 		disputemodule.NewAppModule(appCodec, accCodec, app.DisputeKeeper),
 		reputationmodule.NewAppModule(appCodec, accCodec, app.ReputationKeeper),
+		slashingslamodule.NewAppModule(appCodec, accCodec, app.SlashingSLAKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -298,13 +308,13 @@ func New(
 	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 	// x/bank first (required by v0.55's block executor), then Verdict's
 	// settlements, then governance and staking.
-	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
+	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 
 	genesisOrder := []string{
 		consensusparamtypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName,
 		genutiltypes.ModuleName, evidencetypes.ModuleName, upgradetypes.ModuleName, jobstypes.ModuleName,
-		disputetypes.ModuleName, reputationtypes.ModuleName,
+		disputetypes.ModuleName, reputationtypes.ModuleName, slashingslatypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

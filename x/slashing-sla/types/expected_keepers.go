@@ -1,0 +1,26 @@
+package types
+
+import (
+	"context"
+	"time"
+
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// JobsKeeper is the part of x/jobs that x/slashingsla drives.
+type JobsKeeper interface {
+	GetJob(ctx context.Context, id uint64) (jobstypes.Job, error)
+	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
+	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobskeeper.Payout) (math.Int, error)
+	Jail(ctx context.Context, operator sdk.AccAddress, until time.Time) error
+	Unjail(ctx context.Context, operator sdk.AccAddress) error
+}
+
+// ReputationHooks receives graded violations (x/reputation).
+type ReputationHooks interface {
+	RecordSLAViolation(ctx context.Context, provider string, class jobstypes.WorkloadClass, severityPPM uint32) error
+}

@@ -1,0 +1,60 @@
+package types
+
+import (
+	"time"
+
+	errorsmod "cosmossdk.io/errors"
+)
+
+// DefaultParams: severity 1.0 slashes 10% of the bond (before the job's
+// cap); nothing delivered weighs fully, a p99 latency over its bound half,
+// jitter 30%; three violations in a day jail the provider for an hour.
+func DefaultParams() Params {
+	return Params{
+		ReportWindow: time.Hour,
+		BaseSlashBps: 1_000,
+		Weights: SeverityWeights{
+			Latency:             500_000,
+			Jitter:              300_000,
+			Incomplete:          1_000_000,
+			Lateness:            500_000,
+			ThroughputShortfall: 500_000,
+			ThroughputVariance:  200_000,
+		},
+		VarianceTolerancePpm:   100_000,
+		BuyerOnlyWeightPpm:     500_000,
+		ViolationWindow:        24 * time.Hour,
+		MaxViolations:          3,
+		JailDuration:           time.Hour,
+		MaxAssessmentsPerBlock: 50,
+	}
+}
+
+// Validate checks every field.
+func (p Params) Validate() error {
+	if p.ReportWindow <= 0 {
+		return errorsmod.Wrapf(ErrInvalidParams, "report_window must be positive, got %s", p.ReportWindow)
+	}
+	if p.BaseSlashBps == 0 || p.BaseSlashBps > MaxBps {
+		return errorsmod.Wrapf(ErrInvalidParams, "base_slash_bps must be 1..%d", MaxBps)
+	}
+	w := p.Weights
+	for _, v := range []uint32{w.Latency, w.Jitter, w.Incomplete, w.Lateness, w.ThroughputShortfall, w.ThroughputVariance, p.VarianceTolerancePpm, p.BuyerOnlyWeightPpm} {
+		if v > PPM {
+			return errorsmod.Wrapf(ErrInvalidParams, "weights and ppm fractions must be <= %d", PPM)
+		}
+	}
+	if p.ViolationWindow <= 0 || p.ViolationWindow > MaxViolationWindowDays*24*time.Hour {
+		return errorsmod.Wrapf(ErrInvalidParams, "violation_window must be in (0, %d days]", MaxViolationWindowDays)
+	}
+	if p.MaxViolations == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_violations must be positive")
+	}
+	if p.JailDuration <= 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "jail_duration must be positive")
+	}
+	if p.MaxAssessmentsPerBlock == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_assessments_per_block must be positive")
+	}
+	return nil
+}
