@@ -6,7 +6,10 @@ const (
 	// ModuleName is "slashingsla" (never "slashing", which is the SDK's);
 	// the folder is x/slashing-sla.
 	ModuleName = "slashingsla"
-	StoreKey   = ModuleName
+	// StoreKey differs from the module name: the SDK refuses store keys that
+	// are prefixes of one another, and "slashing" is a prefix of
+	// "slashingsla".
+	StoreKey = "gradedsla"
 )
 
 // Store prefixes.
