@@ -10,12 +10,12 @@ import (
 
 // RegisterLegacyAminoCodec registers the amino names used by ledger signing.
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
-	legacy.RegisterAminoMsg(cdc, &MsgRegisterMonitor{}, "verdict/x/slashingsla/MsgRegisterMonitor")
-	legacy.RegisterAminoMsg(cdc, &MsgRemoveMonitor{}, "verdict/x/slashingsla/MsgRemoveMonitor")
-	legacy.RegisterAminoMsg(cdc, &MsgSubmitReport{}, "verdict/x/slashingsla/MsgSubmitReport")
-	legacy.RegisterAminoMsg(cdc, &MsgUnjail{}, "verdict/x/slashingsla/MsgUnjail")
-	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "verdict/x/slashingsla/MsgUpdateParams")
-	cdc.RegisterConcrete(&Params{}, "verdict/x/slashingsla/Params", nil)
+	legacy.RegisterAminoMsg(cdc, &MsgRegisterMonitor{}, "verdict/sla/MsgRegisterMonitor")
+	legacy.RegisterAminoMsg(cdc, &MsgRemoveMonitor{}, "verdict/sla/MsgRemoveMonitor")
+	legacy.RegisterAminoMsg(cdc, &MsgSubmitReport{}, "verdict/sla/MsgSubmitReport")
+	legacy.RegisterAminoMsg(cdc, &MsgUnjail{}, "verdict/sla/MsgUnjail")
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "verdict/sla/MsgUpdateParams")
+	cdc.RegisterConcrete(&Params{}, "verdict/sla/Params", nil)
 }
 
 // RegisterInterfaces registers the Msg implementations.
