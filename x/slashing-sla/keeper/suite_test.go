@@ -1,0 +1,183 @@
+package keeper_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"cosmossdk.io/core/address"
+	"cosmossdk.io/core/header"
+	"github.com/cosmos/gogoproto/proto"
+	"github.com/stretchr/testify/suite"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/runtime"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	"github.com/cosmos/cosmos-sdk/testutil"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	"github.com/cosmos/cosmos-sdk/x/tx/signing"
+
+	"github.com/verdict-chain/verdict/testutil/fakes"
+	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	repkeeper "github.com/verdict-chain/verdict/x/reputation/keeper"
+	reptypes "github.com/verdict-chain/verdict/x/reputation/types"
+	"github.com/verdict-chain/verdict/x/slashing-sla/keeper"
+	"github.com/verdict-chain/verdict/x/slashing-sla/types"
+)
+
+const (
+	denom = "uverd"
+	bond  = 1_000_000_000
+	fund  = 1_000_000_000_000
+)
+
+var (
+	t0        = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	inference = jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE
+	commit    = append(make([]byte, 31), 1)
+)
+
+// Suite runs x/slashingsla with real x/jobs and x/reputation keepers, wired
+// as the app wires them.
+type Suite struct {
+	suite.Suite
+	ctx       sdk.Context
+	cdc       codec.Codec
+	ac        address.Codec
+	bank      *fakes.Bank
+	jobs      *jobskeeper.Keeper
+	jobsMsg   jobstypes.MsgServer
+	rep       *repkeeper.Keeper
+	k         *keeper.Keeper
+	msg       types.MsgServer
+	q         types.QueryServer
+	authority string
+
+	fast, steady, buyer, mon1, mon2, mon3, stranger sdk.AccAddress
+	funded                                          int64
+}
+
+func TestSuite(t *testing.T) { suite.Run(t, new(Suite)) }
+
+func (s *Suite) SetupTest() {
+	keys := storetypes.NewKVStoreKeys(jobstypes.StoreKey, reptypes.StoreKey, types.StoreKey)
+	s.ctx = testutil.DefaultContextWithKeys(keys, nil, nil)
+	s.setTime(t0)
+	s.ac = addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
+	reg, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
+		ProtoFiles: proto.HybridResolver,
+		SigningOptions: signing.Options{
+			AddressCodec:          s.ac,
+			ValidatorAddressCodec: addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32ValidatorAddrPrefix()),
+		},
+	})
+	s.Require().NoError(err)
+	types.RegisterInterfaces(reg)
+	jobstypes.RegisterInterfaces(reg)
+	s.cdc = codec.NewProtoCodec(reg)
+	s.bank = fakes.NewBank()
+	s.authority = authtypes.NewModuleAddress("gov").String()
+	s.jobs = jobskeeper.NewKeeper(s.cdc, runtime.NewKVStoreService(keys[jobstypes.StoreKey]), s.ac, s.authority,
+		fakes.Accounts{}, s.bank, fakes.Distr{Bank: s.bank})
+	s.rep = repkeeper.NewKeeper(s.cdc, runtime.NewKVStoreService(keys[reptypes.StoreKey]), s.ac, s.authority, s.jobs)
+	s.k = keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(keys[types.StoreKey]), s.ac, s.authority, s.jobs)
+	s.jobs.SetHooks(s.rep.JobHooks(), s.k.JobHooks())
+	s.jobs.SetScheduler(s.rep.Scheduler())
+	s.k.SetReputationHooks(s.rep)
+	s.jobsMsg = jobskeeper.NewMsgServerImpl(s.jobs)
+	s.msg = keeper.NewMsgServerImpl(s.k)
+	s.q = keeper.NewQueryServerImpl(s.k)
+	s.Require().NoError(s.jobs.InitGenesis(s.ctx, *jobstypes.DefaultGenesis()))
+	rgs := reptypes.DefaultGenesis()
+	rgs.Params.ExplorationPpm = 0
+	s.Require().NoError(s.rep.InitGenesis(s.ctx, *rgs))
+	s.Require().NoError(s.k.InitGenesis(s.ctx, *types.DefaultGenesis()))
+
+	s.funded = 0
+	addr := func(n string) sdk.AccAddress {
+		a := sdk.AccAddress(fmt.Sprintf("%-20s", n)[:20])
+		s.bank.Balances[a.String()] = sdk.NewCoins(sdk.NewInt64Coin(denom, fund))
+		s.funded += fund
+		return a
+	}
+	s.fast, s.steady, s.buyer = addr("fast"), addr("steady"), addr("buyer")
+	s.mon1, s.mon2, s.mon3, s.stranger = addr("mon1"), addr("mon2"), addr("mon3"), addr("stranger")
+	for _, p := range []struct {
+		op    sdk.AccAddress
+		price int64
+	}{{s.fast, 100}, {s.steady, 110}} {
+		_, err := s.jobsMsg.RegisterProvider(s.ctx, &jobstypes.MsgRegisterProvider{
+			Operator: p.op.String(), Moniker: "p", Endpoint: "https://p.example", Region: "eu",
+			Classes: []jobstypes.WorkloadClass{inference},
+			Prices:  []jobstypes.ClassPrice{{Class: inference, PricePerUnit: coin(p.price)}},
+			Bond:    coin(bond),
+		})
+		s.Require().NoError(err)
+	}
+	for _, m := range []sdk.AccAddress{s.mon1, s.mon2, s.mon3} {
+		_, err := s.msg.RegisterMonitor(s.ctx, &types.MsgRegisterMonitor{Authority: s.authority, Monitor: m.String()})
+		s.Require().NoError(err)
+	}
+}
+
+func (s *Suite) TearDownTest() {
+	s.Require().NoError(s.jobs.CheckAccounting(s.ctx))
+	s.Equal(s.funded, s.bank.Total(denom), "no coin created or destroyed")
+}
+
+func coin(n int64) sdk.Coin { return sdk.NewInt64Coin(denom, n) }
+
+func (s *Suite) bal(a sdk.AccAddress) int64 { return s.bank.Balance(a, denom) }
+func (s *Suite) pool() int64              { return s.bank.Balance(fakes.CommunityPool(), denom) }
+
+func (s *Suite) setTime(t time.Time) {
+	h := s.ctx.BlockHeight() + 1
+	s.ctx = s.ctx.WithBlockTime(t).WithBlockHeight(h).WithHeaderInfo(header.Info{Time: t, Height: h, Hash: []byte(fmt.Sprintf("b%d", h))})
+}
+
+func (s *Suite) advance(d time.Duration) {
+	s.setTime(s.ctx.BlockTime().Add(d))
+	s.Require().NoError(s.jobs.EndBlocker(s.ctx))
+	s.Require().NoError(s.k.EndBlocker(s.ctx))
+}
+
+var terms = jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, MinThroughputMilli: 10_000, MaxSlashBps: 1_000}
+
+// slaJob submits a job with SLA terms (the scheduler picks), and has the
+// provider post its result.
+func (s *Suite) slaJob() (uint64, sdk.AccAddress) {
+	res, err := s.jobsMsg.SubmitJob(s.ctx, &jobstypes.MsgSubmitJob{
+		Buyer: s.buyer.String(), Class: inference, ModelCommitment: commit, InputCommitment: commit,
+		Units: 100, MaxPricePerUnit: coin(150), TimeLimit: time.Hour, Sla: &terms,
+	})
+	s.Require().NoError(err)
+	op := sdk.MustAccAddressFromBech32(res.Provider)
+	_, err = s.jobsMsg.PostResult(s.ctx, &jobstypes.MsgPostResult{Provider: res.Provider, JobId: res.JobId, OutputCommitment: commit, UnitsUsed: 100})
+	s.Require().NoError(err)
+	return res.JobId, op
+}
+
+func good() types.SLAMetrics {
+	return types.SLAMetrics{LatencyP50Ms: 50, LatencyP99Ms: 150, JitterMs: 10, ThroughputMeanMilli: 12_000, ThroughputCvPpm: 50_000, CompletedPpm: types.PPM, Window: time.Minute}
+}
+
+func (s *Suite) report(from sdk.AccAddress, id uint64, m types.SLAMetrics) error {
+	_, err := s.msg.SubmitReport(s.ctx, &types.MsgSubmitReport{Reporter: from.String(), JobId: id, Metrics: m})
+	return err
+}
+
+func (s *Suite) providerBond(op sdk.AccAddress) int64 {
+	p, err := s.jobs.GetProvider(s.ctx, op)
+	s.Require().NoError(err)
+	return p.Bond.Amount.Int64()
+}
+
+func (s *Suite) assessment(id uint64) types.Assessment {
+	a, err := s.q.Assessment(s.ctx, &types.QueryAssessmentRequest{JobId: id})
+	s.Require().NoError(err)
+	return a.Assessment
+}
