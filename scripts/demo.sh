@@ -8,6 +8,10 @@
 #   B. a provider posts a wrong output, cannot prove it, and is slashed when
 #      the proof deadline passes;
 #   C. a challenger proves the correct output and wins at once.
+# Then reputation and graded SLA slashing: two providers compete for jobs
+# with SLA terms; the cheaper one degrades (a monitor measures p99 latency
+# over the bound), gets a slash graded by how far over it was, and loses the
+# next assignment to the other — visible through RankProviders.
 # Needs a running localnet (scripts/localnet.sh start); `make demo` does both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -245,10 +249,76 @@ expect_eq "buyer balance change (refunded in full)" "$(( $(bal "$BUYER") - B0 ))
 expect_eq "challenger balance change (bond back + reward)" "$(( $(bal "$CHALLENGER") - X0 ))" "$RW"
 expect_eq "community pool change (rest of the slash)" "$(( $(pool) - C0 ))" "$((SL - RW))"
 
-say "11. Every bond and escrow has exactly one owner"
+# ---------------------------------------------------------------------------
+# Reputation-weighted scheduling and graded SLA slashing.
+P2=$(addr provider2); P3=$(addr provider3); MON=$(addr monitor)
+SLA='{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}'
+rank() { "${V[@]}" q reputation rank-providers inference ${MAX_PRICE}uverd -o json; }
+say "11. Two providers compete; the first provider steps aside"
+if [ "$("${V[@]}" q jobs provider "$PROVIDER" -o json | jq -r .provider.status)" = PROVIDER_STATUS_ACTIVE ]; then
+  tx provider jobs pause-provider >/dev/null
+fi
+for k in provider2:gpu-a:100 provider3:gpu-b:110; do
+  IFS=: read -r key name price <<<"$k"
+  if ! "${V[@]}" q jobs provider "$(addr "$key")" >/dev/null 2>&1; then
+    tx "$key" jobs register-provider "$name" "https://$name.verdict.local:8443" 1000000000uverd \
+      --region eu-west --classes inference \
+      --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$price\"}}" \
+      --declared-latency-ms 20 --declared-bandwidth-mbps 1000 >/dev/null
+  fi
+done
+info "gpu-a ($P2) asks 100 uverd/unit, gpu-b ($P3) 110; both start at the neutral score"
+rank | jq -c '.providers[] | {operator, price: .price_per_unit.amount, score_ppm, effective_price_milli}'
+expect_eq "best-ranked provider" "$(rank | jq -r '.providers[0].operator')" "$P2"
+
+say "12. A job with SLA terms goes to gpu-a, which degrades; a monitor reports it"
+info "terms: $SLA"
+OUT=$(tx buyer jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --sla "$SLA")
+JS=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$OUT" | tr -d '"')
+expect_eq "job $JS provider" "$(job "$JS" | jq -r .provider)" "$P2"
+B0=$(bal "$BUYER"); A0=$(bal "$P2"); C0=$(pool); AB0=$("${V[@]}" q jobs provider "$P2" -o json | jq -r .provider.bond.amount)
+tx provider2 jobs post-result "$JS" "$RESULT" $USED >/dev/null
+REPORT='{"latency_p50_ms":60,"latency_p99_ms":310,"jitter_ms":12,"throughput_mean_milli":9000,"throughput_cv_ppm":50000,"completed_ppm":1000000,"window":"60s"}'
+info "monitor $MON measured: $REPORT"
+tx monitor slashingsla submit-report "$JS" "$REPORT" >/dev/null
+info "graded when the report window closes; the job finalizes when its challenge window does"
+deadline=$((SECONDS + 90))
+until "${V[@]}" q slashingsla assessment "$JS" >/dev/null 2>&1 && [ "$(job "$JS" | jq -r .status)" = JOB_STATUS_FINALIZED ]; do
+  [ $SECONDS -lt $deadline ] || die "job $JS not graded and finalized 90s later"
+  sleep 2
+done
+AS=$("${V[@]}" q slashingsla assessment "$JS" -o json | jq -c .assessment)
+jq '{severity, slash_bps, slashed, to_buyer, to_community_pool, jailed}' <<<"$AS"
+expect_eq "latency excess (310 ms over 200 ms, ppm)" "$(jq -r .severity.latency_excess_ppm <<<"$AS")" 550000
+expect_eq "severity (latency weight 0.5)" "$(jq -r .severity.total_ppm <<<"$AS")" 275000
+expect_eq "slash (0.275 x base 10% of the bond, bps)" "$(jq -r .slash_bps <<<"$AS")" 275
+SL=$((AB0 * 275 / 10000)); COMP=$(( SL < MAX_PRICE * UNITS ? SL : MAX_PRICE * UNITS ))
+info "slash $SL uverd: the buyer is compensated first (up to its escrow, $COMP), the rest goes to the community pool"
+expect_eq "gpu-a bond change" "$(( $("${V[@]}" q jobs provider "$P2" -o json | jq -r .provider.bond.amount) - AB0 ))" "$(( -SL ))"
+expect_eq "gpu-a balance change (paid for the job)" "$(( $(bal "$P2") - A0 ))" "$((PAY - FEE))"
+expect_eq "buyer balance change (refund + compensation)" "$(( $(bal "$BUYER") - B0 ))" "$(( MAX_PRICE * UNITS - PAY + COMP ))"
+expect_eq "community pool change (fee + rest of the slash)" "$(( $(pool) - C0 ))" "$(( FEE + SL - COMP ))"
+info "the SDK's binary downtime slashing would have taken nothing: the node was up"
+
+say "13. gpu-a's reputation fell; RankProviders and the next assignment show it"
+"${V[@]}" q reputation reputation "$P2" inference -o json | jq -c '.reputation | {score_ppm, sla_violations: .record.sla_violations, completed: .record.completed}'
+rank | jq -c '.providers[] | {operator, price: .price_per_unit.amount, score_ppm, effective_price_milli}'
+expect_eq "best-ranked provider" "$(rank | jq -r '.providers[0].operator')" "$P3"
+OUT=$(tx buyer jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --sla "$SLA")
+JN=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$OUT" | tr -d '"')
+expect_eq "job $JN provider (the pricier, steadier gpu-b)" "$(job "$JN" | jq -r .provider)" "$P3"
+tx provider3 jobs post-result "$JN" "$RESULT" $USED >/dev/null
+deadline=$((SECONDS + 90))
+until [ "$(job "$JN" | jq -r .status)" = JOB_STATUS_FINALIZED ]; do
+  [ $SECONDS -lt $deadline ] || die "job $JN not finalized 90s later"
+  sleep 2
+done
+info "job $JN FINALIZED"
+
+say "14. Every bond and escrow has exactly one owner"
 "${V[@]}" q jobs accounting -o json | jq .
 expect_eq "x/jobs accounting balanced" "$("${V[@]}" q jobs accounting -o json | jq -r .balanced)" true
 DADDR=$("${V[@]}" q auth module-account dispute -o json | jq -r '.account.value.address // .account.base_account.address // .account.address')
 expect_eq "x/dispute module balance (no open challenge bonds)" "$(bal "$DADDR")" 0
 
-say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved) — balances exact."
+say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved); SLA job $JS graded and slashed, job $JN to the better-ranked provider — balances exact."

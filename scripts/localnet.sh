@@ -2,8 +2,9 @@
 # One-validator Verdict chain on 127.0.0.1, for the demo and the end-to-end
 # tests. Usage: scripts/localnet.sh start|stop|status|reset
 #
-# start  initialises the chain once (keys validator, provider, buyer and
-#        challenger in a test keyring, all funded) and starts verdictd in
+# start  initialises the chain once (keys validator, provider, provider2,
+#        provider3, buyer, challenger and monitor in a test keyring, all
+#        funded; monitor registered as an SLA monitor) and starts verdictd in
 #        the background; waits (bounded) for the first block.
 # stop   stops the node.     status  prints height and addresses.
 # reset  stops and deletes the chain data.
@@ -16,6 +17,7 @@
 #   CHALLENGE_WINDOW    x/jobs challenge window (default: 15s)
 #   PROOF_WINDOW        x/dispute proof window (default: 20s)
 #   AUDIT_RATE_PPM      x/dispute audit rate (default: 0, so demo balances are exact)
+#   REPORT_WINDOW       x/slashingsla report window (default: 8s)
 #   ZK_SHAPE            reference circuit registered in genesis (default: 64-64-10)
 #   ZK_DIR              Groth16 keys, made once by `verdictd zk setup` and
 #                       kept across resets (default: .localnet/zk)
@@ -33,6 +35,7 @@ API_PORT=${API_PORT:-1317}
 CHALLENGE_WINDOW=${CHALLENGE_WINDOW:-15s}
 PROOF_WINDOW=${PROOF_WINDOW:-20s}
 AUDIT_RATE_PPM=${AUDIT_RATE_PPM:-0}
+REPORT_WINDOW=${REPORT_WINDOW:-8s}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
 START_TIMEOUT=${START_TIMEOUT:-60}
@@ -40,6 +43,7 @@ DENOM=uverd
 KR=(--keyring-backend test --home "$HOME_DIR")
 PIDFILE="$HOME_DIR/verdictd.pid"
 LOG="$HOME_DIR/verdictd.log"
+KEYS="validator provider provider2 provider3 buyer challenger monitor"
 
 need_jq() {
   command -v jq >/dev/null && return
@@ -62,11 +66,11 @@ init_chain() {
   need_jq
   echo "initialising chain $CHAIN_ID in $HOME_DIR"
   "$BIN" init verdict-local --chain-id "$CHAIN_ID" --default-denom "$DENOM" --home "$HOME_DIR" >/dev/null 2>&1
-  for k in validator provider buyer challenger; do
+  for k in $KEYS; do
     "$BIN" keys add "$k" "${KR[@]}" --output json >"$HOME_DIR/$k.key.json" 2>&1
   done
   "$BIN" genesis add-genesis-account validator 1000000000000$DENOM "${KR[@]}"
-  for k in provider buyer challenger; do
+  for k in ${KEYS#validator }; do
     "$BIN" genesis add-genesis-account "$k" 100000000000$DENOM "${KR[@]}"
   done
   "$BIN" genesis gentx validator 100000000000$DENOM --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1
@@ -75,8 +79,12 @@ init_chain() {
   # Short windows so the demo runs in seconds (production defaults are hours),
   # and no inflation, so the community pool moves only by Verdict's fees.
   local g="$HOME_DIR/config/genesis.json"
-  jq --arg w "$CHALLENGE_WINDOW" --arg pw "$PROOF_WINDOW" --argjson ar "$AUDIT_RATE_PPM" '
+  local monitor; monitor=$("$BIN" keys show monitor -a "${KR[@]}")
+  jq --arg w "$CHALLENGE_WINDOW" --arg pw "$PROOF_WINDOW" --argjson ar "$AUDIT_RATE_PPM" \
+     --arg rw "$REPORT_WINDOW" --arg mon "$monitor" '
     .app_state.jobs.params.challenge_window = $w
+    | .app_state.slashingsla.params.report_window = $rw
+    | .app_state.slashingsla.monitors = [$mon]
     | .app_state.dispute.params.proof_window = $pw
     | .app_state.dispute.params.audit_rate_ppm = $ar
     | .app_state.jobs.params.max_job_duration = "120s"
@@ -154,7 +162,7 @@ stop() {
 
 status() {
   if running; then echo "running (pid $(cat "$PIDFILE")), height $(height)"; else echo "not running"; fi
-  for k in validator provider buyer challenger; do
+  for k in $KEYS; do
     [ -f "$HOME_DIR/config/genesis.json" ] && echo "$k: $("$BIN" keys show "$k" -a "${KR[@]}" 2>/dev/null)"
   done
   echo "rpc 127.0.0.1:$RPC_PORT  grpc 127.0.0.1:$GRPC_PORT  rest 127.0.0.1:$API_PORT"
