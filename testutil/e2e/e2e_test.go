@@ -26,8 +26,12 @@ import (
 
 	cosmosreflection "cosmossdk.io/api/cosmos/reflection/v1"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
+	slashingslatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
 
 type net4 struct{ rpc, p2p, grpc, api int }
@@ -138,7 +142,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Contains(t, log, "canonical BN254 field element")
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s")
 	require.Zero(t, code, log)
-	jobID := "5" // the demo made jobs 1-4
+	jobID := "7" // the demo made jobs 1-6
 	code, log = c.txCode("buyer", "jobs", "post-result", jobID, model, "5")
 	require.NotZero(t, code, "the buyer posted a result: %s", log)
 	require.Contains(t, log, "only the assigned provider")
@@ -192,10 +196,10 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Equal(t, "uverd", params.Params.Denom)
 	prov, err := q.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: c.addr("provider")})
 	require.NoError(t, err)
-	require.Equal(t, jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE, prov.Provider.Status)
+	require.Equal(t, jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED, prov.Provider.Status, "it stepped aside in the demo")
 	provs, err := q.Providers(ctx, &jobstypes.QueryProvidersRequest{Status: jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE})
 	require.NoError(t, err)
-	require.Len(t, provs.Providers, 1)
+	require.Len(t, provs.Providers, 2, "gpu-a and gpu-b; the first provider paused in the demo")
 	job, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 1})
 	require.NoError(t, err)
 	require.Equal(t, jobstypes.JobStatus_JOB_STATUS_FINALIZED, job.Job.Status)
@@ -246,21 +250,57 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %v", path, body)
 	}
 
+	// x/reputation and x/slashingsla over gRPC and REST: the demo's SLA story.
+	rq := reputationtypes.NewQueryClient(conn)
+	rank, err := rq.RankProviders(ctx, &reputationtypes.QueryRankProvidersRequest{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, MaxPricePerUnit: sdk.NewInt64Coin("uverd", 150)})
+	require.NoError(t, err)
+	require.Len(t, rank.Providers, 2)
+	require.Equal(t, c.addr("provider3"), rank.Providers[0].Operator, "gpu-b ranks first after gpu-a's violation")
+	rep, err := rq.Reputation(ctx, &reputationtypes.QueryReputationRequest{Provider: c.addr("provider2"), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE})
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), rep.Reputation.Record.SlaViolations)
+	eff, err := rq.EstimateEfficiency(ctx, &reputationtypes.QueryEstimateEfficiencyRequest{Providers: []string{c.addr("provider2"), c.addr("provider3")}, SyncBytesPerStep: 10_000_000, ComputeMsPerStep: 500})
+	require.NoError(t, err)
+	require.NotZero(t, eff.EfficiencyPpm)
+	sq := slashingslatypes.NewQueryClient(conn)
+	as, err := sq.Assessment(ctx, &slashingslatypes.QueryAssessmentRequest{JobId: 5})
+	require.NoError(t, err)
+	require.Equal(t, uint32(275), as.Assessment.SlashBps)
+	mons, err := sq.Monitors(ctx, &slashingslatypes.QueryMonitorsRequest{})
+	require.NoError(t, err)
+	require.Equal(t, []string{c.addr("monitor")}, mons.Monitors)
+	for _, path := range []string{
+		"reputation/v1/params", "reputation/v1/reputation/" + c.addr("provider2") + "/1", "reputation/v1/rank?class=1&max_price_per_unit.denom=uverd&max_price_per_unit.amount=150",
+		"slashingsla/v1/params", "slashingsla/v1/monitors", "slashingsla/v1/assessments/5", "slashingsla/v1/violations/" + c.addr("provider2"),
+	} {
+		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/%s", p.api, path))
+		require.NoError(t, err, path)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body), path)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %v", path, body)
+	}
+	// a stranger's SLA report is refused on chain
+	code, log = c.txCode("challenger", "slashingsla", "submit-report", "6", `{"latency_p99_ms":1,"completed_ppm":1000000,"window":"1s"}`)
+	require.NotZero(t, code, log)
+
 	// A provider cannot challenge its own result; garbage proofs are refused
 	// with a registered error, on chain.
+	code, log = c.txCode("provider", "jobs", "resume-provider")
+	require.Zero(t, code, log)
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s", "--circuit-id", "mlp-64-64-10")
 	require.Zero(t, code, log)
-	code, log = c.txCode("provider", "jobs", "post-result", "6", model, "5")
+	code, log = c.txCode("provider", "jobs", "post-result", "8", model, "5")
 	require.Zero(t, code, log)
-	code, log = c.txCode("provider", "dispute", "challenge", "6")
+	code, log = c.txCode("provider", "dispute", "challenge", "8")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "cannot challenge its own result")
-	code, log = c.txCode("challenger", "dispute", "challenge", "6")
+	code, log = c.txCode("challenger", "dispute", "challenge", "8")
 	require.Zero(t, code, log)
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "6", "provider", strings.Repeat("ff", 196), "--gas", "600000")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "8", "provider", strings.Repeat("ff", 196), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "6", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "8", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
 }

@@ -86,25 +86,84 @@ func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via 
 	})
 }
 
-// releaseProviderSlot decrements the provider's open-job count when a job
-// that was assigned to it closes.
-func (k *Keeper) releaseProviderSlot(ctx context.Context, j types.Job) error {
+// assignPlacement assigns a multi-node job: every node must be eligible;
+// the job pays the highest price any of them asks (split equally at
+// settlement); the first node coordinates (posts the result, answers
+// disputes and SLA claims with its bond); every node holds an open-job slot.
+func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []sdk.AccAddress, eff uint32) (types.Job, error) {
+	if len(nodes) != int(j.Parallel.Nodes) {
+		return j, errorsmod.Wrapf(types.ErrNotEligible, "placement has %d nodes, the job asks for %d", len(nodes), j.Parallel.Nodes)
+	}
+	var price sdk.Coin
+	seen := map[string]bool{}
+	for i, op := range nodes {
+		p, err := k.GetProvider(ctx, op)
+		if err != nil {
+			return j, err
+		}
+		if seen[p.Operator] {
+			return j, errorsmod.Wrapf(types.ErrNotEligible, "provider %s placed twice", p.Operator)
+		}
+		seen[p.Operator] = true
+		if err := CheckEligible(p, j); err != nil {
+			return j, err
+		}
+		pp, _ := priceFor(p, j.Class)
+		if i == 0 || pp.Amount.GT(price.Amount) {
+			price = pp
+		}
+		p.OpenJobs++
+		if err := k.setProvider(ctx, p); err != nil {
+			return j, err
+		}
+		j.Placement = append(j.Placement, p.Operator)
+	}
+	j.Provider = j.Placement[0]
+	j.PricePerUnit = price
+	j.EfficiencyPpm = eff
+	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
+	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
+	if err := k.saveJob(ctx, j); err != nil {
+		return j, err
+	}
+	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobAssigned{
+		JobId: j.Id, Provider: j.Provider, PricePerUnit: price, Via: "placement",
+	})
+}
+
+// nodesOf is who holds an open-job slot for j: its placement, or its
+// provider.
+func nodesOf(j types.Job) []string {
+	if len(j.Placement) > 0 {
+		return j.Placement
+	}
 	if j.Provider == "" {
 		return nil
 	}
-	op, err := k.addressCodec.StringToBytes(j.Provider)
-	if err != nil {
-		return err
+	return []string{j.Provider}
+}
+
+// releaseProviderSlot decrements the open-job count of every node of a job
+// that closes.
+func (k *Keeper) releaseProviderSlot(ctx context.Context, j types.Job) error {
+	for _, s := range nodesOf(j) {
+		op, err := k.addressCodec.StringToBytes(s)
+		if err != nil {
+			return err
+		}
+		p, err := k.GetProvider(ctx, op)
+		if err != nil {
+			return err
+		}
+		if p.OpenJobs == 0 {
+			return errorsmod.Wrapf(types.ErrAccounting, "provider %s has no open job to release", p.Operator)
+		}
+		p.OpenJobs--
+		if err := k.setProvider(ctx, p); err != nil {
+			return err
+		}
 	}
-	p, err := k.GetProvider(ctx, op)
-	if err != nil {
-		return err
-	}
-	if p.OpenJobs == 0 {
-		return errorsmod.Wrapf(types.ErrAccounting, "provider %s has no open job to release", p.Operator)
-	}
-	p.OpenJobs--
-	return k.setProvider(ctx, p)
+	return nil
 }
 
 // settle closes an open job: pays the provider `payment` minus feeBps of it
@@ -123,12 +182,22 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 	refund := j.Escrow.Amount.Sub(payment)
 
 	if providerGets.IsPositive() {
-		op, err := k.addressCodec.StringToBytes(j.Provider)
-		if err != nil {
-			return j, err
-		}
-		if err := k.pay(ctx, op, sdk.NewCoin(denom, providerGets)); err != nil {
-			return j, err
+		// split equally among the nodes; the coordinator (first) gets the
+		// remainder of the division
+		nodes := nodesOf(j)
+		share := providerGets.QuoRaw(int64(len(nodes)))
+		for i := len(nodes) - 1; i >= 0; i-- {
+			amt := share
+			if i == 0 {
+				amt = providerGets.Sub(share.MulRaw(int64(len(nodes) - 1)))
+			}
+			op, err := k.addressCodec.StringToBytes(nodes[i])
+			if err != nil {
+				return j, err
+			}
+			if err := k.pay(ctx, op, sdk.NewCoin(denom, amt)); err != nil {
+				return j, err
+			}
 		}
 	}
 	if err := k.toCommunityPool(ctx, sdk.NewCoin(denom, fee)); err != nil {

@@ -220,6 +220,7 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 		InputUri:        msg.InputUri,
 		CircuitId:       msg.CircuitId,
 		Sla:             msg.Sla,
+		Parallel:        msg.Parallel,
 		Units:           msg.Units,
 		MaxPricePerUnit: msg.MaxPricePerUnit,
 		Escrow:          escrow,
@@ -255,6 +256,17 @@ func (m msgServer) SubmitJob(ctx context.Context, msg *types.MsgSubmitJob) (*typ
 	switch {
 	case direct != nil:
 		j, err = m.k.assign(ctx, j, *direct, "direct")
+	case j.Parallel != nil:
+		ps, ok := m.k.scheduler.(types.PlacementScheduler)
+		if !ok {
+			return nil, errorsmod.Wrap(types.ErrInvalidJob, "this chain's scheduler cannot place multi-node jobs")
+		}
+		var nodes []sdk.AccAddress
+		var eff uint32
+		if nodes, eff, err = ps.SelectPlacement(ctx, j); err != nil {
+			return nil, err // the whole submission fails: nothing escrowed
+		}
+		j, err = m.k.assignPlacement(ctx, j, nodes, eff)
 	default:
 		var chosen sdk.AccAddress
 		chosen, err = m.k.scheduler.SelectProvider(ctx, j)
@@ -282,6 +294,9 @@ func (m msgServer) AcceptJob(ctx context.Context, msg *types.MsgAcceptJob) (*typ
 	}
 	if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED {
 		return nil, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s, only an open job can be accepted", j.Id, j.Status)
+	}
+	if j.Parallel != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidJob, "job %d is multi-node: the scheduler places it", j.Id)
 	}
 	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.Deadline) {
 		return nil, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d deadline %s", j.Id, j.Deadline)

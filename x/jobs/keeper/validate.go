@@ -156,7 +156,32 @@ func ValidateSubmitJob(msg *types.MsgSubmitJob, p types.Params) error {
 		return errorsmod.Wrapf(types.ErrInvalidJob, "time_limit must be in (0, %s], got %s", p.MaxJobDuration, msg.TimeLimit)
 	}
 	if msg.Sla != nil {
-		return ValidateSLA(*msg.Sla, msg.TimeLimit)
+		if err := ValidateSLA(*msg.Sla, msg.TimeLimit); err != nil {
+			return err
+		}
+	}
+	if msg.Parallel != nil {
+		if msg.Provider != "" {
+			return errorsmod.Wrap(types.ErrInvalidJob, "a multi-node job is placed by the scheduler: leave provider empty")
+		}
+		return ValidateParallelism(*msg.Parallel)
+	}
+	return nil
+}
+
+// ValidateParallelism bounds a multi-node job's description.
+func ValidateParallelism(pl types.Parallelism) error {
+	switch {
+	case pl.Nodes < 2 || pl.Nodes > types.MaxNodes:
+		return errorsmod.Wrapf(types.ErrInvalidJob, "parallel.nodes must be 2..%d, got %d", types.MaxNodes, pl.Nodes)
+	case pl.ComputeMsPerStep == 0 || pl.ComputeMsPerStep > 1<<32:
+		return errorsmod.Wrap(types.ErrInvalidJob, "parallel.compute_ms_per_step must be 1..2^32")
+	case pl.SyncBytesPerStep > 1<<50:
+		return errorsmod.Wrap(types.ErrInvalidJob, "parallel.sync_bytes_per_step must be at most 2^50")
+	case pl.Steps == 0:
+		return errorsmod.Wrap(types.ErrInvalidJob, "parallel.steps must be positive")
+	case pl.MinEfficiencyPpm > 1_000_000:
+		return errorsmod.Wrap(types.ErrInvalidJob, "parallel.min_efficiency_ppm must be <= 1000000")
 	}
 	return nil
 }

@@ -81,3 +81,11 @@ type Scheduler interface {
 type CircuitRegistry interface {
 	HasCircuit(ctx context.Context, id string) (bool, error)
 }
+
+// PlacementScheduler places multi-node jobs (x/reputation): the nodes, the
+// coordinator first, and the scaling efficiency (ppm) estimated for them.
+// It returns an error, stating the figure, when no placement reaches the
+// job's min_efficiency_ppm.
+type PlacementScheduler interface {
+	SelectPlacement(ctx context.Context, job Job) ([]sdk.AccAddress, uint32, error)
+}

@@ -86,10 +86,18 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		}
 		assigned := j.Status != JobStatus_JOB_STATUS_SUBMITTED
 		if IsOpen(j.Status) && assigned {
-			if providers[j.Provider] == nil {
-				return fail("open job %d assigned to unknown provider %q", j.Id, j.Provider)
+			nodes := j.Placement
+			if len(nodes) == 0 {
+				nodes = []string{j.Provider}
+			} else if nodes[0] != j.Provider {
+				return fail("job %d: placement must start with its provider", j.Id)
 			}
-			openJobs[j.Provider]++
+			for _, n := range nodes {
+				if providers[n] == nil {
+					return fail("open job %d assigned to unknown provider %q", j.Id, n)
+				}
+				openJobs[n]++
+			}
 		}
 		if j.Status == JobStatus_JOB_STATUS_SUBMITTED && j.Provider != "" {
 			return fail("submitted job %d has a provider", j.Id)

@@ -38,4 +38,6 @@ const (
 	MaxCircuitIDs     = 16
 	MaxClasses        = 8
 	CommitmentLen     = 32
+	// MaxNodes bounds a multi-node job.
+	MaxNodes = 64
 )

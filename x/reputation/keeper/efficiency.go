@@ -7,6 +7,7 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/types"
 )
 
@@ -115,14 +116,20 @@ func (k *Keeper) profiles(ctx context.Context, operators []string) ([]NodeProfil
 		if err != nil {
 			return nil, err
 		}
-		lat, bw := uint64(p.Network.MeasuredLatencyMs), p.Network.MeasuredBandwidthMbps
-		if lat == 0 {
-			lat = uint64(p.Network.DeclaredLatencyMs)
-		}
-		if bw == 0 {
-			bw = p.Network.DeclaredBandwidthMbps
-		}
-		out = append(out, NodeProfile{Operator: p.Operator, Region: p.Region, LatencyMs: lat, BandwidthMbps: bw})
+		out = append(out, profileOf(p))
 	}
 	return out, nil
+}
+
+// profileOf reads a provider's network profile: measured figures when there
+// are any, else declared ones.
+func profileOf(p jobstypes.Provider) NodeProfile {
+	lat, bw := uint64(p.Network.MeasuredLatencyMs), p.Network.MeasuredBandwidthMbps
+	if lat == 0 {
+		lat = uint64(p.Network.DeclaredLatencyMs)
+	}
+	if bw == 0 {
+		bw = p.Network.DeclaredBandwidthMbps
+	}
+	return NodeProfile{Operator: p.Operator, Region: p.Region, LatencyMs: lat, BandwidthMbps: bw}
 }

@@ -333,3 +333,77 @@ func (s *Suite) TestGenesisRoundTrip() {
 		s.Require().Error(err, name)
 	}
 }
+
+// A multi-node job is placed where the communication wall hurts least: the
+// same-region pair beats the cheaper cross-region pair; the job pays the
+// highest asked price, split between the nodes; a placement below the job's
+// min_efficiency is refused with the figure, and nothing is escrowed.
+func (s *Suite) TestMultiNodePlacement() {
+	a := s.provider("eu-a", 100, "eu")
+	s.provider("us-c", 101, "us")
+	b := s.provider("eu-b", 105, "eu")
+	s.provider("ap-d", 102, "ap")
+	par := &jobstypes.Parallelism{Nodes: 2, SyncBytesPerStep: 50_000_000, ComputeMsPerStep: 1000, Steps: 10, MinEfficiencyPpm: 300_000}
+	submit := func(ctx sdk.Context, par *jobstypes.Parallelism) (*jobstypes.MsgSubmitJobResponse, error) {
+		return s.jobsMsg.SubmitJob(ctx, &jobstypes.MsgSubmitJob{
+			Buyer: s.buyer.String(), Class: inference, ModelCommitment: commit, InputCommitment: commit,
+			Units: 10, MaxPricePerUnit: coin(1000), TimeLimit: time.Hour, Parallel: par,
+		})
+	}
+	res, err := submit(s.ctx, par)
+	s.Require().NoError(err)
+	j, err := s.jobs.GetJob(s.ctx, res.JobId)
+	s.Require().NoError(err)
+	s.Equal([]string{a.String(), b.String()}, j.Placement, "same region, best-ranked first")
+	s.Equal(a.String(), j.Provider, "the best-ranked node coordinates")
+	s.Equal(coin(105), j.PricePerUnit, "the highest price among the nodes")
+	eu, err := s.q.EstimateEfficiency(s.ctx, &types.QueryEstimateEfficiencyRequest{Providers: j.Placement, SyncBytesPerStep: par.SyncBytesPerStep, ComputeMsPerStep: par.ComputeMsPerStep})
+	s.Require().NoError(err)
+	s.Equal(eu.EfficiencyPpm, j.EfficiencyPpm)
+	for _, op := range []sdk.AccAddress{a, b} {
+		p, err := s.jobs.GetProvider(s.ctx, op)
+		s.Require().NoError(err)
+		s.Equal(uint64(1), p.OpenJobs)
+	}
+	a0, b0 := s.bank.Balance(a, denom), s.bank.Balance(b, denom)
+	s.complete(res.JobId, a.String(), jobstypes.Metrics{})
+	// 105 x 10 = 1,050, fee 2% = 21, 1,029 split: 515 to the coordinator, 514 to the other
+	s.Equal(a0+515, s.bank.Balance(a, denom))
+	s.Equal(b0+514, s.bank.Balance(b, denom))
+	for _, op := range []sdk.AccAddress{a, b} {
+		p, err := s.jobs.GetProvider(s.ctx, op)
+		s.Require().NoError(err)
+		s.Zero(p.OpenJobs)
+	}
+
+	// too demanding: refused, with the figure. A failed tx reverts, so these
+	// calls run on a discarded cache context with the fake bank restored.
+	saved := map[string]sdk.Coins{}
+	for k, v := range s.bank.Balances {
+		saved[k] = v
+	}
+	defer func() { s.bank.Balances = saved }()
+	cache, _ := s.ctx.CacheContext()
+	strict := *par
+	strict.MinEfficiencyPpm = 900_000
+	_, err = submit(cache, &strict)
+	s.Require().ErrorIs(err, types.ErrEfficiencyTooLow)
+	s.Contains(err.Error(), "E = Tcomp / (Tcomp + Tcomm)")
+
+	// more nodes than candidates
+	big := *par
+	big.Nodes = 5
+	_, err = submit(cache, &big)
+	s.Require().ErrorIs(err, types.ErrInvalidPlacement)
+
+	// a multi-node job cannot be a direct order
+	_, err = s.jobsMsg.SubmitJob(cache, &jobstypes.MsgSubmitJob{
+		Buyer: s.buyer.String(), Class: inference, ModelCommitment: commit, InputCommitment: commit,
+		Units: 10, MaxPricePerUnit: coin(1000), TimeLimit: time.Hour, Parallel: par, Provider: a.String(),
+	})
+	s.Require().ErrorIs(err, jobstypes.ErrInvalidJob)
+	bad := *par
+	bad.Nodes = 1
+	_, err = submit(cache, &bad)
+	s.Require().ErrorIs(err, jobstypes.ErrInvalidJob)
+}

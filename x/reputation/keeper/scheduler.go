@@ -2,7 +2,9 @@ package keeper
 
 import (
 	"bytes"
+
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"crypto/sha256"
 	"encoding/binary"
 	"math/big"
@@ -38,18 +40,26 @@ func effectivePriceMilli(price uint64, score, floor uint32) uint64 {
 	return v.Uint64()
 }
 
-// Rank is the scheduler's ranking for job j: the eligible providers among
+// Rank is the scheduler's ranking for job j (see rank).
+func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvider, error) {
+	ranked, _, err := k.rank(ctx, j)
+	return ranked, err
+}
+
+// rank is the scheduler's ranking for job j: the eligible providers among
 // the first max_candidates offers of the job's class (cheapest first, from
 // x/jobs' offer index, so the work is bounded whatever the number of
 // providers), ordered by effective price, then price, then operator.
-func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvider, error) {
+// It also returns the providers' network profiles, in ranking order.
+func (k *Keeper) rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvider, []NodeProfile, error) {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
 	var out []types.RankedProvider
 	var ops [][]byte // operator bytes, for the tie-break without re-decoding
+	var profiles []NodeProfile
 	err = k.jobs.WalkCandidates(ctx, j, p.MaxCandidates, func(c jobskeeper.Candidate) (bool, error) {
 		op, err := k.addressCodec.StringToBytes(c.Provider.Operator)
 		if err != nil {
@@ -61,6 +71,7 @@ func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 		}
 		v := view(r, p, now)
 		ops = append(ops, op)
+		profiles = append(profiles, profileOf(c.Provider))
 		out = append(out, types.RankedProvider{
 			Operator:            c.Provider.Operator,
 			PricePerUnit:        c.Price,
@@ -73,7 +84,7 @@ func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 		return false, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	idx := make([]int, len(out))
 	for i := range idx {
@@ -90,10 +101,11 @@ func (k *Keeper) Rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 		return bytes.Compare(ops[idx[a]], ops[idx[b]]) < 0
 	})
 	ranked := make([]types.RankedProvider, len(out))
+	profs := make([]NodeProfile, len(out))
 	for i, j := range idx {
-		ranked[i] = out[j]
+		ranked[i], profs[i] = out[j], profiles[j]
 	}
-	return ranked, nil
+	return ranked, profs, nil
 }
 
 // ExploreDraw is the exploration lottery for a job: the first 8 bytes of
@@ -138,4 +150,81 @@ func (s Scheduler) SelectProvider(ctx context.Context, j jobstypes.Job) (sdk.Acc
 		chosen = pick
 	}
 	return s.k.addressCodec.StringToBytes(chosen)
+}
+
+var _ jobstypes.PlacementScheduler = Scheduler{}
+
+// SelectPlacement places a multi-node job. From the ranked candidates it
+// builds one placement per region that has enough of them (its best-ranked
+// nodes) and one from the overall best-ranked nodes, estimates each one's
+// scaling efficiency E, and keeps the highest E that meets the job's
+// min_efficiency_ppm (ties: the lower total effective price). The best
+// node of the placement coordinates. When none qualifies, the error states
+// the best figure found.
+func (s Scheduler) SelectPlacement(ctx context.Context, j jobstypes.Job) ([]sdk.AccAddress, uint32, error) {
+	if j.Parallel == nil {
+		return nil, 0, errorsmod.Wrap(types.ErrInvalidPlacement, "not a multi-node job")
+	}
+	n := int(j.Parallel.Nodes)
+	ranked, profs, err := s.k.rank(ctx, j)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(ranked) < n {
+		return nil, 0, errorsmod.Wrapf(types.ErrInvalidPlacement, "%d eligible providers among the first candidates, the job needs %d nodes", len(ranked), n)
+	}
+	// candidate placements: indexes into ranked
+	var options [][]int
+	byRegion := map[string][]int{}
+	var regions []string
+	for i, pr := range profs {
+		if _, ok := byRegion[pr.Region]; !ok {
+			regions = append(regions, pr.Region) // first-seen order: deterministic
+		}
+		byRegion[pr.Region] = append(byRegion[pr.Region], i)
+	}
+	for _, r := range regions {
+		if idx := byRegion[r]; r != "" && len(idx) >= n {
+			options = append(options, idx[:n])
+		}
+	}
+	top := make([]int, n)
+	for i := range top {
+		top[i] = i
+	}
+	options = append(options, top)
+
+	var best []int
+	var bestEff Efficiency
+	var bestCost uint64
+	for _, opt := range options {
+		nodes := make([]NodeProfile, n)
+		var cost uint64
+		for i, ix := range opt {
+			nodes[i] = profs[ix]
+			cost += ranked[ix].EffectivePriceMilli / uint64(n) // no overflow: each term <= max/n
+		}
+		e, err := EstimateEfficiency(nodes, j.Parallel.SyncBytesPerStep, j.Parallel.ComputeMsPerStep)
+		if err != nil {
+			continue // e.g. a node reports no bandwidth
+		}
+		if best == nil || e.EfficiencyPPM > bestEff.EfficiencyPPM || (e.EfficiencyPPM == bestEff.EfficiencyPPM && cost < bestCost) {
+			best, bestEff, bestCost = opt, e, cost
+		}
+	}
+	if best == nil {
+		return nil, 0, errorsmod.Wrap(types.ErrInvalidPlacement, "no candidate placement has usable network profiles")
+	}
+	if err := CheckEfficiency(bestEff, j.Parallel.MinEfficiencyPpm); err != nil {
+		return nil, 0, err
+	}
+	out := make([]sdk.AccAddress, n)
+	for i, ix := range best {
+		op, err := s.k.addressCodec.StringToBytes(ranked[ix].Operator)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[i] = op
+	}
+	return out, bestEff.EfficiencyPPM, nil
 }
