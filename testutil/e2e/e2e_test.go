@@ -26,8 +26,6 @@ import (
 
 	cosmosreflection "cosmossdk.io/api/cosmos/reflection/v1"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
@@ -252,7 +250,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 
 	// x/reputation and x/slashingsla over gRPC and REST: the demo's SLA story.
 	rq := reputationtypes.NewQueryClient(conn)
-	rank, err := rq.RankProviders(ctx, &reputationtypes.QueryRankProvidersRequest{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, MaxPricePerUnit: sdk.NewInt64Coin("uverd", 150)})
+	rank, err := rq.RankProviders(ctx, &reputationtypes.QueryRankProvidersRequest{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, MaxPricePerUnit: "150uverd"})
 	require.NoError(t, err)
 	require.Len(t, rank.Providers, 2)
 	require.Equal(t, c.addr("provider3"), rank.Providers[0].Operator, "gpu-b ranks first after gpu-a's violation")
@@ -270,7 +268,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{c.addr("monitor")}, mons.Monitors)
 	for _, path := range []string{
-		"reputation/v1/params", "reputation/v1/reputation/" + c.addr("provider2") + "/1", "reputation/v1/rank?class=1&max_price_per_unit.denom=uverd&max_price_per_unit.amount=150",
+		"reputation/v1/params", "reputation/v1/reputation/" + c.addr("provider2") + "/1", "reputation/v1/rank?class=1&max_price_per_unit=150uverd",
 		"slashingsla/v1/params", "slashingsla/v1/monitors", "slashingsla/v1/assessments/5", "slashingsla/v1/violations/" + c.addr("provider2"),
 	} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/%s", p.api, path))

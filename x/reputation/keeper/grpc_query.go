@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -55,8 +56,9 @@ func (q queryServer) RankProviders(ctx context.Context, req *types.QueryRankProv
 	if !validClass(req.Class) {
 		return nil, status.Errorf(codes.InvalidArgument, "unknown workload class %d", req.Class)
 	}
-	if req.MaxPricePerUnit.Amount.IsNil() || !req.MaxPricePerUnit.Amount.IsUint64() || !req.MaxPricePerUnit.Amount.IsPositive() {
-		return nil, status.Error(codes.InvalidArgument, "max_price_per_unit must be a positive amount")
+	maxPrice, err := sdk.ParseCoinNormalized(req.MaxPricePerUnit)
+	if err != nil || !maxPrice.Amount.IsUint64() || !maxPrice.Amount.IsPositive() {
+		return nil, status.Errorf(codes.InvalidArgument, "max_price_per_unit must be a positive coin like 150uverd, got %q", req.MaxPricePerUnit)
 	}
 	if req.Buyer != "" {
 		if _, err := q.k.addressCodec.StringToBytes(req.Buyer); err != nil {
@@ -68,7 +70,7 @@ func (q queryServer) RankProviders(ctx context.Context, req *types.QueryRankProv
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	ranked, err := q.k.Rank(ctx, jobstypes.Job{
-		Class: req.Class, MaxPricePerUnit: req.MaxPricePerUnit, CircuitId: req.CircuitId, Buyer: req.Buyer,
+		Class: req.Class, MaxPricePerUnit: maxPrice, CircuitId: req.CircuitId, Buyer: req.Buyer,
 	})
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())

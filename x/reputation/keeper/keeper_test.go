@@ -160,7 +160,7 @@ func (s *Suite) TestExploration() {
 	s.Require().NoError(s.k.Params.Set(s.ctx, p))
 	_, prov := s.submit()
 	s.Equal(newbie.String(), prov, "exploration at 100% picks the new provider")
-	res, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: coin(1000)})
+	res, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: "1000uverd"})
 	s.Require().NoError(err)
 	s.Equal(newbie.String(), res.ExplorePick)
 
@@ -282,11 +282,11 @@ func (s *Suite) TestQueriesRefuseBadInput() {
 		},
 		"nil rank": func() error { _, err := s.q.RankProviders(s.ctx, nil); return err },
 		"zero max price": func() error {
-			_, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: coin(0)})
+			_, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: "0uverd"})
 			return err
 		},
 		"bad buyer": func() error {
-			_, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: coin(5), Buyer: "x"})
+			_, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: "5uverd", Buyer: "x"})
 			return err
 		},
 		"nil efficiency": func() error { _, err := s.q.EstimateEfficiency(s.ctx, nil); return err },

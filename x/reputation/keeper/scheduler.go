@@ -2,14 +2,13 @@ package keeper
 
 import (
 	"bytes"
-
 	"context"
-	errorsmod "cosmossdk.io/errors"
 	"crypto/sha256"
 	"encoding/binary"
 	"math/big"
 	"sort"
 
+	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"

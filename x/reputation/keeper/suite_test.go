@@ -146,7 +146,7 @@ func (s *Suite) rep(op sdk.AccAddress) types.Reputation {
 }
 
 func (s *Suite) rank() []types.RankedProvider {
-	r, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: coin(1000)})
+	r, err := s.q.RankProviders(s.ctx, &types.QueryRankProvidersRequest{Class: inference, MaxPricePerUnit: "1000uverd"})
 	s.Require().NoError(err)
 	return r.Providers
 }

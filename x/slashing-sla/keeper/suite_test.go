@@ -132,7 +132,7 @@ func (s *Suite) TearDownTest() {
 func coin(n int64) sdk.Coin { return sdk.NewInt64Coin(denom, n) }
 
 func (s *Suite) bal(a sdk.AccAddress) int64 { return s.bank.Balance(a, denom) }
-func (s *Suite) pool() int64              { return s.bank.Balance(fakes.CommunityPool(), denom) }
+func (s *Suite) pool() int64                { return s.bank.Balance(fakes.CommunityPool(), denom) }
 
 func (s *Suite) setTime(t time.Time) {
 	h := s.ctx.BlockHeight() + 1
