@@ -6,20 +6,17 @@ import (
 
 	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/header"
-	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/suite"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	"github.com/cosmos/cosmos-sdk/x/tx/signing"
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
+	"github.com/verdict-chain/verdict/testutil/keepertest"
 	"github.com/verdict-chain/verdict/testutil/zk"
 	"github.com/verdict-chain/verdict/x/dispute/keeper"
 	"github.com/verdict-chain/verdict/x/dispute/types"
@@ -66,18 +63,7 @@ func (s *Suite) SetupTest() {
 	s.keys = storetypes.NewKVStoreKeys(jobstypes.StoreKey, types.StoreKey)
 	s.ctx = testutil.DefaultContextWithKeys(s.keys, nil, nil)
 	s.setBlock(t0, 1)
-	s.ac = addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
-	reg, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
-		ProtoFiles: proto.HybridResolver,
-		SigningOptions: signing.Options{
-			AddressCodec:          s.ac,
-			ValidatorAddressCodec: addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32ValidatorAddrPrefix()),
-		},
-	})
-	s.Require().NoError(err)
-	types.RegisterInterfaces(reg)
-	jobstypes.RegisterInterfaces(reg)
-	s.cdc = codec.NewProtoCodec(reg)
+	s.cdc, s.ac = keepertest.Codec(s.T(), types.RegisterInterfaces, jobstypes.RegisterInterfaces)
 	s.bank = fakes.NewBank()
 	s.authority = authtypes.NewModuleAddress("gov").String()
 	s.newKeepers()
@@ -85,7 +71,7 @@ func (s *Suite) SetupTest() {
 	gs := types.DefaultGenesis()
 	gs.Params.AuditRatePpm = 0 // audits are tested on their own
 	s.Require().NoError(s.k.InitGenesis(s.ctx, *gs))
-	_, err = s.msg.RegisterCircuit(s.ctx, &types.MsgRegisterCircuit{
+	_, err := s.msg.RegisterCircuit(s.ctx, &types.MsgRegisterCircuit{
 		Authority: s.authority, CircuitId: circuitID, Name: "MLP 16-16-4",
 		ProofSystem: types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254, VerifyingKey: s.kit.VKBytes,
 	})

@@ -5,21 +5,19 @@ import (
 	"testing"
 	"time"
 
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/math"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/suite"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	"github.com/cosmos/cosmos-sdk/x/tx/signing"
 
+	"github.com/verdict-chain/verdict/testutil/keepertest"
 	"github.com/verdict-chain/verdict/x/jobs/keeper"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
@@ -51,19 +49,11 @@ func (s *KeeperSuite) SetupTest() {
 	s.key = storetypes.NewKVStoreKey(types.StoreKey)
 	tctx := testutil.DefaultContextWithDB(s.T(), s.key, storetypes.NewTransientStoreKey("transient_test"))
 	s.ctx = tctx.Ctx.WithBlockTime(t0).WithBlockHeight(1)
-	reg, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
-		ProtoFiles: proto.HybridResolver,
-		SigningOptions: signing.Options{
-			AddressCodec:          addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix()),
-			ValidatorAddressCodec: addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32ValidatorAddrPrefix()),
-		},
-	})
-	s.Require().NoError(err)
-	types.RegisterInterfaces(reg)
-	s.cdc = codec.NewProtoCodec(reg)
+	var ac address.Codec
+	s.cdc, ac = keepertest.Codec(s.T(), types.RegisterInterfaces)
 	s.bank = newFakeBank()
 	s.authority = authtypes.NewModuleAddress("gov").String()
-	s.k = keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(s.key), addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix()),
+	s.k = keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(s.key), ac,
 		s.authority, fakeAccounts{}, s.bank, fakeDistr{Bank: s.bank})
 	s.hooks = &recordingHooks{}
 	s.k.SetHooks(s.hooks)

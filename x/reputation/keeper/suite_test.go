@@ -7,20 +7,17 @@ import (
 
 	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/header"
-	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/suite"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	"github.com/cosmos/cosmos-sdk/x/tx/signing"
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
+	"github.com/verdict-chain/verdict/testutil/keepertest"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/keeper"
@@ -57,18 +54,7 @@ func (s *Suite) SetupTest() {
 	keys := storetypes.NewKVStoreKeys(jobstypes.StoreKey, types.StoreKey)
 	s.ctx = testutil.DefaultContextWithKeys(keys, nil, nil)
 	s.setTime(t0)
-	s.ac = addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
-	reg, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
-		ProtoFiles: proto.HybridResolver,
-		SigningOptions: signing.Options{
-			AddressCodec:          s.ac,
-			ValidatorAddressCodec: addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32ValidatorAddrPrefix()),
-		},
-	})
-	s.Require().NoError(err)
-	types.RegisterInterfaces(reg)
-	jobstypes.RegisterInterfaces(reg)
-	s.cdc = codec.NewProtoCodec(reg)
+	s.cdc, s.ac = keepertest.Codec(s.T(), types.RegisterInterfaces, jobstypes.RegisterInterfaces)
 	s.bank = fakes.NewBank()
 	s.authority = authtypes.NewModuleAddress("gov").String()
 	s.jobs = jobskeeper.NewKeeper(s.cdc, runtime.NewKVStoreService(keys[jobstypes.StoreKey]), s.ac, s.authority,
