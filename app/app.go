@@ -273,6 +273,7 @@ func New(
 	// reputation schedules.
 	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks(), app.SlashingSLAKeeper.JobHooks())
 	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks())
+	app.DisputeKeeper.SetAuditWeigher(app.ReputationKeeper)
 	app.SlashingSLAKeeper.SetReputationHooks(app.ReputationKeeper)
 	app.JobsKeeper.SetCircuitRegistry(app.DisputeKeeper)
 	app.JobsKeeper.SetScheduler(app.ReputationKeeper.Scheduler())

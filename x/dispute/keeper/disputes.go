@@ -351,7 +351,12 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	hi := sdkCtx.HeaderInfo()
 	for _, id := range ids {
-		if AuditDraw(hi.Hash, hi.Height, id) >= p.AuditRatePpm {
+		rate, err := k.auditRate(ctx, p, id)
+		if err != nil {
+			k.Logger(ctx).Error("audit rate unavailable; job not audited", "job", id, "err", err)
+			continue
+		}
+		if AuditDraw(hi.Hash, hi.Height, id) >= rate {
 			continue
 		}
 		cacheCtx, write := sdkCtx.CacheContext()
@@ -362,6 +367,23 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 		write()
 	}
 	return nil
+}
+
+// auditRate is audit_rate_ppm scaled by the audit weigher's factor for the
+// job's provider (x/reputation: higher for low scores), capped at 100%.
+func (k *Keeper) auditRate(ctx context.Context, p types.Params, id uint64) (uint32, error) {
+	if k.auditWeigher == nil || p.AuditRatePpm == 0 {
+		return p.AuditRatePpm, nil
+	}
+	j, err := k.jobs.GetJob(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	w, err := k.auditWeigher.AuditWeightPPM(ctx, j.Provider, j.Class)
+	if err != nil {
+		return 0, err
+	}
+	return uint32(min(uint64(p.AuditRatePpm)*uint64(w)/types.MaxPpm, types.MaxPpm)), nil
 }
 
 func (k *Keeper) audit(ctx context.Context, p types.Params, id uint64) error {

@@ -32,7 +32,8 @@ type Keeper struct {
 	distrKeeper   types.DistrKeeper
 	jobs          types.JobsKeeper
 
-	hooks []types.DisputeHooks
+	hooks        []types.DisputeHooks
+	auditWeigher types.AuditWeigher
 
 	// vks caches parsed verifying keys by content hash (see vkcache.go).
 	vks *vkCache
@@ -98,6 +99,10 @@ func NewKeeper(
 
 // SetHooks installs the dispute outcome hooks. Call once, at app wiring.
 func (k *Keeper) SetHooks(hooks ...types.DisputeHooks) { k.hooks = hooks }
+
+// SetAuditWeigher scales audit_rate_ppm per provider (x/reputation). Call
+// once, at app wiring.
+func (k *Keeper) SetAuditWeigher(w types.AuditWeigher) { k.auditWeigher = w }
 
 // GetAuthority returns the governance address.
 func (k *Keeper) GetAuthority() string { return k.authority }

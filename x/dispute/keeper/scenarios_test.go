@@ -191,3 +191,33 @@ func (s *Suite) TestAuditRateZeroNeverAudits() {
 	s.Require().NoError(err)
 	s.Empty(res.Disputes)
 }
+
+type fixedWeight uint32
+
+func (w fixedWeight) AuditWeightPPM(context.Context, string, jobstypes.WorkloadClass) (uint32, error) {
+	return uint32(w), nil
+}
+
+// The audit rate is scaled per provider by the weigher (x/reputation in the
+// app): a factor of 0 turns audits off for it, a factor of 2 doubles the
+// rate (capped at 100%).
+func (s *Suite) TestAuditRateWeighedPerProvider() {
+	p, err := s.k.Params.Get(s.ctx)
+	s.Require().NoError(err)
+	p.AuditRatePpm = types.MaxPpm
+	s.Require().NoError(s.k.Params.Set(s.ctx, p))
+	s.k.SetAuditWeigher(fixedWeight(0))
+	id, _ := s.jobWithResult("weigh-0", false)
+	s.endBlock()
+	s.Equal(jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, s.job(id).Status)
+
+	p.AuditRatePpm = types.MaxPpm / 2
+	s.Require().NoError(s.k.Params.Set(s.ctx, p))
+	s.k.SetAuditWeigher(fixedWeight(2 * types.MaxPpm))
+	for i := range 5 {
+		id, _ := s.jobWithResult(fmt.Sprintf("weigh-2-%d", i), false)
+		s.endBlock()
+		s.Equal(jobstypes.JobStatus_JOB_STATUS_DISPUTED, s.job(id).Status, "rate 50% x 2 = always")
+	}
+	s.advance(2 * time.Hour) // the audits nobody proves settle
+}

@@ -45,3 +45,9 @@ type DisputeHooks interface {
 	// resolution: kind CHALLENGE or AUDIT, PROVIDER_WON or PROVIDER_LOST.
 	AfterDisputeResolved(ctx context.Context, d Dispute) error
 }
+
+// AuditWeigher scales the audit rate for a provider: the returned factor is
+// in ppm (1e6 leaves audit_rate_ppm as it is).
+type AuditWeigher interface {
+	AuditWeightPPM(ctx context.Context, provider string, class jobstypes.WorkloadClass) (uint32, error)
+}

@@ -194,3 +194,18 @@ func (k *Keeper) apply(ctx context.Context, provider string, class jobstypes.Wor
 func (k *Keeper) RecordSLAViolation(ctx context.Context, provider string, class jobstypes.WorkloadClass, severityPPM uint32) error {
 	return k.apply(ctx, provider, class, types.OutcomeSLAViolation, severityPPM, nil)
 }
+
+// AuditWeightPPM scales x/dispute's audit rate by reputation: 1.5 − score,
+// so a neutral provider is audited at the base rate, the worst at 1.5 times
+// it and the best at half of it.
+func (k *Keeper) AuditWeightPPM(ctx context.Context, provider string, class jobstypes.WorkloadClass) (uint32, error) {
+	op, err := k.addressCodec.StringToBytes(provider)
+	if err != nil {
+		return 0, err
+	}
+	v, err := k.View(ctx, op, class)
+	if err != nil {
+		return 0, err
+	}
+	return types.PPM*3/2 - v.ScorePpm, nil
+}

@@ -407,3 +407,17 @@ func (s *Suite) TestMultiNodePlacement() {
 	_, err = submit(cache, &bad)
 	s.Require().ErrorIs(err, jobstypes.ErrInvalidJob)
 }
+
+// x/dispute's audit rate factor: 1.0 for a neutral provider, more for a
+// worse one.
+func (s *Suite) TestAuditWeight() {
+	a := s.provider("a", 100, "eu")
+	w, err := s.k.AuditWeightPPM(s.ctx, a.String(), inference)
+	s.Require().NoError(err)
+	s.Equal(uint32(types.PPM), w)
+	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, types.PPM))
+	w2, err := s.k.AuditWeightPPM(s.ctx, a.String(), inference)
+	s.Require().NoError(err)
+	s.Greater(w2, w)
+	s.LessOrEqual(w2, uint32(types.PPM*3/2))
+}
