@@ -204,6 +204,10 @@ func (s *Suite) TestReportRules() {
 	} {
 		s.Require().ErrorIs(s.report(c.from, c.id, c.m), c.want, name)
 	}
+	// a provider registered as a monitor still cannot report on its own job
+	_, err := s.msg.RegisterMonitor(s.ctx, &types.MsgRegisterMonitor{Authority: s.authority, Monitor: op.String()})
+	s.Require().NoError(err)
+	s.Require().ErrorIs(s.report(op, id, good()), types.ErrUnauthorized)
 	s.Require().NoError(s.report(s.mon1, id, good()))
 	s.Require().ErrorIs(s.report(s.mon1, id, good()), types.ErrDuplicateReport)
 	s.advance(time.Hour)

@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -21,6 +23,13 @@ func (h hooks) AfterJobExpired(ctx context.Context, j jobstypes.Job) error {
 	if j.Sla == nil || j.Provider == "" {
 		return nil
 	}
-	_, err := h.k.Assess(ctx, j.Id, true)
-	return err
+	// Grading must never block the refund the expiry gives the buyer: a
+	// failure is logged and the job is left ungraded.
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	if _, err := h.k.Assess(cacheCtx, j.Id, true); err != nil {
+		h.k.Logger(ctx).Error("expired SLA job not graded", "job", j.Id, "err", err)
+		return nil
+	}
+	write()
+	return nil
 }

@@ -56,6 +56,9 @@ func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobI
 	if err != nil {
 		return err
 	}
+	if reporterStr == j.Provider || contains(j.Placement, reporterStr) {
+		return errorsmod.Wrapf(types.ErrUnauthorized, "a provider cannot report on its own job %d", jobID)
+	}
 	if !isMonitor && reporterStr != j.Buyer {
 		return errorsmod.Wrapf(types.ErrUnauthorized, "only the job's buyer or a registered monitor may report on job %d", jobID)
 	}
@@ -294,4 +297,13 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 		write()
 	}
 	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
