@@ -3,7 +3,6 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 
@@ -16,22 +15,17 @@ import (
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+	"github.com/verdict-chain/verdict/x/internal/blockrand"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
-// payment is what the provider would be paid for its posted result.
-func payment(j jobstypes.Job) math.Int {
-	if j.Result == nil {
-		return math.ZeroInt()
-	}
-	return j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Result.UnitsUsed))
-}
-
 func bps(x math.Int, b uint32) math.Int { return x.MulRaw(int64(b)).QuoRaw(types.MaxBps) }
 
 // ChallengeBond is the bond a challenge of job j costs under params p.
-func ChallengeBond(p types.Params, j jobstypes.Job) sdk.Coin { return p.ChallengeBond(payment(j)) }
+func ChallengeBond(p types.Params, j jobstypes.Job) sdk.Coin {
+	return p.ChallengeBond(jobskeeper.Payment(j))
+}
 
 // disputable checks that a job's result can be disputed now.
 func disputable(ctx context.Context, j jobstypes.Job) error {
@@ -324,14 +318,7 @@ func (k *Keeper) close(ctx context.Context, d types.Dispute, status types.Disput
 // sha256("verdict/audit/v1" | block hash | height | job id), mod 10^6.
 // A result is audited when the draw is below audit_rate_ppm.
 func AuditDraw(blockHash []byte, height int64, jobID uint64) uint32 {
-	h := sha256.New()
-	h.Write([]byte("verdict/audit/v1"))
-	h.Write(blockHash)
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(height))
-	binary.BigEndian.PutUint64(b[8:], jobID)
-	h.Write(b[:])
-	return uint32(binary.BigEndian.Uint64(h.Sum(nil)[:8]) % types.MaxPpm)
+	return blockrand.PPM("verdict/audit/v1", blockHash, height, jobID)
 }
 
 // drawAudits runs the lottery for every result posted in this block, with
@@ -351,7 +338,12 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	hi := sdkCtx.HeaderInfo()
 	for _, id := range ids {
-		rate, err := k.auditRate(ctx, p, id)
+		j, err := k.jobs.GetJob(ctx, id)
+		if err != nil {
+			k.Logger(ctx).Error("posted job not found; not audited", "job", id, "err", err)
+			continue
+		}
+		rate, err := k.auditRate(ctx, p, j)
 		if err != nil {
 			k.Logger(ctx).Error("audit rate unavailable; job not audited", "job", id, "err", err)
 			continue
@@ -360,7 +352,7 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 			continue
 		}
 		cacheCtx, write := sdkCtx.CacheContext()
-		if err := k.audit(cacheCtx, p, id); err != nil {
+		if err := k.audit(cacheCtx, p, j); err != nil {
 			k.Logger(ctx).Error("audit not opened", "job", id, "err", err)
 			continue
 		}
@@ -371,13 +363,9 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 
 // auditRate is audit_rate_ppm scaled by the audit weigher's factor for the
 // job's provider (x/reputation: higher for low scores), capped at 100%.
-func (k *Keeper) auditRate(ctx context.Context, p types.Params, id uint64) (uint32, error) {
+func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job) (uint32, error) {
 	if k.auditWeigher == nil || p.AuditRatePpm == 0 {
 		return p.AuditRatePpm, nil
-	}
-	j, err := k.jobs.GetJob(ctx, id)
-	if err != nil {
-		return 0, err
 	}
 	w, err := k.auditWeigher.AuditWeightPPM(ctx, j.Provider, j.Class)
 	if err != nil {
@@ -386,11 +374,7 @@ func (k *Keeper) auditRate(ctx context.Context, p types.Params, id uint64) (uint
 	return uint32(min(uint64(p.AuditRatePpm)*uint64(w)/types.MaxPpm, types.MaxPpm)), nil
 }
 
-func (k *Keeper) audit(ctx context.Context, p types.Params, id uint64) error {
-	j, err := k.jobs.GetJob(ctx, id)
-	if err != nil {
-		return err
-	}
+func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {
 	if disputable(ctx, j) != nil {
 		return nil // challenged, cancelled or otherwise moved on in this block
 	}
@@ -399,7 +383,7 @@ func (k *Keeper) audit(ctx context.Context, p types.Params, id uint64) error {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAudited{
-		JobId: id, Provider: j.Provider, ProofDeadline: d.ProofDeadline,
+		JobId: j.Id, Provider: j.Provider, ProofDeadline: d.ProofDeadline,
 	})
 }
 

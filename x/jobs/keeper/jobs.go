@@ -229,7 +229,9 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 }
 
 // payment is price x units used.
-func payment(j types.Job) math.Int {
+// Payment is what the provider is paid for its posted result: the agreed
+// price × units used (zero without a result).
+func Payment(j types.Job) math.Int {
 	if j.Result == nil {
 		return math.ZeroInt()
 	}
@@ -238,7 +240,7 @@ func payment(j types.Job) math.Int {
 
 // finalize pays an accepted result (window passed, or dispute won).
 func (k *Keeper) finalize(ctx context.Context, j types.Job, feeBps uint32) error {
-	j, err := k.settle(ctx, j, types.JobStatus_JOB_STATUS_FINALIZED, payment(j), feeBps)
+	j, err := k.settle(ctx, j, types.JobStatus_JOB_STATUS_FINALIZED, Payment(j), feeBps)
 	if err != nil {
 		return err
 	}

@@ -3,14 +3,13 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"math/big"
 	"sort"
 
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/blockrand"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/types"
@@ -111,14 +110,7 @@ func (k *Keeper) rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 // sha256("verdict/explore/v1" | block hash | height | job id), mod 1e6.
 // The same proposer-grinding bound as x/dispute's audit draw applies.
 func ExploreDraw(blockHash []byte, height int64, jobID uint64) uint32 {
-	h := sha256.New()
-	h.Write([]byte("verdict/explore/v1"))
-	h.Write(blockHash)
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(height))
-	binary.BigEndian.PutUint64(b[8:], jobID)
-	h.Write(b[:])
-	return uint32(binary.BigEndian.Uint64(h.Sum(nil)[:8]) % types.PPM)
+	return blockrand.PPM("verdict/explore/v1", blockHash, height, jobID)
 }
 
 // explorePick is the best-ranked new provider, if any.
