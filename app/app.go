@@ -9,7 +9,6 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
-	"github.com/cosmos/gogoproto/proto"
 	"github.com/spf13/cast"
 
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
@@ -77,6 +76,7 @@ import (
 	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
+	"github.com/verdict-chain/verdict/app/protoreg"
 	disputekeeper "github.com/verdict-chain/verdict/x/dispute/keeper"
 	disputemodule "github.com/verdict-chain/verdict/x/dispute/module"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
@@ -160,19 +160,35 @@ func New(
 	appOpts servertypes.AppOptions,
 	baseAppOptions ...func(*baseapp.BaseApp),
 ) *App {
+	protoFiles, err := protoreg.Files()
+	if err != nil {
+		panic(err)
+	}
+	signingOptions := signing.Options{
+		FileResolver:          protoFiles,
+		AddressCodec:          address.Bech32Codec{Bech32Prefix: sdk.GetConfig().GetBech32AccountAddrPrefix()},
+		ValidatorAddressCodec: address.Bech32Codec{Bech32Prefix: sdk.GetConfig().GetBech32ValidatorAddrPrefix()},
+	}
 	interfaceRegistry, err := types.NewInterfaceRegistryWithOptions(types.InterfaceRegistryOptions{
-		ProtoFiles: proto.HybridResolver,
-		SigningOptions: signing.Options{
-			AddressCodec:          address.Bech32Codec{Bech32Prefix: sdk.GetConfig().GetBech32AccountAddrPrefix()},
-			ValidatorAddressCodec: address.Bech32Codec{Bech32Prefix: sdk.GetConfig().GetBech32ValidatorAddrPrefix()},
-		},
+		ProtoFiles:     protoFiles,
+		SigningOptions: signingOptions,
 	})
 	if err != nil {
 		panic(err)
 	}
 	appCodec := codec.NewProtoCodec(interfaceRegistry)
 	legacyAmino := codec.NewLegacyAmino()
-	txConfig := authtx.NewTxConfig(appCodec, authtx.DefaultSignModes)
+	// The sign-mode handlers get the same resolver explicitly: with no
+	// SigningOptions, authtx builds its amino-JSON handler on
+	// gogoproto.HybridResolver, whatever the interface registry holds.
+	txConfig, err := authtx.NewTxConfigWithOptions(appCodec, authtx.ConfigOptions{
+		EnabledSignModes: authtx.DefaultSignModes,
+		SigningOptions:   &signingOptions,
+		SigningContext:   interfaceRegistry.SigningContext(),
+	})
+	if err != nil {
+		panic(err)
+	}
 
 	std.RegisterLegacyAminoCodec(legacyAmino)
 	std.RegisterInterfaces(interfaceRegistry)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"cosmossdk.io/core/address"
-	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -13,6 +12,8 @@ import (
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/x/tx/signing"
+
+	"github.com/verdict-chain/verdict/app/protoreg"
 )
 
 // Codec returns a proto codec whose interface registry knows the given
@@ -21,8 +22,10 @@ import (
 func Codec(t testing.TB, register ...func(codectypes.InterfaceRegistry)) (codec.Codec, address.Codec) {
 	t.Helper()
 	ac := addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
+	files, err := protoreg.Files()
+	require.NoError(t, err)
 	reg, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
-		ProtoFiles: proto.HybridResolver,
+		ProtoFiles: files,
 		SigningOptions: signing.Options{
 			AddressCodec:          ac,
 			ValidatorAddressCodec: addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32ValidatorAddrPrefix()),

@@ -46,7 +46,7 @@ func NewRootCmd() *cobra.Command {
 	initClientCtx := client.Context{}.
 		WithCodec(tempApp.AppCodec()).
 		WithInterfaceRegistry(tempApp.InterfaceRegistry()).
-		WithTxConfig(tempApp.TxConfig()).
+		WithTxConfig(tempApp.ClientTxConfig()). // Msgs normalised before signing (see app/clienttx.go)
 		WithLegacyAmino(tempApp.LegacyAmino()).
 		WithInput(os.Stdin).
 		WithAccountRetriever(authtypes.AccountRetriever{}).
@@ -76,7 +76,7 @@ func NewRootCmd() *cobra.Command {
 		},
 	}
 
-	initRootCmd(rootCmd, tempApp.TxConfig(), tempApp.BasicModuleManager)
+	initRootCmd(rootCmd, tempApp.ClientTxConfig(), tempApp.BasicModuleManager)
 
 	autoCliOpts := tempApp.AutoCliOpts()
 	autoCliOpts.ClientCtx = initClientCtx
