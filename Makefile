@@ -28,9 +28,9 @@ install: ## install verdictd into GOBIN
 proto-gen: ## regenerate Go code from proto/ (offline; installs protoc and plugins if missing)
 	./scripts/protocgen.sh
 
-proto-check: proto-gen ## fail if the committed generated code differs from proto/
-	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' || (echo "generated code is stale: run make proto-gen and commit" && exit 1)
-	@test -z "$$(git status --porcelain -- '*.pb.go' '*.pb.gw.go')" || (echo "untracked generated files" && git status --porcelain -- '*.pb.go' && exit 1)
+proto-check: proto-gen ## fail if the committed generated code or docs/openapi.json differs from proto/
+	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' docs/openapi.json || (echo "generated code is stale: run make proto-gen and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- '*.pb.go' '*.pb.gw.go' docs/openapi.json)" || (echo "untracked generated files" && git status --porcelain -- '*.pb.go' && exit 1)
 
 lint: ## golangci-lint (v2 config in .golangci.yml; forbids time.Now and math/rand under x/)
 	@test -x $(TOOLS_BIN)/golangci-lint || (cd tools && GOBIN=$(TOOLS_BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint)

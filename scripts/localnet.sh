@@ -18,6 +18,8 @@
 #   PROOF_WINDOW        x/dispute proof window (default: 20s)
 #   AUDIT_RATE_PPM      x/dispute audit rate (default: 0, so demo balances are exact)
 #   REPORT_WINDOW       x/slashingsla report window (default: 8s)
+#   VOTING_PERIOD       gov voting period (default: 30s)
+#   EXPEDITED_VOTING_PERIOD  gov expedited voting period, shorter (default: 20s)
 #   ZK_SHAPE            reference circuit registered in genesis (default: 64-64-10)
 #   ZK_DIR              Groth16 keys, made once by `verdictd zk setup` and
 #                       kept across resets (default: .localnet/zk)
@@ -36,6 +38,8 @@ CHALLENGE_WINDOW=${CHALLENGE_WINDOW:-15s}
 PROOF_WINDOW=${PROOF_WINDOW:-20s}
 AUDIT_RATE_PPM=${AUDIT_RATE_PPM:-0}
 REPORT_WINDOW=${REPORT_WINDOW:-8s}
+VOTING_PERIOD=${VOTING_PERIOD:-30s}
+EXPEDITED_VOTING_PERIOD=${EXPEDITED_VOTING_PERIOD:-20s}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
 START_TIMEOUT=${START_TIMEOUT:-60}
@@ -81,7 +85,7 @@ init_chain() {
   local g="$HOME_DIR/config/genesis.json"
   local monitor; monitor=$("$BIN" keys show monitor -a "${KR[@]}")
   jq --arg w "$CHALLENGE_WINDOW" --arg pw "$PROOF_WINDOW" --argjson ar "$AUDIT_RATE_PPM" \
-     --arg rw "$REPORT_WINDOW" --arg mon "$monitor" '
+     --arg rw "$REPORT_WINDOW" --arg mon "$monitor" --arg vp "$VOTING_PERIOD" --arg evp "$EXPEDITED_VOTING_PERIOD" '
     .app_state.jobs.params.challenge_window = $w
     | .app_state.slashingsla.params.report_window = $rw
     | .app_state.slashingsla.monitors = [$mon]
@@ -89,8 +93,8 @@ init_chain() {
     | .app_state.dispute.params.audit_rate_ppm = $ar
     | .app_state.jobs.params.max_job_duration = "120s"
     | .app_state.jobs.params.unbonding_period = "300s"
-    | .app_state.gov.params.voting_period = "30s"
-    | .app_state.gov.params.expedited_voting_period = "20s"
+    | .app_state.gov.params.voting_period = $vp
+    | .app_state.gov.params.expedited_voting_period = $evp
     | .app_state.mint.params.mint_denom = "uverd"
     | .app_state.mint.minter.inflation = "0.000000000000000000"
     | .app_state.mint.params.inflation_min = "0.000000000000000000"
@@ -116,6 +120,7 @@ init_chain() {
   set_toml "$c" consensus timeout_propose '"1s"'
   set_toml "$c" p2p addr_book_strict 'false'
   set_toml "$a" api enable 'true'
+  set_toml "$a" api swagger 'true'
   set_toml "$a" api address "\"tcp://127.0.0.1:$API_PORT\""
   set_toml "$a" grpc address "\"127.0.0.1:$GRPC_PORT\""
   set_toml "$cl" '' node "\"tcp://127.0.0.1:$RPC_PORT\""

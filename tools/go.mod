@@ -6,6 +6,7 @@ tool (
 	github.com/cosmos/gogoproto/protoc-gen-gocosmos
 	github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 	github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway
+	github.com/grpc-ecosystem/grpc-gateway/protoc-gen-swagger
 )
 
 require (

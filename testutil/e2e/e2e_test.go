@@ -26,6 +26,8 @@ import (
 
 	cosmosreflection "cosmossdk.io/api/cosmos/reflection/v1"
 
+	"github.com/cosmos/cosmos-sdk/codec"
+
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
@@ -117,6 +119,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	c := &chain{t: t, root: repoRoot(t), home: filepath.Join(t.TempDir(), "node"), bin: bin, ports: p}
 	c.env = []string{
 		"VERDICTD=" + bin, "LOCALNET_HOME=" + c.home, "CHAIN_ID=verdict-e2e-1", "CHALLENGE_WINDOW=8s",
+		"VOTING_PERIOD=10s", "EXPEDITED_VOTING_PERIOD=5s",
 		fmt.Sprintf("RPC_PORT=%d", p.rpc), fmt.Sprintf("P2P_PORT=%d", p.p2p),
 		fmt.Sprintf("GRPC_PORT=%d", p.grpc), fmt.Sprintf("API_PORT=%d", p.api),
 	}
@@ -187,7 +190,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, rc.CloseSend())
 
 	q := jobstypes.NewQueryClient(conn)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	params, err := q.Params(ctx, &jobstypes.QueryParamsRequest{})
 	require.NoError(t, err)
@@ -282,18 +285,37 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	code, log = c.txCode("challenger", "slashingsla", "submit-report", "6", `{"latency_p99_ms":1,"completed_ppm":1000000,"window":"1s"}`)
 	require.NotZero(t, code, log)
 
+	// Amino-JSON signing (Ledger, legacy multisig) in one step through the
+	// CLI, a transaction of every module: optional sub-messages left out
+	// (--hardware, --metrics) and present (--sla); the stored terms are the
+	// signed ones.
+	amino := "--sign-mode=amino-json"
+	code, log = c.txCode("provider", "jobs", "resume-provider", amino)
+	require.Zero(t, code, log)
+	code, log = c.txCode("provider", "jobs", "update-provider", "gpu-node-1", "https://gpu-node-1.verdict.local:8443",
+		"--region", "eu-west", "--classes", "inference", "--circuit-ids", "mlp-64-64-10",
+		"--prices", `{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"}}`,
+		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000", amino)
+	require.Zero(t, code, log)
+	sla := `{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}`
+	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s", "--circuit-id", "mlp-64-64-10", "--sla", sla, amino)
+	require.Zero(t, code, log)
+	job8, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 8})
+	require.NoError(t, err)
+	require.Equal(t, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, CompletionTime: time.Minute, MaxSlashBps: 1000}, job8.Job.Sla)
+	require.Equal(t, c.addr("provider"), job8.Job.Provider)
+	code, log = c.txCode("provider", "jobs", "post-result", "8", model, "5", amino)
+	require.Zero(t, code, log)
+	code, log = c.txCode("monitor", "slashingsla", "submit-report", "8",
+		`{"latency_p50_ms":60,"latency_p99_ms":150,"jitter_ms":5,"throughput_mean_milli":"9000","completed_ppm":1000000,"window":"60s"}`, amino)
+	require.Zero(t, code, log)
+
 	// A provider cannot challenge its own result; garbage proofs are refused
 	// with a registered error, on chain.
-	code, log = c.txCode("provider", "jobs", "resume-provider")
-	require.Zero(t, code, log)
-	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s", "--circuit-id", "mlp-64-64-10")
-	require.Zero(t, code, log)
-	code, log = c.txCode("provider", "jobs", "post-result", "8", model, "5")
-	require.Zero(t, code, log)
 	code, log = c.txCode("provider", "dispute", "challenge", "8")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "cannot challenge its own result")
-	code, log = c.txCode("challenger", "dispute", "challenge", "8")
+	code, log = c.txCode("challenger", "dispute", "challenge", "8", amino)
 	require.Zero(t, code, log)
 	code, log = c.txCode("buyer", "dispute", "submit-proof", "8", "provider", strings.Repeat("ff", 196), "--gas", "600000")
 	require.NotZero(t, code, log)
@@ -301,4 +323,109 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	code, log = c.txCode("buyer", "dispute", "submit-proof", "8", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
+
+	// x/reputation's only Msg is the governance params update: a proposal
+	// signed in amino-JSON (the Msg travels inside the proposal's Any),
+	// voted and applied.
+	rp, err := rq.Params(ctx, &reputationtypes.QueryParamsRequest{})
+	require.NoError(t, err)
+	require.NotEqual(t, uint32(12345), rp.Params.ExplorationPpm)
+	rp.Params.ExplorationPpm = 12345
+	newParams, err := codec.ProtoMarshalJSON(&rp.Params, nil) // the JSON the CLI takes (protojson)
+	require.NoError(t, err)
+	code, log = c.txCode("validator", "reputation", "update-params-proposal", string(newParams), "--title", "exploration", "--summary", "e2e", "--deposit", "10000000uverd", amino)
+	require.Zero(t, code, log)
+	out, err = c.cli("q", "gov", "proposals", "-o", "json")
+	require.NoError(t, err, out)
+	var props struct {
+		Proposals []struct {
+			ID string `json:"id"`
+		} `json:"proposals"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &props), out)
+	require.NotEmpty(t, props.Proposals)
+	code, log = c.txCode("validator", "gov", "vote", props.Proposals[len(props.Proposals)-1].ID, "yes", amino)
+	require.Zero(t, code, log)
+	require.Eventually(t, func() bool {
+		rp, err := rq.Params(ctx, &reputationtypes.QueryParamsRequest{})
+		return err == nil && rp.Params.ExplorationPpm == 12345
+	}, 40*time.Second, time.Second, "the proposal did not pass and apply")
+
+	// REST enum query parameters take names as well as numbers.
+	for _, status := range []string{"5", "JOB_STATUS_FINALIZED"} {
+		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/jobs/v1/jobs?status=%s", p.api, status))
+		require.NoError(t, err)
+		var body struct {
+			Jobs []map[string]any `json:"jobs"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, status)
+		require.NotEmpty(t, body.Jobs, status)
+	}
+
+	// The node serves Verdict's OpenAPI document (api.swagger = true).
+	resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/swagger/openapi.json", p.api))
+	require.NoError(t, err)
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&doc))
+	resp.Body.Close()
+	require.Contains(t, doc.Paths, "/verdict/jobs/v1/jobs/{id}")
+	require.Contains(t, doc.Paths, "/verdict/dispute/v1/disputes")
+	for path := range doc.Paths {
+		require.False(t, strings.HasPrefix(path, "/cosmos/feegrant") || strings.HasPrefix(path, "/cosmos/authz"), "the app has no such module: %s", path)
+	}
+
+	t.Run("cosmjs", func(t *testing.T) { c.cosmjs(t) })
+}
+
+// cosmjs runs examples/cosmjs/verdict.mjs (the README's CosmJS snippet)
+// against the chain: a REST query, then MsgSubmitJob with SLA terms signed
+// in direct and in amino-JSON mode. Needs Node.js and the npm registry.
+func (c *chain) cosmjs(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("Node.js not installed: the CosmJS example is untested on this machine")
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Skip("npm not installed: the CosmJS example is untested on this machine")
+	}
+	dir := filepath.Join(c.root, "examples", "cosmjs")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("npm ci failed (registry unreachable?), the CosmJS example is untested here: %v\n%s", err, out)
+	}
+	var key struct {
+		Mnemonic string `json:"mnemonic"`
+	}
+	bz, err := os.ReadFile(filepath.Join(c.home, "buyer.key.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(bz, &key))
+	cmd = exec.CommandContext(ctx, node, "verdict.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "MNEMONIC="+key.Mnemonic,
+		fmt.Sprintf("VERDICT_RPC=http://127.0.0.1:%d", c.ports.rpc), fmt.Sprintf("VERDICT_REST=http://127.0.0.1:%d", c.ports.api))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	var modes []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var res struct {
+			Mode  string         `json:"mode"`
+			JobID string         `json:"job_id"`
+			SLA   map[string]any `json:"sla"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &res), line)
+		require.NotEmpty(t, res.JobID)
+		require.EqualValues(t, 200, res.SLA["max_p99_latency_ms"], line)
+		require.EqualValues(t, 1000, res.SLA["max_slash_bps"], line)
+		require.Equal(t, "60s", res.SLA["completion_time"], line)
+		modes = append(modes, res.Mode)
+	}
+	require.Equal(t, []string{"direct", "amino"}, modes)
 }

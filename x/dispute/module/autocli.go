@@ -49,7 +49,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "claim"}, {ProtoField: "proof"}},
 				},
 				{RpcMethod: "RegisterCircuit", Skip: true}, // authority only: via governance or genesis (`verdictd zk add-genesis-circuit`)
-				{RpcMethod: "UpdateParams", Skip: true},    // authority only: via governance
+				{
+					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",
+					Short:          "Propose new x/dispute params (governance; the proposal flags say title, summary, deposit)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
+					GovProposal:    true,
+				},
 			},
 		},
 	}

@@ -75,7 +75,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{
 					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",
-					Short:          "Propose new x/jobs params (governance)",
+					Short:          "Propose new x/jobs params (governance; the proposal flags say title, summary, deposit)",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
 					GovProposal:    true,
 				},

@@ -35,7 +35,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 		Tx: &autocliv1.ServiceCommandDescriptor{
 			Service: "verdict.reputation.v1.Msg",
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{RpcMethod: "UpdateParams", Skip: true}, // authority only: via governance
+				{
+					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",
+					Short:          "Propose new x/reputation params (governance; the proposal flags say title, summary, deposit)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
+					GovProposal:    true,
+				},
 			},
 		},
 	}

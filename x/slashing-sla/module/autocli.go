@@ -39,7 +39,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{RpcMethod: "Unjail", Use: "unjail", Short: "Return the signer, a jailed provider, to the market after its jail time"},
 				{RpcMethod: "RegisterMonitor", Skip: true}, // authority only: governance or genesis
 				{RpcMethod: "RemoveMonitor", Skip: true},
-				{RpcMethod: "UpdateParams", Skip: true},
+				{
+					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",
+					Short:          "Propose new x/slashingsla params (governance; the proposal flags say title, summary, deposit)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
+					GovProposal:    true,
+				},
 			},
 		},
 	}
