@@ -22,7 +22,7 @@ import (
 // without `make proto-gen` (SDK_SERVICES in scripts/protocgen.sh) fails here.
 func TestOpenAPIDocument(t *testing.T) {
 	var doc struct {
-		Swagger string                     `json:"swagger"`
+		Swagger string                    `json:"swagger"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	require.NoError(t, json.Unmarshal(docs.OpenAPI, &doc))
@@ -92,7 +92,7 @@ func TestSwaggerServesVerdictDocument(t *testing.T) {
 	get := func(path string) (int, string) {
 		resp, err := srv.Client().Get(srv.URL + path)
 		require.NoError(t, err)
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
 		return resp.StatusCode, string(body)

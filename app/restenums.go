@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	gogoproto "github.com/cosmos/gogoproto/proto"
-	golangproto "github.com/golang/protobuf/proto" //nolint:staticcheck // the REST gateway (grpc-gateway v1) reads this registry
+	golangproto "github.com/golang/protobuf/proto" //nolint:staticcheck // grpc-gateway v1 reads enum names from this registry
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/runtime/protoimpl"
 
@@ -31,7 +31,7 @@ func registerGatewayEnums() {
 			}
 			eachEnum(fd.Enums(), fd.Messages(), func(ed protoreflect.EnumDescriptor) {
 				name := protoimpl.X.LegacyEnumName(ed)
-				if golangproto.EnumValueMap(name) != nil {
+				if golangproto.EnumValueMap(name) != nil { //nolint:staticcheck // the registry grpc-gateway v1 reads
 					return
 				}
 				values := gogoproto.EnumValueMap(name)
@@ -42,7 +42,7 @@ func registerGatewayEnums() {
 				for k, v := range values {
 					names[v] = k
 				}
-				golangproto.RegisterEnum(name, names, values)
+				golangproto.RegisterEnum(name, names, values) //nolint:staticcheck // the registry grpc-gateway v1 reads
 			})
 			return true
 		})
