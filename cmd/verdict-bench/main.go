@@ -27,19 +27,16 @@ import (
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/logger"
 
-	"cosmossdk.io/core/header"
-	"github.com/cosmos/cosmos-sdk/codec"
-	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
-	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
-	sdkruntime "github.com/cosmos/cosmos-sdk/runtime"
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
-	"github.com/cosmos/cosmos-sdk/testutil"
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	dbm "github.com/cosmos/cosmos-db"
 
-	"github.com/verdict-chain/verdict/testutil/fakes"
-	"github.com/verdict-chain/verdict/x/dispute/keeper"
+	"cosmossdk.io/core/header"
+	"cosmossdk.io/log/v2"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/app"
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
@@ -153,28 +150,25 @@ func measureShape(sh zkml.Shape) (*kit, row) {
 	check(err)
 	mc, _ := zkml.ModelCommitment(m)
 	ic, oc := zkml.TensorCommitment(in), zkml.TensorCommitment(out)
-	pub, err := keeper.PublicInputs(jobstypes.Job{Id: jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}, oc[:])
+	pub, err := types.PublicInputs(jobstypes.Job{Id: jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}, oc[:])
 	check(err)
 	r.verify = timeIt(300*time.Millisecond, func() { check(zkverify.Verify(pvk, proof, pub)) })
 	return &kit{shape: sh, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
 }
 
-// chainKeeper is an x/dispute keeper on an in-memory store with the kit's
-// circuit registered, as a validator runs it.
-func chainKeeper(k *kit) (*keeper.Keeper, sdk.Context) {
-	keys := storetypes.NewKVStoreKeys(types.StoreKey)
-	ctx := testutil.DefaultContextWithKeys(keys, nil, nil).WithHeaderInfo(header.Info{Height: 1})
-	reg := codectypes.NewInterfaceRegistry()
-	types.RegisterInterfaces(reg)
-	cdc := codec.NewProtoCodec(reg)
-	ac := addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
-	bank := fakes.NewBank()
-	dk := keeper.NewKeeper(cdc, sdkruntime.NewKVStoreService(keys[types.StoreKey]), ac,
-		authtypes.NewModuleAddress("gov").String(), fakes.Accounts{}, bank, fakes.Distr{Bank: bank}, nil)
-	check(dk.Params.Set(ctx, types.DefaultParams()))
-	_, err := dk.RegisterCircuit(ctx, types.Circuit{Id: "bench", ProofSystem: types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254, VerifyingKey: k.vkBytes})
+// chainApp is the real application on an in-memory store with the kit's
+// circuit registered, as a validator runs it; the bench calls its x/dispute
+// keeper's proof check.
+func chainApp(k *kit) (*app.App, sdk.Context) {
+	home, err := os.MkdirTemp("", "verdict-bench")
 	check(err)
-	return dk, ctx
+	defer func() { _ = os.RemoveAll(home) }()
+	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(home))
+	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 1}).WithHeaderInfo(header.Info{Height: 1})
+	check(a.DisputeKeeper.Params.Set(ctx, types.DefaultParams()))
+	_, err = a.DisputeKeeper.RegisterCircuit(ctx, types.Circuit{Id: "bench", ProofSystem: types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254, VerifyingKey: k.vkBytes})
+	check(err)
+	return a, ctx
 }
 
 func compareVerify(k *kit, rounds, perRound int) {
@@ -191,9 +185,9 @@ func compareVerify(k *kit, rounds, perRound int) {
 	raw := func() { check(groth16.Verify(proof, k.vk, pw)) }
 
 	// The chain: everything from the stored job and the tx's proof bytes.
-	dk, ctx := chainKeeper(k)
+	a, ctx := chainApp(k)
 	job := jobstypes.Job{Id: k.jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}
-	chain := func() { check(dk.VerifyJobProof(ctx, "bench", job, oc[:], k.proof)) }
+	chain := func() { check(a.DisputeKeeper.VerifyJobProof(ctx, "bench", job, oc[:], k.proof)) }
 
 	// Gas baseline: one secp256k1 signature check (1,000 gas in the SDK).
 	priv := secp256k1.GenPrivKey()

@@ -5,29 +5,34 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/internal/funds"
 )
 
-// TotalBondsHeld is the sum of open challenge bonds the module tracks.
-func (k *Keeper) TotalBondsHeld(ctx context.Context) (math.Int, error) {
-	v, err := k.TotalBonds.Get(ctx)
-	if isNotFound(err) {
-		return math.ZeroInt(), nil
-	}
-	return v, err
+// Money moves here and only here: challenge bonds in and out, rewards, the
+// community pool, and the running total of open challenge bonds.
+
+func (k *Keeper) collect(ctx context.Context, from sdk.AccAddress, c sdk.Coin) error {
+	return k.funds.Collect(ctx, from, c)
+}
+
+func (k *Keeper) pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
+	return k.funds.Pay(ctx, to, c)
+}
+
+func (k *Keeper) toCommunityPool(ctx context.Context, c sdk.Coin) error {
+	return k.funds.ToCommunityPool(ctx, c)
 }
 
 func (k *Keeper) addBonds(ctx context.Context, delta math.Int) error {
-	cur, err := k.TotalBondsHeld(ctx)
-	if err != nil {
-		return err
-	}
-	next := cur.Add(delta)
-	if next.IsNegative() {
-		return errorsmod.Wrapf(types.ErrAccounting, "challenge bonds would go negative: %s%+d", cur, delta.Int64())
-	}
-	return k.TotalBonds.Set(ctx, next)
+	return funds.AddTotal(ctx, k.TotalBonds, delta, types.ErrAccounting)
+}
+
+// TotalBondsHeld is the sum of open challenge bonds the module tracks.
+func (k *Keeper) TotalBondsHeld(ctx context.Context) (math.Int, error) {
+	return funds.Total(ctx, k.TotalBonds)
 }
 
 // CheckAccounting is the module invariant:
@@ -56,7 +61,7 @@ func (k *Keeper) CheckAccounting(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	bal := k.bankKeeper.GetBalance(ctx, k.ModuleAddress(), p.MinChallengeBond.Denom).Amount
+	bal := k.funds.Balance(ctx, p.MinChallengeBond.Denom)
 	if !bal.Equal(tracked) || !tracked.Equal(sum) {
 		return errorsmod.Wrapf(types.ErrAccounting, "module balance %s, tracked bonds %s, open challenge bonds %s", bal, tracked, sum)
 	}

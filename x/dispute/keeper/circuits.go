@@ -15,19 +15,6 @@ import (
 
 func isNotFound(err error) bool { return errors.Is(err, collections.ErrNotFound) }
 
-// ParseVK validates verifying key bytes against the params' limits and the
-// chain's public input layout.
-func ParseVK(vkBytes []byte, p types.Params) (*zkverify.VerifyingKey, error) {
-	vk, err := zkverify.ParseVerifyingKey(vkBytes, zkverify.Limits{
-		MaxBytes: int(p.MaxVkBytes),
-		NbPublic: len(types.PublicInputNames),
-	})
-	if err != nil {
-		return nil, errorsmod.Wrap(types.ErrInvalidVK, err.Error())
-	}
-	return vk, nil
-}
-
 // idRune: circuit ids use lower-case letters, digits, '-', '_' and '.'.
 func idRune(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
@@ -68,7 +55,7 @@ func (k *Keeper) RegisterCircuit(ctx context.Context, c types.Circuit) (types.Ci
 	if err != nil {
 		return c, err
 	}
-	vk, err := ParseVK(c.VerifyingKey, p)
+	vk, err := types.ParseVK(c.VerifyingKey, p.MaxVkBytes)
 	if err != nil {
 		return c, err
 	}
@@ -101,14 +88,9 @@ func (k *Keeper) verifyingKey(ctx context.Context, id string) (*zkverify.Verifyi
 	if vk, ok := k.vks.get(h); ok {
 		return vk, nil
 	}
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// Keys were validated at registration; a key registered under larger
 	// limits still parses because only the size bound could differ.
-	p.MaxVkBytes = types.AbsMaxVKBytes
-	vk, err := ParseVK(c.VerifyingKey, p)
+	vk, err := types.ParseVK(c.VerifyingKey, types.AbsMaxVKBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -3,29 +3,21 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
+	"time"
 
-	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	"github.com/verdict-chain/verdict/x/internal/blockrand"
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
+	"github.com/verdict-chain/verdict/x/internal/settle"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
 func bps(x math.Int, b uint32) math.Int { return x.MulRaw(int64(b)).QuoRaw(types.MaxBps) }
-
-// ChallengeBond is the bond a challenge of job j costs under params p.
-func ChallengeBond(p types.Params, j jobstypes.Job) sdk.Coin {
-	return p.ChallengeBond(jobskeeper.Payment(j))
-}
 
 // disputable checks that a job's result can be disputed now.
 func disputable(ctx context.Context, j jobstypes.Job) error {
@@ -62,18 +54,18 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 		return types.Dispute{}, errorsmod.Wrap(types.ErrUnauthorized, "a provider cannot challenge its own result")
 	}
 	if len(counter) > 0 {
-		if err := jobskeeper.ValidateCommitment("counter_commitment", counter); err != nil {
+		if err := jobstypes.ValidateCommitment("counter_commitment", counter); err != nil {
 			return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidCommitment, err.Error())
 		}
 		if bytes.Equal(counter, j.Result.OutputCommitment) {
 			return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidCommitment, "counter_commitment equals the provider's output commitment")
 		}
 	}
-	bond := ChallengeBond(p, j)
+	bond := types.ChallengeBondFor(p, j)
 	if bond.Denom != j.Escrow.Denom {
 		return types.Dispute{}, errorsmod.Wrapf(types.ErrInvalidParams, "challenge bond denom %s differs from the job's %s", bond.Denom, j.Escrow.Denom)
 	}
-	if err := k.bankKeeper.SendCoinsFromAccountToModule(ctx, challenger, types.ModuleName, sdk.NewCoins(bond)); err != nil {
+	if err := k.collect(ctx, challenger, bond); err != nil {
 		return types.Dispute{}, err
 	}
 	if err := k.addBonds(ctx, bond.Amount); err != nil {
@@ -106,26 +98,10 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 		ProofDeadline:     now.Add(p.ProofWindow),
 		Status:            types.DisputeStatus_DISPUTE_STATUS_OPEN,
 	}
-	if err := k.saveDispute(ctx, d); err != nil {
+	if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
 		return d, err
 	}
-	return d, k.DeadlineQueue.Set(ctx, collections.Join(d.ProofDeadline, d.JobId))
-}
-
-// PublicInputs builds a job's public witness from chain state: model,
-// input and output commitments, and the job id.
-func PublicInputs(j jobstypes.Job, output []byte) ([]fr.Element, error) {
-	var id [32]byte
-	binary.BigEndian.PutUint64(id[24:], j.Id)
-	out := make([]fr.Element, 0, len(types.PublicInputNames))
-	for _, b := range [][]byte{j.ModelCommitment, j.InputCommitment, output, id[:]} {
-		e, err := zkverify.PublicInput(b)
-		if err != nil {
-			return nil, errorsmod.Wrapf(types.ErrInvalidCommitment, "job %d: %v", j.Id, err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return d, k.DeadlineQueue.Push(ctx, d.ProofDeadline, d.JobId)
 }
 
 // VerifyJobProof is the on-chain proof check: the circuit's parsed key
@@ -138,7 +114,7 @@ func (k *Keeper) VerifyJobProof(ctx context.Context, circuitID string, j jobstyp
 	if err != nil {
 		return err
 	}
-	public, err := PublicInputs(j, output)
+	public, err := types.PublicInputs(j, output)
 	if err != nil {
 		return err
 	}
@@ -263,7 +239,7 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 		return d, err
 	}
 	slash := bps(prov.Bond.Amount, p.FraudSlashBps)
-	var payouts []jobskeeper.Payout
+	var payouts []jobstypes.Payout
 	var challenger sdk.AccAddress
 	reward := math.ZeroInt()
 	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
@@ -271,7 +247,7 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 			return d, err
 		}
 		reward = bps(slash, p.ChallengerRewardBps)
-		payouts = append(payouts, jobskeeper.Payout{To: challenger, Amount: reward})
+		payouts = append(payouts, jobstypes.Payout{To: challenger, Amount: reward})
 	}
 	slashed, err := k.jobs.SlashBond(ctx, op, slash, "x/dispute: "+reason, payouts)
 	if err != nil {
@@ -296,12 +272,12 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 }
 
 func (k *Keeper) close(ctx context.Context, d types.Dispute, status types.DisputeStatus, res *types.Resolution) (types.Dispute, error) {
-	if err := k.DeadlineQueue.Remove(ctx, collections.Join(d.ProofDeadline, d.JobId)); err != nil {
+	if err := k.DeadlineQueue.Remove(ctx, d.ProofDeadline, d.JobId); err != nil {
 		return d, err
 	}
 	d.Status = status
 	d.Resolution = res
-	if err := k.saveDispute(ctx, d); err != nil {
+	if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
 		return d, err
 	}
 	for _, h := range k.hooks {
@@ -395,50 +371,26 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	now := sdkCtx.BlockTime()
-	var due []QueueKey
-	rng := new(collections.Range[QueueKey]).EndInclusive(collections.Join(now, ^uint64(0)))
-	if err := k.DeadlineQueue.Walk(ctx, rng, func(key QueueKey) (bool, error) {
-		due = append(due, key)
-		return len(due) >= int(p.MaxResolutionsPerBlock), nil
-	}); err != nil {
+	if _, err := settle.Run(ctx, int(p.MaxResolutionsPerBlock), k.DeadlineQueue); err != nil {
 		return err
-	}
-	for _, key := range due {
-		cacheCtx, write := sdkCtx.CacheContext()
-		if err := k.expireDispute(cacheCtx, p, key); err != nil {
-			k.Logger(ctx).Error("proof deadline not settled; left queued", "job", key.K2(), "err", err)
-			continue
-		}
-		write()
 	}
 	return k.drawAudits(ctx, p)
 }
 
-func (k *Keeper) expireDispute(ctx context.Context, p types.Params, key QueueKey) error {
-	d, err := k.Disputes.Get(ctx, key.K2())
+// settleProofDeadline: no valid proof came before the deadline, the
+// provider loses.
+func (k *Keeper) settleProofDeadline(ctx context.Context, due time.Time, jobID uint64) error {
+	p, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN || !d.ProofDeadline.Equal(key.K1()) {
-		return k.DeadlineQueue.Remove(ctx, key) // stale entry
+	d, err := k.Disputes.Get(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN || !d.ProofDeadline.Equal(due) {
+		return errorsmod.Wrapf(types.ErrDisputeClosed, "deadline entry (%s) for the %s dispute of job %d (deadline %s)", due, d.Status, jobID, d.ProofDeadline)
 	}
 	_, err = k.providerLoses(ctx, p, d, "no valid proof before the proof deadline", "", types.Claim_CLAIM_UNSPECIFIED)
 	return err
-}
-
-// pay sends coins from the module account; zero is a no-op.
-func (k *Keeper) pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
-	if c.IsZero() {
-		return nil
-	}
-	return k.bankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, to, sdk.NewCoins(c))
-}
-
-func (k *Keeper) toCommunityPool(ctx context.Context, c sdk.Coin) error {
-	if c.IsZero() {
-		return nil
-	}
-	return k.distrKeeper.FundCommunityPool(ctx, sdk.NewCoins(c), k.ModuleAddress())
 }

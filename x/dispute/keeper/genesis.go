@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 
-	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
@@ -25,7 +24,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if err := checkCircuitText(c.Id, c.Name, c.Description); err != nil {
 			return err
 		}
-		vk, err := ParseVK(c.VerifyingKey, gs.Params)
+		vk, err := types.ParseVK(c.VerifyingKey, gs.Params.MaxVkBytes)
 		if err != nil {
 			return errorsmod.Wrapf(err, "genesis circuit %q", c.Id)
 		}
@@ -43,14 +42,14 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	}
 	open := map[uint64]bool{}
 	for _, d := range gs.Disputes {
-		if err := k.saveDispute(ctx, d); err != nil {
+		if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
 			return err
 		}
 		if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN {
 			continue
 		}
 		open[d.JobId] = true
-		if err := k.DeadlineQueue.Set(ctx, collections.Join(d.ProofDeadline, d.JobId)); err != nil {
+		if err := k.DeadlineQueue.Push(ctx, d.ProofDeadline, d.JobId); err != nil {
 			return err
 		}
 		if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {

@@ -76,7 +76,7 @@ func (q queryServer) Disputes(ctx context.Context, req *types.QueryDisputesReque
 		}
 		return &types.QueryDisputesResponse{Disputes: list, Pagination: page}, nil
 	}
-	list, page, err := query.CollectionPaginate(ctx, q.k.DisputesByStatus, req.Pagination,
+	list, page, err := query.CollectionPaginate(ctx, q.k.Disputes.Indexes.Status, req.Pagination,
 		func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Dispute, error) {
 			return q.k.Disputes.Get(ctx, key.K2())
 		},
@@ -102,5 +102,5 @@ func (q queryServer) ChallengeBond(ctx context.Context, req *types.QueryChalleng
 	if err := disputable(ctx, j); err != nil {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
-	return &types.QueryChallengeBondResponse{Bond: ChallengeBond(p, j)}, nil
+	return &types.QueryChallengeBondResponse{Bond: types.ChallengeBondFor(p, j)}, nil
 }

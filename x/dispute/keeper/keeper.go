@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
 	"cosmossdk.io/log/v2"
@@ -16,10 +17,19 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/internal/funds"
+	"github.com/verdict-chain/verdict/x/internal/settle"
 )
 
-// QueueKey orders proof deadlines by time, then job id.
-type QueueKey = collections.Pair[time.Time, uint64]
+// DisputeIndexes index disputes by status, kept by the IndexedMap.
+type DisputeIndexes struct {
+	Status *indexes.Multi[int32, uint64, types.Dispute]
+}
+
+// IndexesList implements collections.Indexes.
+func (i DisputeIndexes) IndexesList() []collections.Index[uint64, types.Dispute] {
+	return []collections.Index[uint64, types.Dispute]{i.Status}
+}
 
 // Keeper owns the x/dispute state.
 type Keeper struct {
@@ -27,10 +37,8 @@ type Keeper struct {
 	addressCodec address.Codec
 	authority    string
 
-	accountKeeper types.AccountKeeper
-	bankKeeper    types.BankKeeper
-	distrKeeper   types.DistrKeeper
-	jobs          types.JobsKeeper
+	funds funds.Account
+	jobs  types.JobsKeeper
 
 	hooks        []types.DisputeHooks
 	auditWeigher types.AuditWeigher
@@ -42,10 +50,9 @@ type Keeper struct {
 	Params   collections.Item[types.Params]
 	Circuits collections.Map[string, types.Circuit]
 	// Disputes holds every dispute, open and resolved, by job id.
-	Disputes         collections.Map[uint64, types.Dispute]
-	DisputesByStatus collections.KeySet[collections.Pair[int32, uint64]]
-	// DeadlineQueue holds open disputes by proof deadline.
-	DeadlineQueue collections.KeySet[QueueKey]
+	Disputes *collections.IndexedMap[uint64, types.Dispute, DisputeIndexes]
+	// DeadlineQueue holds open disputes by proof deadline (x/internal/settle).
+	DeadlineQueue *settle.Queue[uint64]
 	// PendingAudits holds results posted in the current block; EndBlock
 	// draws their audits and empties it.
 	PendingAudits collections.KeySet[uint64]
@@ -67,69 +74,66 @@ func NewKeeper(
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Sprintf("invalid authority address %q: %v", authority, err))
 	}
-	if ak.GetModuleAddress(types.ModuleName) == nil {
+	moduleAddr := ak.GetModuleAddress(types.ModuleName)
+	if moduleAddr == nil {
 		panic("the x/dispute module account has not been set")
 	}
 	sb := collections.NewSchemaBuilder(storeService)
 	k := &Keeper{
-		cdc:           cdc,
-		addressCodec:  addressCodec,
-		authority:     authority,
-		accountKeeper: ak,
-		bankKeeper:    bk,
-		distrKeeper:   dk,
-		jobs:          jk,
-		vks:           newVKCache(vkCacheSize),
+		cdc:          cdc,
+		addressCodec: addressCodec,
+		authority:    authority,
+		funds:        funds.Account{Module: types.ModuleName, Address: moduleAddr, Bank: bk, Distr: dk},
+		jobs:         jk,
+		vks:          newVKCache(vkCacheSize),
 
-		Params:           collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
-		Circuits:         collections.NewMap(sb, types.CircuitsKey, "circuits", collections.StringKey, codec.CollValue[types.Circuit](cdc)),
-		Disputes:         collections.NewMap(sb, types.DisputesKey, "disputes", collections.Uint64Key, codec.CollValue[types.Dispute](cdc)),
-		DisputesByStatus: collections.NewKeySet(sb, types.DisputesByStatusKey, "disputes_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
-		DeadlineQueue:    collections.NewKeySet(sb, types.DeadlineQueueKey, "deadline_queue", collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
-		PendingAudits:    collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
-		TotalBonds:       collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
+		Params:   collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Circuits: collections.NewMap(sb, types.CircuitsKey, "circuits", collections.StringKey, codec.CollValue[types.Circuit](cdc)),
+		Disputes: collections.NewIndexedMap(sb, types.DisputesKey, "disputes", collections.Uint64Key, codec.CollValue[types.Dispute](cdc), DisputeIndexes{
+			Status: indexes.NewMulti(sb, types.DisputesByStatusKey, "disputes_by_status", collections.Int32Key, collections.Uint64Key,
+				func(_ uint64, d types.Dispute) (int32, error) { return int32(d.Status), nil }),
+		}),
+		DeadlineQueue: settle.New(sb, types.DeadlineQueueKey, types.DeadlineDeadLettersKey, "proof_deadline", collections.Uint64Key),
+		PendingAudits: collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
+		TotalBonds:    collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
 	}
 	schema, err := sb.Build()
 	if err != nil {
 		panic(err)
 	}
 	k.Schema = schema
+	k.DeadlineQueue.Handle(k.settleProofDeadline, func(ctx context.Context, due time.Time, id uint64, cause error) error {
+		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSettlementDeadLettered{
+			Queue: k.DeadlineQueue.Name(), Entry: fmt.Sprint(id), Due: due, Error: cause.Error(),
+		})
+	})
 	return k
 }
 
 // SetHooks installs the dispute outcome hooks. Call once, at app wiring.
-func (k *Keeper) SetHooks(hooks ...types.DisputeHooks) { k.hooks = hooks }
+func (k *Keeper) SetHooks(hooks ...types.DisputeHooks) {
+	if k.hooks != nil {
+		panic("x/dispute: hooks already set")
+	}
+	k.hooks = append([]types.DisputeHooks{}, hooks...)
+}
 
 // SetAuditWeigher scales audit_rate_ppm per provider (x/reputation). Call
 // once, at app wiring.
-func (k *Keeper) SetAuditWeigher(w types.AuditWeigher) { k.auditWeigher = w }
+func (k *Keeper) SetAuditWeigher(w types.AuditWeigher) {
+	if k.auditWeigher != nil {
+		panic("x/dispute: audit weigher already set")
+	}
+	k.auditWeigher = w
+}
 
 // GetAuthority returns the governance address.
 func (k *Keeper) GetAuthority() string { return k.authority }
 
 // ModuleAddress is the account holding challenge bonds.
-func (k *Keeper) ModuleAddress() sdk.AccAddress {
-	return k.accountKeeper.GetModuleAddress(types.ModuleName)
-}
+func (k *Keeper) ModuleAddress() sdk.AccAddress { return k.funds.Address }
 
 // Logger returns a module logger.
 func (k *Keeper) Logger(ctx context.Context) log.Logger {
 	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
-}
-
-// saveDispute writes a dispute and keeps the status index in step.
-func (k *Keeper) saveDispute(ctx context.Context, d types.Dispute) error {
-	old, err := k.Disputes.Get(ctx, d.JobId)
-	switch {
-	case err == nil:
-		if err := k.DisputesByStatus.Remove(ctx, collections.Join(int32(old.Status), d.JobId)); err != nil {
-			return err
-		}
-	case !isNotFound(err):
-		return err
-	}
-	if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
-		return err
-	}
-	return k.DisputesByStatus.Set(ctx, collections.Join(int32(d.Status), d.JobId))
 }

@@ -298,9 +298,9 @@ func (s *Suite) TestVKCacheNeverChangesResults() {
 	s.Equal(errCold.Error(), errWarm.Error())
 
 	// verifying against another setup's key fails
-	other, err := keeper.ParseVK(otherVK(s), types.DefaultParams())
+	other, err := types.ParseVK(otherVK(s), types.DefaultParams().MaxVkBytes)
 	s.Require().NoError(err)
-	pub, err := keeper.PublicInputs(s.job(id), kj.OutputC)
+	pub, err := types.PublicInputs(s.job(id), kj.OutputC)
 	s.Require().NoError(err)
 	s.Require().ErrorIs(zkverify.Verify(other, proof, pub), zkverify.ErrRejected)
 

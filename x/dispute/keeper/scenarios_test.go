@@ -192,10 +192,12 @@ func (s *Suite) TestAuditRateZeroNeverAudits() {
 	s.Empty(res.Disputes)
 }
 
-type fixedWeight uint32
+// fixedWeight gives every provider the same factor (changeable: the
+// weigher itself is set once, at wiring).
+type fixedWeight struct{ ppm uint32 }
 
-func (w fixedWeight) AuditWeightPPM(context.Context, string, jobstypes.WorkloadClass) (uint32, error) {
-	return uint32(w), nil
+func (w *fixedWeight) AuditWeightPPM(context.Context, string, jobstypes.WorkloadClass) (uint32, error) {
+	return w.ppm, nil
 }
 
 // The audit rate is scaled per provider by the weigher (x/reputation in the
@@ -206,14 +208,15 @@ func (s *Suite) TestAuditRateWeighedPerProvider() {
 	s.Require().NoError(err)
 	p.AuditRatePpm = types.MaxPpm
 	s.Require().NoError(s.k.Params.Set(s.ctx, p))
-	s.k.SetAuditWeigher(fixedWeight(0))
+	w := &fixedWeight{ppm: 0}
+	s.k.SetAuditWeigher(w)
 	id, _ := s.jobWithResult("weigh-0", false)
 	s.endBlock()
 	s.Equal(jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, s.job(id).Status)
 
 	p.AuditRatePpm = types.MaxPpm / 2
 	s.Require().NoError(s.k.Params.Set(s.ctx, p))
-	s.k.SetAuditWeigher(fixedWeight(2 * types.MaxPpm))
+	w.ppm = 2 * types.MaxPpm
 	for i := range 5 {
 		id, _ := s.jobWithResult(fmt.Sprintf("weigh-2-%d", i), false)
 		s.endBlock()

@@ -6,7 +6,6 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -34,7 +33,7 @@ type JobsKeeper interface {
 	MarkDisputed(ctx context.Context, id uint64) (jobstypes.Job, error)
 	ResolveDispute(ctx context.Context, id uint64, providerWins bool) (jobstypes.Job, error)
 	JobIDsByStatus(ctx context.Context, status jobstypes.JobStatus) ([]uint64, error)
-	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobskeeper.Payout) (math.Int, error)
+	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobstypes.Payout) (math.Int, error)
 }
 
 // DisputeHooks lets other modules (x/reputation) follow dispute outcomes.

@@ -18,6 +18,8 @@ var (
 	DeadlineQueueKey    = collections.NewPrefix(4)
 	PendingAuditsKey    = collections.NewPrefix(5)
 	TotalBondsKey       = collections.NewPrefix(6)
+	// DeadlineDeadLettersKey: dead letters of the proof deadline queue.
+	DeadlineDeadLettersKey = collections.NewPrefix(7)
 )
 
 // Limits.

@@ -2,29 +2,45 @@ package keeper
 
 import (
 	"context"
-	"errors"
 
-	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/funds"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
+// Money moves here and only here: coins in (bonds, escrows), coins out
+// (payments, refunds, slashes, returned bonds), the community pool, and the
+// running totals the invariant compares with the module balance.
+
+func (k *Keeper) collect(ctx context.Context, from sdk.AccAddress, c sdk.Coin) error {
+	return k.funds.Collect(ctx, from, c)
+}
+
+func (k *Keeper) pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
+	return k.funds.Pay(ctx, to, c)
+}
+
+func (k *Keeper) toCommunityPool(ctx context.Context, c sdk.Coin) error {
+	return k.funds.ToCommunityPool(ctx, c)
+}
+
+func (k *Keeper) addEscrow(ctx context.Context, delta math.Int) error {
+	return funds.AddTotal(ctx, k.TotalEscrow, delta, types.ErrAccounting)
+}
+
+func (k *Keeper) addBonds(ctx context.Context, delta math.Int) error {
+	return funds.AddTotal(ctx, k.TotalBonds, delta, types.ErrAccounting)
+}
+
 // Totals returns the escrow and bonds the module tracks.
 func (k *Keeper) Totals(ctx context.Context) (escrow, bonds math.Int, err error) {
-	get := func(item collections.Item[math.Int]) (math.Int, error) {
-		v, err := item.Get(ctx)
-		if errors.Is(err, collections.ErrNotFound) {
-			return math.ZeroInt(), nil
-		}
-		return v, err
-	}
-	if escrow, err = get(k.TotalEscrow); err != nil {
+	if escrow, err = funds.Total(ctx, k.TotalEscrow); err != nil {
 		return
 	}
-	bonds, err = get(k.TotalBonds)
+	bonds, err = funds.Total(ctx, k.TotalBonds)
 	return
 }
 
@@ -34,7 +50,7 @@ func (k *Keeper) ModuleBalance(ctx context.Context) (math.Int, error) {
 	if err != nil {
 		return math.Int{}, err
 	}
-	return k.bankKeeper.GetBalance(ctx, k.ModuleAddress(), params.Denom).Amount, nil
+	return k.funds.Balance(ctx, params.Denom), nil
 }
 
 // CheckAccounting is the module invariant. It recomputes the open escrows

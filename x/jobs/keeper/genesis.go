@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -28,7 +27,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		bonds = bonds.Add(p.Bond.Amount)
 	}
 	for _, j := range gs.Jobs {
-		if err := k.saveJob(ctx, j); err != nil {
+		if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 			return err
 		}
 		if types.IsOpen(j.Status) {
@@ -39,21 +38,21 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		return err
 	}
 	for _, e := range gs.DeadlineQueue {
-		if err := k.DeadlineQueue.Set(ctx, collections.Join(e.Time, e.JobId)); err != nil {
+		if err := k.DeadlineQueue.Push(ctx, e.Time, e.JobId); err != nil {
 			return err
 		}
 	}
 	for _, e := range gs.WindowQueue {
-		if err := k.WindowQueue.Set(ctx, collections.Join(e.Time, e.JobId)); err != nil {
+		if err := k.WindowQueue.Push(ctx, e.Time, e.JobId); err != nil {
 			return err
 		}
 	}
 	for _, e := range gs.UnbondingQueue {
-		op, err := k.addressCodec.StringToBytes(e.Operator)
+		op, err := k.addr("unbonding_queue operator", e.Operator)
 		if err != nil {
 			return err
 		}
-		if err := k.UnbondingQueue.Set(ctx, collections.Join(e.Time, sdk.AccAddress(op))); err != nil {
+		if err := k.UnbondingQueue.Push(ctx, e.Time, op); err != nil {
 			return err
 		}
 	}
@@ -63,7 +62,9 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	return k.TotalEscrow.Set(ctx, escrow)
 }
 
-// ExportGenesis writes out the whole state in key order.
+// ExportGenesis writes out the whole state in key order. Dead-lettered
+// settlements are written with the queue they came from, so a chain
+// restarted from the export tries them again.
 func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -85,24 +86,24 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	if gs.NextJobId, err = k.JobSeq.Peek(ctx); err != nil {
 		return nil, err
 	}
-	if err := k.DeadlineQueue.Walk(ctx, nil, func(key QueueKey) (bool, error) {
-		gs.DeadlineQueue = append(gs.DeadlineQueue, types.QueueEntry{Time: key.K1(), JobId: key.K2()})
+	if err := k.DeadlineQueue.WalkAll(ctx, func(t time.Time, id uint64) (bool, error) {
+		gs.DeadlineQueue = append(gs.DeadlineQueue, types.QueueEntry{Time: t, JobId: id})
 		return false, nil
 	}); err != nil {
 		return nil, err
 	}
-	if err := k.WindowQueue.Walk(ctx, nil, func(key QueueKey) (bool, error) {
-		gs.WindowQueue = append(gs.WindowQueue, types.QueueEntry{Time: key.K1(), JobId: key.K2()})
+	if err := k.WindowQueue.WalkAll(ctx, func(t time.Time, id uint64) (bool, error) {
+		gs.WindowQueue = append(gs.WindowQueue, types.QueueEntry{Time: t, JobId: id})
 		return false, nil
 	}); err != nil {
 		return nil, err
 	}
-	if err := k.UnbondingQueue.Walk(ctx, nil, func(key collections.Pair[time.Time, sdk.AccAddress]) (bool, error) {
-		op, err := k.addressCodec.BytesToString(key.K2())
+	if err := k.UnbondingQueue.WalkAll(ctx, func(t time.Time, op sdk.AccAddress) (bool, error) {
+		s, err := k.addressCodec.BytesToString(op)
 		if err != nil {
 			return true, err
 		}
-		gs.UnbondingQueue = append(gs.UnbondingQueue, types.UnbondingEntry{Time: key.K1(), Operator: op})
+		gs.UnbondingQueue = append(gs.UnbondingQueue, types.UnbondingEntry{Time: t, Operator: s})
 		return false, nil
 	}); err != nil {
 		return nil, err

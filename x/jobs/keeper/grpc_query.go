@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"slices"
 
 	"cosmossdk.io/collections"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -84,16 +85,16 @@ func (q queryServer) Job(ctx context.Context, req *types.QueryJobRequest) (*type
 	return &types.QueryJobResponse{Job: j}, nil
 }
 
-// Jobs serves each filter from an index: by provider or buyer (the index
-// of the first one given), then status; other filters are applied to the
-// indexed rows.
+// Jobs serves each filter from an index: by provider (every node of a
+// multi-node job) or buyer (the index of the first one given), then status;
+// other filters are applied to the indexed rows.
 func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.QueryJobsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
 	match := func(j types.Job) bool {
 		return (req.Buyer == "" || j.Buyer == req.Buyer) &&
-			(req.Provider == "" || j.Provider == req.Provider) &&
+			(req.Provider == "" || slices.Contains(types.Nodes(j), req.Provider)) &&
 			(req.Status == types.JobStatus_JOB_STATUS_UNSPECIFIED || j.Status == req.Status)
 	}
 	var (
@@ -101,7 +102,7 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		page *query.PageResponse
 		err  error
 	)
-	byAddr := func(index collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], addr sdk.AccAddress) {
+	byAddr := func(index query.Collection[collections.Pair[sdk.AccAddress, uint64], collections.NoValue], addr sdk.AccAddress) {
 		// The paginator calls the predicate, then the transform on the same
 		// key: keep the job the predicate loaded instead of reading it twice.
 		var loaded types.Job
@@ -125,15 +126,15 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		if aerr != nil {
 			return nil, aerr
 		}
-		byAddr(q.k.JobsByProvider, addr)
+		byAddr(q.k.Jobs.Indexes.Nodes, addr)
 	case req.Buyer != "":
 		addr, aerr := q.addr(req.Buyer)
 		if aerr != nil {
 			return nil, aerr
 		}
-		byAddr(q.k.JobsByBuyer, addr)
+		byAddr(q.k.Jobs.Indexes.Buyer, addr)
 	case req.Status != types.JobStatus_JOB_STATUS_UNSPECIFIED:
-		list, page, err = query.CollectionPaginate(ctx, q.k.JobsByStatus, req.Pagination,
+		list, page, err = query.CollectionPaginate(ctx, q.k.Jobs.Indexes.Status, req.Pagination,
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Job, error) {
 				return q.k.Jobs.Get(ctx, key.K2())
 			},

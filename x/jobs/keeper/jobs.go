@@ -21,55 +21,246 @@ func (k *Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 	return j, err
 }
 
-// saveJob writes a job and keeps the buyer, provider and status indexes in
-// step with it.
-func (k *Keeper) saveJob(ctx context.Context, j types.Job) error {
-	old, err := k.Jobs.Get(ctx, j.Id)
-	switch {
-	case err == nil:
-		if err := k.JobsByStatus.Remove(ctx, collections.Join(int32(old.Status), old.Id)); err != nil {
-			return err
-		}
-		if old.Provider != "" && old.Provider != j.Provider {
-			op, err := k.addressCodec.StringToBytes(old.Provider)
-			if err != nil {
-				return err
-			}
-			if err := k.JobsByProvider.Remove(ctx, collections.Join(sdk.AccAddress(op), old.Id)); err != nil {
-				return err
-			}
-		}
-	case !errors.Is(err, collections.ErrNotFound):
-		return err
-	}
-	buyer, err := k.addressCodec.StringToBytes(j.Buyer)
+// SubmitJob escrows max_price_per_unit × units from payer and assigns the
+// job: to msg.Provider (a direct order), to a placement (multi-node), or to
+// the scheduler's choice; a job nobody can take is left open (SUBMITTED).
+// payer is msg.Buyer for a buyer's own submission; another module may fund
+// the job instead (the refund then goes back to it).
+func (k *Keeper) SubmitJob(ctx context.Context, payer sdk.AccAddress, msg *types.MsgSubmitJob) (types.Job, error) {
+	buyer, err := k.addr("buyer", msg.Buyer)
 	if err != nil {
-		return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+		return types.Job{}, err
 	}
-	if err := k.JobsByBuyer.Set(ctx, collections.Join(sdk.AccAddress(buyer), j.Id)); err != nil {
-		return err
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return types.Job{}, err
 	}
-	if j.Provider != "" {
-		op, err := k.addressCodec.StringToBytes(j.Provider)
+	if err := ValidateSubmitJob(msg, params); err != nil {
+		return types.Job{}, err
+	}
+	if err := k.checkCircuits(ctx, types.ErrInvalidJob, msg.CircuitId); err != nil {
+		return types.Job{}, err
+	}
+	var direct *types.Provider
+	if msg.Provider != "" {
+		op, err := k.addr("provider", msg.Provider)
 		if err != nil {
-			return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+			return types.Job{}, err
 		}
-		if err := k.JobsByProvider.Set(ctx, collections.Join(sdk.AccAddress(op), j.Id)); err != nil {
-			return err
+		p, err := k.GetProvider(ctx, op)
+		if err != nil {
+			return types.Job{}, err
+		}
+		direct = &p
+	}
+	// max price and units both fit in uint64, so the product cannot overflow.
+	escrow := sdk.NewCoin(params.Denom, msg.MaxPricePerUnit.Amount.Mul(math.NewIntFromUint64(msg.Units)))
+	id, err := k.JobSeq.Next(ctx)
+	if err != nil {
+		return types.Job{}, err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	now := sdkCtx.BlockTime()
+	j := types.Job{
+		Id:              id,
+		Buyer:           msg.Buyer,
+		Class:           msg.Class,
+		ModelCommitment: msg.ModelCommitment,
+		InputCommitment: msg.InputCommitment,
+		InputUri:        msg.InputUri,
+		CircuitId:       msg.CircuitId,
+		Sla:             msg.Sla,
+		Parallel:        msg.Parallel,
+		Units:           msg.Units,
+		MaxPricePerUnit: msg.MaxPricePerUnit,
+		Escrow:          escrow,
+		PricePerUnit:    sdk.NewCoin(params.Denom, math.ZeroInt()),
+		Status:          types.JobStatus_JOB_STATUS_SUBMITTED,
+		SubmittedAt:     now,
+		Deadline:        now.Add(msg.TimeLimit),
+	}
+	if !payer.Equals(buyer) {
+		if j.Payer, err = k.addressCodec.BytesToString(payer); err != nil {
+			return j, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
 		}
 	}
-	if err := k.JobsByStatus.Set(ctx, collections.Join(int32(j.Status), j.Id)); err != nil {
-		return err
+	if direct != nil {
+		// Fail before moving coins when the direct order cannot be served.
+		if err := k.CheckEligible(ctx, *direct, j); err != nil {
+			return j, err
+		}
 	}
-	return k.Jobs.Set(ctx, j.Id, j)
+	if err := k.collect(ctx, payer, escrow); err != nil {
+		return j, err
+	}
+	if err := k.addEscrow(ctx, escrow.Amount); err != nil {
+		return j, err
+	}
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return j, err
+	}
+	if err := k.DeadlineQueue.Push(ctx, j.Deadline, j.Id); err != nil {
+		return j, err
+	}
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventJobSubmitted{
+		JobId: j.Id, Buyer: j.Buyer, Class: j.Class, Escrow: escrow, Deadline: j.Deadline,
+	}); err != nil {
+		return j, err
+	}
+
+	switch {
+	case direct != nil:
+		return k.assign(ctx, j, *direct, "direct")
+	case j.Parallel != nil:
+		ps, ok := k.scheduler.(types.PlacementScheduler)
+		if !ok {
+			return j, errorsmod.Wrap(types.ErrInvalidJob, "this chain's scheduler cannot place multi-node jobs")
+		}
+		nodes, eff, err := ps.SelectPlacement(ctx, j)
+		if err != nil {
+			return j, err // the whole submission fails: nothing escrowed
+		}
+		return k.assignPlacement(ctx, j, nodes, eff)
+	default:
+		chosen, err := k.scheduler.SelectProvider(ctx, j)
+		if err != nil || chosen == nil {
+			return j, err
+		}
+		p, err := k.GetProvider(ctx, chosen)
+		if err != nil {
+			return j, err
+		}
+		return k.assign(ctx, j, p, "scheduler")
+	}
+}
+
+// AcceptJob gives an open (SUBMITTED) single-node job to an eligible
+// provider that asks for it.
+func (k *Keeper) AcceptJob(ctx context.Context, op sdk.AccAddress, jobID uint64) (types.Job, error) {
+	p, err := k.GetProvider(ctx, op)
+	if err != nil {
+		return types.Job{}, err
+	}
+	j, err := k.GetJob(ctx, jobID)
+	if err != nil {
+		return j, err
+	}
+	if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s, only an open job can be accepted", j.Id, j.Status)
+	}
+	if j.Parallel != nil {
+		return j, errorsmod.Wrapf(types.ErrInvalidJob, "job %d is multi-node: the scheduler places it", j.Id)
+	}
+	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.Deadline) {
+		return j, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d deadline %s", j.Id, j.Deadline)
+	}
+	return k.assign(ctx, j, p, "accepted")
+}
+
+// CancelJob closes a job that has no result yet at its buyer's request: an
+// open job is refunded in full; an assigned provider, which may have
+// started, gets cancel_fee_bps of the agreed payment.
+func (k *Keeper) CancelJob(ctx context.Context, buyer string, jobID uint64) (types.Job, error) {
+	j, err := k.GetJob(ctx, jobID)
+	if err != nil {
+		return j, err
+	}
+	if j.Buyer != buyer {
+		return j, errorsmod.Wrapf(types.ErrUnauthorized, "only the buyer of job %d may cancel it", j.Id)
+	}
+	if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED && j.Status != types.JobStatus_JOB_STATUS_ASSIGNED {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s; only a job without a result can be cancelled", j.Id, j.Status)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return j, err
+	}
+	fee := math.ZeroInt()
+	if j.Status == types.JobStatus_JOB_STATUS_ASSIGNED {
+		fee = j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units)).MulRaw(int64(params.CancelFeeBps)).QuoRaw(types.MaxFeeBps)
+	}
+	j, err = k.settle(ctx, j, types.JobStatus_JOB_STATUS_CANCELLED, fee, 0)
+	if err != nil {
+		return j, err
+	}
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobCancelled{
+		JobId: j.Id, Buyer: j.Buyer, Settlement: *j.Settlement,
+	}); err != nil {
+		return j, err
+	}
+	return j, k.hooks.AfterJobCancelled(ctx, j)
+}
+
+// PostResult records the assigned provider's result before the deadline
+// and opens the challenge window.
+func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (types.Job, error) {
+	j, err := k.GetJob(ctx, msg.JobId)
+	if err != nil {
+		return j, err
+	}
+	if j.Provider != msg.Provider {
+		return j, errorsmod.Wrapf(types.ErrUnauthorized, "only the assigned provider may post the result of job %d", j.Id)
+	}
+	if j.Status != types.JobStatus_JOB_STATUS_ASSIGNED {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s; a result can be posted once, on an assigned job", j.Id, j.Status)
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	now := sdkCtx.BlockTime()
+	if !now.Before(j.Deadline) {
+		return j, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d deadline %s", j.Id, j.Deadline)
+	}
+	if err := ValidatePostResult(msg, j); err != nil {
+		return j, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return j, err
+	}
+	op, err := k.addr("provider", j.Provider)
+	if err != nil {
+		return j, err
+	}
+	p, err := k.GetProvider(ctx, op)
+	if err != nil {
+		return j, err
+	}
+	window, err := k.challengeWindowFor(ctx, p, j, params.ChallengeWindow)
+	if err != nil {
+		return j, err
+	}
+	if err := k.DeadlineQueue.Remove(ctx, j.Deadline, j.Id); err != nil {
+		return j, err
+	}
+	j.Result = &types.Result{
+		OutputCommitment: msg.OutputCommitment,
+		OutputUri:        msg.OutputUri,
+		UnitsUsed:        msg.UnitsUsed,
+		Metrics:          msg.Metrics,
+		PostedAt:         now,
+		PostedHeight:     sdkCtx.BlockHeight(),
+	}
+	j.Status = types.JobStatus_JOB_STATUS_RESULT_POSTED
+	j.WindowEnd = now.Add(window)
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return j, err
+	}
+	if err := k.WindowQueue.Push(ctx, j.WindowEnd, j.Id); err != nil {
+		return j, err
+	}
+	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventResultPosted{
+		JobId: j.Id, Provider: j.Provider, OutputCommitment: msg.OutputCommitment, UnitsUsed: msg.UnitsUsed, WindowEnd: j.WindowEnd,
+	}); err != nil {
+		return j, err
+	}
+	return j, k.hooks.AfterResultPosted(ctx, j)
 }
 
 // assign gives an open job to an eligible provider at the provider's price.
 func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via string) (types.Job, error) {
-	if err := CheckEligible(p, j); err != nil {
+	if err := k.CheckEligible(ctx, p, j); err != nil {
 		return j, err
 	}
-	price, _ := priceFor(p, j.Class)
+	price, _ := types.PriceFor(p, j.Class)
 	j.Provider = p.Operator
 	j.PricePerUnit = price
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
@@ -78,7 +269,7 @@ func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via 
 	if err := k.setProvider(ctx, p); err != nil {
 		return j, err
 	}
-	if err := k.saveJob(ctx, j); err != nil {
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 		return j, err
 	}
 	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobAssigned{
@@ -105,10 +296,10 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []sdk.A
 			return j, errorsmod.Wrapf(types.ErrNotEligible, "provider %s placed twice", p.Operator)
 		}
 		seen[p.Operator] = true
-		if err := CheckEligible(p, j); err != nil {
+		if err := k.CheckEligible(ctx, p, j); err != nil {
 			return j, err
 		}
-		pp, _ := priceFor(p, j.Class)
+		pp, _ := types.PriceFor(p, j.Class)
 		if i == 0 || pp.Amount.GT(price.Amount) {
 			price = pp
 		}
@@ -123,31 +314,19 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []sdk.A
 	j.EfficiencyPpm = eff
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
 	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
-	if err := k.saveJob(ctx, j); err != nil {
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 		return j, err
 	}
 	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobAssigned{
-		JobId: j.Id, Provider: j.Provider, PricePerUnit: price, Via: "placement",
+		JobId: j.Id, Provider: j.Provider, PricePerUnit: price, Via: "placement", Placement: j.Placement,
 	})
 }
 
-// nodesOf is who holds an open-job slot for j: its placement, or its
-// provider.
-func nodesOf(j types.Job) []string {
-	if len(j.Placement) > 0 {
-		return j.Placement
-	}
-	if j.Provider == "" {
-		return nil
-	}
-	return []string{j.Provider}
-}
-
-// releaseProviderSlot decrements the open-job count of every node of a job
-// that closes.
-func (k *Keeper) releaseProviderSlot(ctx context.Context, j types.Job) error {
-	for _, s := range nodesOf(j) {
-		op, err := k.addressCodec.StringToBytes(s)
+// releaseSlots decrements the open-job count of every node of a job that
+// closes.
+func (k *Keeper) releaseSlots(ctx context.Context, j types.Job) error {
+	for _, s := range types.Nodes(j) {
+		op, err := k.addr("node", s)
 		if err != nil {
 			return err
 		}
@@ -166,9 +345,9 @@ func (k *Keeper) releaseProviderSlot(ctx context.Context, j types.Job) error {
 	return nil
 }
 
-// settle closes an open job: pays the provider `payment` minus feeBps of it
-// (to the community pool) and refunds the rest of the escrow to the buyer. Every coin of the escrow leaves the
-// module exactly once.
+// settle closes an open job: pays its nodes `payment` minus feeBps of it
+// (the fee to the community pool) and refunds the rest of the escrow to
+// whoever paid it. Every coin of the escrow leaves the module exactly once.
 func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, payment math.Int, feeBps uint32) (types.Job, error) {
 	if !types.IsOpen(j.Status) {
 		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s", j.Id, j.Status)
@@ -184,14 +363,14 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 	if providerGets.IsPositive() {
 		// split equally among the nodes; the coordinator (first) gets the
 		// remainder of the division
-		nodes := nodesOf(j)
+		nodes := types.Nodes(j)
 		share := providerGets.QuoRaw(int64(len(nodes)))
 		for i := len(nodes) - 1; i >= 0; i-- {
 			amt := share
 			if i == 0 {
 				amt = providerGets.Sub(share.MulRaw(int64(len(nodes) - 1)))
 			}
-			op, err := k.addressCodec.StringToBytes(nodes[i])
+			op, err := k.addr("node", nodes[i])
 			if err != nil {
 				return j, err
 			}
@@ -203,20 +382,27 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 	if err := k.toCommunityPool(ctx, sdk.NewCoin(denom, fee)); err != nil {
 		return j, err
 	}
-	buyer, err := k.addressCodec.StringToBytes(j.Buyer)
+	refundTo, err := k.addr("payer", types.RefundTo(j))
 	if err != nil {
 		return j, err
 	}
-	if err := k.pay(ctx, buyer, sdk.NewCoin(denom, refund)); err != nil {
+	if err := k.pay(ctx, refundTo, sdk.NewCoin(denom, refund)); err != nil {
 		return j, err
 	}
-	if err := k.addTotal(ctx, k.TotalEscrow, j.Escrow.Amount.Neg()); err != nil {
+	if err := k.addEscrow(ctx, j.Escrow.Amount.Neg()); err != nil {
 		return j, err
 	}
 	if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED {
-		if err := k.releaseProviderSlot(ctx, j); err != nil {
+		if err := k.releaseSlots(ctx, j); err != nil {
 			return j, err
 		}
+	}
+	// A closed job waits in no queue (nor in their dead letters).
+	if err := k.DeadlineQueue.Remove(ctx, j.Deadline, j.Id); err != nil {
+		return j, err
+	}
+	if err := k.WindowQueue.Remove(ctx, j.WindowEnd, j.Id); err != nil {
+		return j, err
 	}
 	j.Status = to
 	j.Settlement = &types.Settlement{
@@ -225,31 +411,21 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 		BuyerRefund:     sdk.NewCoin(denom, refund),
 		SettledAt:       sdk.UnwrapSDKContext(ctx).BlockTime(),
 	}
-	return j, k.saveJob(ctx, j)
-}
-
-// payment is price x units used.
-// Payment is what the provider is paid for its posted result: the agreed
-// price × units used (zero without a result).
-func Payment(j types.Job) math.Int {
-	if j.Result == nil {
-		return math.ZeroInt()
-	}
-	return j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Result.UnitsUsed))
+	return j, k.Jobs.Set(ctx, j.Id, j)
 }
 
 // finalize pays an accepted result (window passed, or dispute won).
-func (k *Keeper) finalize(ctx context.Context, j types.Job, feeBps uint32) error {
-	j, err := k.settle(ctx, j, types.JobStatus_JOB_STATUS_FINALIZED, Payment(j), feeBps)
+func (k *Keeper) finalize(ctx context.Context, j types.Job, feeBps uint32) (types.Job, error) {
+	j, err := k.settle(ctx, j, types.JobStatus_JOB_STATUS_FINALIZED, types.Payment(j), feeBps)
 	if err != nil {
-		return err
+		return j, err
 	}
 	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobFinalized{
 		JobId: j.Id, Provider: j.Provider, Settlement: *j.Settlement,
 	}); err != nil {
-		return err
+		return j, err
 	}
-	return k.hooks.AfterJobFinalized(ctx, j)
+	return j, k.hooks.AfterJobFinalized(ctx, j)
 }
 
 // expire closes a job whose deadline passed without a result: full refund.
@@ -280,19 +456,19 @@ func (k *Keeper) MarkDisputed(ctx context.Context, id uint64) (types.Job, error)
 	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.WindowEnd) {
 		return j, errorsmod.Wrapf(types.ErrWindowClosed, "job %d window ended at %s", id, j.WindowEnd)
 	}
-	if err := k.WindowQueue.Remove(ctx, collections.Join(j.WindowEnd, j.Id)); err != nil {
+	if err := k.WindowQueue.Remove(ctx, j.WindowEnd, j.Id); err != nil {
 		return j, err
 	}
 	j.Status = types.JobStatus_JOB_STATUS_DISPUTED
-	if err := k.saveJob(ctx, j); err != nil {
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 		return j, err
 	}
 	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobDisputed{JobId: j.Id, Provider: j.Provider})
 }
 
 // ResolveDispute ends a DISPUTED job: the provider's result stands
-// (FINALIZED, paid as usual) or falls (FAILED, buyer refunded in full).
-// Slashing the provider's bond is the caller's business (SlashBond).
+// (FINALIZED, paid as usual) or falls (FAILED, the escrow refunded in
+// full). Slashing the provider's bond is the caller's business (SlashBond).
 func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins bool) (types.Job, error) {
 	j, err := k.GetJob(ctx, id)
 	if err != nil {
@@ -306,10 +482,7 @@ func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins boo
 		if err != nil {
 			return j, err
 		}
-		if err := k.finalize(ctx, j, params.ProtocolFeeBps); err != nil {
-			return j, err
-		}
-		return k.GetJob(ctx, id)
+		return k.finalize(ctx, j, params.ProtocolFeeBps)
 	}
 	j, err = k.settle(ctx, j, types.JobStatus_JOB_STATUS_FAILED, math.ZeroInt(), 0)
 	if err != nil {
@@ -326,11 +499,9 @@ func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins boo
 // JobIDsByStatus lists the ids of the jobs in one status, in id order, from
 // the status index (used by other modules' genesis consistency checks).
 func (k *Keeper) JobIDsByStatus(ctx context.Context, status types.JobStatus) ([]uint64, error) {
-	var ids []uint64
-	rng := collections.NewPrefixedPairRange[int32, uint64](int32(status))
-	err := k.JobsByStatus.Walk(ctx, rng, func(key collections.Pair[int32, uint64]) (bool, error) {
-		ids = append(ids, key.K2())
-		return false, nil
-	})
-	return ids, err
+	it, err := k.Jobs.Indexes.Status.MatchExact(ctx, int32(status))
+	if err != nil {
+		return nil, err
+	}
+	return it.PrimaryKeys()
 }

@@ -1,3 +1,7 @@
+// Package keeper implements x/jobs: the provider registry with bonds, jobs
+// with escrow, assignment, results and challenge windows, and the EndBlock
+// settlements. Other modules reach it through the interfaces in their
+// expected_keepers.go and the vocabulary in x/jobs/types.
 package keeper
 
 import (
@@ -6,6 +10,7 @@ import (
 	"time"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
 	errorsmod "cosmossdk.io/errors"
@@ -14,53 +19,69 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/funds"
+	"github.com/verdict-chain/verdict/x/internal/settle"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
-// JobKey and friends name the composite keys used by the indexes and queues.
-type (
-	// OfferKey orders ACTIVE providers' offers by (class, price, operator):
-	// the cheapest offer of a class comes first, ties broken by address bytes.
-	OfferKey = collections.Triple[int32, uint64, sdk.AccAddress]
-	// QueueKey orders queue entries by time, then job id.
-	QueueKey = collections.Pair[time.Time, uint64]
-)
+// OfferKey orders ACTIVE providers' offers by (class, price, operator): the
+// cheapest offer of a class comes first, ties broken by address bytes.
+type OfferKey = collections.Triple[int32, uint64, sdk.AccAddress]
+
+// JobIndexes are the secondary indexes of jobs, kept by the IndexedMap on
+// every write: by buyer, by status, and by every node that works on the job.
+type JobIndexes struct {
+	Buyer  *indexes.Multi[sdk.AccAddress, uint64, types.Job]
+	Status *indexes.Multi[int32, uint64, types.Job]
+	Nodes  *NodeIndex
+}
+
+// IndexesList implements collections.Indexes.
+func (i JobIndexes) IndexesList() []collections.Index[uint64, types.Job] {
+	return []collections.Index[uint64, types.Job]{i.Buyer, i.Status, i.Nodes}
+}
 
 // Keeper owns the x/jobs state.
 type Keeper struct {
 	cdc          codec.BinaryCodec
-	storeService corestore.KVStoreService
 	addressCodec address.Codec
 	authority    string
+	funds        funds.Account
 
-	accountKeeper types.AccountKeeper
-	bankKeeper    types.BankKeeper
-	distrKeeper   types.DistrKeeper
-
-	hooks     types.JobHooks
-	scheduler types.Scheduler
-	circuits  types.CircuitRegistry
+	// Wiring-time extension points (each set at most once).
+	hooks           types.MultiJobHooks
+	hooksSet        bool
+	scheduler       types.Scheduler
+	schedulerSet    bool
+	circuits        types.CircuitRegistry
+	eligibility     []namedRule
+	challengeWindow types.ChallengeWindowPolicy
 
 	Schema collections.Schema
 	Params collections.Item[types.Params]
 
+	// Providers are written only by setProvider/removeProvider, which keep
+	// ProvidersByStatus and Offers (ACTIVE providers' prices) in step.
 	Providers         collections.Map[sdk.AccAddress, types.Provider]
 	ProvidersByStatus collections.KeySet[collections.Pair[int32, sdk.AccAddress]]
 	Offers            collections.KeySet[OfferKey]
 
-	JobSeq         collections.Sequence
-	Jobs           collections.Map[uint64, types.Job]
-	JobsByBuyer    collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
-	JobsByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
-	JobsByStatus   collections.KeySet[collections.Pair[int32, uint64]]
+	JobSeq collections.Sequence
+	Jobs   *collections.IndexedMap[uint64, types.Job, JobIndexes]
 
-	DeadlineQueue  collections.KeySet[QueueKey]
-	WindowQueue    collections.KeySet[QueueKey]
-	UnbondingQueue collections.KeySet[collections.Pair[time.Time, sdk.AccAddress]]
+	// Settlement queues (x/internal/settle), drained by EndBlock.
+	DeadlineQueue  *settle.Queue[uint64]         // open jobs expire at their deadline
+	WindowQueue    *settle.Queue[uint64]         // posted results finalize when their window ends
+	UnbondingQueue *settle.Queue[sdk.AccAddress] // bonds return when unbonding ends
 
-	// Running totals checked against the module balance (see accounting.go).
+	// Running totals checked against the module balance (accounting.go).
 	TotalEscrow collections.Item[math.Int]
 	TotalBonds  collections.Item[math.Int]
+}
+
+type namedRule struct {
+	name string
+	rule types.EligibilityRule
 }
 
 // NewKeeper builds the keeper. authority is the gov module address.
@@ -76,34 +97,41 @@ func NewKeeper(
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Sprintf("invalid authority address %q: %v", authority, err))
 	}
-	if ak.GetModuleAddress(types.ModuleName) == nil {
+	moduleAddr := ak.GetModuleAddress(types.ModuleName)
+	if moduleAddr == nil {
 		panic("the x/jobs module account has not been set")
 	}
 	sb := collections.NewSchemaBuilder(storeService)
+	addrOf := func(s string) (sdk.AccAddress, error) {
+		b, err := addressCodec.StringToBytes(s)
+		if err != nil {
+			return nil, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+		}
+		return b, nil
+	}
 	k := &Keeper{
-		cdc:           cdc,
-		storeService:  storeService,
-		addressCodec:  addressCodec,
-		authority:     authority,
-		accountKeeper: ak,
-		bankKeeper:    bk,
-		distrKeeper:   dk,
-		hooks:         types.MultiJobHooks{},
+		cdc:          cdc,
+		addressCodec: addressCodec,
+		authority:    authority,
+		funds:        funds.Account{Module: types.ModuleName, Address: moduleAddr, Bank: bk, Distr: dk},
 
 		Params:            collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Providers:         collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey, codec.CollValue[types.Provider](cdc)),
 		ProvidersByStatus: collections.NewKeySet(sb, types.ProvidersByStatusKey, "providers_by_status", collections.PairKeyCodec(collections.Int32Key, sdk.AccAddressKey)),
 		Offers:            collections.NewKeySet(sb, types.OffersKey, "offers", collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, sdk.AccAddressKey)),
 		JobSeq:            collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
-		Jobs:              collections.NewMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc)),
-		JobsByBuyer:       collections.NewKeySet(sb, types.JobsByBuyerKey, "jobs_by_buyer", collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
-		JobsByProvider:    collections.NewKeySet(sb, types.JobsByProviderKey, "jobs_by_provider", collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
-		JobsByStatus:      collections.NewKeySet(sb, types.JobsByStatusKey, "jobs_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
-		DeadlineQueue:     collections.NewKeySet(sb, types.DeadlineQueueKey, "deadline_queue", collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
-		WindowQueue:       collections.NewKeySet(sb, types.WindowQueueKey, "window_queue", collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
-		UnbondingQueue:    collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue", collections.PairKeyCodec(sdk.TimeKey, sdk.AccAddressKey)),
-		TotalEscrow:       collections.NewItem(sb, types.TotalEscrowKey, "total_escrow", sdk.IntValue),
-		TotalBonds:        collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
+		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc), JobIndexes{
+			Buyer: indexes.NewMulti(sb, types.JobsByBuyerKey, "jobs_by_buyer", sdk.AccAddressKey, collections.Uint64Key,
+				func(_ uint64, j types.Job) (sdk.AccAddress, error) { return addrOf(j.Buyer) }),
+			Status: indexes.NewMulti(sb, types.JobsByStatusKey, "jobs_by_status", collections.Int32Key, collections.Uint64Key,
+				func(_ uint64, j types.Job) (int32, error) { return int32(j.Status), nil }),
+			Nodes: NewNodeIndex(sb, types.JobsByProviderKey, "jobs_by_provider", addrOf),
+		}),
+		DeadlineQueue:  settle.New(sb, types.DeadlineQueueKey, types.DeadlineDeadLettersKey, "deadline", collections.Uint64Key),
+		WindowQueue:    settle.New(sb, types.WindowQueueKey, types.WindowDeadLettersKey, "window", collections.Uint64Key),
+		UnbondingQueue: settle.New(sb, types.UnbondingQueueKey, types.UnbondingDeadLettersKey, "unbonding", sdk.AccAddressKey),
+		TotalEscrow:    collections.NewItem(sb, types.TotalEscrowKey, "total_escrow", sdk.IntValue),
+		TotalBonds:     collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -111,23 +139,59 @@ func NewKeeper(
 	}
 	k.Schema = schema
 	k.scheduler = CheapestScheduler{k: k}
+	k.WindowQueue.Handle(k.settleWindow, deadLetter[uint64](k, "window"))
+	k.DeadlineQueue.Handle(k.settleDeadline, deadLetter[uint64](k, "deadline"))
+	k.UnbondingQueue.Handle(k.settleUnbonding, deadLetter[sdk.AccAddress](k, "unbonding"))
 	return k
 }
 
-// SetHooks installs the lifecycle hooks. Call once, at app wiring.
+// SetHooks installs the lifecycle hooks, in the order they run. Call once,
+// at app wiring.
 func (k *Keeper) SetHooks(hooks ...types.JobHooks) {
-	k.hooks = types.MultiJobHooks(hooks)
+	if k.hooksSet {
+		panic("x/jobs: hooks already set")
+	}
+	k.hooks, k.hooksSet = hooks, true
 }
 
-// SetScheduler replaces the default cheapest-offer scheduler.
+// SetScheduler replaces the default cheapest-offer scheduler. Call once, at
+// app wiring.
 func (k *Keeper) SetScheduler(s types.Scheduler) {
-	k.scheduler = s
+	if k.schedulerSet {
+		panic("x/jobs: scheduler already set")
+	}
+	k.scheduler, k.schedulerSet = s, true
 }
 
 // SetCircuitRegistry makes job and provider circuit ids checked against the
 // registry. Call once, at app wiring.
 func (k *Keeper) SetCircuitRegistry(r types.CircuitRegistry) {
+	if k.circuits != nil {
+		panic("x/jobs: circuit registry already set")
+	}
 	k.circuits = r
+}
+
+// AddEligibilityRule adds a check every assignment must pass, after the
+// provider's own offer (types.CheckOffer) and the rules added before it.
+// Call at app wiring.
+func (k *Keeper) AddEligibilityRule(name string, r types.EligibilityRule) {
+	for _, nr := range k.eligibility {
+		if nr.name == name {
+			panic("x/jobs: eligibility rule " + name + " already added")
+		}
+	}
+	k.eligibility = append(k.eligibility, namedRule{name, r})
+}
+
+// SetChallengeWindowPolicy lets another module set a provider's challenge
+// window (x/attest shortens it for attested providers). Call once, at app
+// wiring; without one every provider gets params.challenge_window.
+func (k *Keeper) SetChallengeWindowPolicy(p types.ChallengeWindowPolicy) {
+	if k.challengeWindow != nil {
+		panic("x/jobs: challenge window policy already set")
+	}
+	k.challengeWindow = p
 }
 
 // checkCircuits requires every non-empty id to be registered (when a
@@ -151,6 +215,21 @@ func (k *Keeper) checkCircuits(ctx context.Context, kind *errorsmod.Error, ids .
 	return nil
 }
 
+// challengeWindowFor is the window a result of provider p on job j gets.
+func (k *Keeper) challengeWindowFor(ctx context.Context, p types.Provider, j types.Job, base time.Duration) (time.Duration, error) {
+	if k.challengeWindow == nil {
+		return base, nil
+	}
+	w, err := k.challengeWindow.ChallengeWindow(ctx, p, j, base)
+	if err != nil {
+		return 0, err
+	}
+	if w <= 0 || w > base {
+		return 0, errorsmod.Wrapf(types.ErrInvalidParams, "challenge window policy gave %s; it may only shorten %s", w, base)
+	}
+	return w, nil
+}
+
 // GetAuthority returns the governance address allowed to change params.
 func (k *Keeper) GetAuthority() string { return k.authority }
 
@@ -158,11 +237,21 @@ func (k *Keeper) GetAuthority() string { return k.authority }
 func (k *Keeper) AddressCodec() address.Codec { return k.addressCodec }
 
 // ModuleAddress is the module account holding bonds and escrows.
-func (k *Keeper) ModuleAddress() sdk.AccAddress {
-	return k.accountKeeper.GetModuleAddress(types.ModuleName)
-}
+func (k *Keeper) ModuleAddress() sdk.AccAddress { return k.funds.Address }
 
 // Logger returns a module logger.
 func (k *Keeper) Logger(ctx context.Context) log.Logger {
 	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}
+
+// addr decodes a bech32 address field of a message.
+func (k *Keeper) addr(field, s string) (sdk.AccAddress, error) {
+	if s == "" {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s is required", field)
+	}
+	b, err := k.addressCodec.StringToBytes(s)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s: %v", field, err)
+	}
+	return b, nil
 }

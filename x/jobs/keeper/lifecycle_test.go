@@ -1,9 +1,11 @@
 package keeper_test
 
 import (
+	"fmt"
 	"time"
 
-	"cosmossdk.io/collections"
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"cosmossdk.io/math"
 	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
@@ -82,7 +84,7 @@ func (s *KeeperSuite) TestDisputeHooksForXDispute() {
 	s.Require().NoError(err)
 	s.Equal(types.JobStatus_JOB_STATUS_FAILED, s.job(lost.JobId).Status)
 	x0, c0 := s.bal(s.stranger), s.pool()
-	slashed, err := s.k.SlashBond(s.ctx, s.prov1, math.NewInt(100_000_000), "fraud", []keeper.Payout{{To: s.stranger, Amount: math.NewInt(30_000_000)}})
+	slashed, err := s.k.SlashBond(s.ctx, s.prov1, math.NewInt(100_000_000), "fraud", []types.Payout{{To: s.stranger, Amount: math.NewInt(30_000_000)}})
 	s.Require().NoError(err)
 	s.Equal(int64(100_000_000), slashed.Int64())
 	s.Equal(x0+30_000_000, s.bal(s.stranger))
@@ -259,22 +261,44 @@ func (s *KeeperSuite) TestGenesisRoundTrip() {
 	}
 }
 
-// A queue entry that does not match its job's state is logged and left in
-// place: it neither halts EndBlock nor moves coins, and the rest settle.
-func (s *KeeperSuite) TestInconsistentQueueEntryDoesNotHaltOrPay() {
+// A queue entry that does not match its job's state fails to settle: it is
+// rolled back and moved to the dead letters with an event, moves no coins,
+// and does not stop the entries behind it (x/internal/settle).
+func (s *KeeperSuite) TestInconsistentQueueEntryIsDeadLettered() {
 	s.register(s.prov1, 100)
 	stray := s.submit() // ASSIGNED, no result
 	good := s.submit()
 	s.Require().NoError(s.post(s.prov1, good.JobId, 10))
-	s.Require().NoError(s.k.WindowQueue.Set(s.ctx, collections.Join(t0, stray.JobId)))
+	s.Require().NoError(s.k.WindowQueue.Push(s.ctx, t0, stray.JobId)) // due first
 	p0 := s.bal(s.prov1)
+	s.ctx = s.ctx.WithEventManager(sdk.NewEventManager())
 	s.advance(time.Second)
-	s.Equal(types.JobStatus_JOB_STATUS_ASSIGNED, s.job(stray.JobId).Status)
+	s.Equal(types.JobStatus_JOB_STATUS_ASSIGNED, s.job(stray.JobId).Status, "the stray entry settled nothing")
 	s.Equal(p0, s.bal(s.prov1))
-	has, err := s.k.WindowQueue.Has(s.ctx, collections.Join(t0, stray.JobId))
-	s.Require().NoError(err)
-	s.True(has)
+	var dead []uint64
+	s.Require().NoError(s.k.WindowQueue.WalkDeadLetters(s.ctx, func(_ time.Time, id uint64) (bool, error) {
+		dead = append(dead, id)
+		return false, nil
+	}))
+	s.Equal([]uint64{stray.JobId}, dead)
+	var ev *types.EventSettlementDeadLettered
+	for _, e := range s.ctx.EventManager().Events() {
+		if e.Type == "verdict.jobs.v1.EventSettlementDeadLettered" {
+			msg, err := sdk.ParseTypedEvent(abci.Event(e))
+			s.Require().NoError(err)
+			ev = msg.(*types.EventSettlementDeadLettered)
+		}
+	}
+	s.Require().NotNil(ev, "a typed event reports the dead letter")
+	s.Equal("window", ev.Queue)
+	s.Equal(fmt.Sprint(stray.JobId), ev.Entry)
+	s.Contains(ev.Error, "status JOB_STATUS_ASSIGNED")
+
+	// Never read again: the good job behind it finalizes, the stray job
+	// expires at its own deadline, each paid once.
 	s.advance(2 * time.Hour)
 	s.Equal(types.JobStatus_JOB_STATUS_FINALIZED, s.job(good.JobId).Status)
-	s.Require().NoError(s.k.WindowQueue.Remove(s.ctx, collections.Join(t0, stray.JobId)))
+	s.Equal(types.JobStatus_JOB_STATUS_EXPIRED, s.job(stray.JobId).Status)
+	s.Equal(p0+980, s.bal(s.prov1), "only the good job paid the provider")
+	s.Require().NoError(s.k.CheckAccounting(s.ctx))
 }

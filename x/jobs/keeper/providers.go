@@ -23,11 +23,12 @@ func (k *Keeper) GetProvider(ctx context.Context, operator sdk.AccAddress) (type
 }
 
 // setProvider writes a provider and keeps the status index and the offer
-// index in step with it. Only ACTIVE providers have offers.
+// index in step with it. It is the only writer of Providers besides
+// removeProvider. Only ACTIVE providers have offers.
 func (k *Keeper) setProvider(ctx context.Context, p types.Provider) error {
-	op, err := k.addressCodec.StringToBytes(p.Operator)
+	op, err := k.addr("operator", p.Operator)
 	if err != nil {
-		return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+		return err
 	}
 	old, err := k.Providers.Get(ctx, op)
 	switch {
@@ -90,50 +91,142 @@ func (k *Keeper) setProviderStatus(ctx context.Context, p types.Provider, to typ
 	})
 }
 
-// priceFor returns the provider's price for a class.
-func priceFor(p types.Provider, class types.WorkloadClass) (sdk.Coin, bool) {
-	for _, pr := range p.Prices {
-		if pr.Class == class {
-			return pr.PricePerUnit, true
-		}
+// RegisterProvider registers msg.Operator as an ACTIVE provider and locks
+// its bond in the module account.
+func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *types.MsgRegisterProvider) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
 	}
-	return sdk.Coin{}, false
+	if has, err := k.Providers.Has(ctx, op); err != nil {
+		return err
+	} else if has {
+		return errorsmod.Wrapf(types.ErrProviderExists, "%s", msg.Operator)
+	}
+	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices}
+	if err := ValidateOffer(offer, params.Denom); err != nil {
+		return err
+	}
+	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
+		return err
+	}
+	if msg.Bond.Denom != params.Denom {
+		return errorsmod.Wrapf(types.ErrInvalidDenom, "bond: want %s, got %q", params.Denom, msg.Bond.Denom)
+	}
+	if msg.Bond.Amount.IsNil() || msg.Bond.Amount.LT(params.MinProviderBond.Amount) {
+		return errorsmod.Wrapf(types.ErrBondTooLow, "bond %s < min %s", msg.Bond, params.MinProviderBond)
+	}
+	if err := k.collect(ctx, op, msg.Bond); err != nil {
+		return err
+	}
+	if err := k.addBonds(ctx, msg.Bond.Amount); err != nil {
+		return err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	p := types.Provider{
+		Operator:         msg.Operator,
+		Moniker:          msg.Moniker,
+		Endpoint:         msg.Endpoint,
+		Region:           msg.Region,
+		Hardware:         msg.Hardware,
+		Classes:          msg.Classes,
+		CircuitIds:       msg.CircuitIds,
+		Prices:           msg.Prices,
+		Bond:             msg.Bond,
+		Network:          types.NetworkProfile{DeclaredLatencyMs: msg.DeclaredLatencyMs, DeclaredBandwidthMbps: msg.DeclaredBandwidthMbps},
+		Status:           types.ProviderStatus_PROVIDER_STATUS_ACTIVE,
+		RegisteredHeight: sdkCtx.BlockHeight(),
+	}
+	if err := k.setProvider(ctx, p); err != nil {
+		return err
+	}
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventProviderRegistered{Operator: p.Operator, Bond: p.Bond})
 }
 
-func hasCircuit(p types.Provider, id string) bool {
-	for _, c := range p.CircuitIds {
-		if c == id {
-			return true
-		}
+// UpdateProvider replaces a provider's description, offer and prices.
+func (k *Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, msg *types.MsgUpdateProvider) error {
+	p, err := k.GetProvider(ctx, op)
+	if err != nil {
+		return err
 	}
-	return false
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return errorsmod.Wrap(types.ErrInvalidStatus, "an unbonding provider cannot change its offer")
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices}
+	if err := ValidateOffer(offer, params.Denom); err != nil {
+		return err
+	}
+	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
+		return err
+	}
+	p.Moniker, p.Endpoint, p.Region, p.Hardware = msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware
+	p.Classes, p.CircuitIds, p.Prices = msg.Classes, msg.CircuitIds, msg.Prices
+	p.Network.DeclaredLatencyMs, p.Network.DeclaredBandwidthMbps = msg.DeclaredLatencyMs, msg.DeclaredBandwidthMbps
+	if err := k.setProvider(ctx, p); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUpdated{Operator: p.Operator})
 }
 
-// CheckEligible tells whether provider p may take job j, and why not.
-func CheckEligible(p types.Provider, j types.Job) error {
+// PauseProvider takes an ACTIVE provider off the market; its running jobs
+// continue.
+func (k *Keeper) PauseProvider(ctx context.Context, op sdk.AccAddress) error {
+	p, err := k.GetProvider(ctx, op)
+	if err != nil {
+		return err
+	}
 	if p.Status != types.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-		return errorsmod.Wrapf(types.ErrNotEligible, "provider %s is %s", p.Operator, p.Status)
+		return errorsmod.Wrapf(types.ErrInvalidStatus, "only an ACTIVE provider can pause; it is %s", p.Status)
 	}
-	if p.Operator == j.Buyer {
-		return errorsmod.Wrap(types.ErrNotEligible, "a buyer cannot be its own provider")
-	}
-	price, ok := priceFor(p, j.Class)
-	if !ok {
-		return errorsmod.Wrapf(types.ErrNotEligible, "provider %s does not offer %s", p.Operator, j.Class)
-	}
-	if j.CircuitId != "" && !hasCircuit(p, j.CircuitId) {
-		return errorsmod.Wrapf(types.ErrNotEligible, "provider %s does not support circuit %q", p.Operator, j.CircuitId)
-	}
-	if price.Denom != j.MaxPricePerUnit.Denom || price.Amount.GT(j.MaxPricePerUnit.Amount) {
-		return errorsmod.Wrapf(types.ErrNotEligible, "provider %s asks %s per unit, above the job's max %s", p.Operator, price, j.MaxPricePerUnit)
-	}
-	return nil
+	_, err = k.setProviderStatus(ctx, p, types.ProviderStatus_PROVIDER_STATUS_PAUSED)
+	return err
 }
 
-// Payout is one recipient of slashed coins.
-type Payout struct {
-	To     sdk.AccAddress
-	Amount math.Int
+// ResumeProvider returns a PAUSED provider whose bond meets the floor to
+// the market.
+func (k *Keeper) ResumeProvider(ctx context.Context, op sdk.AccAddress) error {
+	p, err := k.GetProvider(ctx, op)
+	if err != nil {
+		return err
+	}
+	if p.Status != types.ProviderStatus_PROVIDER_STATUS_PAUSED {
+		return errorsmod.Wrapf(types.ErrInvalidStatus, "only a PAUSED provider can resume; it is %s", p.Status)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Bond.Amount.LT(params.MinProviderBond.Amount) {
+		return errorsmod.Wrapf(types.ErrBondTooLow, "bond %s < min %s", p.Bond, params.MinProviderBond)
+	}
+	_, err = k.setProviderStatus(ctx, p, types.ProviderStatus_PROVIDER_STATUS_ACTIVE)
+	return err
+}
+
+// DeregisterProvider starts the unbonding period; the bond returns when it
+// ends and no job of the provider is open.
+func (k *Keeper) DeregisterProvider(ctx context.Context, op sdk.AccAddress) error {
+	p, err := k.GetProvider(ctx, op)
+	if err != nil {
+		return err
+	}
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return errorsmod.Wrap(types.ErrInvalidStatus, "already unbonding")
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	p.UnbondingEnd = sdk.UnwrapSDKContext(ctx).BlockTime().Add(params.UnbondingPeriod)
+	if err := k.UnbondingQueue.Push(ctx, p.UnbondingEnd, op); err != nil {
+		return err
+	}
+	_, err = k.setProviderStatus(ctx, p, types.ProviderStatus_PROVIDER_STATUS_UNBONDING)
+	return err
 }
 
 // SlashBond takes up to amount from a provider's bond (ACTIVE, PAUSED,
@@ -141,7 +234,7 @@ type Payout struct {
 // slashed coins are paid to payouts in order, as far as they reach, and
 // whatever remains goes to the community pool. It returns the amount
 // actually slashed.
-func (k *Keeper) SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []Payout) (math.Int, error) {
+func (k *Keeper) SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []types.Payout) (math.Int, error) {
 	if amount.IsNil() || amount.IsNegative() {
 		return math.ZeroInt(), errorsmod.Wrap(types.ErrInvalidAmount, "slash amount must not be negative")
 	}
@@ -157,7 +250,7 @@ func (k *Keeper) SlashBond(ctx context.Context, operator sdk.AccAddress, amount 
 	if err := k.setProvider(ctx, p); err != nil {
 		return math.ZeroInt(), err
 	}
-	if err := k.addTotal(ctx, k.TotalBonds, slashed.Neg()); err != nil {
+	if err := k.addBonds(ctx, slashed.Neg()); err != nil {
 		return math.ZeroInt(), err
 	}
 	remaining := slashed
@@ -180,35 +273,6 @@ func (k *Keeper) SlashBond(ctx context.Context, operator sdk.AccAddress, amount 
 	return slashed, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBondSlashed{
 		Operator: p.Operator, Amount: sdk.NewCoin(p.Bond.Denom, slashed), Reason: reason,
 	})
-}
-
-// pay sends coins from the module account; zero is a no-op.
-func (k *Keeper) pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
-	if c.IsZero() {
-		return nil
-	}
-	return k.bankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, to, sdk.NewCoins(c))
-}
-
-func (k *Keeper) toCommunityPool(ctx context.Context, c sdk.Coin) error {
-	if c.IsZero() {
-		return nil
-	}
-	return k.distrKeeper.FundCommunityPool(ctx, sdk.NewCoins(c), k.ModuleAddress())
-}
-
-func (k *Keeper) addTotal(ctx context.Context, item collections.Item[math.Int], delta math.Int) error {
-	cur, err := item.Get(ctx)
-	if errors.Is(err, collections.ErrNotFound) {
-		cur = math.ZeroInt()
-	} else if err != nil {
-		return err
-	}
-	next := cur.Add(delta)
-	if next.IsNegative() {
-		return errorsmod.Wrapf(types.ErrAccounting, "total would become negative (%s + %s)", cur, delta)
-	}
-	return item.Set(ctx, next)
 }
 
 // Jail takes an ACTIVE or PAUSED provider off the market until `until`

@@ -9,18 +9,12 @@ import (
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
-// Candidate is an eligible ACTIVE offer for a job.
-type Candidate struct {
-	Provider types.Provider
-	Price    sdk.Coin
-}
-
 // WalkCandidates visits the eligible providers for job j in ascending price
 // order (ties: operator address bytes), from the (class, price, operator)
 // offer index. It stops at the first offer above the job's max price, after
 // maxScan offers (eligible or not), or when fn returns true — so the work is
 // bounded whatever the number of providers. Schedulers build on it.
-func (k *Keeper) WalkCandidates(ctx context.Context, j types.Job, maxScan uint32, fn func(Candidate) (stop bool, err error)) error {
+func (k *Keeper) WalkCandidates(ctx context.Context, j types.Job, maxScan uint32, fn func(types.Candidate) (stop bool, err error)) error {
 	scanned := uint32(0)
 	rng := collections.NewPrefixedTripleRange[int32, uint64, sdk.AccAddress](int32(j.Class))
 	return k.Offers.Walk(ctx, rng, func(key OfferKey) (bool, error) {
@@ -35,11 +29,11 @@ func (k *Keeper) WalkCandidates(ctx context.Context, j types.Job, maxScan uint32
 		if err != nil {
 			return true, err
 		}
-		if CheckEligible(p, j) != nil {
+		if k.CheckEligible(ctx, p, j) != nil {
 			return false, nil
 		}
-		price, _ := priceFor(p, j.Class)
-		return fn(Candidate{Provider: p, Price: price})
+		price, _ := types.PriceFor(p, j.Class)
+		return fn(types.Candidate{Provider: p, Price: price})
 	})
 }
 
@@ -57,7 +51,7 @@ func (s CheapestScheduler) SelectProvider(ctx context.Context, j types.Job) (sdk
 		return nil, err
 	}
 	var chosen sdk.AccAddress
-	err = s.k.WalkCandidates(ctx, j, params.MaxSchedulerScan, func(c Candidate) (bool, error) {
+	err = s.k.WalkCandidates(ctx, j, params.MaxSchedulerScan, func(c types.Candidate) (bool, error) {
 		op, err := s.k.addressCodec.StringToBytes(c.Provider.Operator)
 		chosen = op
 		return true, err

@@ -5,8 +5,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -26,12 +24,6 @@ func checkString(kind *errorsmod.Error, field, s string, maxLen int, required bo
 		return errorsmod.Wrapf(kind, "%s is not valid UTF-8", field)
 	}
 	return nil
-}
-
-// ValidClass reports whether c names a real workload class.
-func ValidClass(c types.WorkloadClass) bool {
-	_, ok := types.WorkloadClass_name[int32(c)]
-	return ok && c != types.WorkloadClass_WORKLOAD_CLASS_UNSPECIFIED
 }
 
 // checkPrice requires a positive amount of denom that fits in a uint64
@@ -77,7 +69,7 @@ func ValidateOffer(o ProviderOffer, denom string) error {
 	}
 	seen := map[types.WorkloadClass]bool{}
 	for _, c := range o.Classes {
-		if !ValidClass(c) {
+		if !types.ValidClass(c) {
 			return errorsmod.Wrapf(types.ErrInvalidProvider, "unknown workload class %d", c)
 		}
 		if seen[c] {
@@ -114,30 +106,15 @@ func ValidateOffer(o ProviderOffer, denom string) error {
 	return nil
 }
 
-// ValidateCommitment requires a canonical BN254 scalar field element: 32
-// bytes, big-endian, below the field modulus. Commitments are public inputs
-// of the dispute circuits, and a value at or above the modulus would be
-// silently reduced by some APIs, so it is refused on entry.
-func ValidateCommitment(field string, b []byte) error {
-	if len(b) != types.CommitmentLen {
-		return errorsmod.Wrapf(types.ErrInvalidCommitment, "%s must be %d bytes, got %d", field, types.CommitmentLen, len(b))
-	}
-	var e fr.Element
-	if err := e.SetBytesCanonical(b); err != nil {
-		return errorsmod.Wrapf(types.ErrInvalidCommitment, "%s is not a canonical BN254 field element (must be below the modulus)", field)
-	}
-	return nil
-}
-
 // ValidateSubmitJob checks a job submission against params.
 func ValidateSubmitJob(msg *types.MsgSubmitJob, p types.Params) error {
-	if !ValidClass(msg.Class) {
+	if !types.ValidClass(msg.Class) {
 		return errorsmod.Wrapf(types.ErrInvalidJob, "unknown workload class %d", msg.Class)
 	}
-	if err := ValidateCommitment("model_commitment", msg.ModelCommitment); err != nil {
+	if err := types.ValidateCommitment("model_commitment", msg.ModelCommitment); err != nil {
 		return err
 	}
-	if err := ValidateCommitment("input_commitment", msg.InputCommitment); err != nil {
+	if err := types.ValidateCommitment("input_commitment", msg.InputCommitment); err != nil {
 		return err
 	}
 	if err := checkString(types.ErrInvalidJob, "input_uri", msg.InputUri, types.MaxURILen, false); err != nil {
@@ -203,7 +180,7 @@ func ValidateSLA(t types.SLATerms, timeLimit time.Duration) error {
 
 // ValidatePostResult checks a result against its job.
 func ValidatePostResult(msg *types.MsgPostResult, job types.Job) error {
-	if err := ValidateCommitment("output_commitment", msg.OutputCommitment); err != nil {
+	if err := types.ValidateCommitment("output_commitment", msg.OutputCommitment); err != nil {
 		return err
 	}
 	if err := checkString(types.ErrInvalidResult, "output_uri", msg.OutputUri, types.MaxURILen, false); err != nil {

@@ -2,6 +2,7 @@ package types
 
 import (
 	"context"
+	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
@@ -88,4 +89,19 @@ type CircuitRegistry interface {
 // job's min_efficiency_ppm.
 type PlacementScheduler interface {
 	SelectPlacement(ctx context.Context, job Job) ([]sdk.AccAddress, uint32, error)
+}
+
+// EligibilityRule is a condition another module adds to every assignment
+// (direct order, scheduler, accepted open job, each node of a placement):
+// x/attest's TEE requirement, the bond floor, consent to the job's terms.
+// It returns ErrNotEligible (wrapped) with the reason, or nil.
+type EligibilityRule interface {
+	CheckEligible(ctx context.Context, p Provider, j Job) error
+}
+
+// ChallengeWindowPolicy sets the challenge window of a result posted by p
+// (x/attest shortens it for attested providers). It may only shorten base,
+// params.challenge_window.
+type ChallengeWindowPolicy interface {
+	ChallengeWindow(ctx context.Context, p Provider, j Job, base time.Duration) (time.Duration, error)
 }

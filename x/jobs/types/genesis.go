@@ -12,16 +12,6 @@ func DefaultGenesis() *GenesisState {
 	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
 }
 
-// IsOpen reports whether a job in status s still holds escrow.
-func IsOpen(s JobStatus) bool {
-	switch s {
-	case JobStatus_JOB_STATUS_SUBMITTED, JobStatus_JOB_STATUS_ASSIGNED,
-		JobStatus_JOB_STATUS_RESULT_POSTED, JobStatus_JOB_STATUS_DISPUTED:
-		return true
-	}
-	return false
-}
-
 type queueRef struct {
 	t  int64 // unix nanoseconds
 	id uint64
@@ -77,6 +67,11 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		jobs[j.Id] = j
 		if _, err := ac.StringToBytes(j.Buyer); err != nil {
 			return fail("job %d buyer: %v", j.Id, err)
+		}
+		if j.Payer != "" {
+			if _, err := ac.StringToBytes(j.Payer); err != nil {
+				return fail("job %d payer: %v", j.Id, err)
+			}
 		}
 		if _, ok := JobStatus_name[int32(j.Status)]; !ok || j.Status == JobStatus_JOB_STATUS_UNSPECIFIED {
 			return fail("job %d status %d", j.Id, j.Status)

@@ -25,6 +25,10 @@ var (
 	UnbondingQueueKey    = collections.NewPrefix(11)
 	TotalEscrowKey       = collections.NewPrefix(12)
 	TotalBondsKey        = collections.NewPrefix(13)
+	// Dead letters of the settlement queues (x/internal/settle).
+	DeadlineDeadLettersKey  = collections.NewPrefix(14)
+	WindowDeadLettersKey    = collections.NewPrefix(15)
+	UnbondingDeadLettersKey = collections.NewPrefix(16)
 )
 
 // Size limits for user-supplied strings and lists.

@@ -19,7 +19,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
+	"github.com/verdict-chain/verdict/testutil/keepertest"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/keeper"
 	"github.com/verdict-chain/verdict/x/reputation/types"
@@ -54,7 +54,7 @@ func newBenchEnv(b *testing.B, n int) benchEnv {
 	cdc := codec.NewProtoCodec(reg)
 	bank := fakes.NewBank()
 	gov := authtypes.NewModuleAddress("gov").String()
-	jk := jobskeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[jobstypes.StoreKey]), ac, gov, fakes.Accounts{}, bank, fakes.Distr{Bank: bank})
+	jk, msg := keepertest.NewJobs(cdc, runtime.NewKVStoreService(keys[jobstypes.StoreKey]), ac, gov, bank)
 	rk := keeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[types.StoreKey]), ac, gov, jk)
 	if err := jk.InitGenesis(ctx, *jobstypes.DefaultGenesis()); err != nil {
 		b.Fatal(err)
@@ -62,7 +62,6 @@ func newBenchEnv(b *testing.B, n int) benchEnv {
 	if err := rk.InitGenesis(ctx, *types.DefaultGenesis()); err != nil {
 		b.Fatal(err)
 	}
-	msg := jobskeeper.NewMsgServerImpl(jk)
 	for i := range n {
 		op := sdk.AccAddress(fmt.Sprintf("p%019d", i))
 		bank.Balances[op.String()] = sdk.NewCoins(sdk.NewInt64Coin(denom, 2_000_000_000))

@@ -1,29 +1,26 @@
 package keeper
 
 import (
-	"context"
-
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/verdict-chain/verdict/x/reputation/types"
 )
+
+// The Msg service: the governance params update (msg_server_update_params.go).
 
 type msgServer struct{ k *Keeper }
 
 // NewMsgServerImpl returns the Msg service.
 func NewMsgServerImpl(k *Keeper) types.MsgServer { return msgServer{k: k} }
 
-func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if _, err := s.k.addressCodec.StringToBytes(msg.Authority); err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "authority: %v", err)
+var _ types.MsgServer = msgServer{}
+
+func (s msgServer) requireAuthority(a string) error {
+	if _, err := s.k.addressCodec.StringToBytes(a); err != nil {
+		return errorsmod.Wrapf(types.ErrInvalidAddress, "authority: %v", err)
 	}
-	if msg.Authority != s.k.authority {
-		return nil, errorsmod.Wrapf(types.ErrUnauthorized, "expected %s, got %s", s.k.authority, msg.Authority)
+	if a != s.k.authority {
+		return errorsmod.Wrapf(types.ErrUnauthorized, "expected %s, got %s", s.k.authority, a)
 	}
-	if err := msg.Params.Validate(); err != nil {
-		return nil, err
-	}
-	// Records store evidence, not scores: a new half-life or prior applies
-	// from now on without rewriting any record.
-	return &types.MsgUpdateParamsResponse{}, s.k.Params.Set(ctx, msg.Params)
+	return nil
 }

@@ -10,7 +10,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/internal/blockrand"
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/types"
 )
@@ -58,7 +57,7 @@ func (k *Keeper) rank(ctx context.Context, j jobstypes.Job) ([]types.RankedProvi
 	var out []types.RankedProvider
 	var ops [][]byte // operator bytes, for the tie-break without re-decoding
 	var profiles []NodeProfile
-	err = k.jobs.WalkCandidates(ctx, j, p.MaxCandidates, func(c jobskeeper.Candidate) (bool, error) {
+	err = k.jobs.WalkCandidates(ctx, j, p.MaxCandidates, func(c jobstypes.Candidate) (bool, error) {
 		op, err := k.addressCodec.StringToBytes(c.Provider.Operator)
 		if err != nil {
 			return true, err

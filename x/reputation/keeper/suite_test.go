@@ -18,7 +18,6 @@ import (
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
 	"github.com/verdict-chain/verdict/testutil/keepertest"
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/keeper"
 	"github.com/verdict-chain/verdict/x/reputation/types"
@@ -39,7 +38,7 @@ type Suite struct {
 	cdc       codec.Codec
 	ac        address.Codec
 	bank      *fakes.Bank
-	jobs      *jobskeeper.Keeper
+	jobs      keepertest.Jobs
 	jobsMsg   jobstypes.MsgServer
 	k         *keeper.Keeper
 	q         types.QueryServer
@@ -57,12 +56,10 @@ func (s *Suite) SetupTest() {
 	s.cdc, s.ac = keepertest.Codec(s.T(), types.RegisterInterfaces, jobstypes.RegisterInterfaces)
 	s.bank = fakes.NewBank()
 	s.authority = authtypes.NewModuleAddress("gov").String()
-	s.jobs = jobskeeper.NewKeeper(s.cdc, runtime.NewKVStoreService(keys[jobstypes.StoreKey]), s.ac, s.authority,
-		fakes.Accounts{}, s.bank, fakes.Distr{Bank: s.bank})
+	s.jobs, s.jobsMsg = keepertest.NewJobs(s.cdc, runtime.NewKVStoreService(keys[jobstypes.StoreKey]), s.ac, s.authority, s.bank)
 	s.k = keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(keys[types.StoreKey]), s.ac, s.authority, s.jobs)
 	s.jobs.SetHooks(s.k.JobHooks())
 	s.jobs.SetScheduler(s.k.Scheduler())
-	s.jobsMsg = jobskeeper.NewMsgServerImpl(s.jobs)
 	s.q = keeper.NewQueryServerImpl(s.k)
 	s.msg = keeper.NewMsgServerImpl(s.k)
 	s.Require().NoError(s.jobs.InitGenesis(s.ctx, *jobstypes.DefaultGenesis()))

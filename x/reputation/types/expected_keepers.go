@@ -5,7 +5,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -13,5 +12,5 @@ import (
 type JobsKeeper interface {
 	GetJob(ctx context.Context, id uint64) (jobstypes.Job, error)
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
-	WalkCandidates(ctx context.Context, j jobstypes.Job, maxScan uint32, fn func(jobskeeper.Candidate) (bool, error)) error
+	WalkCandidates(ctx context.Context, j jobstypes.Job, maxScan uint32, fn func(jobstypes.Candidate) (bool, error)) error
 }

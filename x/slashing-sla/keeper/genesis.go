@@ -28,7 +28,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if err := k.Pending.Set(ctx, p.JobId, p.AssessAt); err != nil {
 			return err
 		}
-		if err := k.Queue.Set(ctx, collections.Join(p.AssessAt, p.JobId)); err != nil {
+		if err := k.Queue.Push(ctx, p.AssessAt, p.JobId); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/settle"
 	"github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
 
@@ -32,12 +33,14 @@ type Keeper struct {
 	jobs         types.JobsKeeper
 	reputation   types.ReputationHooks
 
-	Schema      collections.Schema
-	Params      collections.Item[types.Params]
-	Monitors    collections.KeySet[sdk.AccAddress]
-	Reports     collections.Map[collections.Pair[uint64, sdk.AccAddress], types.SLAReport]
+	Schema   collections.Schema
+	Params   collections.Item[types.Params]
+	Monitors collections.KeySet[sdk.AccAddress]
+	Reports  collections.Map[collections.Pair[uint64, sdk.AccAddress], types.SLAReport]
+	// Pending: jobs with reports, graded at the time given, when they come
+	// due in Queue (x/internal/settle).
 	Pending     collections.Map[uint64, time.Time]
-	Queue       collections.KeySet[collections.Pair[time.Time, uint64]]
+	Queue       *settle.Queue[uint64]
 	Assessments collections.Map[uint64, types.Assessment]
 	Violations  collections.KeySet[ViolationKey]
 }
@@ -54,7 +57,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		Monitors:    collections.NewKeySet(sb, types.MonitorsKey, "monitors", sdk.AccAddressKey),
 		Reports:     collections.NewMap(sb, types.ReportsKey, "reports", collections.PairKeyCodec(collections.Uint64Key, sdk.AccAddressKey), codec.CollValue[types.SLAReport](cdc)),
 		Pending:     collections.NewMap(sb, types.PendingKey, "pending", collections.Uint64Key, collcodec.KeyToValueCodec(sdk.TimeKey)),
-		Queue:       collections.NewKeySet(sb, types.QueueKey, "queue", collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
+		Queue:       settle.New(sb, types.QueueKey, types.QueueDeadLettersKey, "queue", collections.Uint64Key),
 		Assessments: collections.NewMap(sb, types.AssessmentsKey, "assessments", collections.Uint64Key, codec.CollValue[types.Assessment](cdc)),
 		Violations:  collections.NewKeySet(sb, types.ViolationsKey, "violations", collections.TripleKeyCodec(sdk.AccAddressKey, sdk.TimeKey, collections.Uint64Key)),
 	}
@@ -63,11 +66,21 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		panic(err)
 	}
 	k.Schema = schema
+	k.Queue.Handle(k.settleGrading, func(ctx context.Context, due time.Time, id uint64, cause error) error {
+		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSettlementDeadLettered{
+			Queue: "grading", Entry: fmt.Sprint(id), Due: due, Error: cause.Error(),
+		})
+	})
 	return k
 }
 
 // SetReputationHooks connects x/reputation. Call once, at app wiring.
-func (k *Keeper) SetReputationHooks(h types.ReputationHooks) { k.reputation = h }
+func (k *Keeper) SetReputationHooks(h types.ReputationHooks) {
+	if k.reputation != nil {
+		panic("x/slashingsla: reputation hooks already set")
+	}
+	k.reputation = h
+}
 
 // GetAuthority returns the governance address.
 func (k *Keeper) GetAuthority() string { return k.authority }

@@ -10,7 +10,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
+	"github.com/verdict-chain/verdict/x/internal/settle"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
@@ -94,7 +94,7 @@ func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobI
 		if err := k.Pending.Set(ctx, jobID, at); err != nil {
 			return err
 		}
-		if err := k.Queue.Set(ctx, collections.Join(at, jobID)); err != nil {
+		if err := k.Queue.Push(ctx, at, jobID); err != nil {
 			return err
 		}
 	}
@@ -105,7 +105,7 @@ func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobI
 func (k *Keeper) clearPending(ctx context.Context, jobID uint64) error {
 	at, err := k.Pending.Get(ctx, jobID)
 	if err == nil {
-		if err := k.Queue.Remove(ctx, collections.Join(at, jobID)); err != nil {
+		if err := k.Queue.Remove(ctx, at, jobID); err != nil {
 			return err
 		}
 		if err := k.Pending.Remove(ctx, jobID); err != nil {
@@ -188,7 +188,7 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 		}
 		// the buyer is compensated first, up to what it escrowed
 		comp := math.MinInt(amount, j.Escrow.Amount)
-		slashed, err := k.jobs.SlashBond(ctx, op, amount, "x/slashingsla: SLA violation", []jobskeeper.Payout{{To: buyerAddr, Amount: comp}})
+		slashed, err := k.jobs.SlashBond(ctx, op, amount, "x/slashingsla: SLA violation", []jobstypes.Payout{{To: buyerAddr, Amount: comp}})
 		if err != nil {
 			return a, err
 		}
@@ -268,35 +268,21 @@ func (k *Keeper) CountInWindow(ctx context.Context, op sdk.AccAddress, window ti
 }
 
 // EndBlocker grades the jobs whose report window closed, at most
-// max_assessments_per_block; the rest wait for the next block.
+// max_assessments_per_block; the rest wait for the next block. A job that
+// cannot be graded (its provider left, say) is dead-lettered with an event
+// and does not block the others (x/internal/settle).
 func (k *Keeper) EndBlocker(ctx context.Context) error {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	var due []collections.Pair[time.Time, uint64]
-	rng := new(collections.Range[collections.Pair[time.Time, uint64]]).EndInclusive(collections.Join(sdkCtx.BlockTime(), ^uint64(0)))
-	if err := k.Queue.Walk(ctx, rng, func(key collections.Pair[time.Time, uint64]) (bool, error) {
-		due = append(due, key)
-		return len(due) >= int(p.MaxAssessmentsPerBlock), nil
-	}); err != nil {
-		return err
-	}
-	for _, key := range due {
-		cacheCtx, write := sdkCtx.CacheContext()
-		if _, err := k.Assess(cacheCtx, key.K2(), false); err != nil {
-			k.Logger(ctx).Error("SLA assessment failed; dropping its reports", "job", key.K2(), "err", err)
-			// a job that cannot be graded (e.g. its provider left) must not
-			// block the queue: drop it in the real context
-			if err := k.clearPending(ctx, key.K2()); err != nil {
-				return err
-			}
-			continue
-		}
-		write()
-	}
-	return nil
+	_, err = settle.Run(ctx, int(p.MaxAssessmentsPerBlock), k.Queue)
+	return err
+}
+
+func (k *Keeper) settleGrading(ctx context.Context, _ time.Time, jobID uint64) error {
+	_, err := k.Assess(ctx, jobID, false)
+	return err
 }
 
 func contains(list []string, s string) bool {

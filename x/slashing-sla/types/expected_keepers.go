@@ -7,7 +7,6 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -15,7 +14,7 @@ import (
 type JobsKeeper interface {
 	GetJob(ctx context.Context, id uint64) (jobstypes.Job, error)
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
-	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobskeeper.Payout) (math.Int, error)
+	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobstypes.Payout) (math.Int, error)
 	Jail(ctx context.Context, operator sdk.AccAddress, until time.Time) error
 	Unjail(ctx context.Context, operator sdk.AccAddress) error
 }

@@ -21,6 +21,8 @@ var (
 	QueueKey       = collections.NewPrefix(4)
 	AssessmentsKey = collections.NewPrefix(5)
 	ViolationsKey  = collections.NewPrefix(6)
+	// QueueDeadLettersKey: dead letters of the grading queue.
+	QueueDeadLettersKey = collections.NewPrefix(7)
 )
 
 const (

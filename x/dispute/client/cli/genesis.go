@@ -16,7 +16,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/genutil"
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
-	"github.com/verdict-chain/verdict/x/dispute/keeper"
 	"github.com/verdict-chain/verdict/x/dispute/types"
 )
 
@@ -46,7 +45,7 @@ func addGenesisCircuitCmd() *cobra.Command {
 			if err := clientCtx.Codec.UnmarshalJSON(appState[types.ModuleName], &gs); err != nil {
 				return fmt.Errorf("x/dispute genesis: %w", err)
 			}
-			if _, err := keeper.ParseVK(vkBytes, gs.Params); err != nil {
+			if _, err := types.ParseVK(vkBytes, gs.Params.MaxVkBytes); err != nil {
 				return err
 			}
 			name, _ := cmd.Flags().GetString("name")

@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/verdict-chain/verdict/x/dispute/keeper"
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
@@ -328,12 +327,12 @@ strict decoders, and verifies. Commitments come from files (--model, --input,
 					return err
 				}
 			}
-			vk, err := keeper.ParseVK(vkBytes, types.DefaultParams())
+			vk, err := types.ParseVK(vkBytes, types.DefaultParams().MaxVkBytes)
 			if err != nil {
 				return err
 			}
 			job := jobstypes.Job{Id: jobID, ModelCommitment: cs[0], InputCommitment: cs[1]}
-			public, err := keeper.PublicInputs(job, cs[2])
+			public, err := types.PublicInputs(job, cs[2])
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,52 @@
+package types
+
+import (
+	"encoding/binary"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
+	errorsmod "cosmossdk.io/errors"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// Pure functions the chain and off-chain tools (verdictd zk, the bench)
+// share: how a verifying key is accepted and how a job's public inputs are
+// built. Nothing here reads state.
+
+// ParseVK validates verifying key bytes against a size limit and the
+// chain's public input layout.
+func ParseVK(vkBytes []byte, maxBytes uint32) (*zkverify.VerifyingKey, error) {
+	vk, err := zkverify.ParseVerifyingKey(vkBytes, zkverify.Limits{
+		MaxBytes: int(maxBytes),
+		NbPublic: len(PublicInputNames),
+	})
+	if err != nil {
+		return nil, errorsmod.Wrap(ErrInvalidVK, err.Error())
+	}
+	return vk, nil
+}
+
+// PublicInputs builds a job's public witness from chain state: model,
+// input and output commitments, and the job id. The proof submitter never
+// supplies public inputs.
+func PublicInputs(j jobstypes.Job, output []byte) ([]fr.Element, error) {
+	var id [32]byte
+	binary.BigEndian.PutUint64(id[24:], j.Id)
+	out := make([]fr.Element, 0, len(PublicInputNames))
+	for _, b := range [][]byte{j.ModelCommitment, j.InputCommitment, output, id[:]} {
+		e, err := zkverify.PublicInput(b)
+		if err != nil {
+			return nil, errorsmod.Wrapf(ErrInvalidCommitment, "job %d: %v", j.Id, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// ChallengeBondFor is the bond a challenge of job j costs under params p.
+func ChallengeBondFor(p Params, j jobstypes.Job) sdk.Coin {
+	return p.ChallengeBond(jobstypes.Payment(j))
+}

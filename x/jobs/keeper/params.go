@@ -1,0 +1,27 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	"github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// SetParams validates and sets the params. The denom cannot change once
+// set: bonds and escrows are held in it.
+func (k *Keeper) SetParams(ctx context.Context, p types.Params) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	old, err := k.Params.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	if err == nil && old.Denom != p.Denom {
+		return errorsmod.Wrap(types.ErrInvalidParams, "denom cannot change once set")
+	}
+	return k.Params.Set(ctx, p)
+}

@@ -1,0 +1,129 @@
+package types
+
+import (
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// The vocabulary other modules share with x/jobs: pure functions of jobs and
+// providers. Nothing here reads state.
+
+// IsOpen reports whether a job in status s still holds escrow.
+func IsOpen(s JobStatus) bool {
+	switch s {
+	case JobStatus_JOB_STATUS_SUBMITTED, JobStatus_JOB_STATUS_ASSIGNED,
+		JobStatus_JOB_STATUS_RESULT_POSTED, JobStatus_JOB_STATUS_DISPUTED:
+		return true
+	}
+	return false
+}
+
+// Payment is what the provider is paid for its posted result: the agreed
+// price × units used (zero without a result).
+func Payment(j Job) math.Int {
+	if j.Result == nil {
+		return math.ZeroInt()
+	}
+	return j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Result.UnitsUsed))
+}
+
+// Nodes is who holds an open-job slot for j: its placement (multi-node), or
+// its provider, or nobody while it is unassigned.
+func Nodes(j Job) []string {
+	if len(j.Placement) > 0 {
+		return j.Placement
+	}
+	if j.Provider == "" {
+		return nil
+	}
+	return []string{j.Provider}
+}
+
+// RefundTo is who receives what is refunded of j's escrow: its payer, or
+// its buyer when the buyer paid.
+func RefundTo(j Job) string {
+	if j.Payer != "" {
+		return j.Payer
+	}
+	return j.Buyer
+}
+
+// PriceFor returns the provider's price for a class.
+func PriceFor(p Provider, class WorkloadClass) (sdk.Coin, bool) {
+	for _, pr := range p.Prices {
+		if pr.Class == class {
+			return pr.PricePerUnit, true
+		}
+	}
+	return sdk.Coin{}, false
+}
+
+// SupportsCircuit reports whether p proves with circuit id.
+func SupportsCircuit(p Provider, id string) bool {
+	for _, c := range p.CircuitIds {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckOffer is the part of eligibility that depends on the provider's
+// record and the job alone: status, not the buyer itself, the class, the
+// circuit, the price. The keeper adds the checks other modules register
+// (Keeper.CheckEligible).
+func CheckOffer(p Provider, j Job) error {
+	if p.Status != ProviderStatus_PROVIDER_STATUS_ACTIVE {
+		return errorsmod.Wrapf(ErrNotEligible, "provider %s is %s", p.Operator, p.Status)
+	}
+	if p.Operator == j.Buyer {
+		return errorsmod.Wrap(ErrNotEligible, "a buyer cannot be its own provider")
+	}
+	price, ok := PriceFor(p, j.Class)
+	if !ok {
+		return errorsmod.Wrapf(ErrNotEligible, "provider %s does not offer %s", p.Operator, j.Class)
+	}
+	if j.CircuitId != "" && !SupportsCircuit(p, j.CircuitId) {
+		return errorsmod.Wrapf(ErrNotEligible, "provider %s does not support circuit %q", p.Operator, j.CircuitId)
+	}
+	if price.Denom != j.MaxPricePerUnit.Denom || price.Amount.GT(j.MaxPricePerUnit.Amount) {
+		return errorsmod.Wrapf(ErrNotEligible, "provider %s asks %s per unit, above the job's max %s", p.Operator, price, j.MaxPricePerUnit)
+	}
+	return nil
+}
+
+// Candidate is an eligible ACTIVE offer for a job, as schedulers see it.
+type Candidate struct {
+	Provider Provider
+	Price    sdk.Coin
+}
+
+// Payout is one recipient of slashed coins.
+type Payout struct {
+	To     sdk.AccAddress
+	Amount math.Int
+}
+
+// ValidClass reports whether c names a real workload class.
+func ValidClass(c WorkloadClass) bool {
+	_, ok := WorkloadClass_name[int32(c)]
+	return ok && c != WorkloadClass_WORKLOAD_CLASS_UNSPECIFIED
+}
+
+// ValidateCommitment requires a canonical BN254 scalar field element: 32
+// bytes, big-endian, below the field modulus. Commitments are public inputs
+// of the dispute circuits, and a value at or above the modulus would be
+// silently reduced by some APIs, so it is refused on entry.
+func ValidateCommitment(field string, b []byte) error {
+	if len(b) != CommitmentLen {
+		return errorsmod.Wrapf(ErrInvalidCommitment, "%s must be %d bytes, got %d", field, CommitmentLen, len(b))
+	}
+	var e fr.Element
+	if err := e.SetBytesCanonical(b); err != nil {
+		return errorsmod.Wrapf(ErrInvalidCommitment, "%s is not a canonical BN254 field element (must be below the modulus)", field)
+	}
+	return nil
+}
