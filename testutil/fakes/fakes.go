@@ -53,14 +53,15 @@ func (b *Bank) Balance(addr sdk.AccAddress, denom string) int64 {
 	return b.Balances[addr.String()].AmountOf(denom).Int64()
 }
 
-// Total is the supply of denom across all addresses (it never changes: the
-// fakes neither mint nor burn).
-func (b *Bank) Total(denom string) int64 {
-	var sum int64
-	for _, c := range b.Balances {
-		sum += c.AmountOf(denom).Int64()
+// Snapshot copies every account's balances, to compare before and after.
+func (b *Bank) Snapshot() map[string]sdk.Coins {
+	out := make(map[string]sdk.Coins, len(b.Balances))
+	for addr, c := range b.Balances {
+		if !c.IsZero() {
+			out[addr] = sdk.NewCoins(c...)
+		}
 	}
-	return sum
+	return out
 }
 
 // Accounts derives module addresses like x/auth.

@@ -35,6 +35,7 @@ import (
 
 // NewRootCmd returns the verdictd root command.
 func NewRootCmd() *cobra.Command {
+	fillVersion()
 	// A throwaway app gives the codecs and the AutoCLI description.
 	tmpHome, err := os.MkdirTemp("", "verdictd-cli")
 	if err != nil {

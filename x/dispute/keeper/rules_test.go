@@ -291,7 +291,6 @@ func (s *Suite) TestVKCacheNeverChangesResults() {
 	s.newKeepers() // cold cache
 	_, errCold := s.submitProof(s.prov, id, types.Claim_CLAIM_PROVIDER, bad)
 	s.newKeepers()
-	_, _ = s.k.Circuits.Get(s.ctx, circuitID)
 	_, errWarmup := s.submitProof(s.prov, id, types.Claim_CLAIM_PROVIDER, bad) // fills the cache
 	_, errWarm := s.submitProof(s.prov, id, types.Claim_CLAIM_PROVIDER, bad)
 	s.Equal(errCold.Error(), errWarmup.Error())

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/stretchr/testify/require"
 
@@ -28,22 +27,5 @@ func TestParamsValidate(t *testing.T) {
 		p := types.DefaultParams()
 		f(&p)
 		require.ErrorIs(t, p.Validate(), types.ErrInvalidParams, name)
-	}
-}
-
-func TestErrorCodesUnique(t *testing.T) {
-	errs := []*errorsmod.Error{
-		types.ErrInvalidAddress, types.ErrInvalidProvider, types.ErrProviderExists, types.ErrProviderNotFound,
-		types.ErrBondTooLow, types.ErrInvalidDenom, types.ErrInvalidAmount, types.ErrInvalidStatus, types.ErrInvalidJob,
-		types.ErrJobNotFound, types.ErrUnauthorized, types.ErrNotEligible, types.ErrDeadlinePassed,
-		types.ErrInvalidCommitment, types.ErrInvalidResult, types.ErrInvalidParams, types.ErrInvalidGenesis,
-		types.ErrAccounting, types.ErrWindowClosed,
-	}
-	seen := map[uint32]bool{}
-	for _, e := range errs {
-		require.Equal(t, types.ModuleName, e.Codespace())
-		require.GreaterOrEqual(t, e.ABCICode(), uint32(2))
-		require.False(t, seen[e.ABCICode()], "duplicate code %d", e.ABCICode())
-		seen[e.ABCICode()] = true
 	}
 }

@@ -251,6 +251,9 @@ func (s *Suite) TestParamsAndSigners() {
 	p.DecayHalfLife = time.Hour
 	_, err = s.msg.UpdateParams(s.ctx, &types.MsgUpdateParams{Authority: s.authority, Params: p})
 	s.Require().NoError(err)
+	got, err := s.k.Params.Get(s.ctx)
+	s.Require().NoError(err)
+	s.Equal(time.Hour, got.DecayHalfLife, "the authority's update applied")
 	for name, mut := range map[string]func(*types.Params){
 		"zero half-life":      func(p *types.Params) { p.DecayHalfLife = 0 },
 		"zero prior":          func(p *types.Params) { p.PriorWeight = 0 },

@@ -6,7 +6,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
-	reptypes "github.com/verdict-chain/verdict/x/reputation/types"
 	"github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
 
@@ -344,5 +343,4 @@ func (s *Suite) TestGenesisRoundTrip() {
 		mut(&bad)
 		s.Require().ErrorIs(bad.Validate(s.ac), types.ErrInvalidGenesis, name)
 	}
-	_ = reptypes.ModuleName
 }

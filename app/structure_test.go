@@ -1,0 +1,178 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	errorsmod "cosmossdk.io/errors"
+
+	_ "github.com/verdict-chain/verdict/app" // links every module's errors into the registry
+)
+
+const modulePath = "github.com/verdict-chain/verdict"
+
+func repoRoot(t *testing.T) string {
+	_, file, _, ok := runtime.Caller(0)
+	require.True(t, ok)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), ".."))
+}
+
+// Every module's error codes, read from the Register calls in its
+// types/errors.go (so a new error or a new module is covered without
+// touching this test): codes are unique, start at 2, and the registry
+// holds exactly the declared error under each code (errorsmod overwrites a
+// duplicate silently).
+func TestErrorCodesUniqueInEveryModule(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "x", "*", "types", "errors.go"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 4)
+	for _, file := range files {
+		codespace := moduleNameConst(t, filepath.Join(filepath.Dir(file), "keys.go"))
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		require.NoError(t, err)
+		seen := map[uint64]string{}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || (sel.Sel.Name != "Register" && sel.Sel.Name != "RegisterWithGRPCCode") {
+				return true
+			}
+			where := fset.Position(call.Pos()).String()
+			require.GreaterOrEqual(t, len(call.Args), 3, where)
+			id, ok := call.Args[0].(*ast.Ident)
+			require.True(t, ok && id.Name == "ModuleName", "%s: the codespace must be ModuleName", where)
+			lit, ok := call.Args[1].(*ast.BasicLit)
+			require.True(t, ok, "%s: the code must be a literal", where)
+			code, err := strconv.ParseUint(lit.Value, 10, 32)
+			require.NoError(t, err, where)
+			desc, err := strconv.Unquote(call.Args[len(call.Args)-1].(*ast.BasicLit).Value)
+			require.NoError(t, err, where)
+			require.GreaterOrEqual(t, code, uint64(2), "%s: codes start at 2 (1 is the SDK's internal error)", where)
+			require.Empty(t, seen[code], "%s: code %d already used by %q", where, code, seen[code])
+			seen[code] = desc
+			registered := errorsmod.ABCIError(codespace, uint32(code), "")
+			require.Equal(t, ": "+desc, registered.Error(), "%s: the registry holds another error under %s/%d", where, codespace, code)
+			return true
+		})
+		require.NotEmpty(t, seen, file)
+	}
+}
+
+func moduleNameConst(t *testing.T, keysFile string) string {
+	f, err := parser.ParseFile(token.NewFileSet(), keysFile, nil, 0)
+	require.NoError(t, err)
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if n.Name == "ModuleName" {
+					s, err := strconv.Unquote(vs.Values[i].(*ast.BasicLit).Value)
+					require.NoError(t, err)
+					return s
+				}
+			}
+		}
+	}
+	t.Fatalf("%s declares no ModuleName", keysFile)
+	return ""
+}
+
+type goPackage struct {
+	ImportPath   string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+	Deps         []string
+}
+
+// The seams between modules, checked on the real import graph:
+//   - a module reaches another only through its types (expected keepers,
+//     hooks, the shared vocabulary), never its keeper package, in code or
+//     tests (suites get other modules' keepers from testutil/keepertest,
+//     as the app gets them from its wiring);
+//   - the state machine never links the prover (zkml) or the CLI;
+//   - off-chain tools use the pure helpers in types, not keepers.
+func TestModuleBoundaries(t *testing.T) {
+	cmd := exec.Command("go", "list", "-json", "-deps=false", modulePath+"/...")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(out))
+	pkgs := map[string]goPackage{}
+	for dec.More() {
+		var p goPackage
+		require.NoError(t, dec.Decode(&p))
+		pkgs[p.ImportPath] = p
+	}
+	require.Contains(t, pkgs, modulePath+"/x/jobs/keeper")
+
+	moduleOf := func(path string) string { // "jobs" for .../x/jobs/keeper
+		rest, ok := strings.CutPrefix(path, modulePath+"/x/")
+		if !ok {
+			return ""
+		}
+		return strings.SplitN(rest, "/", 2)[0]
+	}
+	isKeeper := func(path string) bool { return strings.HasSuffix(path, "/keeper") && moduleOf(path) != "" }
+	for path, p := range pkgs {
+		m := moduleOf(path)
+		if m == "" || m == "internal" {
+			continue
+		}
+		for _, imp := range append(append(append([]string{}, p.Imports...), p.TestImports...), p.XTestImports...) {
+			if isKeeper(imp) && moduleOf(imp) != m {
+				t.Errorf("%s imports %s: reach another module through its types and expected keepers", path, imp)
+			}
+		}
+	}
+
+	stateMachine := []string{modulePath + "/app"}
+	for path := range pkgs {
+		if m := moduleOf(path); m != "" && (strings.HasSuffix(path, "/keeper") || strings.HasSuffix(path, "/types") || strings.HasSuffix(path, "/module")) {
+			stateMachine = append(stateMachine, path)
+		}
+	}
+	for _, path := range stateMachine {
+		deps := goListDeps(t, path)
+		for _, off := range []string{"/x/dispute/zkml", "/x/dispute/client/cli", "/cmd/"} {
+			for _, d := range deps {
+				require.False(t, strings.Contains(d, modulePath+off), "%s links %s (off-chain code)", path, d)
+			}
+		}
+	}
+
+	for _, path := range []string{modulePath + "/x/dispute/client/cli", modulePath + "/cmd/verdict-bench", modulePath + "/cmd/verdictd/cmd"} {
+		p, ok := pkgs[path]
+		require.True(t, ok, path)
+		for _, imp := range p.Imports {
+			require.False(t, isKeeper(imp), "off-chain %s imports %s", path, imp)
+		}
+	}
+}
+
+func goListDeps(t *testing.T, path string) []string {
+	cmd := exec.Command("go", "list", "-deps", path)
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	require.NoError(t, err, path)
+	return strings.Fields(string(out))
+}
