@@ -164,7 +164,7 @@ func chainApp(k *kit) (*app.App, sdk.Context) {
 	check(err)
 	defer func() { _ = os.RemoveAll(home) }()
 	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(home))
-	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 1}).WithHeaderInfo(header.Info{Height: 1})
+	ctx := a.NewNextBlockContext(cmtproto.Header{Height: 1}).WithHeaderInfo(header.Info{Height: 1})
 	check(a.DisputeKeeper.Params.Set(ctx, types.DefaultParams()))
 	_, err = a.DisputeKeeper.RegisterCircuit(ctx, types.Circuit{Id: "bench", ProofSystem: types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254, VerifyingKey: k.vkBytes})
 	check(err)

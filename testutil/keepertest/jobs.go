@@ -8,13 +8,13 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/testutil/fakes"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reputationkeeper "github.com/verdict-chain/verdict/x/reputation/keeper"
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
 	slashingslatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
-	"github.com/verdict-chain/verdict/testutil/fakes"
 )
 
 // Jobs is a real x/jobs keeper as the other modules' keeper suites drive
