@@ -5,26 +5,14 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/internal/funds"
 )
 
-// Money moves here and only here: challenge bonds in and out, rewards, the
-// community pool, and the running total of open challenge bonds.
-
-func (k *Keeper) collect(ctx context.Context, from sdk.AccAddress, c sdk.Coin) error {
-	return k.funds.Collect(ctx, from, c)
-}
-
-func (k *Keeper) pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
-	return k.funds.Pay(ctx, to, c)
-}
-
-func (k *Keeper) toCommunityPool(ctx context.Context, c sdk.Coin) error {
-	return k.funds.ToCommunityPool(ctx, c)
-}
+// Money: every coin moves through k.funds (x/internal/funds: challenge bonds
+// in and out, rewards, the community pool); this file keeps the running
+// total of open challenge bonds and the invariant.
 
 func (k *Keeper) addBonds(ctx context.Context, delta math.Int) error {
 	return funds.AddTotal(ctx, k.TotalBonds, delta, types.ErrAccounting)

@@ -65,7 +65,7 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 	if bond.Denom != j.Escrow.Denom {
 		return types.Dispute{}, errorsmod.Wrapf(types.ErrInvalidParams, "challenge bond denom %s differs from the job's %s", bond.Denom, j.Escrow.Denom)
 	}
-	if err := k.collect(ctx, challenger, bond); err != nil {
+	if err := k.funds.Collect(ctx, challenger, bond); err != nil {
 		return types.Dispute{}, err
 	}
 	if err := k.addBonds(ctx, bond.Amount); err != nil {
@@ -206,10 +206,10 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 		if err != nil {
 			return d, err
 		}
-		if err := k.pay(ctx, op, sdk.NewCoin(d.Bond.Denom, toProvider)); err != nil {
+		if err := k.funds.Pay(ctx, op, sdk.NewCoin(d.Bond.Denom, toProvider)); err != nil {
 			return d, err
 		}
-		if err := k.toCommunityPool(ctx, sdk.NewCoin(d.Bond.Denom, rest)); err != nil {
+		if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(d.Bond.Denom, rest)); err != nil {
 			return d, err
 		}
 		if err := k.addBonds(ctx, d.Bond.Amount.Neg()); err != nil {
@@ -257,7 +257,7 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 	res.Slashed = sdk.NewCoin(prov.Bond.Denom, slashed)
 	res.ToCommunityPool = sdk.NewCoin(prov.Bond.Denom, slashed.Sub(reward))
 	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
-		if err := k.pay(ctx, challenger, d.Bond); err != nil {
+		if err := k.funds.Pay(ctx, challenger, d.Bond); err != nil {
 			return d, err
 		}
 		if err := k.addBonds(ctx, d.Bond.Amount.Neg()); err != nil {

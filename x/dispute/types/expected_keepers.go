@@ -6,6 +6,8 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/funds"
+
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -14,17 +16,12 @@ type AccountKeeper interface {
 	GetModuleAddress(moduleName string) sdk.AccAddress
 }
 
-// BankKeeper moves challenge bonds.
-type BankKeeper interface {
-	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
-	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
-	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
-}
-
-// DistrKeeper receives the community pool's shares.
-type DistrKeeper interface {
-	FundCommunityPool(ctx context.Context, amount sdk.Coins, sender sdk.AccAddress) error
-}
+// BankKeeper and DistrKeeper are the parts of x/bank and x/distribution
+// that x/dispute moves coins with (through x/internal/funds).
+type (
+	BankKeeper  = funds.BankKeeper
+	DistrKeeper = funds.DistrKeeper
+)
 
 // JobsKeeper is the part of x/jobs that x/dispute drives.
 type JobsKeeper interface {

@@ -75,7 +75,7 @@ func (k *Keeper) settleUnbonding(ctx context.Context, _ time.Time, op sdk.AccAdd
 		}
 		return k.setProvider(ctx, p)
 	}
-	if err := k.pay(ctx, op, p.Bond); err != nil {
+	if err := k.funds.Pay(ctx, op, p.Bond); err != nil {
 		return err
 	}
 	if err := k.addBonds(ctx, p.Bond.Amount.Neg()); err != nil {

@@ -11,21 +11,9 @@ import (
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
-// Money moves here and only here: coins in (bonds, escrows), coins out
-// (payments, refunds, slashes, returned bonds), the community pool, and the
-// running totals the invariant compares with the module balance.
-
-func (k *Keeper) collect(ctx context.Context, from sdk.AccAddress, c sdk.Coin) error {
-	return k.funds.Collect(ctx, from, c)
-}
-
-func (k *Keeper) pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
-	return k.funds.Pay(ctx, to, c)
-}
-
-func (k *Keeper) toCommunityPool(ctx context.Context, c sdk.Coin) error {
-	return k.funds.ToCommunityPool(ctx, c)
-}
+// Money: every coin moves through k.funds (x/internal/funds: collect into
+// the module, pay out, fund the community pool); this file keeps the
+// running totals beside the balance and the invariant that compares them.
 
 func (k *Keeper) addEscrow(ctx context.Context, delta math.Int) error {
 	return funds.AddTotal(ctx, k.TotalEscrow, delta, types.ErrAccounting)

@@ -90,7 +90,7 @@ func (k *Keeper) SubmitJob(ctx context.Context, payer sdk.AccAddress, msg *types
 			return j, err
 		}
 	}
-	if err := k.collect(ctx, payer, escrow); err != nil {
+	if err := k.funds.Collect(ctx, payer, escrow); err != nil {
 		return j, err
 	}
 	if err := k.addEscrow(ctx, escrow.Amount); err != nil {
@@ -374,19 +374,19 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 			if err != nil {
 				return j, err
 			}
-			if err := k.pay(ctx, op, sdk.NewCoin(denom, amt)); err != nil {
+			if err := k.funds.Pay(ctx, op, sdk.NewCoin(denom, amt)); err != nil {
 				return j, err
 			}
 		}
 	}
-	if err := k.toCommunityPool(ctx, sdk.NewCoin(denom, fee)); err != nil {
+	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(denom, fee)); err != nil {
 		return j, err
 	}
 	refundTo, err := k.addr("payer", types.RefundTo(j))
 	if err != nil {
 		return j, err
 	}
-	if err := k.pay(ctx, refundTo, sdk.NewCoin(denom, refund)); err != nil {
+	if err := k.funds.Pay(ctx, refundTo, sdk.NewCoin(denom, refund)); err != nil {
 		return j, err
 	}
 	if err := k.addEscrow(ctx, j.Escrow.Amount.Neg()); err != nil {

@@ -116,7 +116,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 	if msg.Bond.Amount.IsNil() || msg.Bond.Amount.LT(params.MinProviderBond.Amount) {
 		return errorsmod.Wrapf(types.ErrBondTooLow, "bond %s < min %s", msg.Bond, params.MinProviderBond)
 	}
-	if err := k.collect(ctx, op, msg.Bond); err != nil {
+	if err := k.funds.Collect(ctx, op, msg.Bond); err != nil {
 		return err
 	}
 	if err := k.addBonds(ctx, msg.Bond.Amount); err != nil {
@@ -262,12 +262,12 @@ func (k *Keeper) SlashBond(ctx context.Context, operator sdk.AccAddress, amount 
 			continue
 		}
 		pay := math.MinInt(po.Amount, remaining)
-		if err := k.pay(ctx, po.To, sdk.NewCoin(p.Bond.Denom, pay)); err != nil {
+		if err := k.funds.Pay(ctx, po.To, sdk.NewCoin(p.Bond.Denom, pay)); err != nil {
 			return math.ZeroInt(), err
 		}
 		remaining = remaining.Sub(pay)
 	}
-	if err := k.toCommunityPool(ctx, sdk.NewCoin(p.Bond.Denom, remaining)); err != nil {
+	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(p.Bond.Denom, remaining)); err != nil {
 		return math.ZeroInt(), err
 	}
 	return slashed, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBondSlashed{

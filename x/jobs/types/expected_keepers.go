@@ -5,6 +5,8 @@ import (
 	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/x/internal/funds"
 )
 
 // AccountKeeper is the part of x/auth that x/jobs uses.
@@ -12,18 +14,12 @@ type AccountKeeper interface {
 	GetModuleAddress(moduleName string) sdk.AccAddress
 }
 
-// BankKeeper is the part of x/bank that x/jobs uses.
-type BankKeeper interface {
-	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
-	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
-	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
-}
-
-// DistrKeeper is the part of x/distribution that x/jobs uses: protocol fees
-// and slashed amounts go to the community pool.
-type DistrKeeper interface {
-	FundCommunityPool(ctx context.Context, amount sdk.Coins, sender sdk.AccAddress) error
-}
+// BankKeeper and DistrKeeper are the parts of x/bank and x/distribution
+// that x/jobs moves coins with (through x/internal/funds).
+type (
+	BankKeeper  = funds.BankKeeper
+	DistrKeeper = funds.DistrKeeper
+)
 
 // JobHooks lets other modules follow the job lifecycle. Hooks run in the
 // order they were registered, inside the transaction or EndBlock that made
