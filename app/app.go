@@ -293,6 +293,7 @@ func New(
 	app.SlashingSLAKeeper.SetReputationHooks(app.ReputationKeeper)
 	app.JobsKeeper.SetCircuitRegistry(app.DisputeKeeper)
 	app.JobsKeeper.SetScheduler(app.ReputationKeeper.Scheduler())
+	app.JobsKeeper.AddClaimSource(app.SlashingSLAKeeper) // pending SLA gradings keep a bond locked
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -325,7 +326,7 @@ func New(
 	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 	// x/bank first (required by v0.55's block executor), then Verdict's
 	// settlements, then governance and staking.
-	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
+	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, reputationtypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 
 	genesisOrder := []string{
 		consensusparamtypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,

@@ -27,7 +27,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/module"
 	authcmd "github.com/cosmos/cosmos-sdk/x/auth/client/cli"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	"github.com/cosmos/cosmos-sdk/x/genutil"
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
+	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
 	"github.com/verdict-chain/verdict/app"
 	disputecli "github.com/verdict-chain/verdict/x/dispute/client/cli"
@@ -90,7 +92,7 @@ func NewRootCmd() *cobra.Command {
 func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager module.BasicManager) {
 	sdk.GetConfig().Seal()
 	rootCmd.AddCommand(
-		genutilcli.InitCmd(basicManager, app.DefaultNodeHome),
+		withBlockGasLimit(genutilcli.InitCmd(basicManager, app.DefaultNodeHome)),
 		debug.Cmd(),
 		pruning.Cmd(newApp, app.DefaultNodeHome),
 		snapshot.Cmd(newApp),
@@ -169,12 +171,41 @@ func appExport(logger log.Logger, db dbm.DB, height int64, forZeroHeight bool, j
 	return a.ExportAppStateAndValidators(forZeroHeight, jailAllowedAddrs, modulesToExport)
 }
 
-// appConfig sets a minimum gas price so a fresh node does not accept free
-// transactions.
+// DefaultMinGasPrices is what a fresh node's app.toml asks of every
+// transaction: a node refuses zero-fee transactions out of the box.
+const DefaultMinGasPrices = "0.01" + app.BondDenom
+
+// DefaultBlockMaxGas is the block gas limit `verdictd init` writes into
+// genesis (CometBFT's default is unlimited): about 200 proof checks or
+// 1,000 job submissions per block.
+const DefaultBlockMaxGas = 100_000_000
+
+// appConfig sets a non-zero minimum gas price so a fresh node does not
+// accept free transactions.
 func appConfig() any {
 	cfg := serverconfig.DefaultConfig()
-	cfg.MinGasPrices = "0" + app.BondDenom
+	cfg.MinGasPrices = DefaultMinGasPrices
 	return cfg
+}
+
+// withBlockGasLimit makes `init` write a block gas limit into the genesis
+// it creates.
+func withBlockGasLimit(initCmd *cobra.Command) *cobra.Command {
+	run := initCmd.RunE
+	initCmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := run(cmd, args); err != nil {
+			return err
+		}
+		serverCtx := server.GetServerContextFromCmd(cmd)
+		genFile := serverCtx.Config.GenesisFile()
+		gen, err := genutiltypes.AppGenesisFromFile(genFile)
+		if err != nil {
+			return err
+		}
+		gen.Consensus.Params.Block.MaxGas = DefaultBlockMaxGas
+		return genutil.ExportGenesisFile(gen, genFile)
+	}
+	return initCmd
 }
 
 func appConfigTemplate() string { return serverconfig.DefaultConfigTemplate }

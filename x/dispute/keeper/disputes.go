@@ -221,7 +221,7 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 	if _, err := k.jobs.ResolveDispute(ctx, d.JobId, true); err != nil {
 		return d, err
 	}
-	return k.close(ctx, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res)
+	return k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res)
 }
 
 // providerLoses: the result is wrong (a counter proof) or unproven by the
@@ -268,15 +268,18 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 	if _, err := k.jobs.ResolveDispute(ctx, d.JobId, false); err != nil {
 		return d, err
 	}
-	return k.close(ctx, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, res)
+	return k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, res)
 }
 
-func (k *Keeper) close(ctx context.Context, d types.Dispute, status types.DisputeStatus, res *types.Resolution) (types.Dispute, error) {
+func (k *Keeper) close(ctx context.Context, p types.Params, d types.Dispute, status types.DisputeStatus, res *types.Resolution) (types.Dispute, error) {
 	if err := k.DeadlineQueue.Remove(ctx, d.ProofDeadline, d.JobId); err != nil {
 		return d, err
 	}
 	d.Status = status
 	d.Resolution = res
+	if err := k.PruneQueue.Push(ctx, res.ResolvedAt.Add(p.Retention), d.JobId); err != nil {
+		return d, err
+	}
 	if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
 		return d, err
 	}
@@ -338,16 +341,55 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 }
 
 // auditRate is audit_rate_ppm scaled by the audit weigher's factor for the
-// job's provider (x/reputation: higher for low scores), capped at 100%.
+// job's provider (x/reputation: higher for low scores), then raised to the
+// deterrence floor (DeterrenceRatePPM), capped at 100%. audit_rate_ppm = 0
+// turns audits off.
 func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job) (uint32, error) {
-	if k.auditWeigher == nil || p.AuditRatePpm == 0 {
-		return p.AuditRatePpm, nil
+	if p.AuditRatePpm == 0 {
+		return 0, nil
 	}
-	w, err := k.auditWeigher.AuditWeightPPM(ctx, j.Provider, j.Class)
+	rate := p.AuditRatePpm
+	if k.auditWeigher != nil {
+		w, err := k.auditWeigher.AuditWeightPPM(ctx, j.Provider, j.Class)
+		if err != nil {
+			return 0, err
+		}
+		rate = uint32(min(uint64(p.AuditRatePpm)*uint64(w)/types.MaxPpm, types.MaxPpm))
+	}
+	op, err := k.addressCodec.StringToBytes(j.Provider)
 	if err != nil {
 		return 0, err
 	}
-	return uint32(min(uint64(p.AuditRatePpm)*uint64(w)/types.MaxPpm, types.MaxPpm)), nil
+	prov, err := k.jobs.GetProvider(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	return max(rate, DeterrenceRatePPM(p, jobstypes.Payment(j), prov.Bond.Amount)), nil
+}
+
+// DeterrenceRatePPM is the audit probability (ppm) at which posting a wrong
+// result loses in expectation: probability × fraud slash ≥
+// audit_deterrence_bps × payment. A provider whose bond is small next to the
+// job is audited more, up to always.
+func DeterrenceRatePPM(p types.Params, payment, bond math.Int) uint32 {
+	if p.AuditDeterrenceBps == 0 || !payment.IsPositive() {
+		return 0
+	}
+	slash := bps(bond, p.FraudSlashBps)
+	if !slash.IsPositive() {
+		return types.MaxPpm
+	}
+	// ceil(deterrence/1e4 × payment / slash × 1e6)
+	num := payment.MulRaw(int64(p.AuditDeterrenceBps)).MulRaw(types.MaxPpm)
+	den := slash.MulRaw(types.MaxBps)
+	r := num.Quo(den)
+	if !num.Mod(den).IsZero() {
+		r = r.AddRaw(1)
+	}
+	if r.GT(math.NewInt(types.MaxPpm)) {
+		return types.MaxPpm
+	}
+	return uint32(r.Int64())
 }
 
 func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {
@@ -371,10 +413,27 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := settle.Run(ctx, int(p.MaxResolutionsPerBlock), k.DeadlineQueue); err != nil {
+	if _, err := settle.Run(ctx, int(p.MaxResolutionsPerBlock), k.DeadlineQueue, k.PruneQueue); err != nil {
 		return err
 	}
 	return k.drawAudits(ctx, p)
+}
+
+// settlePrune deletes a resolved dispute once the retention period passed.
+func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, jobID uint64) error {
+	d, err := k.Disputes.Get(ctx, jobID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if d.Status == types.DisputeStatus_DISPUTE_STATUS_OPEN {
+		return errorsmod.Wrapf(types.ErrDisputeClosed, "prune entry for the open dispute of job %d", jobID)
+	}
+	if err := k.Disputes.Remove(ctx, jobID); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDisputePruned{JobId: jobID})
 }
 
 // settleProofDeadline: no valid proof came before the deadline, the

@@ -24,7 +24,9 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if err := checkCircuitText(c.Id, c.Name, c.Description); err != nil {
 			return err
 		}
-		vk, err := types.ParseVK(c.VerifyingKey, gs.Params.MaxVkBytes)
+		// A key registered under an earlier, larger max_vk_bytes stays
+		// valid (as at run time): only the absolute cap applies here.
+		vk, err := types.ParseVK(c.VerifyingKey, types.AbsMaxVKBytes)
 		if err != nil {
 			return errorsmod.Wrapf(err, "genesis circuit %q", c.Id)
 		}
@@ -46,6 +48,11 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 		if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN {
+			if d.Resolution != nil {
+				if err := k.PruneQueue.Push(ctx, d.Resolution.ResolvedAt.Add(gs.Params.Retention), d.JobId); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		open[d.JobId] = true

@@ -53,6 +53,8 @@ type Keeper struct {
 	Disputes *collections.IndexedMap[uint64, types.Dispute, DisputeIndexes]
 	// DeadlineQueue holds open disputes by proof deadline (x/internal/settle).
 	DeadlineQueue *settle.Queue[uint64]
+	// PruneQueue holds resolved disputes until params.retention has passed.
+	PruneQueue *settle.Queue[uint64]
 	// PendingAudits holds results posted in the current block; EndBlock
 	// draws their audits and empties it.
 	PendingAudits collections.KeySet[uint64]
@@ -94,6 +96,7 @@ func NewKeeper(
 				func(_ uint64, d types.Dispute) (int32, error) { return int32(d.Status), nil }),
 		}),
 		DeadlineQueue: settle.New(sb, types.DeadlineQueueKey, types.DeadlineDeadLettersKey, "proof_deadline", collections.Uint64Key),
+		PruneQueue:    settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
 		PendingAudits: collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
 		TotalBonds:    collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
 	}
@@ -102,11 +105,15 @@ func NewKeeper(
 		panic(err)
 	}
 	k.Schema = schema
-	k.DeadlineQueue.Handle(k.settleProofDeadline, func(ctx context.Context, due time.Time, id uint64, cause error) error {
-		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSettlementDeadLettered{
-			Queue: k.DeadlineQueue.Name(), Entry: fmt.Sprint(id), Due: due, Error: cause.Error(),
-		})
-	})
+	deadLetter := func(queue string) settle.DeadLetterFunc[uint64] {
+		return func(ctx context.Context, due time.Time, id uint64, cause error) error {
+			return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSettlementDeadLettered{
+				Queue: queue, Entry: fmt.Sprint(id), Due: due, Error: cause.Error(),
+			})
+		}
+	}
+	k.DeadlineQueue.Handle(k.settleProofDeadline, deadLetter("proof_deadline"))
+	k.PruneQueue.Handle(k.settlePrune, deadLetter("prune"))
 	return k
 }
 

@@ -29,7 +29,7 @@ const (
 	circuitID = "mlp-16-16-4"
 	price     = 100
 	units     = 1_000
-	bond      = 1_000_000_000
+	bond      = 3_000_000_000 // 3x min_provider_bond: two fraud slashes still leave it eligible
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

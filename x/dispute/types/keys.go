@@ -20,6 +20,9 @@ var (
 	TotalBondsKey       = collections.NewPrefix(6)
 	// DeadlineDeadLettersKey: dead letters of the proof deadline queue.
 	DeadlineDeadLettersKey = collections.NewPrefix(7)
+	// PruneQueueKey: resolved disputes, deleted retention after resolution.
+	PruneQueueKey       = collections.NewPrefix(8)
+	PruneDeadLettersKey = collections.NewPrefix(9)
 )
 
 // Limits.

@@ -32,6 +32,8 @@ func DefaultParams() Params {
 		MaxVkBytes:             4_096,
 		MaxProofBytes:          1_024,
 		MaxResolutionsPerBlock: 50,
+		AuditDeterrenceBps:     20_000,
+		Retention:              30 * 24 * time.Hour,
 	}
 }
 
@@ -65,6 +67,12 @@ func (p Params) Validate() error {
 	}
 	if p.MaxProofBytes == 0 || p.MaxProofBytes > AbsMaxProofBytes {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_proof_bytes must be 1..%d, got %d", AbsMaxProofBytes, p.MaxProofBytes)
+	}
+	if p.AuditDeterrenceBps > 100*MaxBps {
+		return errorsmod.Wrapf(ErrInvalidParams, "audit_deterrence_bps must be <= %d", 100*MaxBps)
+	}
+	if p.Retention <= 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "retention must be positive")
 	}
 	if p.MaxResolutionsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_resolutions_per_block must be positive")

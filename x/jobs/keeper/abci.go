@@ -2,9 +2,11 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -23,8 +25,40 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = settle.Run(ctx, int(params.MaxSettlementsPerBlock), k.WindowQueue, k.DeadlineQueue, k.UnbondingQueue)
+	_, err = settle.Run(ctx, int(params.MaxSettlementsPerBlock), k.WindowQueue, k.DeadlineQueue, k.UnbondingQueue, k.PruneQueue)
 	return err
+}
+
+// settlePrune deletes a closed job's record (its indexes with it) once the
+// retention period has passed; indexers keep the history from events.
+func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, id uint64) error {
+	j, err := k.Jobs.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil // already gone (e.g. a genesis without it)
+	} else if err != nil {
+		return err
+	}
+	if types.IsOpen(j.Status) {
+		return errorsmod.Wrapf(types.ErrInvalidStatus, "prune entry for open job %d (%s)", id, j.Status)
+	}
+	if err := k.Jobs.Remove(ctx, id); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobPruned{JobId: id})
+}
+
+// hasOpenClaims: open jobs (slots) or any claim another module holds.
+func (k *Keeper) hasOpenClaims(ctx context.Context, p types.Provider, op sdk.AccAddress) (bool, error) {
+	if p.OpenJobs > 0 {
+		return true, nil
+	}
+	for _, src := range k.claimSources {
+		open, err := src.HasOpenClaims(ctx, op)
+		if err != nil || open {
+			return open, err
+		}
+	}
+	return false, nil
 }
 
 // settleWindow finalizes a result whose challenge window ended.
@@ -56,15 +90,19 @@ func (k *Keeper) settleDeadline(ctx context.Context, _ time.Time, id uint64) err
 	return k.expire(ctx, j)
 }
 
-// settleUnbonding returns the bond and removes the provider, unless it
-// still has open jobs: then the bond stays slashable and the exit is
-// retried one challenge window later.
+// settleUnbonding returns the bond and removes the provider, unless a claim
+// against it is still open (a job, a dispute, an SLA grading): then the bond
+// stays slashable and the exit is retried one challenge window later.
 func (k *Keeper) settleUnbonding(ctx context.Context, _ time.Time, op sdk.AccAddress) error {
 	p, err := k.GetProvider(ctx, op)
 	if err != nil {
 		return err
 	}
-	if p.OpenJobs > 0 {
+	open, err := k.hasOpenClaims(ctx, p, op)
+	if err != nil {
+		return err
+	}
+	if open {
 		params, err := k.Params.Get(ctx)
 		if err != nil {
 			return err

@@ -3,16 +3,26 @@ package keeper
 import (
 	"context"
 
+	errorsmod "cosmossdk.io/errors"
+
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
 // CheckEligible tells whether provider p may take job j, and why not: the
 // provider's own offer (types.CheckOffer: status, class, circuit, price,
-// not its own buyer), then every rule other modules added at wiring, in
-// order. Every assignment path goes through it.
+// the terms it consents to, not its own buyer), a bond at the floor, then
+// every rule other modules added at wiring, in order. Every assignment path
+// goes through it.
 func (k *Keeper) CheckEligible(ctx context.Context, p types.Provider, j types.Job) error {
 	if err := types.CheckOffer(p, j); err != nil {
 		return err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Bond.Amount.LT(params.MinProviderBond.Amount) {
+		return errorsmod.Wrapf(types.ErrNotEligible, "provider %s bond %s is below min_provider_bond %s: it takes no new job until it adds bond", p.Operator, p.Bond, params.MinProviderBond)
 	}
 	for _, nr := range k.eligibility {
 		if err := nr.rule.CheckEligible(ctx, p, j); err != nil {

@@ -32,6 +32,11 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		}
 		if types.IsOpen(j.Status) {
 			escrow = escrow.Add(j.Escrow.Amount)
+		} else if j.Settlement != nil {
+			// closed jobs are pruned retention after they closed
+			if err := k.PruneQueue.Push(ctx, j.Settlement.SettledAt.Add(gs.Params.Retention), j.Id); err != nil {
+				return err
+			}
 		}
 	}
 	if err := k.JobSeq.Set(ctx, gs.NextJobId); err != nil {

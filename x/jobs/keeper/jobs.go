@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"time"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -255,6 +256,42 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 	return j, k.hooks.AfterResultPosted(ctx, j)
 }
 
+// DeclineJob gives an assigned job back within decline_window of its
+// assignment, at no penalty: the job is open (SUBMITTED) again, for another
+// provider to accept or its buyer to cancel at no fee. Only the provider
+// that answers for the job (a multi-node job's coordinator) may decline.
+func (k *Keeper) DeclineJob(ctx context.Context, provider string, jobID uint64) (types.Job, error) {
+	j, err := k.GetJob(ctx, jobID)
+	if err != nil {
+		return j, err
+	}
+	if j.Provider != provider {
+		return j, errorsmod.Wrapf(types.ErrUnauthorized, "only the assigned provider may decline job %d", j.Id)
+	}
+	if j.Status != types.JobStatus_JOB_STATUS_ASSIGNED {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s; only an assigned job without a result can be declined", j.Id, j.Status)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return j, err
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	if end := j.AssignedAt.Add(params.DeclineWindow); !now.Before(end) {
+		return j, errorsmod.Wrapf(types.ErrWindowClosed, "the decline window of job %d ended at %s", j.Id, end)
+	}
+	if err := k.releaseSlots(ctx, j); err != nil {
+		return j, err
+	}
+	j.Status = types.JobStatus_JOB_STATUS_SUBMITTED
+	j.Provider, j.Placement, j.EfficiencyPpm = "", nil, 0
+	j.PricePerUnit = sdk.NewCoin(j.Escrow.Denom, math.ZeroInt())
+	j.AssignedAt = time.Time{}
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return j, err
+	}
+	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobDeclined{JobId: j.Id, Provider: provider})
+}
+
 // assign gives an open job to an eligible provider at the provider's price.
 func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via string) (types.Job, error) {
 	if err := k.CheckEligible(ctx, p, j); err != nil {
@@ -356,7 +393,7 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 		return j, errorsmod.Wrapf(types.ErrAccounting, "payment %s outside escrow %s", payment, j.Escrow)
 	}
 	denom := j.Escrow.Denom
-	fee := payment.MulRaw(int64(feeBps)).QuoRaw(types.MaxFeeBps)
+	fee := types.Fee(payment, feeBps)
 	providerGets := payment.Sub(fee)
 	refund := j.Escrow.Amount.Sub(payment)
 
@@ -397,11 +434,20 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 			return j, err
 		}
 	}
-	// A closed job waits in no queue (nor in their dead letters).
+	// A closed job waits in no settlement queue (nor in their dead
+	// letters); its record is pruned after the retention period.
 	if err := k.DeadlineQueue.Remove(ctx, j.Deadline, j.Id); err != nil {
 		return j, err
 	}
 	if err := k.WindowQueue.Remove(ctx, j.WindowEnd, j.Id); err != nil {
+		return j, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return j, err
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	if err := k.PruneQueue.Push(ctx, now.Add(params.Retention), j.Id); err != nil {
 		return j, err
 	}
 	j.Status = to
@@ -409,7 +455,7 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 		ProviderPayment: sdk.NewCoin(denom, providerGets),
 		ProtocolFee:     sdk.NewCoin(denom, fee),
 		BuyerRefund:     sdk.NewCoin(denom, refund),
-		SettledAt:       sdk.UnwrapSDKContext(ctx).BlockTime(),
+		SettledAt:       now,
 	}
 	return j, k.Jobs.Set(ctx, j.Id, j)
 }

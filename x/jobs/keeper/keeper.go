@@ -55,6 +55,7 @@ type Keeper struct {
 	schedulerSet    bool
 	circuits        types.CircuitRegistry
 	eligibility     []namedRule
+	claimSources    []types.ClaimSource
 	challengeWindow types.ChallengeWindowPolicy
 
 	Schema collections.Schema
@@ -73,6 +74,7 @@ type Keeper struct {
 	DeadlineQueue  *settle.Queue[uint64]         // open jobs expire at their deadline
 	WindowQueue    *settle.Queue[uint64]         // posted results finalize when their window ends
 	UnbondingQueue *settle.Queue[sdk.AccAddress] // bonds return when unbonding ends
+	PruneQueue     *settle.Queue[uint64]         // closed jobs are deleted after params.retention
 
 	// Running totals checked against the module balance (accounting.go).
 	TotalEscrow collections.Item[math.Int]
@@ -130,6 +132,7 @@ func NewKeeper(
 		DeadlineQueue:  settle.New(sb, types.DeadlineQueueKey, types.DeadlineDeadLettersKey, "deadline", collections.Uint64Key),
 		WindowQueue:    settle.New(sb, types.WindowQueueKey, types.WindowDeadLettersKey, "window", collections.Uint64Key),
 		UnbondingQueue: settle.New(sb, types.UnbondingQueueKey, types.UnbondingDeadLettersKey, "unbonding", sdk.AccAddressKey),
+		PruneQueue:     settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
 		TotalEscrow:    collections.NewItem(sb, types.TotalEscrowKey, "total_escrow", sdk.IntValue),
 		TotalBonds:     collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
 	}
@@ -142,6 +145,7 @@ func NewKeeper(
 	k.WindowQueue.Handle(k.settleWindow, deadLetter[uint64](k, "window"))
 	k.DeadlineQueue.Handle(k.settleDeadline, deadLetter[uint64](k, "deadline"))
 	k.UnbondingQueue.Handle(k.settleUnbonding, deadLetter[sdk.AccAddress](k, "unbonding"))
+	k.PruneQueue.Handle(k.settlePrune, deadLetter[uint64](k, "prune"))
 	return k
 }
 
@@ -182,6 +186,13 @@ func (k *Keeper) AddEligibilityRule(name string, r types.EligibilityRule) {
 		}
 	}
 	k.eligibility = append(k.eligibility, namedRule{name, r})
+}
+
+// AddClaimSource adds a module whose open claims against a provider keep its
+// bond locked after unbonding (x/slashingsla: pending SLA gradings). Call at
+// app wiring.
+func (k *Keeper) AddClaimSource(src types.ClaimSource) {
+	k.claimSources = append(k.claimSources, src)
 }
 
 // SetChallengeWindowPolicy lets another module set a provider's challenge

@@ -104,7 +104,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 		return errorsmod.Wrapf(types.ErrProviderExists, "%s", msg.Operator)
 	}
 	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices}
-	if err := ValidateOffer(offer, params.Denom); err != nil {
+	if err := ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
@@ -157,7 +157,7 @@ func (k *Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, msg *typ
 		return err
 	}
 	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices}
-	if err := ValidateOffer(offer, params.Denom); err != nil {
+	if err := ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
@@ -227,6 +227,35 @@ func (k *Keeper) DeregisterProvider(ctx context.Context, op sdk.AccAddress) erro
 	}
 	_, err = k.setProviderStatus(ctx, p, types.ProviderStatus_PROVIDER_STATUS_UNBONDING)
 	return err
+}
+
+// AddBond tops up a provider's bond (the way back above min_provider_bond
+// after a slash).
+func (k *Keeper) AddBond(ctx context.Context, op sdk.AccAddress, amount sdk.Coin) error {
+	p, err := k.GetProvider(ctx, op)
+	if err != nil {
+		return err
+	}
+	if p.Status == types.ProviderStatus_PROVIDER_STATUS_UNBONDING {
+		return errorsmod.Wrap(types.ErrInvalidStatus, "an unbonding provider cannot add bond")
+	}
+	if amount.Denom != p.Bond.Denom {
+		return errorsmod.Wrapf(types.ErrInvalidDenom, "bond: want %s, got %q", p.Bond.Denom, amount.Denom)
+	}
+	if amount.Amount.IsNil() || !amount.Amount.IsPositive() {
+		return errorsmod.Wrap(types.ErrInvalidAmount, "amount must be positive")
+	}
+	if err := k.funds.Collect(ctx, op, amount); err != nil {
+		return err
+	}
+	if err := k.addBonds(ctx, amount.Amount); err != nil {
+		return err
+	}
+	p.Bond = p.Bond.Add(amount)
+	if err := k.setProvider(ctx, p); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBondAdded{Operator: p.Operator, Amount: amount, Bond: p.Bond})
 }
 
 // SlashBond takes up to amount from a provider's bond (ACTIVE, PAUSED,

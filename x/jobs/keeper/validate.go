@@ -50,8 +50,8 @@ type ProviderOffer struct {
 	Prices                    []types.ClassPrice
 }
 
-// ValidateOffer checks a provider's description, classes and prices.
-func ValidateOffer(o ProviderOffer, denom string) error {
+// ValidateOffer checks a provider's description, classes and offers.
+func ValidateOffer(o ProviderOffer, denom string, maxDuration time.Duration) error {
 	if err := checkString(types.ErrInvalidProvider, "moniker", o.Moniker, types.MaxMonikerLen, true); err != nil {
 		return err
 	}
@@ -88,6 +88,12 @@ func ValidateOffer(o ProviderOffer, denom string) error {
 		priced[p.Class] = true
 		if err := checkPrice(fmt.Sprintf("price for %s", p.Class), p.PricePerUnit, denom); err != nil {
 			return err
+		}
+		if p.MinTimeLimit < 0 || p.MinTimeLimit > maxDuration {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "min_time_limit for %s must be in [0, max_job_duration %s]", p.Class, maxDuration)
+		}
+		if p.Sla != nil && (p.Sla.MaxSlashBps == 0 || p.Sla.MaxSlashBps > types.MaxFeeBps) {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "sla.max_slash_bps for %s must be in [1, %d]", p.Class, types.MaxFeeBps)
 		}
 	}
 	if len(o.CircuitIDs) > types.MaxCircuitIDs {
@@ -129,8 +135,8 @@ func ValidateSubmitJob(msg *types.MsgSubmitJob, p types.Params) error {
 	if err := checkPrice("max_price_per_unit", msg.MaxPricePerUnit, p.Denom); err != nil {
 		return err
 	}
-	if msg.TimeLimit <= 0 || msg.TimeLimit > p.MaxJobDuration {
-		return errorsmod.Wrapf(types.ErrInvalidJob, "time_limit must be in (0, %s], got %s", p.MaxJobDuration, msg.TimeLimit)
+	if msg.TimeLimit < p.MinTimeLimit || msg.TimeLimit > p.MaxJobDuration {
+		return errorsmod.Wrapf(types.ErrInvalidJob, "time_limit must be in [min_time_limit %s, max_job_duration %s], got %s", p.MinTimeLimit, p.MaxJobDuration, msg.TimeLimit)
 	}
 	if msg.Sla != nil {
 		if err := ValidateSLA(*msg.Sla, msg.TimeLimit); err != nil {

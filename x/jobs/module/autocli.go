@@ -74,6 +74,16 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "output_commitment"}, {ProtoField: "units_used"}},
 				},
 				{
+					RpcMethod: "DeclineJob", Use: "decline-job [job-id]",
+					Short:          "Give back a job assigned to the signer, within decline_window of its assignment (no penalty)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}},
+				},
+				{
+					RpcMethod: "AddBond", Use: "add-bond [amount]",
+					Short:          "Top up the signer's provider bond (back above min_provider_bond after a slash)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "amount"}},
+				},
+				{
 					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",
 					Short:          "Propose new x/jobs params (governance; the proposal flags say title, summary, deposit)",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},

@@ -19,6 +19,8 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgAcceptJob{}, "verdict/x/jobs/MsgAcceptJob")
 	legacy.RegisterAminoMsg(cdc, &MsgCancelJob{}, "verdict/x/jobs/MsgCancelJob")
 	legacy.RegisterAminoMsg(cdc, &MsgPostResult{}, "verdict/x/jobs/MsgPostResult")
+	legacy.RegisterAminoMsg(cdc, &MsgDeclineJob{}, "verdict/x/jobs/MsgDeclineJob")
+	legacy.RegisterAminoMsg(cdc, &MsgAddBond{}, "verdict/x/jobs/MsgAddBond")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "verdict/x/jobs/MsgUpdateParams")
 	cdc.RegisterConcrete(&Params{}, "verdict/x/jobs/Params", nil)
 }
@@ -35,6 +37,8 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgAcceptJob{},
 		&MsgCancelJob{},
 		&MsgPostResult{},
+		&MsgDeclineJob{},
+		&MsgAddBond{},
 		&MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)

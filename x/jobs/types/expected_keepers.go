@@ -101,3 +101,10 @@ type EligibilityRule interface {
 type ChallengeWindowPolicy interface {
 	ChallengeWindow(ctx context.Context, p Provider, j Job, base time.Duration) (time.Duration, error)
 }
+
+// ClaimSource tells whether a provider still answers for a claim another
+// module holds open (x/slashingsla: an SLA grading). A provider's bond is
+// not returned while any source reports an open claim.
+type ClaimSource interface {
+	HasOpenClaims(ctx context.Context, operator sdk.AccAddress) (bool, error)
+}

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"time"
+
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 
 	errorsmod "cosmossdk.io/errors"
@@ -91,6 +93,50 @@ func CheckOffer(p Provider, j Job) error {
 	}
 	if price.Denom != j.MaxPricePerUnit.Denom || price.Amount.GT(j.MaxPricePerUnit.Amount) {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s asks %s per unit, above the job's max %s", p.Operator, price, j.MaxPricePerUnit)
+	}
+	return CoversTerms(OfferFor(p, j.Class), j)
+}
+
+// OfferFor returns the provider's offer for a class (zero if none).
+func OfferFor(p Provider, class WorkloadClass) ClassPrice {
+	for _, pr := range p.Prices {
+		if pr.Class == class {
+			return pr
+		}
+	}
+	return ClassPrice{}
+}
+
+// TimeLimit is the time a job gave its provider: deadline − submission.
+func TimeLimit(j Job) time.Duration { return j.Deadline.Sub(j.SubmittedAt) }
+
+// CoversTerms is consent: a provider is bound only by terms its offer
+// accepts. The job's time limit must be at least the offer's minimum, and
+// SLA terms need an SLA offer whose promises are at least as tight as the
+// job's bounds and whose slash cap is at least the job's.
+func CoversTerms(o ClassPrice, j Job) error {
+	if tl := TimeLimit(j); tl < o.MinTimeLimit {
+		return errorsmod.Wrapf(ErrNotEligible, "time limit %s is shorter than the %s the offer accepts", tl, o.MinTimeLimit)
+	}
+	t := j.Sla
+	if t == nil {
+		return nil
+	}
+	s := o.Sla
+	if s == nil {
+		return errorsmod.Wrap(ErrNotEligible, "the offer takes no job with SLA terms")
+	}
+	switch {
+	case t.MaxP99LatencyMs != 0 && (s.P99LatencyMs == 0 || t.MaxP99LatencyMs < s.P99LatencyMs):
+		return errorsmod.Wrapf(ErrNotEligible, "p99 bound %d ms is tighter than the %d ms the offer promises", t.MaxP99LatencyMs, s.P99LatencyMs)
+	case t.MaxJitterMs != 0 && (s.JitterMs == 0 || t.MaxJitterMs < s.JitterMs):
+		return errorsmod.Wrapf(ErrNotEligible, "jitter bound %d ms is tighter than the %d ms the offer promises", t.MaxJitterMs, s.JitterMs)
+	case t.MinThroughputMilli != 0 && t.MinThroughputMilli > s.ThroughputMilli:
+		return errorsmod.Wrapf(ErrNotEligible, "minimum throughput %d is above the %d the offer promises", t.MinThroughputMilli, s.ThroughputMilli)
+	case t.MaxSlashBps > s.MaxSlashBps:
+		return errorsmod.Wrapf(ErrNotEligible, "slash cap %d bps is above the %d bps the offer accepts", t.MaxSlashBps, s.MaxSlashBps)
+	case t.CompletionTime != 0 && t.CompletionTime < o.MinTimeLimit:
+		return errorsmod.Wrapf(ErrNotEligible, "completion time %s is shorter than the %s the offer accepts", t.CompletionTime, o.MinTimeLimit)
 	}
 	return nil
 }

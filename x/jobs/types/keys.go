@@ -29,6 +29,9 @@ var (
 	DeadlineDeadLettersKey  = collections.NewPrefix(14)
 	WindowDeadLettersKey    = collections.NewPrefix(15)
 	UnbondingDeadLettersKey = collections.NewPrefix(16)
+	// PruneQueueKey: closed jobs, deleted retention after they closed.
+	PruneQueueKey       = collections.NewPrefix(17)
+	PruneDeadLettersKey = collections.NewPrefix(18)
 )
 
 // Size limits for user-supplied strings and lists.

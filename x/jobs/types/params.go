@@ -27,6 +27,9 @@ func DefaultParams() Params {
 		MaxSettlementsPerBlock: 100,
 		MaxSchedulerScan:       64,
 		CancelFeeBps:           500,
+		MinTimeLimit:           30 * time.Second,
+		DeclineWindow:          2 * time.Minute,
+		Retention:              30 * 24 * time.Hour,
 	}
 }
 
@@ -45,6 +48,9 @@ func (p Params) Validate() error {
 		{"unbonding_period", p.UnbondingPeriod},
 		{"challenge_window", p.ChallengeWindow},
 		{"max_job_duration", p.MaxJobDuration},
+		{"min_time_limit", p.MinTimeLimit},
+		{"decline_window", p.DeclineWindow},
+		{"retention", p.Retention},
 	} {
 		if d.v <= 0 {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be positive, got %s", d.name, d.v)
@@ -59,6 +65,9 @@ func (p Params) Validate() error {
 	if p.UnbondingPeriod <= p.MaxJobDuration+p.ChallengeWindow {
 		return errorsmod.Wrapf(ErrInvalidParams, "unbonding_period (%s) must exceed max_job_duration + challenge_window (%s) so a bond outlives the jobs it backs", p.UnbondingPeriod, p.MaxJobDuration+p.ChallengeWindow)
 	}
+	if p.MinTimeLimit > p.MaxJobDuration {
+		return errorsmod.Wrapf(ErrInvalidParams, "min_time_limit (%s) must not exceed max_job_duration (%s)", p.MinTimeLimit, p.MaxJobDuration)
+	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")
 	}
@@ -66,4 +75,18 @@ func (p Params) Validate() error {
 		return errorsmod.Wrap(ErrInvalidParams, "max_scheduler_scan must be positive")
 	}
 	return nil
+}
+
+// Fee is bps of amount, rounded up: a paid job never pays a zero protocol
+// fee (1 uverd at least), so no amount is too small to cost something.
+func Fee(amount math.Int, bps uint32) math.Int {
+	if !amount.IsPositive() || bps == 0 {
+		return math.ZeroInt()
+	}
+	num := amount.MulRaw(int64(bps))
+	fee := num.QuoRaw(MaxFeeBps)
+	if !num.ModRaw(MaxFeeBps).IsZero() {
+		fee = fee.AddRaw(1)
+	}
+	return fee
 }

@@ -22,7 +22,11 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if err != nil {
 			return err
 		}
-		if err := k.Records.Set(ctx, collections.Join(sdk.AccAddress(op), int32(r.Class)), r); err != nil {
+		key := collections.Join(sdk.AccAddress(op), int32(r.Class))
+		if err := k.Records.Set(ctx, key, r); err != nil {
+			return err
+		}
+		if err := k.PruneQueue.Push(ctx, r.UpdatedAt.Add(gs.Params.RecordRetention), key); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	"cosmossdk.io/math"
+
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/types"
@@ -18,23 +20,32 @@ type jobHooks struct{ k *Keeper }
 
 func (jobHooks) AfterResultPosted(context.Context, jobstypes.Job) error { return nil }
 
+// stake is the value a job's outcome is weighted by: the payment of its
+// posted result, or the agreed payment of a job without one.
+func stake(j jobstypes.Job) math.Int {
+	if j.Result != nil {
+		return jobstypes.Payment(j)
+	}
+	return j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units))
+}
+
 // AfterJobFinalized: a completed job; its posted metrics feed the EWMAs.
 func (h jobHooks) AfterJobFinalized(ctx context.Context, j jobstypes.Job) error {
 	var m *jobstypes.Metrics
 	if j.Result != nil {
 		m = &j.Result.Metrics
 	}
-	return h.k.apply(ctx, j.Provider, j.Class, types.OutcomeCompleted, 0, m)
+	return h.k.apply(ctx, j.Provider, j.Class, types.OutcomeCompleted, 0, stake(j), m)
 }
 
 func (h jobHooks) AfterJobFailed(ctx context.Context, j jobstypes.Job) error {
-	return h.k.apply(ctx, j.Provider, j.Class, types.OutcomeFailed, 0, nil)
+	return h.k.apply(ctx, j.Provider, j.Class, types.OutcomeFailed, 0, stake(j), nil)
 }
 
 // AfterJobExpired: only an assigned provider is at fault (an open order
 // nobody took has no provider).
 func (h jobHooks) AfterJobExpired(ctx context.Context, j jobstypes.Job) error {
-	return h.k.apply(ctx, j.Provider, j.Class, types.OutcomeExpired, 0, nil)
+	return h.k.apply(ctx, j.Provider, j.Class, types.OutcomeExpired, 0, stake(j), nil)
 }
 
 // AfterJobCancelled: the buyer's choice, no evidence about the provider.
@@ -56,5 +67,5 @@ func (h disputeHooks) AfterDisputeResolved(ctx context.Context, d disputetypes.D
 		{true, true}:   types.OutcomeAuditPassed,
 		{false, true}:  types.OutcomeAuditFailed,
 	}[[2]bool{won, audit}]
-	return h.k.apply(ctx, d.Provider, j.Class, outcome, 0, nil)
+	return h.k.apply(ctx, d.Provider, j.Class, outcome, 0, stake(j), nil)
 }

@@ -14,9 +14,12 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
+	"cosmossdk.io/log/v2"
+	"cosmossdk.io/math"
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/settle"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/reputation/types"
 )
@@ -34,6 +37,8 @@ type Keeper struct {
 	Schema  collections.Schema
 	Params  collections.Item[types.Params]
 	Records collections.Map[RecordKey, types.Record]
+	// PruneQueue holds each record at updated_at + record_retention.
+	PruneQueue *settle.Queue[RecordKey]
 }
 
 // NewKeeper builds the keeper. authority is the gov module address.
@@ -46,13 +51,23 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		cdc: cdc, addressCodec: addressCodec, authority: authority, jobs: jk,
 		Params:  collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Records: collections.NewMap(sb, types.RecordsKey, "records", collections.PairKeyCodec(sdk.AccAddressKey, collections.Int32Key), codec.CollValue[types.Record](cdc)),
+		PruneQueue: settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Int32Key)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
 		panic(err)
 	}
 	k.Schema = schema
+	k.PruneQueue.Handle(k.settlePrune, func(ctx context.Context, due time.Time, key RecordKey, cause error) error {
+		k.logger(ctx).Error("record not pruned", "provider", key.K1().String(), "class", key.K2(), "err", cause)
+		return nil
+	})
 	return k
+}
+
+func (k *Keeper) logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
 }
 
 // GetAuthority returns the governance address.
@@ -109,9 +124,36 @@ func view(r types.Record, p types.Params, now time.Time) types.Reputation {
 	}
 }
 
-// apply records one outcome: decay to now, add evidence and count, save,
-// emit. metrics, if non-nil, feeds the EWMAs.
-func (k *Keeper) apply(ctx context.Context, provider string, class jobstypes.WorkloadClass, outcome string, severityPPM uint32, metrics *jobstypes.Metrics) error {
+// ValueFactorPPM is how much of an outcome's weight a job of value v adds:
+// v / evidence_unit, capped at max_value_factor_ppm (in ppm). Evidence is
+// weighted by the value at stake, so cheap jobs buy no reputation and cost
+// little of it (Economic safety 7).
+func ValueFactorPPM(p types.Params, value math.Int) uint64 {
+	if value.IsNil() || !value.IsPositive() {
+		return 0
+	}
+	f := value.MulRaw(types.PPM).QuoRaw(int64(p.EvidenceUnit)) // evidence_unit ≥ 1
+	if f.GT(math.NewIntFromUint64(p.MaxValueFactorPpm)) {
+		return p.MaxValueFactorPpm
+	}
+	return f.Uint64()
+}
+
+// scale is weight × factor / 1e6 without overflow (weights ≤ 2^50,
+// factors ≤ 1e9).
+func scale(weight, factorPPM uint64) uint64 {
+	hi, lo := bits.Mul64(weight, factorPPM)
+	if hi >= types.PPM {
+		return types.MaxEvidence
+	}
+	q, _ := bits.Div64(hi, lo, types.PPM)
+	return q
+}
+
+// apply records one outcome of a job worth value: decay to now, add the
+// value-weighted evidence and count, save, emit. metrics, if non-nil, feeds
+// the EWMAs.
+func (k *Keeper) apply(ctx context.Context, provider string, class jobstypes.WorkloadClass, outcome string, severityPPM uint32, value math.Int, metrics *jobstypes.Metrics) error {
 	if provider == "" {
 		return nil
 	}
@@ -127,6 +169,9 @@ func (k *Keeper) apply(ctx context.Context, provider string, class jobstypes.Wor
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
 	r, err := k.record(ctx, op, class)
 	if err != nil {
+		return err
+	}
+	if err := k.PruneQueue.Remove(ctx, r.UpdatedAt.Add(p.RecordRetention), collections.Join(op, int32(class))); err != nil {
 		return err
 	}
 	r = decayTo(r, now, p.DecayHalfLife)
@@ -163,8 +208,10 @@ func (k *Keeper) apply(ctx context.Context, provider string, class jobstypes.Wor
 	default:
 		return fmt.Errorf("unknown outcome %q", outcome)
 	}
-	r.GoodEvidence = satAdd(r.GoodEvidence, good)
-	r.BadEvidence = satAdd(r.BadEvidence, bad)
+	factor := ValueFactorPPM(p, value)
+	r.GoodEvidence = satAdd(r.GoodEvidence, scale(good, factor))
+	r.BadEvidence = satAdd(r.BadEvidence, scale(bad, factor))
+	r.UpdatedAt = now
 	if metrics != nil {
 		first := r.MetricSamples == 0
 		r.LatencyEwmaMilli = EWMA(r.LatencyEwmaMilli, uint64(metrics.LatencyP99Ms)*1000, p.EwmaAlphaPpm, first)
@@ -184,15 +231,54 @@ func (k *Keeper) apply(ctx context.Context, provider string, class jobstypes.Wor
 	if err := k.Records.Set(ctx, collections.Join(op, int32(class)), r); err != nil {
 		return err
 	}
+	if err := k.PruneQueue.Push(ctx, now.Add(p.RecordRetention), collections.Join(op, int32(class))); err != nil {
+		return err
+	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventReputationUpdated{
 		Provider: provider, Class: class, Outcome: outcome, ScorePpm: ScorePPM(r.GoodEvidence, r.BadEvidence, p.PriorWeight),
 	})
 }
 
 // RecordSLAViolation is x/slashing-sla's entry point: a graded violation of
-// severity (ppm, 1e6 = the worst) by a provider in a class.
-func (k *Keeper) RecordSLAViolation(ctx context.Context, provider string, class jobstypes.WorkloadClass, severityPPM uint32) error {
-	return k.apply(ctx, provider, class, types.OutcomeSLAViolation, severityPPM, nil)
+// severity (ppm, 1e6 = the worst) by a provider in a class, on a job worth
+// value.
+func (k *Keeper) RecordSLAViolation(ctx context.Context, provider string, class jobstypes.WorkloadClass, severityPPM uint32, value math.Int) error {
+	return k.apply(ctx, provider, class, types.OutcomeSLAViolation, severityPPM, value, nil)
+}
+
+// EndBlocker deletes records idle for record_retention, at most
+// max_prunes_per_block.
+func (k *Keeper) EndBlocker(ctx context.Context) error {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = settle.Run(ctx, int(p.MaxPrunesPerBlock), k.PruneQueue)
+	return err
+}
+
+// settlePrune deletes a record whose last update is record_retention old; a
+// record updated since is rescheduled (its entry moves on each update, but
+// a retention change leaves old entries behind).
+func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, key RecordKey) error {
+	r, err := k.Records.Get(ctx, key)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	if due := r.UpdatedAt.Add(p.RecordRetention); due.After(now) {
+		return k.PruneQueue.Push(ctx, due, key)
+	}
+	if err := k.Records.Remove(ctx, key); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRecordPruned{Provider: r.Provider, Class: r.Class})
 }
 
 // AuditWeightPPM scales x/dispute's audit rate by reputation: 1.5 − score,

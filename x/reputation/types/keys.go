@@ -12,6 +12,9 @@ const (
 var (
 	ParamsKey  = collections.NewPrefix(0)
 	RecordsKey = collections.NewPrefix(1)
+	// PruneQueueKey: records by the time they become idle enough to delete.
+	PruneQueueKey       = collections.NewPrefix(2)
+	PruneDeadLettersKey = collections.NewPrefix(3)
 )
 
 // Fixed-point units.

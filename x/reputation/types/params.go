@@ -29,6 +29,14 @@ func DefaultParams() Params {
 		ExplorationPpm:          50_000,
 		NewProviderObservations: 5,
 		MaxCandidates:           64,
+		// 0.1 VERD at stake adds an outcome's full weight; one job counts
+		// for at most ten of those.
+		EvidenceUnit:      100_000,
+		MaxValueFactorPpm: 10 * PPM,
+		// After 8 half-lives a record's evidence is below 0.4% of what it
+		// was: it is deleted.
+		RecordRetention:   8 * 30 * 24 * time.Hour,
+		MaxPrunesPerBlock: 50,
 	}
 }
 
@@ -60,6 +68,18 @@ func (p Params) Validate() error {
 	}
 	if p.MaxCandidates == 0 || p.MaxCandidates > 10_000 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_candidates must be 1..10000")
+	}
+	if p.EvidenceUnit == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "evidence_unit must be positive")
+	}
+	if p.MaxValueFactorPpm == 0 || p.MaxValueFactorPpm > 1000*PPM {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_value_factor_ppm must be 1..%d", 1000*PPM)
+	}
+	if p.RecordRetention <= p.DecayHalfLife {
+		return errorsmod.Wrapf(ErrInvalidParams, "record_retention (%s) must exceed decay_half_life (%s)", p.RecordRetention, p.DecayHalfLife)
+	}
+	if p.MaxPrunesPerBlock == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_prunes_per_block must be positive")
 	}
 	return nil
 }

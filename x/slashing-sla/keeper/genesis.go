@@ -25,10 +25,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		}
 	}
 	for _, p := range gs.Pending {
-		if err := k.Pending.Set(ctx, p.JobId, p.AssessAt); err != nil {
-			return err
-		}
-		if err := k.Queue.Push(ctx, p.AssessAt, p.JobId); err != nil {
+		if err := k.setPending(ctx, p.JobId, p.Provider, p.AssessAt); err != nil {
 			return err
 		}
 	}
@@ -39,6 +36,9 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	}
 	for _, a := range gs.Assessments {
 		if err := k.Assessments.Set(ctx, a.JobId, a); err != nil {
+			return err
+		}
+		if err := k.PruneQueue.Push(ctx, a.AssessedAt.Add(gs.Params.Retention), a.JobId); err != nil {
 			return err
 		}
 	}
@@ -64,8 +64,15 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}); err != nil {
 		return nil, err
 	}
+	providerOf := map[uint64]string{}
+	if err := k.PendingByProvider.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, uint64]) (bool, error) {
+		providerOf[key.K2()] = str(key.K1())
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
 	if err := k.Pending.Walk(ctx, nil, func(id uint64, at time.Time) (bool, error) {
-		gs.Pending = append(gs.Pending, types.PendingAssessment{JobId: id, AssessAt: at})
+		gs.Pending = append(gs.Pending, types.PendingAssessment{JobId: id, AssessAt: at, Provider: providerOf[id]})
 		return false, nil
 	}); err != nil {
 		return nil, err

@@ -39,8 +39,12 @@ type Keeper struct {
 	Reports  collections.Map[collections.Pair[uint64, sdk.AccAddress], types.SLAReport]
 	// Pending: jobs with reports, graded at the time given, when they come
 	// due in Queue (x/internal/settle).
-	Pending     collections.Map[uint64, time.Time]
-	Queue       *settle.Queue[uint64]
+	Pending collections.Map[uint64, time.Time]
+	Queue   *settle.Queue[uint64]
+	// PendingByProvider: (provider, job id) of every pending grading.
+	PendingByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// PruneQueue: assessments, deleted params.retention after grading.
+	PruneQueue  *settle.Queue[uint64]
 	Assessments collections.Map[uint64, types.Assessment]
 	Violations  collections.KeySet[ViolationKey]
 }
@@ -53,11 +57,14 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 	sb := collections.NewSchemaBuilder(storeService)
 	k := &Keeper{
 		cdc: cdc, addressCodec: addressCodec, authority: authority, jobs: jk,
-		Params:      collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
-		Monitors:    collections.NewKeySet(sb, types.MonitorsKey, "monitors", sdk.AccAddressKey),
-		Reports:     collections.NewMap(sb, types.ReportsKey, "reports", collections.PairKeyCodec(collections.Uint64Key, sdk.AccAddressKey), codec.CollValue[types.SLAReport](cdc)),
-		Pending:     collections.NewMap(sb, types.PendingKey, "pending", collections.Uint64Key, collcodec.KeyToValueCodec(sdk.TimeKey)),
-		Queue:       settle.New(sb, types.QueueKey, types.QueueDeadLettersKey, "queue", collections.Uint64Key),
+		Params:   collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Monitors: collections.NewKeySet(sb, types.MonitorsKey, "monitors", sdk.AccAddressKey),
+		Reports:  collections.NewMap(sb, types.ReportsKey, "reports", collections.PairKeyCodec(collections.Uint64Key, sdk.AccAddressKey), codec.CollValue[types.SLAReport](cdc)),
+		Pending:  collections.NewMap(sb, types.PendingKey, "pending", collections.Uint64Key, collcodec.KeyToValueCodec(sdk.TimeKey)),
+		Queue:    settle.New(sb, types.QueueKey, types.QueueDeadLettersKey, "queue", collections.Uint64Key),
+		PendingByProvider: collections.NewKeySet(sb, types.PendingByProviderKey, "pending_by_provider",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
+		PruneQueue:  settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
 		Assessments: collections.NewMap(sb, types.AssessmentsKey, "assessments", collections.Uint64Key, codec.CollValue[types.Assessment](cdc)),
 		Violations:  collections.NewKeySet(sb, types.ViolationsKey, "violations", collections.TripleKeyCodec(sdk.AccAddressKey, sdk.TimeKey, collections.Uint64Key)),
 	}
@@ -66,11 +73,15 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		panic(err)
 	}
 	k.Schema = schema
-	k.Queue.Handle(k.settleGrading, func(ctx context.Context, due time.Time, id uint64, cause error) error {
-		return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSettlementDeadLettered{
-			Queue: "grading", Entry: fmt.Sprint(id), Due: due, Error: cause.Error(),
-		})
-	})
+	deadLetter := func(queue string) settle.DeadLetterFunc[uint64] {
+		return func(ctx context.Context, due time.Time, id uint64, cause error) error {
+			return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSettlementDeadLettered{
+				Queue: queue, Entry: fmt.Sprint(id), Due: due, Error: cause.Error(),
+			})
+		}
+	}
+	k.Queue.Handle(k.settleGrading, deadLetter("grading"))
+	k.PruneQueue.Handle(k.settlePrune, deadLetter("prune"))
 	return k
 }
 

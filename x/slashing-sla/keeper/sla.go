@@ -17,19 +17,17 @@ import (
 
 func isNotFound(err error) bool { return errors.Is(err, collections.ErrNotFound) }
 
-// reportable: the work has happened (a result exists). Expired jobs are
-// graded automatically, open ones have nothing to measure yet.
-func reportable(s jobstypes.JobStatus) bool {
-	switch s {
-	case jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, jobstypes.JobStatus_JOB_STATUS_DISPUTED,
-		jobstypes.JobStatus_JOB_STATUS_FINALIZED, jobstypes.JobStatus_JOB_STATUS_FAILED:
-		return true
-	}
-	return false
+// reportDeadline is the last moment a report on job j is taken: report_window
+// after its result was posted.
+func reportDeadline(j jobstypes.Job, p types.Params) time.Time {
+	return j.Result.PostedAt.Add(p.ReportWindow)
 }
 
-// SubmitReport records one reporter's measurement of a job. The first
-// report opens a report_window after which the job is graded.
+// SubmitReport records one reporter's measurement of a job. Reports are
+// taken while the job holds a result and is still open (RESULT_POSTED or
+// DISPUTED), and no later than report_window after the result was posted;
+// the job is graded at that deadline (or when it closes, if later). An
+// expired job is graded automatically; a closed job takes no claim.
 func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobID uint64, m types.SLAMetrics) error {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
@@ -45,8 +43,13 @@ func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobI
 	if j.Sla == nil {
 		return errorsmod.Wrapf(types.ErrNoSLA, "job %d", jobID)
 	}
-	if !reportable(j.Status) {
-		return errorsmod.Wrapf(types.ErrInvalidReport, "job %d is %s: reports are taken once a result is posted (an expired job is graded automatically)", jobID, j.Status)
+	if j.Result == nil || (j.Status != jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED && j.Status != jobstypes.JobStatus_JOB_STATUS_DISPUTED) {
+		return errorsmod.Wrapf(types.ErrInvalidReport, "job %d is %s: reports are taken while a posted result is open (an expired job is graded automatically; a closed job takes no claim)", jobID, j.Status)
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	deadline := reportDeadline(j, p)
+	if !now.Before(deadline) {
+		return errorsmod.Wrapf(types.ErrReportWindowClosed, "reports on job %d closed at %s", jobID, deadline)
 	}
 	reporterStr, err := k.addressCodec.BytesToString(reporter)
 	if err != nil {
@@ -83,26 +86,45 @@ func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobI
 	if n >= types.MaxReportsPerJob {
 		return errorsmod.Wrapf(types.ErrInvalidReport, "job %d already has %d reports", jobID, n)
 	}
-	now := sdk.UnwrapSDKContext(ctx).BlockTime()
 	if err := k.Reports.Set(ctx, key, types.SLAReport{JobId: jobID, Reporter: reporterStr, FromMonitor: isMonitor, Metrics: m, SubmittedAt: now}); err != nil {
 		return err
 	}
 	if has, err := k.Pending.Has(ctx, jobID); err != nil {
 		return err
 	} else if !has {
-		at := now.Add(p.ReportWindow)
-		if err := k.Pending.Set(ctx, jobID, at); err != nil {
-			return err
-		}
-		if err := k.Queue.Push(ctx, at, jobID); err != nil {
+		if err := k.setPending(ctx, jobID, j.Provider, deadline); err != nil {
 			return err
 		}
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSLAReported{JobId: jobID, Reporter: reporterStr, FromMonitor: isMonitor})
 }
 
-// clearPending drops a job's reports and its place in the queue.
-func (k *Keeper) clearPending(ctx context.Context, jobID uint64) error {
+// setPending (re)schedules a job's grading at `at` and holds its provider's
+// bond (HasOpenClaims) until it is graded.
+func (k *Keeper) setPending(ctx context.Context, jobID uint64, provider string, at time.Time) error {
+	op, err := k.addressCodec.StringToBytes(provider)
+	if err != nil {
+		return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+	}
+	if old, err := k.Pending.Get(ctx, jobID); err == nil {
+		if err := k.Queue.Remove(ctx, old, jobID); err != nil {
+			return err
+		}
+	} else if !isNotFound(err) {
+		return err
+	}
+	if err := k.Pending.Set(ctx, jobID, at); err != nil {
+		return err
+	}
+	if err := k.PendingByProvider.Set(ctx, collections.Join(sdk.AccAddress(op), jobID)); err != nil {
+		return err
+	}
+	return k.Queue.Push(ctx, at, jobID)
+}
+
+// clearPending drops a job's reports, its place in the queue and its hold
+// on the provider's bond.
+func (k *Keeper) clearPending(ctx context.Context, jobID uint64, provider string) error {
 	at, err := k.Pending.Get(ctx, jobID)
 	if err == nil {
 		if err := k.Queue.Remove(ctx, at, jobID); err != nil {
@@ -114,13 +136,52 @@ func (k *Keeper) clearPending(ctx context.Context, jobID uint64) error {
 	} else if !isNotFound(err) {
 		return err
 	}
+	if op, err := k.addressCodec.StringToBytes(provider); err == nil {
+		if err := k.PendingByProvider.Remove(ctx, collections.Join(sdk.AccAddress(op), jobID)); err != nil {
+			return err
+		}
+	}
 	return k.Reports.Clear(ctx, collections.NewPrefixedPairRange[uint64, sdk.AccAddress](jobID))
+}
+
+// HasOpenClaims tells x/jobs whether a grading of one of the provider's
+// jobs is pending: its bond stays locked until it is graded.
+func (k *Keeper) HasOpenClaims(ctx context.Context, op sdk.AccAddress) (bool, error) {
+	open := false
+	err := k.PendingByProvider.Walk(ctx, collections.NewPrefixedPairRange[sdk.AccAddress, uint64](op), func(collections.Pair[sdk.AccAddress, uint64]) (bool, error) {
+		open = true
+		return true, nil
+	})
+	return open, err
+}
+
+// harm is what a graded job's penalty is sized by and what its buyer may
+// receive of it (Economic safety 2 and 3): an expired job's agreed payment,
+// with the buyer — refunded in full — compensated for the delay at most
+// late_compensation_bps of it; a finalized job's payment, which is also the
+// buyer's loss (it paid for a degraded result); a job that failed by
+// dispute was refunded in full and fraud-slashed already, so it carries no
+// SLA penalty.
+func harm(p types.Params, j jobstypes.Job, expired bool) (payment, buyerLoss math.Int) {
+	switch {
+	case expired:
+		payment = j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units))
+		buyerLoss = payment.MulRaw(int64(p.LateCompensationBps)).QuoRaw(types.MaxBps)
+	case j.Status == jobstypes.JobStatus_JOB_STATUS_FINALIZED:
+		payment = jobstypes.Payment(j)
+		buyerLoss = payment
+	default:
+		payment, buyerLoss = math.ZeroInt(), math.ZeroInt()
+	}
+	return payment, buyerLoss
 }
 
 // Assess grades a job: from its reports (the median across monitors, or the
 // buyer's report alone at reduced weight), or, for an expired job, as
-// nothing delivered. It slashes, compensates, records the violation and may
-// jail; it runs once per job.
+// nothing delivered. The penalty is sized by the job (slash_bps of payment ×
+// max_sla_penalty_multiple_bps), taken from the provider's bond; the buyer
+// receives at most its loss and the rest goes to the community pool. It
+// records the violation and may jail; it runs once per job, on a closed job.
 func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.Assessment, error) {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
@@ -132,6 +193,9 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 	}
 	if j.Sla == nil || j.Provider == "" {
 		return types.Assessment{}, errorsmod.Wrapf(types.ErrNoSLA, "job %d has no SLA terms or no provider", jobID)
+	}
+	if jobstypes.IsOpen(j.Status) {
+		return types.Assessment{}, errorsmod.Wrapf(types.ErrInvalidReport, "job %d is still %s: graded once it closes", jobID, j.Status)
 	}
 	if has, err := k.Assessments.Has(ctx, jobID); err != nil {
 		return types.Assessment{}, err
@@ -169,33 +233,31 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 	}
 	a.Severity, a.SlashBps = Grade(p, *j.Sla, a.Aggregate, lateness, a.BuyerOnly)
 	denom := j.Escrow.Denom
-	a.Slashed, a.ToBuyer, a.ToCommunityPool = sdk.NewCoin(denom, math.ZeroInt()), sdk.NewCoin(denom, math.ZeroInt()), sdk.NewCoin(denom, math.ZeroInt())
+	payment, loss := harm(p, j, expired)
+	zero := sdk.NewCoin(denom, math.ZeroInt())
+	a.Payment, a.BuyerLoss = sdk.NewCoin(denom, payment), sdk.NewCoin(denom, loss)
+	a.Slashed, a.ToBuyer, a.ToCommunityPool = zero, zero, zero
 
 	opBytes, err := k.addressCodec.StringToBytes(j.Provider)
 	if err != nil {
 		return a, err
 	}
 	op := sdk.AccAddress(opBytes)
-	if a.SlashBps > 0 {
-		prov, err := k.jobs.GetProvider(ctx, op)
-		if err != nil {
-			return a, err
-		}
-		amount := prov.Bond.Amount.MulRaw(int64(a.SlashBps)).QuoRaw(types.MaxBps)
+	penalty := Penalty(p, a.SlashBps, payment)
+	if penalty.IsPositive() {
 		buyerAddr, err := k.addressCodec.StringToBytes(j.Buyer)
 		if err != nil {
 			return a, err
 		}
-		// the buyer is compensated first, up to what it escrowed
-		comp := math.MinInt(amount, j.Escrow.Amount)
-		slashed, err := k.jobs.SlashBond(ctx, op, amount, "x/slashingsla: SLA violation", []jobstypes.Payout{{To: buyerAddr, Amount: comp}})
+		comp := math.MinInt(penalty, loss)
+		slashed, err := k.jobs.SlashBond(ctx, op, penalty, "x/slashingsla: SLA violation", []jobstypes.Payout{{To: buyerAddr, Amount: comp}})
 		if err != nil {
 			return a, err
 		}
 		comp = math.MinInt(comp, slashed)
-		a.Slashed = sdk.NewCoin(prov.Bond.Denom, slashed)
-		a.ToBuyer = sdk.NewCoin(prov.Bond.Denom, comp)
-		a.ToCommunityPool = sdk.NewCoin(prov.Bond.Denom, slashed.Sub(comp))
+		a.Slashed = sdk.NewCoin(denom, slashed)
+		a.ToBuyer = sdk.NewCoin(denom, comp)
+		a.ToCommunityPool = sdk.NewCoin(denom, slashed.Sub(comp))
 	}
 	if a.Severity.TotalPpm > 0 {
 		jailed, err := k.recordViolation(ctx, p, op, j.Provider, jobID, now)
@@ -204,25 +266,46 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 		}
 		a.Jailed = jailed
 		if k.reputation != nil {
-			if err := k.reputation.RecordSLAViolation(ctx, j.Provider, j.Class, a.Severity.TotalPpm); err != nil {
+			value := jobstypes.Payment(j)
+			if expired {
+				value = payment
+			}
+			if err := k.reputation.RecordSLAViolation(ctx, j.Provider, j.Class, a.Severity.TotalPpm, value); err != nil {
 				return a, err
 			}
 		}
 	}
-	if err := k.clearPending(ctx, jobID); err != nil {
+	if err := k.clearPending(ctx, jobID, j.Provider); err != nil {
 		return a, err
 	}
 	if err := k.Assessments.Set(ctx, jobID, a); err != nil {
 		return a, err
 	}
+	if err := k.PruneQueue.Push(ctx, now.Add(p.Retention), jobID); err != nil {
+		return a, err
+	}
 	return a, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSLAAssessed{Assessment: a})
 }
 
-// recordViolation stores the violation, forgets those older than the
-// longest window the params allow, and jails the provider when the count
-// inside the current window reaches max_violations. The count is a range
-// read over timestamps, so changing violation_window (within its bound)
-// never miscounts.
+// Penalty is slash_bps (of the penalty scale) × payment ×
+// max_sla_penalty_multiple_bps: never more than the multiple of the job's
+// payment, never a share of the bond.
+func Penalty(p types.Params, slashBps uint32, payment math.Int) math.Int {
+	if !payment.IsPositive() || slashBps == 0 {
+		return math.ZeroInt()
+	}
+	return payment.MulRaw(int64(slashBps)).MulRaw(int64(p.MaxSlaPenaltyMultipleBps)).QuoRaw(types.MaxBps * types.MaxBps)
+}
+
+// maxPrunePerViolation bounds how many stale violations one assessment
+// deletes, so no assessment's work grows with a provider's history.
+const maxPrunePerViolation = 16
+
+// recordViolation stores the violation, forgets up to maxPrunePerViolation
+// of those older than the longest window the params allow, and jails the
+// provider when the count inside the current window reaches max_violations.
+// The count is a range read over timestamps inside the window only, so
+// changing violation_window (within its bound) never miscounts.
 func (k *Keeper) recordViolation(ctx context.Context, p types.Params, op sdk.AccAddress, provider string, jobID uint64, now time.Time) (bool, error) {
 	if err := k.Violations.Set(ctx, collections.Join3(op, now, jobID)); err != nil {
 		return false, err
@@ -234,7 +317,7 @@ func (k *Keeper) recordViolation(ctx context.Context, p types.Params, op sdk.Acc
 			return true, nil
 		}
 		stale = append(stale, key)
-		return false, nil
+		return len(stale) >= maxPrunePerViolation, nil
 	}); err != nil {
 		return false, err
 	}
@@ -254,35 +337,64 @@ func (k *Keeper) recordViolation(ctx context.Context, p types.Params, op sdk.Acc
 	return true, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderJailed{Provider: provider, ViolationsInWindow: n, Until: until})
 }
 
-// CountInWindow counts a provider's violations in (now − window, now].
+// farFuture bounds range reads over violation times.
+var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// CountInWindow counts a provider's violations in (now − window, now],
+// reading only that range.
 func (k *Keeper) CountInWindow(ctx context.Context, op sdk.AccAddress, window time.Duration, now time.Time) (uint32, error) {
 	cutoff := now.Add(-window)
+	rng := new(collections.Range[ViolationKey]).
+		StartExclusive(collections.Join3(op, cutoff, ^uint64(0))).
+		EndInclusive(collections.Join3(op, farFuture, ^uint64(0)))
 	n := uint32(0)
-	err := k.Violations.Walk(ctx, collections.NewPrefixedTripleRange[sdk.AccAddress, time.Time, uint64](op), func(key ViolationKey) (bool, error) {
-		if key.K2().After(cutoff) {
-			n++
-		}
+	err := k.Violations.Walk(ctx, rng, func(ViolationKey) (bool, error) {
+		n++
 		return false, nil
 	})
 	return n, err
 }
 
 // EndBlocker grades the jobs whose report window closed, at most
-// max_assessments_per_block; the rest wait for the next block. A job that
-// cannot be graded (its provider left, say) is dead-lettered with an event
-// and does not block the others (x/internal/settle).
+// max_assessments_per_block; the rest wait for the next block. A job still
+// open then (its challenge window or a dispute running) is graded when it
+// closes (the entry comes back at its window end, or one report_window
+// later while disputed). A job that cannot be graded (its provider left,
+// say) is dead-lettered with an event and does not block the others
+// (x/internal/settle).
 func (k *Keeper) EndBlocker(ctx context.Context) error {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = settle.Run(ctx, int(p.MaxAssessmentsPerBlock), k.Queue)
+	_, err = settle.Run(ctx, int(p.MaxAssessmentsPerBlock), k.Queue, k.PruneQueue)
 	return err
 }
 
 func (k *Keeper) settleGrading(ctx context.Context, _ time.Time, jobID uint64) error {
-	_, err := k.Assess(ctx, jobID, false)
+	j, err := k.jobs.GetJob(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	if jobstypes.IsOpen(j.Status) {
+		p, err := k.Params.Get(ctx)
+		if err != nil {
+			return err
+		}
+		now := sdk.UnwrapSDKContext(ctx).BlockTime()
+		next := now.Add(p.ReportWindow)
+		if j.Status == jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED && j.WindowEnd.After(now) {
+			next = j.WindowEnd
+		}
+		return k.setPending(ctx, jobID, j.Provider, next)
+	}
+	_, err = k.Assess(ctx, jobID, false)
 	return err
+}
+
+// settlePrune deletes an assessment retention after grading.
+func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, jobID uint64) error {
+	return k.Assessments.Remove(ctx, jobID)
 }
 
 func contains(list []string, s string) bool {

@@ -19,7 +19,8 @@ type JobsKeeper interface {
 	Unjail(ctx context.Context, operator sdk.AccAddress) error
 }
 
-// ReputationHooks receives graded violations (x/reputation).
+// ReputationHooks receives graded violations (x/reputation), with the value
+// at stake (the job's payment) that weighs the evidence.
 type ReputationHooks interface {
-	RecordSLAViolation(ctx context.Context, provider string, class jobstypes.WorkloadClass, severityPPM uint32) error
+	RecordSLAViolation(ctx context.Context, provider string, class jobstypes.WorkloadClass, severityPPM uint32, value math.Int) error
 }

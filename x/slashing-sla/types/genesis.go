@@ -39,6 +39,9 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		if pending[p.JobId] || assessed[p.JobId] {
 			return fail("job %d pending twice or already assessed", p.JobId)
 		}
+		if _, err := ac.StringToBytes(p.Provider); err != nil {
+			return fail("pending grading of job %d: provider %q: %v", p.JobId, p.Provider, err)
+		}
 		pending[p.JobId] = true
 	}
 	reports := map[string]bool{}

@@ -23,6 +23,12 @@ var (
 	ViolationsKey  = collections.NewPrefix(6)
 	// QueueDeadLettersKey: dead letters of the grading queue.
 	QueueDeadLettersKey = collections.NewPrefix(7)
+	// PendingByProviderKey: (provider, job id) of every pending grading, so
+	// x/jobs keeps a provider's bond while one is open.
+	PendingByProviderKey = collections.NewPrefix(8)
+	// PruneQueueKey: assessments, deleted retention after grading.
+	PruneQueueKey       = collections.NewPrefix(9)
+	PruneDeadLettersKey = collections.NewPrefix(10)
 )
 
 const (
@@ -30,6 +36,9 @@ const (
 	PPM = 1_000_000
 	// MaxBps is 100%.
 	MaxBps = 10_000
+	// MaxPenaltyMultipleBps bounds max_sla_penalty_multiple_bps (10× the
+	// payment).
+	MaxPenaltyMultipleBps = 100_000
 	// MaxReportsPerJob bounds the reports one job may gather (the buyer and
 	// up to this many monitors).
 	MaxReportsPerJob = 32

@@ -11,8 +11,8 @@ import (
 // jitter 30%; three violations in a day jail the provider for an hour.
 func DefaultParams() Params {
 	return Params{
-		ReportWindow: time.Hour,
-		BaseSlashBps: 1_000,
+		ReportWindow: 30 * time.Minute,
+		BaseSlashBps: MaxBps,
 		Weights: SeverityWeights{
 			Latency:             500_000,
 			Jitter:              300_000,
@@ -27,6 +27,10 @@ func DefaultParams() Params {
 		MaxViolations:          3,
 		JailDuration:           time.Hour,
 		MaxAssessmentsPerBlock: 50,
+		// A job's SLA penalty is at most twice its payment, whatever the bond.
+		MaxSlaPenaltyMultipleBps: 20_000,
+		LateCompensationBps:      1_000,
+		Retention:                30 * 24 * time.Hour,
 	}
 }
 
@@ -55,6 +59,15 @@ func (p Params) Validate() error {
 	}
 	if p.MaxAssessmentsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_assessments_per_block must be positive")
+	}
+	if p.MaxSlaPenaltyMultipleBps > MaxPenaltyMultipleBps {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_sla_penalty_multiple_bps must be <= %d", MaxPenaltyMultipleBps)
+	}
+	if p.LateCompensationBps > MaxBps {
+		return errorsmod.Wrapf(ErrInvalidParams, "late_compensation_bps must be <= %d", MaxBps)
+	}
+	if p.Retention <= p.ReportWindow {
+		return errorsmod.Wrapf(ErrInvalidParams, "retention (%s) must exceed report_window (%s)", p.Retention, p.ReportWindow)
 	}
 	return nil
 }
