@@ -7,6 +7,7 @@ import (
 
 	"cosmossdk.io/core/header"
 	"cosmossdk.io/log/v2"
+	"cosmossdk.io/math"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -74,7 +75,7 @@ func newBenchEnv(b *testing.B, n int) benchEnv {
 			b.Fatal(err)
 		}
 		if i%3 == 0 {
-			if err := rk.RecordSLAViolation(ctx, op.String(), inference, uint32(i%1000)*1000); err != nil {
+			if err := rk.RecordSLAViolation(ctx, op.String(), inference, uint32(i%1000)*1000, math.NewInt(1_000_000)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -45,9 +45,9 @@ func (s *Suite) TestOutcomesMoveTheScore() {
 
 	// a graded SLA violation costs in proportion to its severity
 	before := s.rep(a).ScorePpm
-	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, 100_000))
+	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, 100_000, oneUnit))
 	small := s.rep(a).ScorePpm
-	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, 1_000_000))
+	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, 1_000_000, oneUnit))
 	big := s.rep(a).ScorePpm
 	s.Less(small, before)
 	s.Less(before-small, small-big, "a tenth of the severity costs less")
@@ -87,12 +87,14 @@ func (s *Suite) TestDisputeOutcomes() {
 func (s *Suite) TestOrderWithinABlockDoesNotMatter() {
 	type step func(op sdk.AccAddress) error
 	jh := s.k.JobHooks()
-	job := func(op sdk.AccAddress) jobstypes.Job { return jobstypes.Job{Provider: op.String(), Class: inference} }
+	job := func(op sdk.AccAddress) jobstypes.Job {
+		return jobstypes.Job{Provider: op.String(), Class: inference, PricePerUnit: coin(1), Units: 1}
+	}
 	steps := []step{
 		func(op sdk.AccAddress) error { return jh.AfterJobFinalized(s.ctx, job(op)) },
 		func(op sdk.AccAddress) error { return jh.AfterJobExpired(s.ctx, job(op)) },
 		func(op sdk.AccAddress) error { return jh.AfterJobFailed(s.ctx, job(op)) },
-		func(op sdk.AccAddress) error { return s.k.RecordSLAViolation(s.ctx, op.String(), inference, 333_333) },
+		func(op sdk.AccAddress) error { return s.k.RecordSLAViolation(s.ctx, op.String(), inference, 333_333, oneUnit) },
 	}
 	perms := [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}, {2, 0, 3, 1}}
 	var first *types.Reputation
@@ -128,7 +130,7 @@ func (s *Suite) TestSchedulerWeighsReputation() {
 	_, prov := s.submit()
 	s.Equal(a.String(), prov)
 
-	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, 1_000_000))
+	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, 1_000_000, oneUnit))
 	rank = s.rank()
 	s.Equal(b.String(), rank[0].Operator, "the violation makes the cheap provider effectively dearer")
 	s.Greater(rank[1].EffectivePriceMilli, rank[0].EffectivePriceMilli)
@@ -306,7 +308,7 @@ func (s *Suite) TestGenesisRoundTrip() {
 	a := s.provider("a", 100, "eu")
 	id, prov := s.submit()
 	s.complete(id, prov, jobstypes.Metrics{LatencyP99Ms: 50, ThroughputMilli: 2000})
-	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), jobstypes.WorkloadClass_WORKLOAD_CLASS_TRAINING, 500_000))
+	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), jobstypes.WorkloadClass_WORKLOAD_CLASS_TRAINING, 500_000, oneUnit))
 	gs, err := s.k.ExportGenesis(s.ctx)
 	s.Require().NoError(err)
 	s.Len(gs.Records, 2)
@@ -418,7 +420,7 @@ func (s *Suite) TestAuditWeight() {
 	w, err := s.k.AuditWeightPPM(s.ctx, a.String(), inference)
 	s.Require().NoError(err)
 	s.Equal(uint32(types.PPM), w)
-	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, types.PPM))
+	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, types.PPM, oneUnit))
 	w2, err := s.k.AuditWeightPPM(s.ctx, a.String(), inference)
 	s.Require().NoError(err)
 	s.Greater(w2, w)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"cosmossdk.io/math"
 	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/header"
 	"github.com/stretchr/testify/suite"
@@ -65,6 +66,9 @@ func (s *Suite) SetupTest() {
 	s.Require().NoError(s.jobs.InitGenesis(s.ctx, *jobstypes.DefaultGenesis()))
 	gs := types.DefaultGenesis()
 	gs.Params.ExplorationPpm = 0 // exploration is tested on its own
+	// every job counts its outcome's full weight; value weighting is
+	// tested on its own
+	gs.Params.EvidenceUnit, gs.Params.MaxValueFactorPpm = 1, types.PPM
 	s.Require().NoError(s.k.InitGenesis(s.ctx, *gs))
 	s.buyer = sdk.AccAddress("buyer_______________")
 	s.fund(s.buyer)
@@ -133,3 +137,7 @@ func (s *Suite) rank() []types.RankedProvider {
 	s.Require().NoError(err)
 	return r.Providers
 }
+
+// oneUnit is a job value that counts one full outcome under the suite's
+// params (evidence_unit 1, factor capped at 1).
+var oneUnit = math.NewInt(1)

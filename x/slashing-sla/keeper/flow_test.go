@@ -27,24 +27,31 @@ func (s *Suite) TestDegradedProviderSlashedAndLosesNextJob() {
 	s.Len(reports.Reports, 3)
 	b0, pool0, bond0 := s.bal(s.buyer), s.pool(), s.providerBond(s.fast)
 
+	// Reports closed 30 minutes after the result; the job is still inside
+	// its one-hour challenge window, so it is graded when it finalizes.
 	s.advance(59 * time.Minute)
 	_, err = s.q.Assessment(s.ctx, &types.QueryAssessmentRequest{JobId: id})
-	s.Error(err, "graded only when the report window closes")
+	s.Error(err, "graded only once the job has closed")
+	s.Require().ErrorIs(s.report(s.buyer, id, bad), types.ErrReportWindowClosed)
 	s.advance(time.Minute)
 	a := s.assessment(id)
 	s.Equal(uint32(3), a.MonitorReports)
 	s.Equal(uint32(310), a.Aggregate.LatencyP99Ms)
 	s.Equal(uint32(550_000), a.Severity.LatencyExcessPpm, "310 vs 200 ms")
 	s.Equal(uint32(275_000), a.Severity.TotalPpm, "weight 0.5")
-	s.Equal(uint32(275), a.SlashBps, "0.275 x 10% of the bond")
-	slash := int64(bond) * 275 / 10_000
-	s.Equal(bond0-slash, s.providerBond(s.fast))
-	// the buyer is compensated up to its escrow (150 x 100), the rest to the
-	// pool; the job itself also finalized in that block (refund 5,000 of the
-	// escrow, fee 200)
-	s.Equal(coin(15_000), a.ToBuyer)
-	s.Equal(b0+15_000+5_000, s.bal(s.buyer))
-	s.Equal(pool0+slash-15_000+200, s.pool())
+	s.Equal(uint32(2_750), a.SlashBps, "0.275 of the penalty scale")
+	// sized by the job: payment 100 x 100 = 10,000; penalty 27.5% of twice
+	// the payment = 5,500, never a share of the bond
+	s.Equal(coin(10_000), a.Payment)
+	penalty := int64(5_500)
+	s.Equal(bond0-penalty, s.providerBond(s.fast))
+	// the buyer receives up to what it paid (10,000): all of the penalty;
+	// the job itself finalized in that block (refund 5,000 of the 15,000
+	// escrow, protocol fee 200)
+	s.Equal(coin(10_000), a.BuyerLoss)
+	s.Equal(coin(penalty), a.ToBuyer)
+	s.Equal(b0+5_000+penalty, s.bal(s.buyer))
+	s.Equal(pool0+200, s.pool())
 	s.False(a.Jailed)
 
 	// the reputation feed: an SLA violation of that severity
@@ -91,20 +98,26 @@ func (s *Suite) TestWithinTermsCostsNothing() {
 }
 
 // A job with SLA terms that expires without a result is graded as nothing
-// delivered: the full slash up to the job's cap.
+// delivered: the full penalty the job allows (twice its agreed payment),
+// of which the buyer — refunded in full — receives only the capped
+// late-delivery compensation; the rest goes to the community pool.
 func (s *Suite) TestExpiredJobGradedAsDead() {
 	res, err := s.jobsMsg.SubmitJob(s.ctx, &jobstypes.MsgSubmitJob{
 		Buyer: s.buyer.String(), Class: inference, ModelCommitment: commit, InputCommitment: commit,
 		Units: 100, MaxPricePerUnit: coin(150), TimeLimit: time.Hour, Sla: &terms,
 	})
 	s.Require().NoError(err)
-	bond0 := s.providerBond(s.fast)
+	bond0, b0, pool0 := s.providerBond(s.fast), s.bal(s.buyer), s.pool()
 	s.advance(time.Hour)
 	a := s.assessment(res.JobId)
 	s.True(a.Expired)
 	s.Equal(uint32(types.PPM), a.Severity.IncompletePpm)
-	s.Equal(uint32(1_000), a.SlashBps, "severity 1.0 x 10%, at the job's 10% cap")
-	s.Equal(bond0-bond/10, s.providerBond(s.fast))
+	s.Equal(uint32(10_000), a.SlashBps, "severity 1.0: the whole penalty scale")
+	s.Equal(coin(10_000), a.Payment, "the agreed payment, 100 x 100")
+	s.Equal(bond0-20_000, s.providerBond(s.fast), "twice the payment, not a share of the bond")
+	s.Equal(coin(1_000), a.ToBuyer, "late compensation: 10% of the payment")
+	s.Equal(b0+15_000+1_000, s.bal(s.buyer), "escrow refunded in full, plus the compensation")
+	s.Equal(pool0+19_000, s.pool())
 }
 
 // Three violations within the window jail the provider: it gets no jobs
@@ -210,7 +223,8 @@ func (s *Suite) TestReportRules() {
 	s.Require().NoError(s.report(s.mon1, id, good()))
 	s.Require().ErrorIs(s.report(s.mon1, id, good()), types.ErrDuplicateReport)
 	s.advance(time.Hour)
-	s.Require().ErrorIs(s.report(s.mon2, id, good()), types.ErrAlreadyAssessed)
+	s.assessment(id)
+	s.Require().ErrorIs(s.report(s.mon2, id, good()), types.ErrInvalidReport, "graded and closed: no claim")
 
 	// a job without SLA terms, and one without a result yet
 	res, err := s.jobsMsg.SubmitJob(s.ctx, &jobstypes.MsgSubmitJob{
@@ -225,6 +239,15 @@ func (s *Suite) TestReportRules() {
 	})
 	s.Require().NoError(err)
 	s.Require().ErrorIs(s.report(s.mon1, res.JobId, good()), types.ErrInvalidReport)
+
+	// every claim has a deadline: report_window after the result, and
+	// nothing once the job is closed
+	late, _ := s.slaJob()
+	s.advance(30 * time.Minute)
+	s.Require().ErrorIs(s.report(s.mon1, late, good()), types.ErrReportWindowClosed)
+	closed, _ := s.slaJob()
+	s.advance(time.Hour + time.Second) // finalized with no report
+	s.Require().ErrorIs(s.report(s.buyer, closed, good()), types.ErrInvalidReport)
 }
 
 // Only the authority manages monitors and params; each Msg's signer is its
@@ -264,13 +287,16 @@ func (s *Suite) TestWrongSigners() {
 	}
 
 	for name, mut := range map[string]func(*types.Params){
-		"zero report window": func(p *types.Params) { p.ReportWindow = 0 },
-		"zero base slash":    func(p *types.Params) { p.BaseSlashBps = 0 },
-		"weight over 1":      func(p *types.Params) { p.Weights.Jitter = types.PPM + 1 },
-		"window too long":    func(p *types.Params) { p.ViolationWindow = 91 * 24 * time.Hour },
-		"zero violations":    func(p *types.Params) { p.MaxViolations = 0 },
-		"zero jail":          func(p *types.Params) { p.JailDuration = 0 },
-		"zero per block":     func(p *types.Params) { p.MaxAssessmentsPerBlock = 0 },
+		"zero report window":  func(p *types.Params) { p.ReportWindow = 0 },
+		"zero base slash":     func(p *types.Params) { p.BaseSlashBps = 0 },
+		"weight over 1":       func(p *types.Params) { p.Weights.Jitter = types.PPM + 1 },
+		"window too long":     func(p *types.Params) { p.ViolationWindow = 91 * 24 * time.Hour },
+		"zero violations":     func(p *types.Params) { p.MaxViolations = 0 },
+		"zero jail":           func(p *types.Params) { p.JailDuration = 0 },
+		"zero per block":      func(p *types.Params) { p.MaxAssessmentsPerBlock = 0 },
+		"multiple over 10x":   func(p *types.Params) { p.MaxSlaPenaltyMultipleBps = 100_001 },
+		"late comp over 1":    func(p *types.Params) { p.LateCompensationBps = 10_001 },
+		"retention too short": func(p *types.Params) { p.Retention = p.ReportWindow },
 	} {
 		bad := types.DefaultParams()
 		mut(&bad)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"cosmossdk.io/math"
+
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/slashing-sla/keeper"
 	"github.com/verdict-chain/verdict/x/slashing-sla/types"
@@ -25,11 +27,14 @@ func sdkDowntimeBps(completedPPM uint32) uint32 {
 	return 0
 }
 
-// TestGradingTable shows the grading: each case gets a slash in proportion
-// to how badly it broke its terms, next to the SDK's binary downtime rule.
+// TestGradingTable shows the grading: each case gets a penalty in proportion
+// to how badly it broke its terms — sized by the job's payment, at most
+// max_sla_penalty_multiple of it — next to the SDK's binary downtime rule,
+// which takes a share of the whole stake.
 func TestGradingTable(t *testing.T) {
 	p := types.DefaultParams()
-	terms := jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, MinThroughputMilli: 10_000, MaxSlashBps: 1_000}
+	terms := jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, MinThroughputMilli: 10_000, MaxSlashBps: 10_000}
+	payment := math.NewInt(1_000_000)
 	ok := types.SLAMetrics{LatencyP50Ms: 50, LatencyP99Ms: 150, JitterMs: 10, ThroughputMeanMilli: 12_000, ThroughputCvPpm: 50_000, CompletedPpm: types.PPM, Window: time.Minute}
 	with := func(f func(*types.SLAMetrics)) types.SLAMetrics { m := ok; f(&m); return m }
 	cases := []struct {
@@ -39,17 +44,17 @@ func TestGradingTable(t *testing.T) {
 		slashBps uint32
 	}{
 		{"within terms", ok, 0, 0},
-		// p99 220 ms vs 200: 10% over, weight 0.5 -> severity 0.05 -> 0.05 x 10% = 0.5% of the bond
-		{"small latency spike", with(func(m *types.SLAMetrics) { m.LatencyP99Ms = 220 }), 50_000, 50},
+		// p99 220 ms vs 200: 10% over, weight 0.5 -> severity 0.05 -> 5% of the scale (10% of the payment)
+		{"small latency spike", with(func(m *types.SLAMetrics) { m.LatencyP99Ms = 220 }), 50_000, 500},
 		// jitter 60 vs 20 (capped at 100% over, weight 0.3) + cv 40% (30% over tolerance, weight 0.2)
-		{"jittery provider", with(func(m *types.SLAMetrics) { m.JitterMs = 60; m.ThroughputCvPpm = 400_000 }), 360_000, 360},
+		{"jittery provider", with(func(m *types.SLAMetrics) { m.JitterMs = 60; m.ThroughputCvPpm = 400_000 }), 360_000, 3_600},
 		// half the work delivered, throughput halved
-		{"half-finished job", with(func(m *types.SLAMetrics) { m.CompletedPpm = 500_000; m.ThroughputMeanMilli = 5_000 }), 750_000, 750},
+		{"half-finished job", with(func(m *types.SLAMetrics) { m.CompletedPpm = 500_000; m.ThroughputMeanMilli = 5_000 }), 750_000, 7_500},
 		// nothing delivered
-		{"dead provider", types.SLAMetrics{CompletedPpm: 0, Window: time.Minute}, types.PPM, 1_000},
+		{"dead provider", types.SLAMetrics{CompletedPpm: 0, Window: time.Minute}, types.PPM, 10_000},
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n| case | severity | slash (bps of bond) | SDK binary downtime (bps) |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\n| case | severity | penalty (%% of the job's payment) | SDK binary downtime (bps of the whole stake) |\n|---|---|---|---|\n")
 	prev := uint32(0)
 	for _, c := range cases {
 		s, slash := keeper.Grade(p, terms, c.m, 0, false)
@@ -57,7 +62,9 @@ func TestGradingTable(t *testing.T) {
 		require.Equal(t, c.slashBps, slash, c.name)
 		require.GreaterOrEqual(t, slash, prev, "%s: graded, so each worse case costs more", c.name)
 		prev = slash
-		fmt.Fprintf(&b, "| %s | %.3f | %d | %d |\n", c.name, float64(s.TotalPpm)/types.PPM, slash, sdkDowntimeBps(c.m.CompletedPpm))
+		pen := keeper.Penalty(p, slash, payment)
+		require.True(t, pen.LTE(payment.MulRaw(2)), "%s: never more than twice the payment", c.name)
+		fmt.Fprintf(&b, "| %s | %.3f | %s | %d |\n", c.name, float64(s.TotalPpm)/types.PPM, pen.MulRaw(100).Quo(payment), sdkDowntimeBps(c.m.CompletedPpm))
 	}
 	t.Log(b.String())
 	// the job's cap holds, and a lone buyer report weighs half

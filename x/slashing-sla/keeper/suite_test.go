@@ -26,7 +26,7 @@ import (
 
 const (
 	denom = "uverd"
-	bond  = 1_000_000_000
+	bond  = 2_000_000_000 // twice min_provider_bond: SLA penalties never take it below the floor here
 	fund  = 1_000_000_000_000
 )
 
@@ -75,6 +75,7 @@ func (s *Suite) SetupTest() {
 	s.Require().NoError(s.jobs.InitGenesis(s.ctx, *jobstypes.DefaultGenesis()))
 	rgs := reptypes.DefaultGenesis()
 	rgs.Params.ExplorationPpm = 0
+	rgs.Params.EvidenceUnit = 10_000 // a suite job (100 units at 100) counts one full outcome
 	s.Require().NoError(s.rep.InitGenesis(s.ctx, *rgs))
 	s.Require().NoError(s.k.InitGenesis(s.ctx, *types.DefaultGenesis()))
 
@@ -92,7 +93,7 @@ func (s *Suite) SetupTest() {
 		_, err := s.jobsMsg.RegisterProvider(s.ctx, &jobstypes.MsgRegisterProvider{
 			Operator: p.op.String(), Moniker: "p", Endpoint: "https://p.example", Region: "eu",
 			Classes: []jobstypes.WorkloadClass{inference},
-			Prices:  []jobstypes.ClassPrice{{Class: inference, PricePerUnit: coin(p.price)}},
+			Prices:  []jobstypes.ClassPrice{{Class: inference, PricePerUnit: coin(p.price), Sla: &offer}},
 			Bond:    coin(bond),
 		})
 		s.Require().NoError(err)
@@ -126,7 +127,12 @@ func (s *Suite) advance(d time.Duration) {
 	s.Require().NoError(s.k.EndBlocker(s.ctx))
 }
 
-var terms = jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, MinThroughputMilli: 10_000, MaxSlashBps: 1_000}
+// terms are the jobs' SLA terms; offer is what both providers consent to
+// (at least as tight, the full penalty scale).
+var (
+	terms = jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, MinThroughputMilli: 10_000, MaxSlashBps: 10_000}
+	offer = jobstypes.SLAOffer{P99LatencyMs: 100, JitterMs: 10, ThroughputMilli: 20_000, MaxSlashBps: 10_000}
+)
 
 // slaJob submits a job with SLA terms (the scheduler picks), and has the
 // provider post its result.
