@@ -29,7 +29,14 @@ import (
 // commits the genesis block.
 func setup(t *testing.T, funded ...sdk.AccAddress) (*app.App, sdk.Context) {
 	t.Helper()
-	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID("verdict-test"))
+	return setupWith(t, nil, funded...)
+}
+
+// setupWith is setup with extra baseapp options.
+func setupWith(t *testing.T, opts []func(*baseapp.BaseApp), funded ...sdk.AccAddress) (*app.App, sdk.Context) {
+	t.Helper()
+	opts = append([]func(*baseapp.BaseApp){baseapp.SetChainID("verdict-test")}, opts...)
+	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), opts...)
 	valSet, err := simtestutil.CreateRandomValidatorSet()
 	require.NoError(t, err)
 	var accs []authtypes.GenesisAccount

@@ -20,6 +20,7 @@ import (
 	msgv1 "cosmossdk.io/api/cosmos/msg/v1"
 	"cosmossdk.io/log/v2"
 
+	"github.com/cosmos/cosmos-sdk/baseapp"
 	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
 	"github.com/cosmos/cosmos-sdk/crypto/hd"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
@@ -47,6 +48,13 @@ type signingKit struct {
 
 func newSigningKit(t *testing.T, names ...string) *signingKit {
 	t.Helper()
+	return newSigningKitWith(t, nil, names...)
+}
+
+// newSigningKitWith builds the kit's app with baseapp options (a minimum
+// gas price, say).
+func newSigningKitWith(t *testing.T, opts []func(*baseapp.BaseApp), names ...string) *signingKit {
+	t.Helper()
 	app.SetConfig()
 	probe := app.New(nopLogger(), memDB(), false, appOpts(t))
 	kr := keyring.NewInMemory(probe.AppCodec())
@@ -60,7 +68,7 @@ func newSigningKit(t *testing.T, names ...string) *signingKit {
 		funded = append(funded, addr)
 		k.addrs[n] = addr.String()
 	}
-	a, ctx := setup(t, funded...)
+	a, ctx := setupWith(t, opts, funded...)
 	k.app = a
 	for i, n := range names {
 		acc := a.AccountKeeper.GetAccount(ctx, funded[i])
@@ -74,10 +82,16 @@ func newSigningKit(t *testing.T, names ...string) *signingKit {
 // does (client/tx.Factory and client/tx.Sign), and returns the tx bytes.
 func (k *signingKit) sign(from string, mode signing.SignMode, msg sdk.Msg) []byte {
 	k.t.Helper()
+	return k.signWithFee(from, mode, msg, "5000"+app.BondDenom)
+}
+
+// signWithFee signs with the given fee ("" for none) and 5,000,000 gas.
+func (k *signingKit) signWithFee(from string, mode signing.SignMode, msg sdk.Msg, fee string) []byte {
+	k.t.Helper()
 	f := clienttx.Factory{}.
 		WithTxConfig(k.app.ClientTxConfig()).WithKeybase(k.kr).WithChainID("verdict-test").
 		WithAccountNumber(k.accNo[from]).WithSequence(k.seq[from]).
-		WithGas(5_000_000).WithFees("5000" + app.BondDenom).WithSignMode(mode).WithMemo("tamper test")
+		WithGas(5_000_000).WithFees(fee).WithSignMode(mode).WithMemo("tamper test")
 	b, err := f.BuildUnsignedTx(msg)
 	require.NoError(k.t, err)
 	require.NoError(k.t, clienttx.Sign(context.Background(), f, from, b, true))

@@ -94,7 +94,9 @@ func (s *Suite) TestOrderWithinABlockDoesNotMatter() {
 		func(op sdk.AccAddress) error { return jh.AfterJobFinalized(s.ctx, job(op)) },
 		func(op sdk.AccAddress) error { return jh.AfterJobExpired(s.ctx, job(op)) },
 		func(op sdk.AccAddress) error { return jh.AfterJobFailed(s.ctx, job(op)) },
-		func(op sdk.AccAddress) error { return s.k.RecordSLAViolation(s.ctx, op.String(), inference, 333_333, oneUnit) },
+		func(op sdk.AccAddress) error {
+			return s.k.RecordSLAViolation(s.ctx, op.String(), inference, 333_333, oneUnit)
+		},
 	}
 	perms := [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}, {2, 0, 3, 1}}
 	var first *types.Reputation
