@@ -38,16 +38,17 @@ func TestAttackZeroFeeTransactionsAreRefused(t *testing.T) {
 // A provider with a pending SLA grading cannot take its bond out: the old
 // rules returned it at the end of unbonding and dropped the grading.
 func TestAttackUnbondingWaitsForPendingGradings(t *testing.T) {
-	prov, buyer := sdk.AccAddress("provider____________"), sdk.AccAddress("buyer_______________")
-	r := newArena(t, prov, buyer)
+	prov, buyer, mon := sdk.AccAddress("provider____________"), sdk.AccAddress("buyer_______________"), sdk.AccAddress("monitor_____________")
+	r := newArena(t, prov, buyer, mon)
 	r.register(prov, 100, jobstypes.ClassPrice{Sla: &jobstypes.SLAOffer{P99LatencyMs: 100, MaxSlashBps: 10_000}})
+	r.monitor(mon)
 	p, err := r.a.JobsKeeper.Params.Get(r.ctx)
 	require.NoError(t, err)
 	id, err := r.submit(buyer, nil, 10, time.Hour, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxSlashBps: 10_000})
 	require.NoError(t, err)
 	require.NoError(t, r.do(&jobstypes.MsgPostResult{Provider: prov.String(), JobId: id, OutputCommitment: commitment(3), UnitsUsed: 10}))
 	require.NoError(t, r.do(&slatypes.MsgSubmitReport{
-		Reporter: buyer.String(), JobId: id,
+		Reporter: mon.String(), JobId: id,
 		Metrics: slatypes.SLAMetrics{LatencyP99Ms: 400, CompletedPpm: 1_000_000, Window: time.Minute},
 	}))
 	require.NoError(t, r.do(&jobstypes.MsgDeregisterProvider{Operator: prov.String()}))
@@ -56,17 +57,20 @@ func TestAttackUnbondingWaitsForPendingGradings(t *testing.T) {
 	require.True(t, open)
 
 	b0 := r.bal(prov)
+	// One block at the end of unbonding: x/jobs' EndBlock finalizes the job
+	// and reaches the unbonding entry while the grading is still pending
+	// (x/slashingsla grades after it): the exit is pushed back. Then the
+	// grading takes its penalty from the bond.
 	r.advance(p.UnbondingPeriod + time.Second)
-	// graded by now (the job finalized an hour in), so the bond came back
-	// only after the penalty was taken
+	_, err = r.a.JobsKeeper.GetProvider(r.ctx, prov)
+	require.NoError(t, err, "still bonded: a claim was open when unbonding ended")
 	a, err := r.a.SlashingSLAKeeper.Assessments.Get(r.ctx, id)
 	require.NoError(t, err)
 	require.True(t, a.Slashed.IsPositive())
-	_, err = r.a.JobsKeeper.GetProvider(r.ctx, prov)
-	if err == nil {
-		// not yet removed: the unbonding entry was pushed back while the claim was open
-		r.advance(p.ChallengeWindow + time.Second)
-	}
+	open, err = r.a.SlashingSLAKeeper.HasOpenClaims(r.ctx, prov)
+	require.NoError(t, err)
+	require.False(t, open)
+	r.advance(p.ChallengeWindow + time.Second)
 	_, err = r.a.JobsKeeper.GetProvider(r.ctx, prov)
 	require.ErrorIs(t, err, jobstypes.ErrProviderNotFound)
 	require.Equal(t, b0+1_000_000_000-a.Slashed.Amount.Int64()+1_000-20, r.bal(prov), "bond back minus the penalty, plus the job's pay (1,000 less the 2% fee)")

@@ -54,6 +54,11 @@ func (r *arena) bond(op sdk.AccAddress) int64 {
 
 func (r *arena) do(msg sdk.Msg) error { return deliver(r.t, r.a, r.ctx, msg) }
 
+// monitor registers an SLA monitor through governance's authority.
+func (r *arena) monitor(m sdk.AccAddress) {
+	require.NoError(r.t, r.do(&slatypes.MsgRegisterMonitor{Authority: authtypes.NewModuleAddress("gov").String(), Monitor: m.String()}))
+}
+
 // advance moves the clock and runs Verdict's EndBlockers in app order.
 func (r *arena) advance(d time.Duration) {
 	r.ctx = r.ctx.WithBlockTime(r.ctx.BlockTime().Add(d)).WithBlockHeight(r.ctx.BlockHeight() + 1)
@@ -237,13 +242,16 @@ func TestAttackSelfPenaltiesCannotMoveABondAway(t *testing.T) {
 
 // A buyer alone reported an SLA breach a month after its job was
 // FINALIZED and received more than it paid. Reports now close
-// report_window after the result, the job must still be open, and the
-// buyer's share is capped at what it paid.
+// report_window after the result, the job must still be open, a buyer's
+// word alone moves no money, and what a buyer receives on a monitor's
+// evidence is capped at what it paid.
 func TestAttackLateReportsAreRefused(t *testing.T) {
-	prov, buyer := sdk.AccAddress("provider____________"), sdk.AccAddress("buyer_______________")
-	r := newArena(t, prov, buyer)
+	prov, buyer, mon := sdk.AccAddress("provider____________"), sdk.AccAddress("buyer_______________"), sdk.AccAddress("monitor_____________")
+	r := newArena(t, prov, buyer, mon)
 	r.register(prov, 100, jobstypes.ClassPrice{Sla: &jobstypes.SLAOffer{P99LatencyMs: 100, MaxSlashBps: 10_000}})
-	id, err := r.submit(buyer, nil, 10, time.Hour, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxSlashBps: 10_000})
+	r.monitor(mon)
+	terms := &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxSlashBps: 10_000}
+	id, err := r.submit(buyer, nil, 10, time.Hour, terms)
 	require.NoError(t, err)
 	require.NoError(t, r.do(&jobstypes.MsgPostResult{Provider: prov.String(), JobId: id, OutputCommitment: commitment(3), UnitsUsed: 10}))
 	r.advance(2 * time.Hour) // finalized
@@ -251,17 +259,28 @@ func TestAttackLateReportsAreRefused(t *testing.T) {
 	r.ctx = r.ctx.WithBlockTime(r.ctx.BlockTime().Add(30 * 24 * time.Hour))
 	require.ErrorIs(t, r.do(&slatypes.MsgSubmitReport{Reporter: buyer.String(), JobId: id, Metrics: dead}), slatypes.ErrInvalidReport)
 
-	// within the window, the worst report still pays the buyer at most what it paid
-	id, err = r.submit(buyer, nil, 10, time.Hour, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxSlashBps: 10_000})
+	// the buyer's own damning report on an honest result: no money moves
+	id, err = r.submit(buyer, nil, 10, time.Hour, terms)
 	require.NoError(t, err)
 	require.NoError(t, r.do(&jobstypes.MsgPostResult{Provider: prov.String(), JobId: id, OutputCommitment: commitment(3), UnitsUsed: 10}))
-	b0 := r.bal(buyer) // escrow 1,000 already out
+	b0, bond0 := r.bal(buyer), r.bond(prov) // escrow 1,000 already out
 	require.NoError(t, r.do(&slatypes.MsgSubmitReport{Reporter: buyer.String(), JobId: id, Metrics: dead}))
+	r.advance(2 * time.Hour)
+	require.Equal(t, bond0, r.bond(prov), "a buyer-only report slashes nothing")
+	require.Equal(t, int64(0), r.bal(buyer)-b0, "and returns nothing: the buyer paid for its job")
+
+	// a monitor's evidence pays the buyer at most what it paid
+	id, err = r.submit(buyer, nil, 10, time.Hour, terms)
+	require.NoError(t, err)
+	require.NoError(t, r.do(&jobstypes.MsgPostResult{Provider: prov.String(), JobId: id, OutputCommitment: commitment(3), UnitsUsed: 10}))
+	b0 = r.bal(buyer)
+	require.NoError(t, r.do(&slatypes.MsgSubmitReport{Reporter: mon.String(), JobId: id, Metrics: dead}))
 	r.advance(2 * time.Hour)
 	a, err := r.a.SlashingSLAKeeper.Assessments.Get(r.ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, int64(1_000), a.BuyerLoss.Amount.Int64())
-	require.LessOrEqual(t, r.bal(buyer)-b0, int64(1_000), "paid 1,000 for the job, got back at most 1,000")
+	require.Equal(t, int64(2_000), a.Slashed.Amount.Int64(), "twice the payment")
+	require.Equal(t, int64(1_000), r.bal(buyer)-b0, "paid 1,000 for the job, got back 1,000, not more")
 }
 
 // Collateral below the floor: a provider slashed below min_provider_bond

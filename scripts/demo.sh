@@ -30,8 +30,29 @@ say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 info() { printf '   %s\n' "$*"; }
 die()  { printf '\nDEMO FAILED: %s\n' "$*" >&2; exit 1; }
 
+GAS_PRICES=${GAS_PRICES:-0.01uverd}
+FEES="$WORK/fees.tsv" # address <TAB> gas fee paid, one line per included tx
+touch "$FEES"
+
 addr() { "${V[@]}" keys show "$1" -a; }
-bal()  { "${V[@]}" q bank balance "$1" uverd -o json | jq -r '.balance.amount'; }
+# bal is an account's balance gross of the gas fees it paid (from the fee
+# ledger), so every change the demo checks is Verdict's own accounting.
+bal()  {
+  local b paid
+  b=$("${V[@]}" q bank balance "$1" uverd -o json | jq -r '.balance.amount')
+  paid=$(awk -v a="$1" '$1==a {s+=$2} END {print s+0}' "$FEES")
+  echo $((b + paid))
+}
+# fee_flags ARGS...: every tx pays gas at the node's minimum price; gas is
+# estimated unless the command sets it.
+fee_flags() {
+  case " $* " in *" --gas "*) echo "--gas-prices $GAS_PRICES" ;; *) echo "--gas auto --gas-adjustment 1.5 --gas-prices $GAS_PRICES" ;; esac
+}
+# record_fee KEY TXJSON: note the fee an included tx paid.
+record_fee() {
+  local fee; fee=$(jq -r '[.tx.auth_info.fee.amount[]? | select(.denom=="uverd") | .amount | tonumber] | add // 0' <<<"$2")
+  printf '%s\t%s\n' "$(addr "$1")" "$fee" >>"$FEES"
+}
 # community pool in whole uverd (the CLI prints DecCoins like "1600.000000000000000000uverd")
 pool() { "${V[@]}" q distribution community-pool -o json | jq -r '[.pool[]? | select(endswith("uverd")) | split(".")[0] | tonumber] | add // 0'; }
 job()  { "${V[@]}" q jobs job "$1" -o json | jq -c '.job'; }
@@ -41,12 +62,15 @@ job()  { "${V[@]}" q jobs job "$1" -o json | jq -c '.job'; }
 tx() {
   local from=$1; shift
   local out hash
-  out=$("${V[@]}" tx "$@" --from "$from" -y -o json 2>&1) || die "could not broadcast: $out"
+  # shellcheck disable=SC2046
+  out=$("${V[@]}" tx "$@" --from "$from" -y -o json $(fee_flags "$@") 2>&1) || die "could not broadcast: $out"
+  out=$(sed -n '/^{/,$p' <<<"$out") # --gas auto prints the estimate first
   hash=$(jq -r '.txhash' <<<"$out")
   [ "$(jq -r '.code' <<<"$out")" = 0 ] || die "rejected by CheckTx: $(jq -r '.raw_log' <<<"$out")"
   local deadline=$((SECONDS + TX_TIMEOUT))
   while [ $SECONDS -lt $deadline ]; do
     if out=$("${V[@]}" q tx "$hash" -o json 2>/dev/null); then
+      record_fee "$from" "$out"
       [ "$(jq -r '.code' <<<"$out")" = 0 ] || die "tx failed in block: $(jq -r '.raw_log' <<<"$out")"
       echo "$out"; return
     fi
@@ -60,12 +84,13 @@ tx() {
 tx_fail() {
   local from=$1 want=$2; shift 2
   local out hash log=""
-  out=$("${V[@]}" tx "$@" --from "$from" -y -o json 2>&1) || true
+  # A failing Msg fails gas estimation too: these txs set their gas.
+  out=$("${V[@]}" tx "$@" --from "$from" -y -o json --gas 400000 --gas-prices "$GAS_PRICES" 2>&1) || true
   if [ "$(jq -r '.code' <<<"$out" 2>/dev/null)" = 0 ]; then
     hash=$(jq -r '.txhash' <<<"$out")
     local deadline=$((SECONDS + TX_TIMEOUT))
     while [ $SECONDS -lt $deadline ]; do
-      if out=$("${V[@]}" q tx "$hash" -o json 2>/dev/null); then break; fi
+      if out=$("${V[@]}" q tx "$hash" -o json 2>/dev/null); then record_fee "$from" "$out"; break; fi
       sleep 1
     done
     [ "$(jq -r '.code' <<<"$out")" != 0 ] || die "tx succeeded but should have failed with '$want'"
@@ -89,8 +114,8 @@ WINDOW=$("${V[@]}" q jobs params -o json | jq -r '.params.challenge_window')
 say "1. Who is who"
 info "provider $PROVIDER"
 info "buyer    $BUYER"
-info "Transactions here pay no gas fee (the localnet's minimum gas price is 0),"
-info "so every balance change below is Verdict's own accounting."
+info "Every transaction pays gas at the node's minimum gas price ($GAS_PRICES); balances"
+info "below are counted gross of those fees, so every change is Verdict's own accounting."
 
 say "2. The provider registers for the $CIRCUIT circuit, locking a bond of 2,000,000,000 uverd"
 if "${V[@]}" q jobs provider "$PROVIDER" >/dev/null 2>&1; then
@@ -252,7 +277,7 @@ expect_eq "community pool change (rest of the slash)" "$(( $(pool) - C0 ))" "$((
 # ---------------------------------------------------------------------------
 # Reputation-weighted scheduling and graded SLA slashing.
 P2=$(addr provider2); P3=$(addr provider3); MON=$(addr monitor)
-SLA='{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}'
+SLA='{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":10000}'
 rank() { "${V[@]}" q reputation rank-providers inference ${MAX_PRICE}uverd -o json; }
 say "11. Two providers compete; the first provider steps aside"
 if [ "$("${V[@]}" q jobs provider "$PROVIDER" -o json | jq -r .provider.status)" = PROVIDER_STATUS_ACTIVE ]; then
@@ -261,9 +286,11 @@ fi
 for k in provider2:gpu-a:100 provider3:gpu-b:110; do
   IFS=: read -r key name price <<<"$k"
   if ! "${V[@]}" q jobs provider "$(addr "$key")" >/dev/null 2>&1; then
-    tx "$key" jobs register-provider "$name" "https://$name.verdict.local:8443" 1000000000uverd \
+    # the offer states the SLA the provider answers for: p99 100 ms, jitter
+    # 10 ms, up to the full penalty scale (consent: no job may ask more)
+    tx "$key" jobs register-provider "$name" "https://$name.verdict.local:8443" 2000000000uverd \
       --region eu-west --classes inference \
-      --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$price\"}}" \
+      --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$price\"},\"sla\":{\"p99_latency_ms\":100,\"jitter_ms\":10,\"max_slash_bps\":10000}}" \
       --declared-latency-ms 20 --declared-bandwidth-mbps 1000 >/dev/null
   fi
 done
@@ -291,13 +318,16 @@ AS=$("${V[@]}" q slashingsla assessment "$JS" -o json | jq -c .assessment)
 jq '{severity, slash_bps, slashed, to_buyer, to_community_pool, jailed}' <<<"$AS"
 expect_eq "latency excess (310 ms over 200 ms, ppm)" "$(jq -r .severity.latency_excess_ppm <<<"$AS")" 550000
 expect_eq "severity (latency weight 0.5)" "$(jq -r .severity.total_ppm <<<"$AS")" 275000
-expect_eq "slash (0.275 x base 10% of the bond, bps)" "$(jq -r .slash_bps <<<"$AS")" 275
-SL=$((AB0 * 275 / 10000)); COMP=$(( SL < MAX_PRICE * UNITS ? SL : MAX_PRICE * UNITS ))
-info "slash $SL uverd: the buyer is compensated first (up to its escrow, $COMP), the rest goes to the community pool"
+expect_eq "slash (0.275 of the penalty scale, bps)" "$(jq -r .slash_bps <<<"$AS")" 2750
+MULT=$("${V[@]}" q slashingsla params -o json | jq -r .params.max_sla_penalty_multiple_bps)
+SL=$((PAY * 2750 * MULT / 100000000)); COMP=$(( SL < PAY ? SL : PAY ))
+info "penalty $SL uverd = 27.5% of twice the job's payment ($PAY), never a share of the bond;"
+info "the buyer receives up to what it paid for the degraded result ($COMP), the rest goes to the community pool"
+expect_eq "assessment payment" "$(jq -r .payment.amount <<<"$AS")" "$PAY"
 expect_eq "gpu-a bond change" "$(( $("${V[@]}" q jobs provider "$P2" -o json | jq -r .provider.bond.amount) - AB0 ))" "$(( -SL ))"
 expect_eq "gpu-a balance change (paid for the job)" "$(( $(bal "$P2") - A0 ))" "$((PAY - FEE))"
 expect_eq "buyer balance change (refund + compensation)" "$(( $(bal "$BUYER") - B0 ))" "$(( MAX_PRICE * UNITS - PAY + COMP ))"
-expect_eq "community pool change (fee + rest of the slash)" "$(( $(pool) - C0 ))" "$(( FEE + SL - COMP ))"
+expect_eq "community pool change (fee + rest of the penalty)" "$(( $(pool) - C0 ))" "$(( FEE + SL - COMP ))"
 info "the SDK's binary downtime slashing would have taken nothing: the node was up"
 
 say "13. gpu-a's reputation fell; RankProviders and the next assignment show it"

@@ -19,6 +19,8 @@
 #   AUDIT_RATE_PPM      x/dispute audit rate (default: 0, so demo balances are exact)
 #   REPORT_WINDOW       x/slashingsla report window (default: 8s)
 #   VOTING_PERIOD       gov voting period (default: 30s)
+#   MIN_GAS_PRICES      the node's minimum gas price (default: 0.01uverd; a
+#                       zero-fee transaction is refused)
 #   EXPEDITED_VOTING_PERIOD  gov expedited voting period, shorter (default: 20s)
 #   ZK_SHAPE            reference circuit registered in genesis (default: 64-64-10)
 #   ZK_DIR              Groth16 keys, made once by `verdictd zk setup` and
@@ -39,6 +41,7 @@ PROOF_WINDOW=${PROOF_WINDOW:-20s}
 AUDIT_RATE_PPM=${AUDIT_RATE_PPM:-0}
 REPORT_WINDOW=${REPORT_WINDOW:-8s}
 VOTING_PERIOD=${VOTING_PERIOD:-30s}
+MIN_GAS_PRICES=${MIN_GAS_PRICES:-0.01uverd}
 EXPEDITED_VOTING_PERIOD=${EXPEDITED_VOTING_PERIOD:-20s}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
@@ -81,7 +84,8 @@ init_chain() {
   "$BIN" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1
 
   # Short windows so the demo runs in seconds (production defaults are hours),
-  # and no inflation, so the community pool moves only by Verdict's fees.
+  # and no inflation nor community tax on gas fees, so the community pool
+  # moves only by Verdict's protocol fees and slashes.
   local g="$HOME_DIR/config/genesis.json"
   local monitor; monitor=$("$BIN" keys show monitor -a "${KR[@]}")
   jq --arg w "$CHALLENGE_WINDOW" --arg pw "$PROOF_WINDOW" --argjson ar "$AUDIT_RATE_PPM" \
@@ -96,6 +100,7 @@ init_chain() {
     | .app_state.gov.params.voting_period = $vp
     | .app_state.gov.params.expedited_voting_period = $evp
     | .app_state.mint.params.mint_denom = "uverd"
+    | .app_state.distribution.params.community_tax = "0.000000000000000000"
     | .app_state.mint.minter.inflation = "0.000000000000000000"
     | .app_state.mint.params.inflation_min = "0.000000000000000000"
     | .app_state.mint.params.inflation_max = "0.000000000000000000"
@@ -119,6 +124,7 @@ init_chain() {
   set_toml "$c" consensus timeout_commit '"1s"'
   set_toml "$c" consensus timeout_propose '"1s"'
   set_toml "$c" p2p addr_book_strict 'false'
+  set_toml "$a" '' minimum-gas-prices "\"$MIN_GAS_PRICES\""
   set_toml "$a" api enable 'true'
   set_toml "$a" api swagger 'true'
   set_toml "$a" api address "\"tcp://127.0.0.1:$API_PORT\""

@@ -84,9 +84,16 @@ func (c *chain) addr(key string) string {
 	return strings.TrimSpace(out)
 }
 
-// txCode broadcasts, waits (bounded) for the block and returns the result code.
+// txCode broadcasts, paying gas at the node's minimum price (a zero-fee tx
+// is refused), waits (bounded) for the block and returns the result code.
 func (c *chain) txCode(from string, args ...string) (uint32, string) {
-	out, err := c.cli(append(append([]string{"tx"}, args...), "--from", from, "-y", "-o", "json")...)
+	fees := []string{"--gas-prices", "0.01uverd", "--gas", "500000"}
+	for _, a := range args {
+		if a == "--gas" {
+			fees = fees[:2]
+		}
+	}
+	out, err := c.cli(append(append(append([]string{"tx"}, args...), fees...), "--from", from, "-y", "-o", "json")...)
 	require.NoError(c.t, err, out)
 	var res struct {
 		Code   uint32 `json:"code"`
@@ -266,7 +273,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	sq := slashingslatypes.NewQueryClient(conn)
 	as, err := sq.Assessment(ctx, &slashingslatypes.QueryAssessmentRequest{JobId: 5})
 	require.NoError(t, err)
-	require.Equal(t, uint32(275), as.Assessment.SlashBps)
+	require.Equal(t, uint32(2750), as.Assessment.SlashBps)
 	mons, err := sq.Monitors(ctx, &slashingslatypes.QueryMonitorsRequest{})
 	require.NoError(t, err)
 	require.Equal(t, []string{c.addr("monitor")}, mons.Monitors)
@@ -294,7 +301,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Zero(t, code, log)
 	code, log = c.txCode("provider", "jobs", "update-provider", "gpu-node-1", "https://gpu-node-1.verdict.local:8443",
 		"--region", "eu-west", "--classes", "inference", "--circuit-ids", "mlp-64-64-10",
-		"--prices", `{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"}}`,
+		"--prices", `{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"},"sla":{"p99_latency_ms":100,"jitter_ms":10,"max_slash_bps":10000}}`,
 		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000", amino)
 	require.Zero(t, code, log)
 	sla := `{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}`

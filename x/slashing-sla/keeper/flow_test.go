@@ -70,16 +70,28 @@ func (s *Suite) TestDegradedProviderSlashedAndLosesNextJob() {
 	s.Equal(s.steady.String(), res.Provider)
 }
 
-// Without monitors the buyer's report counts, at reduced weight.
+// Without monitors the buyer's report is graded at reduced weight and weighs
+// on reputation, but moves no money and jails no one: a buyer cannot take
+// back what it paid for an honest result by claiming it was bad.
 func (s *Suite) TestBuyerOnlyReport() {
-	id, _ := s.slaJob()
+	id, op := s.slaJob()
 	m := good()
 	m.CompletedPpm = 500_000
 	s.Require().NoError(s.report(s.buyer, id, m))
+	bond0, b0 := s.providerBond(op), s.bal(s.buyer)
 	s.advance(time.Hour)
 	a := s.assessment(id)
 	s.True(a.BuyerOnly)
 	s.Equal(uint32(250_000), a.Severity.TotalPpm, "0.5 incomplete x buyer weight 0.5")
+	s.True(a.Slashed.IsZero())
+	s.Equal(bond0, s.providerBond(op))
+	s.Equal(b0+5_000, s.bal(s.buyer), "only its escrow refund (15,000 - 10,000 paid)")
+	v, err := s.q.Violations(s.ctx, &types.QueryViolationsRequest{Provider: op.String()})
+	s.Require().NoError(err)
+	s.Empty(v.Violations)
+	rep, err := s.rep.View(s.ctx, op, inference)
+	s.Require().NoError(err)
+	s.Equal(uint64(1), rep.Record.SlaViolations, "reputation hears it")
 }
 
 // A report within terms records no violation and slashes nothing.

@@ -244,6 +244,12 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 	}
 	op := sdk.AccAddress(opBytes)
 	penalty := Penalty(p, a.SlashBps, payment)
+	if a.BuyerOnly {
+		// The buyer is an interested party: its word alone moves no money
+		// and jails no one (it would let a buyer take back what it paid for
+		// an honest result). It weighs on reputation, at reduced weight.
+		penalty = math.ZeroInt()
+	}
 	if penalty.IsPositive() {
 		buyerAddr, err := k.addressCodec.StringToBytes(j.Buyer)
 		if err != nil {
@@ -260,11 +266,13 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 		a.ToCommunityPool = sdk.NewCoin(denom, slashed.Sub(comp))
 	}
 	if a.Severity.TotalPpm > 0 {
-		jailed, err := k.recordViolation(ctx, p, op, j.Provider, jobID, now)
-		if err != nil {
-			return a, err
+		if !a.BuyerOnly {
+			jailed, err := k.recordViolation(ctx, p, op, j.Provider, jobID, now)
+			if err != nil {
+				return a, err
+			}
+			a.Jailed = jailed
 		}
-		a.Jailed = jailed
 		if k.reputation != nil {
 			value := jobstypes.Payment(j)
 			if expired {
