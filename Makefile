@@ -13,7 +13,7 @@ GOTEST_FLAGS ?= -count=1
 
 FUZZTIME ?= 5m
 
-.PHONY: help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
+.PHONY: bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -38,8 +38,8 @@ lint: ## golangci-lint (v2 config in .golangci.yml; forbids time.Now and math/ra
 
 test: build test-unit test-fuzz test-e2e ## everything CI runs: unit + integration tests, short fuzz runs, then the end-to-end test on the real binary
 
-test-unit: ## keeper unit tests (real Groth16 proofs), app-wiring integration tests, fuzz seed corpora
-	go test $(GOTEST_FLAGS) ./x/... ./app/... ./cmd/...
+test-unit: ## keeper unit tests (real Groth16 proofs), app-wiring integration and attack tests, the economic simulation, fuzz seed corpora
+	go test $(GOTEST_FLAGS) ./x/... ./app/... ./cmd/... ./testutil/econsim/...
 
 FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof ./x/dispute/zkverify:FuzzParseVerifyingKey \
 	./x/dispute/zkml:FuzzModelFile ./x/dispute/zkml:FuzzTensorFile
@@ -55,6 +55,11 @@ fuzz: ## long fuzz runs: FUZZTIME per target (default 5m)
 bench: ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table, scheduler cost at 10/100/10,000 providers (~8 min)
 	go run ./cmd/verdict-bench $(BENCH_FLAGS)
 	go test -run '^$$' -bench BenchmarkSchedulerScaling -benchtime 2000x ./x/reputation/keeper
+
+ECON_BLOCKS ?= 1000
+
+bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~1 min)
+	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '
 
 test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI
 	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags e2e -timeout 10m ./testutil/e2e/...

@@ -364,32 +364,7 @@ func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job)
 	if err != nil {
 		return 0, err
 	}
-	return max(rate, DeterrenceRatePPM(p, jobstypes.Payment(j), prov.Bond.Amount)), nil
-}
-
-// DeterrenceRatePPM is the audit probability (ppm) at which posting a wrong
-// result loses in expectation: probability × fraud slash ≥
-// audit_deterrence_bps × payment. A provider whose bond is small next to the
-// job is audited more, up to always.
-func DeterrenceRatePPM(p types.Params, payment, bond math.Int) uint32 {
-	if p.AuditDeterrenceBps == 0 || !payment.IsPositive() {
-		return 0
-	}
-	slash := bps(bond, p.FraudSlashBps)
-	if !slash.IsPositive() {
-		return types.MaxPpm
-	}
-	// ceil(deterrence/1e4 × payment / slash × 1e6)
-	num := payment.MulRaw(int64(p.AuditDeterrenceBps)).MulRaw(types.MaxPpm)
-	den := slash.MulRaw(types.MaxBps)
-	r := num.Quo(den)
-	if !num.Mod(den).IsZero() {
-		r = r.AddRaw(1)
-	}
-	if r.GT(math.NewInt(types.MaxPpm)) {
-		return types.MaxPpm
-	}
-	return uint32(r.Int64())
+	return max(rate, types.DeterrenceRatePPM(p, jobstypes.Payment(j), prov.Bond.Amount)), nil
 }
 
 func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {

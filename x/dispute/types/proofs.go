@@ -6,6 +6,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 
 	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
@@ -49,4 +50,29 @@ func PublicInputs(j jobstypes.Job, output []byte) ([]fr.Element, error) {
 // ChallengeBondFor is the bond a challenge of job j costs under params p.
 func ChallengeBondFor(p Params, j jobstypes.Job) sdk.Coin {
 	return p.ChallengeBond(jobstypes.Payment(j))
+}
+
+// DeterrenceRatePPM is the audit probability (ppm) at which posting a wrong
+// result loses in expectation: probability × fraud slash ≥
+// audit_deterrence_bps × payment. A provider whose bond is small next to the
+// job is audited more, up to always.
+func DeterrenceRatePPM(p Params, payment, bond math.Int) uint32 {
+	if p.AuditDeterrenceBps == 0 || !payment.IsPositive() {
+		return 0
+	}
+	slash := bond.MulRaw(int64(p.FraudSlashBps)).QuoRaw(MaxBps)
+	if !slash.IsPositive() {
+		return MaxPpm
+	}
+	// ceil(deterrence/1e4 × payment / slash × 1e6)
+	num := payment.MulRaw(int64(p.AuditDeterrenceBps)).MulRaw(MaxPpm)
+	den := slash.MulRaw(MaxBps)
+	r := num.Quo(den)
+	if !num.Mod(den).IsZero() {
+		r = r.AddRaw(1)
+	}
+	if r.GT(math.NewInt(MaxPpm)) {
+		return MaxPpm
+	}
+	return uint32(r.Int64())
 }
