@@ -77,6 +77,9 @@ import (
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	"github.com/verdict-chain/verdict/app/protoreg"
+	attestkeeper "github.com/verdict-chain/verdict/x/attest/keeper"
+	attestmodule "github.com/verdict-chain/verdict/x/attest/module"
+	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
 	disputekeeper "github.com/verdict-chain/verdict/x/dispute/keeper"
 	disputemodule "github.com/verdict-chain/verdict/x/dispute/module"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
@@ -145,6 +148,7 @@ type App struct {
 	DisputeKeeper         *disputekeeper.Keeper
 	ReputationKeeper      *reputationkeeper.Keeper
 	SlashingSLAKeeper     *slashingslakeeper.Keeper
+	AttestKeeper          *attestkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -202,7 +206,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, minttypes.StoreKey,
 		distrtypes.StoreKey, slashingtypes.StoreKey, govtypes.StoreKey, consensusparamtypes.StoreKey,
 		upgradetypes.StoreKey, evidencetypes.StoreKey, jobstypes.StoreKey,
-		disputetypes.StoreKey, reputationtypes.StoreKey, slashingslatypes.StoreKey,
+		disputetypes.StoreKey, reputationtypes.StoreKey, slashingslatypes.StoreKey, attesttypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -285,11 +289,19 @@ func New(
 	app.SlashingSLAKeeper = slashingslakeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[slashingslatypes.StoreKey]), accCodec, authority, app.JobsKeeper,
 	)
+	app.AttestKeeper = attestkeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[attesttypes.StoreKey]), accCodec, authority, app.JobsKeeper,
+	)
 	// Outcomes flow from jobs, dispute and slashingsla into reputation;
-	// reputation schedules.
+	// reputation schedules. x/attest gates require_tee jobs, shortens the
+	// window and lowers the audit rate of enclave-signed results, and
+	// revokes an attestation whose enclave signed a result that lost a
+	// dispute.
 	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks(), app.SlashingSLAKeeper.JobHooks())
-	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks())
-	app.DisputeKeeper.SetAuditWeigher(app.ReputationKeeper)
+	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks(), app.AttestKeeper)
+	app.DisputeKeeper.SetAuditWeigher(app.ReputationKeeper, app.AttestKeeper)
+	app.JobsKeeper.AddEligibilityRule("tee", app.AttestKeeper)
+	app.JobsKeeper.SetChallengeWindowPolicy(app.AttestKeeper)
 	app.SlashingSLAKeeper.SetReputationHooks(app.ReputationKeeper)
 	app.JobsKeeper.SetCircuitRegistry(app.DisputeKeeper)
 	app.JobsKeeper.SetScheduler(app.ReputationKeeper.Scheduler())
@@ -311,6 +323,7 @@ func New(
 		disputemodule.NewAppModule(appCodec, accCodec, app.DisputeKeeper),
 		reputationmodule.NewAppModule(appCodec, accCodec, app.ReputationKeeper),
 		slashingslamodule.NewAppModule(appCodec, accCodec, app.SlashingSLAKeeper),
+		attestmodule.NewAppModule(appCodec, accCodec, app.AttestKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -323,16 +336,16 @@ func New(
 	}
 
 	app.ModuleManager.SetOrderPreBlockers(upgradetypes.ModuleName, authtypes.ModuleName)
-	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
+	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName, attesttypes.ModuleName)
 	// x/bank first (required by v0.55's block executor), then Verdict's
 	// settlements, then governance and staking.
-	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, reputationtypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
+	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, reputationtypes.ModuleName, attesttypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 
 	genesisOrder := []string{
 		consensusparamtypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName,
 		genutiltypes.ModuleName, evidencetypes.ModuleName, upgradetypes.ModuleName, jobstypes.ModuleName,
-		disputetypes.ModuleName, reputationtypes.ModuleName, slashingslatypes.ModuleName,
+		disputetypes.ModuleName, reputationtypes.ModuleName, slashingslatypes.ModuleName, attesttypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

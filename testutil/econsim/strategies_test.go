@@ -245,7 +245,7 @@ func (s *sim) expectLazy(j jobstypes.Job) {
 	prov, err := s.a.JobsKeeper.GetProvider(ctx, s.acct[lazy].addr)
 	require.NoError(s.t, err)
 	payment := j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units))
-	weight, err := s.a.ReputationKeeper.AuditWeightPPM(ctx, j.Provider, j.Class)
+	weight, err := s.a.ReputationKeeper.AuditWeightPPM(ctx, j)
 	require.NoError(s.t, err)
 	p := uint64(dp.AuditRatePpm) * uint64(weight) / disputetypes.MaxPpm
 	p = max(p, uint64(disputetypes.DeterrenceRatePPM(dp, payment, prov.Bond.Amount)))

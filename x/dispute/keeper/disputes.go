@@ -340,21 +340,21 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 	return nil
 }
 
-// auditRate is audit_rate_ppm scaled by the audit weigher's factor for the
-// job's provider (x/reputation: higher for low scores), then raised to the
-// deterrence floor (DeterrenceRatePPM), capped at 100%. audit_rate_ppm = 0
+// auditRate is audit_rate_ppm scaled by each audit weigher's factor for the
+// job (x/reputation: higher for low scores; x/attest: lower for
+// enclave-signed results), then raised to the deterrence floor (DeterrenceRatePPM), capped at 100%. audit_rate_ppm = 0
 // turns audits off.
 func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job) (uint32, error) {
 	if p.AuditRatePpm == 0 {
 		return 0, nil
 	}
 	rate := p.AuditRatePpm
-	if k.auditWeigher != nil {
-		w, err := k.auditWeigher.AuditWeightPPM(ctx, j.Provider, j.Class)
+	for _, aw := range k.auditWeighers {
+		w, err := aw.AuditWeightPPM(ctx, j)
 		if err != nil {
 			return 0, err
 		}
-		rate = uint32(min(uint64(p.AuditRatePpm)*uint64(w)/types.MaxPpm, types.MaxPpm))
+		rate = uint32(min(uint64(rate)*uint64(w)/types.MaxPpm, types.MaxPpm))
 	}
 	op, err := k.addressCodec.StringToBytes(j.Provider)
 	if err != nil {

@@ -40,8 +40,8 @@ type Keeper struct {
 	funds funds.Account
 	jobs  types.JobsKeeper
 
-	hooks        []types.DisputeHooks
-	auditWeigher types.AuditWeigher
+	hooks         []types.DisputeHooks
+	auditWeighers []types.AuditWeigher
 
 	// vks caches parsed verifying keys by content hash (see vkcache.go).
 	vks *vkCache
@@ -125,13 +125,14 @@ func (k *Keeper) SetHooks(hooks ...types.DisputeHooks) {
 	k.hooks = append([]types.DisputeHooks{}, hooks...)
 }
 
-// SetAuditWeigher scales audit_rate_ppm per provider (x/reputation). Call
-// once, at app wiring.
-func (k *Keeper) SetAuditWeigher(w types.AuditWeigher) {
-	if k.auditWeigher != nil {
-		panic("x/dispute: audit weigher already set")
+// SetAuditWeigher scales audit_rate_ppm per job (x/reputation by score,
+// x/attest for enclave-signed results); the factors multiply. Call once, at
+// app wiring.
+func (k *Keeper) SetAuditWeigher(ws ...types.AuditWeigher) {
+	if k.auditWeighers != nil {
+		panic("x/dispute: audit weighers already set")
 	}
-	k.auditWeigher = w
+	k.auditWeighers = append([]types.AuditWeigher{}, ws...)
 }
 
 // GetAuthority returns the governance address.

@@ -196,7 +196,7 @@ func (s *Suite) TestAuditRateZeroNeverAudits() {
 // weigher itself is set once, at wiring).
 type fixedWeight struct{ ppm uint32 }
 
-func (w *fixedWeight) AuditWeightPPM(context.Context, string, jobstypes.WorkloadClass) (uint32, error) {
+func (w *fixedWeight) AuditWeightPPM(context.Context, jobstypes.Job) (uint32, error) {
 	return w.ppm, nil
 }
 

@@ -42,8 +42,9 @@ type DisputeHooks interface {
 	AfterDisputeResolved(ctx context.Context, d Dispute) error
 }
 
-// AuditWeigher scales the audit rate for a provider: the returned factor is
-// in ppm (1e6 leaves audit_rate_ppm as it is).
+// AuditWeigher scales the audit rate of a posted job: the returned factor
+// is in ppm (1e6 leaves audit_rate_ppm as it is). x/reputation weighs the
+// provider's score, x/attest an enclave-signed result; factors multiply.
 type AuditWeigher interface {
-	AuditWeightPPM(ctx context.Context, provider string, class jobstypes.WorkloadClass) (uint32, error)
+	AuditWeightPPM(ctx context.Context, j jobstypes.Job) (uint32, error)
 }

@@ -72,6 +72,7 @@ func (k *Keeper) SubmitJob(ctx context.Context, payer sdk.AccAddress, msg *types
 		CircuitId:       msg.CircuitId,
 		Sla:             msg.Sla,
 		Parallel:        msg.Parallel,
+		RequireTee:      msg.RequireTee,
 		Units:           msg.Units,
 		MaxPricePerUnit: msg.MaxPricePerUnit,
 		Escrow:          escrow,
@@ -225,13 +226,6 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 	if err != nil {
 		return j, err
 	}
-	window, err := k.challengeWindowFor(ctx, p, j, params.ChallengeWindow)
-	if err != nil {
-		return j, err
-	}
-	if err := k.DeadlineQueue.Remove(ctx, j.Deadline, j.Id); err != nil {
-		return j, err
-	}
 	j.Result = &types.Result{
 		OutputCommitment: msg.OutputCommitment,
 		OutputUri:        msg.OutputUri,
@@ -239,6 +233,16 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 		Metrics:          msg.Metrics,
 		PostedAt:         now,
 		PostedHeight:     sdkCtx.BlockHeight(),
+		EnclaveSignature: msg.EnclaveSignature,
+	}
+	// The window policy sees the result (x/attest checks an enclave
+	// signature and shortens the window; a bad signature fails the post).
+	window, err := k.challengeWindowFor(ctx, p, j, params.ChallengeWindow)
+	if err != nil {
+		return j, err
+	}
+	if err := k.DeadlineQueue.Remove(ctx, j.Deadline, j.Id); err != nil {
+		return j, err
 	}
 	j.Status = types.JobStatus_JOB_STATUS_RESULT_POSTED
 	j.WindowEnd = now.Add(window)

@@ -229,6 +229,9 @@ func (k *Keeper) checkCircuits(ctx context.Context, kind *errorsmod.Error, ids .
 // challengeWindowFor is the window a result of provider p on job j gets.
 func (k *Keeper) challengeWindowFor(ctx context.Context, p types.Provider, j types.Job, base time.Duration) (time.Duration, error) {
 	if k.challengeWindow == nil {
+		if j.Result != nil && len(j.Result.EnclaveSignature) > 0 {
+			return 0, errorsmod.Wrap(types.ErrInvalidResult, "an enclave signature needs x/attest to check it; none is wired")
+		}
 		return base, nil
 	}
 	w, err := k.challengeWindow.ChallengeWindow(ctx, p, j, base)

@@ -195,5 +195,8 @@ func ValidatePostResult(msg *types.MsgPostResult, job types.Job) error {
 	if msg.UnitsUsed == 0 || msg.UnitsUsed > job.Units {
 		return errorsmod.Wrapf(types.ErrInvalidResult, "units_used must be in [1, %d], got %d", job.Units, msg.UnitsUsed)
 	}
+	if n := len(msg.EnclaveSignature); n != 0 && n != types.EnclaveSignatureSize {
+		return errorsmod.Wrapf(types.ErrInvalidResult, "enclave_signature must be empty or %d bytes (ed25519), got %d", types.EnclaveSignatureSize, n)
+	}
 	return nil
 }

@@ -36,15 +36,17 @@ var (
 
 // Size limits for user-supplied strings and lists.
 const (
-	MaxMonikerLen     = 64
-	MaxEndpointLen    = 256
-	MaxRegionLen      = 32
-	MaxURILen         = 512
-	MaxAcceleratorLen = 64
-	MaxCircuitIDLen   = 64
-	MaxCircuitIDs     = 16
-	MaxClasses        = 8
-	CommitmentLen     = 32
+	MaxMonikerLen  = 64
+	MaxEndpointLen = 256
+	MaxRegionLen   = 32
+	MaxURILen      = 512
+	// EnclaveSignatureSize is an ed25519 signature (x/attest).
+	EnclaveSignatureSize = 64
+	MaxAcceleratorLen    = 64
+	MaxCircuitIDLen      = 64
+	MaxCircuitIDs        = 16
+	MaxClasses           = 8
+	CommitmentLen        = 32
 	// MaxNodes bounds a multi-node job.
 	MaxNodes = 64
 )

@@ -281,10 +281,12 @@ func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, key RecordKey) er
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRecordPruned{Provider: r.Provider, Class: r.Class})
 }
 
-// AuditWeightPPM scales x/dispute's audit rate by reputation: 1.5 − score,
-// so a neutral provider is audited at the base rate, the worst at 1.5 times
-// it and the best at half of it.
-func (k *Keeper) AuditWeightPPM(ctx context.Context, provider string, class jobstypes.WorkloadClass) (uint32, error) {
+// AuditWeightPPM scales x/dispute's audit rate by the provider's
+// reputation in the job's class: 1.5 − score, so a neutral provider is
+// audited at the base rate, the worst at 1.5 times it and the best at half
+// of it.
+func (k *Keeper) AuditWeightPPM(ctx context.Context, j jobstypes.Job) (uint32, error) {
+	provider, class := j.Provider, j.Class
 	op, err := k.addressCodec.StringToBytes(provider)
 	if err != nil {
 		return 0, err

@@ -419,11 +419,11 @@ func (s *Suite) TestMultiNodePlacement() {
 // worse one.
 func (s *Suite) TestAuditWeight() {
 	a := s.provider("a", 100, "eu")
-	w, err := s.k.AuditWeightPPM(s.ctx, a.String(), inference)
+	w, err := s.k.AuditWeightPPM(s.ctx, jobstypes.Job{Provider: a.String(), Class: inference})
 	s.Require().NoError(err)
 	s.Equal(uint32(types.PPM), w)
 	s.Require().NoError(s.k.RecordSLAViolation(s.ctx, a.String(), inference, types.PPM, oneUnit))
-	w2, err := s.k.AuditWeightPPM(s.ctx, a.String(), inference)
+	w2, err := s.k.AuditWeightPPM(s.ctx, jobstypes.Job{Provider: a.String(), Class: inference})
 	s.Require().NoError(err)
 	s.Greater(w2, w)
 	s.LessOrEqual(w2, uint32(types.PPM*3/2))

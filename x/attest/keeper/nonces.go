@@ -1,0 +1,85 @@
+package keeper
+
+import (
+	"context"
+	"encoding/hex"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/x/attest/types"
+)
+
+// maxNoncePrunes bounds the ring's cleanup per block (more than one per
+// block catches up after nonce_max_age_blocks is lowered).
+const maxNoncePrunes = 16
+
+// BeginBlocker records this block's hash, which evidence of the next
+// nonce_max_age_blocks blocks may bind, and forgets the oldest.
+func (k *Keeper) BeginBlocker(ctx context.Context) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
+	if h <= 0 {
+		return nil
+	}
+	if hash := sdkCtx.HeaderHash(); len(hash) > 0 {
+		if err := k.Nonces.Set(ctx, uint64(h), append([]byte(nil), hash...)); err != nil {
+			return err
+		}
+	}
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if uint64(h) <= p.NonceMaxAgeBlocks {
+		return nil
+	}
+	oldest := uint64(h) - p.NonceMaxAgeBlocks
+	var stale []uint64
+	if err := k.Nonces.Walk(ctx, new(collections.Range[uint64]).EndExclusive(oldest), func(height uint64, _ []byte) (bool, error) {
+		stale = append(stale, height)
+		return len(stale) >= maxNoncePrunes, nil
+	}); err != nil {
+		return err
+	}
+	for _, height := range stale {
+		if err := k.Nonces.Remove(ctx, height); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nonce is the hash of the block at height if evidence may still bind it:
+// a past block within nonce_max_age_blocks of this one. A query (ahead of
+// the block that will include the transaction) may also name the current
+// height.
+func (k *Keeper) nonce(ctx context.Context, p types.Params, height uint64, query bool) ([]byte, error) {
+	cur := uint64(sdk.UnwrapSDKContext(ctx).BlockHeight())
+	if query {
+		cur++
+	}
+	if height == 0 || height >= cur || cur-height > p.NonceMaxAgeBlocks {
+		return nil, errorsmod.Wrapf(types.ErrStaleNonce, "nonce height %d: evidence must bind one of the %d blocks before %d", height, p.NonceMaxAgeBlocks, cur)
+	}
+	hash, err := k.Nonces.Get(ctx, height)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrStaleNonce, "no block hash recorded at height %d", height)
+	}
+	return hash, nil
+}
+
+// ExpectedReportData is what a provider's evidence must carry for a nonce
+// height and an enclave key, with the nonce block's hash.
+func (k *Keeper) ExpectedReportData(ctx context.Context, operator sdk.AccAddress, height uint64, enclaveKey []byte) ([types.ReportDataSize]byte, string, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return [types.ReportDataSize]byte{}, "", err
+	}
+	hash, err := k.nonce(ctx, p, height, true)
+	if err != nil {
+		return [types.ReportDataSize]byte{}, "", err
+	}
+	return types.ReportData(sdk.UnwrapSDKContext(ctx).ChainID(), operator, hash, enclaveKey), hex.EncodeToString(hash), nil
+}
