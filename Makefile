@@ -42,11 +42,12 @@ test-unit: ## keeper unit tests (real Groth16 proofs), app-wiring integration an
 	go test $(GOTEST_FLAGS) ./x/... ./app/... ./cmd/... ./testutil/econsim/...
 
 FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof ./x/dispute/zkverify:FuzzParseVerifyingKey \
-	./x/dispute/zkml:FuzzModelFile ./x/dispute/zkml:FuzzTensorFile
+	./x/dispute/zkml:FuzzModelFile ./x/dispute/zkml:FuzzTensorFile \
+	./x/attest/tee:FuzzVerifyTDX ./x/attest/tee:FuzzVerifySNP ./x/attest/tee:FuzzCheckCollateral
 
-test-fuzz: ## short fuzz runs (8 s each) of the proof, VK and file decoders
+test-fuzz: ## short fuzz runs (8 s each) of the proof, VK, model file and TEE evidence decoders
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
-	  echo "fuzz $$fn ($$pkg)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime 8s || exit 1; done
+	  echo "fuzz $$fn ($$pkg)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime 8s -fuzzminimizetime 1s || exit 1; done
 
 fuzz: ## long fuzz runs: FUZZTIME per target (default 5m)
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
+	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -22,6 +23,7 @@ import (
 // invariant and the wiring calls. Modules never import x/jobs/keeper; the
 // suites get it from here, as the app gets it from its wiring.
 type Jobs interface {
+	attesttypes.JobsKeeper
 	disputetypes.JobsKeeper
 	reputationtypes.JobsKeeper
 	slashingslatypes.JobsKeeper
@@ -34,6 +36,7 @@ type Jobs interface {
 	SetScheduler(s jobstypes.Scheduler)
 	SetCircuitRegistry(r jobstypes.CircuitRegistry)
 	AddEligibilityRule(name string, r jobstypes.EligibilityRule)
+	SetChallengeWindowPolicy(p jobstypes.ChallengeWindowPolicy)
 }
 
 // NewJobs builds an x/jobs keeper over storeService with the fake bank and
