@@ -53,9 +53,10 @@ fuzz: ## long fuzz runs: FUZZTIME per target (default 5m)
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
 
-bench: ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table, scheduler cost at 10/100/10,000 providers (~8 min)
+bench: ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table, scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1 (~8 min)
 	go run ./cmd/verdict-bench $(BENCH_FLAGS)
 	go test -run '^$$' -bench BenchmarkSchedulerScaling -benchtime 2000x ./x/reputation/keeper
+	go test -run '^$$' -bench BenchmarkVerifyGas -benchtime 500x ./x/attest/tee
 
 ECON_BLOCKS ?= 1000
 

@@ -22,7 +22,7 @@ func DefaultParams() Params {
 		MaxEvidenceBytes:       16 << 10,
 		MaxCollateralBytes:     64 << 10,
 		TdxVerifyGas:           12_000,
-		TdxCollateralGas:       24_000,
+		TdxCollateralGas:       14_000,
 		SnpVerifyGas:           24_000,
 		CollateralVerifyGas:    12_000,
 		MaxExpiriesPerBlock:    50,
