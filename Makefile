@@ -18,9 +18,10 @@ FUZZTIME ?= 5m
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-build: ## build build/verdictd (version from git)
+build: ## build build/verdictd (version from git) and build/verdict-teesim (the localnet's simulated SEV-SNP guest, test-only keys)
 	@mkdir -p $(BINDIR)
 	go build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/verdictd
+	go build -o $(BINDIR)/verdict-teesim ./cmd/verdict-teesim
 
 install: ## install verdictd into GOBIN
 	go install -ldflags '$(LDFLAGS)' ./cmd/verdictd

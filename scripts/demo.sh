@@ -12,12 +12,19 @@
 # with SLA terms; the cheaper one degrades (a monitor measures p99 latency
 # over the bound), gets a slash graded by how far over it was, and loses the
 # next assignment to the other — visible through RankProviders.
+# Then TEE attestation: a provider attests an SEV-SNP guest (signed by the
+# localnet's simulated guest, whose TEST-ONLY root the localnet trusts),
+# takes a require_tee job, posts an enclave-signed result and gets the
+# shorter challenge window; governance removes the image's measurement and
+# the provider loses the TEE benefits at once.
 # Needs a running localnet (scripts/localnet.sh start); `make demo` does both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${VERDICTD:-build/verdictd}
 HOME_DIR=${LOCALNET_HOME:-.localnet/node}
+TEESIM=${TEESIM:-$(dirname "$BIN")/verdict-teesim}
+TEE_DIR=$HOME_DIR/tee
 V=("$BIN" --home "$HOME_DIR")
 TX_TIMEOUT=${TX_TIMEOUT:-30}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
@@ -345,10 +352,64 @@ until [ "$(job "$JN" | jq -r .status)" = JOB_STATUS_FINALIZED ]; do
 done
 info "job $JN FINALIZED"
 
-say "14. Every bond and escrow has exactly one owner"
+# ---------------------------------------------------------------------------
+# TEE attestation (x/attest).
+CHAIN_ID=$("${V[@]}" status 2>/dev/null | jq -r '.node_info.network // .NodeInfo.network')
+height_now() { "${V[@]}" status 2>/dev/null | jq -r '.sync_info.latest_block_height // .SyncInfo.latest_block_height'; }
+attestation() { "${V[@]}" q attest attestation "$1" -o json; }
+ms() { date -u -d "$1" +%s%3N; }
+say "14. gpu-b attests: an SEV-SNP guest running the allowed image, bound to this chain"
+info "the localnet trusts the simulated guest's TEST-ONLY root (scripts/localnet.sh); a real network trusts AMD's"
+KEY=$("$TEESIM" pubkey "$TEE_DIR")
+NH=$(height_now)
+RD=$("${V[@]}" q attest report-data "$P3" "$NH" "$KEY" -o json | jq -r .report_data)
+info "report data = SHA-512(domain, chain id, operator, hash of block $NH, enclave key) = ${RD:0:32}..."
+"$TEESIM" report "$TEE_DIR" "$RD" "$WORK/snp-report.bin"
+tx provider3 attest register-attestation sev-snp "$WORK/snp-report.bin" "$NH" "$KEY" --vcek "$TEE_DIR/vcek.der" >/dev/null
+attestation "$P3" | jq -c '{attested, attestation: {tee_type: .attestation.tee_type, expires_at: .attestation.expires_at, platform: .attestation.platform}}'
+expect_eq "gpu-b attested" "$(attestation "$P3" | jq -r .attested)" true
+info "the same evidence from another provider binds the wrong operator:"
+tx_fail provider2 "report data does not bind" attest register-attestation sev-snp "$WORK/snp-report.bin" "$NH" "$KEY" --vcek "$TEE_DIR/vcek.der"
+
+say "15. A require_tee job: only the attested provider may take it; its enclave-signed result gets the shorter window"
+tx_fail buyer "requires a TEE" jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --require-tee --provider "$P2"
+OUT=$(tx buyer jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --require-tee)
+JT=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$OUT" | tr -d '"')
+expect_eq "job $JT provider" "$(job "$JT" | jq -r .provider)" "$P3"
+SIG=$("$TEESIM" sign-result "$TEE_DIR" "$CHAIN_ID" "$JT" "$RESULT")
+info "the enclave signs (chain id, job id, output commitment) with its attested key: ${SIG:0:32}..."
+tx provider3 jobs post-result "$JT" "$RESULT" $USED --enclave-signature "$SIG" >/dev/null
+FACTOR=$("${V[@]}" q attest params -o json | jq -r .params.tee_window_factor_bps)
+WIN_MS=$(( ($(ms "$(job "$JT" | jq -r .window_end)") - $(ms "$(job "$JT" | jq -r .result.posted_at)")) ))
+info "challenge window $WINDOW x $FACTOR bps = $((WIN_MS)) ms (a plain result waits the whole window)"
+expect_eq "enclave-signed window (ms)" "$WIN_MS" "$(( ${WINDOW%s} * 1000 * FACTOR / 10000 ))"
+deadline=$((SECONDS + 60))
+until [ "$(job "$JT" | jq -r .status)" = JOB_STATUS_FINALIZED ]; do
+  [ $SECONDS -lt $deadline ] || die "job $JT not finalized 60s later"
+  sleep 1
+done
+info "job $JT FINALIZED after the shorter window"
+
+say "16. Governance removes the image's measurement: the attestation stops counting at once"
+M=$("$TEESIM" measurement "$TEE_DIR")
+OUT=$(tx validator attest remove-measurement-proposal sev-snp "$M" --title "retire image v1" --summary "a flaw was found in image v1" --deposit 10000000uverd)
+PID=$(jq -r '[.events[] | select(.type=="submit_proposal") | .attributes[] | select(.key=="proposal_id") | .value][0]' <<<"$OUT")
+tx validator gov vote "$PID" yes >/dev/null
+info "proposal $PID voted; waiting for the voting period to end"
+deadline=$((SECONDS + 120))
+until [ "$("${V[@]}" q gov proposal "$PID" -o json | jq -r '.proposal.status // .status')" = PROPOSAL_STATUS_PASSED ]; do
+  [ $SECONDS -lt $deadline ] || die "proposal $PID did not pass"
+  sleep 2
+done
+attestation "$P3" | jq -c '{attested, reason}'
+expect_eq "gpu-b attested" "$(attestation "$P3" | jq -r '.attested // false')" false
+tx_fail buyer "requires a TEE" jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --require-tee --provider "$P3"
+info "gpu-b still serves ordinary jobs; a require_tee job now finds no provider until one attests an allowed image"
+
+say "17. Every bond and escrow has exactly one owner"
 "${V[@]}" q jobs accounting -o json | jq .
 expect_eq "x/jobs accounting balanced" "$("${V[@]}" q jobs accounting -o json | jq -r .balanced)" true
 DADDR=$("${V[@]}" q auth module-account dispute -o json | jq -r '.account.value.address // .account.base_account.address // .account.address')
 expect_eq "x/dispute module balance (no open challenge bonds)" "$(bal "$DADDR")" 0
 
-say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved); SLA job $JS graded and slashed, job $JN to the better-ranked provider — balances exact."
+say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved); SLA job $JS graded and slashed, job $JN to the better-ranked provider; TEE job $JT on the shorter window, attestation revoked by governance — balances exact."

@@ -26,11 +26,17 @@
 #   ZK_DIR              Groth16 keys, made once by `verdictd zk setup` and
 #                       kept across resets (default: .localnet/zk)
 #   START_TIMEOUT       seconds to wait for the first block (default: 60)
+#   TEESIM              the simulated SEV-SNP guest (default: verdict-teesim
+#                       next to VERDICTD). The localnet's x/attest policy
+#                       trusts its TEST-ONLY root (go-sev-guest's published
+#                       test keys) in place of AMD's, and allows its image's
+#                       measurement; a real network must never do this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${VERDICTD:-build/verdictd}
 HOME_DIR=${LOCALNET_HOME:-.localnet/node}
+TEESIM=${TEESIM:-$(dirname "$BIN")/verdict-teesim}
 CHAIN_ID=${CHAIN_ID:-verdict-local-1}
 RPC_PORT=${RPC_PORT:-26657}
 P2P_PORT=${P2P_PORT:-26656}
@@ -115,6 +121,16 @@ init_chain() {
   fi
   "$BIN" zk add-genesis-circuit "mlp-$ZK_SHAPE" "$ZK_DIR/mlp-$ZK_SHAPE.vk" --home "$HOME_DIR" \
     --name "MLP $ZK_SHAPE" --description "quantized MLP inference, int8 weights, x/dispute/zkml" 2>/dev/null
+  # x/attest: the simulated SEV-SNP guest's TEST-ONLY root replaces AMD's
+  # Milan root, and its image is the one allowed measurement.
+  [ -x "$TEESIM" ] || { echo "no $TEESIM: run 'make build'" >&2; exit 1; }
+  "$TEESIM" init "$HOME_DIR/tee"
+  local tee; tee=$("$TEESIM" genesis "$HOME_DIR/tee")
+  jq --argjson t "$tee" '
+    .app_state.attest.policy.amd_roots = [$t.amd_root]
+    | .app_state.attest.measurements = [$t.measurement]
+  ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
+  echo "x/attest trusts the TEST-ONLY SEV-SNP root of $TEESIM (localnet only)"
   "$BIN" genesis validate "$g" --home "$HOME_DIR" >/dev/null
 
   local c="$HOME_DIR/config/config.toml" a="$HOME_DIR/config/app.toml" cl="$HOME_DIR/config/client.toml"

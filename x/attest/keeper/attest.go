@@ -97,7 +97,7 @@ func (k *Keeper) RegisterAttestation(ctx context.Context, msg *types.MsgRegister
 	if prov.Status != jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 		return att, errorsmod.Wrapf(types.ErrNotProvider, "%s is %s; only an active provider attests", msg.Operator, prov.Status)
 	}
-	hash, err := k.nonce(ctx, p, msg.NonceHeight, false)
+	hash, err := k.nonce(ctx, p, msg.NonceHeight)
 	if err != nil {
 		return att, err
 	}

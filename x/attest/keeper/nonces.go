@@ -52,16 +52,14 @@ func (k *Keeper) BeginBlocker(ctx context.Context) error {
 }
 
 // nonce is the hash of the block at height if evidence may still bind it:
-// a past block within nonce_max_age_blocks of this one. A query (ahead of
-// the block that will include the transaction) may also name the current
-// height.
-func (k *Keeper) nonce(ctx context.Context, p types.Params, height uint64, query bool) ([]byte, error) {
+// a block already recorded, at most nonce_max_age_blocks before this one.
+// (A transaction cannot bind the block that includes it, whose hash depends
+// on it; queries and gas simulation run at the last committed height, which
+// they may name.)
+func (k *Keeper) nonce(ctx context.Context, p types.Params, height uint64) ([]byte, error) {
 	cur := uint64(sdk.UnwrapSDKContext(ctx).BlockHeight())
-	if query {
-		cur++
-	}
-	if height == 0 || height >= cur || cur-height > p.NonceMaxAgeBlocks {
-		return nil, errorsmod.Wrapf(types.ErrStaleNonce, "nonce height %d: evidence must bind one of the %d blocks before %d", height, p.NonceMaxAgeBlocks, cur)
+	if height == 0 || height > cur || cur-height > p.NonceMaxAgeBlocks {
+		return nil, errorsmod.Wrapf(types.ErrStaleNonce, "nonce height %d: evidence must bind one of the %d blocks up to %d", height, p.NonceMaxAgeBlocks, cur)
 	}
 	hash, err := k.Nonces.Get(ctx, height)
 	if err != nil {
@@ -77,7 +75,7 @@ func (k *Keeper) ExpectedReportData(ctx context.Context, operator sdk.AccAddress
 	if err != nil {
 		return [types.ReportDataSize]byte{}, "", err
 	}
-	hash, err := k.nonce(ctx, p, height, true)
+	hash, err := k.nonce(ctx, p, height)
 	if err != nil {
 		return [types.ReportDataSize]byte{}, "", err
 	}
