@@ -7,6 +7,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 
+	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
@@ -150,7 +152,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Contains(t, log, "canonical BN254 field element")
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s")
 	require.Zero(t, code, log)
-	jobID := "7" // the demo made jobs 1-6
+	jobID := "8" // the demo made jobs 1-7
 	code, log = c.txCode("buyer", "jobs", "post-result", jobID, model, "5")
 	require.NotZero(t, code, "the buyer posted a result: %s", log)
 	require.Contains(t, log, "only the assigned provider")
@@ -288,6 +290,37 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %v", path, body)
 	}
+	// x/attest over gRPC and REST: the demo's attestation, no longer
+	// counting since governance removed its measurement.
+	aq := attesttypes.NewQueryClient(conn)
+	att, err := aq.Attestation(ctx, &attesttypes.QueryAttestationRequest{Operator: c.addr("provider3")})
+	require.NoError(t, err)
+	require.False(t, att.Attested)
+	require.Contains(t, att.Reason, "no longer allowed")
+	require.Equal(t, attesttypes.TeeType_TEE_TYPE_SEV_SNP, att.Attestation.TeeType)
+	ms, err := aq.Measurements(ctx, &attesttypes.QueryMeasurementsRequest{})
+	require.NoError(t, err)
+	require.Empty(t, ms.Measurements, "governance removed the only one")
+	pol, err := aq.Policy(ctx, &attesttypes.QueryPolicyRequest{})
+	require.NoError(t, err)
+	require.Len(t, pol.Policy.AmdRoots, 1, "the localnet trusts only the simulated guest's test root")
+	require.True(t, pol.Policy.TdxRequireCollateral)
+	for _, path := range []string{"params", "policy", "measurements", "attestations", "attestations/" + c.addr("provider3")} {
+		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/attest/v1/%s", p.api, path))
+		require.NoError(t, err, path)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body), path)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %v", path, body)
+	}
+	// no one revokes another's attestation: the signer's own is revoked
+	code, log = c.txCode("provider2", "attest", "revoke-attestation")
+	require.NotZero(t, code, log)
+	require.Contains(t, log, "has no attestation")
+	code, log = c.txCode("provider", "attest", "submit-collateral", "tcb-info", hex.EncodeToString([]byte(`{"tcbInfo":{}}`)), "")
+	require.NotZero(t, code, log)
+	require.Contains(t, log, "invalid collateral")
+
 	// a stranger's SLA report is refused on chain
 	code, log = c.txCode("challenger", "slashingsla", "submit-report", "6", `{"latency_p99_ms":1,"completed_ppm":1000000,"window":"1s"}`)
 	require.NotZero(t, code, log)
@@ -307,27 +340,29 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	sla := `{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}`
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s", "--circuit-id", "mlp-64-64-10", "--sla", sla, amino)
 	require.Zero(t, code, log)
-	job8, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 8})
+	job9, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 9})
 	require.NoError(t, err)
-	require.Equal(t, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, CompletionTime: time.Minute, MaxSlashBps: 1000}, job8.Job.Sla)
-	require.Equal(t, c.addr("provider"), job8.Job.Provider)
-	code, log = c.txCode("provider", "jobs", "post-result", "8", model, "5", amino)
+	require.Equal(t, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, CompletionTime: time.Minute, MaxSlashBps: 1000}, job9.Job.Sla)
+	require.Equal(t, c.addr("provider"), job9.Job.Provider)
+	code, log = c.txCode("provider", "jobs", "post-result", "9", model, "5", amino)
 	require.Zero(t, code, log)
-	code, log = c.txCode("monitor", "slashingsla", "submit-report", "8",
+	code, log = c.txCode("monitor", "slashingsla", "submit-report", "9",
 		`{"latency_p50_ms":60,"latency_p99_ms":150,"jitter_ms":5,"throughput_mean_milli":"9000","completed_ppm":1000000,"window":"60s"}`, amino)
 	require.Zero(t, code, log)
 
 	// A provider cannot challenge its own result; garbage proofs are refused
 	// with a registered error, on chain.
-	code, log = c.txCode("provider", "dispute", "challenge", "8")
+	code, log = c.txCode("provider", "dispute", "challenge", "9")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "cannot challenge its own result")
-	code, log = c.txCode("challenger", "dispute", "challenge", "8", amino)
+	code, log = c.txCode("challenger", "dispute", "challenge", "9", amino)
 	require.Zero(t, code, log)
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "8", "provider", strings.Repeat("ff", 196), "--gas", "600000")
+	code, log = c.txCode("provider3", "attest", "revoke-attestation", amino)
+	require.Zero(t, code, log)
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "9", "provider", strings.Repeat("ff", 196), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "8", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "9", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
 
