@@ -35,22 +35,9 @@ func BenchmarkVerifyGas(b *testing.B) {
 	noCollRoots, _ := noColl.Parse()
 	withColl := types.DefaultPolicy()
 	withCollRoots, _ := withColl.Parse()
-	src := memSource{}
-	for _, c := range []struct {
-		kind  types.CollateralKind
-		body  []byte
-		chain string
-	}{
-		{types.CollateralKind_COLLATERAL_KIND_TCB_INFO, tcbInfo, tcbChain},
-		{types.CollateralKind_COLLATERAL_KIND_QE_IDENTITY, qeIdentity, qeChain},
-		{types.CollateralKind_COLLATERAL_KIND_PCK_CRL, pckCRL, pckCRLChain},
-		{types.CollateralKind_COLLATERAL_KIND_ROOT_CA_CRL, rootCRL, ""},
-	} {
-		rec, err := tee.CheckCollateral(c.kind, c.body, c.chain, tdxValidAt, withCollRoots)
-		if err != nil {
-			b.Fatal(err)
-		}
-		src[rec.Kind.String()+"/"+rec.Key] = rec
+	src, err := genuineCollateral(tdxValidAt, withCollRoots)
+	if err != nil {
+		b.Fatal(err)
 	}
 	signer, err := snpsim.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {

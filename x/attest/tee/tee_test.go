@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -167,8 +168,9 @@ func TestTDXQuoteUnderAnotherRootFails(t *testing.T) {
 	requireCode(t, err, types.ErrEvidenceRejected)
 }
 
-func storeGenuineCollateral(t *testing.T, at time.Time, pp types.ParsedPolicy) memSource {
-	t.Helper()
+// genuineCollateral checks the four genuine Intel documents at at and
+// returns them as stored collateral.
+func genuineCollateral(at time.Time, pp types.ParsedPolicy) (memSource, error) {
 	src := memSource{}
 	for _, c := range []struct {
 		kind  types.CollateralKind
@@ -181,9 +183,18 @@ func storeGenuineCollateral(t *testing.T, at time.Time, pp types.ParsedPolicy) m
 		{types.CollateralKind_COLLATERAL_KIND_ROOT_CA_CRL, rootCRL, ""},
 	} {
 		rec, err := tee.CheckCollateral(c.kind, c.body, c.chain, at, pp)
-		require.NoError(t, err, c.kind.String())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.kind, err)
+		}
 		src[rec.Kind.String()+"/"+rec.Key] = rec
 	}
+	return src, nil
+}
+
+func storeGenuineCollateral(t *testing.T, at time.Time, pp types.ParsedPolicy) memSource {
+	t.Helper()
+	src, err := genuineCollateral(at, pp)
+	require.NoError(t, err)
 	return src
 }
 
