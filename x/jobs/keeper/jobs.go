@@ -28,6 +28,32 @@ func (k *Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 // payer is msg.Buyer for a buyer's own submission; another module may fund
 // the job instead (the refund then goes back to it).
 func (k *Keeper) SubmitJob(ctx context.Context, payer sdk.AccAddress, msg *types.MsgSubmitJob) (types.Job, error) {
+	return k.submit(ctx, payer, msg, nil)
+}
+
+// SubmitContractJob submits a job another module contracted at a fixed
+// price with one seller (x/forwards: a job drawn on a position): a direct
+// order to c.Seller at c.PricePerUnit, whatever the seller lists now, that
+// no other provider may take. payer funds the escrow and gets the refund.
+// It fails with ErrNotEligible (nothing escrowed) when the seller cannot
+// take the job now (paused, jailed, class withdrawn, bond below the floor,
+// terms not covered).
+func (k *Keeper) SubmitContractJob(ctx context.Context, payer sdk.AccAddress, msg *types.MsgSubmitJob, c types.Contract) (types.Job, error) {
+	if _, err := k.addr("contract seller", c.Seller); err != nil {
+		return types.Job{}, err
+	}
+	if err := c.PricePerUnit.Validate(); err != nil || !c.PricePerUnit.IsPositive() {
+		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidJob, "contract price %s must be positive", c.PricePerUnit)
+	}
+	if msg.Parallel != nil {
+		return types.Job{}, errorsmod.Wrap(types.ErrInvalidJob, "a contract job is single-node")
+	}
+	m := *msg
+	m.Provider, m.MaxPricePerUnit = c.Seller, c.PricePerUnit
+	return k.submit(ctx, payer, &m, &c)
+}
+
+func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.MsgSubmitJob, contract *types.Contract) (types.Job, error) {
 	buyer, err := k.addr("buyer", msg.Buyer)
 	if err != nil {
 		return types.Job{}, err
@@ -80,6 +106,7 @@ func (k *Keeper) SubmitJob(ctx context.Context, payer sdk.AccAddress, msg *types
 		Status:          types.JobStatus_JOB_STATUS_SUBMITTED,
 		SubmittedAt:     now,
 		Deadline:        now.Add(msg.TimeLimit),
+		Contract:        contract,
 	}
 	if !payer.Equals(buyer) {
 		if j.Payer, err = k.addressCodec.BytesToString(payer); err != nil {
@@ -111,6 +138,8 @@ func (k *Keeper) SubmitJob(ctx context.Context, payer sdk.AccAddress, msg *types
 	}
 
 	switch {
+	case direct != nil && contract != nil:
+		return k.assign(ctx, j, *direct, "contract")
 	case direct != nil:
 		return k.assign(ctx, j, *direct, "direct")
 	case j.Parallel != nil:
@@ -302,8 +331,12 @@ func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via 
 		return j, err
 	}
 	price, _ := types.PriceFor(p, j.Class)
+	if j.Contract != nil {
+		price = j.Contract.PricePerUnit // the agreed price, not today's list price
+	}
 	j.Provider = p.Operator
 	j.PricePerUnit = price
+	j.AssignedVia = via
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
 	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
 	p.OpenJobs++
@@ -352,6 +385,7 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []sdk.A
 	}
 	j.Provider = j.Placement[0]
 	j.PricePerUnit = price
+	j.AssignedVia = "placement"
 	j.EfficiencyPpm = eff
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
 	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()

@@ -186,3 +186,53 @@ type noCircuits struct{}
 func (noCircuits) HasCircuit(context.Context, string) (bool, error) {
 	return false, errors.New("unused")
 }
+
+// A contract job (x/forwards) pays the agreed price whatever the seller
+// lists now, goes only to its seller, and fails with ErrNotEligible —
+// nothing escrowed — when the seller cannot take it.
+func (s *KeeperSuite) TestContractJobs() {
+	s.register(s.prov1, 300) // lists 300 today; the contract says 120
+	s.register(s.prov2, 100)
+	payer := s.stranger
+	c := types.Contract{Seller: s.prov1.String(), PricePerUnit: coin(120), Reference: "forwards/position/1"}
+	p0 := s.bal(payer)
+	j, err := s.k.SubmitContractJob(s.ctx, payer, s.submitMsg(), c)
+	s.Require().NoError(err)
+	s.Equal(s.prov1.String(), j.Provider)
+	s.Equal("contract", j.AssignedVia)
+	s.Equal(coin(120), j.PricePerUnit)
+	s.Equal(p0-120_000, s.bal(payer), "escrow at the contract price")
+
+	// declined, the job is open again — and only its seller may take it
+	_, err = s.msg.DeclineJob(s.ctx, &types.MsgDeclineJob{Provider: s.prov1.String(), JobId: j.Id})
+	s.Require().NoError(err)
+	_, err = s.msg.AcceptJob(s.ctx, &types.MsgAcceptJob{Provider: s.prov2.String(), JobId: j.Id})
+	s.Require().ErrorIs(err, types.ErrNotEligible)
+	_, err = s.msg.AcceptJob(s.ctx, &types.MsgAcceptJob{Provider: s.prov1.String(), JobId: j.Id})
+	s.Require().NoError(err)
+	s.Require().NoError(s.post(s.prov1, j.Id, 500))
+	s.advance(2 * time.Hour)
+	s.Equal(p0-60_000, s.bal(payer), "paid 120 x 500 units used")
+
+	// a paused seller: refused, nothing moves
+	_, err = s.msg.PauseProvider(s.ctx, &types.MsgPauseProvider{Operator: s.prov1.String()})
+	s.Require().NoError(err)
+	before := s.bal(payer)
+	_, err = s.k.SubmitContractJob(s.ctx, payer, s.submitMsg(), c)
+	s.Require().ErrorIs(err, types.ErrNotEligible)
+	s.Equal(before, s.bal(payer))
+
+	// scheduled and direct jobs say how they were assigned
+	res := s.submit()
+	s.Equal("scheduler", s.job(res.JobId).AssignedVia)
+	m := s.submitMsg()
+	m.Provider = s.prov2.String()
+	res2, err := s.msg.SubmitJob(s.ctx, m)
+	s.Require().NoError(err)
+	s.Equal("direct", s.job(res2.JobId).AssignedVia)
+
+	bad := c
+	bad.PricePerUnit = coin(0)
+	_, err = s.k.SubmitContractJob(s.ctx, payer, s.submitMsg(), bad)
+	s.Require().ErrorIs(err, types.ErrInvalidJob)
+}

@@ -84,6 +84,9 @@ func CheckOffer(p Provider, j Job) error {
 	if p.Operator == j.Buyer {
 		return errorsmod.Wrap(ErrNotEligible, "a buyer cannot be its own provider")
 	}
+	if j.Contract != nil && p.Operator != j.Contract.Seller {
+		return errorsmod.Wrapf(ErrNotEligible, "job %d is contracted with %s", j.Id, j.Contract.Seller)
+	}
 	price, ok := PriceFor(p, j.Class)
 	if !ok {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s does not offer %s", p.Operator, j.Class)
@@ -91,7 +94,8 @@ func CheckOffer(p Provider, j Job) error {
 	if j.CircuitId != "" && !SupportsCircuit(p, j.CircuitId) {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s does not support circuit %q", p.Operator, j.CircuitId)
 	}
-	if price.Denom != j.MaxPricePerUnit.Denom || price.Amount.GT(j.MaxPricePerUnit.Amount) {
+	// a contract job pays the agreed price: today's list price is not asked
+	if j.Contract == nil && (price.Denom != j.MaxPricePerUnit.Denom || price.Amount.GT(j.MaxPricePerUnit.Amount)) {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s asks %s per unit, above the job's max %s", p.Operator, price, j.MaxPricePerUnit)
 	}
 	return CoversTerms(OfferFor(p, j.Class), j)
