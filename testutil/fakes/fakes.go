@@ -44,6 +44,10 @@ func (b *Bank) SendCoinsFromModuleToAccount(_ context.Context, module string, to
 	return b.Move(authtypes.NewModuleAddress(module), to, amt)
 }
 
+func (b *Bank) SendCoinsFromModuleToModule(_ context.Context, from, to string, amt sdk.Coins) error {
+	return b.Move(authtypes.NewModuleAddress(from), authtypes.NewModuleAddress(to), amt)
+}
+
 func (b *Bank) GetBalance(_ context.Context, addr sdk.AccAddress, denom string) sdk.Coin {
 	return sdk.NewCoin(denom, b.Balances[addr.String()].AmountOf(denom))
 }

@@ -19,6 +19,7 @@ import (
 type BankKeeper interface {
 	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
+	SendCoinsFromModuleToModule(ctx context.Context, senderModule, recipientModule string, amt sdk.Coins) error
 	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
 }
 
@@ -49,6 +50,23 @@ func (a Account) Pay(ctx context.Context, to sdk.AccAddress, c sdk.Coin) error {
 		return nil
 	}
 	return a.Bank.SendCoinsFromModuleToAccount(ctx, a.Module, to, sdk.NewCoins(c))
+}
+
+// CollectFromModule moves c from another module's account into this one
+// (a module funding a job: module accounts may not receive by address).
+func (a Account) CollectFromModule(ctx context.Context, from string, c sdk.Coin) error {
+	if c.IsZero() {
+		return nil
+	}
+	return a.Bank.SendCoinsFromModuleToModule(ctx, from, a.Module, sdk.NewCoins(c))
+}
+
+// PayModule moves c from this module to another module's account.
+func (a Account) PayModule(ctx context.Context, to string, c sdk.Coin) error {
+	if c.IsZero() {
+		return nil
+	}
+	return a.Bank.SendCoinsFromModuleToModule(ctx, a.Module, to, sdk.NewCoins(c))
 }
 
 // ToCommunityPool moves c from the module to the community pool.

@@ -34,7 +34,8 @@ func (k *Keeper) SubmitJob(ctx context.Context, payer sdk.AccAddress, msg *types
 // SubmitContractJob submits a job another module contracted at a fixed
 // price with one seller (x/forwards: a job drawn on a position): a direct
 // order to c.Seller at c.PricePerUnit, whatever the seller lists now, that
-// no other provider may take. payer funds the escrow and gets the refund.
+// no other provider may take. payer funds the escrow and gets the refund;
+// when c.Module is set, that module's account does (module to module).
 // It fails with ErrNotEligible (nothing escrowed) when the seller cannot
 // take the job now (paused, jailed, class withdrawn, bond below the floor,
 // terms not covered).
@@ -119,7 +120,11 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 			return j, err
 		}
 	}
-	if err := k.funds.Collect(ctx, payer, escrow); err != nil {
+	if contract != nil && contract.Module != "" {
+		if err := k.funds.CollectFromModule(ctx, contract.Module, escrow); err != nil {
+			return j, err
+		}
+	} else if err := k.funds.Collect(ctx, payer, escrow); err != nil {
 		return j, err
 	}
 	if err := k.addEscrow(ctx, escrow.Amount); err != nil {
@@ -457,12 +462,18 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(denom, fee)); err != nil {
 		return j, err
 	}
-	refundTo, err := k.addr("payer", types.RefundTo(j))
-	if err != nil {
-		return j, err
-	}
-	if err := k.funds.Pay(ctx, refundTo, sdk.NewCoin(denom, refund)); err != nil {
-		return j, err
+	if j.Contract != nil && j.Contract.Module != "" {
+		if err := k.funds.PayModule(ctx, j.Contract.Module, sdk.NewCoin(denom, refund)); err != nil {
+			return j, err
+		}
+	} else {
+		refundTo, err := k.addr("payer", types.RefundTo(j))
+		if err != nil {
+			return j, err
+		}
+		if err := k.funds.Pay(ctx, refundTo, sdk.NewCoin(denom, refund)); err != nil {
+			return j, err
+		}
 	}
 	if err := k.addEscrow(ctx, j.Escrow.Amount.Neg()); err != nil {
 		return j, err

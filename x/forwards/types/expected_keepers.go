@@ -1,0 +1,35 @@
+package types
+
+import (
+	"context"
+
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// JobsKeeper is the part of x/jobs that x/forwards drives: providers to
+// check sellers against, and contract jobs drawn on positions.
+type JobsKeeper interface {
+	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
+	SubmitContractJob(ctx context.Context, payer sdk.AccAddress, msg *jobstypes.MsgSubmitJob, c jobstypes.Contract) (jobstypes.Job, error)
+}
+
+// ReputationSource gives a seller's score in a class (x/reputation); a
+// high score lowers the collateral it posts.
+type ReputationSource interface {
+	ScorePPM(ctx context.Context, operator sdk.AccAddress, class jobstypes.WorkloadClass) (uint32, error)
+}
+
+// AttestationSource tells whether a seller is TEE-attested now (x/attest);
+// an attested seller posts less collateral.
+type AttestationSource interface {
+	IsAttested(ctx context.Context, operator string) (bool, error)
+}
+
+// ReputationHooks receives a seller's undelivered forward units
+// (x/reputation), weighted by their value.
+type ReputationHooks interface {
+	RecordForwardFault(ctx context.Context, provider string, class jobstypes.WorkloadClass, value math.Int) error
+}

@@ -1,0 +1,91 @@
+package types
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// Key is the series' canonical store key: class/start-unix/length-seconds.
+func (s Series) Key() string {
+	return fmt.Sprintf("%d/%d/%d", int32(s.Class), s.WindowStart.Unix(), int64(s.WindowLength/time.Second))
+}
+
+// WindowEnd is when delivery stops.
+func (s Series) WindowEnd() time.Time { return s.WindowStart.Add(s.WindowLength) }
+
+// ValidateSeries checks a series against the params: a known class, a
+// start on the hourly grid, in the future (for new orders) and within
+// max_horizon, and a length from window_lengths.
+func ValidateSeries(s Series, p Params, now time.Time) error {
+	if s.Class == jobstypes.WorkloadClass_WORKLOAD_CLASS_UNSPECIFIED || jobstypes.WorkloadClass_name[int32(s.Class)] == "" {
+		return errorsmod.Wrapf(ErrInvalidSeries, "unknown workload class %d", s.Class)
+	}
+	if s.WindowStart.IsZero() || s.WindowStart.Unix()%3600 != 0 || s.WindowStart.Nanosecond() != 0 {
+		return errorsmod.Wrapf(ErrInvalidSeries, "window_start %s is not on the hourly grid", s.WindowStart.UTC().Format(time.RFC3339))
+	}
+	if !s.WindowStart.After(now) {
+		return errorsmod.Wrapf(ErrInvalidSeries, "window starting %s has begun: trading closes at the window start", s.WindowStart.UTC().Format(time.RFC3339))
+	}
+	if s.WindowStart.Sub(now) > p.MaxHorizon {
+		return errorsmod.Wrapf(ErrInvalidSeries, "window starts beyond max_horizon %s", p.MaxHorizon)
+	}
+	for _, l := range p.WindowLengths {
+		if l == s.WindowLength {
+			return nil
+		}
+	}
+	return errorsmod.Wrapf(ErrInvalidSeries, "window_length %s is not one of %v", s.WindowLength, p.WindowLengths)
+}
+
+// ParseSeriesKey inverts Key (for queries).
+func ParseSeriesKey(class jobstypes.WorkloadClass, startUnix int64, length string) (Series, error) {
+	d, err := time.ParseDuration(length)
+	if err != nil {
+		secs, err2 := strconv.ParseInt(length, 10, 64)
+		if err2 != nil {
+			return Series{}, errorsmod.Wrapf(ErrInvalidSeries, "window length %q", length)
+		}
+		d = time.Duration(secs) * time.Second
+	}
+	return Series{Class: class, WindowStart: time.Unix(startUnix, 0).UTC(), WindowLength: d}, nil
+}
+
+// CollateralPerUnit is ceil(price x bps / 10,000): a seller always locks
+// at least one base unit per unit sold.
+func CollateralPerUnit(price sdk.Coin, bps uint32) sdk.Coin {
+	num := price.Amount.MulRaw(int64(bps))
+	c := num.QuoRaw(MaxBps)
+	if !num.ModRaw(MaxBps).IsZero() {
+		c = c.AddRaw(1)
+	}
+	if c.IsZero() {
+		c = math.OneInt()
+	}
+	return sdk.NewCoin(price.Denom, c)
+}
+
+// Mul is coin x n.
+func Mul(c sdk.Coin, n uint64) sdk.Coin {
+	return sdk.NewCoin(c.Denom, c.Amount.Mul(math.NewIntFromUint64(n)))
+}
+
+// PenaltyPerUnit is what one undelivered unit costs its seller beyond the
+// price refunded: max(fee_bps x price, index - price); the fee alone when
+// the index is stale.
+func PenaltyPerUnit(price math.Int, feeBps uint32, index math.Int, stale bool) math.Int {
+	fee := price.MulRaw(int64(feeBps)).QuoRaw(MaxBps)
+	if stale || index.IsNil() {
+		return fee
+	}
+	if gap := index.Sub(price); gap.GT(fee) {
+		return gap
+	}
+	return fee
+}
