@@ -83,6 +83,9 @@ import (
 	disputekeeper "github.com/verdict-chain/verdict/x/dispute/keeper"
 	disputemodule "github.com/verdict-chain/verdict/x/dispute/module"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	forwardskeeper "github.com/verdict-chain/verdict/x/forwards/keeper"
+	forwardsmodule "github.com/verdict-chain/verdict/x/forwards/module"
+	forwardstypes "github.com/verdict-chain/verdict/x/forwards/types"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobsmodule "github.com/verdict-chain/verdict/x/jobs/module"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -116,6 +119,7 @@ var maccPerms = map[string][]string{
 	govtypes.ModuleName:                 {authtypes.Burner},
 	jobstypes.ModuleName:                nil,
 	disputetypes.ModuleName:             nil,
+	forwardstypes.ModuleName:            nil,
 }
 
 var (
@@ -149,6 +153,7 @@ type App struct {
 	ReputationKeeper      *reputationkeeper.Keeper
 	SlashingSLAKeeper     *slashingslakeeper.Keeper
 	AttestKeeper          *attestkeeper.Keeper
+	ForwardsKeeper        *forwardskeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -206,7 +211,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, minttypes.StoreKey,
 		distrtypes.StoreKey, slashingtypes.StoreKey, govtypes.StoreKey, consensusparamtypes.StoreKey,
 		upgradetypes.StoreKey, evidencetypes.StoreKey, jobstypes.StoreKey,
-		disputetypes.StoreKey, reputationtypes.StoreKey, slashingslatypes.StoreKey, attesttypes.StoreKey,
+		disputetypes.StoreKey, reputationtypes.StoreKey, slashingslatypes.StoreKey, attesttypes.StoreKey, forwardstypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -297,7 +302,15 @@ func New(
 	// window and lowers the audit rate of enclave-signed results, and
 	// revokes an attestation whose enclave signed a result that lost a
 	// dispute.
-	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks(), app.SlashingSLAKeeper.JobHooks())
+	app.ForwardsKeeper = forwardskeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[forwardstypes.StoreKey]), accCodec, authority,
+		app.AccountKeeper, app.BankKeeper, app.DistrKeeper, app.JobsKeeper,
+	)
+	// x/forwards: positions deliver as x/jobs contract jobs; scheduled jobs
+	// feed its spot index; scores and attestation lower collateral.
+	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks(), app.SlashingSLAKeeper.JobHooks(), app.ForwardsKeeper.JobHooks())
+	app.ForwardsKeeper.SetReputation(app.ReputationKeeper, app.ReputationKeeper)
+	app.ForwardsKeeper.SetAttestation(app.AttestKeeper)
 	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks(), app.AttestKeeper)
 	app.DisputeKeeper.SetAuditWeigher(app.ReputationKeeper, app.AttestKeeper)
 	app.JobsKeeper.AddEligibilityRule("tee", app.AttestKeeper)
@@ -324,6 +337,7 @@ func New(
 		reputationmodule.NewAppModule(appCodec, accCodec, app.ReputationKeeper),
 		slashingslamodule.NewAppModule(appCodec, accCodec, app.SlashingSLAKeeper),
 		attestmodule.NewAppModule(appCodec, accCodec, app.AttestKeeper),
+		forwardsmodule.NewAppModule(appCodec, accCodec, app.ForwardsKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -339,13 +353,13 @@ func New(
 	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName, attesttypes.ModuleName)
 	// x/bank first (required by v0.55's block executor), then Verdict's
 	// settlements, then governance and staking.
-	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, reputationtypes.ModuleName, attesttypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
+	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, reputationtypes.ModuleName, attesttypes.ModuleName, forwardstypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)
 
 	genesisOrder := []string{
 		consensusparamtypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName,
 		genutiltypes.ModuleName, evidencetypes.ModuleName, upgradetypes.ModuleName, jobstypes.ModuleName,
-		disputetypes.ModuleName, reputationtypes.ModuleName, slashingslatypes.ModuleName, attesttypes.ModuleName,
+		disputetypes.ModuleName, reputationtypes.ModuleName, slashingslatypes.ModuleName, attesttypes.ModuleName, forwardstypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

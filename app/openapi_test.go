@@ -78,7 +78,7 @@ func TestOpenAPIDocument(t *testing.T) {
 
 func isVerdictModule(name string) bool {
 	switch name {
-	case "jobs", "dispute", "reputation", "slashingsla", "attest":
+	case "jobs", "dispute", "reputation", "slashingsla", "attest", "forwards":
 		return true
 	}
 	return false

@@ -255,7 +255,7 @@ func TestEconomicSimulation(t *testing.T) {
 	var a, b map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(exported.AppState, &a))
 	require.NoError(t, json.Unmarshal(reExported.AppState, &b))
-	for _, m := range []string{"jobs", "dispute", "reputation", "slashingsla", "bank", "auth"} {
+	for _, m := range []string{"jobs", "dispute", "reputation", "slashingsla", "forwards", "bank", "auth"} {
 		require.JSONEq(t, string(a[m]), string(b[m]), "module %s changed through export and import", m)
 	}
 	// x/attest too, but for its ring of recent block hashes, which moves on

@@ -12,6 +12,7 @@ import (
 // JobsKeeper is the part of x/jobs that x/forwards drives: providers to
 // check sellers against, and contract jobs drawn on positions.
 type JobsKeeper interface {
+	Denom(ctx context.Context) (string, error)
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
 	SubmitContractJob(ctx context.Context, payer sdk.AccAddress, msg *jobstypes.MsgSubmitJob, c jobstypes.Contract) (jobstypes.Job, error)
 }

@@ -25,3 +25,12 @@ func (k *Keeper) SetParams(ctx context.Context, p types.Params) error {
 	}
 	return k.Params.Set(ctx, p)
 }
+
+// Denom is the denom jobs are priced and escrowed in.
+func (k *Keeper) Denom(ctx context.Context) (string, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return "", err
+	}
+	return p.Denom, nil
+}

@@ -246,6 +246,22 @@ func (k *Keeper) RecordSLAViolation(ctx context.Context, provider string, class 
 	return k.apply(ctx, provider, class, types.OutcomeSLAViolation, severityPPM, value, nil)
 }
 
+// RecordForwardFault records forward units a seller failed to deliver
+// (x/forwards), weighed like an expired job of that value.
+func (k *Keeper) RecordForwardFault(ctx context.Context, provider string, class jobstypes.WorkloadClass, value math.Int) error {
+	return k.apply(ctx, provider, class, types.OutcomeExpired, 0, value, nil)
+}
+
+// ScorePPM is a provider's decayed score in a class (x/forwards lowers a
+// high scorer's collateral).
+func (k *Keeper) ScorePPM(ctx context.Context, op sdk.AccAddress, class jobstypes.WorkloadClass) (uint32, error) {
+	v, err := k.View(ctx, op, class)
+	if err != nil {
+		return 0, err
+	}
+	return v.ScorePpm, nil
+}
+
 // EndBlocker deletes records idle for record_retention, at most
 // max_prunes_per_block.
 func (k *Keeper) EndBlocker(ctx context.Context) error {
