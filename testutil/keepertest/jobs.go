@@ -10,6 +10,7 @@ import (
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
 	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
+	forwardstypes "github.com/verdict-chain/verdict/x/forwards/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -24,6 +25,7 @@ import (
 // suites get it from here, as the app gets it from its wiring.
 type Jobs interface {
 	attesttypes.JobsKeeper
+	forwardstypes.JobsKeeper
 	disputetypes.JobsKeeper
 	reputationtypes.JobsKeeper
 	slashingslatypes.JobsKeeper
@@ -50,6 +52,8 @@ func NewJobs(cdc codec.Codec, storeService corestore.KVStoreService, ac address.
 // it (the scheduler, the hooks, the SLA feed and the scores).
 type Reputation interface {
 	slashingslatypes.ReputationHooks
+	forwardstypes.ReputationSource
+	forwardstypes.ReputationHooks
 	JobHooks() jobstypes.JobHooks
 	Scheduler() jobstypes.Scheduler
 	InitGenesis(ctx context.Context, gs reputationtypes.GenesisState) error

@@ -118,8 +118,12 @@ func (k *Keeper) settleBucket(ctx context.Context, _ time.Time, bk BucketKey) er
 }
 
 // WeightedMedian is the price (volume-weighted, per provider, rounded
-// down) at which half the capped weight lies below: each provider weighs
-// its units, at most capBps of all units. Ties in price order by provider.
+// down) at which half the weight lies below. Each provider weighs its
+// units, capped so that it holds at most capBps of the weight against the
+// others' volume: w_i = min(u_i, s/(1−s) × Σ_{j≠i} u_j), s = capBps/10⁴.
+// However much volume one provider adds, it moves the median at most to
+// the neighbouring prices of the others. A bucket of one provider has no
+// weight: zero, and the index skips it. Ties in price order by provider.
 func WeightedMedian(vols []types.ProviderVolume, capBps uint32) sdkmath.Int {
 	var total uint64
 	for _, v := range vols {
@@ -128,7 +132,6 @@ func WeightedMedian(vols []types.ProviderVolume, capBps uint32) sdkmath.Int {
 	if total == 0 {
 		return sdkmath.ZeroInt()
 	}
-	weightCap := max(total*uint64(capBps)/types.MaxBps, 1)
 	sort.Slice(vols, func(i, j int) bool {
 		// value_i / units_i < value_j / units_j, exactly
 		l := vols[i].Value.Mul(sdkmath.NewIntFromUint64(vols[j].Units))
@@ -138,12 +141,26 @@ func WeightedMedian(vols []types.ProviderVolume, capBps uint32) sdkmath.Int {
 		}
 		return vols[i].Provider < vols[j].Provider
 	})
+	weight := func(v types.ProviderVolume) uint64 {
+		if capBps >= types.MaxBps {
+			return v.Units
+		}
+		others := sdkmath.NewIntFromUint64(total - v.Units)
+		c := others.MulRaw(int64(capBps)).QuoRaw(int64(types.MaxBps - capBps))
+		if c.IsUint64() && c.Uint64() < v.Units {
+			return c.Uint64()
+		}
+		return v.Units
+	}
 	var weights, sum uint64
 	for _, v := range vols {
-		weights += min(v.Units, weightCap)
+		weights += weight(v)
+	}
+	if weights == 0 {
+		return sdkmath.ZeroInt()
 	}
 	for _, v := range vols {
-		sum += min(v.Units, weightCap)
+		sum += weight(v)
 		if 2*sum >= weights {
 			return v.Value.Quo(sdkmath.NewIntFromUint64(v.Units))
 		}
@@ -170,7 +187,7 @@ func (k *Keeper) Index(ctx context.Context, class jobstypes.WorkloadClass) (type
 		EndExclusive(collections.Join(int32(class), now.Unix()))
 	sum := sdkmath.ZeroInt()
 	if err := k.Buckets.Walk(ctx, rng, func(_ BucketKey, b types.IndexBucket) (bool, error) {
-		if b.Closed && b.VolumeUnits > 0 {
+		if b.Closed && b.VolumeUnits > 0 && b.Price.IsPositive() {
 			out.Buckets = append(out.Buckets, b)
 			sum = sum.Add(b.Price)
 			out.VolumeUnits += b.VolumeUnits
