@@ -14,9 +14,9 @@ const (
 )
 
 func (s *Suite) TestMatchingPriceTimePriority() {
-	o1 := s.mustPlace(s.seller, sell, 120, 100)  // resting 120
-	o2 := s.mustPlace(s.seller2, sell, 110, 50)  // resting 110, older
-	o3 := s.mustPlace(s.seller, sell, 110, 30)   // resting 110, newer
+	o1 := s.mustPlace(s.seller, sell, 120, 100) // resting 120
+	o2 := s.mustPlace(s.seller2, sell, 110, 50) // resting 110, older
+	o3 := s.mustPlace(s.seller, sell, 110, 30)  // resting 110, newer
 	s.Require().NotZero(o1.OrderId)
 	b0 := s.bal(s.buyer)
 	res := s.mustPlace(s.buyer, buy, 120, 120)

@@ -11,7 +11,9 @@ import (
 )
 
 // fee is x/jobs' protocol fee on a payment (2%, rounded up).
-func fee(pay int64) int64 { return jobstypes.Fee(sdkmath.NewInt(pay), jobstypes.DefaultParams().ProtocolFeeBps).Int64() }
+func fee(pay int64) int64 {
+	return jobstypes.Fee(sdkmath.NewInt(pay), jobstypes.DefaultParams().ProtocolFeeBps).Int64()
+}
 
 // Delivery: jobs drawn on a position are contract jobs for its seller at
 // the forward price (100) while it lists 150; finalized units are
