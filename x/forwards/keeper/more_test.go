@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"context"
 	"time"
 
 	sdkmath "cosmossdk.io/math"
@@ -204,4 +205,42 @@ func (s *Suite) TestIndexResistsWashTrades() {
 	}
 	// a bucket of the sybil alone has no price
 	s.Require().True(keeper.WeightedMedian([]types.ProviderVolume{{Provider: "x", Value: sdkmath.NewInt(1_000_000), Units: 100}}, capBps).IsZero())
+}
+
+// A job on a position lost to a fraud dispute (FAILED) is the seller's
+// fault; the refund returns to the position.
+func (s *Suite) TestFraudFailedJobIsFault() {
+	pos := s.trade(100, 100)
+	s.advanceTo(s.series.WindowStart)
+	r := s.draw(pos.Id, 25)
+	s.deliver(r.JobId, 25)
+	_, err := s.jobs.MarkDisputed(s.ctx, r.JobId)
+	s.Require().NoError(err)
+	_, err = s.jobs.ResolveDispute(s.ctx, r.JobId, false)
+	s.Require().NoError(err)
+	p := s.position(pos.Id)
+	s.Require().Equal(uint64(25), p.Fault)
+	s.Require().Zero(p.InFlight)
+	s.Require().Equal(coin(10_000), p.Escrow, "refunded in full to the position")
+	s.advanceTo(s.series.WindowEnd())
+	s.Require().Equal(uint64(25), s.position(pos.Id).Settlement.FaultUnits)
+}
+
+type attested bool
+
+func (a attested) IsAttested(context.Context, string) (bool, error) { return bool(a), nil }
+
+// A TEE-attested seller posts less collateral (x/attest); never below the
+// floor.
+func (s *Suite) TestAttestedSellerPostsLessCollateral() {
+	s.k.SetAttestation(attested(true))
+	s.Require().Panics(func() { s.k.SetAttestation(attested(false)) })
+	pos := s.trade(100, 100)
+	s.Require().Equal(coin(15), pos.CollateralPerUnit, "20% x 0.75")
+	p, _ := s.k.Params.Get(s.ctx)
+	p.AttestedFactorBps = 1
+	s.Require().NoError(s.k.SetParams(s.ctx, p))
+	s.mustPlace(s.seller, sell, 100, 10)
+	res := s.mustPlace(s.buyer2, buy, 100, 10)
+	s.Require().Equal(coin(10), s.position(res.PositionIds[0]).CollateralPerUnit, "the 10% floor")
 }

@@ -32,18 +32,22 @@ func DefaultParams() Params {
 		IndexMaxProvidersPerBucket: 256,
 		MaxSettlementsPerBlock:     50,
 		Retention:                  30 * 24 * time.Hour,
+		WindowGrid:                 time.Hour,
 	}
 }
 
 // Validate checks every field.
 func (p Params) Validate() error {
+	if p.WindowGrid < time.Second || p.WindowGrid%time.Second != 0 || time.Hour%p.WindowGrid != 0 && p.WindowGrid%time.Hour != 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "window_grid must be whole seconds dividing an hour, or whole hours")
+	}
 	if len(p.WindowLengths) == 0 || len(p.WindowLengths) > 16 {
 		return errorsmod.Wrap(ErrInvalidParams, "window_lengths: 1..16 lengths")
 	}
 	seen := map[time.Duration]bool{}
 	for _, l := range p.WindowLengths {
-		if l < time.Hour || l%time.Hour != 0 || l > 7*24*time.Hour || seen[l] {
-			return errorsmod.Wrapf(ErrInvalidParams, "window length %s: whole hours, 1h..168h, no repeats", l)
+		if l < p.WindowGrid || l%p.WindowGrid != 0 || l > 7*24*time.Hour || seen[l] {
+			return errorsmod.Wrapf(ErrInvalidParams, "window length %s: a multiple of window_grid %s, at most 168h, no repeats", l, p.WindowGrid)
 		}
 		seen[l] = true
 	}

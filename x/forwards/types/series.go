@@ -21,14 +21,15 @@ func (s Series) Key() string {
 func (s Series) WindowEnd() time.Time { return s.WindowStart.Add(s.WindowLength) }
 
 // ValidateSeries checks a series against the params: a known class, a
-// start on the hourly grid, in the future (for new orders) and within
+// start on the window grid (hourly), in the future (for new orders) and within
 // max_horizon, and a length from window_lengths.
 func ValidateSeries(s Series, p Params, now time.Time) error {
 	if s.Class == jobstypes.WorkloadClass_WORKLOAD_CLASS_UNSPECIFIED || jobstypes.WorkloadClass_name[int32(s.Class)] == "" {
 		return errorsmod.Wrapf(ErrInvalidSeries, "unknown workload class %d", s.Class)
 	}
-	if s.WindowStart.IsZero() || s.WindowStart.Unix()%3600 != 0 || s.WindowStart.Nanosecond() != 0 {
-		return errorsmod.Wrapf(ErrInvalidSeries, "window_start %s is not on the hourly grid", s.WindowStart.UTC().Format(time.RFC3339))
+	grid := int64(p.WindowGrid / time.Second)
+	if s.WindowStart.IsZero() || grid <= 0 || s.WindowStart.Unix()%grid != 0 || s.WindowStart.Nanosecond() != 0 {
+		return errorsmod.Wrapf(ErrInvalidSeries, "window_start %s is not on the %s grid", s.WindowStart.UTC().Format(time.RFC3339), p.WindowGrid)
 	}
 	if !s.WindowStart.After(now) {
 		return errorsmod.Wrapf(ErrInvalidSeries, "window starting %s has begun: trading closes at the window start", s.WindowStart.UTC().Format(time.RFC3339))
