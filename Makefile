@@ -65,7 +65,7 @@ bench-econ: ## the economic simulation's table: each strategy's net gain or loss
 	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '
 
 test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI
-	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags e2e -timeout 10m ./testutil/e2e/...
+	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags e2e -timeout 15m ./testutil/e2e/...
 
 localnet-start: build ## start the one-validator localnet on 127.0.0.1
 	./scripts/localnet.sh start

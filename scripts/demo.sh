@@ -17,6 +17,10 @@
 # takes a require_tee job, posts an enclave-signed result and gets the
 # shorter challenge window; governance removes the image's measurement and
 # the provider loses the TEE benefits at once.
+# Then forward compute: a provider sells a delivery window below its list
+# price, a buyer buys part of it, two jobs run against the position at the
+# forward price, the seller pauses, and at the window's end the undelivered
+# units are refunded with the non-delivery penalty.
 # Needs a running localnet (scripts/localnet.sh start); `make demo` does both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -406,10 +410,85 @@ expect_eq "gpu-b attested" "$(attestation "$P3" | jq -r '.attested // false')" f
 tx_fail buyer "requires a TEE" jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --require-tee --provider "$P3"
 info "gpu-b still serves ordinary jobs; a require_tee job now finds no provider until one attests an allowed image"
 
-say "17. Every bond and escrow has exactly one owner"
+# ---------------------------------------------------------------------------
+# Forward compute (x/forwards).
+block_time() { "${V[@]}" status 2>/dev/null | jq -r '.sync_info.latest_block_time // .SyncInfo.latest_block_time'; }
+position() { "${V[@]}" q forwards position "$1" -o json | jq -c .position; }
+event_attr() { # tx-json event-type key
+  jq -r --arg t "$2" --arg k "$3" '[.events[] | select(.type==$t) | .attributes[] | select(.key==$k) | .value][0] // empty' <<<"$1" | tr -d '"'
+}
+say "17. gpu-a sells a delivery window forward at 80 uverd/unit (it lists 100 today); the buyer buys 60 units"
+NOW=$(date -u -d "$(block_time)" +%s)
+START=$(( ((NOW + 25) / 60 + 1) * 60 )); END=$((START + 120))
+SERIES="{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"window_start\":\"$(date -u -d "@$START" +%Y-%m-%dT%H:%M:%SZ)\",\"window_length\":\"120s\"}"
+info "series $SERIES (localnet windows: a 60 s grid, 120 s long; a real network's are hours)"
+FP=80; FUNITS=100; BUNITS=60
+B0=$(bal "$BUYER"); A0=$(bal "$P2"); C0=$(pool)
+tx provider2 forwards place-order "$SERIES" sell ${FP}uverd $FUNITS >/dev/null
+OUT=$(tx buyer forwards place-order "$SERIES" buy ${FP}uverd $BUNITS)
+FPOS=$(event_attr "$OUT" verdict.forwards.v1.EventOrderFilled position_id)
+position "$FPOS" | jq '{id, owner, seller, units, price_per_unit, collateral_per_unit, escrow, collateral}'
+CPU=$(position "$FPOS" | jq -r .collateral_per_unit.amount)
+info "collateral: 20% of the price per unit = $CPU (gpu-a's score is below high_reputation_ppm, it is not attested)"
+expect_eq "buyer balance change (pays the notional into escrow)" "$(( $(bal "$BUYER") - B0 ))" "$(( -FP * BUNITS ))"
+expect_eq "gpu-a balance change (collateral for the 100 units offered)" "$(( $(bal "$P2") - A0 ))" "$(( -CPU * FUNITS ))"
+"${V[@]}" q forwards book inference "$START" 120s -o json | jq -c '{asks: [.asks[] | {price: .price_per_unit.amount, units}]}'
+
+say "18. In the window the buyer runs two jobs against the position, at the forward price"
+info "waiting for the window to open at $(date -u -d "@$START" +%H:%M:%S)"
+deadline=$((SECONDS + 200))
+until [ "$(date -u -d "$(block_time)" +%s)" -ge "$START" ]; do
+  [ $SECONDS -lt $deadline ] || die "the window did not open"
+  sleep 1
+done
+expect_eq "gpu-a balance change (the 40 unsold units' collateral back at the window start)" "$(( $(bal "$P2") - A0 ))" "$(( -CPU * BUNITS ))"
+FJ=()
+for n in 20 10; do
+  OUT=$(tx buyer forwards submit-position-job "$FPOS" $n "$MODEL" "$INPUT" 60s)
+  J=$(event_attr "$OUT" verdict.forwards.v1.EventPositionJob job_id)
+  [ -n "$J" ] || die "no job drawn"
+  expect_eq "job $J price per unit (forward price, not gpu-a's list price 100)" "$(job "$J" | jq -r .price_per_unit.amount)" "$FP"
+  tx provider2 jobs post-result "$J" "$RESULT" $n >/dev/null
+  FJ+=("$J")
+done
+position "$FPOS" | jq -c '{in_flight, delivered, fault, escrow: .escrow.amount}'
+
+say "19. gpu-a pauses: the next job cannot go to it; the buyer's transaction succeeds and records the seller's fault"
+tx provider2 jobs pause-provider >/dev/null
+OUT=$(tx buyer forwards submit-position-job "$FPOS" 20 "$MODEL" "$INPUT" 60s)
+expect_eq "units refused (seller's fault)" "$(event_attr "$OUT" verdict.forwards.v1.EventDeliveryRefused units)" 20
+info "reason: $(event_attr "$OUT" verdict.forwards.v1.EventDeliveryRefused reason | cut -c1-100)"
+
+say "20. The window ends: delivered units were paid as they finalized; undelivered ones are refunded with the penalty"
+deadline=$((SECONDS + 240))
+until [ "$(position "$FPOS" | jq -r .status)" = POSITION_STATUS_SETTLED ]; do
+  [ $SECONDS -lt $deadline ] || die "position $FPOS not settled"
+  sleep 2
+done
+ST=$(position "$FPOS" | jq -c .settlement)
+jq '{fault_units, unused_units, index_price, index_stale, penalty, to_buyer, to_seller}' <<<"$ST"
+FEE_F=$("${V[@]}" q forwards params -o json | jq -r .params.non_delivery_fee_bps)
+STALE=$(jq -r '.index_stale // false' <<<"$ST"); IDX=$(jq -r '.index_price.amount // 0' <<<"$ST")
+PER=$(( FP * FEE_F / 10000 ))
+[ "$STALE" = true ] || [ $((IDX - FP)) -le "$PER" ] || PER=$((IDX - FP))
+FAULT=20; DELIV=30; UNUSED=$((BUNITS - DELIV - FAULT))
+PEN=$(( FAULT * PER )); [ "$PEN" -le $((CPU * BUNITS)) ] || PEN=$((CPU * BUNITS))
+info "per fault unit: the price back + max($FEE_F bps of it, index − price) = $PER (index stale: $STALE)"
+expect_eq "fault units" "$(jq -r .fault_units <<<"$ST")" "$FAULT"
+expect_eq "unused units (take-or-pay: paid to the seller)" "$(jq -r .unused_units <<<"$ST")" "$UNUSED"
+expect_eq "penalty" "$(jq -r .penalty.amount <<<"$ST")" "$PEN"
+JF=0; for n in 20 10; do JF=$(( JF + (FP * n * FEE_BPS + 9999) / 10000 )); done
+expect_eq "buyer balance change (notional out; fault units back + penalty)" "$(( $(bal "$BUYER") - B0 ))" "$(( -FP * BUNITS + FP * FAULT + PEN ))"
+expect_eq "gpu-a balance change (delivered minus fees, unused, collateral less the penalty)" "$(( $(bal "$P2") - A0 ))" "$(( FP * DELIV - JF + FP * UNUSED - PEN ))"
+expect_eq "community pool change (the two jobs' protocol fees)" "$(( $(pool) - C0 ))" "$JF"
+"${V[@]}" q forwards accounting -o json | jq -c .
+expect_eq "x/forwards accounting balanced" "$("${V[@]}" q forwards accounting -o json | jq -r .balanced)" true
+tx provider2 jobs resume-provider >/dev/null
+
+say "21. Every bond and escrow has exactly one owner"
 "${V[@]}" q jobs accounting -o json | jq .
 expect_eq "x/jobs accounting balanced" "$("${V[@]}" q jobs accounting -o json | jq -r .balanced)" true
 DADDR=$("${V[@]}" q auth module-account dispute -o json | jq -r '.account.value.address // .account.base_account.address // .account.address')
 expect_eq "x/dispute module balance (no open challenge bonds)" "$(bal "$DADDR")" 0
 
-say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved); SLA job $JS graded and slashed, job $JN to the better-ranked provider; TEE job $JT on the shorter window, attestation revoked by governance — balances exact."
+say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved); SLA job $JS graded and slashed, job $JN to the better-ranked provider; TEE job $JT on the shorter window, attestation revoked by governance; forward position $FPOS delivered 30 units, refunded 20 with the penalty — balances exact."

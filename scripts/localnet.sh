@@ -18,6 +18,8 @@
 #   PROOF_WINDOW        x/dispute proof window (default: 20s)
 #   AUDIT_RATE_PPM      x/dispute audit rate (default: 0, so demo balances are exact)
 #   REPORT_WINDOW       x/slashingsla report window (default: 8s)
+#                       (x/forwards: windows on a 60 s grid, 120 s long, so
+#                       the demo's forward delivers in minutes, not hours)
 #   VOTING_PERIOD       gov voting period (default: 30s)
 #   MIN_GAS_PRICES      the node's minimum gas price (default: 0.01uverd; a
 #                       zero-fee transaction is refused)
@@ -101,6 +103,8 @@ init_chain() {
     | .app_state.slashingsla.monitors = [$mon]
     | .app_state.dispute.params.proof_window = $pw
     | .app_state.dispute.params.audit_rate_ppm = $ar
+    | .app_state.forwards.params.window_grid = "60s"
+    | .app_state.forwards.params.window_lengths = ["120s"]
     | .app_state.jobs.params.max_job_duration = "120s"
     | .app_state.jobs.params.unbonding_period = "300s"
     | .app_state.gov.params.voting_period = $vp

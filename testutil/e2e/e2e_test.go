@@ -31,6 +31,7 @@ import (
 
 	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	forwardstypes "github.com/verdict-chain/verdict/x/forwards/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
 	slashingslatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
@@ -141,7 +142,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 
 	// The whole demo: register, submit, post, window, FINALIZED, then three
 	// disputes settled by real Groth16 proofs; exact balances throughout.
-	out, err = c.script(6*time.Minute, "demo.sh")
+	out, err = c.script(10*time.Minute, "demo.sh")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "Demo complete")
 
@@ -152,7 +153,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Contains(t, log, "canonical BN254 field element")
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s")
 	require.Zero(t, code, log)
-	jobID := "8" // the demo made jobs 1-7
+	jobID := "10" // the demo made jobs 1-9
 	code, log = c.txCode("buyer", "jobs", "post-result", jobID, model, "5")
 	require.NotZero(t, code, "the buyer posted a result: %s", log)
 	require.Contains(t, log, "only the assigned provider")
@@ -321,6 +322,30 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "invalid collateral")
 
+	// x/forwards over gRPC and REST: the demo's forward position, settled.
+	fq := forwardstypes.NewQueryClient(conn)
+	fpos, err := fq.Position(ctx, &forwardstypes.QueryPositionRequest{Id: 1})
+	require.NoError(t, err)
+	require.Equal(t, forwardstypes.PositionStatus_POSITION_STATUS_SETTLED, fpos.Position.Status)
+	require.Equal(t, uint64(30), fpos.Position.Delivered)
+	require.Equal(t, uint64(20), fpos.Position.Settlement.FaultUnits)
+	facc, err := fq.Accounting(ctx, &forwardstypes.QueryAccountingRequest{})
+	require.NoError(t, err)
+	require.True(t, facc.Balanced)
+	for _, path := range []string{"params", "positions/1", "positions/owner/" + c.addr("buyer"), "accounting", "index/1"} {
+		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/forwards/v1/%s", p.api, path))
+		require.NoError(t, err, path)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body), path)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %v", path, body)
+	}
+	code, log = c.txCode("challenger", "forwards", "transfer-position", "1", c.addr("challenger"))
+	require.NotZero(t, code, log)
+	require.Contains(t, log, "belongs to")
+	code, log = c.txCode("challenger", "forwards", "cancel-order", "1")
+	require.NotZero(t, code, log)
+
 	// a stranger's SLA report is refused on chain
 	code, log = c.txCode("challenger", "slashingsla", "submit-report", "6", `{"latency_p99_ms":1,"completed_ppm":1000000,"window":"1s"}`)
 	require.NotZero(t, code, log)
@@ -340,29 +365,29 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	sla := `{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}`
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s", "--circuit-id", "mlp-64-64-10", "--sla", sla, amino)
 	require.Zero(t, code, log)
-	job9, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 9})
+	job11, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 11})
 	require.NoError(t, err)
-	require.Equal(t, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, CompletionTime: time.Minute, MaxSlashBps: 1000}, job9.Job.Sla)
-	require.Equal(t, c.addr("provider"), job9.Job.Provider)
-	code, log = c.txCode("provider", "jobs", "post-result", "9", model, "5", amino)
+	require.Equal(t, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, CompletionTime: time.Minute, MaxSlashBps: 1000}, job11.Job.Sla)
+	require.Equal(t, c.addr("provider"), job11.Job.Provider)
+	code, log = c.txCode("provider", "jobs", "post-result", "11", model, "5", amino)
 	require.Zero(t, code, log)
-	code, log = c.txCode("monitor", "slashingsla", "submit-report", "9",
+	code, log = c.txCode("monitor", "slashingsla", "submit-report", "11",
 		`{"latency_p50_ms":60,"latency_p99_ms":150,"jitter_ms":5,"throughput_mean_milli":"9000","completed_ppm":1000000,"window":"60s"}`, amino)
 	require.Zero(t, code, log)
 
 	// A provider cannot challenge its own result; garbage proofs are refused
 	// with a registered error, on chain.
-	code, log = c.txCode("provider", "dispute", "challenge", "9")
+	code, log = c.txCode("provider", "dispute", "challenge", "11")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "cannot challenge its own result")
-	code, log = c.txCode("challenger", "dispute", "challenge", "9", amino)
+	code, log = c.txCode("challenger", "dispute", "challenge", "11", amino)
 	require.Zero(t, code, log)
 	code, log = c.txCode("provider3", "attest", "revoke-attestation", amino)
 	require.Zero(t, code, log)
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "9", "provider", strings.Repeat("ff", 196), "--gas", "600000")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "11", "provider", strings.Repeat("ff", 196), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "9", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", "11", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
 
