@@ -249,7 +249,7 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 	}
 	job := &jobstypes.MsgSubmitJob{
 		Buyer: k.str(k.funds.Address), Class: pos.Series.Class, ModelCommitment: msg.ModelCommitment, InputCommitment: msg.InputCommitment,
-		InputUri: msg.InputUri, CircuitId: msg.CircuitId, Units: msg.Units, TimeLimit: msg.TimeLimit,
+		InputUri: msg.InputUri, ModelUri: msg.ModelUri, CircuitId: msg.CircuitId, Units: msg.Units, TimeLimit: msg.TimeLimit,
 	}
 	contract := jobstypes.Contract{
 		Seller: pos.Seller, PricePerUnit: pos.PricePerUnit, Reference: fmt.Sprintf("%s%d", types.ContractPrefix, pos.Id), Module: types.ModuleName,

@@ -96,6 +96,7 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 		ModelCommitment: msg.ModelCommitment,
 		InputCommitment: msg.InputCommitment,
 		InputUri:        msg.InputUri,
+		ModelUri:        msg.ModelUri,
 		CircuitId:       msg.CircuitId,
 		Sla:             msg.Sla,
 		Parallel:        msg.Parallel,

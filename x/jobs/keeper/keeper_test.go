@@ -375,6 +375,7 @@ func (s *KeeperSuite) TestBadInputsMoveNoCoin() {
 		{"model commitment above the BN254 modulus", sub(func(m *types.MsgSubmitJob) { m.ModelCommitment = bytes.Repeat([]byte{0xff}, 32) }), types.ErrInvalidCommitment},
 		{"input commitment equal to the BN254 modulus", sub(func(m *types.MsgSubmitJob) { m.InputCommitment = fr.Modulus().FillBytes(make([]byte, 32)) }), types.ErrInvalidCommitment},
 		{"oversized input uri", sub(func(m *types.MsgSubmitJob) { m.InputUri = long }), types.ErrInvalidJob},
+		{"oversized model uri", sub(func(m *types.MsgSubmitJob) { m.ModelUri = long }), types.ErrInvalidJob},
 		{"unspecified class", sub(func(m *types.MsgSubmitJob) { m.Class = 0 }), types.ErrInvalidJob},
 		{"time limit too long", sub(func(m *types.MsgSubmitJob) { m.TimeLimit = 30 * 24 * time.Hour }), types.ErrInvalidJob},
 		{"no time limit", sub(func(m *types.MsgSubmitJob) { m.TimeLimit = 0 }), types.ErrInvalidJob},

@@ -126,6 +126,9 @@ func ValidateSubmitJob(msg *types.MsgSubmitJob, p types.Params) error {
 	if err := checkString(types.ErrInvalidJob, "input_uri", msg.InputUri, types.MaxURILen, false); err != nil {
 		return err
 	}
+	if err := checkString(types.ErrInvalidJob, "model_uri", msg.ModelUri, types.MaxURILen, false); err != nil {
+		return err
+	}
 	if err := checkString(types.ErrInvalidJob, "circuit_id", msg.CircuitId, types.MaxCircuitIDLen, false); err != nil {
 		return err
 	}

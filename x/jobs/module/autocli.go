@@ -50,7 +50,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "SubmitJob",
 					Use:       "submit-job [class] [model-commitment-hex] [input-commitment-hex] [units] [max-price-per-unit] [time-limit]",
 					Short:     "Submit a job, escrowing max-price-per-unit x units",
-					Example:   "verdictd tx jobs submit-job inference <64 hex> <64 hex> 10 150uverd 10m --input-uri ipfs://... --from buyer",
+					Example:   "verdictd tx jobs submit-job inference <64 hex> <64 hex> 10 150uverd 10m --model-uri https://... --input-uri ipfs://... --from buyer",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
 						{ProtoField: "class"},
 						{ProtoField: "model_commitment"},
