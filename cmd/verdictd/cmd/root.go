@@ -105,6 +105,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		txCommand(),
 		keys.Commands(),
 		disputecli.ZKCmd(),
+		AgentCmd(),
 	)
 }
 

@@ -1,0 +1,235 @@
+// Package agent holds Verdict's off-chain agents — the provider that runs
+// and proves, the watcher that re-executes and challenges, the SLA monitor
+// that probes and reports — run as `verdictd agent provider|watcher|monitor`.
+// Nothing in the state machine imports this package.
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cosmos/gogoproto/proto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// Base is what every agent has: its chain connection and signer, its
+// store, its metrics and its HTTP server (/metrics, /healthz and the
+// role's own routes).
+type Base struct {
+	Log     *slog.Logger
+	Chain   *Chain
+	Signer  *Signer
+	Store   *Store
+	Metrics *Metrics
+	Fetch   *Fetcher
+	Mux     *http.ServeMux
+	Listen  string
+	Me      string // the signer's bech32 address
+}
+
+// Serve runs the HTTP server until ctx ends (graceful shutdown, 5 s).
+func (b *Base) Serve(ctx context.Context) error {
+	b.Mux.Handle("/metrics", promhttp.HandlerFor(b.Metrics.Registry, promhttp.HandlerOpts{}))
+	b.Mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "{\"status\":\"ok\",\"address\":%q}\n", b.Me)
+	})
+	ln, err := net.Listen("tcp", b.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", b.Listen, err)
+	}
+	srv := &http.Server{Handler: b.Mux, ReadHeaderTimeout: 5 * time.Second}
+	b.Log.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	case err := <-errc:
+		return err
+	}
+}
+
+// Agent is one role.
+type Agent interface {
+	Follower
+	// Start launches the role's workers; they stop when ctx ends.
+	Start(ctx context.Context, wg *sync.WaitGroup)
+}
+
+// Run serves HTTP, starts the agent's workers and follows the chain until
+// ctx ends (SIGINT/SIGTERM in the command), then waits for the workers.
+func Run(ctx context.Context, b *Base, a Agent) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- b.Serve(ctx) }()
+	a.Start(ctx, &wg)
+	followErr := make(chan error, 1)
+	go func() { followErr <- b.Chain.Follow(ctx, a) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		cancel()
+	case err = <-followErr:
+		cancel()
+	}
+	wg.Wait()
+	b.Log.Info("stopped")
+	return err
+}
+
+// queue is a set of job ids waiting for a worker: unbounded, deduplicated,
+// in arrival order.
+type queue struct {
+	mu      sync.Mutex
+	ids     []uint64
+	pending map[uint64]bool
+	notify  chan struct{}
+}
+
+func newQueue() *queue { return &queue{pending: map[uint64]bool{}, notify: make(chan struct{}, 1)} }
+
+func (q *queue) push(id uint64) {
+	q.mu.Lock()
+	if !q.pending[id] {
+		q.pending[id] = true
+		q.ids = append(q.ids, id)
+	}
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+// pop blocks until an id is queued or ctx ends.
+func (q *queue) pop(ctx context.Context) (uint64, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.ids) > 0 {
+			id := q.ids[0]
+			q.ids = q.ids[1:]
+			delete(q.pending, id)
+			q.mu.Unlock()
+			return id, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return 0, false
+		case <-q.notify:
+		}
+	}
+}
+
+// work runs handle for every queued id until ctx ends.
+func work(ctx context.Context, wg *sync.WaitGroup, q *queue, log *slog.Logger, m *Metrics, where string, handle func(context.Context, uint64) error) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			id, ok := q.pop(ctx)
+			if !ok {
+				return
+			}
+			if err := handle(ctx, id); err != nil && ctx.Err() == nil {
+				m.Errors.WithLabelValues(where).Inc()
+				log.Error(where, "job", id, "err", err)
+			}
+		}
+	}()
+}
+
+// typedEvents decodes the Verdict typed events of a block (others skipped).
+func typedEvents(b Block) []proto.Message {
+	var out []proto.Message
+	for _, ev := range b.Events {
+		if len(ev.Type) < 8 || ev.Type[:8] != "verdict." {
+			continue
+		}
+		msg, err := sdk.ParseTypedEvent(ev)
+		if err == nil {
+			out = append(out, msg)
+		}
+	}
+	return out
+}
+
+// listJobs pages through x/jobs' job listing.
+func listJobs(ctx context.Context, c *Chain, provider string, status jobstypes.JobStatus) ([]jobstypes.Job, error) {
+	var out []jobstypes.Job
+	var key []byte
+	for page := 0; page < 1000; page++ {
+		res, err := c.Jobs.Jobs(ctx, &jobstypes.QueryJobsRequest{Provider: provider, Status: status, Pagination: &query.PageRequest{Key: key, Limit: 200}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.Jobs...)
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			return out, nil
+		}
+		key = res.Pagination.NextKey
+	}
+	return out, errors.New("job listing longer than 200,000 entries")
+}
+
+// openDisputes pages through x/dispute's OPEN disputes.
+func openDisputes(ctx context.Context, c *Chain) ([]disputetypes.Dispute, error) {
+	var out []disputetypes.Dispute
+	var key []byte
+	for page := 0; page < 1000; page++ {
+		res, err := c.Disputes.Disputes(ctx, &disputetypes.QueryDisputesRequest{Status: disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN, Pagination: &query.PageRequest{Key: key, Limit: 200}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.Disputes...)
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			return out, nil
+		}
+		key = res.Pagination.NextKey
+	}
+	return out, errors.New("dispute listing longer than 200,000 entries")
+}
+
+// lottery maps (seed, job) to [0, 1): the agent's own private sampling,
+// unpredictable to providers that do not know the seed.
+func lottery(seed string, jobID uint64) float64 {
+	h := sha256.New()
+	h.Write([]byte(seed))
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], jobID)
+	h.Write(b[:])
+	return float64(binary.BigEndian.Uint64(h.Sum(nil)[:8])>>11) / float64(1<<53)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}

@@ -1,0 +1,114 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/verdict-chain/verdict/x/dispute/zkml"
+)
+
+// ErrCommitmentMismatch: fetched bytes are not what the job committed to.
+var ErrCommitmentMismatch = errors.New("file does not match the on-chain commitment")
+
+// Fetcher reads job files by URI: file:// and http(s)://, at most MaxBytes,
+// within Timeout. Anything else (ipfs:// without a gateway, ftp://) is
+// refused.
+type Fetcher struct {
+	MaxBytes int64
+	Timeout  time.Duration
+	client   *http.Client
+}
+
+// NewFetcher returns a fetcher with the given caps.
+func NewFetcher(maxBytes int64, timeout time.Duration) *Fetcher {
+	return &Fetcher{MaxBytes: maxBytes, Timeout: timeout, client: &http.Client{Timeout: timeout}}
+}
+
+// Fetch returns the bytes at uri.
+func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return nil, fmt.Errorf("uri %q: %w", uri, err)
+	}
+	var r io.Reader
+	switch u.Scheme {
+	case "file":
+		fh, err := os.Open(u.Path)
+		if err != nil {
+			return nil, err
+		}
+		defer fh.Close()
+		r = fh
+	case "http", "https":
+		ctx, cancel := context.WithTimeout(ctx, f.Timeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+		if err != nil {
+			return nil, err
+		}
+		res, err := f.client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %s", uri, res.Status)
+		}
+		r = res.Body
+	case "":
+		return nil, fmt.Errorf("job names no file (empty uri)")
+	default:
+		return nil, fmt.Errorf("uri %q: scheme %q not supported (file, http, https)", uri, u.Scheme)
+	}
+	bz, err := io.ReadAll(io.LimitReader(r, f.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", uri, err)
+	}
+	if int64(len(bz)) > f.MaxBytes {
+		return nil, fmt.Errorf("%s: larger than the %d-byte cap", uri, f.MaxBytes)
+	}
+	return bz, nil
+}
+
+// Model fetches a model file and checks it against the job's commitment.
+func (f *Fetcher) Model(ctx context.Context, uri string, commitment []byte) (*zkml.Model, error) {
+	bz, err := f.Fetch(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	m := &zkml.Model{}
+	if err := m.UnmarshalBinary(bz); err != nil {
+		return nil, fmt.Errorf("model %s: %w", uri, err)
+	}
+	c, err := zkml.ModelCommitment(m)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(c[:], commitment) {
+		return nil, fmt.Errorf("%w: model %s commits to %x, the job to %x", ErrCommitmentMismatch, uri, c, commitment)
+	}
+	return m, nil
+}
+
+// Tensor fetches a tensor file and checks it against the job's commitment.
+func (f *Fetcher) Tensor(ctx context.Context, uri string, commitment []byte) ([]int8, error) {
+	bz, err := f.Fetch(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	t, err := zkml.UnmarshalTensor(bz)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", uri, err)
+	}
+	if c := zkml.TensorCommitment(t); !bytes.Equal(c[:], commitment) {
+		return nil, fmt.Errorf("%w: input %s commits to %x, the job to %x", ErrCommitmentMismatch, uri, c, commitment)
+	}
+	return t, nil
+}

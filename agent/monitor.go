@@ -1,0 +1,283 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
+)
+
+// MonitorConfig are the SLA monitor's own settings.
+type MonitorConfig struct {
+	// ProbeInterval between two probes of a provider's endpoint.
+	ProbeInterval time.Duration
+	// ProbeTimeout: a probe not answered in time counts at this latency.
+	ProbeTimeout time.Duration
+	// MaxProbes per job.
+	MaxProbes int
+}
+
+// Monitor probes the endpoint of every provider running a job with SLA
+// terms while the job runs, and reports what it measured once the result
+// is posted, within the report window.
+type Monitor struct {
+	*Base
+	cfg      MonitorConfig
+	http     *http.Client
+	mu       sync.Mutex
+	sessions map[uint64]*session
+	reportQ  *queue
+	ctx      context.Context
+	wg       *sync.WaitGroup
+}
+
+type sample struct {
+	latency time.Duration
+	ok      bool
+}
+
+type session struct {
+	jobID   uint64
+	started time.Time
+	stop    chan struct{}
+	done    chan struct{}
+	mu      sync.Mutex
+	samples []sample
+}
+
+// NewMonitor builds the monitor.
+func NewMonitor(b *Base, cfg MonitorConfig) *Monitor {
+	return &Monitor{Base: b, cfg: cfg, http: &http.Client{Timeout: cfg.ProbeTimeout}, sessions: map[uint64]*session{}, reportQ: newQueue()}
+}
+
+// Start launches the reporting worker; probe sessions start per job.
+func (m *Monitor) Start(ctx context.Context, wg *sync.WaitGroup) {
+	m.ctx, m.wg = ctx, wg
+	work(ctx, wg, m.reportQ, m.Log, m.Metrics, "report", m.report)
+}
+
+// CatchUp starts sessions for running SLA jobs and queues reports for
+// posted ones.
+func (m *Monitor) CatchUp(ctx context.Context) error {
+	running, err := listJobs(ctx, m.Chain, "", jobstypes.JobStatus_JOB_STATUS_ASSIGNED)
+	if err != nil {
+		return err
+	}
+	for _, j := range running {
+		m.begin(ctx, j)
+	}
+	posted, err := listJobs(ctx, m.Chain, "", jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED)
+	if err != nil {
+		return err
+	}
+	for _, j := range posted {
+		if j.Sla != nil {
+			m.reportQ.push(j.Id)
+		}
+	}
+	return nil
+}
+
+// OnBlock starts a session at each assignment and reports at each result.
+func (m *Monitor) OnBlock(ctx context.Context, b Block) error {
+	for _, ev := range typedEvents(b) {
+		switch e := ev.(type) {
+		case *jobstypes.EventJobAssigned:
+			res, err := m.Chain.Jobs.Job(ctx, &jobstypes.QueryJobRequest{Id: e.JobId})
+			if err != nil {
+				return err
+			}
+			m.begin(ctx, res.Job)
+		case *jobstypes.EventResultPosted:
+			m.reportQ.push(e.JobId)
+		}
+	}
+	return nil
+}
+
+// begin starts probing the job's provider, once per job.
+func (m *Monitor) begin(ctx context.Context, j jobstypes.Job) {
+	if j.Sla == nil || j.Status != jobstypes.JobStatus_JOB_STATUS_ASSIGNED || m.Store.Has(jobKey("report", j.Id)) {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sessions[j.Id] != nil || m.ctx == nil {
+		return
+	}
+	in, err := m.Fetch.Tensor(ctx, j.InputUri, j.InputCommitment)
+	if err != nil {
+		m.Metrics.Refused.WithLabelValues("input").Inc()
+		m.Log.Warn("cannot probe: the job's input is unavailable", "job", j.Id, "err", err)
+		return
+	}
+	pres, err := m.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: j.Provider})
+	if err != nil {
+		m.Log.Warn("cannot probe: provider unknown", "job", j.Id, "err", err)
+		return
+	}
+	body, err := zkml.MarshalTensor(in)
+	if err != nil {
+		return
+	}
+	url := strings.TrimRight(pres.Provider.Endpoint, "/") + "/infer?model=" + hex.EncodeToString(j.ModelCommitment)
+	s := &session{jobID: j.Id, started: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	m.sessions[j.Id] = s
+	m.Metrics.JobsSeen.Inc()
+	m.Log.Info("probing the provider while the job runs", "job", j.Id, "endpoint", pres.Provider.Endpoint)
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer close(s.done)
+		m.probeLoop(m.ctx, s, url, body)
+	}()
+}
+
+func (m *Monitor) probeLoop(ctx context.Context, s *session, url string, body []byte) {
+	t := time.NewTicker(m.cfg.ProbeInterval)
+	defer t.Stop()
+	for n := 0; n < m.cfg.MaxProbes; n++ {
+		if smp, counted := m.probe(ctx, url, body); counted {
+			s.mu.Lock()
+			s.samples = append(s.samples, smp)
+			s.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// probe sends one inference request. A model the provider does not hold
+// yet (404) is not counted; an error or timeout counts at the timeout.
+func (m *Monitor) probe(ctx context.Context, url string, body []byte) (sample, bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return sample{}, false
+	}
+	start := time.Now()
+	res, err := m.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return sample{}, false
+		}
+		m.Metrics.Probes.WithLabelValues("failed").Inc()
+		return sample{latency: m.cfg.ProbeTimeout}, true
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(res.Body, maxInferBody))
+	lat := time.Since(start)
+	if res.StatusCode == http.StatusNotFound {
+		return sample{}, false
+	}
+	if _, terr := zkml.UnmarshalTensor(out); res.StatusCode != http.StatusOK || terr != nil {
+		m.Metrics.Probes.WithLabelValues("failed").Inc()
+		return sample{latency: m.cfg.ProbeTimeout}, true
+	}
+	m.Metrics.Probes.WithLabelValues("ok").Inc()
+	return sample{latency: lat, ok: true}, true
+}
+
+// report ends the job's session and submits what it measured.
+func (m *Monitor) report(ctx context.Context, id uint64) error {
+	key := jobKey("report", id)
+	if m.Store.Has(key) {
+		return nil
+	}
+	m.mu.Lock()
+	s := m.sessions[id]
+	delete(m.sessions, id)
+	m.mu.Unlock()
+	if s == nil {
+		return nil // not probed while it ran (the monitor started later): nothing honest to report
+	}
+	close(s.stop)
+	<-s.done
+	res, err := m.Chain.Jobs.Job(ctx, &jobstypes.QueryJobRequest{Id: id})
+	if err != nil {
+		return err
+	}
+	j := res.Job
+	s.mu.Lock()
+	samples := append([]sample(nil), s.samples...)
+	s.mu.Unlock()
+	if len(samples) == 0 {
+		m.Log.Warn("no probe answered while the job ran; no report", "job", id)
+		return m.Store.Put(key, "no samples")
+	}
+	metrics := Summarize(samples, time.Since(s.started))
+	if j.Result != nil && j.Units > 0 {
+		metrics.CompletedPpm = uint32(min(j.Result.UnitsUsed, j.Units) * 1_000_000 / j.Units)
+	}
+	tx, err := m.Signer.Send(ctx, "sla_report", &slatypes.MsgSubmitReport{Reporter: m.Me, JobId: id, Metrics: metrics})
+	if err != nil {
+		return fmt.Errorf("report on job %d: %w", id, err)
+	}
+	m.Metrics.Reports.Inc()
+	m.Log.Info("SLA report submitted", "job", id, "probes", len(samples), "p50_ms", metrics.LatencyP50Ms, "p99_ms", metrics.LatencyP99Ms,
+		"jitter_ms", metrics.JitterMs, "tx", tx.TxHash)
+	return m.Store.Put(key, tx.TxHash)
+}
+
+// Summarize turns probe samples into the SLA metrics x/slashingsla grades:
+// latency percentiles (nearest rank), jitter (mean absolute difference of
+// consecutive latencies, as RFC 3550 measures it), throughput per probe
+// (one unit per answer) with its mean and coefficient of variation.
+func Summarize(samples []sample, window time.Duration) slatypes.SLAMetrics {
+	n := len(samples)
+	lat := make([]int64, n)
+	for i, s := range samples {
+		lat[i] = max(s.latency.Milliseconds(), 1)
+	}
+	var jitter int64
+	for i := 1; i < n; i++ {
+		d := lat[i] - lat[i-1]
+		if d < 0 {
+			d = -d
+		}
+		jitter += d
+	}
+	if n > 1 {
+		jitter /= int64(n - 1)
+	}
+	// throughput of each probe in thousandths of a unit per second
+	thr := make([]float64, n)
+	var mean float64
+	for i, l := range lat {
+		thr[i] = 1_000_000 / float64(l)
+		mean += thr[i]
+	}
+	mean /= float64(n)
+	var variance float64
+	for _, t := range thr {
+		variance += (t - mean) * (t - mean)
+	}
+	variance /= float64(n)
+	cv := 0.0
+	if mean > 0 {
+		cv = math.Sqrt(variance) / mean
+	}
+	sorted := append([]int64(nil), lat...)
+	sort.Slice(sorted, func(a, b int) bool { return sorted[a] < sorted[b] })
+	rank := func(p int) uint32 { return uint32(sorted[max((p*n+99)/100-1, 0)]) }
+	return slatypes.SLAMetrics{
+		LatencyP50Ms: rank(50), LatencyP99Ms: rank(99), JitterMs: uint32(jitter),
+		ThroughputMeanMilli: uint64(mean), ThroughputCvPpm: uint32(min(cv*1e6, 1e9)),
+		Window: window.Round(time.Millisecond),
+	}
+}

@@ -1,0 +1,185 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+)
+
+// ErrTxFailed: the transaction was included in a block but its messages
+// failed; nothing changed but the fee.
+var ErrTxFailed = errors.New("transaction failed in the block")
+
+// Signer signs and broadcasts an agent's transactions with the SDK's
+// client machinery: a keyring key, the account's number and sequence
+// tracked locally (re-read from the chain after any mismatch), gas from a
+// simulation times a margin, fees at a gas price. Sends are serialised, so
+// sequences never collide within the agent.
+type Signer struct {
+	chain    *Chain
+	kr       keyring.Keyring
+	txCfg    client.TxConfig
+	keyName  string
+	chainID  string
+	prices   string
+	adjust   float64
+	timeout  time.Duration
+	log      *slog.Logger
+	metrics  *Metrics
+	Address  sdk.AccAddress
+	mu       sync.Mutex
+	synced   bool
+	accNum   uint64
+	sequence uint64
+}
+
+// NewSigner finds the key and its address.
+func NewSigner(c *Chain, kr keyring.Keyring, txCfg client.TxConfig, keyName, chainID, gasPrices string, gasAdjust float64, timeout time.Duration, log *slog.Logger, m *Metrics) (*Signer, error) {
+	rec, err := kr.Key(keyName)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", keyName, err)
+	}
+	addr, err := rec.GetAddress()
+	if err != nil {
+		return nil, err
+	}
+	if gasAdjust < 1 {
+		return nil, fmt.Errorf("gas adjustment %v: must be at least 1", gasAdjust)
+	}
+	return &Signer{
+		chain: c, kr: kr, txCfg: txCfg, keyName: keyName, chainID: chainID, prices: gasPrices,
+		adjust: gasAdjust, timeout: timeout, log: log, metrics: m, Address: addr,
+	}, nil
+}
+
+func (s *Signer) sync(ctx context.Context) error {
+	res, err := s.chain.Auth.AccountInfo(ctx, &authtypes.QueryAccountInfoRequest{Address: s.Address.String()})
+	if err != nil {
+		return fmt.Errorf("account %s: %w", s.Address, err)
+	}
+	s.accNum, s.sequence, s.synced = res.Info.AccountNumber, res.Info.Sequence, true
+	return nil
+}
+
+func isSequenceMismatch(msg string) bool {
+	return strings.Contains(msg, "account sequence mismatch") || strings.Contains(msg, "incorrect account sequence")
+}
+
+// Send simulates, signs, broadcasts and waits (bounded by the signer's
+// timeout) until the transaction is in a block. A message the chain would
+// refuse fails in simulation and costs nothing. On a sequence mismatch the
+// account is re-read and the send retried (at most three times).
+func (s *Signer) Send(ctx context.Context, what string, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
+	hash, err := s.broadcast(ctx, what, msgs...)
+	if err != nil {
+		s.metrics.Txs.WithLabelValues(what, "refused").Inc()
+		return nil, err
+	}
+	res, err := s.wait(ctx, hash)
+	switch {
+	case err == nil:
+		s.metrics.Txs.WithLabelValues(what, "ok").Inc()
+	case errors.Is(err, ErrTxFailed):
+		s.metrics.Txs.WithLabelValues(what, "failed").Inc()
+	default:
+		s.metrics.Txs.WithLabelValues(what, "unknown").Inc()
+	}
+	return res, err
+}
+
+func (s *Signer) broadcast(ctx context.Context, what string, msgs ...sdk.Msg) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var last error
+	for attempt := 0; attempt < 4; attempt++ {
+		if !s.synced {
+			if err := s.sync(ctx); err != nil {
+				return "", err
+			}
+		}
+		txf := clienttx.Factory{}.
+			WithTxConfig(s.txCfg).WithKeybase(s.kr).WithFromName(s.keyName).WithChainID(s.chainID).
+			WithAccountNumber(s.accNum).WithSequence(s.sequence).
+			WithSignMode(signing.SignMode_SIGN_MODE_DIRECT).WithGasPrices(s.prices)
+		simBytes, err := txf.BuildSimTx(msgs...)
+		if err != nil {
+			return "", err
+		}
+		sim, err := s.chain.Tx.Simulate(ctx, &txtypes.SimulateRequest{TxBytes: simBytes})
+		if err != nil {
+			if isSequenceMismatch(err.Error()) {
+				s.synced, last = false, err
+				continue
+			}
+			return "", fmt.Errorf("%s: simulation: %w", what, err)
+		}
+		gas := uint64(float64(sim.GasInfo.GasUsed) * s.adjust)
+		txf = txf.WithGas(gas)
+		b, err := txf.BuildUnsignedTx(msgs...)
+		if err != nil {
+			return "", err
+		}
+		if err := clienttx.Sign(ctx, txf, s.keyName, b, true); err != nil {
+			return "", err
+		}
+		bz, err := s.txCfg.TxEncoder()(b.GetTx())
+		if err != nil {
+			return "", err
+		}
+		res, err := s.chain.Tx.BroadcastTx(ctx, &txtypes.BroadcastTxRequest{TxBytes: bz, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC})
+		if err != nil {
+			s.synced = false // unknown whether the node took it
+			return "", fmt.Errorf("%s: broadcast: %w", what, err)
+		}
+		r := res.TxResponse
+		if r.Code == sdkerrors.ErrWrongSequence.ABCICode() && r.Codespace == sdkerrors.RootCodespace {
+			s.synced, last = false, errors.New(r.RawLog)
+			continue
+		}
+		if r.Code != 0 {
+			return "", fmt.Errorf("%s: refused by CheckTx (code %d): %s", what, r.Code, r.RawLog)
+		}
+		s.sequence++
+		s.log.Debug("broadcast", "what", what, "tx", r.TxHash, "gas", gas)
+		return r.TxHash, nil
+	}
+	return "", fmt.Errorf("%s: sequence mismatch after retries: %w", what, last)
+}
+
+// wait polls for the transaction until it is in a block or the timeout.
+func (s *Signer) wait(ctx context.Context, hash string) (*sdk.TxResponse, error) {
+	deadline := time.Now().Add(s.timeout)
+	for {
+		res, err := s.chain.Tx.GetTx(ctx, &txtypes.GetTxRequest{Hash: hash})
+		if err == nil && res.TxResponse != nil {
+			if res.TxResponse.Code != 0 {
+				return res.TxResponse, fmt.Errorf("%w: tx %s code %d: %s", ErrTxFailed, hash, res.TxResponse.Code, res.TxResponse.RawLog)
+			}
+			return res.TxResponse, nil
+		}
+		if time.Now().After(deadline) {
+			s.mu.Lock()
+			s.synced = false // the tx may still be pending; re-read the sequence
+			s.mu.Unlock()
+			return nil, fmt.Errorf("tx %s not in a block after %s", hash, s.timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,361 @@
+package cmd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/pelletier/go-toml/v2"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/agent"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// AgentCmd is `verdictd agent provider|watcher|monitor`.
+func AgentCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Long-running off-chain agents: a provider that runs and proves, a watcher that challenges, an SLA monitor",
+		Long: `Each agent follows the chain over the node's CometBFT websocket (catching up
+from gRPC on start and after every reconnect), keeps its state in
+<agent-home>/data, serves /metrics and /healthz on --listen, and stops
+cleanly on SIGINT or SIGTERM. Every flag may also be set in a TOML file
+(--config, default <agent-home>/config.toml) under the flag's name;
+flags given on the command line win.`,
+	}
+	cmd.AddCommand(providerAgentCmd(), watcherAgentCmd(), monitorAgentCmd())
+	return cmd
+}
+
+func commonAgentFlags(f *pflag.FlagSet) {
+	f.String(flags.FlagNode, "tcp://127.0.0.1:26657", "CometBFT RPC of a node (websocket at /websocket)")
+	f.String("grpc-addr", "127.0.0.1:9090", "gRPC of the same node")
+	f.String(flags.FlagChainID, "", "chain id (default: asked from the node)")
+	f.String(flags.FlagFrom, "", "key that signs the agent's transactions")
+	f.String(flags.FlagKeyringBackend, "test", "keyring backend (os|file|test)")
+	f.String("keyring-dir", "", "keyring directory (default: --home)")
+	f.String("agent-home", "", "agent state, outputs and config (default: <home>/agents/<role>-<key>)")
+	f.String("config", "", "TOML file of flag values (default: <agent-home>/config.toml when it exists)")
+	f.String("listen", "127.0.0.1:0", "HTTP address for /metrics, /healthz and the role's routes")
+	f.String("gas-prices", "0.01uverd", "gas price paid by every transaction")
+	f.Float64("gas-adjustment", 1.5, "margin on simulated gas")
+	f.Duration("tx-timeout", 30*time.Second, "how long to wait for a transaction to be in a block")
+	f.Duration("stall-timeout", 30*time.Second, "no new block for this long: reconnect")
+	f.Int64("max-file-bytes", 16<<20, "largest model or input file fetched")
+	f.Duration("fetch-timeout", 10*time.Second, "timeout of one file fetch")
+	f.String("log-format", "text", "text or json")
+	f.String("log-level", "info", "debug, info, warn or error")
+}
+
+// applyConfigFile sets every flag not given on the command line from the
+// TOML file, by flag name.
+func applyConfigFile(cmd *cobra.Command, agentHome string) error {
+	path, _ := cmd.Flags().GetString("config")
+	explicit := path != ""
+	if !explicit {
+		path = filepath.Join(agentHome, "config.toml")
+	}
+	bz, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	var values map[string]any
+	if err := toml.Unmarshal(bz, &values); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	for k, v := range values {
+		fl := cmd.Flags().Lookup(k)
+		if fl == nil {
+			return fmt.Errorf("config %s: unknown setting %q", path, k)
+		}
+		if fl.Changed {
+			continue
+		}
+		if err := cmd.Flags().Set(k, fmt.Sprint(v)); err != nil {
+			return fmt.Errorf("config %s: %s: %w", path, k, err)
+		}
+	}
+	return nil
+}
+
+// newBase assembles what every role needs from the flags.
+func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), error) {
+	f := cmd.Flags()
+	clientCtx := client.GetClientContextFromCmd(cmd)
+	home, _ := f.GetString(flags.FlagHome)
+	if home == "" {
+		home = clientCtx.HomeDir
+	}
+	from, _ := f.GetString(flags.FlagFrom)
+	if from == "" {
+		return nil, "", nil, errors.New("--from is required: the key that signs the agent's transactions")
+	}
+	agentHome, _ := f.GetString("agent-home")
+	if agentHome == "" {
+		agentHome = filepath.Join(home, "agents", role+"-"+from)
+	}
+	if err := applyConfigFile(cmd, agentHome); err != nil {
+		return nil, "", nil, err
+	}
+	if err := os.MkdirAll(agentHome, 0o755); err != nil {
+		return nil, "", nil, err
+	}
+	logFormat, _ := f.GetString("log-format")
+	logLevel, _ := f.GetString("log-level")
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return nil, "", nil, fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var handler slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), hopts)
+	if logFormat == "json" {
+		handler = slog.NewJSONHandler(cmd.ErrOrStderr(), hopts)
+	}
+	log := slog.New(handler).With("agent", role)
+
+	node, _ := f.GetString(flags.FlagNode)
+	grpcAddr, _ := f.GetString("grpc-addr")
+	metrics := agent.NewMetrics(role)
+	chain, err := agent.Dial(node, grpcAddr, log, metrics)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	chain.StallTimeout, _ = f.GetDuration("stall-timeout")
+	chainID, _ := f.GetString(flags.FlagChainID)
+	if chainID == "" {
+		if chainID, err = nodeChainID(cmd.Context(), node); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	backend, _ := f.GetString(flags.FlagKeyringBackend)
+	krDir, _ := f.GetString("keyring-dir")
+	if krDir == "" {
+		krDir = home
+	}
+	kr, err := keyring.New(sdk.KeyringServiceName(), backend, krDir, cmd.InOrStdin(), clientCtx.Codec)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	prices, _ := f.GetString("gas-prices")
+	adjust, _ := f.GetFloat64("gas-adjustment")
+	txTimeout, _ := f.GetDuration("tx-timeout")
+	signer, err := agent.NewSigner(chain, kr, clientCtx.TxConfig, from, chainID, prices, adjust, txTimeout, log, metrics)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	store, err := agent.OpenStore(agentHome)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	maxBytes, _ := f.GetInt64("max-file-bytes")
+	fetchTimeout, _ := f.GetDuration("fetch-timeout")
+	listen, _ := f.GetString("listen")
+	b := &agent.Base{
+		Log: log, Chain: chain, Signer: signer, Store: store, Metrics: metrics,
+		Fetch: agent.NewFetcher(maxBytes, fetchTimeout), Mux: http.NewServeMux(), Listen: listen,
+		Me: signer.Address.String(),
+	}
+	log.Info("starting", "address", b.Me, "chain", chainID, "home", agentHome, "node", node, "grpc", grpcAddr)
+	cleanup := func() { _ = store.Close(); _ = chain.Close() }
+	return b, agentHome, cleanup, nil
+}
+
+func nodeChainID(ctx context.Context, node string) (string, error) {
+	c, err := rpchttp.New(node, "/websocket")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("node %s: %w (or pass --chain-id)", node, err)
+	}
+	return st.NodeInfo.Network, nil
+}
+
+// seed returns the agent's private lottery seed: the flag, or one made
+// at first start and kept in the agent's store.
+func seed(cmd *cobra.Command, b *agent.Base) (string, error) {
+	if s, _ := cmd.Flags().GetString("seed"); s != "" {
+		return s, nil
+	}
+	var s string
+	if ok, err := b.Store.Get("seed", &s); err != nil || ok {
+		return s, err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	s = hex.EncodeToString(raw)
+	return s, b.Store.Put("seed", s)
+}
+
+func runAgent(cmd *cobra.Command, b *agent.Base, a agent.Agent) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return agent.Run(ctx, b, a)
+}
+
+func providerAgentCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "provider",
+		Short: "Run the jobs assigned to --from, post results, and prove every challenged or audited result before its deadline",
+		Long: `Follows jobs assigned to the operator (--from): fetches the model and input
+named by the job (file://, http(s)://), refuses files that do not match the
+on-chain commitments (and declines the job), runs the reference quantized
+MLP natively, publishes the output at /outputs/<job> and posts the result
+with its units and measured metrics. On a challenge or an audit it proves
+the result with the Groth16 proving key (--zk-keys) and submits the proof,
+logging the time left to the deadline. It also serves /infer, the endpoint
+SLA monitors probe (register http://<listen> as the provider's endpoint).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, agentHome, cleanup, err := newBase(cmd, "provider")
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			f := cmd.Flags()
+			var cfg agent.ProviderConfig
+			cfg.PublicURL, _ = f.GetString("public-url")
+			cfg.WrongOutputRate, _ = f.GetFloat64("wrong-output-rate")
+			cfg.Delay, _ = f.GetDuration("delay")
+			cfg.ProveAll, _ = f.GetBool("prove-all")
+			if cfg.WrongOutputRate < 0 || cfg.WrongOutputRate > 1 {
+				return errors.New("--wrong-output-rate must be in [0, 1]")
+			}
+			if cfg.Seed, err = seed(cmd, b); err != nil {
+				return err
+			}
+			if cfg.PublicURL == "" {
+				if cfg.PublicURL, err = registeredEndpoint(cmd.Context(), b); err != nil {
+					return err
+				}
+			}
+			keys, _ := f.GetString("zk-keys")
+			p, err := agent.NewProvider(b, cfg, agent.NewProver(keys), agentHome)
+			if err != nil {
+				return err
+			}
+			return runAgent(cmd, b, p)
+		},
+	}
+	commonAgentFlags(cmd.Flags())
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (mlp-<shape>.pk from `verdictd zk setup`)")
+	cmd.Flags().String("public-url", "", "base URL where others reach this agent (default: the provider's registered endpoint)")
+	cmd.Flags().Float64("wrong-output-rate", 0, "TESTING: share of jobs posted with a deliberately wrong output")
+	cmd.Flags().Duration("delay", 0, "TESTING: added before each result and to each /infer answer")
+	cmd.Flags().Bool("prove-all", false, "prove every job right after running it (the prove-everything baseline)")
+	cmd.Flags().String("seed", "", "seed of the wrong-output lottery (default: random, kept in the agent's store)")
+	return cmd
+}
+
+func registeredEndpoint(ctx context.Context, b *agent.Base) (string, error) {
+	res, err := b.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: b.Me})
+	if err != nil {
+		return "", fmt.Errorf("provider %s is not registered (register it, or pass --public-url): %w", b.Me, err)
+	}
+	return res.Provider.Endpoint, nil
+}
+
+func watcherAgentCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "watcher",
+		Short: "Re-execute a sample of posted results and challenge (then prove) the ones that do not reproduce",
+		Long: `Re-executes --sample-rate of posted results, and every result of a provider
+whose reputation score in the job's class is below --low-reputation-ppm. A
+result it reproduces is never challenged. On a mismatch it challenges with
+its own output as counter commitment, bonding at most --bond-budget in open
+challenges, and proves its output (a valid counter proof settles at once).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, _, cleanup, err := newBase(cmd, "watcher")
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			f := cmd.Flags()
+			var cfg agent.WatcherConfig
+			cfg.SampleRate, _ = f.GetFloat64("sample-rate")
+			cfg.LowReputationPPM, _ = f.GetUint32("low-reputation-ppm")
+			budget, _ := f.GetString("bond-budget")
+			var ok bool
+			if cfg.BondBudget, ok = math.NewIntFromString(strings.TrimSuffix(budget, "uverd")); !ok || cfg.BondBudget.IsNegative() {
+				return fmt.Errorf("--bond-budget %q: a non-negative amount", budget)
+			}
+			if cfg.SampleRate < 0 || cfg.SampleRate > 1 {
+				return errors.New("--sample-rate must be in [0, 1]")
+			}
+			if cfg.Seed, err = seed(cmd, b); err != nil {
+				return err
+			}
+			keys, _ := f.GetString("zk-keys")
+			return runAgent(cmd, b, agent.NewWatcher(b, cfg, agent.NewProver(keys)))
+		},
+	}
+	commonAgentFlags(cmd.Flags())
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (mlp-<shape>.pk)")
+	cmd.Flags().Float64("sample-rate", 0.1, "share of posted results re-executed")
+	cmd.Flags().Uint32("low-reputation-ppm", 500_000, "re-execute every result of providers scoring below this (0: off)")
+	cmd.Flags().String("bond-budget", "100000000", "most uverd held in open challenge bonds")
+	cmd.Flags().String("seed", "", "seed of the sampling lottery (default: random, kept in the agent's store)")
+	return cmd
+}
+
+func monitorAgentCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "monitor",
+		Short: "Probe providers running jobs with SLA terms and report latency, jitter, throughput and completion",
+		Long: `For every job with SLA terms, probes the provider's registered endpoint
+(/infer with the job's own input) while the job runs, and once the result
+is posted submits the signed report (--from must be a registered monitor,
+or the job's buyer) within the report window.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, _, cleanup, err := newBase(cmd, "monitor")
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			f := cmd.Flags()
+			var cfg agent.MonitorConfig
+			cfg.ProbeInterval, _ = f.GetDuration("probe-interval")
+			cfg.ProbeTimeout, _ = f.GetDuration("probe-timeout")
+			cfg.MaxProbes, _ = f.GetInt("max-probes")
+			if cfg.ProbeInterval <= 0 || cfg.ProbeTimeout <= 0 || cfg.MaxProbes <= 0 {
+				return errors.New("--probe-interval, --probe-timeout and --max-probes must be positive")
+			}
+			return runAgent(cmd, b, agent.NewMonitor(b, cfg))
+		},
+	}
+	commonAgentFlags(cmd.Flags())
+	cmd.Flags().Duration("probe-interval", 250*time.Millisecond, "time between two probes of one job's provider")
+	cmd.Flags().Duration("probe-timeout", 2*time.Second, "a probe not answered in this time counts at this latency")
+	cmd.Flags().Int("max-probes", 400, "probes per job at most")
+	return cmd
+}
