@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cosmos/gogoproto/proto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -166,7 +168,15 @@ func typedEvents(b Block) []proto.Message {
 		if len(ev.Type) < 8 || ev.Type[:8] != "verdict." {
 			continue
 		}
-		msg, err := sdk.ParseTypedEvent(ev)
+		// Block-level events carry a plain-text "mode" attribute (BeginBlock,
+		// EndBlock) that is not JSON; typed-event attributes all are.
+		clean := abci.Event{Type: ev.Type}
+		for _, a := range ev.Attributes {
+			if json.Valid([]byte(a.Value)) {
+				clean.Attributes = append(clean.Attributes, a)
+			}
+		}
+		msg, err := sdk.ParseTypedEvent(clean)
 		if err == nil {
 			out = append(out, msg)
 		}

@@ -266,7 +266,7 @@ SLA monitors probe (register http://<listen> as the provider's endpoint).`,
 		},
 	}
 	commonAgentFlags(cmd.Flags())
-	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (mlp-<shape>.pk from `verdictd zk setup`)")
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (mlp-<shape>.pk from verdictd zk setup)")
 	cmd.Flags().String("public-url", "", "base URL where others reach this agent (default: the provider's registered endpoint)")
 	cmd.Flags().Float64("wrong-output-rate", 0, "TESTING: share of jobs posted with a deliberately wrong output")
 	cmd.Flags().Duration("delay", 0, "TESTING: added before each result and to each /infer answer")
