@@ -19,7 +19,9 @@ STEP=${AGENT_STEP0:-21}
 step() { say "$STEP. $*"; STEP=$((STEP + 1)); }
 RPC_ADDR=tcp://127.0.0.1:${RPC_PORT:-26657}
 GRPC_ADDR=127.0.0.1:${GRPC_PORT:-9090}
-PORT0=${AGENT_PORT_BASE:-26700}
+# the agents' HTTP ports: gpu-h gpu-x gpu-s watcher monitor
+read -r -a AP <<<"${AGENT_PORTS:-26701 26702 26703 26704 26705}"
+[ ${#AP[@]} = 5 ] || die "AGENT_PORTS needs five ports"
 AGENTS=$WORK/agents
 ABS_WORK=$(cd "$WORK" && pwd)
 ABS_ZK=$(cd "$ZK_DIR" && pwd)
@@ -108,18 +110,18 @@ n=0
 for k in agent-honest:gpu-h agent-cheat:gpu-x agent-slow:gpu-s; do
   IFS=: read -r key name <<<"$k"; n=$((n + 1))
   if ! "${V[@]}" q jobs provider "$(addr "$key")" >/dev/null 2>&1; then
-    tx "$key" jobs register-provider "$name" "http://127.0.0.1:$((PORT0 + n))" 2000000000uverd \
+    tx "$key" jobs register-provider "$name" "http://127.0.0.1:${AP[$((n - 1))]}" 2000000000uverd \
       --region eu-west --classes inference --circuit-ids "$CIRCUIT" \
       --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"},\"sla\":{\"p99_latency_ms\":100,\"jitter_ms\":10,\"max_slash_bps\":10000}}" >/dev/null
   fi
 done
 info "providers gpu-h $PH, gpu-x $PX, gpu-s $PS registered with their agents' endpoints"
-start_agent gpu-h provider agent-honest $((PORT0 + 1)) --zk-keys "$ABS_ZK"
-start_agent gpu-x provider agent-cheat $((PORT0 + 2)) --zk-keys "$ABS_ZK" --wrong-output-rate 1
-start_agent gpu-s provider agent-slow $((PORT0 + 3)) --zk-keys "$ABS_ZK" --delay 400ms
+start_agent gpu-h provider agent-honest "${AP[0]}" --zk-keys "$ABS_ZK"
+start_agent gpu-x provider agent-cheat "${AP[1]}" --zk-keys "$ABS_ZK" --wrong-output-rate 1
+start_agent gpu-s provider agent-slow "${AP[2]}" --zk-keys "$ABS_ZK" --delay 400ms
 BOND_MIN=$("${V[@]}" q dispute params -o json | jq -r .params.min_challenge_bond.amount)
-start_agent watcher watcher watcher $((PORT0 + 4)) --zk-keys "$ABS_ZK" --sample-rate 1 --bond-budget $((BOND_MIN * 2))
-start_agent monitor monitor monitor $((PORT0 + 5)) --probe-interval 100ms
+start_agent watcher watcher watcher "${AP[3]}" --zk-keys "$ABS_ZK" --sample-rate 1 --bond-budget $((BOND_MIN * 2))
+start_agent monitor monitor monitor "${AP[4]}" --probe-interval 100ms
 info "the watcher re-executes every result (--sample-rate 1) and bonds at most $((BOND_MIN * 2)) uverd at once"
 
 # The buyer's workload, published as files the agents fetch and check
@@ -139,8 +141,8 @@ expect_eq "posted output (the model's true output)" "$(job "$JH" | jq -r .result
 curl -sf --max-time 5 "$(job "$JH" | jq -r .result.output_uri)" -o "$WORK/agent-output-h.vten" || die "output not served"
 expect_eq "output served at the result's output_uri" "$("$BIN" zk commit "$WORK/agent-output-h.vten" 2>/dev/null)" "$WANT"
 wait_status "$JH" JOB_STATUS_FINALIZED 60
-expect_eq "watcher: results reproduced" "$(metric $((PORT0 + 4)) 'verdict_agent_results_checked_total{outcome="reproduced"')" 1
-expect_eq "watcher: challenges opened" "$(metric $((PORT0 + 4)) 'verdict_agent_challenges_total{outcome="opened"')" 0
+expect_eq "watcher: results reproduced" "$(metric "${AP[3]}" 'verdict_agent_results_checked_total{outcome="reproduced"')" 1
+expect_eq "watcher: challenges opened" "$(metric "${AP[3]}" 'verdict_agent_challenges_total{outcome="opened"')" 0
 expect_eq "gpu-h balance change (payment - fee)" "$(( $(gross "$PH") - H0 ))" "$((PAY - FEE))"
 expect_eq "buyer balance change (the payment)" "$(( $(bal "$BUYER") - B0 ))" "$(( -PAY ))"
 expect_eq "watcher balance change" "$(( $(gross "$W") - W0 ))" 0
@@ -243,9 +245,9 @@ expect_eq "buyer balance change (the payment)" "$(( $(bal "$BUYER") - B0 ))" "$(
 expect_eq "community pool change (fee)" "$(( $(pool) - C0 ))" "$FEE"
 
 step "The agents stop (SIGTERM); what they counted"
-for pair in gpu-h:1 gpu-x:2 gpu-s:3 watcher:4 monitor:5; do
-  IFS=: read -r name off <<<"$pair"
-  curl -s --max-time 5 "http://127.0.0.1:$((PORT0 + off))/metrics" |
+for pair in gpu-h:0 gpu-x:1 gpu-s:2 watcher:3 monitor:4; do
+  IFS=: read -r name i <<<"$pair"
+  curl -s --max-time 5 "http://127.0.0.1:${AP[$i]}/metrics" |
     awk -v n="$name" '/^verdict_agent_(results_posted|proofs|results_checked|challenges|sla_reports|probes)_total/ && $NF > 0 { gsub(/,?role="[a-z]+"/, "", $1); sub(/\{\}/, "", $1); sub(/\{,/, "{", $1); printf "   %-8s %s %s\n", n, $1, $NF }'
 done
 stop_agents

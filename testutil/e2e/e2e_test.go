@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ import (
 	cosmosreflection "cosmossdk.io/api/cosmos/reflection/v1"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/types/query"
 
 	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
@@ -120,6 +122,25 @@ func (c *chain) txCode(from string, args ...string) (uint32, string) {
 	return 0, ""
 }
 
+// lastJobID is the newest job's id (ids are sequential; the listing is by id).
+func (c *chain) lastJobID() string {
+	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", c.ports.grpc), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(c.t, err)
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := jobstypes.NewQueryClient(conn).Jobs(ctx, &jobstypes.QueryJobsRequest{Pagination: &query.PageRequest{Limit: 1, Reverse: true}})
+	require.NoError(c.t, err)
+	require.NotEmpty(c.t, res.Jobs)
+	return strconv.FormatUint(res.Jobs[0].Id, 10)
+}
+
+func mustUint(t *testing.T, s string) uint64 {
+	n, err := strconv.ParseUint(s, 10, 64)
+	require.NoError(t, err)
+	return n
+}
+
 func TestLifecycleOnRealNode(t *testing.T) {
 	bin := os.Getenv("VERDICTD")
 	if bin == "" {
@@ -132,6 +153,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		"VOTING_PERIOD=10s", "EXPEDITED_VOTING_PERIOD=5s",
 		fmt.Sprintf("RPC_PORT=%d", p.rpc), fmt.Sprintf("P2P_PORT=%d", p.p2p),
 		fmt.Sprintf("GRPC_PORT=%d", p.grpc), fmt.Sprintf("API_PORT=%d", p.api),
+		"AGENT_PORTS=" + strings.Trim(fmt.Sprint(freePortList(t, 5)), "[]"),
 	}
 	out, err := c.script(2*time.Minute, "localnet.sh", "start")
 	require.NoError(t, err, out)
@@ -153,7 +175,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Contains(t, log, "canonical BN254 field element")
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s")
 	require.Zero(t, code, log)
-	jobID := "10" // the demo made jobs 1-9
+	jobID := c.lastJobID() // the one just submitted
 	code, log = c.txCode("buyer", "jobs", "post-result", jobID, model, "5")
 	require.NotZero(t, code, "the buyer posted a result: %s", log)
 	require.Contains(t, log, "only the assigned provider")
@@ -365,29 +387,30 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	sla := `{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}`
 	code, log = c.txCode("buyer", "jobs", "submit-job", "inference", model, model, "10", "150uverd", "60s", "--circuit-id", "mlp-64-64-10", "--sla", sla, amino)
 	require.Zero(t, code, log)
-	job11, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 11})
+	aminoJob := c.lastJobID()
+	job11, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: mustUint(t, aminoJob)})
 	require.NoError(t, err)
 	require.Equal(t, &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxJitterMs: 20, CompletionTime: time.Minute, MaxSlashBps: 1000}, job11.Job.Sla)
 	require.Equal(t, c.addr("provider"), job11.Job.Provider)
-	code, log = c.txCode("provider", "jobs", "post-result", "11", model, "5", amino)
+	code, log = c.txCode("provider", "jobs", "post-result", aminoJob, model, "5", amino)
 	require.Zero(t, code, log)
-	code, log = c.txCode("monitor", "slashingsla", "submit-report", "11",
+	code, log = c.txCode("monitor", "slashingsla", "submit-report", aminoJob,
 		`{"latency_p50_ms":60,"latency_p99_ms":150,"jitter_ms":5,"throughput_mean_milli":"9000","completed_ppm":1000000,"window":"60s"}`, amino)
 	require.Zero(t, code, log)
 
 	// A provider cannot challenge its own result; garbage proofs are refused
 	// with a registered error, on chain.
-	code, log = c.txCode("provider", "dispute", "challenge", "11")
+	code, log = c.txCode("provider", "dispute", "challenge", aminoJob)
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "cannot challenge its own result")
-	code, log = c.txCode("challenger", "dispute", "challenge", "11", amino)
+	code, log = c.txCode("challenger", "dispute", "challenge", aminoJob, amino)
 	require.Zero(t, code, log)
 	code, log = c.txCode("provider3", "attest", "revoke-attestation", amino)
 	require.Zero(t, code, log)
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "11", "provider", strings.Repeat("ff", 196), "--gas", "600000")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", aminoJob, "provider", strings.Repeat("ff", 196), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
-	code, log = c.txCode("buyer", "dispute", "submit-proof", "11", "provider", strings.Repeat("ff", 5000), "--gas", "600000")
+	code, log = c.txCode("buyer", "dispute", "submit-proof", aminoJob, "provider", strings.Repeat("ff", 5000), "--gas", "600000")
 	require.NotZero(t, code, log)
 	require.Contains(t, log, "malformed proof")
 
@@ -446,6 +469,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	}
 
 	t.Run("cosmjs", func(t *testing.T) { c.cosmjs(t) })
+	t.Run("agents", func(t *testing.T) { c.agentFaults(t) })
 }
 
 // cosmjs runs examples/cosmjs/verdict.mjs (the README's CosmJS snippet)

@@ -1,0 +1,230 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// freePortList reserves n loopback ports (released before use).
+func freePortList(t *testing.T, n int) []int {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
+type agentProc struct {
+	cmd  *exec.Cmd
+	log  string
+	port int
+}
+
+// startAgent runs `verdictd agent <role>` against the test chain, waits
+// (bounded) for its /healthz, and stops it (SIGTERM) when the test ends.
+func (c *chain) startAgent(t *testing.T, name, role, key string, port int, args ...string) *agentProc {
+	dir := filepath.Join(c.home, "e2e-agents")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	logPath := filepath.Join(dir, name+".log")
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	require.NoError(t, err)
+	base := []string{
+		"agent", role, "--home", c.home, "--from", key,
+		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", c.ports.rpc), "--grpc-addr", fmt.Sprintf("127.0.0.1:%d", c.ports.grpc),
+		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--agent-home", filepath.Join(dir, name),
+	}
+	cmd := exec.Command(c.bin, append(base, args...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	require.NoError(t, cmd.Start())
+	a := &agentProc{cmd: cmd, log: logPath, port: port}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done); f.Close() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	})
+	require.Eventually(t, func() bool {
+		res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, 30*time.Second, 200*time.Millisecond, "agent %s not healthy; log %s", name, logPath)
+	return a
+}
+
+// metric reads one sample from the agent's /metrics ("name{labels}" prefix).
+func (a *agentProc) metric(t *testing.T, prefix string) float64 {
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", a.port))
+	if err != nil {
+		return -1
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, prefix) {
+			v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+			require.NoError(t, err, line)
+			return v
+		}
+	}
+	return 0
+}
+
+func (a *agentProc) logText(t *testing.T) string {
+	bz, err := os.ReadFile(a.log)
+	require.NoError(t, err)
+	return string(bz)
+}
+
+// agentFaults: a provider agent killed (SIGKILL) right after a challenge
+// and restarted still proves before the deadline; a watcher with no bond
+// budget left does not challenge a mismatch; a file whose bytes do not
+// match the job's commitment is refused (and the job declined).
+func (c *chain) agentFaults(t *testing.T) {
+	ctx := context.Background()
+	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", c.ports.grpc), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	jq, dq := jobstypes.NewQueryClient(conn), disputetypes.NewQueryClient(conn)
+	job := func(id string) jobstypes.Job {
+		res, err := jq.Job(ctx, &jobstypes.QueryJobRequest{Id: mustUint(t, id)})
+		require.NoError(t, err)
+		return res.Job
+	}
+	waitStatus := func(id string, want jobstypes.JobStatus, within time.Duration) {
+		require.Eventually(t, func() bool { return job(id).Status == want }, within, 500*time.Millisecond, "job %s never %s (now %s)", id, want, job(id).Status)
+	}
+
+	// The buyer's files.
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.vmdl")
+	out, err := c.cli("zk", "example-model", model, "--shape", "64-64-10", "--seed", "e2e-agents")
+	require.NoError(t, err, out)
+	commit := func(path string) string {
+		out, err := exec.Command(c.bin, "zk", "commit", path).Output()
+		require.NoError(t, err)
+		return strings.TrimSpace(string(out))
+	}
+	input := func(seed string) string {
+		p := filepath.Join(dir, seed+".vten")
+		out, err := c.cli("zk", "example-input", p, "--size", "64", "--seed", seed)
+		require.NoError(t, err, out)
+		return p
+	}
+	submit := func(provider, inputFile, inputCommitment string) string {
+		code, log := c.txCode("buyer", "jobs", "submit-job", "inference", commit(model), inputCommitment, "100", "150uverd", "90s",
+			"--circuit-id", "mlp-64-64-10", "--provider", provider, "--model-uri", "file://"+model, "--input-uri", "file://"+inputFile)
+		require.Zero(t, code, log)
+		return c.lastJobID()
+	}
+	zk := filepath.Join(c.root, ".localnet", "zk")
+	ports := freePortList(t, 3)
+	honest, cheat := c.addr("agent-honest"), c.addr("agent-cheat")
+
+	t.Run("provider killed after a challenge proves after restart", func(t *testing.T) {
+		args := []string{"--zk-keys", zk, "--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0])}
+		a := c.startAgent(t, "gpu-h", "provider", "agent-honest", ports[0], args...)
+		in := input("e2e-kill")
+		id := submit(honest, in, commit(in))
+		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
+		code, log := c.txCode("challenger", "dispute", "challenge", id)
+		require.Zero(t, code, log)
+		require.NoError(t, a.cmd.Process.Signal(syscall.SIGKILL)) // mid-proof: the first proof compiles the circuit too
+		killedAt := time.Now()
+		d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, id)})
+		require.NoError(t, err)
+		require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN, d.Dispute.Status, "settled before the kill: the test proves nothing")
+		b := c.startAgent(t, "gpu-h", "provider", "agent-honest", ports[0], args...)
+		require.Eventually(t, func() bool {
+			d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, id)})
+			return err == nil && d.Dispute.Status != disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN
+		}, 60*time.Second, 500*time.Millisecond)
+		d, err = dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, id)})
+		require.NoError(t, err)
+		require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, d.Dispute.Status, "log:\n%s", b.logText(t))
+		require.Equal(t, honest, d.Dispute.Resolution.ProvenBy)
+		require.Eventually(t, func() bool { return b.metric(t, `verdict_agent_proofs_total{outcome="accepted"`) == 1 }, 10*time.Second, 200*time.Millisecond)
+		require.Contains(t, b.logText(t), "dispute: proving")
+		t.Logf("killed %s after the challenge; proof accepted %s after the kill, deadline was %s", killedAt.Format(time.TimeOnly),
+			time.Since(killedAt).Round(time.Second), d.Dispute.ProofDeadline.Format(time.TimeOnly))
+		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_FINALIZED, 30*time.Second)
+	})
+
+	t.Run("watcher without bond budget does not challenge", func(t *testing.T) {
+		c.startAgent(t, "gpu-x", "provider", "agent-cheat", ports[1], "--zk-keys", zk, "--wrong-output-rate", "1",
+			"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[1]))
+		w := c.startAgent(t, "watcher-broke", "watcher", "watcher", ports[2], "--zk-keys", zk, "--sample-rate", "1", "--bond-budget", "0")
+		in := input("e2e-broke")
+		id := submit(cheat, in, commit(in))
+		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
+		require.Eventually(t, func() bool {
+			return w.metric(t, `verdict_agent_challenges_total{outcome="skipped_budget"`) == 1
+		}, 30*time.Second, 500*time.Millisecond, "log:\n%s", w.logText(t))
+		require.Equal(t, float64(1), w.metric(t, `verdict_agent_results_checked_total{outcome="mismatch"`))
+		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_FINALIZED, 60*time.Second)
+		_, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, id)})
+		require.Error(t, err, "a dispute was opened with no budget")
+		require.Zero(t, w.metric(t, `verdict_agent_challenges_total{outcome="opened"`))
+		require.Contains(t, w.logText(t), "bond budget exhausted")
+	})
+
+	t.Run("file not matching its commitment is refused", func(t *testing.T) {
+		a := c.startAgent(t, "gpu-h2", "provider", "agent-honest", ports[0], "--zk-keys", zk,
+			"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0]))
+		committed, served := input("e2e-committed"), input("e2e-served")
+		id := submit(honest, served, commit(committed)) // the URI's bytes are not the committed input
+		require.Eventually(t, func() bool { return job(id).Status == jobstypes.JobStatus_JOB_STATUS_SUBMITTED }, 60*time.Second, 500*time.Millisecond,
+			"the job was not declined; log:\n%s", a.logText(t))
+		j := job(id)
+		require.Nil(t, j.Result)
+		require.Empty(t, j.Provider)
+		require.Equal(t, float64(1), a.metric(t, `verdict_agent_files_refused_total{reason="commitment"`))
+		require.Contains(t, a.logText(t), "does not match the on-chain commitment")
+		code, log := c.txCode("buyer", "jobs", "cancel-job", id)
+		require.Zero(t, code, log)
+	})
+}
+
+// TestAgentsOnRunningLocalnet runs the agent fault tests against a localnet
+// that is already up after `make demo` (for working on the agents without
+// the whole end-to-end run): VERDICTD=build/verdictd LOCALNET=1 go test
+// -tags e2e -run TestAgentsOnRunningLocalnet ./testutil/e2e.
+func TestAgentsOnRunningLocalnet(t *testing.T) {
+	bin := os.Getenv("VERDICTD")
+	if bin == "" || os.Getenv("LOCALNET") == "" {
+		t.Skip("set VERDICTD and LOCALNET=1 with `make demo`'s localnet running")
+	}
+	root := repoRoot(t)
+	c := &chain{t: t, root: root, home: filepath.Join(root, ".localnet", "node"), bin: bin, ports: net4{rpc: 26657, grpc: 9090, api: 1317, p2p: 26656}}
+	c.agentFaults(t)
+}
