@@ -40,7 +40,7 @@ lint: ## golangci-lint (v2 config in .golangci.yml; forbids time.Now and math/ra
 test: build test-unit test-fuzz test-e2e ## everything CI runs: unit + integration tests, short fuzz runs, then the end-to-end test on the real binary
 
 test-unit: ## keeper unit tests (real Groth16 proofs), app-wiring integration and attack tests, the economic simulation, fuzz seed corpora
-	go test $(GOTEST_FLAGS) ./x/... ./app/... ./cmd/... ./testutil/econsim/...
+	go test $(GOTEST_FLAGS) ./x/... ./app/... ./cmd/... ./agent/... ./testutil/econsim/...
 
 FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof ./x/dispute/zkverify:FuzzParseVerifyingKey \
 	./x/dispute/zkml:FuzzModelFile ./x/dispute/zkml:FuzzTensorFile \

@@ -109,7 +109,8 @@ type goPackage struct {
 //     hooks, the shared vocabulary), never its keeper package, in code or
 //     tests (suites get other modules' keepers from testutil/keepertest,
 //     as the app gets them from its wiring);
-//   - the state machine never links the prover (zkml) or the CLI;
+//   - the state machine never links the prover (zkml), the CLI or the
+//     off-chain agents (agent/);
 //   - off-chain tools use the pure helpers in types, not keepers.
 func TestModuleBoundaries(t *testing.T) {
 	cmd := exec.Command("go", "list", "-json", "-deps=false", modulePath+"/...")
@@ -153,14 +154,14 @@ func TestModuleBoundaries(t *testing.T) {
 	}
 	for _, path := range stateMachine {
 		deps := goListDeps(t, path)
-		for _, off := range []string{"/x/dispute/zkml", "/x/dispute/client/cli", "/cmd/"} {
+		for _, off := range []string{"/x/dispute/zkml", "/x/dispute/client/cli", "/cmd/", "/agent"} {
 			for _, d := range deps {
 				require.False(t, strings.Contains(d, modulePath+off), "%s links %s (off-chain code)", path, d)
 			}
 		}
 	}
 
-	for _, path := range []string{modulePath + "/x/dispute/client/cli", modulePath + "/cmd/verdict-bench", modulePath + "/cmd/verdictd/cmd"} {
+	for _, path := range []string{modulePath + "/x/dispute/client/cli", modulePath + "/cmd/verdict-bench", modulePath + "/cmd/verdictd/cmd", modulePath + "/agent"} {
 		p, ok := pkgs[path]
 		require.True(t, ok, path)
 		for _, imp := range p.Imports {

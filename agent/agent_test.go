@@ -1,0 +1,241 @@
+package agent
+
+import (
+	"context"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/stretchr/testify/require"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+func writeFiles(t *testing.T) (dir string, model *zkml.Model, mc [32]byte, in []int8, ic [32]byte) {
+	t.Helper()
+	dir = t.TempDir()
+	sh, err := zkml.ParseShape("16-16-4")
+	require.NoError(t, err)
+	model, err = zkml.ExampleModel(sh, "agent-test")
+	require.NoError(t, err)
+	require.NoError(t, zkml.WriteModel(filepath.Join(dir, "m.vmdl"), model))
+	mc, err = zkml.ModelCommitment(model)
+	require.NoError(t, err)
+	in = zkml.ExampleInput(16, "agent-test")
+	require.NoError(t, zkml.WriteTensor(filepath.Join(dir, "in.vten"), in))
+	return dir, model, mc, in, zkml.TensorCommitment(in)
+}
+
+func TestFetchChecksCommitments(t *testing.T) {
+	dir, _, mc, in, ic := writeFiles(t)
+	f := NewFetcher(1<<20, 5*time.Second)
+	ctx := context.Background()
+
+	m, err := f.Model(ctx, "file://"+filepath.Join(dir, "m.vmdl"), mc[:])
+	require.NoError(t, err)
+	require.Equal(t, "16-16-4", m.Shape().String())
+	got, err := f.Tensor(ctx, "file://"+filepath.Join(dir, "in.vten"), ic[:])
+	require.NoError(t, err)
+	require.Equal(t, in, got)
+
+	// the input served where the model's commitment is expected, and a
+	// tensor whose bytes differ from the committed one
+	_, err = f.Tensor(ctx, "file://"+filepath.Join(dir, "in.vten"), mc[:])
+	require.ErrorIs(t, err, ErrCommitmentMismatch)
+	other := zkml.ExampleInput(16, "other")
+	require.NoError(t, zkml.WriteTensor(filepath.Join(dir, "other.vten"), other))
+	_, err = f.Tensor(ctx, "file://"+filepath.Join(dir, "other.vten"), ic[:])
+	require.ErrorIs(t, err, ErrCommitmentMismatch)
+	// a model file that is a tensor: a parse error, not a panic
+	_, err = f.Model(ctx, "file://"+filepath.Join(dir, "in.vten"), mc[:])
+	require.Error(t, err)
+
+	for _, uri := range []string{"", "ipfs://bafy", "ftp://x/y", "://bad"} {
+		_, err := f.Fetch(ctx, uri)
+		require.Error(t, err, uri)
+	}
+}
+
+func TestFetchOverHTTPWithCaps(t *testing.T) {
+	dir, _, _, _, ic := writeFiles(t)
+	bz, err := os.ReadFile(filepath.Join(dir, "in.vten"))
+	require.NoError(t, err)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/in.vten":
+			_, _ = w.Write(bz)
+		case "/big":
+			_, _ = w.Write(make([]byte, 4096))
+		case "/slow":
+			time.Sleep(2 * time.Second)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	require.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
+	f := NewFetcher(1024, 500*time.Millisecond)
+	ctx := context.Background()
+	_, err = f.Tensor(ctx, srv.URL+"/in.vten", ic[:])
+	require.NoError(t, err)
+	_, err = f.Fetch(ctx, srv.URL+"/big")
+	require.ErrorContains(t, err, "cap")
+	_, err = f.Fetch(ctx, srv.URL+"/missing")
+	require.ErrorContains(t, err, "404")
+	start := time.Now()
+	_, err = f.Fetch(ctx, srv.URL+"/slow")
+	require.Error(t, err)
+	require.Less(t, time.Since(start), 2*time.Second)
+}
+
+func TestStorePersistsAcrossRestarts(t *testing.T) {
+	home := t.TempDir()
+	s, err := OpenStore(home)
+	require.NoError(t, err)
+	require.NoError(t, s.Put(jobKey("challenge", 7), challengeRecord{Bond: "1000", Open: true}))
+	require.NoError(t, s.Put(jobKey("challenge", 12), challengeRecord{Bond: "5", Open: false}))
+	require.NoError(t, s.Put(jobKey("check", 7), checkRecord{Checked: true}))
+	require.NoError(t, s.Close())
+
+	s, err = OpenStore(home)
+	require.NoError(t, err)
+	defer s.Close()
+	var rec challengeRecord
+	ok, err := s.Get(jobKey("challenge", 7), &rec)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "1000", rec.Bond)
+	var keys []string
+	require.NoError(t, s.Each("challenge/", func(k string, _ []byte) error { keys = append(keys, k); return nil }))
+	require.Equal(t, []string{jobKey("challenge", 7), jobKey("challenge", 12)}, keys, "ordered by job id")
+	require.False(t, s.Has(jobKey("check", 12)))
+	w := &Watcher{Base: &Base{Store: s}}
+	require.Equal(t, "1000", w.bondInUse().String(), "only open challenges hold budget")
+}
+
+func TestQueueDeduplicatesInOrder(t *testing.T) {
+	q := newQueue()
+	for _, id := range []uint64{3, 1, 3, 2, 1} {
+		q.push(id)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var got []uint64
+	for range 3 {
+		id, ok := q.pop(ctx)
+		require.True(t, ok)
+		got = append(got, id)
+	}
+	require.Equal(t, []uint64{3, 1, 2}, got)
+	q.push(3) // may come back once taken
+	id, ok := q.pop(ctx)
+	require.True(t, ok)
+	require.EqualValues(t, 3, id)
+	_, ok = q.pop(ctx)
+	require.False(t, ok, "pop returns when the context ends")
+}
+
+func TestLotteryIsUniformAndSeeded(t *testing.T) {
+	hits := 0
+	for id := uint64(1); id <= 20000; id++ {
+		v := lottery("seed", id)
+		require.True(t, v >= 0 && v < 1)
+		if v < 0.1 {
+			hits++
+		}
+	}
+	require.InDelta(t, 2000, hits, 200, "10% sample")
+	require.Equal(t, lottery("a", 5), lottery("a", 5))
+	require.NotEqual(t, lottery("a", 5), lottery("b", 5))
+}
+
+func TestSummarize(t *testing.T) {
+	ms := func(v ...int) []sample {
+		out := make([]sample, len(v))
+		for i, x := range v {
+			out[i] = sample{latency: time.Duration(x) * time.Millisecond, ok: true}
+		}
+		return out
+	}
+	m := Summarize(ms(100, 100, 100, 100), 2*time.Second)
+	require.EqualValues(t, 100, m.LatencyP50Ms)
+	require.EqualValues(t, 100, m.LatencyP99Ms)
+	require.Zero(t, m.JitterMs)
+	require.EqualValues(t, 10_000, m.ThroughputMeanMilli, "one unit per 100 ms = 10 units/s")
+	require.Zero(t, m.ThroughputCvPpm)
+	require.Equal(t, 2*time.Second, m.Window)
+
+	m = Summarize(ms(10, 30, 20, 40, 500), time.Second)
+	require.EqualValues(t, 30, m.LatencyP50Ms)
+	require.EqualValues(t, 500, m.LatencyP99Ms, "nearest rank: the slowest of five")
+	require.EqualValues(t, (20+10+20+460)/4, m.JitterMs)
+	require.Positive(t, m.ThroughputCvPpm)
+
+	m = Summarize(ms(0), time.Second) // sub-millisecond answers count as 1 ms
+	require.EqualValues(t, 1, m.LatencyP99Ms)
+}
+
+func TestTypedEventsFromBlocks(t *testing.T) {
+	ev := func(msg interface{ String() string }, mode string) abci.Event {
+		e, err := sdk.TypedEventToEvent(msg.(sdk.Msg))
+		require.NoError(t, err)
+		ae := abci.Event(e)
+		if mode != "" {
+			ae.Attributes = append(ae.Attributes, abci.EventAttribute{Key: "mode", Value: mode})
+		}
+		return ae
+	}
+	b := Block{Events: []abci.Event{
+		ev(&jobstypes.EventResultPosted{JobId: 4, Provider: "p"}, ""),
+		ev(&disputetypes.EventAudited{JobId: 9, Provider: "p"}, "EndBlock"), // block-level: plain-text mode attribute
+		{Type: "transfer", Attributes: []abci.EventAttribute{{Key: "amount", Value: "5uverd"}}},
+		{Type: "verdict.jobs.v1.EventNoSuchThing", Attributes: []abci.EventAttribute{{Key: "x", Value: "{"}}},
+	}}
+	got := typedEvents(b)
+	require.Len(t, got, 2)
+	require.EqualValues(t, 4, got[0].(*jobstypes.EventResultPosted).JobId)
+	require.EqualValues(t, 9, got[1].(*disputetypes.EventAudited).JobId)
+}
+
+func TestShapeOf(t *testing.T) {
+	sh, err := ShapeOf("mlp-64-64-10")
+	require.NoError(t, err)
+	require.Equal(t, "64-64-10", sh.String())
+	for _, bad := range []string{"cnn-1", "mlp-", "mlp-x"} {
+		_, err := ShapeOf(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestInferEndpoint(t *testing.T) {
+	_, model, mc, in, _ := writeFiles(t)
+	p := &Provider{Base: &Base{}}
+	p.models.Store(hex.EncodeToString(mc[:]), model)
+	body, err := zkml.MarshalTensor(in)
+	require.NoError(t, err)
+	do := func(method, query string, body []byte) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		p.serveInfer(rec, httptest.NewRequest(method, "/infer?"+query, strings.NewReader(string(body))))
+		return rec
+	}
+	rec := do(http.MethodPost, "model="+hex.EncodeToString(mc[:]), body)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	out, err := zkml.UnmarshalTensor(rec.Body.Bytes())
+	require.NoError(t, err)
+	want, err := zkml.Infer(model, in)
+	require.NoError(t, err)
+	require.Equal(t, want, out)
+	require.Equal(t, http.StatusNotFound, do(http.MethodPost, "model=00", body).Code)
+	require.Equal(t, http.StatusBadRequest, do(http.MethodPost, "model="+hex.EncodeToString(mc[:]), []byte("VTEN garbage")).Code)
+	require.Equal(t, http.StatusMethodNotAllowed, do(http.MethodGet, "", nil).Code)
+}
