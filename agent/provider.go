@@ -47,8 +47,10 @@ type Provider struct {
 	prover *Prover
 	runQ   *queue
 	proveQ *queue
-	models sync.Map // model commitment hex -> *zkml.Model (for /infer)
-	outDir string
+	models   sync.Map // model commitment hex -> *zkml.Model (for /infer)
+	outDir   string
+	pendingM sync.Mutex
+	pending  map[uint64]time.Time // results broadcast, inclusion not yet seen
 }
 
 // outputRecord is what the provider remembers about a job it ran.
@@ -60,7 +62,10 @@ type outputRecord struct {
 
 // NewProvider builds the provider agent; home holds its outputs.
 func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Provider, error) {
-	p := &Provider{Base: b, cfg: cfg, prover: prover, runQ: newQueue(), proveQ: newQueue(), outDir: filepath.Join(home, "outputs")}
+	p := &Provider{
+		Base: b, cfg: cfg, prover: prover, runQ: newQueue(), proveQ: newQueue(),
+		outDir: filepath.Join(home, "outputs"), pending: map[uint64]time.Time{},
+	}
 	if err := os.MkdirAll(p.outDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -97,10 +102,19 @@ func (p *Provider) CatchUp(ctx context.Context) error {
 	return nil
 }
 
-// OnBlock queues new assignments and new disputes (challenges, audits).
+// OnBlock queues new assignments and new disputes (challenges, audits),
+// and confirms the results it sent.
 func (p *Provider) OnBlock(ctx context.Context, b Block) error {
 	for _, ev := range typedEvents(b) {
 		switch e := ev.(type) {
+		case *jobstypes.EventResultPosted:
+			if e.Provider == p.Me {
+				p.pendingM.Lock()
+				delete(p.pending, e.JobId)
+				p.pendingM.Unlock()
+				p.Metrics.ResultsPosted.Inc()
+				p.Log.Info("result posted", "job", e.JobId, "height", b.Height)
+			}
 		case *jobstypes.EventJobAssigned:
 			if e.Provider == p.Me {
 				p.runQ.push(e.JobId)
@@ -111,6 +125,16 @@ func (p *Provider) OnBlock(ctx context.Context, b Block) error {
 			}
 		case *disputetypes.EventChallenged:
 			p.proveQ.push(e.JobId) // the worker checks whose result it is
+		}
+	}
+	p.pendingM.Lock()
+	defer p.pendingM.Unlock()
+	for id, sent := range p.pending {
+		if time.Since(sent) > p.Signer.timeout {
+			delete(p.pending, id)
+			p.Metrics.Errors.WithLabelValues("post_result").Inc()
+			p.Log.Warn("result not seen in a block; running the job again", "job", id)
+			p.runQ.push(id)
 		}
 	}
 	return nil
@@ -134,6 +158,16 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 		return nil // already posted (before a restart), cancelled, expired or not ours
 	}
 	p.Metrics.JobsSeen.Inc()
+	var prev outputRecord
+	if ok, _ := p.Store.Get(jobKey("output", id), &prev); ok && prev.TxHash != "" {
+		// Posted before a restart: wait for that transaction rather than
+		// sending the result twice; post again only if it never landed.
+		if _, err := p.Signer.Await(ctx, "post_result", prev.TxHash); err == nil || errors.Is(err, ErrTxFailed) {
+			if j, err = p.job(ctx, id); err != nil || j.Status != jobstypes.JobStatus_JOB_STATUS_ASSIGNED {
+				return err
+			}
+		}
+	}
 	m, in, err := p.files(ctx, j)
 	if err != nil {
 		if errors.Is(err, ErrCommitmentMismatch) {
@@ -181,7 +215,10 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 		return err
 	}
 	ms := max(uint32(took.Milliseconds()), 1)
-	res, err := p.Signer.Send(ctx, "post_result", &jobstypes.MsgPostResult{
+	hash, err := p.Signer.Broadcast(ctx, "post_result", func(hash string) error {
+		rec.TxHash = hash // the intent, before the transaction leaves
+		return p.Store.Put(jobKey("output", id), rec)
+	}, &jobstypes.MsgPostResult{
 		Provider: p.Me, JobId: id, OutputCommitment: oc[:],
 		OutputUri: strings.TrimRight(p.cfg.PublicURL, "/") + "/outputs/" + strconv.FormatUint(id, 10),
 		UnitsUsed: j.Units,
@@ -190,10 +227,13 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 	if err != nil {
 		return fmt.Errorf("post result of job %d: %w", id, err)
 	}
-	rec.TxHash = res.TxHash
-	_ = p.Store.Put(jobKey("output", id), rec)
-	p.Metrics.ResultsPosted.Inc()
-	p.Log.Info("result posted", "job", id, "output", rec.Commitment, "honest", honest, "inference", took, "tx", res.TxHash)
+	// The next job need not wait for this block: the result's inclusion is
+	// seen in the block events (OnBlock); one not seen within the tx timeout
+	// is run again, which first looks for this transaction.
+	p.pendingM.Lock()
+	p.pending[id] = time.Now()
+	p.pendingM.Unlock()
+	p.Log.Info("result sent", "job", id, "output", rec.Commitment, "honest", honest, "inference", took, "tx", hash)
 	return nil
 }
 

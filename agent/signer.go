@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,11 +85,29 @@ func isSequenceMismatch(msg string) bool {
 // refuse fails in simulation and costs nothing. On a sequence mismatch the
 // account is re-read and the send retried (at most three times).
 func (s *Signer) Send(ctx context.Context, what string, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
-	hash, err := s.broadcast(ctx, what, msgs...)
+	hash, err := s.Broadcast(ctx, what, nil, msgs...)
 	if err != nil {
-		s.metrics.Txs.WithLabelValues(what, "refused").Inc()
 		return nil, err
 	}
+	return s.Await(ctx, what, hash)
+}
+
+// Broadcast signs and broadcasts; it returns once the node's CheckTx
+// accepted the transaction, so an agent can pipeline many (sequences are
+// tracked locally). before, if set, is called with the transaction's hash
+// before it leaves the agent: record the intent there, and a restart finds
+// the transaction instead of sending the same message again.
+func (s *Signer) Broadcast(ctx context.Context, what string, before func(hash string) error, msgs ...sdk.Msg) (string, error) {
+	hash, err := s.broadcast(ctx, what, before, msgs...)
+	if err != nil {
+		s.metrics.Txs.WithLabelValues(what, "refused").Inc()
+	}
+	return hash, err
+}
+
+// Await waits (bounded by the signer's timeout) for a broadcast
+// transaction to be in a block.
+func (s *Signer) Await(ctx context.Context, what, hash string) (*sdk.TxResponse, error) {
 	res, err := s.wait(ctx, hash)
 	switch {
 	case err == nil:
@@ -100,7 +120,7 @@ func (s *Signer) Send(ctx context.Context, what string, msgs ...sdk.Msg) (*sdk.T
 	return res, err
 }
 
-func (s *Signer) broadcast(ctx context.Context, what string, msgs ...sdk.Msg) (string, error) {
+func (s *Signer) broadcast(ctx context.Context, what string, before func(string) error, msgs ...sdk.Msg) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var last error
@@ -138,6 +158,12 @@ func (s *Signer) broadcast(ctx context.Context, what string, msgs ...sdk.Msg) (s
 		bz, err := s.txCfg.TxEncoder()(b.GetTx())
 		if err != nil {
 			return "", err
+		}
+		hash := strings.ToUpper(hex.EncodeToString(tmhash(bz)))
+		if before != nil {
+			if err := before(hash); err != nil {
+				return "", err
+			}
 		}
 		res, err := s.chain.Tx.BroadcastTx(ctx, &txtypes.BroadcastTxRequest{TxBytes: bz, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC})
 		if err != nil {
@@ -182,4 +208,10 @@ func (s *Signer) wait(ctx context.Context, hash string) (*sdk.TxResponse, error)
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+// tmhash is CometBFT's transaction hash: sha256 of the encoded bytes.
+func tmhash(bz []byte) []byte {
+	h := sha256.Sum256(bz)
+	return h[:]
 }
