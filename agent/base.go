@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -41,6 +42,8 @@ type Base struct {
 	Mux     *http.ServeMux
 	Listen  string
 	Me      string // the signer's bech32 address
+	// Pprof serves /debug/pprof/ on the same listener (off by default).
+	Pprof bool
 }
 
 // Serve runs the HTTP server until ctx ends (graceful shutdown, 5 s).
@@ -50,6 +53,12 @@ func (b *Base) Serve(ctx context.Context) error {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = fmt.Fprintf(w, "{\"status\":\"ok\",\"address\":%q}\n", b.Me)
 	})
+	if b.Pprof {
+		b.Mux.HandleFunc("/debug/pprof/", pprof.Index)
+		b.Mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		b.Mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		b.Mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	ln, err := net.Listen("tcp", b.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", b.Listen, err)

@@ -3,12 +3,14 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/verdict-chain/verdict/x/dispute/zkml"
@@ -24,11 +26,21 @@ type Fetcher struct {
 	MaxBytes int64
 	Timeout  time.Duration
 	client   *http.Client
+	mu       sync.Mutex
+	models   map[[32]byte]verifiedModel // sha256 of the file -> parsed, committed
 }
+
+type verifiedModel struct {
+	model      *zkml.Model
+	commitment [zkml.CommitmentLen]byte
+}
+
+// maxCachedModels bounds the cache of parsed and committed model files.
+const maxCachedModels = 64
 
 // NewFetcher returns a fetcher with the given caps.
 func NewFetcher(maxBytes int64, timeout time.Duration) *Fetcher {
-	return &Fetcher{MaxBytes: maxBytes, Timeout: timeout, client: &http.Client{Timeout: timeout}}
+	return &Fetcher{MaxBytes: maxBytes, Timeout: timeout, client: &http.Client{Timeout: timeout}, models: map[[32]byte]verifiedModel{}}
 }
 
 // Fetch returns the bytes at uri.
@@ -78,19 +90,36 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 }
 
 // Model fetches a model file and checks it against the job's commitment.
+// The bytes are read every time; parsing and the MiMC commitment are
+// remembered by the bytes' SHA-256, so a model used by many jobs is hashed
+// once.
 func (f *Fetcher) Model(ctx context.Context, uri string, commitment []byte) (*zkml.Model, error) {
 	bz, err := f.Fetch(ctx, uri)
 	if err != nil {
 		return nil, err
 	}
-	m := &zkml.Model{}
-	if err := m.UnmarshalBinary(bz); err != nil {
-		return nil, fmt.Errorf("model %s: %w", uri, err)
+	sum := sha256.Sum256(bz)
+	f.mu.Lock()
+	v, ok := f.models[sum]
+	f.mu.Unlock()
+	if !ok {
+		m := &zkml.Model{}
+		if err := m.UnmarshalBinary(bz); err != nil {
+			return nil, fmt.Errorf("model %s: %w", uri, err)
+		}
+		c, err := zkml.ModelCommitment(m)
+		if err != nil {
+			return nil, err
+		}
+		v = verifiedModel{model: m, commitment: c}
+		f.mu.Lock()
+		if len(f.models) >= maxCachedModels {
+			clear(f.models)
+		}
+		f.models[sum] = v
+		f.mu.Unlock()
 	}
-	c, err := zkml.ModelCommitment(m)
-	if err != nil {
-		return nil, err
-	}
+	m, c := v.model, v.commitment
 	if !bytes.Equal(c[:], commitment) {
 		return nil, fmt.Errorf("%w: model %s commits to %x, the job to %x", ErrCommitmentMismatch, uri, c, commitment)
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/codec"
 	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -48,11 +50,29 @@ type Signer struct {
 	sequence uint64
 }
 
-// NewSigner finds the key and its address.
-func NewSigner(c *Chain, kr keyring.Keyring, txCfg client.TxConfig, keyName, chainID, gasPrices string, gasAdjust float64, timeout time.Duration, log *slog.Logger, m *Metrics) (*Signer, error) {
+// NewSigner finds the key and its address. The key is unlocked once, at
+// start, into an in-memory keyring: file-backed keyrings otherwise derive
+// the decryption key (PBKDF2) at every signature, half of an agent's CPU.
+func NewSigner(c *Chain, kr keyring.Keyring, cdc codec.Codec, txCfg client.TxConfig, keyName, chainID, gasPrices string, gasAdjust float64, timeout time.Duration, log *slog.Logger, m *Metrics) (*Signer, error) {
+	if _, err := kr.Key(keyName); err != nil {
+		return nil, fmt.Errorf("key %q: %w", keyName, err)
+	}
+	pass := make([]byte, 16)
+	if _, err := rand.Read(pass); err != nil {
+		return nil, err
+	}
+	armor, err := kr.ExportPrivKeyArmor(keyName, hex.EncodeToString(pass))
+	if err != nil {
+		return nil, fmt.Errorf("unlock key %q: %w", keyName, err)
+	}
+	mem := keyring.NewInMemory(cdc)
+	if err := mem.ImportPrivKey(keyName, armor, hex.EncodeToString(pass)); err != nil {
+		return nil, fmt.Errorf("unlock key %q: %w", keyName, err)
+	}
+	kr = mem
 	rec, err := kr.Key(keyName)
 	if err != nil {
-		return nil, fmt.Errorf("key %q: %w", keyName, err)
+		return nil, err
 	}
 	addr, err := rec.GetAddress()
 	if err != nil {

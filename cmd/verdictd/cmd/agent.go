@@ -65,6 +65,7 @@ func commonAgentFlags(f *pflag.FlagSet) {
 	f.Duration("fetch-timeout", 10*time.Second, "timeout of one file fetch")
 	f.String("log-format", "text", "text or json")
 	f.String("log-level", "info", "debug, info, warn or error")
+	f.Bool("pprof", false, "also serve /debug/pprof/ on --listen (keep --listen on loopback)")
 }
 
 // applyConfigFile sets every flag not given on the command line from the
@@ -162,7 +163,7 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 	prices, _ := f.GetString("gas-prices")
 	adjust, _ := f.GetFloat64("gas-adjustment")
 	txTimeout, _ := f.GetDuration("tx-timeout")
-	signer, err := agent.NewSigner(chain, kr, clientCtx.TxConfig, from, chainID, prices, adjust, txTimeout, log, metrics)
+	signer, err := agent.NewSigner(chain, kr, clientCtx.Codec, clientCtx.TxConfig, from, chainID, prices, adjust, txTimeout, log, metrics)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -178,6 +179,7 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 		Fetch: agent.NewFetcher(maxBytes, fetchTimeout), Mux: http.NewServeMux(), Listen: listen,
 		Me: signer.Address.String(),
 	}
+	b.Pprof, _ = f.GetBool("pprof")
 	log.Info("starting", "address", b.Me, "chain", chainID, "home", agentHome, "node", node, "grpc", grpcAddr)
 	cleanup := func() { _ = store.Close(); _ = chain.Close() }
 	return b, agentHome, cleanup, nil

@@ -1,0 +1,423 @@
+// Command verdict-bench-agents measures the agents end to end on a running
+// localnet (`make bench-agents`, started by scripts/bench-agents.sh):
+//
+//  1. submit-to-result latency through a provider agent, from the job's
+//     submission block to its result's block: one job at a time, then
+//     -jobs jobs submitted in transactions of -batch orders each;
+//  2. the verification tax end to end: the provider agent's own CPU
+//     seconds (its process_cpu_seconds_total) per job when it only runs
+//     jobs, and per job when it also proves every job (--prove-all),
+//     measured in the same run; per 1,000 jobs with -dispute-rate of them
+//     proven on a dispute or audit against proving all 1,000, and the ratio.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"cosmossdk.io/log/v2"
+	"cosmossdk.io/math"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/agent"
+	"github.com/verdict-chain/verdict/app"
+	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+type bench struct {
+	bin, home, node, grpc, zkKeys, files string
+	port                                 int
+	provider                             string
+	buyer                                *agent.Signer
+	chain                                *agent.Chain
+	model                                []byte
+	modelURI                             string
+	inputs                               [][2]string // commitment (raw), uri
+	shape                                zkml.Shape
+}
+
+func main() {
+	b := &bench{}
+	flag.StringVar(&b.bin, "bin", "build/verdictd", "verdictd binary (runs the agent)")
+	flag.StringVar(&b.home, "home", ".localnet/bench/node", "localnet home (test keyring)")
+	flag.StringVar(&b.node, "node", "tcp://127.0.0.1:26757", "CometBFT RPC")
+	flag.StringVar(&b.grpc, "grpc", "127.0.0.1:9190", "gRPC")
+	flag.StringVar(&b.zkKeys, "zk-keys", ".localnet/zk", "proving keys")
+	flag.IntVar(&b.port, "port", 26790, "the provider agent's HTTP port")
+	shape := flag.String("shape", "64-64-10", "reference circuit shape")
+	jobs := flag.Int("jobs", 1000, "jobs of the batched run")
+	batch := flag.Int("batch", 100, "job orders per transaction in the batched run")
+	single := flag.Int("single", 20, "jobs of the one-at-a-time latency run")
+	proveJobs := flag.Int("prove-jobs", 20, "jobs of the prove-every-job run")
+	rate := flag.Float64("dispute-rate", 0.01, "share of jobs proven on a dispute or audit")
+	flag.StringVar(&profile, "cpuprofile", "", "write the provider agent's CPU profile of the batched run here")
+	flag.Parse()
+	if err := b.run(*shape, *jobs, *batch, *single, *proveJobs, *rate); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-agents:", err)
+		os.Exit(1)
+	}
+}
+
+func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float64) error {
+	ctx := context.Background()
+	var err error
+	if b.shape, err = zkml.ParseShape(shape); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "bench-agents")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), false, simtestutil.NewAppOptionsWithFlagHome(tmp))
+	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if b.chain, err = agent.Dial(b.node, b.grpc, lg, agent.NewMetrics("bench")); err != nil {
+		return err
+	}
+	kr, err := keyring.New(sdk.KeyringServiceName(), keyring.BackendTest, b.home, nil, tempApp.AppCodec())
+	if err != nil {
+		return err
+	}
+	chainID, err := b.chainID(ctx)
+	if err != nil {
+		return err
+	}
+	if b.buyer, err = agent.NewSigner(b.chain, kr, tempApp.AppCodec(), tempApp.ClientTxConfig(), "buyer", chainID, "0.01uverd", 1.3, time.Minute, lg, agent.NewMetrics("bench-buyer")); err != nil {
+		return err
+	}
+	rec, err := kr.Key("provider")
+	if err != nil {
+		return err
+	}
+	addr, err := rec.GetAddress()
+	if err != nil {
+		return err
+	}
+	b.provider = addr.String()
+	if err := b.writeFiles(tmp, max(jobs, single, proveJobs)+8); err != nil {
+		return err
+	}
+	b.files = tmp
+
+	fmt.Printf("Agents end to end: shape %s, provider agent on %d cores, 1 s blocks\n\n", shape, runtime.NumCPU())
+
+	// 1. Optimistic: the agent runs and posts, proves nothing.
+	stop, err := b.startAgent(tmp, "optimistic")
+	if err != nil {
+		return err
+	}
+	if _, err := b.submitAndWait(ctx, 2, 2, false); err != nil { // warm-up
+		stop()
+		return err
+	}
+	var lat1 []time.Duration
+	for i := 0; i < single; i++ {
+		r, err := b.submitAndWait(ctx, 1, 1, false)
+		if err != nil {
+			stop()
+			return err
+		}
+		lat1 = append(lat1, r.latencies...)
+	}
+	var prof chan error
+	if profile != "" {
+		prof = make(chan error, 1)
+		go func() { prof <- b.fetchProfile(profile, 8) }()
+	}
+	opt, err := b.submitAndWait(ctx, jobs, batch, false)
+	if prof != nil {
+		if perr := <-prof; perr != nil {
+			fmt.Fprintln(os.Stderr, "profile:", perr)
+		}
+	}
+	stop()
+	if err != nil {
+		return err
+	}
+	// 2. Prove every job (--prove-all): the same work plus a proof each.
+	stop, err = b.startAgent(tmp, "prove-all", "--prove-all")
+	if err != nil {
+		return err
+	}
+	if _, err := b.submitAndWait(ctx, 2, 2, true); err != nil { // warm-up: compiles the circuit, loads the key
+		stop()
+		return err
+	}
+	all, err := b.submitAndWait(ctx, proveJobs, proveJobs, true)
+	stop()
+	if err != nil {
+		return err
+	}
+
+	p := func(ds []time.Duration, q int) string { return pct(ds, q).Round(time.Millisecond).String() }
+	fmt.Println("| submit-to-result latency (submission block to result block) | p50 | p99 |")
+	fmt.Println("|---|---|---|")
+	fmt.Printf("| one job at a time (%d jobs) | %s | %s |\n", single, p(lat1, 50), p(lat1, 99))
+	fmt.Printf("| %d jobs, %d orders per transaction | %s | %s |\n", jobs, batch, p(opt.latencies, 50), p(opt.latencies, 99))
+	fmt.Printf("\nbatched run: %d results in %s of wall time = %.1f results/s\n\n", jobs, opt.wall.Round(time.Millisecond), float64(jobs)/opt.wall.Seconds())
+
+	perJob := opt.cpu / float64(jobs)
+	perProveJob := all.cpu / float64(proveJobs)
+	proof := perProveJob - perJob
+	if proof <= 0 {
+		return errors.New("a proof cost no CPU: measurement broken")
+	}
+	disputed := 1000 * rate
+	optimistic := 1000*perJob + disputed*proof
+	everything := 1000 * perProveJob
+	fmt.Println("| provider agent CPU (its own process) | seconds |")
+	fmt.Println("|---|---|")
+	fmt.Printf("| per job, run and post only (%d jobs) | %.4f |\n", jobs, perJob)
+	fmt.Printf("| per job, run, prove and post (%d jobs) | %.4f |\n", proveJobs, perProveJob)
+	fmt.Printf("| one proof (the difference) | %.4f |\n", proof)
+	fmt.Printf("| per 1,000 jobs, %.0f%% proven on dispute or audit | %.2f |\n", rate*100, optimistic)
+	fmt.Printf("| per 1,000 jobs, every job proven | %.2f |\n", everything)
+	fmt.Printf("\nverification tax end to end: proving every job costs %.1fx the optimistic path (%.0f%% disputed); bound at that rate: %.0fx\n",
+		everything/optimistic, rate*100, 1/rate)
+	return nil
+}
+
+func (b *bench) chainID(ctx context.Context) (string, error) {
+	c, err := rpchttp.New(b.node, "/websocket")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("node %s: %w", b.node, err)
+	}
+	return st.NodeInfo.Network, nil
+}
+
+func (b *bench) writeFiles(dir string, n int) error {
+	m, err := zkml.ExampleModel(b.shape, "bench-agents")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "model.vmdl")
+	if err := zkml.WriteModel(path, m); err != nil {
+		return err
+	}
+	mc, err := zkml.ModelCommitment(m)
+	if err != nil {
+		return err
+	}
+	b.model, b.modelURI = mc[:], "file://"+path
+	for i := 0; i < n; i++ {
+		in := zkml.ExampleInput(b.shape[0], fmt.Sprintf("bench-%d", i))
+		p := filepath.Join(dir, fmt.Sprintf("in-%d.vten", i))
+		if err := zkml.WriteTensor(p, in); err != nil {
+			return err
+		}
+		c := zkml.TensorCommitment(in)
+		b.inputs = append(b.inputs, [2]string{string(c[:]), "file://" + p})
+	}
+	return nil
+}
+
+// startAgent runs the provider agent and returns its stop function.
+func (b *bench) startAgent(dir, name string, extra ...string) (func(), error) {
+	logf, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{
+		"agent", "provider", "--home", b.home, "--from", "provider", "--node", b.node, "--grpc-addr", b.grpc,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", b.port), "--agent-home", filepath.Join(dir, "agent-"+name),
+		"--zk-keys", b.zkKeys, "--log-level", "warn", "--pprof",
+	}, extra...)
+	cmd := exec.Command(b.bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		logf.Close()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", b.port)); err == nil {
+			res.Body.Close()
+			return stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("agent %s not healthy (log %s)", name, logf.Name())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// agentMetric reads one sample of the agent's /metrics.
+func (b *bench) agentMetric(prefix string) (float64, error) {
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", b.port))
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	bz, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(bz), "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		}
+	}
+	return 0, nil
+}
+
+type runResult struct {
+	latencies []time.Duration
+	cpu       float64 // agent CPU seconds over the run
+	wall      time.Duration
+}
+
+var (
+	next    int    // the next input file
+	profile string // -cpuprofile
+)
+
+// submitAndWait submits n direct orders to the provider (batch per tx) and
+// waits (bounded) until the agent posted all their results (and, with
+// proofs, made all their proofs).
+func (b *bench) submitAndWait(ctx context.Context, n, batch int, proofs bool) (runResult, error) {
+	var r runResult
+	cpu0, err := b.agentMetric("process_cpu_seconds_total")
+	if err != nil {
+		return r, err
+	}
+	posted0, _ := b.agentMetric("verdict_agent_results_posted_total")
+	proofs0, _ := b.agentMetric(`verdict_agent_proofs_total{outcome="generated"`)
+	start := time.Now()
+	var hashes []string
+	for done := 0; done < n; {
+		k := min(batch, n-done)
+		msgs := make([]sdk.Msg, k)
+		for i := range msgs {
+			in := b.inputs[next%len(b.inputs)]
+			next++
+			msgs[i] = &jobstypes.MsgSubmitJob{
+				Buyer: b.buyer.Address.String(), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE,
+				ModelCommitment: b.model, InputCommitment: []byte(in[0]), ModelUri: b.modelURI, InputUri: in[1],
+				CircuitId: agent.CircuitPrefix + b.shape.String(), Units: 1, MaxPricePerUnit: sdk.NewCoin("uverd", math.NewInt(150)),
+				Provider: b.provider, TimeLimit: 100 * time.Second,
+			}
+		}
+		h, err := b.buyer.Broadcast(ctx, "submit_job", nil, msgs...)
+		if err != nil {
+			return r, err
+		}
+		hashes = append(hashes, h)
+		done += k
+	}
+	var ids []uint64
+	for _, h := range hashes {
+		res, err := b.buyer.Await(ctx, "submit_job", h)
+		if err != nil {
+			return r, err
+		}
+		for _, ev := range res.Events {
+			if ev.Type != "verdict.jobs.v1.EventJobSubmitted" {
+				continue
+			}
+			for _, a := range ev.Attributes {
+				if a.Key == "job_id" {
+					id, err := strconv.ParseUint(strings.Trim(a.Value, `"`), 10, 64)
+					if err != nil {
+						return r, err
+					}
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	if len(ids) != n {
+		return r, fmt.Errorf("%d jobs submitted, %d ids found", n, len(ids))
+	}
+	deadline := time.Now().Add(time.Duration(n)*3*time.Second + time.Minute)
+	for {
+		posted, _ := b.agentMetric("verdict_agent_results_posted_total")
+		proven, _ := b.agentMetric(`verdict_agent_proofs_total{outcome="generated"`)
+		if posted-posted0 >= float64(n) && (!proofs || proven-proofs0 >= float64(n)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return r, fmt.Errorf("agent posted %.0f of %d results (proofs %.0f)", posted-posted0, n, proven-proofs0)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	r.wall = time.Since(start)
+	cpu1, err := b.agentMetric("process_cpu_seconds_total")
+	if err != nil {
+		return r, err
+	}
+	r.cpu = cpu1 - cpu0
+	for _, id := range ids {
+		res, err := b.chain.Jobs.Job(ctx, &jobstypes.QueryJobRequest{Id: id})
+		if err != nil {
+			return r, err
+		}
+		if res.Job.Result == nil {
+			return r, fmt.Errorf("job %d has no result", id)
+		}
+		r.latencies = append(r.latencies, res.Job.Result.PostedAt.Sub(res.Job.SubmittedAt))
+	}
+	return r, nil
+}
+
+// pct is the nearest-rank percentile.
+func pct(ds []time.Duration, q int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[max((q*len(s)+99)/100-1, 0)]
+}
+
+// fetchProfile saves the agent's CPU profile over the next seconds.
+func (b *bench) fetchProfile(path string, seconds int) error {
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", b.port, seconds))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, res.Body)
+	return err
+}
