@@ -109,7 +109,7 @@ func TestStorePersistsAcrossRestarts(t *testing.T) {
 
 	s, err = OpenStore(home)
 	require.NoError(t, err)
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	var rec challengeRecord
 	ok, err := s.Get(jobKey("challenge", 7), &rec)
 	require.NoError(t, err)

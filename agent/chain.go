@@ -171,3 +171,18 @@ func (c *Chain) catchUp(ctx context.Context, f Follower) bool {
 	}
 	return true
 }
+
+// NodeChainID asks the node which chain it runs.
+func NodeChainID(ctx context.Context, rpcAddr string) (string, error) {
+	c, err := rpchttp.New(rpcAddr, "/websocket")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("node %s: %w", rpcAddr, err)
+	}
+	return st.NodeInfo.Network, nil
+}

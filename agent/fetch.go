@@ -56,7 +56,7 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer fh.Close()
+		defer func() { _ = fh.Close() }()
 		r = fh
 	case "http", "https":
 		ctx, cancel := context.WithTimeout(ctx, f.Timeout)
@@ -69,7 +69,7 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer res.Body.Close()
+		defer func() { _ = res.Body.Close() }()
 		if res.StatusCode != http.StatusOK {
 			return nil, fmt.Errorf("GET %s: %s", uri, res.Status)
 		}

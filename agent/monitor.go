@@ -101,9 +101,26 @@ func (m *Monitor) OnBlock(ctx context.Context, b Block) error {
 			m.begin(ctx, res.Job)
 		case *jobstypes.EventResultPosted:
 			m.reportQ.push(e.JobId)
+		case *jobstypes.EventJobExpired:
+			m.end(e.JobId) // graded by the chain as nothing delivered
+		case *jobstypes.EventJobCancelled:
+			m.end(e.JobId)
+		case *jobstypes.EventJobDeclined:
+			m.end(e.JobId) // probed again if it is assigned anew
 		}
 	}
 	return nil
+}
+
+// end stops and forgets a job's session without a report.
+func (m *Monitor) end(id uint64) {
+	m.mu.Lock()
+	s := m.sessions[id]
+	delete(m.sessions, id)
+	m.mu.Unlock()
+	if s != nil {
+		close(s.stop)
+	}
 }
 
 // begin starts probing the job's provider, once per job.
@@ -179,7 +196,7 @@ func (m *Monitor) probe(ctx context.Context, url string, body []byte) (sample, b
 		m.Metrics.Probes.WithLabelValues("failed").Inc()
 		return sample{latency: m.cfg.ProbeTimeout}, true
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	out, _ := io.ReadAll(io.LimitReader(res.Body, maxInferBody))
 	lat := time.Since(start)
 	if res.StatusCode == http.StatusNotFound {

@@ -43,10 +43,10 @@ type ProviderConfig struct {
 // answers every challenge or audit of its results with a proof.
 type Provider struct {
 	*Base
-	cfg    ProviderConfig
-	prover *Prover
-	runQ   *queue
-	proveQ *queue
+	cfg      ProviderConfig
+	prover   *Prover
+	runQ     *queue
+	proveQ   *queue
 	models   sync.Map // model commitment hex -> *zkml.Model (for /infer)
 	outDir   string
 	pendingM sync.Mutex

@@ -60,7 +60,7 @@ func (s *Store) Each(prefix string, fn func(key string, raw []byte) error) error
 	if err != nil {
 		return err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }()
 	for ; it.Valid(); it.Next() {
 		if err := fn(string(it.Key()), it.Value()); err != nil {
 			return err

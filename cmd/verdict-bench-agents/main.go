@@ -29,7 +29,6 @@ import (
 	"syscall"
 	"time"
 
-	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	dbm "github.com/cosmos/cosmos-db"
 
 	"cosmossdk.io/log/v2"
@@ -88,7 +87,7 @@ func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), false, simtestutil.NewAppOptionsWithFlagHome(tmp))
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if b.chain, err = agent.Dial(b.node, b.grpc, lg, agent.NewMetrics("bench")); err != nil {
@@ -98,7 +97,7 @@ func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float
 	if err != nil {
 		return err
 	}
-	chainID, err := b.chainID(ctx)
+	chainID, err := agent.NodeChainID(ctx, b.node)
 	if err != nil {
 		return err
 	}
@@ -197,20 +196,6 @@ func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float
 	return nil
 }
 
-func (b *bench) chainID(ctx context.Context) (string, error) {
-	c, err := rpchttp.New(b.node, "/websocket")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	st, err := c.Status(ctx)
-	if err != nil {
-		return "", fmt.Errorf("node %s: %w", b.node, err)
-	}
-	return st.NodeInfo.Network, nil
-}
-
 func (b *bench) writeFiles(dir string, n int) error {
 	m, err := zkml.ExampleModel(b.shape, "bench-agents")
 	if err != nil {
@@ -262,12 +247,12 @@ func (b *bench) startAgent(dir, name string, extra ...string) (func(), error) {
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
 		}
-		logf.Close()
+		_ = logf.Close()
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", b.port)); err == nil {
-			res.Body.Close()
+			_ = res.Body.Close()
 			return stop, nil
 		}
 		if time.Now().After(deadline) {
@@ -284,7 +269,7 @@ func (b *bench) agentMetric(prefix string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	bz, err := io.ReadAll(res.Body)
 	if err != nil {
 		return 0, err
@@ -412,12 +397,12 @@ func (b *bench) fetchProfile(path string, seconds int) error {
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	_, err = io.Copy(f, res.Body)
 	return err
 }

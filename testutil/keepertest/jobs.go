@@ -10,8 +10,8 @@ import (
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
 	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
-	forwardstypes "github.com/verdict-chain/verdict/x/forwards/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	forwardstypes "github.com/verdict-chain/verdict/x/forwards/types"
 	jobskeeper "github.com/verdict-chain/verdict/x/jobs/keeper"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reputationkeeper "github.com/verdict-chain/verdict/x/reputation/keeper"

@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -147,8 +146,8 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 	chain.StallTimeout, _ = f.GetDuration("stall-timeout")
 	chainID, _ := f.GetString(flags.FlagChainID)
 	if chainID == "" {
-		if chainID, err = nodeChainID(cmd.Context(), node); err != nil {
-			return nil, "", nil, err
+		if chainID, err = agent.NodeChainID(cmd.Context(), node); err != nil {
+			return nil, "", nil, fmt.Errorf("%w (or pass --chain-id)", err)
 		}
 	}
 	backend, _ := f.GetString(flags.FlagKeyringBackend)
@@ -183,20 +182,6 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 	log.Info("starting", "address", b.Me, "chain", chainID, "home", agentHome, "node", node, "grpc", grpcAddr)
 	cleanup := func() { _ = store.Close(); _ = chain.Close() }
 	return b, agentHome, cleanup, nil
-}
-
-func nodeChainID(ctx context.Context, node string) (string, error) {
-	c, err := rpchttp.New(node, "/websocket")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	st, err := c.Status(ctx)
-	if err != nil {
-		return "", fmt.Errorf("node %s: %w (or pass --chain-id)", node, err)
-	}
-	return st.NodeInfo.Network, nil
 }
 
 // seed returns the agent's private lottery seed: the flag, or one made
