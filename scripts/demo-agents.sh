@@ -244,7 +244,7 @@ expect_eq "gpu-h bond change" "$(( $(bond_of "$PH") - HB0 ))" 0
 expect_eq "buyer balance change (the payment)" "$(( $(bal "$BUYER") - B0 ))" "$(( -PAY ))"
 expect_eq "community pool change (fee)" "$(( $(pool) - C0 ))" "$FEE"
 
-step "The agents stop (SIGTERM); what they counted"
+step "The agents stop (SIGTERM); what they counted; their providers pause"
 for pair in gpu-h:0 gpu-x:1 gpu-s:2 watcher:3 monitor:4; do
   IFS=: read -r name i <<<"$pair"
   curl -s --max-time 5 "http://127.0.0.1:${AP[$i]}/metrics" |
@@ -255,4 +255,6 @@ for name in gpu-h gpu-x gpu-s watcher monitor; do
   grep -q 'msg=stopped' "$AGENTS/$name.log" || die "agent $name did not stop cleanly: $(tail -3 "$AGENTS/$name.log")"
 done
 info "all five agents stopped cleanly"
+for key in agent-honest agent-cheat agent-slow; do tx "$key" jobs pause-provider >/dev/null; done
+info "with no agent running, gpu-h, gpu-x and gpu-s pause: the scheduler assigns them nothing they would not run"
 expect_eq "x/jobs accounting balanced" "$("${V[@]}" q jobs accounting -o json | jq -r .balanced)" true

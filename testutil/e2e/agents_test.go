@@ -148,6 +148,11 @@ func (c *chain) agentFaults(t *testing.T) {
 		return c.lastJobID()
 	}
 	zk := filepath.Join(c.root, ".localnet", "zk")
+	for _, key := range []string{"agent-honest", "agent-cheat"} { // paused at the end of the demo's agent scene
+		if code, log := c.txCode(key, "jobs", "resume-provider"); code != 0 {
+			require.Contains(t, log, "only a PAUSED provider can resume")
+		}
+	}
 	ports := freePortList(t, 3)
 	honest, cheat := c.addr("agent-honest"), c.addr("agent-cheat")
 
@@ -196,6 +201,24 @@ func (c *chain) agentFaults(t *testing.T) {
 		require.Error(t, err, "a dispute was opened with no budget")
 		require.Zero(t, w.metric(t, `verdict_agent_challenges_total{outcome="opened"`))
 		require.Contains(t, w.logText(t), "bond budget exhausted")
+	})
+
+	t.Run("node restart: the agent reconnects and catches up", func(t *testing.T) {
+		if c.env == nil {
+			t.Skip("does not restart a localnet it did not start")
+		}
+		a := c.startAgent(t, "gpu-h3", "provider", "agent-honest", ports[0], "--zk-keys", zk, "--stall-timeout", "5s",
+			"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0]))
+		out, err := c.script(30*time.Second, "localnet.sh", "stop")
+		require.NoError(t, err, out)
+		time.Sleep(6 * time.Second) // longer than the stall timeout: no block, the agent gives up the connection
+		out, err = c.script(2*time.Minute, "localnet.sh", "start")
+		require.NoError(t, err, out)
+		in := input("e2e-reconnect")
+		id := submit(honest, in, commit(in))
+		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
+		require.Contains(t, a.logText(t), "reconnecting")
+		require.Positive(t, a.metric(t, `verdict_agent_errors_total{role="provider",where="subscription"}`))
 	})
 
 	t.Run("file not matching its commitment is refused", func(t *testing.T) {

@@ -232,7 +232,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Equal(t, jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED, prov.Provider.Status, "it stepped aside in the demo")
 	provs, err := q.Providers(ctx, &jobstypes.QueryProvidersRequest{Status: jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE})
 	require.NoError(t, err)
-	require.Len(t, provs.Providers, 2, "gpu-a and gpu-b; the first provider paused in the demo")
+	require.Len(t, provs.Providers, 2, "gpu-a and gpu-b; the first provider and the agents' three paused in the demo")
 	job, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 1})
 	require.NoError(t, err)
 	require.Equal(t, jobstypes.JobStatus_JOB_STATUS_FINALIZED, job.Job.Status)
@@ -258,7 +258,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err, out)
 	require.Contains(t, out, `"JOB_STATUS_FINALIZED"`)
 
-	// x/dispute over gRPC: the demo's three disputes.
+	// x/dispute over gRPC: the demo's disputes.
 	dq := disputetypes.NewQueryClient(conn)
 	circuits, err := dq.Circuits(ctx, &disputetypes.QueryCircuitsRequest{})
 	require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
 	lost, err := dq.Disputes(ctx, &disputetypes.QueryDisputesRequest{Status: disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST})
 	require.NoError(t, err)
-	require.Len(t, lost.Disputes, 2)
+	require.Len(t, lost.Disputes, 3, "dispute B and C, and the cheat the watcher agent caught")
 	dparams, err := dq.Params(ctx, &disputetypes.QueryParamsRequest{})
 	require.NoError(t, err)
 	require.Zero(t, dparams.Params.AuditRatePpm, "the localnet turns audits off")
