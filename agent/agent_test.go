@@ -18,6 +18,7 @@ import (
 
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -238,4 +239,42 @@ func TestInferEndpoint(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, do(http.MethodPost, "model=00", body).Code)
 	require.Equal(t, http.StatusBadRequest, do(http.MethodPost, "model="+hex.EncodeToString(mc[:]), []byte("VTEN garbage")).Code)
 	require.Equal(t, http.StatusMethodNotAllowed, do(http.MethodGet, "", nil).Code)
+}
+
+// The prover the agents use makes proofs the chain's own verification path
+// accepts, with keys read from disk as `verdictd zk setup` writes them.
+func TestProverWarmUpAndChainVerification(t *testing.T) {
+	sh := zkml.Shape{16, 16, 4}
+	ccs, err := zkml.Compile(sh)
+	require.NoError(t, err)
+	pk, vk, err := zkml.Setup(ccs)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	vkBytes, err := zkml.WriteKeys(dir, sh, pk, vk)
+	require.NoError(t, err)
+
+	p := NewProver(dir)
+	require.Zero(t, p.Estimate(sh))
+	took, err := p.WarmUp(sh)
+	require.NoError(t, err)
+	require.Positive(t, took)
+	require.Equal(t, took, p.Estimate(sh))
+
+	_, model, mc, in, ic := writeFiles(t)
+	proof, out, _, err := p.Prove(model, in, 42)
+	require.NoError(t, err)
+	oc := zkml.TensorCommitment(out)
+	job := jobstypes.Job{Id: 42, ModelCommitment: mc[:], InputCommitment: ic[:]}
+	pvk, err := disputetypes.ParseVK(vkBytes, 1<<20)
+	require.NoError(t, err)
+	pub, err := disputetypes.PublicInputs(job, oc[:])
+	require.NoError(t, err)
+	require.NoError(t, zkverify.Verify(pvk, proof, pub))
+	job.Id = 43 // bound to its job
+	pub, err = disputetypes.PublicInputs(job, oc[:])
+	require.NoError(t, err)
+	require.Error(t, zkverify.Verify(pvk, proof, pub))
+
+	_, err = NewProver(t.TempDir()).WarmUp(sh)
+	require.ErrorContains(t, err, "proving key")
 }

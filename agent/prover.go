@@ -73,3 +73,17 @@ func (p *Prover) Prove(m *zkml.Model, input []int8, jobID uint64) (proof []byte,
 	}
 	return proof, out, took, err
 }
+
+// WarmUp compiles the shape's circuit, loads its proving key and times one
+// proof of an example model, so the first real dispute pays neither the
+// compile nor the load and the deadline estimate exists from the start.
+func (p *Prover) WarmUp(sh zkml.Shape) (time.Duration, error) {
+	m, err := zkml.ExampleModel(sh, "warm-up")
+	if err != nil {
+		return 0, err
+	}
+	if _, _, _, err := p.Prove(m, zkml.ExampleInput(sh[0], "warm-up"), 1); err != nil {
+		return 0, err
+	}
+	return p.Estimate(sh), nil
+}

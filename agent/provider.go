@@ -37,6 +37,9 @@ type ProviderConfig struct {
 	ProveAll bool
 	// Seed of the wrong-output lottery.
 	Seed string
+	// WarmUp proves once at start for every circuit the provider registered
+	// (compile, key load, a timed proof).
+	WarmUp bool
 }
 
 // Provider runs the jobs assigned to its operator, posts the results, and
@@ -78,6 +81,34 @@ func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Pro
 func (p *Provider) Start(ctx context.Context, wg *sync.WaitGroup) {
 	work(ctx, wg, p.runQ, p.Log, p.Metrics, "run_job", p.run)
 	work(ctx, wg, p.proveQ, p.Log, p.Metrics, "prove", p.prove)
+	if p.cfg.WarmUp {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.warmUp(ctx)
+		}()
+	}
+}
+
+func (p *Provider) warmUp(ctx context.Context) {
+	res, err := p.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: p.Me})
+	if err != nil {
+		p.Log.Warn("warm-up: provider not found", "err", err)
+		return
+	}
+	for _, id := range res.Provider.CircuitIds {
+		sh, err := ShapeOf(id)
+		if err != nil {
+			continue // not a reference circuit this agent proves
+		}
+		took, err := p.prover.WarmUp(sh)
+		if err != nil {
+			p.Metrics.Errors.WithLabelValues("warm_up").Inc()
+			p.Log.Error("warm-up failed: disputes of this circuit cannot be proven", "circuit", id, "err", err)
+			continue
+		}
+		p.Log.Info("warm-up: ready to prove", "circuit", id, "proof_time", took.Round(time.Millisecond))
+	}
 }
 
 // CatchUp queues every job assigned to the operator and every open dispute
@@ -305,6 +336,9 @@ func (p *Provider) prove(ctx context.Context, id uint64) error {
 			}
 		}
 		est := p.prover.Estimate(sh)
+		if est == 0 {
+			p.Log.Warn("no proving time measured yet for this shape (warm-up off or still running): no deadline estimate", "job", id)
+		}
 		p.Log.Info("dispute: proving", "job", id, "kind", kind, "left", left.Round(time.Millisecond), "estimate", est.Round(time.Millisecond))
 		if est > 0 && est > left {
 			p.Metrics.Errors.WithLabelValues("deadline").Inc()

@@ -233,6 +233,7 @@ SLA monitors probe (register http://<listen> as the provider's endpoint).`,
 			cfg.WrongOutputRate, _ = f.GetFloat64("wrong-output-rate")
 			cfg.Delay, _ = f.GetDuration("delay")
 			cfg.ProveAll, _ = f.GetBool("prove-all")
+			cfg.WarmUp, _ = f.GetBool("warm-up")
 			if cfg.WrongOutputRate < 0 || cfg.WrongOutputRate > 1 {
 				return errors.New("--wrong-output-rate must be in [0, 1]")
 			}
@@ -258,6 +259,7 @@ SLA monitors probe (register http://<listen> as the provider's endpoint).`,
 	cmd.Flags().Float64("wrong-output-rate", 0, "TESTING: share of jobs posted with a deliberately wrong output")
 	cmd.Flags().Duration("delay", 0, "TESTING: added before each result and to each /infer answer")
 	cmd.Flags().Bool("prove-all", false, "prove every job right after running it (the prove-everything baseline)")
+	cmd.Flags().Bool("warm-up", true, "at start, compile, load the key and time one proof for each registered circuit")
 	cmd.Flags().String("seed", "", "seed of the wrong-output lottery (default: random, kept in the agent's store)")
 	return cmd
 }
