@@ -13,7 +13,7 @@ GOTEST_FLAGS ?= -count=1
 
 FUZZTIME ?= 5m
 
-.PHONY: bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
+.PHONY: test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -70,6 +70,15 @@ bench-econ: ## the economic simulation's table: each strategy's net gain or loss
 
 test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI
 	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags e2e -timeout 15m ./testutil/e2e/...
+
+test-network: build ## four validators on loopback (scripts/testnet.sh) under faults while the demo runs against them: SIGKILL and restart, SIGSTOP/SIGCONT, a node joining by state sync, two of four stopped with txs in flight, app hashes compared at every height
+	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags network -timeout 30m -v -run TestNetworkUnderFaults ./testutil/network/...
+
+testnet-start: build ## start four validators on 127.0.0.1 (scripts/testnet.sh; ports 27000+10i)
+	./scripts/testnet.sh start
+
+testnet-stop: ## stop the four-validator testnet
+	./scripts/testnet.sh stop
 
 localnet-start: build ## start the one-validator localnet on 127.0.0.1
 	./scripts/localnet.sh start

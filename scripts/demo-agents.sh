@@ -201,7 +201,7 @@ propose_dispute_params() { # params-json title -> waits until passed
   local out pid deadline
   out=$(tx validator dispute update-params-proposal "$1" --title "$2" --summary "$2" --deposit 10000000uverd)
   pid=$(jq -r '[.events[] | select(.type=="submit_proposal") | .attributes[] | select(.key=="proposal_id") | .value][0]' <<<"$out")
-  tx validator gov vote "$pid" yes >/dev/null
+  vote_yes "$pid"
   info "proposal $pid ($2) voted; waiting for the voting period" >&2
   echo "$pid"
 }

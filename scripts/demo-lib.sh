@@ -93,3 +93,13 @@ expect_eq() { # what got want
   [ "$2" = "$3" ] || die "$1: got $2, want $3"
   info "ok: $1 = $2"
 }
+
+# vote_yes PROPOSAL: every validator key in the keyring votes yes (one on
+# the localnet; all four on scripts/testnet.sh, where no single validator
+# has the quorum).
+vote_yes() {
+  local k
+  for k in $("${V[@]}" keys list --output json | jq -r '.[].name | select(startswith("validator"))'); do
+    tx "$k" gov vote "$1" yes >/dev/null
+  done
+}

@@ -312,7 +312,7 @@ say "16. Governance removes the image's measurement: the attestation stops count
 M=$("$TEESIM" measurement "$TEE_DIR")
 OUT=$(tx validator attest remove-measurement-proposal sev-snp "$M" --title "retire image v1" --summary "a flaw was found in image v1" --deposit 10000000uverd)
 PID=$(jq -r '[.events[] | select(.type=="submit_proposal") | .attributes[] | select(.key=="proposal_id") | .value][0]' <<<"$OUT")
-tx validator gov vote "$PID" yes >/dev/null
+vote_yes "$PID"
 info "proposal $PID voted; waiting for the voting period to end"
 deadline=$((SECONDS + 120))
 until [ "$("${V[@]}" q gov proposal "$PID" -o json | jq -r '.proposal.status // .status')" = PROPOSAL_STATUS_PASSED ]; do

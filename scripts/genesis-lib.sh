@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Shared by scripts/localnet.sh and scripts/testnet.sh (sourced): the
+# genesis every Verdict test network starts from, and a node's config.
+# Expects BIN, TEESIM, ZK_DIR, ZK_SHAPE, MIN_GAS_PRICES and the window
+# settings (CHALLENGE_WINDOW, PROOF_WINDOW, AUDIT_RATE_PPM, REPORT_WINDOW,
+# VOTING_PERIOD, EXPEDITED_VOTING_PERIOD) in the environment.
+
+set_toml() { # file section key value  (value written verbatim)
+  local file=$1 section=$2 key=$3 value=$4
+  awk -v s="[$section]" -v k="$key" -v v="$value" '
+    /^\[/ { cur=$0 }
+    (cur==s || (s=="[]" && cur=="")) && $1==k && $2=="=" { print k " = " v; next }
+    { print }' "$file" > "$file.tmp" && mv "$file.tmp" "$file"
+}
+
+# verdict_genesis HOME MONITOR-ADDRESS: the windows, params, monitor,
+# reference circuit and TEE policy of a test network, in HOME's genesis.
+verdict_genesis() {
+  local HOME_DIR=$1 monitor=$2
+  # Short windows so the demo runs in seconds (production defaults are hours),
+  # and no inflation nor community tax on gas fees, so the community pool
+  # moves only by Verdict's protocol fees and slashes.
+  local g="$HOME_DIR/config/genesis.json"
+  jq --arg w "$CHALLENGE_WINDOW" --arg pw "$PROOF_WINDOW" --argjson ar "$AUDIT_RATE_PPM" \
+     --arg rw "$REPORT_WINDOW" --arg mon "$monitor" --arg vp "$VOTING_PERIOD" --arg evp "$EXPEDITED_VOTING_PERIOD" '
+    .app_state.jobs.params.challenge_window = $w
+    | .app_state.slashingsla.params.report_window = $rw
+    | .app_state.slashingsla.monitors = [$mon]
+    | .app_state.dispute.params.proof_window = $pw
+    | .app_state.dispute.params.audit_rate_ppm = $ar
+    | .app_state.forwards.params.window_grid = "60s"
+    | .app_state.forwards.params.window_lengths = ["120s"]
+    | .app_state.jobs.params.max_job_duration = "120s"
+    | .app_state.jobs.params.unbonding_period = "300s"
+    | .app_state.gov.params.voting_period = $vp
+    | .app_state.gov.params.expedited_voting_period = $evp
+    | .app_state.mint.params.mint_denom = "uverd"
+    | .app_state.distribution.params.community_tax = "0.000000000000000000"
+    | .app_state.mint.minter.inflation = "0.000000000000000000"
+    | .app_state.mint.params.inflation_min = "0.000000000000000000"
+    | .app_state.mint.params.inflation_max = "0.000000000000000000"
+    | .app_state.staking.params.bond_denom = "uverd"
+  ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
+
+  # The reference circuit: keys are made once (setup ~20 s for 64-64-10) and
+  # reused; the verifying key is validated and registered in genesis.
+  if [ ! -f "$ZK_DIR/mlp-$ZK_SHAPE.vk" ]; then
+    echo "making Groth16 keys for the $ZK_SHAPE circuit in $ZK_DIR (once)"
+    "$BIN" zk setup --shape "$ZK_SHAPE" --out "$ZK_DIR"
+  fi
+  "$BIN" zk add-genesis-circuit "mlp-$ZK_SHAPE" "$ZK_DIR/mlp-$ZK_SHAPE.vk" --home "$HOME_DIR" \
+    --name "MLP $ZK_SHAPE" --description "quantized MLP inference, int8 weights, x/dispute/zkml" 2>/dev/null
+  # x/attest: the simulated SEV-SNP guest's TEST-ONLY root replaces AMD's
+  # Milan root, and its image is the one allowed measurement.
+  [ -x "$TEESIM" ] || { echo "no $TEESIM: run 'make build'" >&2; exit 1; }
+  "$TEESIM" init "$HOME_DIR/tee"
+  local tee; tee=$("$TEESIM" genesis "$HOME_DIR/tee")
+  jq --argjson t "$tee" '
+    .app_state.attest.policy.amd_roots = [$t.amd_root]
+    | .app_state.attest.measurements = [$t.measurement]
+  ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
+  echo "x/attest trusts the TEST-ONLY SEV-SNP root of $TEESIM (localnet only)"
+  "$BIN" genesis validate "$g" --home "$HOME_DIR" >/dev/null
+}
+
+# verdict_node_config HOME RPC P2P GRPC API: loopback ports, 1 s blocks,
+# the minimum gas price, REST with Swagger, the client's defaults.
+verdict_node_config() {
+  local HOME_DIR=$1 RPC_PORT=$2 P2P_PORT=$3 GRPC_PORT=$4 API_PORT=$5
+  local c="$HOME_DIR/config/config.toml" a="$HOME_DIR/config/app.toml" cl="$HOME_DIR/config/client.toml"
+  set_toml "$c" rpc laddr "\"tcp://127.0.0.1:$RPC_PORT\""
+  set_toml "$c" p2p laddr "\"tcp://127.0.0.1:$P2P_PORT\""
+  set_toml "$c" rpc pprof_laddr '""'
+  set_toml "$c" consensus timeout_commit '"1s"'
+  set_toml "$c" consensus timeout_propose '"1s"'
+  set_toml "$c" p2p addr_book_strict 'false'
+  set_toml "$a" '' minimum-gas-prices "\"$MIN_GAS_PRICES\""
+  set_toml "$a" api enable 'true'
+  set_toml "$a" api swagger 'true'
+  set_toml "$a" api address "\"tcp://127.0.0.1:$API_PORT\""
+  set_toml "$a" grpc address "\"127.0.0.1:$GRPC_PORT\""
+  set_toml "$cl" '' node "\"tcp://127.0.0.1:$RPC_PORT\""
+  set_toml "$cl" '' chain-id "\"$CHAIN_ID\""
+  set_toml "$cl" '' keyring-backend '"test"'
+  set_toml "$cl" '' broadcast-mode '"sync"'
+}
