@@ -13,7 +13,7 @@ GOTEST_FLAGS ?= -count=1
 
 FUZZTIME ?= 5m
 
-.PHONY: test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
+.PHONY: bench-tx test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ bench-agents: build ## the agents end to end on a localnet of their own: submit-
 	./scripts/bench-agents.sh $(BENCH_AGENTS_FLAGS)
 
 ECON_BLOCKS ?= 1000
+
+bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult on a localnet of its own, as ratios to bank send, node CPU and gas per tx (PPROF=1: node pprof on 127.0.0.1:6061)
+	./scripts/bench-tx.sh $(BENCH_TX_FLAGS)
 
 bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~1 min)
 	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '
