@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,21 +20,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/verdict-chain/verdict/testutil/loopback"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
-
-// freePortList reserves n loopback ports (released before use).
-func freePortList(t *testing.T, n int) []int {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
 
 type agentProc struct {
 	cmd  *exec.Cmd
@@ -61,7 +49,7 @@ func (c *chain) startAgent(t *testing.T, name, role, key string, port int, args 
 	require.NoError(t, cmd.Start())
 	a := &agentProc{cmd: cmd, log: logPath, port: port}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done); f.Close() }()
+	go func() { _ = cmd.Wait(); close(done); _ = f.Close() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -75,7 +63,7 @@ func (c *chain) startAgent(t *testing.T, name, role, key string, port int, args 
 		if err != nil {
 			return false
 		}
-		res.Body.Close()
+		_ = res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	}, 30*time.Second, 200*time.Millisecond, "agent %s not healthy; log %s", name, logPath)
 	return a
@@ -87,7 +75,7 @@ func (a *agentProc) metric(t *testing.T, prefix string) float64 {
 	if err != nil {
 		return -1
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	sc := bufio.NewScanner(res.Body)
 	for sc.Scan() {
 		line := sc.Text()
@@ -114,7 +102,7 @@ func (c *chain) agentFaults(t *testing.T) {
 	ctx := context.Background()
 	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", c.ports.grpc), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	jq, dq := jobstypes.NewQueryClient(conn), disputetypes.NewQueryClient(conn)
 	job := func(id string) jobstypes.Job {
 		res, err := jq.Job(ctx, &jobstypes.QueryJobRequest{Id: mustUint(t, id)})
@@ -153,7 +141,7 @@ func (c *chain) agentFaults(t *testing.T) {
 			require.Contains(t, log, "only a PAUSED provider can resume")
 		}
 	}
-	ports := freePortList(t, 3)
+	ports := loopback.FreePorts(t, 3)
 	honest, cheat := c.addr("agent-honest"), c.addr("agent-cheat")
 
 	t.Run("provider killed after a challenge proves after restart", func(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -37,19 +36,15 @@ import (
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
 	slashingslatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
+
+	"github.com/verdict-chain/verdict/testutil/loopback"
 )
 
 type net4 struct{ rpc, p2p, grpc, api int }
 
 func freePorts(t *testing.T) net4 {
-	var ports []int
-	for range 4 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return net4{ports[0], ports[1], ports[2], ports[3]}
+	p := loopback.FreePorts(t, 4)
+	return net4{p[0], p[1], p[2], p[3]}
 }
 
 func repoRoot(t *testing.T) string {
@@ -153,7 +148,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		"VOTING_PERIOD=10s", "EXPEDITED_VOTING_PERIOD=5s",
 		fmt.Sprintf("RPC_PORT=%d", p.rpc), fmt.Sprintf("P2P_PORT=%d", p.p2p),
 		fmt.Sprintf("GRPC_PORT=%d", p.grpc), fmt.Sprintf("API_PORT=%d", p.api),
-		"AGENT_PORTS=" + strings.Trim(fmt.Sprint(freePortList(t, 5)), "[]"),
+		"AGENT_PORTS=" + strings.Trim(fmt.Sprint(loopback.FreePorts(t, 5)), "[]"),
 	}
 	out, err := c.script(2*time.Minute, "localnet.sh", "start")
 	require.NoError(t, err, out)

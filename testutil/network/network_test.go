@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"net"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/verdict-chain/verdict/testutil/loopback"
 )
 
 const nodes = 4
@@ -203,17 +204,6 @@ func (n *testnet) committed(i int, hash string) (code uint32, found bool) {
 
 const chainID = "verdict-testnet-1"
 
-func freePorts(t *testing.T, k int) []int {
-	var ports []int
-	for range k {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer func() { _ = l.Close() }()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
 func TestNetworkUnderFaults(t *testing.T) {
 	bin := os.Getenv("VERDICTD")
 	if bin == "" {
@@ -231,7 +221,7 @@ func TestNetworkUnderFaults(t *testing.T) {
 	// while the faults below happen. NETWORK_SKIP_DEMO=1 leaves it out
 	// (working on the faults alone).
 	withDemo := os.Getenv("NETWORK_SKIP_DEMO") == ""
-	ap := freePorts(t, 5)
+	ap := loopback.FreePorts(t, 5)
 	demo := exec.Command(filepath.Join(n.root, "scripts", "demo.sh"))
 	demo.Env = append(os.Environ(), "VERDICTD="+bin, "LOCALNET_HOME="+filepath.Join(n.home, "node0"), "CHAIN_ID="+chainID,
 		fmt.Sprintf("RPC_PORT=%d", n.base+1), fmt.Sprintf("GRPC_PORT=%d", n.base+2), fmt.Sprintf("API_PORT=%d", n.base+3),
