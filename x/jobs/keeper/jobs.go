@@ -115,10 +115,50 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 			return j, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
 		}
 	}
-	if direct != nil {
-		// Fail before moving coins when the direct order cannot be served.
+	// Choose the provider before any coin moves, so a job that cannot be
+	// served fails with nothing escrowed, and the job is written once: as
+	// ASSIGNED by assign/assignPlacement, or as SUBMITTED when nobody is
+	// eligible now (a SUBMITTED write followed by an ASSIGNED rewrite, its
+	// indexes moved, was a sixth of a job order's gas).
+	var (
+		chosen    *types.Provider
+		placement []types.Provider
+		eff       uint32
+		via       string
+	)
+	switch {
+	case direct != nil:
 		if err := k.CheckEligible(ctx, *direct, j); err != nil {
 			return j, err
+		}
+		chosen, via = direct, "direct"
+		if contract != nil {
+			via = "contract"
+		}
+	case j.Parallel != nil:
+		ps, ok := k.scheduler.(types.PlacementScheduler)
+		if !ok {
+			return j, errorsmod.Wrap(types.ErrInvalidJob, "this chain's scheduler cannot place multi-node jobs")
+		}
+		nodes, e, err := ps.SelectPlacement(ctx, j)
+		if err != nil {
+			return j, err // the whole submission fails: nothing escrowed
+		}
+		if placement, err = k.checkPlacement(ctx, j, nodes); err != nil {
+			return j, err
+		}
+		eff = e
+	default:
+		op, err := k.scheduler.SelectProvider(ctx, j)
+		if err != nil {
+			return j, err
+		}
+		if op != nil {
+			p, err := k.GetProvider(ctx, op)
+			if err != nil {
+				return j, err
+			}
+			chosen, via = &p, "scheduler"
 		}
 	}
 	if contract != nil && contract.Module != "" {
@@ -131,9 +171,6 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	if err := k.addEscrow(ctx, escrow.Amount); err != nil {
 		return j, err
 	}
-	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
-		return j, err
-	}
 	if err := k.DeadlineQueue.Push(ctx, j.Deadline, j.Id); err != nil {
 		return j, err
 	}
@@ -142,32 +179,13 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	}); err != nil {
 		return j, err
 	}
-
 	switch {
-	case direct != nil && contract != nil:
-		return k.assign(ctx, j, *direct, "contract")
-	case direct != nil:
-		return k.assign(ctx, j, *direct, "direct")
-	case j.Parallel != nil:
-		ps, ok := k.scheduler.(types.PlacementScheduler)
-		if !ok {
-			return j, errorsmod.Wrap(types.ErrInvalidJob, "this chain's scheduler cannot place multi-node jobs")
-		}
-		nodes, eff, err := ps.SelectPlacement(ctx, j)
-		if err != nil {
-			return j, err // the whole submission fails: nothing escrowed
-		}
-		return k.assignPlacement(ctx, j, nodes, eff)
-	default:
-		chosen, err := k.scheduler.SelectProvider(ctx, j)
-		if err != nil || chosen == nil {
-			return j, err
-		}
-		p, err := k.GetProvider(ctx, chosen)
-		if err != nil {
-			return j, err
-		}
-		return k.assign(ctx, j, p, "scheduler")
+	case placement != nil:
+		return k.assignPlacement(ctx, j, placement, eff)
+	case chosen != nil:
+		return k.assign(ctx, j, *chosen, via)
+	default: // no eligible provider now: open for one to accept
+		return j, k.Jobs.Set(ctx, j.Id, j)
 	}
 }
 
@@ -361,24 +379,36 @@ func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via 
 // the job pays the highest price any of them asks (split equally at
 // settlement); the first node coordinates (posts the result, answers
 // disputes and SLA claims with its bond); every node holds an open-job slot.
-func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []sdk.AccAddress, eff uint32) (types.Job, error) {
+// checkPlacement validates a placement (its size, no provider twice, every
+// node eligible) without writing anything.
+func (k *Keeper) checkPlacement(ctx context.Context, j types.Job, nodes []sdk.AccAddress) ([]types.Provider, error) {
 	if len(nodes) != int(j.Parallel.Nodes) {
-		return j, errorsmod.Wrapf(types.ErrNotEligible, "placement has %d nodes, the job asks for %d", len(nodes), j.Parallel.Nodes)
+		return nil, errorsmod.Wrapf(types.ErrNotEligible, "placement has %d nodes, the job asks for %d", len(nodes), j.Parallel.Nodes)
 	}
-	var price sdk.Coin
+	out := make([]types.Provider, 0, len(nodes))
 	seen := map[string]bool{}
-	for i, op := range nodes {
+	for _, op := range nodes {
 		p, err := k.GetProvider(ctx, op)
 		if err != nil {
-			return j, err
+			return nil, err
 		}
 		if seen[p.Operator] {
-			return j, errorsmod.Wrapf(types.ErrNotEligible, "provider %s placed twice", p.Operator)
+			return nil, errorsmod.Wrapf(types.ErrNotEligible, "provider %s placed twice", p.Operator)
 		}
 		seen[p.Operator] = true
 		if err := k.CheckEligible(ctx, p, j); err != nil {
-			return j, err
+			return nil, err
 		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// assignPlacement gives a multi-node job to a checked placement, the
+// coordinator first, at the highest of their prices.
+func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types.Provider, eff uint32) (types.Job, error) {
+	var price sdk.Coin
+	for i, p := range nodes {
 		pp, _ := types.PriceFor(p, j.Class)
 		if i == 0 || pp.Amount.GT(price.Amount) {
 			price = pp
