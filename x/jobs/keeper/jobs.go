@@ -182,7 +182,9 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	switch {
 	case placement != nil:
 		return k.assignPlacement(ctx, j, placement, eff)
-	case chosen != nil:
+	case chosen != nil && direct != nil: // checked above, before the escrow
+		return k.assignEligible(ctx, j, *chosen, via)
+	case chosen != nil: // a pluggable scheduler's choice is checked again
 		return k.assign(ctx, j, *chosen, via)
 	default: // no eligible provider now: open for one to accept
 		return j, k.Jobs.Set(ctx, j.Id, j)
@@ -354,6 +356,12 @@ func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via 
 	if err := k.CheckEligible(ctx, p, j); err != nil {
 		return j, err
 	}
+	return k.assignEligible(ctx, j, p, via)
+}
+
+// assignEligible is assign for a provider CheckEligible passed in this
+// same transaction, with nothing written in between (a direct order).
+func (k *Keeper) assignEligible(ctx context.Context, j types.Job, p types.Provider, via string) (types.Job, error) {
 	price, _ := types.PriceFor(p, j.Class)
 	if j.Contract != nil {
 		price = j.Contract.PricePerUnit // the agreed price, not today's list price
