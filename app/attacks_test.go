@@ -67,6 +67,7 @@ func (r *arena) advance(d time.Duration) {
 	require.NoError(r.t, r.a.SlashingSLAKeeper.EndBlocker(r.ctx))
 	require.NoError(r.t, r.a.ReputationKeeper.EndBlocker(r.ctx))
 	require.NoError(r.t, r.a.JobsKeeper.CheckAccounting(r.ctx))
+	require.NoError(r.t, r.a.JobsKeeper.CheckIndexes(r.ctx))
 	require.NoError(r.t, r.a.DisputeKeeper.CheckAccounting(r.ctx))
 }
 

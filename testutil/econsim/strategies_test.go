@@ -260,6 +260,7 @@ func (s *sim) expectLazy(j jobstypes.Job) {
 func (s *sim) check() {
 	ctx := s.queryCtx()
 	require.NoError(s.t, s.a.JobsKeeper.CheckAccounting(ctx), "x/jobs at height %d", s.height)
+	require.NoError(s.t, s.a.JobsKeeper.CheckIndexes(ctx), "x/jobs indexes at height %d", s.height)
 	require.NoError(s.t, s.a.DisputeKeeper.CheckAccounting(ctx), "x/dispute at height %d", s.height)
 	require.True(s.t, s.supply.Equal(s.a.BankKeeper.GetSupply(ctx, denom).Amount), "supply changed at height %d", s.height)
 }

@@ -34,6 +34,8 @@ type Jobs interface {
 	ExportGenesis(ctx context.Context) (*jobstypes.GenesisState, error)
 	EndBlocker(ctx context.Context) error
 	CheckAccounting(ctx context.Context) error
+	CheckIndexes(ctx context.Context) error
+	ProviderView(ctx context.Context, p jobstypes.Provider) (jobstypes.Provider, error)
 	SetHooks(hooks ...jobstypes.JobHooks)
 	SetScheduler(s jobstypes.Scheduler)
 	SetCircuitRegistry(r jobstypes.CircuitRegistry)

@@ -112,6 +112,7 @@ func (s *Suite) SetupTest() {
 // TearDownTest: x/attest holds no coins; x/jobs' books balance.
 func (s *Suite) TearDownTest() {
 	s.Require().NoError(s.jobs.CheckAccounting(s.ctx))
+	s.Require().NoError(s.jobs.CheckIndexes(s.ctx))
 }
 
 func coin(n int64) sdk.Coin { return sdk.NewInt64Coin(denom, n) }

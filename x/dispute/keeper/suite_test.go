@@ -109,6 +109,7 @@ func (s *Suite) newKeepers() {
 // exactly what its records say it holds.
 func (s *Suite) TearDownTest() {
 	s.Require().NoError(s.jobs.CheckAccounting(s.ctx), "x/jobs accounting")
+	s.Require().NoError(s.jobs.CheckIndexes(s.ctx), "x/jobs indexes")
 	s.Require().NoError(s.k.CheckAccounting(s.ctx), "x/dispute accounting")
 }
 

@@ -109,6 +109,7 @@ func (s *Suite) SetupTest() {
 func (s *Suite) TearDownTest() {
 	s.Require().NoError(s.k.CheckAccounting(s.ctx), "x/forwards accounting")
 	s.Require().NoError(s.jobs.CheckAccounting(s.ctx), "x/jobs accounting")
+	s.Require().NoError(s.jobs.CheckIndexes(s.ctx), "x/jobs indexes")
 	s.Require().Equal(s.supply.String(), s.total().String(), "supply")
 }
 

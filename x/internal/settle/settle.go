@@ -46,7 +46,7 @@ type Queue[K any] struct {
 
 // New declares a queue and its dead-letter set in a module's schema.
 func New[K any](sb *collections.SchemaBuilder, prefix, deadPrefix collections.Prefix, name string, kc codec.KeyCodec[K]) *Queue[K] {
-	pair := collections.PairKeyCodec(sdk.TimeKey, kc)
+	pair := collections.PairKeyCodec(TimeKey, kc)
 	return &Queue[K]{
 		name:    name,
 		entries: collections.NewKeySet(sb, prefix, name, pair),

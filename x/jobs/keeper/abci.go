@@ -49,8 +49,8 @@ func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, id uint64) error 
 
 // hasOpenClaims: open jobs (slots) or any claim another module holds.
 func (k *Keeper) hasOpenClaims(ctx context.Context, p types.Provider, op sdk.AccAddress) (bool, error) {
-	if p.OpenJobs > 0 {
-		return true, nil
+	if n, err := k.openJobs(ctx, op); err != nil || n > 0 {
+		return n > 0, err
 	}
 	for _, src := range k.claimSources {
 		open, err := src.HasOpenClaims(ctx, op)

@@ -2,12 +2,14 @@ package keeper
 
 import (
 	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
 
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/verdict-chain/verdict/x/internal/funds"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -15,21 +17,53 @@ import (
 // the module, pay out, fund the community pool); this file keeps the
 // running totals beside the balance and the invariant that compares them.
 
+// ledger reads the bookkeeping record (the next job id and the running
+// totals); before genesis writes it, it is all zero.
+func (k *Keeper) ledger(ctx context.Context) (types.Ledger, error) {
+	l, err := k.Ledger.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Ledger{TotalEscrow: math.ZeroInt(), TotalBonds: math.ZeroInt()}, nil
+	}
+	return l, err
+}
+
+// addTotal adds delta to a running total. A total that would go negative
+// means the module paid out what it did not hold: ErrAccounting, and the
+// caller's transition fails.
+func addTotal(name string, cur, delta math.Int) (math.Int, error) {
+	next := cur.Add(delta)
+	if next.IsNegative() {
+		return cur, errorsmod.Wrapf(types.ErrAccounting, "running %s total would become negative (%s + %s)", name, cur, delta)
+	}
+	return next, nil
+}
+
 func (k *Keeper) addEscrow(ctx context.Context, delta math.Int) error {
-	return funds.AddTotal(ctx, k.TotalEscrow, delta, types.ErrAccounting)
+	l, err := k.ledger(ctx)
+	if err != nil {
+		return err
+	}
+	if l.TotalEscrow, err = addTotal("escrow", l.TotalEscrow, delta); err != nil {
+		return err
+	}
+	return k.Ledger.Set(ctx, l)
 }
 
 func (k *Keeper) addBonds(ctx context.Context, delta math.Int) error {
-	return funds.AddTotal(ctx, k.TotalBonds, delta, types.ErrAccounting)
+	l, err := k.ledger(ctx)
+	if err != nil {
+		return err
+	}
+	if l.TotalBonds, err = addTotal("bonds", l.TotalBonds, delta); err != nil {
+		return err
+	}
+	return k.Ledger.Set(ctx, l)
 }
 
 // Totals returns the escrow and bonds the module tracks.
 func (k *Keeper) Totals(ctx context.Context) (escrow, bonds math.Int, err error) {
-	if escrow, err = funds.Total(ctx, k.TotalEscrow); err != nil {
-		return
-	}
-	bonds, err = funds.Total(ctx, k.TotalBonds)
-	return
+	l, err := k.ledger(ctx)
+	return l.TotalEscrow, l.TotalBonds, err
 }
 
 // ModuleBalance is what the module account holds in the params denom.

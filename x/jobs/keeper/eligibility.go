@@ -14,11 +14,16 @@ import (
 // every rule other modules added at wiring, in order. Every assignment path
 // goes through it.
 func (k *Keeper) CheckEligible(ctx context.Context, p types.Provider, j types.Job) error {
-	if err := types.CheckOffer(p, j); err != nil {
-		return err
-	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
+		return err
+	}
+	return k.checkEligible(ctx, p, j, params)
+}
+
+// checkEligible is CheckEligible with the params already read.
+func (k *Keeper) checkEligible(ctx context.Context, p types.Provider, j types.Job, params types.Params) error {
+	if err := types.CheckOffer(p, j); err != nil {
 		return err
 	}
 	if p.Bond.Amount.LT(params.MinProviderBond.Amount) {

@@ -24,6 +24,15 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if err := k.setProvider(ctx, p); err != nil {
 			return err
 		}
+		if p.OpenJobs > 0 { // checked against the jobs by Validate
+			op, err := k.addr("operator", p.Operator)
+			if err != nil {
+				return err
+			}
+			if err := k.OpenJobs.Set(ctx, op, p.OpenJobs); err != nil {
+				return err
+			}
+		}
 		bonds = bonds.Add(p.Bond.Amount)
 	}
 	for _, j := range gs.Jobs {
@@ -38,9 +47,6 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 				return err
 			}
 		}
-	}
-	if err := k.JobSeq.Set(ctx, gs.NextJobId); err != nil {
-		return err
 	}
 	for _, e := range gs.DeadlineQueue {
 		if err := k.DeadlineQueue.Push(ctx, e.Time, e.JobId); err != nil {
@@ -61,10 +67,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
-	if err := k.TotalBonds.Set(ctx, bonds); err != nil {
-		return err
-	}
-	return k.TotalEscrow.Set(ctx, escrow)
+	return k.Ledger.Set(ctx, types.Ledger{NextJobId: gs.NextJobId, TotalEscrow: escrow, TotalBonds: bonds})
 }
 
 // ExportGenesis writes out the whole state in key order. Dead-lettered
@@ -77,8 +80,9 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}
 	gs := &types.GenesisState{Params: params}
 	if err := k.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p types.Provider) (bool, error) {
+		p, err := k.ProviderView(ctx, p)
 		gs.Providers = append(gs.Providers, p)
-		return false, nil
+		return err != nil, err
 	}); err != nil {
 		return nil, err
 	}
@@ -88,9 +92,11 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}); err != nil {
 		return nil, err
 	}
-	if gs.NextJobId, err = k.JobSeq.Peek(ctx); err != nil {
+	l, err := k.ledger(ctx)
+	if err != nil {
 		return nil, err
 	}
+	gs.NextJobId = l.NextJobId
 	if err := k.DeadlineQueue.WalkAll(ctx, func(t time.Time, id uint64) (bool, error) {
 		gs.DeadlineQueue = append(gs.DeadlineQueue, types.QueueEntry{Time: t, JobId: id})
 		return false, nil

@@ -45,6 +45,9 @@ func (q queryServer) Provider(ctx context.Context, req *types.QueryProviderReque
 		return nil, err
 	}
 	p, err := q.k.GetProvider(ctx, op)
+	if err == nil {
+		p, err = q.k.ProviderView(ctx, p)
+	}
 	if err != nil {
 		return nil, status.Error(codes.NotFound, err.Error())
 	}
@@ -57,7 +60,7 @@ func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersReq
 	}
 	if req.Status == types.ProviderStatus_PROVIDER_STATUS_UNSPECIFIED {
 		list, page, err := query.CollectionPaginate(ctx, q.k.Providers, req.Pagination,
-			func(_ sdk.AccAddress, p types.Provider) (types.Provider, error) { return p, nil })
+			func(_ sdk.AccAddress, p types.Provider) (types.Provider, error) { return q.k.ProviderView(ctx, p) })
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
@@ -65,7 +68,11 @@ func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersReq
 	}
 	list, page, err := query.CollectionPaginate(ctx, q.k.ProvidersByStatus, req.Pagination,
 		func(key collections.Pair[int32, sdk.AccAddress], _ collections.NoValue) (types.Provider, error) {
-			return q.k.Providers.Get(ctx, key.K2())
+			p, err := q.k.Providers.Get(ctx, key.K2())
+			if err != nil {
+				return p, err
+			}
+			return q.k.ProviderView(ctx, p)
 		},
 		query.WithCollectionPaginationPairPrefix[int32, sdk.AccAddress](int32(req.Status)))
 	if err != nil {

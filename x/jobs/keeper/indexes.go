@@ -3,13 +3,73 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 
 	"cosmossdk.io/collections"
 	collcodec "cosmossdk.io/collections/codec"
+	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
+
+// jobIndexSet maintains a job's three indexes as one collections.Index.
+// collections.IndexedMap gives every index its own lazy read of the old
+// value, and an index rewrites its entry even when its key is unchanged;
+// a job write through jobIndexSet reads the old job once and touches only
+// the entries whose key moved (a result or a settlement changes the status
+// entry alone). That was a third of the gas of a job order and more of a
+// result post.
+type jobIndexSet struct{ i JobIndexes }
+
+// Reference implements collections.Index.
+func (s jobIndexSet) Reference(ctx context.Context, id uint64, j types.Job, lazyOld func() (types.Job, error)) error {
+	old, err := lazyOld()
+	if errors.Is(err, collections.ErrNotFound) { // a new job: every entry is new
+		if err := s.i.Buyer.Reference(ctx, id, j, lazyOld); err != nil {
+			return err
+		}
+		if err := s.i.Status.Reference(ctx, id, j, lazyOld); err != nil {
+			return err
+		}
+		return s.i.Nodes.Reference(ctx, id, j, lazyOld)
+	}
+	if err != nil {
+		return err
+	}
+	known := func() (types.Job, error) { return old, nil }
+	if old.Buyer != j.Buyer {
+		if err := s.i.Buyer.Reference(ctx, id, j, known); err != nil {
+			return err
+		}
+	}
+	if old.Status != j.Status {
+		if err := s.i.Status.Reference(ctx, id, j, known); err != nil {
+			return err
+		}
+	}
+	if !slices.Equal(types.Nodes(old), types.Nodes(j)) {
+		return s.i.Nodes.Reference(ctx, id, j, known)
+	}
+	return nil
+}
+
+// Unreference implements collections.Index.
+func (s jobIndexSet) Unreference(ctx context.Context, id uint64, getValue func() (types.Job, error)) error {
+	j, err := getValue()
+	if err != nil {
+		return err
+	}
+	known := func() (types.Job, error) { return j, nil }
+	if err := s.i.Buyer.Unreference(ctx, id, known); err != nil {
+		return err
+	}
+	if err := s.i.Status.Unreference(ctx, id, known); err != nil {
+		return err
+	}
+	return s.i.Nodes.Unreference(ctx, id, known)
+}
 
 // NodeIndex indexes a job under every provider that holds a slot on it:
 // the provider of a single-node job, every node of a multi-node job's
@@ -95,4 +155,77 @@ func (i *NodeIndex) KeyCodec() collcodec.KeyCodec[collections.Pair[sdk.AccAddres
 // Has reports whether provider op holds a slot on job id.
 func (i *NodeIndex) Has(ctx context.Context, op sdk.AccAddress, id uint64) (bool, error) {
 	return i.refs.Has(ctx, collections.Join(op, id))
+}
+
+// CheckIndexes is the index invariant: every job has exactly its buyer,
+// status and node entries, no entry points at a missing or different job,
+// and each provider's open-job count equals the open jobs it holds a slot
+// on. It reads the whole state: for tests and operators' checks.
+func (k *Keeper) CheckIndexes(ctx context.Context) error {
+	want := map[string]bool{}
+	open := map[string]uint64{}
+	err := k.Jobs.Walk(ctx, nil, func(id uint64, j types.Job) (bool, error) {
+		buyer, err := k.addr("buyer", j.Buyer)
+		if err != nil {
+			return true, err
+		}
+		want[fmt.Sprintf("buyer/%s/%d", buyer, id)] = true
+		want[fmt.Sprintf("status/%d/%d", j.Status, id)] = true
+		for _, n := range types.Nodes(j) {
+			op, err := k.addr("node", n)
+			if err != nil {
+				return true, err
+			}
+			want[fmt.Sprintf("node/%s/%d", op, id)] = true
+			if types.IsOpen(j.Status) {
+				open[op.String()]++
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	got := map[string]bool{}
+	if err := k.Jobs.Indexes.Buyer.Walk(ctx, nil, func(b sdk.AccAddress, id uint64) (bool, error) {
+		got[fmt.Sprintf("buyer/%s/%d", b, id)] = true
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.Jobs.Indexes.Status.Walk(ctx, nil, func(s int32, id uint64) (bool, error) {
+		got[fmt.Sprintf("status/%d/%d", types.JobStatus(s), id)] = true
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.Jobs.Indexes.Nodes.refs.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, uint64]) (bool, error) {
+		got[fmt.Sprintf("node/%s/%d", key.K1(), key.K2())] = true
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for e := range want {
+		if !got[e] {
+			return errorsmod.Wrapf(types.ErrAccounting, "index entry %s missing", e)
+		}
+	}
+	for e := range got {
+		if !want[e] {
+			return errorsmod.Wrapf(types.ErrAccounting, "index entry %s has no such job", e)
+		}
+	}
+	if err := k.OpenJobs.Walk(ctx, nil, func(op sdk.AccAddress, n uint64) (bool, error) {
+		if n == 0 || open[op.String()] != n {
+			return true, errorsmod.Wrapf(types.ErrAccounting, "provider %s open_jobs %d, jobs say %d", op, n, open[op.String()])
+		}
+		delete(open, op.String())
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for op, n := range open {
+		return errorsmod.Wrapf(types.ErrAccounting, "provider %s holds %d open jobs, open_jobs says none", op, n)
+	}
+	return nil
 }

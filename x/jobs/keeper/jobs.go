@@ -83,10 +83,15 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	}
 	// max price and units both fit in uint64, so the product cannot overflow.
 	escrow := sdk.NewCoin(params.Denom, msg.MaxPricePerUnit.Amount.Mul(math.NewIntFromUint64(msg.Units)))
-	id, err := k.JobSeq.Next(ctx)
+	// The ledger is read here and written once, with the job's id taken and
+	// its escrow added, after the collection below (nothing in between
+	// writes it).
+	ledger, err := k.ledger(ctx)
 	if err != nil {
 		return types.Job{}, err
 	}
+	id := ledger.NextJobId
+	ledger.NextJobId++
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	now := sdkCtx.BlockTime()
 	j := types.Job{
@@ -128,7 +133,7 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	)
 	switch {
 	case direct != nil:
-		if err := k.CheckEligible(ctx, *direct, j); err != nil {
+		if err := k.checkEligible(ctx, *direct, j, params); err != nil {
 			return j, err
 		}
 		chosen, via = direct, "direct"
@@ -168,7 +173,10 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	} else if err := k.funds.Collect(ctx, payer, escrow); err != nil {
 		return j, err
 	}
-	if err := k.addEscrow(ctx, escrow.Amount); err != nil {
+	if ledger.TotalEscrow, err = addTotal("escrow", ledger.TotalEscrow, escrow.Amount); err != nil {
+		return j, err
+	}
+	if err := k.Ledger.Set(ctx, ledger); err != nil {
 		return j, err
 	}
 	if err := k.DeadlineQueue.Push(ctx, j.Deadline, j.Id); err != nil {
@@ -181,13 +189,13 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	}
 	switch {
 	case placement != nil:
-		return k.assignPlacement(ctx, j, placement, eff)
+		return k.assignPlacement(ctx, j, placement, eff, true)
 	case chosen != nil && direct != nil: // checked above, before the escrow
-		return k.assignEligible(ctx, j, *chosen, via)
+		return k.assignEligible(ctx, j, *chosen, via, true)
 	case chosen != nil: // a pluggable scheduler's choice is checked again
-		return k.assign(ctx, j, *chosen, via)
+		return k.assign(ctx, j, *chosen, via, true)
 	default: // no eligible provider now: open for one to accept
-		return j, k.Jobs.Set(ctx, j.Id, j)
+		return j, k.writeJob(ctx, j, true)
 	}
 }
 
@@ -211,7 +219,7 @@ func (k *Keeper) AcceptJob(ctx context.Context, op sdk.AccAddress, jobID uint64)
 	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.Deadline) {
 		return j, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d deadline %s", j.Id, j.Deadline)
 	}
-	return k.assign(ctx, j, p, "accepted")
+	return k.assign(ctx, j, p, "accepted", false)
 }
 
 // CancelJob closes a job that has no result yet at its buyer's request: an
@@ -352,16 +360,34 @@ func (k *Keeper) DeclineJob(ctx context.Context, provider string, jobID uint64) 
 }
 
 // assign gives an open job to an eligible provider at the provider's price.
-func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via string) (types.Job, error) {
+// fresh: j is a new job, not yet written (see writeJob).
+func (k *Keeper) assign(ctx context.Context, j types.Job, p types.Provider, via string, fresh bool) (types.Job, error) {
 	if err := k.CheckEligible(ctx, p, j); err != nil {
 		return j, err
 	}
-	return k.assignEligible(ctx, j, p, via)
+	return k.assignEligible(ctx, j, p, via, fresh)
+}
+
+// writeJob writes a job and its index entries. fresh: j.Id was just taken
+// from the ledger, so no job has it (genesis requires every id below
+// next_job_id) and the indexes are referenced as for a new value without
+// reading one back (collections.IndexedMap would read it).
+func (k *Keeper) writeJob(ctx context.Context, j types.Job, fresh bool) error {
+	if !fresh {
+		return k.Jobs.Set(ctx, j.Id, j)
+	}
+	none := func() (types.Job, error) { return types.Job{}, collections.ErrNotFound }
+	for _, idx := range k.Jobs.Indexes.IndexesList() {
+		if err := idx.Reference(ctx, j.Id, j, none); err != nil {
+			return err
+		}
+	}
+	return k.newJobs.Set(ctx, j.Id, j)
 }
 
 // assignEligible is assign for a provider CheckEligible passed in this
 // same transaction, with nothing written in between (a direct order).
-func (k *Keeper) assignEligible(ctx context.Context, j types.Job, p types.Provider, via string) (types.Job, error) {
+func (k *Keeper) assignEligible(ctx context.Context, j types.Job, p types.Provider, via string, fresh bool) (types.Job, error) {
 	price, _ := types.PriceFor(p, j.Class)
 	if j.Contract != nil {
 		price = j.Contract.PricePerUnit // the agreed price, not today's list price
@@ -371,11 +397,10 @@ func (k *Keeper) assignEligible(ctx context.Context, j types.Job, p types.Provid
 	j.AssignedVia = via
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
 	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
-	p.OpenJobs++
-	if err := k.setProvider(ctx, p); err != nil {
+	if err := k.takeSlot(ctx, p.Operator); err != nil {
 		return j, err
 	}
-	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+	if err := k.writeJob(ctx, j, fresh); err != nil {
 		return j, err
 	}
 	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobAssigned{
@@ -414,15 +439,14 @@ func (k *Keeper) checkPlacement(ctx context.Context, j types.Job, nodes []sdk.Ac
 
 // assignPlacement gives a multi-node job to a checked placement, the
 // coordinator first, at the highest of their prices.
-func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types.Provider, eff uint32) (types.Job, error) {
+func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types.Provider, eff uint32, fresh bool) (types.Job, error) {
 	var price sdk.Coin
 	for i, p := range nodes {
 		pp, _ := types.PriceFor(p, j.Class)
 		if i == 0 || pp.Amount.GT(price.Amount) {
 			price = pp
 		}
-		p.OpenJobs++
-		if err := k.setProvider(ctx, p); err != nil {
+		if err := k.takeSlot(ctx, p.Operator); err != nil {
 			return j, err
 		}
 		j.Placement = append(j.Placement, p.Operator)
@@ -433,7 +457,7 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types
 	j.EfficiencyPpm = eff
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
 	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
-	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+	if err := k.writeJob(ctx, j, fresh); err != nil {
 		return j, err
 	}
 	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobAssigned{
@@ -445,19 +469,7 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types
 // closes.
 func (k *Keeper) releaseSlots(ctx context.Context, j types.Job) error {
 	for _, s := range types.Nodes(j) {
-		op, err := k.addr("node", s)
-		if err != nil {
-			return err
-		}
-		p, err := k.GetProvider(ctx, op)
-		if err != nil {
-			return err
-		}
-		if p.OpenJobs == 0 {
-			return errorsmod.Wrapf(types.ErrAccounting, "provider %s has no open job to release", p.Operator)
-		}
-		p.OpenJobs--
-		if err := k.setProvider(ctx, p); err != nil {
+		if err := k.releaseSlot(ctx, s); err != nil {
 			return err
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	corestore "cosmossdk.io/core/store"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
-	"cosmossdk.io/math"
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -36,9 +35,11 @@ type JobIndexes struct {
 	Nodes  *NodeIndex
 }
 
-// IndexesList implements collections.Indexes.
+// IndexesList implements collections.Indexes: the three indexes behind one
+// (jobIndexSet), so that a job write reads the old job once and rewrites
+// only the index entries whose key changed.
 func (i JobIndexes) IndexesList() []collections.Index[uint64, types.Job] {
-	return []collections.Index[uint64, types.Job]{i.Buyer, i.Status, i.Nodes}
+	return []collections.Index[uint64, types.Job]{jobIndexSet{i}}
 }
 
 // Keeper owns the x/jobs state.
@@ -66,19 +67,23 @@ type Keeper struct {
 	Providers         collections.Map[sdk.AccAddress, types.Provider]
 	ProvidersByStatus collections.KeySet[collections.Pair[int32, sdk.AccAddress]]
 	Offers            collections.KeySet[OfferKey]
+	// OpenJobs counts each provider's open jobs (slots); absent means none.
+	// The stored provider record's open_jobs stays 0: queries and genesis
+	// export fill it in from here (providerView).
+	OpenJobs collections.Map[sdk.AccAddress, uint64]
 
-	JobSeq collections.Sequence
+	// Ledger holds the next job id and the running totals (accounting.go).
+	Ledger collections.Item[types.Ledger]
 	Jobs   *collections.IndexedMap[uint64, types.Job, JobIndexes]
+	// newJobs is Jobs' primary map without its indexes (same prefix): the
+	// write of a job under a fresh id, its index entries made by writeJob.
+	newJobs collections.Map[uint64, types.Job]
 
 	// Settlement queues (x/internal/settle), drained by EndBlock.
 	DeadlineQueue  *settle.Queue[uint64]         // open jobs expire at their deadline
 	WindowQueue    *settle.Queue[uint64]         // posted results finalize when their window ends
 	UnbondingQueue *settle.Queue[sdk.AccAddress] // bonds return when unbonding ends
 	PruneQueue     *settle.Queue[uint64]         // closed jobs are deleted after params.retention
-
-	// Running totals checked against the module balance (accounting.go).
-	TotalEscrow collections.Item[math.Int]
-	TotalBonds  collections.Item[math.Int]
 }
 
 type namedRule struct {
@@ -121,7 +126,8 @@ func NewKeeper(
 		Providers:         collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey, codec.CollValue[types.Provider](cdc)),
 		ProvidersByStatus: collections.NewKeySet(sb, types.ProvidersByStatusKey, "providers_by_status", collections.PairKeyCodec(collections.Int32Key, sdk.AccAddressKey)),
 		Offers:            collections.NewKeySet(sb, types.OffersKey, "offers", collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, sdk.AccAddressKey)),
-		JobSeq:            collections.NewSequence(sb, types.JobSeqKey, "job_seq"),
+		OpenJobs:          collections.NewMap(sb, types.OpenJobsKey, "open_jobs", sdk.AccAddressKey, collections.Uint64Value),
+		Ledger:            collections.NewItem(sb, types.LedgerKey, "ledger", codec.CollValue[types.Ledger](cdc)),
 		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc), JobIndexes{
 			Buyer: indexes.NewMulti(sb, types.JobsByBuyerKey, "jobs_by_buyer", sdk.AccAddressKey, collections.Uint64Key,
 				func(_ uint64, j types.Job) (sdk.AccAddress, error) { return addrOf(j.Buyer) }),
@@ -133,9 +139,9 @@ func NewKeeper(
 		WindowQueue:    settle.New(sb, types.WindowQueueKey, types.WindowDeadLettersKey, "window", collections.Uint64Key),
 		UnbondingQueue: settle.New(sb, types.UnbondingQueueKey, types.UnbondingDeadLettersKey, "unbonding", sdk.AccAddressKey),
 		PruneQueue:     settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
-		TotalEscrow:    collections.NewItem(sb, types.TotalEscrowKey, "total_escrow", sdk.IntValue),
-		TotalBonds:     collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
 	}
+	// declared on a schema of its own: the prefix is Jobs', declared above
+	k.newJobs = collections.NewMap(collections.NewSchemaBuilder(storeService), types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc))
 	schema, err := sb.Build()
 	if err != nil {
 		panic(err)

@@ -73,6 +73,7 @@ func (s *KeeperSuite) SetupTest() {
 // TearDownTest checks the module invariant after every scenario.
 func (s *KeeperSuite) TearDownTest() {
 	s.Require().NoError(s.k.CheckAccounting(s.ctx), "accounting invariant")
+	s.Require().NoError(s.k.CheckIndexes(s.ctx), "index invariant")
 }
 
 func (s *KeeperSuite) bal(a sdk.AccAddress) int64 {
@@ -165,8 +166,9 @@ func (s *KeeperSuite) TestLifecycleFinalizePaysExactly() {
 	s.Equal(b0-80_000, s.bal(s.buyer))
 	s.Equal(int64(78_400), j.Settlement.ProviderPayment.Amount.Int64())
 	s.Equal([]string{"posted:1", "finalized:1"}, s.hooks.calls)
-	p, _ := s.k.GetProvider(s.ctx, s.prov2)
-	s.Zero(p.OpenJobs)
+	got, err := s.q.Provider(s.ctx, &types.QueryProviderRequest{Operator: s.prov2.String()})
+	s.Require().NoError(err)
+	s.Zero(got.Provider.OpenJobs)
 }
 
 func (s *KeeperSuite) TestDirectOrderAndOpenJobAccept() {

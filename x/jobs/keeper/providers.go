@@ -22,14 +22,70 @@ func (k *Keeper) GetProvider(ctx context.Context, operator sdk.AccAddress) (type
 	return p, err
 }
 
+// openJobs is a provider's count of open jobs (slots).
+func (k *Keeper) openJobs(ctx context.Context, op sdk.AccAddress) (uint64, error) {
+	n, err := k.OpenJobs.Get(ctx, op)
+	if errors.Is(err, collections.ErrNotFound) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// takeSlot counts one more open job on a provider.
+func (k *Keeper) takeSlot(ctx context.Context, operator string) error {
+	op, err := k.addr("provider", operator)
+	if err != nil {
+		return err
+	}
+	n, err := k.openJobs(ctx, op)
+	if err != nil {
+		return err
+	}
+	return k.OpenJobs.Set(ctx, op, n+1)
+}
+
+// releaseSlot counts one open job less on a provider; the entry goes when
+// the count reaches zero.
+func (k *Keeper) releaseSlot(ctx context.Context, operator string) error {
+	op, err := k.addr("node", operator)
+	if err != nil {
+		return err
+	}
+	n, err := k.openJobs(ctx, op)
+	if err != nil {
+		return err
+	}
+	switch n {
+	case 0:
+		return errorsmod.Wrapf(types.ErrAccounting, "provider %s has no open job to release", operator)
+	case 1:
+		return k.OpenJobs.Remove(ctx, op)
+	default:
+		return k.OpenJobs.Set(ctx, op, n-1)
+	}
+}
+
+// ProviderView is a stored provider as queries and genesis export show it:
+// with open_jobs filled in from the OpenJobs count.
+func (k *Keeper) ProviderView(ctx context.Context, p types.Provider) (types.Provider, error) {
+	op, err := k.addr("operator", p.Operator)
+	if err != nil {
+		return p, err
+	}
+	p.OpenJobs, err = k.openJobs(ctx, op)
+	return p, err
+}
+
 // setProvider writes a provider and keeps the status index and the offer
 // index in step with it. It is the only writer of Providers besides
-// removeProvider. Only ACTIVE providers have offers.
+// removeProvider. Only ACTIVE providers have offers. The open-job count
+// lives in OpenJobs, never in the stored record.
 func (k *Keeper) setProvider(ctx context.Context, p types.Provider) error {
 	op, err := k.addr("operator", p.Operator)
 	if err != nil {
 		return err
 	}
+	p.OpenJobs = 0
 	old, err := k.Providers.Get(ctx, op)
 	switch {
 	case err == nil:

@@ -68,9 +68,9 @@ func (s *KeeperSuite) TestEveryNodeOfAPlacementIsIndexed() {
 	s.Require().NoError(err)
 	s.Len(got.Jobs, 1)
 	for _, op := range []sdk.AccAddress{s.prov1, s.prov2} {
-		p, err := s.k.GetProvider(s.ctx, op)
+		got, err := s.q.Provider(s.ctx, &types.QueryProviderRequest{Operator: op.String()})
 		s.Require().NoError(err)
-		s.Zero(p.OpenJobs, "both slots released")
+		s.Zero(got.Provider.OpenJobs, "both slots released")
 	}
 }
 

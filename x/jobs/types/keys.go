@@ -15,7 +15,7 @@ var (
 	ProvidersKey         = collections.NewPrefix(1)
 	ProvidersByStatusKey = collections.NewPrefix(2)
 	OffersKey            = collections.NewPrefix(3)
-	JobSeqKey            = collections.NewPrefix(4)
+	LedgerKey            = collections.NewPrefix(4) // next job id and running totals
 	JobsKey              = collections.NewPrefix(5)
 	JobsByBuyerKey       = collections.NewPrefix(6)
 	JobsByProviderKey    = collections.NewPrefix(7)
@@ -23,8 +23,8 @@ var (
 	DeadlineQueueKey     = collections.NewPrefix(9)
 	WindowQueueKey       = collections.NewPrefix(10)
 	UnbondingQueueKey    = collections.NewPrefix(11)
-	TotalEscrowKey       = collections.NewPrefix(12)
-	TotalBondsKey        = collections.NewPrefix(13)
+	// 12 and 13 held the running totals before they joined the Ledger
+	// (prefix 4); do not reuse them.
 	// Dead letters of the settlement queues (x/internal/settle).
 	DeadlineDeadLettersKey  = collections.NewPrefix(14)
 	WindowDeadLettersKey    = collections.NewPrefix(15)
@@ -32,6 +32,10 @@ var (
 	// PruneQueueKey: closed jobs, deleted retention after they closed.
 	PruneQueueKey       = collections.NewPrefix(17)
 	PruneDeadLettersKey = collections.NewPrefix(18)
+	// OpenJobsKey: each provider's count of open jobs (slots), kept apart
+	// from the provider record so that assigning and closing a job writes a
+	// few bytes instead of rewriting and re-indexing the provider.
+	OpenJobsKey = collections.NewPrefix(19)
 )
 
 // Size limits for user-supplied strings and lists.

@@ -370,6 +370,8 @@ func (s *Suite) TestMultiNodePlacement() {
 	for _, op := range []sdk.AccAddress{a, b} {
 		p, err := s.jobs.GetProvider(s.ctx, op)
 		s.Require().NoError(err)
+		p, err = s.jobs.ProviderView(s.ctx, p)
+		s.Require().NoError(err)
 		s.Equal(uint64(1), p.OpenJobs)
 	}
 	a0, b0 := s.bank.Balance(a, denom), s.bank.Balance(b, denom)
@@ -379,6 +381,8 @@ func (s *Suite) TestMultiNodePlacement() {
 	s.Equal(b0+514, s.bank.Balance(b, denom))
 	for _, op := range []sdk.AccAddress{a, b} {
 		p, err := s.jobs.GetProvider(s.ctx, op)
+		s.Require().NoError(err)
+		p, err = s.jobs.ProviderView(s.ctx, p)
 		s.Require().NoError(err)
 		s.Zero(p.OpenJobs)
 	}

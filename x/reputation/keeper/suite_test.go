@@ -76,6 +76,7 @@ func (s *Suite) SetupTest() {
 
 func (s *Suite) TearDownTest() {
 	s.Require().NoError(s.jobs.CheckAccounting(s.ctx))
+	s.Require().NoError(s.jobs.CheckIndexes(s.ctx))
 }
 
 func (s *Suite) setTime(t time.Time) {

@@ -109,6 +109,7 @@ func (s *Suite) SetupTest() {
 // checks the balances of the accounts it moves.
 func (s *Suite) TearDownTest() {
 	s.Require().NoError(s.jobs.CheckAccounting(s.ctx))
+	s.Require().NoError(s.jobs.CheckIndexes(s.ctx))
 }
 
 func coin(n int64) sdk.Coin { return sdk.NewInt64Coin(denom, n) }
