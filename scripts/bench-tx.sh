@@ -4,7 +4,8 @@
 # .localnet/bench-tx, its own ports; a running demo localnet is untouched),
 # each as a ratio to bank send, with the node's CPU and gas per transaction
 # (cmd/verdict-bench-tx). PPROF=1 also serves the node's pprof on
-# 127.0.0.1:6061 for profiling under the load. Extra arguments go to the
+# 127.0.0.1:6061 for profiling under the load; INDEX_EVENTS limits the
+# events the node's transaction index keeps (app.toml index-events). Extra arguments go to the
 # benchmark (e.g. -n 5000). The chain is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,10 +15,14 @@ export CHAIN_ID=verdict-bench-tx-1
 BIN=${VERDICTD:-build/verdictd}
 
 ./scripts/localnet.sh reset >/dev/null
-if [ -n "${PPROF:-}" ]; then
-  # initialise, then turn the node's pprof on (loopback only) before the start
+if [ -n "${PPROF:-}" ] || [ -n "${INDEX_EVENTS:-}" ]; then
+  # initialise, then change the node's config before the start: PPROF=1
+  # serves pprof (loopback only); INDEX_EVENTS (e.g. '"message.action"')
+  # sets app.toml's index-events, the events CometBFT's transaction index
+  # keeps beside every tx hash (empty, the localnet's default: all of them).
   ./scripts/localnet.sh start >/dev/null && ./scripts/localnet.sh stop >/dev/null
-  sed -i 's|^pprof_laddr = .*|pprof_laddr = "127.0.0.1:6061"|' "$LOCALNET_HOME/config/config.toml"
+  [ -z "${PPROF:-}" ] || sed -i 's|^pprof_laddr = .*|pprof_laddr = "127.0.0.1:6061"|' "$LOCALNET_HOME/config/config.toml"
+  [ -z "${INDEX_EVENTS:-}" ] || sed -i "s|^index-events = .*|index-events = [$INDEX_EVENTS]|" "$LOCALNET_HOME/config/app.toml"
 fi
 ./scripts/localnet.sh start
 trap './scripts/localnet.sh stop >/dev/null 2>&1 || true' EXIT

@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,7 @@ type bench struct {
 	chainID string
 	pid     int
 	http    *http.Client
+	maxGas  int64 // the block gas limit (consensus params)
 }
 
 func main() {
@@ -99,6 +101,19 @@ func run(home, node, grpcAddr string, n, nacc int, timeout time.Duration) error 
 	}
 	if b.chainID, err = agent.NodeChainID(ctx, node); err != nil {
 		return err
+	}
+	var cp struct {
+		Params struct {
+			Block struct {
+				MaxGas string `json:"max_gas"`
+			} `json:"block"`
+		} `json:"consensus_params"`
+	}
+	if err := b.rpcCall("/consensus_params", &cp); err != nil {
+		return err
+	}
+	if b.maxGas, err = strconv.ParseInt(cp.Params.Block.MaxGas, 10, 64); err != nil || b.maxGas <= 0 {
+		return fmt.Errorf("block max_gas %q: %v", cp.Params.Block.MaxGas, err)
 	}
 	pidBytes, err := os.ReadFile(filepath.Join(home, "verdictd.pid"))
 	if err != nil {
@@ -254,11 +269,12 @@ func run(home, node, grpcAddr string, n, nacc int, timeout time.Duration) error 
 	}
 	rows = append(rows, row{"MsgPostResult", r, gasPost})
 
-	fmt.Println("| message | sent | committed | tx/s | ratio to bank send | node CPU per tx | gas per tx (limit) |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| message | sent | committed | tx/s | ratio to bank send | node CPU per tx | gas per tx (limit) | fullest block (gas cap) | median block interval |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	base := rows[0].r.tps()
 	for _, w := range rows {
-		fmt.Printf("| %s | %d | %d | %.0f | %.2f | %.2f ms | %d |\n", w.name, w.r.sent, w.r.committed, w.r.tps(), w.r.tps()/base, w.r.cpuPerTx()*1000, w.gas)
+		fmt.Printf("| %s | %d | %d | %.0f | %.2f | %.2f ms | %d | %d (%d) | %.2f s |\n", w.name, w.r.sent, w.r.committed, w.r.tps(), w.r.tps()/base,
+			w.r.cpuPerTx()*1000, w.gas, w.r.fullest(), b.maxGas/int64(w.gas), w.r.interval().Seconds())
 	}
 	return nil
 }
@@ -314,6 +330,26 @@ type phaseResult struct {
 	sent, committed int
 	span            time.Duration // block time from the block before the first to the last
 	cpu             time.Duration // node CPU over the phase
+	perBlock        []int         // committed txs of each block with any
+	intervals       []time.Duration
+}
+
+// fullest is the largest block of the phase; interval the median time
+// between its blocks.
+func (r phaseResult) fullest() int {
+	if len(r.perBlock) == 0 {
+		return 0
+	}
+	return slices.Max(r.perBlock)
+}
+
+func (r phaseResult) interval() time.Duration {
+	if len(r.intervals) == 0 {
+		return 0
+	}
+	s := slices.Clone(r.intervals)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func (r phaseResult) tps() float64 {
@@ -410,7 +446,11 @@ func (b *bench) phase(ctx context.Context, name string, per [][][]byte, timeout 
 			}
 			r.committed += ntx
 			if ntx > 0 {
+				if !last.IsZero() {
+					r.intervals = append(r.intervals, t.Sub(last))
+				}
 				last = t
+				r.perBlock = append(r.perBlock, ntx)
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
