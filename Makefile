@@ -13,7 +13,7 @@ GOTEST_FLAGS ?= -count=1
 
 FUZZTIME ?= 5m
 
-.PHONY: bench-tx test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
+.PHONY: bench-tx bench-endblock test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -54,11 +54,15 @@ fuzz: ## long fuzz runs: FUZZTIME per target (default 5m)
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
 
-bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table, scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1, then bench-agents (~10 min)
+bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table, scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1, EndBlock at 10k vs 1M stored jobs, then bench-agents (~16 min)
 	go run ./cmd/verdict-bench $(BENCH_FLAGS)
 	go test -run '^$$' -bench BenchmarkSchedulerScaling -benchtime 2000x ./x/reputation/keeper
 	go test -run '^$$' -bench BenchmarkVerifyGas -benchtime 500x ./x/attest/tee
+	go run ./cmd/verdict-bench-endblock $(BENCH_ENDBLOCK_FLAGS)
 	./scripts/bench-agents.sh $(BENCH_AGENTS_FLAGS)
+
+bench-endblock: ## block execution with 10,000 vs 1,000,000 stored jobs (same work due per block), its ratio, and the memory of the 1M-job node (~6 min)
+	go run ./cmd/verdict-bench-endblock $(BENCH_ENDBLOCK_FLAGS)
 
 bench-agents: build ## the agents end to end on a localnet of their own: submit-to-result latency, provider CPU per 1,000 jobs proving 1% vs every job (~2 min)
 	./scripts/bench-agents.sh $(BENCH_AGENTS_FLAGS)
