@@ -99,9 +99,19 @@ func AddTotal(ctx context.Context, item collections.Item[math.Int], delta math.I
 	if err != nil {
 		return err
 	}
-	next := cur.Add(delta)
-	if next.IsNegative() {
-		return errorsmod.Wrapf(errAccounting, "running total would become negative (%s + %s)", cur, delta)
+	next, err := Add(cur, delta, errAccounting)
+	if err != nil {
+		return err
 	}
 	return item.Set(ctx, next)
+}
+
+// Add is AddTotal on a total the caller keeps itself (in a record of its
+// own): cur + delta, or errAccounting if that would be negative.
+func Add(cur, delta math.Int, errAccounting *errorsmod.Error) (math.Int, error) {
+	next := cur.Add(delta)
+	if next.IsNegative() {
+		return cur, errorsmod.Wrapf(errAccounting, "running total would become negative (%s + %s)", cur, delta)
+	}
+	return next, nil
 }

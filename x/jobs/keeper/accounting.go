@@ -10,6 +10,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/funds"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -31,11 +32,8 @@ func (k *Keeper) ledger(ctx context.Context) (types.Ledger, error) {
 // means the module paid out what it did not hold: ErrAccounting, and the
 // caller's transition fails.
 func addTotal(name string, cur, delta math.Int) (math.Int, error) {
-	next := cur.Add(delta)
-	if next.IsNegative() {
-		return cur, errorsmod.Wrapf(types.ErrAccounting, "running %s total would become negative (%s + %s)", name, cur, delta)
-	}
-	return next, nil
+	next, err := funds.Add(cur, delta, types.ErrAccounting)
+	return next, errorsmod.Wrap(err, name)
 }
 
 func (k *Keeper) addEscrow(ctx context.Context, delta math.Int) error {
