@@ -7,7 +7,6 @@ import (
 
 	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/frontend"
-	"github.com/consensys/gnark/std/hash/mimc"
 	"github.com/consensys/gnark/std/rangecheck"
 	"github.com/consensys/gnark/std/selector"
 )
@@ -38,15 +37,20 @@ type Circuit struct {
 	Biases  [][]frontend.Variable // per layer, each bias + 2^31
 	Input   []frontend.Variable   // each value + 128
 
-	shape Shape
+	shape  Shape
+	scheme Scheme
 }
 
 // PublicInputs is the number of public inputs of every Verdict circuit.
 const PublicInputs = 4
 
-// NewCircuit allocates the circuit of a shape (for compilation).
-func NewCircuit(sh Shape) *Circuit {
-	c := &Circuit{shape: append(Shape{}, sh...)}
+// NewCircuit allocates the version 1 (MiMC) circuit of a shape.
+func NewCircuit(sh Shape) *Circuit { return MiMC.NewCircuit(sh) }
+
+// NewCircuit allocates the circuit of a shape under scheme s (for
+// compilation).
+func (s Scheme) NewCircuit(sh Shape) *Circuit {
+	c := &Circuit{shape: append(Shape{}, sh...), scheme: s}
 	L := sh.Layers()
 	c.Shifts = make([]frontend.Variable, L)
 	c.Weights = make([][]frontend.Variable, L)
@@ -59,9 +63,14 @@ func NewCircuit(sh Shape) *Circuit {
 	return c
 }
 
-// Assign builds a full witness for proving: it runs the model natively and
-// returns the output with the assignment.
+// Assign builds a full version 1 witness (see Scheme.Assign).
 func Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
+	return MiMC.Assign(m, input, jobID)
+}
+
+// Assign builds a full witness for proving under scheme s: it runs the
+// model natively and returns the output with the assignment.
+func (s Scheme) Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
 	if jobID == 0 {
 		return nil, nil, errors.New("zkml: job id must be positive")
 	}
@@ -69,12 +78,12 @@ func Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	mc, err := ModelCommitment(m)
+	mc, err := s.ModelCommitment(m)
 	if err != nil {
 		return nil, nil, err
 	}
-	ic, oc := TensorCommitment(input), TensorCommitment(out)
-	c := NewCircuit(m.Shape())
+	ic, oc := s.TensorCommitment(input), s.TensorCommitment(out)
+	c := s.NewCircuit(m.Shape())
 	c.ModelCommitment = new(big.Int).SetBytes(mc[:])
 	c.InputCommitment = new(big.Int).SetBytes(ic[:])
 	c.OutputCommitment = new(big.Int).SetBytes(oc[:])
@@ -109,12 +118,13 @@ func pack(api frontend.API, vals []frontend.Variable, perElem int, bits uint) []
 	return out
 }
 
-func hashTensor(api frontend.API, offsetVals []frontend.Variable) (frontend.Variable, error) {
-	h, err := mimc.NewMiMC(api)
+func (c *Circuit) hashTensor(api frontend.API, offsetVals []frontend.Variable) (frontend.Variable, error) {
+	h, err := c.scheme.circuitHash(api)
 	if err != nil {
 		return nil, err
 	}
-	h.Write(TagTensor, len(offsetVals))
+	_, tagTensor := c.scheme.tags()
+	h.Write(tagTensor, len(offsetVals))
 	h.Write(pack(api, offsetVals, bytesPerElem, 8)...)
 	return h.Sum(), nil
 }
@@ -126,6 +136,9 @@ func (c *Circuit) Define(api frontend.API) error {
 	if L < 1 || len(c.Weights) != L || len(c.Biases) != L || len(c.Shifts) != L || len(c.Input) != sh[0] {
 		return fmt.Errorf("zkml: circuit not allocated for shape %v", sh)
 	}
+	if !c.scheme.Valid() {
+		return fmt.Errorf("zkml: circuit has no commitment scheme (%v)", c.scheme)
+	}
 	rc := rangecheck.New(api)
 
 	// The job id is public so that a proof for one job cannot be replayed for
@@ -133,11 +146,12 @@ func (c *Circuit) Define(api frontend.API) error {
 	api.AssertIsDifferent(c.JobID, 0)
 
 	// Model commitment, and the shift of each layer as a power of two.
-	h, err := mimc.NewMiMC(api)
+	h, err := c.scheme.circuitHash(api)
 	if err != nil {
 		return err
 	}
-	h.Write(TagModel, L)
+	tagModel, _ := c.scheme.tags()
+	h.Write(tagModel, L)
 	for _, d := range sh {
 		h.Write(d)
 	}
@@ -169,7 +183,7 @@ func (c *Circuit) Define(api frontend.API) error {
 	for _, x := range c.Input {
 		rc.Check(x, 8)
 	}
-	ih, err := hashTensor(api, c.Input)
+	ih, err := c.hashTensor(api, c.Input)
 	if err != nil {
 		return err
 	}
@@ -199,7 +213,7 @@ func (c *Circuit) Define(api frontend.API) error {
 	for i, v := range x {
 		offset[i] = api.Add(v, 128)
 	}
-	oh, err := hashTensor(api, offset)
+	oh, err := c.hashTensor(api, offset)
 	if err != nil {
 		return err
 	}

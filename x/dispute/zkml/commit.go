@@ -4,13 +4,12 @@ import (
 	"math/big"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
 )
 
-// Commitments are MiMC-BN254 hashes (gnark-crypto's Miyaguchi–Preneel
-// construction, the same as gnark's std/hash/mimc in the circuit) over a
+// Commitments are hashes under a Scheme (MiMC-BN254 for version 1,
+// Poseidon2-BN254 for version 2; the same hash as the circuit's) over a
 // sequence of field elements, encoded as 32-byte big-endian canonical field
-// elements — exactly what x/jobs stores.
+// elements — exactly what x/jobs stores. Version 2 uses its own tags.
 //
 //	model  = H(TagModel, L, d0..dL, shift1..shiftL,
 //	           pack8(all weights + 128, layer by layer, row-major),
@@ -30,7 +29,8 @@ const (
 )
 
 var (
-	// TagModel and TagTensor separate the two kinds of commitment.
+	// TagModel and TagTensor separate the two kinds of commitment (version
+	// 1; version 2's tags end in /v2).
 	TagModel  = tag("verdict/zkml/model/v1")
 	TagTensor = tag("verdict/zkml/tensor/v1")
 )
@@ -51,8 +51,8 @@ func elemsPack(vals []uint64, perElem int, bits uint) []*big.Int {
 	return out
 }
 
-func hashElems(elems []*big.Int) [CommitmentLen]byte {
-	h := mimc.NewMiMC()
+func hashElems(s Scheme, elems []*big.Int) [CommitmentLen]byte {
+	h := s.nativeHash()
 	for _, e := range elems {
 		var x fr.Element
 		x.SetBigInt(e)
@@ -64,9 +64,10 @@ func hashElems(elems []*big.Int) [CommitmentLen]byte {
 	return out
 }
 
-func modelElems(m *Model) []*big.Int {
+func modelElems(s Scheme, m *Model) []*big.Int {
 	sh := m.Shape()
-	elems := []*big.Int{TagModel, big.NewInt(int64(len(m.Layers)))}
+	tagModel, _ := s.tags()
+	elems := []*big.Int{tagModel, big.NewInt(int64(len(m.Layers)))}
 	for _, d := range sh {
 		elems = append(elems, big.NewInt(int64(d)))
 	}
@@ -84,23 +85,31 @@ func modelElems(m *Model) []*big.Int {
 	return append(elems, elemsPack(bs, wordsPerElem, 32)...)
 }
 
-// ModelCommitment is the commitment a buyer puts in a job.
-func ModelCommitment(m *Model) ([CommitmentLen]byte, error) {
+// ModelCommitment is the commitment a buyer puts in a job (version 1).
+func ModelCommitment(m *Model) ([CommitmentLen]byte, error) { return MiMC.ModelCommitment(m) }
+
+// ModelCommitment is the commitment a buyer puts in a job that names a
+// circuit of scheme s.
+func (s Scheme) ModelCommitment(m *Model) ([CommitmentLen]byte, error) {
 	if err := m.Validate(); err != nil {
 		return [CommitmentLen]byte{}, err
 	}
-	return hashElems(modelElems(m)), nil
+	return hashElems(s, modelElems(s, m)), nil
 }
 
-func tensorElems(t []int8) []*big.Int {
+func tensorElems(s Scheme, t []int8) []*big.Int {
 	vs := make([]uint64, len(t))
 	for i, v := range t {
 		vs[i] = uint64(int64(v) + 128)
 	}
-	return append([]*big.Int{TagTensor, big.NewInt(int64(len(t)))}, elemsPack(vs, bytesPerElem, 8)...)
+	_, tagTensor := s.tags()
+	return append([]*big.Int{tagTensor, big.NewInt(int64(len(t)))}, elemsPack(vs, bytesPerElem, 8)...)
 }
 
-// TensorCommitment commits to an input or an output.
-func TensorCommitment(t []int8) [CommitmentLen]byte {
-	return hashElems(tensorElems(t))
+// TensorCommitment commits to an input or an output (version 1).
+func TensorCommitment(t []int8) [CommitmentLen]byte { return MiMC.TensorCommitment(t) }
+
+// TensorCommitment commits to an input or an output under scheme s.
+func (s Scheme) TensorCommitment(t []int8) [CommitmentLen]byte {
+	return hashElems(s, tensorElems(s, t))
 }

@@ -17,12 +17,18 @@ import (
 // Off-chain helpers: compile, set up, prove. The chain never calls these; it
 // only verifies (see x/dispute/zkverify).
 
-// Compile builds the R1CS of a shape's circuit.
-func Compile(sh Shape) (constraint.ConstraintSystem, error) {
+// Compile builds the R1CS of a shape's version 1 (MiMC) circuit.
+func Compile(sh Shape) (constraint.ConstraintSystem, error) { return MiMC.Compile(sh) }
+
+// Compile builds the R1CS of a shape's circuit under scheme s.
+func (s Scheme) Compile(sh Shape) (constraint.ConstraintSystem, error) {
 	if _, err := ParseShape(sh.String()); err != nil {
 		return nil, err
 	}
-	return frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, NewCircuit(sh))
+	if !s.Valid() {
+		return nil, fmt.Errorf("zkml: unknown commitment scheme %v", s)
+	}
+	return frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, s.NewCircuit(sh))
 }
 
 // Setup runs a Groth16 setup for a compiled circuit. The randomness is fresh:
@@ -35,7 +41,12 @@ func Setup(ccs constraint.ConstraintSystem) (groth16.ProvingKey, groth16.Verifyi
 // was compiled for; a mismatch fails in the prover) and returns the proof in the compressed
 // encoding the chain accepts, with the output tensor it proves.
 func Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, input []int8, jobID uint64) ([]byte, []int8, error) {
-	assignment, out, err := Assign(m, input, jobID)
+	return MiMC.Prove(ccs, pk, m, input, jobID)
+}
+
+// Prove is Prove for a circuit compiled under scheme s.
+func (s Scheme) Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, input []int8, jobID uint64) ([]byte, []int8, error) {
+	assignment, out, err := s.Assign(m, input, jobID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,14 +2,19 @@ package zkml
 
 import (
 	"bytes"
+	"encoding/hex"
 	"math/big"
 	"testing"
 
 	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr/poseidon2"
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/test"
 	"github.com/stretchr/testify/require"
+
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 )
 
 var small = Shape{16, 16, 4}
@@ -78,76 +83,172 @@ func TestCommitmentsAreCanonicalAndSensitive(t *testing.T) {
 
 // The circuit and the native code agree on many random models and inputs,
 // including the extremes of every clamp.
+// The circuit of every scheme agrees with its native twin bit for bit.
 func TestCircuitMatchesNative(t *testing.T) {
-	for seed := range 4 {
-		m, err := ExampleModel(small, string(rune('a'+seed)))
-		require.NoError(t, err)
-		in := ExampleInput(16, string(rune('a'+seed)))
-		if seed == 3 { // saturate: large biases push neurons to both clamps
-			for j := range m.Layers[1].Biases {
-				m.Layers[1].Biases[j] = int32(1<<20) * int32(j%3-1)
+	for _, sc := range Schemes {
+		for seed := range 4 {
+			m, err := ExampleModel(small, string(rune('a'+seed)))
+			require.NoError(t, err)
+			in := ExampleInput(16, string(rune('a'+seed)))
+			if seed == 3 { // saturate: large biases push neurons to both clamps
+				for j := range m.Layers[1].Biases {
+					m.Layers[1].Biases[j] = int32(1<<20) * int32(j%3-1)
+				}
 			}
+			a, _, err := sc.Assign(m, in, uint64(seed+1))
+			require.NoError(t, err)
+			require.NoError(t, test.IsSolved(sc.NewCircuit(small), a, ecc.BN254.ScalarField()), "%v seed %d", sc, seed)
 		}
-		a, _, err := Assign(m, in, uint64(seed+1))
-		require.NoError(t, err)
-		require.NoError(t, test.IsSolved(NewCircuit(small), a, ecc.BN254.ScalarField()))
 	}
 }
 
 func TestCircuitRejectsWrongClaims(t *testing.T) {
-	m, err := ExampleModel(small, "w")
+	for _, sc := range Schemes {
+		m, err := ExampleModel(small, "w")
+		require.NoError(t, err)
+		in := ExampleInput(16, "w")
+		a, out, err := sc.Assign(m, in, 7)
+		require.NoError(t, err)
+
+		wrongOut := append([]int8{}, out...)
+		wrongOut[0]++
+		oc := sc.TensorCommitment(wrongOut)
+		bad := *a
+		bad.OutputCommitment = new(big.Int).SetBytes(oc[:])
+		require.Error(t, test.IsSolved(sc.NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+
+		bad = *a
+		bad.JobID = 0
+		require.Error(t, test.IsSolved(sc.NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+
+		bad = *a
+		bad.Input = append([]frontend.Variable{}, a.Input...)
+		bad.Input[0] = 300 // out of int8 range, even if it hashed right
+		require.Error(t, test.IsSolved(sc.NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+
+		// the other scheme's commitments do not satisfy this scheme's circuit
+		other := Poseidon2
+		if sc == Poseidon2 {
+			other = MiMC
+		}
+		mc, err := other.ModelCommitment(m)
+		require.NoError(t, err)
+		bad = *a
+		bad.ModelCommitment = new(big.Int).SetBytes(mc[:])
+		require.Error(t, test.IsSolved(sc.NewCircuit(small), &bad, ecc.BN254.ScalarField()), "%v accepts a %v model commitment", sc, other)
+	}
+}
+
+// Version 1 commitments are what jobs on the chain already carry: they must
+// not change. Version 2 commits to the same model differently.
+func TestSchemeCommitments(t *testing.T) {
+	m, err := ExampleModel(small, "a")
 	require.NoError(t, err)
-	in := ExampleInput(16, "w")
-	a, out, err := Assign(m, in, 7)
+	in := ExampleInput(16, "a")
+	mc, err := MiMC.ModelCommitment(m)
 	require.NoError(t, err)
+	tc := MiMC.TensorCommitment(in)
+	require.Equal(t, "010e73f282ce32b82c9e80d5b304c1d3d77d5e6efc9a0ffb4783e2416f1ad9be", hex.EncodeToString(mc[:]))
+	require.Equal(t, "15ce5846dc6c033e7e2c0028062a7b583b7fc98ca100333cec9f7493099e0459", hex.EncodeToString(tc[:]))
+	old, err := ModelCommitment(m)
+	require.NoError(t, err)
+	require.Equal(t, mc, old, "the package-level functions are version 1")
 
-	wrongOut := append([]int8{}, out...)
-	wrongOut[0]++
-	oc := TensorCommitment(wrongOut)
-	bad := *a
-	bad.OutputCommitment = new(big.Int).SetBytes(oc[:])
-	require.Error(t, test.IsSolved(NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+	mc2, err := Poseidon2.ModelCommitment(m)
+	require.NoError(t, err)
+	tc2 := Poseidon2.TensorCommitment(in)
+	require.NotEqual(t, mc, mc2)
+	require.NotEqual(t, tc, tc2)
+	var x fr.Element
+	require.NoError(t, x.SetBytesCanonical(mc2[:]), "a canonical field element")
+	require.NoError(t, x.SetBytesCanonical(tc2[:]))
 
-	bad = *a
-	bad.JobID = 0
-	require.Error(t, test.IsSolved(NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+	// the native Poseidon2 is the parameter set the circuit uses
+	p := poseidon2.GetDefaultParameters()
+	require.Equal(t, [3]int{poseidon2Width, poseidon2FullRounds, poseidon2PartialRound}, [3]int{p.Width, p.NbFullRounds, p.NbPartialRounds})
+}
 
-	bad = *a
-	bad.Input = append([]frontend.Variable{}, a.Input...)
-	bad.Input[0] = 300 // out of int8 range, even if it hashed right
-	require.Error(t, test.IsSolved(NewCircuit(small), &bad, ecc.BN254.ScalarField()))
+func TestParseCircuitID(t *testing.T) {
+	for id, want := range map[string]Scheme{"mlp-16-16-4": MiMC, "mlp2-16-16-4": Poseidon2} {
+		sc, sh, err := ParseCircuitID(id)
+		require.NoError(t, err, id)
+		require.Equal(t, want, sc)
+		require.Equal(t, small, sh)
+		require.Equal(t, id, sc.CircuitID(sh))
+	}
+	for _, bad := range []string{"", "mlp3-16-16-4", "cnn-1", "mlp2-", "mlp-16"} {
+		_, _, err := ParseCircuitID(bad)
+		require.Error(t, err, bad)
+	}
+	for v, want := range map[string]Scheme{"mimc": MiMC, "1": MiMC, "Poseidon2": Poseidon2, "v2": Poseidon2} {
+		got, err := ParseScheme(v)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err := ParseScheme("sha256")
+	require.Error(t, err)
+	_, err = Scheme(0).Compile(small)
+	require.Error(t, err)
+}
+
+// Poseidon2 costs fewer constraints than MiMC on the same shape.
+func TestPoseidon2IsSmaller(t *testing.T) {
+	v1, err := MiMC.Compile(small)
+	require.NoError(t, err)
+	v2, err := Poseidon2.Compile(small)
+	require.NoError(t, err)
+	t.Logf("16-16-4: %d constraints with MiMC, %d with Poseidon2", v1.GetNbConstraints(), v2.GetNbConstraints())
+	require.Less(t, v2.GetNbConstraints(), v1.GetNbConstraints()*3/4)
 }
 
 // A real Groth16 round trip on the small shape; the public witness is laid
 // out exactly as the chain rebuilds it.
 func TestGroth16RoundTrip(t *testing.T) {
-	ccs, err := Compile(small)
-	require.NoError(t, err)
-	pk, vk, err := Setup(ccs)
-	require.NoError(t, err)
-	m, err := ExampleModel(small, "g")
-	require.NoError(t, err)
-	in := ExampleInput(16, "g")
-	proofBytes, out, err := Prove(ccs, pk, m, in, 42)
-	require.NoError(t, err)
-	nat, err := Infer(m, in)
-	require.NoError(t, err)
-	require.Equal(t, nat, out)
+	for _, sc := range Schemes {
+		ccs, err := sc.Compile(small)
+		require.NoError(t, err)
+		pk, vk, err := Setup(ccs)
+		require.NoError(t, err)
+		m, err := ExampleModel(small, "g")
+		require.NoError(t, err)
+		in := ExampleInput(16, "g")
+		proofBytes, out, err := sc.Prove(ccs, pk, m, in, 42)
+		require.NoError(t, err)
+		nat, err := Infer(m, in)
+		require.NoError(t, err)
+		require.Equal(t, nat, out)
 
-	mc, _ := ModelCommitment(m)
-	ic, oc := TensorCommitment(in), TensorCommitment(out)
-	pub := &Circuit{ModelCommitment: mc[:], InputCommitment: ic[:], OutputCommitment: oc[:], JobID: 42}
-	pw, err := frontend.NewWitness(pub, ecc.BN254.ScalarField(), frontend.PublicOnly())
-	require.NoError(t, err)
-	proof := groth16.NewProof(ecc.BN254)
-	_, err = proof.ReadFrom(bytes.NewReader(proofBytes))
-	require.NoError(t, err)
-	require.NoError(t, groth16.Verify(proof, vk, pw))
+		mc, _ := sc.ModelCommitment(m)
+		ic, oc := sc.TensorCommitment(in), sc.TensorCommitment(out)
+		pub := &Circuit{ModelCommitment: mc[:], InputCommitment: ic[:], OutputCommitment: oc[:], JobID: 42}
+		pw, err := frontend.NewWitness(pub, ecc.BN254.ScalarField(), frontend.PublicOnly())
+		require.NoError(t, err)
+		proof := groth16.NewProof(ecc.BN254)
+		_, err = proof.ReadFrom(bytes.NewReader(proofBytes))
+		require.NoError(t, err)
+		require.NoError(t, groth16.Verify(proof, vk, pw), "%v", sc)
 
-	pub.JobID = 43
-	pw, err = frontend.NewWitness(pub, ecc.BN254.ScalarField(), frontend.PublicOnly())
-	require.NoError(t, err)
-	require.Error(t, groth16.Verify(proof, vk, pw), "a proof for job 42 must not verify for job 43")
+		// the chain's strict verifier accepts the key and the proof
+		var vkb bytes.Buffer
+		_, err = vk.WriteTo(&vkb)
+		require.NoError(t, err)
+		cvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{MaxBytes: 1 << 16, NbPublic: PublicInputs})
+		require.NoError(t, err, "%v verifying key", sc)
+		public := make([]fr.Element, 0, PublicInputs)
+		var id [32]byte
+		id[31] = 42
+		for _, b := range [][]byte{mc[:], ic[:], oc[:], id[:]} {
+			e, err := zkverify.PublicInput(b)
+			require.NoError(t, err)
+			public = append(public, e)
+		}
+		require.NoError(t, zkverify.Verify(cvk, proofBytes, public), "%v", sc)
+
+		pub.JobID = 43
+		pw, err = frontend.NewWitness(pub, ecc.BN254.ScalarField(), frontend.PublicOnly())
+		require.NoError(t, err)
+		require.Error(t, groth16.Verify(proof, vk, pw), "a proof for job 42 must not verify for job 43")
+	}
 }
 
 // The file decoders take user bytes: nothing may panic, and what decodes
