@@ -65,20 +65,29 @@ func (s Scheme) Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m 
 	return b.Bytes(), out, nil
 }
 
-// KeyPaths names a shape's key files in a directory: mlp-<shape>.pk (proving
-// key, gnark raw encoding; stays with the provider) and mlp-<shape>.vk
-// (verifying key, compressed; what the chain registers).
-func KeyPaths(dir string, sh Shape) (pk, vk string) {
-	base := filepath.Join(dir, "mlp-"+sh.String())
+// KeyPaths names a shape's version 1 key files (see Scheme.KeyPaths).
+func KeyPaths(dir string, sh Shape) (pk, vk string) { return MiMC.KeyPaths(dir, sh) }
+
+// KeyPaths names the key files of a shape's circuit under scheme s in a
+// directory, after its circuit id: <id>.pk (proving key, gnark raw
+// encoding; stays with the provider) and <id>.vk (verifying key,
+// compressed; what the chain registers) — mlp-16-16-4.pk, mlp2-16-16-4.vk.
+func (s Scheme) KeyPaths(dir string, sh Shape) (pk, vk string) {
+	base := filepath.Join(dir, s.CircuitID(sh))
 	return base + ".pk", base + ".vk"
 }
 
-// WriteKeys stores a key pair under KeyPaths.
+// WriteKeys stores a version 1 key pair (see Scheme.WriteKeys).
 func WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.VerifyingKey) (vkBytes []byte, err error) {
+	return MiMC.WriteKeys(dir, sh, pk, vk)
+}
+
+// WriteKeys stores a key pair under s.KeyPaths.
+func (s Scheme) WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.VerifyingKey) (vkBytes []byte, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	pkPath, vkPath := KeyPaths(dir, sh)
+	pkPath, vkPath := s.KeyPaths(dir, sh)
 	f, err := os.Create(pkPath)
 	if err != nil {
 		return nil, err
@@ -102,11 +111,16 @@ func WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.Verifying
 	return b.Bytes(), os.WriteFile(vkPath, b.Bytes(), 0o644)
 }
 
-// ReadProvingKey loads a proving key written by WriteKeys. The file is the
-// provider's own, so the fast unchecked decoder is used; never call this on
-// untrusted bytes.
+// ReadProvingKey loads a version 1 proving key (see Scheme.ReadProvingKey).
 func ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
-	pkPath, _ := KeyPaths(dir, sh)
+	return MiMC.ReadProvingKey(dir, sh)
+}
+
+// ReadProvingKey loads a proving key written by s.WriteKeys. The file is
+// the provider's own, so the fast unchecked decoder is used; never call
+// this on untrusted bytes.
+func (s Scheme) ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
+	pkPath, _ := s.KeyPaths(dir, sh)
 	f, err := os.Open(pkPath)
 	if err != nil {
 		return nil, err

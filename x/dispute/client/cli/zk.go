@@ -42,14 +42,28 @@ Typical provider flow:
   verdictd zk infer model.vmdl input.vten --out output.vten
   verdictd zk prove --keys keys/ model.vmdl input.vten --job-id 7 > proof.hex
   verdictd zk verify --vk keys/mlp-64-64-10.vk --proof proof.hex --job-id 7 \
-      --model model.vmdl --input input.vten --output output.vten`,
+      --model model.vmdl --input input.vten --output output.vten
+
+--scheme poseidon2 does the same for version 2 circuits (ids mlp2-<shape>,
+Poseidon2 commitments, fewer constraints); a job's commitments must be made
+under the scheme of the circuit it names.`,
 	}
+	cmd.PersistentFlags().String("scheme", "mimc", "commitment scheme of the circuit family: mimc (version 1, circuit ids mlp-<shape>) or poseidon2 (version 2, mlp2-<shape>)")
 	cmd.AddCommand(setupCmd(), commitCmd(), inferCmd(), proveCmd(), verifyCmd(),
 		exampleModelCmd(), exampleInputCmd(), addGenesisCircuitCmd())
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage = true // a failed check is not a usage error
 	}
 	return cmd
+}
+
+// schemeOf reads the --scheme flag.
+func schemeOf(cmd *cobra.Command) (zkml.Scheme, error) {
+	v, _ := cmd.Flags().GetString("scheme")
+	if v == "" {
+		return zkml.MiMC, nil
+	}
+	return zkml.ParseScheme(v)
 }
 
 // spinner shows an indeterminate progress bar with elapsed time on stderr
@@ -105,9 +119,10 @@ func setupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "setup",
 		Short: "Compile the circuit of a shape and write its Groth16 proving and verifying keys",
-		Long: `Writes <out>/mlp-<shape>.pk (proving key, shared off-chain with whoever
-proves) and <out>/mlp-<shape>.vk
-(verifying key, register it on-chain). The setup uses fresh randomness: each
+		Long: `Writes <out>/<circuit id>.pk (proving key, shared off-chain with whoever
+proves) and <out>/<circuit id>.vk (verifying key, register it on-chain under
+that circuit id): mlp-<shape> with --scheme mimc, mlp2-<shape> with
+--scheme poseidon2. The setup uses fresh randomness: each
 run makes a different key pair. Costs on 2 cores (compile + setup):
 16-16-4 ~1.5 s, 64-64-10 ~16 s, 784-128-10 ~6 min with a 520 MiB proving key.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -117,10 +132,14 @@ run makes a different key pair. Costs on 2 cores (compile + setup):
 			if err != nil {
 				return err
 			}
+			sc, err := schemeOf(cmd)
+			if err != nil {
+				return err
+			}
 			stderr := cmd.ErrOrStderr()
 			var ccs constraint.ConstraintSystem
-			if _, err := spinner(stderr, "compile "+sh.String(), func() (err error) {
-				ccs, err = zkml.Compile(sh)
+			if _, err := spinner(stderr, "compile "+sc.CircuitID(sh), func() (err error) {
+				ccs, err = sc.Compile(sh)
 				return err
 			}); err != nil {
 				return err
@@ -132,12 +151,12 @@ run makes a different key pair. Costs on 2 cores (compile + setup):
 				if err != nil {
 					return err
 				}
-				vkBytes, err = zkml.WriteKeys(out, sh, pk, vk)
+				vkBytes, err = sc.WriteKeys(out, sh, pk, vk)
 				return err
 			}); err != nil {
 				return err
 			}
-			pkPath, vkPath := zkml.KeyPaths(out, sh)
+			pkPath, vkPath := sc.KeyPaths(out, sh)
 			h := sha256.Sum256(vkBytes)
 			_, _ = fmt.Fprintf(stderr, "constraints: %d\nproving key: %s\nverifying key: %s (%d bytes, sha256 %x)\n",
 				nbConstraints, pkPath, vkPath, len(vkBytes), h)
@@ -150,7 +169,7 @@ run makes a different key pair. Costs on 2 cores (compile + setup):
 }
 
 // commitmentOf reads a model or tensor file (by its magic) and commits to it.
-func commitmentOf(path string) ([]byte, string, error) {
+func commitmentOf(sc zkml.Scheme, path string) ([]byte, string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", err
@@ -161,14 +180,14 @@ func commitmentOf(path string) ([]byte, string, error) {
 		if err := m.UnmarshalBinary(b); err != nil {
 			return nil, "", fmt.Errorf("%s: %w", path, err)
 		}
-		c, err := zkml.ModelCommitment(m)
+		c, err := sc.ModelCommitment(m)
 		return c[:], "model " + m.Shape().String(), err
 	case len(b) >= 4 && string(b[:4]) == "VTEN":
 		t, err := zkml.UnmarshalTensor(b)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", path, err)
 		}
-		c := zkml.TensorCommitment(t)
+		c := sc.TensorCommitment(t)
 		return c[:], fmt.Sprintf("tensor of %d", len(t)), nil
 	}
 	return nil, "", fmt.Errorf("%s: neither a model (VMDL) nor a tensor (VTEN) file", path)
@@ -180,7 +199,11 @@ func commitCmd() *cobra.Command {
 		Short: "Print the commitment (hex) of a model (.vmdl) or tensor (.vten) file",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, what, err := commitmentOf(args[0])
+			sc, err := schemeOf(cmd)
+			if err != nil {
+				return err
+			}
+			c, what, err := commitmentOf(sc, args[0])
 			if err != nil {
 				return err
 			}
@@ -197,6 +220,10 @@ func inferCmd() *cobra.Command {
 		Short: "Run the model on an input natively; write the output tensor and print its commitment",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := schemeOf(cmd)
+			if err != nil {
+				return err
+			}
 			m, err := zkml.ReadModel(args[0])
 			if err != nil {
 				return err
@@ -216,7 +243,7 @@ func inferCmd() *cobra.Command {
 					return err
 				}
 			}
-			c := zkml.TensorCommitment(out)
+			c := sc.TensorCommitment(out)
 			_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "output %v (inference %s)\n", out, elapsed)
 			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(c[:]))
 			return err
@@ -240,6 +267,10 @@ proof only verifies for that job. Needs the proving key from 'zk setup'.`,
 			if jobID == 0 {
 				return errors.New("--job-id is required")
 			}
+			sc, err := schemeOf(cmd)
+			if err != nil {
+				return err
+			}
 			m, err := zkml.ReadModel(args[0])
 			if err != nil {
 				return err
@@ -252,22 +283,22 @@ proof only verifies for that job. Needs the proving key from 'zk setup'.`,
 			stderr := cmd.ErrOrStderr()
 			var proof []byte
 			var out []int8
-			total, err := spinner(stderr, fmt.Sprintf("prove job %d (%s)", jobID, sh), func() error {
-				pk, err := zkml.ReadProvingKey(dir, sh)
+			total, err := spinner(stderr, fmt.Sprintf("prove job %d (%s)", jobID, sc.CircuitID(sh)), func() error {
+				pk, err := sc.ReadProvingKey(dir, sh)
 				if err != nil {
 					return err
 				}
-				ccs, err := zkml.Compile(sh)
+				ccs, err := sc.Compile(sh)
 				if err != nil {
 					return err
 				}
-				proof, out, err = zkml.Prove(ccs, pk, m, in, jobID)
+				proof, out, err = sc.Prove(ccs, pk, m, in, jobID)
 				return err
 			})
 			if err != nil {
 				return err
 			}
-			oc := zkml.TensorCommitment(out)
+			oc := sc.TensorCommitment(out)
 			_, _ = fmt.Fprintf(stderr, "output commitment %x, proof %d bytes, elapsed %s\n", oc, len(proof), total.Round(time.Millisecond))
 			if path, _ := cmd.Flags().GetString("out"); path != "" {
 				if err := os.WriteFile(path, []byte(hex.EncodeToString(proof)+"\n"), 0o644); err != nil {
@@ -278,7 +309,7 @@ proof only verifies for that job. Needs the proving key from 'zk setup'.`,
 			return err
 		},
 	}
-	cmd.Flags().String("keys", "zk-keys", "directory holding mlp-<shape>.pk")
+	cmd.Flags().String("keys", "zk-keys", "directory holding <circuit id>.pk")
 	cmd.Flags().Uint64("job-id", 0, "the job the proof is for")
 	cmd.Flags().String("out", "", "also write the proof (hex) to this file")
 	return cmd
@@ -287,7 +318,11 @@ proof only verifies for that job. Needs the proving key from 'zk setup'.`,
 // commitmentFlag takes a hex commitment or computes it from a file.
 func commitmentFlag(cmd *cobra.Command, name string) ([]byte, error) {
 	if path, _ := cmd.Flags().GetString(name); path != "" {
-		c, _, err := commitmentOf(path)
+		sc, err := schemeOf(cmd)
+		if err != nil {
+			return nil, err
+		}
+		c, _, err := commitmentOf(sc, path)
 		return c, err
 	}
 	h, _ := cmd.Flags().GetString(name + "-commitment")
