@@ -42,23 +42,33 @@ func TestFetchChecksCommitments(t *testing.T) {
 	f := NewFetcher(1<<20, 5*time.Second)
 	ctx := context.Background()
 
-	m, err := f.Model(ctx, "file://"+filepath.Join(dir, "m.vmdl"), mc[:])
+	m, err := f.Model(ctx, zkml.MiMC, "file://"+filepath.Join(dir, "m.vmdl"), mc[:])
 	require.NoError(t, err)
 	require.Equal(t, "16-16-4", m.Shape().String())
-	got, err := f.Tensor(ctx, "file://"+filepath.Join(dir, "in.vten"), ic[:])
+	got, err := f.Tensor(ctx, zkml.MiMC, "file://"+filepath.Join(dir, "in.vten"), ic[:])
 	require.NoError(t, err)
 	require.Equal(t, in, got)
 
 	// the input served where the model's commitment is expected, and a
 	// tensor whose bytes differ from the committed one
-	_, err = f.Tensor(ctx, "file://"+filepath.Join(dir, "in.vten"), mc[:])
+	_, err = f.Tensor(ctx, zkml.MiMC, "file://"+filepath.Join(dir, "in.vten"), mc[:])
 	require.ErrorIs(t, err, ErrCommitmentMismatch)
+	// the right files under the other scheme: version 1 commitments are
+	// not version 2's (the model check is cached per scheme)
+	_, err = f.Model(ctx, zkml.Poseidon2, "file://"+filepath.Join(dir, "m.vmdl"), mc[:])
+	require.ErrorIs(t, err, ErrCommitmentMismatch)
+	_, err = f.Tensor(ctx, zkml.Poseidon2, "file://"+filepath.Join(dir, "in.vten"), ic[:])
+	require.ErrorIs(t, err, ErrCommitmentMismatch)
+	mc2, err := zkml.Poseidon2.ModelCommitment(m)
+	require.NoError(t, err)
+	_, err = f.Model(ctx, zkml.Poseidon2, "file://"+filepath.Join(dir, "m.vmdl"), mc2[:])
+	require.NoError(t, err)
 	other := zkml.ExampleInput(16, "other")
 	require.NoError(t, zkml.WriteTensor(filepath.Join(dir, "other.vten"), other))
-	_, err = f.Tensor(ctx, "file://"+filepath.Join(dir, "other.vten"), ic[:])
+	_, err = f.Tensor(ctx, zkml.MiMC, "file://"+filepath.Join(dir, "other.vten"), ic[:])
 	require.ErrorIs(t, err, ErrCommitmentMismatch)
 	// a model file that is a tensor: a parse error, not a panic
-	_, err = f.Model(ctx, "file://"+filepath.Join(dir, "in.vten"), mc[:])
+	_, err = f.Model(ctx, zkml.MiMC, "file://"+filepath.Join(dir, "in.vten"), mc[:])
 	require.Error(t, err)
 
 	for _, uri := range []string{"", "ipfs://bafy", "ftp://x/y", "://bad"} {
@@ -87,7 +97,7 @@ func TestFetchOverHTTPWithCaps(t *testing.T) {
 	require.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
 	f := NewFetcher(1024, 500*time.Millisecond)
 	ctx := context.Background()
-	_, err = f.Tensor(ctx, srv.URL+"/in.vten", ic[:])
+	_, err = f.Tensor(ctx, zkml.MiMC, srv.URL+"/in.vten", ic[:])
 	require.NoError(t, err)
 	_, err = f.Fetch(ctx, srv.URL+"/big")
 	require.ErrorContains(t, err, "cap")
@@ -208,14 +218,21 @@ func TestTypedEventsFromBlocks(t *testing.T) {
 	require.EqualValues(t, 9, got[1].(*disputetypes.EventAudited).JobId)
 }
 
-func TestShapeOf(t *testing.T) {
-	sh, err := ShapeOf("mlp-64-64-10")
+func TestCircuitOf(t *testing.T) {
+	sc, sh, err := CircuitOf("mlp-64-64-10")
 	require.NoError(t, err)
 	require.Equal(t, "64-64-10", sh.String())
-	for _, bad := range []string{"cnn-1", "mlp-", "mlp-x"} {
-		_, err := ShapeOf(bad)
+	require.Equal(t, zkml.MiMC, sc)
+	sc, _, err = CircuitOf("mlp2-64-64-10")
+	require.NoError(t, err)
+	require.Equal(t, zkml.Poseidon2, sc)
+	for _, bad := range []string{"cnn-1", "mlp-", "mlp-x", "mlp2-"} {
+		_, _, err := CircuitOf(bad)
 		require.Error(t, err, bad)
 	}
+	require.Equal(t, zkml.Poseidon2, SchemeOf(jobstypes.Job{CircuitId: "mlp2-16-16-4"}))
+	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{CircuitId: "mlp-16-16-4"}))
+	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{}), "a job without a reference circuit")
 }
 
 func TestInferEndpoint(t *testing.T) {
@@ -254,14 +271,15 @@ func TestProverWarmUpAndChainVerification(t *testing.T) {
 	require.NoError(t, err)
 
 	p := NewProver(dir)
-	require.Zero(t, p.Estimate(sh))
-	took, err := p.WarmUp(sh)
+	require.Zero(t, p.Estimate(zkml.MiMC, sh))
+	took, err := p.WarmUp(zkml.MiMC, sh)
 	require.NoError(t, err)
 	require.Positive(t, took)
-	require.Equal(t, took, p.Estimate(sh))
+	require.Equal(t, took, p.Estimate(zkml.MiMC, sh))
+	require.Zero(t, p.Estimate(zkml.Poseidon2, sh), "estimates are per circuit")
 
 	_, model, mc, in, ic := writeFiles(t)
-	proof, out, _, err := p.Prove(model, in, 42)
+	proof, out, _, err := p.Prove(zkml.MiMC, model, in, 42)
 	require.NoError(t, err)
 	oc := zkml.TensorCommitment(out)
 	job := jobstypes.Job{Id: 42, ModelCommitment: mc[:], InputCommitment: ic[:]}
@@ -275,6 +293,8 @@ func TestProverWarmUpAndChainVerification(t *testing.T) {
 	require.NoError(t, err)
 	require.Error(t, zkverify.Verify(pvk, proof, pub))
 
-	_, err = NewProver(t.TempDir()).WarmUp(sh)
+	_, err = NewProver(t.TempDir()).WarmUp(zkml.MiMC, sh)
+	require.ErrorContains(t, err, "proving key")
+	_, err = p.WarmUp(zkml.Poseidon2, sh) // no mlp2- key in dir
 	require.ErrorContains(t, err, "proving key")
 }

@@ -27,7 +27,7 @@ type Fetcher struct {
 	Timeout  time.Duration
 	client   *http.Client
 	mu       sync.Mutex
-	models   map[[32]byte]verifiedModel // sha256 of the file -> parsed, committed
+	models   map[modelKey]verifiedModel // (sha256 of the file, scheme) -> parsed, committed
 }
 
 type verifiedModel struct {
@@ -40,7 +40,7 @@ const maxCachedModels = 64
 
 // NewFetcher returns a fetcher with the given caps.
 func NewFetcher(maxBytes int64, timeout time.Duration) *Fetcher {
-	return &Fetcher{MaxBytes: maxBytes, Timeout: timeout, client: &http.Client{Timeout: timeout}, models: map[[32]byte]verifiedModel{}}
+	return &Fetcher{MaxBytes: maxBytes, Timeout: timeout, client: &http.Client{Timeout: timeout}, models: map[modelKey]verifiedModel{}}
 }
 
 // Fetch returns the bytes at uri.
@@ -89,25 +89,31 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 	return bz, nil
 }
 
-// Model fetches a model file and checks it against the job's commitment.
-// The bytes are read every time; parsing and the MiMC commitment are
-// remembered by the bytes' SHA-256, so a model used by many jobs is hashed
-// once.
-func (f *Fetcher) Model(ctx context.Context, uri string, commitment []byte) (*zkml.Model, error) {
+// modelKey names a parsed model's commitment under a scheme.
+type modelKey struct {
+	sum [32]byte
+	sc  zkml.Scheme
+}
+
+// Model fetches a model file and checks it against the job's commitment
+// under the job's scheme (SchemeOf). The bytes are read every time;
+// parsing and the commitment are remembered by the bytes' SHA-256 and the
+// scheme, so a model used by many jobs is hashed once.
+func (f *Fetcher) Model(ctx context.Context, sc zkml.Scheme, uri string, commitment []byte) (*zkml.Model, error) {
 	bz, err := f.Fetch(ctx, uri)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(bz)
+	key := modelKey{sha256.Sum256(bz), sc}
 	f.mu.Lock()
-	v, ok := f.models[sum]
+	v, ok := f.models[key]
 	f.mu.Unlock()
 	if !ok {
 		m := &zkml.Model{}
 		if err := m.UnmarshalBinary(bz); err != nil {
 			return nil, fmt.Errorf("model %s: %w", uri, err)
 		}
-		c, err := zkml.ModelCommitment(m)
+		c, err := sc.ModelCommitment(m)
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +122,7 @@ func (f *Fetcher) Model(ctx context.Context, uri string, commitment []byte) (*zk
 		if len(f.models) >= maxCachedModels {
 			clear(f.models)
 		}
-		f.models[sum] = v
+		f.models[key] = v
 		f.mu.Unlock()
 	}
 	m, c := v.model, v.commitment
@@ -126,8 +132,9 @@ func (f *Fetcher) Model(ctx context.Context, uri string, commitment []byte) (*zk
 	return m, nil
 }
 
-// Tensor fetches a tensor file and checks it against the job's commitment.
-func (f *Fetcher) Tensor(ctx context.Context, uri string, commitment []byte) ([]int8, error) {
+// Tensor fetches a tensor file and checks it against the job's commitment
+// under the job's scheme.
+func (f *Fetcher) Tensor(ctx context.Context, sc zkml.Scheme, uri string, commitment []byte) ([]int8, error) {
 	bz, err := f.Fetch(ctx, uri)
 	if err != nil {
 		return nil, err
@@ -136,7 +143,7 @@ func (f *Fetcher) Tensor(ctx context.Context, uri string, commitment []byte) ([]
 	if err != nil {
 		return nil, fmt.Errorf("tensor %s: %w", uri, err)
 	}
-	if c := zkml.TensorCommitment(t); !bytes.Equal(c[:], commitment) {
+	if c := sc.TensorCommitment(t); !bytes.Equal(c[:], commitment) {
 		return nil, fmt.Errorf("%w: input %s commits to %x, the job to %x", ErrCommitmentMismatch, uri, c, commitment)
 	}
 	return t, nil

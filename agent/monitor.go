@@ -133,7 +133,7 @@ func (m *Monitor) begin(ctx context.Context, j jobstypes.Job) {
 	if m.sessions[j.Id] != nil || m.ctx == nil {
 		return
 	}
-	in, err := m.Fetch.Tensor(ctx, j.InputUri, j.InputCommitment)
+	in, err := m.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
 	if err != nil {
 		m.Metrics.Refused.WithLabelValues("input").Inc()
 		m.Log.Warn("cannot probe: the job's input is unavailable", "job", j.Id, "err", err)

@@ -97,11 +97,11 @@ func (p *Provider) warmUp(ctx context.Context) {
 		return
 	}
 	for _, id := range res.Provider.CircuitIds {
-		sh, err := ShapeOf(id)
+		sc, sh, err := CircuitOf(id)
 		if err != nil {
 			continue // not a reference circuit this agent proves
 		}
-		took, err := p.prover.WarmUp(sh)
+		took, err := p.prover.WarmUp(sc, sh)
 		if err != nil {
 			p.Metrics.Errors.WithLabelValues("warm_up").Inc()
 			p.Log.Error("warm-up failed: disputes of this circuit cannot be proven", "circuit", id, "err", err)
@@ -240,7 +240,7 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 	if err := os.WriteFile(filepath.Join(p.outDir, strconv.FormatUint(id, 10)+".vten"), bz, 0o644); err != nil {
 		return err
 	}
-	oc := zkml.TensorCommitment(out)
+	oc := SchemeOf(j).TensorCommitment(out)
 	rec := outputRecord{Commitment: hex.EncodeToString(oc[:]), Honest: honest}
 	if err := p.Store.Put(jobKey("output", id), rec); err != nil {
 		return err
@@ -269,11 +269,11 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 }
 
 func (p *Provider) files(ctx context.Context, j jobstypes.Job) (*zkml.Model, []int8, error) {
-	m, err := p.Fetch.Model(ctx, j.ModelUri, j.ModelCommitment)
+	m, err := p.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment)
 	if err != nil {
 		return nil, nil, err
 	}
-	in, err := p.Fetch.Tensor(ctx, j.InputUri, j.InputCommitment)
+	in, err := p.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -284,7 +284,7 @@ func (p *Provider) files(ctx context.Context, j jobstypes.Job) (*zkml.Model, []i
 // proveAndKeep proves the job's true output and stores the proof, so a
 // restart never proves twice.
 func (p *Provider) proveAndKeep(j jobstypes.Job, m *zkml.Model, in []int8) ([]byte, error) {
-	proof, _, took, err := p.prover.Prove(m, in, j.Id)
+	proof, _, took, err := p.prover.Prove(SchemeOf(j), m, in, j.Id)
 	if err != nil {
 		p.Metrics.Proofs.WithLabelValues("error").Inc()
 		return nil, fmt.Errorf("job %d: proving: %w", j.Id, err)
@@ -329,13 +329,13 @@ func (p *Provider) prove(ctx context.Context, id uint64) error {
 		}
 		sh := m.Shape()
 		if want, err := zkml.Infer(m, in); err == nil && j.Result != nil {
-			if c := zkml.TensorCommitment(want); !bytes.Equal(c[:], j.Result.OutputCommitment) {
+			if c := SchemeOf(j).TensorCommitment(want); !bytes.Equal(c[:], j.Result.OutputCommitment) {
 				p.Metrics.Proofs.WithLabelValues("cannot").Inc()
 				p.Log.Warn("posted output differs from the model's: no proof can verify; not submitting", "job", id)
 				return nil
 			}
 		}
-		est := p.prover.Estimate(sh)
+		est := p.prover.Estimate(SchemeOf(j), sh)
 		if est == 0 {
 			p.Log.Warn("no proving time measured yet for this shape (warm-up off or still running): no deadline estimate", "job", id)
 		}

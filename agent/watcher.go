@@ -191,10 +191,10 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 	if why == "" {
 		return w.Store.Put(key, checkRecord{Why: "not_sampled"})
 	}
-	m, err := w.Fetch.Model(ctx, j.ModelUri, j.ModelCommitment)
+	m, err := w.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment)
 	var in []int8
 	if err == nil {
-		in, err = w.Fetch.Tensor(ctx, j.InputUri, j.InputCommitment)
+		in, err = w.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
 	}
 	if err != nil {
 		// The buyer's files, not the provider's result, are at fault (or
@@ -213,7 +213,7 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 		return w.Store.Put(key, checkRecord{Why: "inference: " + err.Error()})
 	}
 	w.Metrics.InferSeconds.Observe(time.Since(start).Seconds())
-	oc := zkml.TensorCommitment(out)
+	oc := SchemeOf(j).TensorCommitment(out)
 	if bytes.Equal(oc[:], j.Result.OutputCommitment) {
 		w.Metrics.Checked.WithLabelValues("reproduced").Inc()
 		w.Log.Info("result reproduced", "job", id, "provider", j.Provider, "why", why)
@@ -279,24 +279,24 @@ func (w *Watcher) proveCounter(ctx context.Context, id uint64) error {
 		return err
 	}
 	j := jres.Job
-	m, err := w.Fetch.Model(ctx, j.ModelUri, j.ModelCommitment)
+	m, err := w.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment)
 	if err != nil {
 		return err
 	}
-	in, err := w.Fetch.Tensor(ctx, j.InputUri, j.InputCommitment)
+	in, err := w.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
 	if err != nil {
 		return err
 	}
 	left := time.Until(dres.Dispute.ProofDeadline)
 	w.Log.Info("proving the counter output", "job", id, "left", left.Round(time.Millisecond))
-	proof, out, took, err := w.prover.Prove(m, in, id)
+	proof, out, took, err := w.prover.Prove(SchemeOf(j), m, in, id)
 	if err != nil {
 		w.Metrics.Proofs.WithLabelValues("error").Inc()
 		return err
 	}
 	w.Metrics.ProofSeconds.Observe(took.Seconds())
 	w.Metrics.Proofs.WithLabelValues("generated").Inc()
-	if oc := zkml.TensorCommitment(out); hex.EncodeToString(oc[:]) != rec.Counter {
+	if oc := SchemeOf(j).TensorCommitment(out); hex.EncodeToString(oc[:]) != rec.Counter {
 		return fmt.Errorf("job %d: proven output %x is not the counter commitment %s", id, oc, rec.Counter)
 	}
 	res, err := w.Signer.Send(ctx, "submit_proof", &disputetypes.MsgSubmitProof{Submitter: w.Me, JobId: id, Claim: disputetypes.Claim_CLAIM_COUNTER, Proof: proof})

@@ -315,7 +315,7 @@ func (b *bench) submitAndWait(ctx context.Context, n, batch int, proofs bool) (r
 			msgs[i] = &jobstypes.MsgSubmitJob{
 				Buyer: b.buyer.Address.String(), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE,
 				ModelCommitment: b.model, InputCommitment: []byte(in[0]), ModelUri: b.modelURI, InputUri: in[1],
-				CircuitId: agent.CircuitPrefix + b.shape.String(), Units: 1, MaxPricePerUnit: sdk.NewCoin("uverd", math.NewInt(150)),
+				CircuitId: zkml.MiMC.CircuitID(b.shape), Units: 1, MaxPricePerUnit: sdk.NewCoin("uverd", math.NewInt(150)),
 				Provider: b.provider, TimeLimit: 100 * time.Second,
 			}
 		}
