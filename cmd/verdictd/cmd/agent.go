@@ -254,7 +254,7 @@ SLA monitors probe (register http://<listen> as the provider's endpoint).`,
 		},
 	}
 	commonAgentFlags(cmd.Flags())
-	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (mlp-<shape>.pk from verdictd zk setup)")
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (<circuit id>.pk from verdictd zk setup: mlp-<shape>.pk, mlp2-<shape>.pk)")
 	cmd.Flags().String("public-url", "", "base URL where others reach this agent (default: the provider's registered endpoint)")
 	cmd.Flags().Float64("wrong-output-rate", 0, "TESTING: share of jobs posted with a deliberately wrong output")
 	cmd.Flags().Duration("delay", 0, "TESTING: added before each result and to each /infer answer")
@@ -308,7 +308,7 @@ challenges, and proves its output (a valid counter proof settles at once).`,
 		},
 	}
 	commonAgentFlags(cmd.Flags())
-	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (mlp-<shape>.pk)")
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (<circuit id>.pk)")
 	cmd.Flags().Float64("sample-rate", 0.1, "share of posted results re-executed")
 	cmd.Flags().Uint32("low-reputation-ppm", 500_000, "re-execute every result of providers scoring below this (0: off)")
 	cmd.Flags().String("bond-budget", "100000000", "most uverd held in open challenge bonds")
