@@ -218,18 +218,7 @@ func TestTypedEventsFromBlocks(t *testing.T) {
 	require.EqualValues(t, 9, got[1].(*disputetypes.EventAudited).JobId)
 }
 
-func TestCircuitOf(t *testing.T) {
-	sc, sh, err := CircuitOf("mlp-64-64-10")
-	require.NoError(t, err)
-	require.Equal(t, "64-64-10", sh.String())
-	require.Equal(t, zkml.MiMC, sc)
-	sc, _, err = CircuitOf("mlp2-64-64-10")
-	require.NoError(t, err)
-	require.Equal(t, zkml.Poseidon2, sc)
-	for _, bad := range []string{"cnn-1", "mlp-", "mlp-x", "mlp2-"} {
-		_, _, err := CircuitOf(bad)
-		require.Error(t, err, bad)
-	}
+func TestSchemeOf(t *testing.T) {
 	require.Equal(t, zkml.Poseidon2, SchemeOf(jobstypes.Job{CircuitId: "mlp2-16-16-4"}))
 	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{CircuitId: "mlp-16-16-4"}))
 	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{}), "a job without a reference circuit")

@@ -12,12 +12,6 @@ import (
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
-// CircuitOf reads a reference circuit id: its commitment scheme and MLP
-// shape (mlp-<shape>: version 1, MiMC; mlp2-<shape>: version 2, Poseidon2).
-func CircuitOf(circuitID string) (zkml.Scheme, zkml.Shape, error) {
-	return zkml.ParseCircuitID(circuitID)
-}
-
 // SchemeOf is the commitment scheme of a job: its circuit's, or version 1
 // for a job that names no reference circuit (its commitments are then only
 // compared, never proven).

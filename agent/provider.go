@@ -97,7 +97,7 @@ func (p *Provider) warmUp(ctx context.Context) {
 		return
 	}
 	for _, id := range res.Provider.CircuitIds {
-		sc, sh, err := CircuitOf(id)
+		sc, sh, err := zkml.ParseCircuitID(id)
 		if err != nil {
 			continue // not a reference circuit this agent proves
 		}

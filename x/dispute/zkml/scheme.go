@@ -71,7 +71,7 @@ func (s Scheme) CircuitID(sh Shape) string { return s.Prefix() + sh.String() }
 
 // ParseCircuitID reads an MLP circuit id (mlp-<shape> or mlp2-<shape>).
 func ParseCircuitID(id string) (Scheme, Shape, error) {
-	for _, s := range []Scheme{Poseidon2, MiMC} { // the longer prefix first
+	for _, s := range Schemes {
 		if rest, ok := strings.CutPrefix(id, s.Prefix()); ok {
 			sh, err := ParseShape(rest)
 			return s, sh, err

@@ -48,7 +48,7 @@ func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, id uint64) error 
 }
 
 // hasOpenClaims: open jobs (slots) or any claim another module holds.
-func (k *Keeper) hasOpenClaims(ctx context.Context, p types.Provider, op sdk.AccAddress) (bool, error) {
+func (k *Keeper) hasOpenClaims(ctx context.Context, op sdk.AccAddress) (bool, error) {
 	if n, err := k.openJobs(ctx, op); err != nil || n > 0 {
 		return n > 0, err
 	}
@@ -98,7 +98,7 @@ func (k *Keeper) settleUnbonding(ctx context.Context, _ time.Time, op sdk.AccAdd
 	if err != nil {
 		return err
 	}
-	open, err := k.hasOpenClaims(ctx, p, op)
+	open, err := k.hasOpenClaims(ctx, op)
 	if err != nil {
 		return err
 	}

@@ -302,3 +302,45 @@ func (s *KeeperSuite) TestInconsistentQueueEntryIsDeadLettered() {
 	s.Equal(p0+980, s.bal(s.prov1), "only the good job paid the provider")
 	s.Require().NoError(s.k.CheckAccounting(s.ctx))
 }
+
+// The provider's strategy: deregister while a result of its is disputed
+// and take the bond home before the dispute can slash it. The open-job
+// count (its own store entry) holds the bond: at the end of unbonding the
+// exit is pushed back, nothing is paid, and the bond comes back only once
+// the dispute is over.
+func (s *KeeperSuite) TestUnbondingHeldWhileADisputeIsOpen() {
+	s.register(s.prov1, 100)
+	m := s.submitMsg()
+	m.Provider = s.prov1.String()
+	res, err := s.msg.SubmitJob(s.ctx, m)
+	s.Require().NoError(err)
+	s.Require().NoError(s.post(s.prov1, res.JobId, 1000))
+	_, err = s.k.MarkDisputed(s.ctx, res.JobId)
+	s.Require().NoError(err)
+	_, err = s.msg.DeregisterProvider(s.ctx, &types.MsgDeregisterProvider{Operator: s.prov1.String()})
+	s.Require().NoError(err)
+	bal0 := s.bal(s.prov1)
+
+	s.advance(types.DefaultParams().UnbondingPeriod + time.Second)
+	p, err := s.k.GetProvider(s.ctx, s.prov1)
+	s.Require().NoError(err, "still bonded: a job of its is open")
+	s.Equal(types.ProviderStatus_PROVIDER_STATUS_UNBONDING, p.Status)
+	s.True(p.UnbondingEnd.After(s.ctx.BlockTime()), "the exit is pushed back")
+	s.Equal(bal0, s.bal(s.prov1), "no bond paid out")
+	mb, err := s.k.ModuleBalance(s.ctx)
+	s.Require().NoError(err)
+	s.True(mb.GTE(p.Bond.Amount), "the bond is still in the module")
+	got, err := s.q.Provider(s.ctx, &types.QueryProviderRequest{Operator: s.prov1.String()})
+	s.Require().NoError(err)
+	s.Equal(uint64(1), got.Provider.OpenJobs)
+
+	// the dispute ends (here the result stands): the slot is released and
+	// the next retry returns the bond with the payment
+	_, err = s.k.ResolveDispute(s.ctx, res.JobId, true)
+	s.Require().NoError(err)
+	s.advance(types.DefaultParams().ChallengeWindow + time.Second)
+	_, err = s.k.GetProvider(s.ctx, s.prov1)
+	s.ErrorIs(err, types.ErrProviderNotFound)
+	// bond 1,000,000,000 back, plus 100 × 1,000 less the 2% fee
+	s.Equal(bal0+1_000_000_000+98_000, s.bal(s.prov1))
+}
