@@ -22,4 +22,4 @@ tx provider jobs register-provider bench-gpu "http://127.0.0.1:$AGENT_PORT" 2000
   --prices '{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"}}' >/dev/null
 go build -o "$WORK/verdict-bench-agents" ./cmd/verdict-bench-agents
 "$WORK/verdict-bench-agents" -bin "$BIN" -home "$LOCALNET_HOME" -node "tcp://127.0.0.1:$RPC_PORT" -grpc "127.0.0.1:$GRPC_PORT" \
-  -zk-keys "$ZK_DIR" -shape "$ZK_SHAPE" -port "$AGENT_PORT" "$@"
+  -zk-keys "$ZK_DIR" -shape "$ZK_SHAPE" -scheme "$ZK_SCHEME" -port "$AGENT_PORT" "$@"

@@ -56,7 +56,7 @@ wait_status() { # job status seconds
 submit_direct() { # provider input-file [extra flags...] -> job id
   local p=$1 in=$2; shift 2
   local out id
-  out=$(tx buyer jobs submit-job inference "$AMODEL" "$("$BIN" zk commit "$in" 2>/dev/null)" $UNITS ${MAX_PRICE}uverd 90s \
+  out=$(tx buyer jobs submit-job inference "$AMODEL" "$("${ZK[@]}" commit "$in" 2>/dev/null)" $UNITS ${MAX_PRICE}uverd 90s \
     --circuit-id "$CIRCUIT" --provider "$p" --model-uri "file://$ABS_WORK/agent-model.vmdl" --input-uri "file://$(cd "$(dirname "$in")" && pwd)/$(basename "$in")" "$@")
   id=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$out" | tr -d '"')
   [ -n "$id" ] || die "no job id in the submit events"
@@ -111,7 +111,7 @@ for k in agent-honest:gpu-h agent-cheat:gpu-x agent-slow:gpu-s; do
   IFS=: read -r key name <<<"$k"; n=$((n + 1))
   if ! "${V[@]}" q jobs provider "$(addr "$key")" >/dev/null 2>&1; then
     tx "$key" jobs register-provider "$name" "http://127.0.0.1:${AP[$((n - 1))]}" 2000000000uverd \
-      --region eu-west --classes inference --circuit-ids "$CIRCUIT" \
+      --region eu-west --classes inference --circuit-ids "$CIRCUIT,$CIRCUIT_V1" \
       --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"},\"sla\":{\"p99_latency_ms\":100,\"jitter_ms\":10,\"max_slash_bps\":10000}}" >/dev/null
   fi
 done
@@ -128,7 +128,7 @@ info "the watcher re-executes every result (--sample-rate 1) and bonds at most $
 # against the commitments in the job.
 "$BIN" zk example-model "$WORK/agent-model.vmdl" --shape "$ZK_SHAPE" --seed agents
 for j in h x s a; do "$BIN" zk example-input "$WORK/agent-input-$j.vten" --size "${ZK_SHAPE%%-*}" --seed "agents-$j"; done
-AMODEL=$("$BIN" zk commit "$WORK/agent-model.vmdl" 2>/dev/null)
+AMODEL=$("${ZK[@]}" commit "$WORK/agent-model.vmdl" 2>/dev/null)
 
 step "An honest job: gpu-h's agent runs it and posts; the watcher reproduces it and does not challenge"
 B0=$(bal "$BUYER"); H0=$(gross "$PH"); W0=$(gross "$W"); C0=$(pool)
@@ -136,10 +136,10 @@ JH=$(submit_direct "$PH" "$WORK/agent-input-h.vten")
 info "job $JH submitted to gpu-h (model and input by file:// URI)"
 wait_status "$JH" JOB_STATUS_RESULT_POSTED "$AGENT_TIMEOUT"
 job "$JH" | jq -c '{id, status, result: {output_commitment: .result.output_commitment, output_uri: .result.output_uri, units_used: .result.units_used, metrics: .result.metrics}}'
-WANT=$("$BIN" zk infer "$WORK/agent-model.vmdl" "$WORK/agent-input-h.vten" 2>/dev/null)
+WANT=$("${ZK[@]}" infer "$WORK/agent-model.vmdl" "$WORK/agent-input-h.vten" 2>/dev/null)
 expect_eq "posted output (the model's true output)" "$(job "$JH" | jq -r .result.output_commitment | base64 -d | od -An -tx1 | tr -d " \n")" "$WANT"
 curl -sf --max-time 5 "$(job "$JH" | jq -r .result.output_uri)" -o "$WORK/agent-output-h.vten" || die "output not served"
-expect_eq "output served at the result's output_uri" "$("$BIN" zk commit "$WORK/agent-output-h.vten" 2>/dev/null)" "$WANT"
+expect_eq "output served at the result's output_uri" "$("${ZK[@]}" commit "$WORK/agent-output-h.vten" 2>/dev/null)" "$WANT"
 wait_status "$JH" JOB_STATUS_FINALIZED 60
 expect_eq "watcher: results reproduced" "$(metric "${AP[3]}" 'verdict_agent_results_checked_total{outcome="reproduced"')" 1
 expect_eq "watcher: challenges opened" "$(metric "${AP[3]}" 'verdict_agent_challenges_total{outcome="opened"')" 0

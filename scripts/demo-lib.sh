@@ -11,7 +11,12 @@ TX_TIMEOUT=${TX_TIMEOUT:-30}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
 WORK=${DEMO_WORK:-$HOME_DIR/demo-files}
-CIRCUIT=mlp-$ZK_SHAPE
+# The demo's circuit is version 2 of the reference MLP family (Poseidon2
+# commitments); the localnet also registers version 1 (mlp-<shape>, MiMC).
+ZK_SCHEME=poseidon2
+CIRCUIT=mlp2-$ZK_SHAPE
+CIRCUIT_V1=mlp-$ZK_SHAPE
+ZK=("$BIN" zk --scheme "$ZK_SCHEME")
 mkdir -p "$WORK"
 
 say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }

@@ -47,7 +47,7 @@ if "${V[@]}" q jobs provider "$PROVIDER" >/dev/null 2>&1; then
   info "already registered (demo ran before on this chain)"
 else
   tx provider jobs register-provider gpu-node-1 https://gpu-node-1.verdict.local:8443 2000000000uverd \
-    --region eu-west --classes inference --circuit-ids "$CIRCUIT" \
+    --region eu-west --classes inference --circuit-ids "$CIRCUIT,$CIRCUIT_V1" \
     --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"}}" \
     --hardware '{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}' \
     --declared-latency-ms 20 --declared-bandwidth-mbps 1000 >/dev/null
@@ -56,17 +56,18 @@ fi
 "${V[@]}" q dispute circuit "$CIRCUIT" -o json | jq '.circuit | {id, name, proof_system, vk_hash, public_inputs}'
 
 # The workload: one example model of the circuit's shape (the buyer's), and
-# an input per job. Commitments are MiMC hashes, as the circuit computes them.
+# an input per job. Commitments are Poseidon2 hashes (version 2), as the
+# circuit computes them.
 IN_SIZE=${ZK_SHAPE%%-*}
 "$BIN" zk example-model "$WORK/model.vmdl" --shape "$ZK_SHAPE" --seed demo
 for j in main a b c; do "$BIN" zk example-input "$WORK/input-$j.vten" --size "$IN_SIZE" --seed "demo-$j"; done
-MODEL=$("$BIN" zk commit "$WORK/model.vmdl" 2>/dev/null)
+MODEL=$("${ZK[@]}" commit "$WORK/model.vmdl" 2>/dev/null)
 
 P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); C0=$(pool)
 say "3. The buyer submits an inference job: $UNITS units at most $MAX_PRICE uverd each"
 info "The module escrows max price x units = $((MAX_PRICE * UNITS)) uverd now."
 info "No provider is named, so the scheduler assigns the cheapest eligible one."
-INPUT=$("$BIN" zk commit "$WORK/input-main.vten" 2>/dev/null)
+INPUT=$("${ZK[@]}" commit "$WORK/input-main.vten" 2>/dev/null)
 info "model commitment $MODEL"
 info "input commitment $INPUT"
 submit() { # input-commitment -> job id
@@ -83,7 +84,7 @@ expect_eq "assigned provider" "$(job "$JOB" | jq -r .provider)" "$PROVIDER"
 expect_eq "buyer balance after escrow" "$(bal "$BUYER")" "$((B0 - MAX_PRICE * UNITS))"
 
 say "4. The provider runs the job and posts its result: $USED of $UNITS units used"
-RESULT=$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-main.vten" --out "$WORK/output-main.vten" 2>/dev/null)
+RESULT=$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-main.vten" --out "$WORK/output-main.vten" 2>/dev/null)
 info "output commitment $RESULT (native inference of the model on the input)"
 tx provider jobs post-result "$JOB" "$RESULT" $USED --output-uri ipfs://demo-output >/dev/null
 job "$JOB" | jq '{id, status, window_end, result: {units_used: .result.units_used}}'
@@ -126,7 +127,7 @@ post() { # job result-commitment
 }
 prove() { # who job input -> proof hex (progress on stderr)
   info "$1 proves job $2 off-chain with 'verdictd zk prove' (only the verifying key is on-chain):" >&2
-  "$BIN" zk prove --keys "$ZK_DIR" "$WORK/model.vmdl" "$3" --job-id "$2" 2> >(sed 's/^/      /' >&2)
+  "${ZK[@]}" prove --keys "$ZK_DIR" "$WORK/model.vmdl" "$3" --job-id "$2" 2> >(sed 's/^/      /' >&2)
 }
 settled() { # job -> wait (bounded) until the dispute is not OPEN
   local deadline=$((SECONDS + 90))
@@ -137,8 +138,8 @@ settled() { # job -> wait (bounded) until the dispute is not OPEN
 }
 
 say "8. Dispute A: an honest provider is challenged and proves its result"
-JA=$(submit "$("$BIN" zk commit "$WORK/input-a.vten" 2>/dev/null)")
-post "$JA" "$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-a.vten" 2>/dev/null)"
+JA=$(submit "$("${ZK[@]}" commit "$WORK/input-a.vten" 2>/dev/null)")
+post "$JA" "$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-a.vten" 2>/dev/null)"
 BOND=$("${V[@]}" q dispute challenge-bond "$JA" -o json | jq -r .bond.amount)
 info "challenge bond = max(min_challenge_bond, challenge_bond_bps x payment) = $BOND uverd"
 P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool)
@@ -158,9 +159,9 @@ expect_eq "challenger balance change (bond lost)" "$(( $(bal "$CHALLENGER") - X0
 expect_eq "community pool change (fee + rest of the bond)" "$(( $(pool) - C0 ))" "$((FEE + BOND - TOP))"
 
 say "9. Dispute B: a provider posts a wrong output, cannot prove it, and is slashed at the deadline"
-JB=$(submit "$("$BIN" zk commit "$WORK/input-b.vten" 2>/dev/null)")
+JB=$(submit "$("${ZK[@]}" commit "$WORK/input-b.vten" 2>/dev/null)")
 # the provider cuts corners: it posts the output of a different computation
-WRONG=$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
+WRONG=$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
 post "$JB" "$WRONG"
 P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool); PB0=$(pbond)
 BOND=$("${V[@]}" q dispute challenge-bond "$JB" -o json | jq -r .bond.amount)
@@ -182,10 +183,10 @@ expect_eq "challenger balance change (bond back + reward)" "$(( $(bal "$CHALLENG
 expect_eq "community pool change (rest of the slash)" "$(( $(pool) - C0 ))" "$((SL - RW))"
 
 say "10. Dispute C: the challenger proves the correct output and wins at once"
-JC=$(submit "$("$BIN" zk commit "$WORK/input-c.vten" 2>/dev/null)")
-post "$JC" "$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-b.vten" 2>/dev/null)"
+JC=$(submit "$("${ZK[@]}" commit "$WORK/input-c.vten" 2>/dev/null)")
+post "$JC" "$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-b.vten" 2>/dev/null)"
 P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool); PB0=$(pbond)
-RIGHT=$("$BIN" zk infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
+RIGHT=$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
 info "the challenger re-runs the job and names the right output: $RIGHT"
 tx challenger dispute challenge "$JC" --counter-commitment "$RIGHT" >/dev/null
 PROOF=$(prove challenger "$JC" "$WORK/input-c.vten")

@@ -42,14 +42,25 @@ verdict_genesis() {
     | .app_state.staking.params.bond_denom = "uverd"
   ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
 
-  # The reference circuit: keys are made once (setup ~20 s for 64-64-10) and
-  # reused; the verifying key is validated and registered in genesis.
-  if [ ! -f "$ZK_DIR/mlp-$ZK_SHAPE.vk" ]; then
-    echo "making Groth16 keys for the $ZK_SHAPE circuit in $ZK_DIR (once)"
-    "$BIN" zk setup --shape "$ZK_SHAPE" --out "$ZK_DIR"
-  fi
-  "$BIN" zk add-genesis-circuit "mlp-$ZK_SHAPE" "$ZK_DIR/mlp-$ZK_SHAPE.vk" --home "$HOME_DIR" \
-    --name "MLP $ZK_SHAPE" --description "quantized MLP inference, int8 weights, x/dispute/zkml" 2>/dev/null
+  # The reference circuits, both versions of the MLP family: version 2
+  # (Poseidon2, mlp2-<shape>; the demo's) and version 1 (MiMC, mlp-<shape>;
+  # still registered and provable). Keys are made once (setup ~10 s and
+  # ~20 s for 64-64-10) and reused; each verifying key is validated and
+  # registered in genesis.
+  local scheme id name
+  for scheme in poseidon2 mimc; do
+    if [ "$scheme" = poseidon2 ]; then
+      id="mlp2-$ZK_SHAPE"; name="MLP $ZK_SHAPE (v2, Poseidon2)"
+    else
+      id="mlp-$ZK_SHAPE"; name="MLP $ZK_SHAPE (v1, MiMC)"
+    fi
+    if [ ! -f "$ZK_DIR/$id.vk" ]; then
+      echo "making Groth16 keys for the $id circuit in $ZK_DIR (once)"
+      "$BIN" zk setup --scheme "$scheme" --shape "$ZK_SHAPE" --out "$ZK_DIR"
+    fi
+    "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
+      --name "$name" --description "quantized MLP inference, int8 weights, $scheme commitments, x/dispute/zkml" 2>/dev/null
+  done
   # x/attest: the simulated SEV-SNP guest's TEST-ONLY root replaces AMD's
   # Milan root, and its image is the one allowed measurement.
   [ -x "$TEESIM" ] || { echo "no $TEESIM: run 'make build'" >&2; exit 1; }

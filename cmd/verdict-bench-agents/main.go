@@ -53,6 +53,7 @@ type bench struct {
 	modelURI                             string
 	inputs                               [][2]string // commitment (raw), uri
 	shape                                zkml.Shape
+	scheme                               zkml.Scheme
 }
 
 func main() {
@@ -64,6 +65,7 @@ func main() {
 	flag.StringVar(&b.zkKeys, "zk-keys", ".localnet/zk", "proving keys")
 	flag.IntVar(&b.port, "port", 26790, "the provider agent's HTTP port")
 	shape := flag.String("shape", "64-64-10", "reference circuit shape")
+	scheme := flag.String("scheme", "poseidon2", "circuit version: poseidon2 (mlp2-<shape>) or mimc (mlp-<shape>)")
 	jobs := flag.Int("jobs", 1000, "jobs of the batched run")
 	batch := flag.Int("batch", 100, "job orders per transaction in the batched run")
 	single := flag.Int("single", 20, "jobs of the one-at-a-time latency run")
@@ -71,6 +73,11 @@ func main() {
 	rate := flag.Float64("dispute-rate", 0.01, "share of jobs proven on a dispute or audit")
 	flag.StringVar(&profile, "cpuprofile", "", "write the provider agent's CPU profile of the batched run here")
 	flag.Parse()
+	var err error
+	if b.scheme, err = zkml.ParseScheme(*scheme); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-agents:", err)
+		os.Exit(2)
+	}
 	if err := b.run(*shape, *jobs, *batch, *single, *proveJobs, *rate); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-agents:", err)
 		os.Exit(1)
@@ -118,7 +125,7 @@ func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float
 	}
 	b.files = tmp
 
-	fmt.Printf("Agents end to end: shape %s, provider agent on %d cores, 1 s blocks\n\n", shape, runtime.NumCPU())
+	fmt.Printf("Agents end to end: circuit %s, provider agent on %d cores, 1 s blocks\n\n", b.scheme.CircuitID(b.shape), runtime.NumCPU())
 
 	// 1. Optimistic: the agent runs and posts, proves nothing.
 	stop, err := b.startAgent(tmp, "optimistic")
@@ -205,7 +212,7 @@ func (b *bench) writeFiles(dir string, n int) error {
 	if err := zkml.WriteModel(path, m); err != nil {
 		return err
 	}
-	mc, err := zkml.ModelCommitment(m)
+	mc, err := b.scheme.ModelCommitment(m)
 	if err != nil {
 		return err
 	}
@@ -216,7 +223,7 @@ func (b *bench) writeFiles(dir string, n int) error {
 		if err := zkml.WriteTensor(p, in); err != nil {
 			return err
 		}
-		c := zkml.TensorCommitment(in)
+		c := b.scheme.TensorCommitment(in)
 		b.inputs = append(b.inputs, [2]string{string(c[:]), "file://" + p})
 	}
 	return nil
@@ -315,7 +322,7 @@ func (b *bench) submitAndWait(ctx context.Context, n, batch int, proofs bool) (r
 			msgs[i] = &jobstypes.MsgSubmitJob{
 				Buyer: b.buyer.Address.String(), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE,
 				ModelCommitment: b.model, InputCommitment: []byte(in[0]), ModelUri: b.modelURI, InputUri: in[1],
-				CircuitId: zkml.MiMC.CircuitID(b.shape), Units: 1, MaxPricePerUnit: sdk.NewCoin("uverd", math.NewInt(150)),
+				CircuitId: b.scheme.CircuitID(b.shape), Units: 1, MaxPricePerUnit: sdk.NewCoin("uverd", math.NewInt(150)),
 				Provider: b.provider, TimeLimit: 100 * time.Second,
 			}
 		}

@@ -6,9 +6,12 @@
 //     gnark's raw groth16.Verify on the same, already-decoded inputs;
 //  2. the verify-gas calibration: the same check against a secp256k1
 //     signature check, which the SDK prices at 1,000 gas;
-//  3. the verification tax: for each reference shape, native inference,
-//     compile, setup, prove and verify times, key and proof sizes, and
-//     prove ÷ native.
+//  3. the verification tax: for each reference shape and commitment scheme
+//     (version 1 MiMC, version 2 Poseidon2 with packed products), native
+//     inference, compile, setup, prove and verify times, key and proof
+//     sizes, prove ÷ native, and the constraints split by part; then, per
+//     shape, version 2's prove time, setup time and proving-key size as
+//     ratios to version 1's, measured in the same run.
 package main
 
 import (
@@ -45,6 +48,7 @@ import (
 
 func main() {
 	shapes := flag.String("shapes", "16-16-4,64-64-10,784-128-10", "shapes for the verification-tax table")
+	schemes := flag.String("schemes", "mimc,poseidon2", "commitment schemes (circuit versions) to measure per shape")
 	rounds := flag.Int("rounds", 10, "interleaved rounds for the verify comparison")
 	perRound := flag.Int("per-round", 100, "verifications per round and side")
 	flag.Parse()
@@ -56,14 +60,19 @@ func main() {
 	for _, s := range strings.Split(*shapes, ",") {
 		sh, err := zkml.ParseShape(strings.TrimSpace(s))
 		check(err)
-		k, r := measureShape(sh)
-		rows = append(rows, r)
-		if first == nil {
-			first = k
+		for _, name := range strings.Split(*schemes, ",") {
+			sc, err := zkml.ParseScheme(name)
+			check(err)
+			k, r := measureShape(sc, sh)
+			rows = append(rows, r)
+			if first == nil {
+				first = k
+			}
 		}
 	}
 	compareVerify(first, *rounds, *perRound)
 	printTax(rows)
+	printRatios(rows)
 }
 
 func check(err error) {
@@ -74,6 +83,7 @@ func check(err error) {
 }
 
 type kit struct {
+	scheme  zkml.Scheme
 	shape   zkml.Shape
 	vkBytes []byte
 	vk      groth16.VerifyingKey
@@ -86,7 +96,10 @@ type kit struct {
 
 type row struct {
 	shape                         string
+	scheme                        zkml.Scheme
+	id                            string
 	constraints                   int
+	split                         zkml.Split
 	native, compile, setup, prove time.Duration
 	verify                        time.Duration
 	pkBytes, vkBytes, proofBytes  int
@@ -103,9 +116,9 @@ func timeIt(minTotal time.Duration, f func()) time.Duration {
 	return time.Since(start) / time.Duration(n)
 }
 
-func measureShape(sh zkml.Shape) (*kit, row) {
-	fmt.Fprintf(os.Stderr, "shape %s: compile, setup, prove...\n", sh)
-	r := row{shape: sh.String()}
+func measureShape(sc zkml.Scheme, sh zkml.Shape) (*kit, row) {
+	fmt.Fprintf(os.Stderr, "%s: compile, setup, prove...\n", sc.CircuitID(sh))
+	r := row{shape: sh.String(), scheme: sc, id: sc.CircuitID(sh)}
 	m, err := zkml.ExampleModel(sh, "bench")
 	check(err)
 	in := zkml.ExampleInput(sh[0], "bench")
@@ -114,10 +127,15 @@ func measureShape(sh zkml.Shape) (*kit, row) {
 
 	var ccs constraint.ConstraintSystem
 	start := time.Now()
-	ccs, err = zkml.Compile(sh)
+	ccs, err = sc.Compile(sh)
 	check(err)
 	r.compile = time.Since(start)
 	r.constraints = ccs.GetNbConstraints()
+	_, r.split, err = sc.CompileSplit(sh) // a second, profiled compilation: the same system
+	check(err)
+	if r.split.Total != r.constraints {
+		check(fmt.Errorf("%s: profiled compilation has %d constraints, plain %d", r.id, r.split.Total, r.constraints))
+	}
 
 	start = time.Now()
 	pk, vk, err := zkml.Setup(ccs)
@@ -140,7 +158,7 @@ func measureShape(sh zkml.Shape) (*kit, row) {
 	}
 	start = time.Now()
 	for range proveRuns {
-		proof, _, err = zkml.Prove(ccs, pk, m, in, jobID)
+		proof, _, err = sc.Prove(ccs, pk, m, in, jobID)
 		check(err)
 	}
 	r.prove = time.Since(start) / time.Duration(proveRuns)
@@ -148,12 +166,13 @@ func measureShape(sh zkml.Shape) (*kit, row) {
 
 	pvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{NbPublic: 4})
 	check(err)
-	mc, _ := zkml.ModelCommitment(m)
-	ic, oc := zkml.TensorCommitment(in), zkml.TensorCommitment(out)
+	mc, err := sc.ModelCommitment(m)
+	check(err)
+	ic, oc := sc.TensorCommitment(in), sc.TensorCommitment(out)
 	pub, err := types.PublicInputs(jobstypes.Job{Id: jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}, oc[:])
 	check(err)
 	r.verify = timeIt(300*time.Millisecond, func() { check(zkverify.Verify(pvk, proof, pub)) })
-	return &kit{shape: sh, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
+	return &kit{scheme: sc, shape: sh, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
 }
 
 // chainApp is the real application on an in-memory store with the kit's
@@ -172,13 +191,14 @@ func chainApp(k *kit) (*app.App, sdk.Context) {
 }
 
 func compareVerify(k *kit, rounds, perRound int) {
-	fmt.Fprintf(os.Stderr, "verify comparison on %s: %d rounds x %d per side...\n", k.shape, rounds, perRound)
+	fmt.Fprintf(os.Stderr, "verify comparison on %s: %d rounds x %d per side...\n", k.scheme.CircuitID(k.shape), rounds, perRound)
 	// Baseline: gnark's Verify on inputs decoded once, outside the loop.
 	proof := groth16.NewProof(ecc.BN254)
 	_, err := proof.ReadFrom(bytes.NewReader(k.proof))
 	check(err)
-	mc, _ := zkml.ModelCommitment(k.model)
-	ic, oc := zkml.TensorCommitment(k.input), zkml.TensorCommitment(k.output)
+	mc, err := k.scheme.ModelCommitment(k.model)
+	check(err)
+	ic, oc := k.scheme.TensorCommitment(k.input), k.scheme.TensorCommitment(k.output)
 	pw, err := frontend.NewWitness(&zkml.Circuit{ModelCommitment: mc[:], InputCommitment: ic[:], OutputCommitment: oc[:], JobID: k.jobID},
 		ecc.BN254.ScalarField(), frontend.PublicOnly())
 	check(err)
@@ -251,12 +271,50 @@ func size(n int) string {
 
 func printTax(rows []row) {
 	fmt.Printf("## Verification tax (Groth16 BN254, this machine)\n\n")
-	fmt.Printf("| shape | constraints | native inference | compile | setup | prove | verify | PK | VK | proof | prove ÷ native |\n")
+	fmt.Printf("| circuit | constraints | native inference | compile | setup | prove | verify | PK | VK | proof | prove ÷ native |\n")
 	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		fmt.Printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.1e |\n",
-			r.shape, r.constraints, r.native.Round(time.Nanosecond), r.compile.Round(time.Millisecond), r.setup.Round(time.Millisecond),
+			r.id, r.constraints, r.native.Round(time.Nanosecond), r.compile.Round(time.Millisecond), r.setup.Round(time.Millisecond),
 			r.prove.Round(time.Millisecond), r.verify.Round(time.Microsecond), size(r.pkBytes), size(r.vkBytes), size(r.proofBytes),
 			float64(r.prove)/float64(r.native))
+	}
+	fmt.Printf("\n## Constraints by part\n\n")
+	fmt.Printf("| circuit | hashing | matmul | requantization | range checks | other | total |\n")
+	fmt.Printf("|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		sp := r.split
+		pct := func(n int) string { return fmt.Sprintf("%d (%.0f%%)", n, 100*float64(n)/float64(sp.Total)) }
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %d |\n", r.id, pct(sp.Hashing), pct(sp.Matmul), pct(sp.Requantization), pct(sp.RangeChecks), pct(sp.Other), sp.Total)
+	}
+	fmt.Println()
+}
+
+// printRatios prints, for every shape measured under both versions, the
+// new circuit's figures over the old one's.
+func printRatios(rows []row) {
+	printed := false
+	for _, o := range rows {
+		if o.scheme != zkml.MiMC {
+			continue
+		}
+		for _, n := range rows {
+			if n.scheme != zkml.Poseidon2 || n.shape != o.shape {
+				continue
+			}
+			if !printed {
+				fmt.Printf("## Version 2 over version 1 (same run; below 1 is better)\n\n")
+				fmt.Printf("| shape | constraints | prove | setup | proving key |\n|---|---|---|---|---|\n")
+				printed = true
+			}
+			fmt.Printf("| %s | %.2f | %.2f (%s → %s) | %.2f (%s → %s) | %.2f (%s → %s) |\n", o.shape,
+				float64(n.constraints)/float64(o.constraints),
+				float64(n.prove)/float64(o.prove), o.prove.Round(time.Millisecond), n.prove.Round(time.Millisecond),
+				float64(n.setup)/float64(o.setup), o.setup.Round(time.Second), n.setup.Round(time.Second),
+				float64(n.pkBytes)/float64(o.pkBytes), size(o.pkBytes), size(n.pkBytes))
+		}
+	}
+	if printed {
+		fmt.Println()
 	}
 }

@@ -257,8 +257,9 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	dq := disputetypes.NewQueryClient(conn)
 	circuits, err := dq.Circuits(ctx, &disputetypes.QueryCircuitsRequest{})
 	require.NoError(t, err)
-	require.Len(t, circuits.Circuits, 1)
-	require.Equal(t, "mlp-64-64-10", circuits.Circuits[0].Id)
+	require.Len(t, circuits.Circuits, 2, "both versions of the reference MLP circuit")
+	require.Equal(t, "mlp-64-64-10", circuits.Circuits[0].Id)  // version 1 (MiMC): the agent fault scenes below
+	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[1].Id) // version 2 (Poseidon2): the demo's disputes
 	won, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: 2})
 	require.NoError(t, err)
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
@@ -269,7 +270,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, dparams.Params.AuditRatePpm, "the localnet turns audits off")
 	// ...and over REST.
-	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "disputes", "disputes/2", "disputes?status=3"} {
+	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "circuits/mlp2-64-64-10", "disputes", "disputes/2", "disputes?status=3"} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/dispute/v1/%s", p.api, path))
 		require.NoError(t, err, path)
 		var body map[string]any

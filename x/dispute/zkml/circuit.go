@@ -7,6 +7,7 @@ import (
 
 	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/profile"
 	"github.com/consensys/gnark/std/rangecheck"
 	"github.com/consensys/gnark/std/selector"
 )
@@ -17,7 +18,7 @@ import (
 const clampBits = 40
 
 func init() {
-	solver.RegisterHint(RequantizeHint)
+	solver.RegisterHint(RequantizeHint, UnpackHint, ByteCountHint)
 }
 
 // Circuit proves: the model committed in ModelCommitment, run on the input
@@ -39,6 +40,9 @@ type Circuit struct {
 
 	shape  Shape
 	scheme Scheme
+	split  *Split // non-nil: count constraints per part while compiling
+
+	deferredProf *profile.Profile
 }
 
 // PublicInputs is the number of public inputs of every Verdict circuit.
@@ -119,14 +123,14 @@ func pack(api frontend.API, vals []frontend.Variable, perElem int, bits uint) []
 }
 
 func (c *Circuit) hashTensor(api frontend.API, offsetVals []frontend.Variable) (frontend.Variable, error) {
-	h, err := c.scheme.circuitHash(api)
-	if err != nil {
-		return nil, err
-	}
 	_, tagTensor := c.scheme.tags()
-	h.Write(tagTensor, len(offsetVals))
-	h.Write(pack(api, offsetVals, bytesPerElem, 8)...)
-	return h.Sum(), nil
+	elems := append([]frontend.Variable{tagTensor, len(offsetVals)}, pack(api, offsetVals, bytesPerElem, 8)...)
+	var out frontend.Variable
+	err := c.count(partHashing, func() (err error) {
+		out, err = c.scheme.hashCircuit(api, elems)
+		return err
+	})
+	return out, err
 }
 
 // Define is the constraint system.
@@ -139,21 +143,18 @@ func (c *Circuit) Define(api frontend.API) error {
 	if !c.scheme.Valid() {
 		return fmt.Errorf("zkml: circuit has no commitment scheme (%v)", c.scheme)
 	}
-	rc := rangecheck.New(api)
+	c.countRangeChecks(api)
+	rc := rangecheck.New(api) // its constraints are emitted after Define returns
 
 	// The job id is public so that a proof for one job cannot be replayed for
 	// another; job ids start at 1, and this constraint is what binds it.
 	api.AssertIsDifferent(c.JobID, 0)
 
 	// Model commitment, and the shift of each layer as a power of two.
-	h, err := c.scheme.circuitHash(api)
-	if err != nil {
-		return err
-	}
 	tagModel, _ := c.scheme.tags()
-	h.Write(tagModel, L)
+	elems := []frontend.Variable{tagModel, L}
 	for _, d := range sh {
-		h.Write(d)
+		elems = append(elems, d)
 	}
 	powTable := make([]frontend.Variable, MaxShift+1)
 	for s := range powTable {
@@ -161,13 +162,20 @@ func (c *Circuit) Define(api frontend.API) error {
 	}
 	pows := make([]frontend.Variable, L)
 	for l := 0; l < L; l++ {
-		h.Write(c.Shifts[l])
+		elems = append(elems, c.Shifts[l])
 		pows[l] = selector.Mux(api, c.Shifts[l], powTable...) // also asserts shift ∈ [0, MaxShift]
+	}
+	// Bytes: version 1 range-checks them through gnark's general checker,
+	// version 2 through its own byte lookup (one constraint each).
+	var bc byteChecker
+	checkByte := func(v frontend.Variable) { rc.Check(v, 8) }
+	if c.scheme != MiMC {
+		checkByte = bc.Check
 	}
 	var ws, bs []frontend.Variable
 	for l := 0; l < L; l++ {
 		for _, w := range c.Weights[l] {
-			rc.Check(w, 8)
+			checkByte(w)
 		}
 		for _, b := range c.Biases[l] {
 			rc.Check(b, 32)
@@ -175,13 +183,20 @@ func (c *Circuit) Define(api frontend.API) error {
 		ws = append(ws, c.Weights[l]...)
 		bs = append(bs, c.Biases[l]...)
 	}
-	h.Write(pack(api, ws, bytesPerElem, 8)...)
-	h.Write(pack(api, bs, wordsPerElem, 32)...)
-	api.AssertIsEqual(h.Sum(), c.ModelCommitment)
+	elems = append(elems, pack(api, ws, bytesPerElem, 8)...)
+	elems = append(elems, pack(api, bs, wordsPerElem, 32)...)
+	var mh frontend.Variable
+	if err := c.count(partHashing, func() (err error) {
+		mh, err = c.scheme.hashCircuit(api, elems)
+		return err
+	}); err != nil {
+		return err
+	}
+	api.AssertIsEqual(mh, c.ModelCommitment)
 
 	// Input commitment.
 	for _, x := range c.Input {
-		rc.Check(x, 8)
+		checkByte(x)
 	}
 	ih, err := c.hashTensor(api, c.Input)
 	if err != nil {
@@ -195,15 +210,20 @@ func (c *Circuit) Define(api frontend.API) error {
 		x[i] = api.Sub(v, 128)
 	}
 	for l := 0; l < L; l++ {
-		in, out := sh[l], sh[l+1]
 		lo, hi := clampBounds(l, L)
-		y := make([]frontend.Variable, out)
-		for j := 0; j < out; j++ {
-			acc := api.Sub(c.Biases[l][j], int64(1)<<31)
-			for i := 0; i < in; i++ {
-				acc = api.Add(acc, api.Mul(api.Sub(c.Weights[l][j*in+i], 128), x[i]))
+		y := make([]frontend.Variable, sh[l+1])
+		var accs []frontend.Variable
+		if c.scheme != MiMC {
+			accs = c.packedLayer(api, rc, l, x)
+		}
+		for j := range y {
+			if c.scheme == MiMC { // version 1 interleaves, and its constraint order is its keys'
+				accs = append(accs, c.rowNeuron(api, l, j, x))
 			}
-			y[j] = requantize(api, rc, acc, pows[l], lo, hi)
+			_ = c.count(partRequantization, func() error {
+				y[j] = requantize(api, rc, accs[j], pows[l], lo, hi)
+				return nil
+			})
 		}
 		x = y
 	}
@@ -218,6 +238,111 @@ func (c *Circuit) Define(api frontend.API) error {
 		return err
 	}
 	api.AssertIsEqual(oh, c.OutputCommitment)
+	return bc.finish(api)
+}
+
+// rowNeuron is version 1's matrix product for neuron j of layer l: one
+// multiplication per weight, acc_j = bias_j + Σ_i w_ji·x_i.
+func (c *Circuit) rowNeuron(api frontend.API, l, j int, x []frontend.Variable) frontend.Variable {
+	in := c.shape[l]
+	var acc frontend.Variable
+	_ = c.count(partMatmul, func() error {
+		acc = api.Sub(c.Biases[l][j], int64(1)<<31)
+		for i := 0; i < in; i++ {
+			acc = api.Add(acc, api.Mul(api.Sub(c.Weights[l][j*in+i], 128), x[i]))
+		}
+		return nil
+	})
+	return acc
+}
+
+// packedLayer is version 2's matrix product, on offset values w' = w + 128
+// and x' = x + 128, both in [0, 256) (weights and the input are
+// range-checked, hidden values are clamped to int8). Each product
+// w'_ji·x'_i is below 2^16, so a neuron's sum a_j = Σ_i w'_ji·x'_i is below
+// 2^k with k = accBits(in). For a group of g = slotsPerElem(k) neurons, one
+// multiplication per input computes
+//
+//	S = Σ_i (Σ_t w'_(j0+t),i · 2^(k·t)) · x'_i = Σ_t a_(j0+t) · 2^(k·t)
+//
+// (the column of weights is a linear combination, free in R1CS), with
+// S < 2^(g·k) ≤ 2^253 below the field modulus, so S is that integer. The
+// prover supplies the a_j (a hint); each is range-checked to k bits and
+// their recombination must equal S, which makes them unique. Then
+//
+//	acc_j = bias_j + a_j − 128·Σ_i x'_i − 128·Σ_i w'_ji + 128²·in
+//
+// is the same integer as version 1's Σ_i w_ji·x_i + bias_j. A layer costs
+// in·⌈out/g⌉ multiplications instead of in·out.
+func (c *Circuit) packedLayer(api frontend.API, rc frontend.Rangechecker, l int, x []frontend.Variable) []frontend.Variable {
+	in, out := c.shape[l], c.shape[l+1]
+	k := accBits(in)
+	g := slotsPerElem(k)
+	accs := make([]frontend.Variable, out)
+	_ = c.count(partMatmul, func() error {
+		xp := make([]frontend.Variable, in)
+		var sumX frontend.Variable = 0
+		for i, v := range x {
+			xp[i] = api.Add(v, 128)
+			sumX = api.Add(sumX, xp[i])
+		}
+		W := c.Weights[l]
+		for j0 := 0; j0 < out; j0 += g {
+			j1 := min(j0+g, out)
+			var S frontend.Variable = 0
+			for i := 0; i < in; i++ {
+				var col frontend.Variable = 0
+				for j := j0; j < j1; j++ {
+					col = api.Add(col, api.Mul(W[j*in+i], pow2(k*(j-j0))))
+				}
+				S = api.Add(S, api.Mul(col, xp[i]))
+			}
+			sums, err := api.Compiler().NewHint(UnpackHint, j1-j0, k, S)
+			if err != nil {
+				panic(err) // only at compile time, on a programming error
+			}
+			var R frontend.Variable = 0
+			for t, a := range sums {
+				rc.Check(a, k)
+				R = api.Add(R, api.Mul(a, pow2(k*t)))
+			}
+			api.AssertIsEqual(S, R)
+			for t, a := range sums {
+				j := j0 + t
+				var sumW frontend.Variable = 0
+				for i := 0; i < in; i++ {
+					sumW = api.Add(sumW, W[j*in+i])
+				}
+				accs[j] = api.Add(a, api.Sub(c.Biases[l][j], int64(1)<<31), api.Mul(sumX, -128), api.Mul(sumW, -128), 128*128*in)
+			}
+		}
+		return nil
+	})
+	return accs
+}
+
+// accBits is the bit width k of a packed neuron sum over `in` inputs:
+// in·255² < 2^k.
+func accBits(in int) int { return new(big.Int).SetInt64(int64(in) * 255 * 255).BitLen() }
+
+// slotsPerElem is how many k-bit sums fit below 2^253.
+func slotsPerElem(k int) int { return 253 / k }
+
+func pow2(n int) *big.Int { return new(big.Int).Lsh(big.NewInt(1), uint(n)) }
+
+// UnpackHint splits S into len(out) limbs of k bits (inputs: k, S). The
+// circuit range-checks every limb and checks their recombination.
+func UnpackHint(_ *big.Int, in, out []*big.Int) error {
+	if len(in) != 2 || !in[0].IsInt64() || in[0].Int64() < 1 || in[0].Int64() > 253 {
+		return errors.New("unpack hint: want inputs (k, S) with 1 ≤ k ≤ 253")
+	}
+	k := uint(in[0].Int64())
+	mask := new(big.Int).Sub(pow2(int(k)), big.NewInt(1))
+	v := new(big.Int).Set(in[1])
+	for i := range out {
+		out[i].And(v, mask)
+		v.Rsh(v, k)
+	}
 	return nil
 }
 

@@ -6,10 +6,10 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 )
 
-// Commitments are hashes under a Scheme (MiMC-BN254 for version 1,
-// Poseidon2-BN254 for version 2; the same hash as the circuit's) over a
-// sequence of field elements, encoded as 32-byte big-endian canonical field
-// elements — exactly what x/jobs stores. Version 2 uses its own tags.
+// Commitments are hashes under a Scheme (MiMC-BN254 for version 1, a
+// Poseidon2-BN254 sponge for version 2; the same hash as the circuit's) over
+// a sequence of field elements, encoded as 32-byte big-endian canonical
+// field elements — exactly what x/jobs stores. Version 2 uses its own tags.
 //
 //	model  = H(TagModel, L, d0..dL, shift1..shiftL,
 //	           pack8(all weights + 128, layer by layer, row-major),
@@ -51,19 +51,6 @@ func elemsPack(vals []uint64, perElem int, bits uint) []*big.Int {
 	return out
 }
 
-func hashElems(s Scheme, elems []*big.Int) [CommitmentLen]byte {
-	h := s.nativeHash()
-	for _, e := range elems {
-		var x fr.Element
-		x.SetBigInt(e)
-		b := x.Bytes()
-		_, _ = h.Write(b[:]) // canonical by construction: cannot fail
-	}
-	var out [CommitmentLen]byte
-	copy(out[:], h.Sum(nil))
-	return out
-}
-
 func modelElems(s Scheme, m *Model) []*big.Int {
 	sh := m.Shape()
 	tagModel, _ := s.tags()
@@ -94,7 +81,7 @@ func (s Scheme) ModelCommitment(m *Model) ([CommitmentLen]byte, error) {
 	if err := m.Validate(); err != nil {
 		return [CommitmentLen]byte{}, err
 	}
-	return hashElems(s, modelElems(s, m)), nil
+	return s.hashNative(modelElems(s, m)), nil
 }
 
 func tensorElems(s Scheme, t []int8) []*big.Int {
@@ -111,5 +98,5 @@ func TensorCommitment(t []int8) [CommitmentLen]byte { return MiMC.TensorCommitme
 
 // TensorCommitment commits to an input or an output under scheme s.
 func (s Scheme) TensorCommitment(t []int8) [CommitmentLen]byte {
-	return hashElems(s, tensorElems(s, t))
+	return s.hashNative(tensorElems(s, t))
 }

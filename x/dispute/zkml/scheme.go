@@ -2,14 +2,14 @@ package zkml
 
 import (
 	"fmt"
-	"hash"
 	"math/big"
 	"strings"
+	"sync"
 
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr/poseidon2"
 	"github.com/consensys/gnark/frontend"
-	stdhash "github.com/consensys/gnark/std/hash"
 	stdmimc "github.com/consensys/gnark/std/hash/mimc"
 	permposeidon2 "github.com/consensys/gnark/std/permutation/poseidon2"
 )
@@ -25,20 +25,26 @@ const (
 	// MiMC is version 1 (circuit ids mlp-<shape>): MiMC-BN254, gnark's
 	// Miyaguchi–Preneel construction, ~330 constraints per element.
 	MiMC Scheme = 1
-	// Poseidon2 is version 2 (circuit ids mlp2-<shape>): Poseidon2 over
-	// BN254 with width 2, 6 full and 50 partial rounds and an x^5 S-box
-	// (gnark-crypto's default BN254 parameters), in a Merkle–Damgård chain
-	// of its compression from a zero state, ~186 constraints per element.
-	// Every commitment hashes its tag and length first, so the chain's lack
-	// of length padding cannot merge two inputs.
+	// Poseidon2 is version 2 (circuit ids mlp2-<shape>): commitments by
+	// Poseidon2 over BN254 — width 3, 8 full and 56 partial rounds, x^5
+	// S-box (the round numbers the Poseidon2 paper, eprint 2023/323, gives
+	// for 128-bit security at this width; gnark-crypto derives the round
+	// constants from the parameters) — in a sponge of rate 2 whose capacity
+	// starts at the number of elements hashed, ~120 constraints per element.
+	// Its circuit also computes each layer's matrix product on packed
+	// columns (several neurons' products in one multiplication, see
+	// packedLayer), so it has about a tenth of the version 1 circuit's
+	// multiplications. The commitments of a model are those of version 1
+	// with the hash and the tags changed.
 	Poseidon2 Scheme = 2
 )
 
 // Poseidon2 parameters, the same in the circuit and natively.
 const (
-	poseidon2Width        = 2
-	poseidon2FullRounds   = 6
-	poseidon2PartialRound = 50
+	poseidon2Width         = 3
+	poseidon2Rate          = 2
+	poseidon2FullRounds    = 8
+	poseidon2PartialRounds = 56
 )
 
 // Schemes lists every scheme, oldest first.
@@ -100,26 +106,67 @@ func (s Scheme) tags() (model, tensor *big.Int) {
 	return TagModel, TagTensor
 }
 
-// nativeHash is the scheme's hash over 32-byte canonical field elements.
-func (s Scheme) nativeHash() hash.Hash {
+// hashNative hashes field elements under the scheme; every element must be
+// below the field modulus (pack keeps them so).
+func (s Scheme) hashNative(elems []*big.Int) [CommitmentLen]byte {
+	var out [CommitmentLen]byte
 	if s == Poseidon2 {
-		return poseidon2.NewMerkleDamgardHasher()
+		st := make([]fr.Element, poseidon2Width)
+		st[poseidon2Rate].SetUint64(uint64(len(elems)))
+		for i := 0; i == 0 || i < len(elems); i += poseidon2Rate {
+			for k := 0; k < poseidon2Rate && i+k < len(elems); k++ {
+				var x fr.Element
+				x.SetBigInt(elems[i+k])
+				st[k].Add(&st[k], &x)
+			}
+			_ = poseidon2Perm().Permutation(st) // the width is right by construction
+		}
+		b := st[0].Bytes()
+		return b
 	}
-	return mimc.NewMiMC()
+	h := mimc.NewMiMC()
+	for _, e := range elems {
+		var x fr.Element
+		x.SetBigInt(e)
+		b := x.Bytes()
+		_, _ = h.Write(b[:]) // canonical by construction: cannot fail
+	}
+	copy(out[:], h.Sum(nil))
+	return out
 }
 
-// circuitHash is the same hash inside a circuit.
-func (s Scheme) circuitHash(api frontend.API) (stdhash.FieldHasher, error) {
+// poseidon2Perm is the native permutation (its round constants are
+// derived once; Permutation only reads them, so it is safe to share).
+var poseidon2Perm = sync.OnceValue(func() *poseidon2.Permutation {
+	return poseidon2.NewPermutation(poseidon2Width, poseidon2FullRounds, poseidon2PartialRounds)
+})
+
+// hashCircuit is hashNative inside a circuit.
+func (s Scheme) hashCircuit(api frontend.API, elems []frontend.Variable) (frontend.Variable, error) {
 	if s == Poseidon2 {
-		perm, err := permposeidon2.NewPoseidon2FromParameters(api, poseidon2Width, poseidon2FullRounds, poseidon2PartialRound)
+		perm, err := permposeidon2.NewPoseidon2FromParameters(api, poseidon2Width, poseidon2FullRounds, poseidon2PartialRounds)
 		if err != nil {
 			return nil, err
 		}
-		return stdhash.NewMerkleDamgardHasher(api, perm, 0), nil
+		st := make([]frontend.Variable, poseidon2Width)
+		for k := range st {
+			st[k] = 0
+		}
+		st[poseidon2Rate] = len(elems)
+		for i := 0; i == 0 || i < len(elems); i += poseidon2Rate {
+			for k := 0; k < poseidon2Rate && i+k < len(elems); k++ {
+				st[k] = api.Add(st[k], elems[i+k])
+			}
+			if err := perm.Permutation(st); err != nil {
+				return nil, err
+			}
+		}
+		return st[0], nil
 	}
 	h, err := stdmimc.NewMiMC(api)
 	if err != nil {
 		return nil, err
 	}
-	return &h, nil
+	h.Write(elems...)
+	return h.Sum(), nil
 }

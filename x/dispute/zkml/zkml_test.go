@@ -8,7 +8,6 @@ import (
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr/poseidon2"
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/test"
@@ -163,9 +162,15 @@ func TestSchemeCommitments(t *testing.T) {
 	require.NoError(t, x.SetBytesCanonical(mc2[:]), "a canonical field element")
 	require.NoError(t, x.SetBytesCanonical(tc2[:]))
 
-	// the native Poseidon2 is the parameter set the circuit uses
-	p := poseidon2.GetDefaultParameters()
-	require.Equal(t, [3]int{poseidon2Width, poseidon2FullRounds, poseidon2PartialRound}, [3]int{p.Width, p.NbFullRounds, p.NbPartialRounds})
+	// version 2 is pinned as well (Poseidon2 t=3, rF=8, rP=56 sponge)
+	require.Equal(t, "19c367b34ff999e808a68dd53230e59750aa737508c16990745fade23863c60b", hex.EncodeToString(mc2[:]))
+	require.Equal(t, "0bcecc401ffd962c9432fa8ba1ec99c3362005756409e0706d60eee640eb1e3a", hex.EncodeToString(tc2[:]))
+
+	// the sponge's capacity holds the length: a trailing zero element is
+	// not the same input (the rate block is zero-padded)
+	a := Poseidon2.hashNative([]*big.Int{big.NewInt(7)})
+	b := Poseidon2.hashNative([]*big.Int{big.NewInt(7), big.NewInt(0)})
+	require.NotEqual(t, a, b)
 }
 
 func TestParseCircuitID(t *testing.T) {
