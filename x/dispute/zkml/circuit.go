@@ -38,7 +38,8 @@ type Circuit struct {
 	Biases  [][]frontend.Variable // per layer, each bias + 2^31
 	Input   []frontend.Variable   // each value + 128
 
-	shape  Shape
+	shape  Shape // the MLP family's widths; nil for a CNN
+	arch   *Arch // the CNN family's architecture; nil for an MLP
 	scheme Scheme
 	split  *Split // non-nil: count constraints per part while compiling
 
@@ -67,6 +68,36 @@ func (s Scheme) NewCircuit(sh Shape) *Circuit {
 	return c
 }
 
+// NewCNNCircuit allocates the circuit of a CNN architecture (version 2
+// commitments: s must be Poseidon2, which Define checks).
+func (s Scheme) NewCNNCircuit(a Arch) (*Circuit, error) {
+	geo, err := a.Layers()
+	if err != nil {
+		return nil, err
+	}
+	arch := a
+	arch.Convs = append([]Conv{}, a.Convs...)
+	arch.Dense = append([]int{}, a.Dense...)
+	c := &Circuit{arch: &arch, scheme: s}
+	c.Shifts = make([]frontend.Variable, len(geo))
+	c.Weights = make([][]frontend.Variable, len(geo))
+	c.Biases = make([][]frontend.Variable, len(geo))
+	for l, g := range geo {
+		c.Weights[l] = make([]frontend.Variable, g.In*g.Out)
+		c.Biases[l] = make([]frontend.Variable, g.Out)
+	}
+	c.Input = make([]frontend.Variable, a.InputLen())
+	return c, nil
+}
+
+// newCircuitFor allocates the circuit a model is proven with.
+func (s Scheme) newCircuitFor(m *Model) (*Circuit, error) {
+	if m.Arch != nil {
+		return s.NewCNNCircuit(*m.Arch)
+	}
+	return s.NewCircuit(m.Shape()), nil
+}
+
 // Assign builds a full version 1 witness (see Scheme.Assign).
 func Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
 	return MiMC.Assign(m, input, jobID)
@@ -87,7 +118,10 @@ func (s Scheme) Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, 
 		return nil, nil, err
 	}
 	ic, oc := s.TensorCommitment(input), s.TensorCommitment(out)
-	c := s.NewCircuit(m.Shape())
+	c, err := s.newCircuitFor(m)
+	if err != nil {
+		return nil, nil, err
+	}
 	c.ModelCommitment = new(big.Int).SetBytes(mc[:])
 	c.InputCommitment = new(big.Int).SetBytes(ic[:])
 	c.OutputCommitment = new(big.Int).SetBytes(oc[:])
@@ -135,10 +169,27 @@ func (c *Circuit) hashTensor(api frontend.API, offsetVals []frontend.Variable) (
 
 // Define is the constraint system.
 func (c *Circuit) Define(api frontend.API) error {
-	sh := c.shape
-	L := sh.Layers()
-	if L < 1 || len(c.Weights) != L || len(c.Biases) != L || len(c.Shifts) != L || len(c.Input) != sh[0] {
-		return fmt.Errorf("zkml: circuit not allocated for shape %v", sh)
+	var geo []LayerGeom
+	inLen := 0
+	switch {
+	case c.arch != nil:
+		g, err := c.arch.Layers()
+		if err != nil {
+			return err
+		}
+		if c.scheme != Poseidon2 {
+			return fmt.Errorf("zkml: CNN circuits use version 2 (poseidon2) commitments, not %v", c.scheme)
+		}
+		geo, inLen = g, c.arch.InputLen()
+	case c.shape.Layers() >= 1:
+		for l := 0; l < c.shape.Layers(); l++ {
+			geo = append(geo, LayerGeom{In: c.shape[l], Out: c.shape[l+1], Hidden: l < c.shape.Layers()-1})
+		}
+		inLen = c.shape[0]
+	}
+	L := len(geo)
+	if L < 1 || len(c.Weights) != L || len(c.Biases) != L || len(c.Shifts) != L || len(c.Input) != inLen {
+		return fmt.Errorf("zkml: circuit not allocated for its shape")
 	}
 	if !c.scheme.Valid() {
 		return fmt.Errorf("zkml: circuit has no commitment scheme (%v)", c.scheme)
@@ -151,10 +202,9 @@ func (c *Circuit) Define(api frontend.API) error {
 	api.AssertIsDifferent(c.JobID, 0)
 
 	// Model commitment, and the shift of each layer as a power of two.
-	tagModel, _ := c.scheme.tags()
-	elems := []frontend.Variable{tagModel, L}
-	for _, d := range sh {
-		elems = append(elems, d)
+	var elems []frontend.Variable
+	for _, e := range c.modelHeader() {
+		elems = append(elems, e)
 	}
 	powTable := make([]frontend.Variable, MaxShift+1)
 	for s := range powTable {
@@ -209,12 +259,19 @@ func (c *Circuit) Define(api frontend.API) error {
 	for i, v := range c.Input {
 		x[i] = api.Sub(v, 128)
 	}
-	for l := 0; l < L; l++ {
+	for l, g := range geo {
 		lo, hi := clampBounds(l, L)
-		y := make([]frontend.Variable, sh[l+1])
+		if g.IsConv {
+			x = c.convLayer(api, rc, l, g, x, pows[l])
+			continue
+		}
+		y := make([]frontend.Variable, g.Out)
 		var accs []frontend.Variable
 		if c.scheme != MiMC {
-			accs = c.packedLayer(api, rc, l, x)
+			accs = c.packedDot(api, rc, l, g.In, g.Out, [][]frontend.Variable{x})[0]
+			for j := range accs {
+				accs[j] = api.Add(accs[j], api.Sub(c.Biases[l][j], int64(1)<<31))
+			}
 		}
 		for j := range y {
 			if c.scheme == MiMC { // version 1 interleaves, and its constraint order is its keys'
@@ -256,9 +313,12 @@ func (c *Circuit) rowNeuron(api frontend.API, l, j int, x []frontend.Variable) f
 	return acc
 }
 
-// packedLayer is version 2's matrix product, on offset values w' = w + 128
+// packedDot is version 2's matrix product for layer l (In × Out weights)
+// applied to one or more input vectors (one for a dense layer, one patch
+// per position for a convolution); it returns Σ_i w_ji·x_i (without the
+// bias) for every vector and neuron. It works on offset values w' = w + 128
 // and x' = x + 128, both in [0, 256) (weights and the input are
-// range-checked, hidden values are clamped to int8). Each product
+// range-checked, hidden values are clamped to int8): each product
 // w'_ji·x'_i is below 2^16, so a neuron's sum a_j = Σ_i w'_ji·x'_i is below
 // 2^k with k = accBits(in). For a group of g = slotsPerElem(k) neurons, one
 // multiplication per input computes
@@ -270,55 +330,98 @@ func (c *Circuit) rowNeuron(api frontend.API, l, j int, x []frontend.Variable) f
 // prover supplies the a_j (a hint); each is range-checked to k bits and
 // their recombination must equal S, which makes them unique. Then
 //
-//	acc_j = bias_j + a_j − 128·Σ_i x'_i − 128·Σ_i w'_ji + 128²·in
+//	Σ_i w_ji·x_i = a_j − 128·Σ_i x'_i − 128·Σ_i w'_ji + 128²·in
 //
-// is the same integer as version 1's Σ_i w_ji·x_i + bias_j. A layer costs
-// in·⌈out/g⌉ multiplications instead of in·out.
-func (c *Circuit) packedLayer(api frontend.API, rc frontend.Rangechecker, l int, x []frontend.Variable) []frontend.Variable {
-	in, out := c.shape[l], c.shape[l+1]
+// A vector costs in·⌈out/g⌉ multiplications instead of in·out.
+func (c *Circuit) packedDot(api frontend.API, rc frontend.Rangechecker, l, in, out int, xs [][]frontend.Variable) [][]frontend.Variable {
 	k := accBits(in)
 	g := slotsPerElem(k)
-	accs := make([]frontend.Variable, out)
+	res := make([][]frontend.Variable, len(xs))
 	_ = c.count(partMatmul, func() error {
-		xp := make([]frontend.Variable, in)
-		var sumX frontend.Variable = 0
-		for i, v := range x {
-			xp[i] = api.Add(v, 128)
-			sumX = api.Add(sumX, xp[i])
-		}
 		W := c.Weights[l]
-		for j0 := 0; j0 < out; j0 += g {
-			j1 := min(j0+g, out)
-			var S frontend.Variable = 0
+		sumW := make([]frontend.Variable, out) // Σ_i w'_ji, linear
+		for j := range sumW {
+			var s frontend.Variable = 0
 			for i := 0; i < in; i++ {
-				var col frontend.Variable = 0
-				for j := j0; j < j1; j++ {
-					col = api.Add(col, api.Mul(W[j*in+i], pow2(k*(j-j0))))
+				s = api.Add(s, W[j*in+i])
+			}
+			sumW[j] = s
+		}
+		var cols [][]frontend.Variable // per group, per input: the packed column, linear
+		for j0 := 0; j0 < out; j0 += g {
+			col := make([]frontend.Variable, in)
+			for i := 0; i < in; i++ {
+				var e frontend.Variable = 0
+				for j := j0; j < min(j0+g, out); j++ {
+					e = api.Add(e, api.Mul(W[j*in+i], pow2(k*(j-j0))))
 				}
-				S = api.Add(S, api.Mul(col, xp[i]))
+				col[i] = e
 			}
-			sums, err := api.Compiler().NewHint(UnpackHint, j1-j0, k, S)
-			if err != nil {
-				panic(err) // only at compile time, on a programming error
+			cols = append(cols, col)
+		}
+		for p, x := range xs {
+			xp := make([]frontend.Variable, in)
+			var sumX frontend.Variable = 0
+			for i, v := range x {
+				xp[i] = api.Add(v, 128)
+				sumX = api.Add(sumX, xp[i])
 			}
-			var R frontend.Variable = 0
-			for t, a := range sums {
-				rc.Check(a, k)
-				R = api.Add(R, api.Mul(a, pow2(k*t)))
-			}
-			api.AssertIsEqual(S, R)
-			for t, a := range sums {
-				j := j0 + t
-				var sumW frontend.Variable = 0
+			res[p] = make([]frontend.Variable, out)
+			for gi, col := range cols {
+				j0 := gi * g
+				var S frontend.Variable = 0
 				for i := 0; i < in; i++ {
-					sumW = api.Add(sumW, W[j*in+i])
+					S = api.Add(S, api.Mul(col[i], xp[i]))
 				}
-				accs[j] = api.Add(a, api.Sub(c.Biases[l][j], int64(1)<<31), api.Mul(sumX, -128), api.Mul(sumW, -128), 128*128*in)
+				sums, err := api.Compiler().NewHint(UnpackHint, min(j0+g, out)-j0, k, S)
+				if err != nil {
+					panic(err) // only at compile time, on a programming error
+				}
+				var R frontend.Variable = 0
+				for t, a := range sums {
+					rc.Check(a, k)
+					R = api.Add(R, api.Mul(a, pow2(k*t)))
+				}
+				api.AssertIsEqual(S, R)
+				for t, a := range sums {
+					res[p][j0+t] = api.Add(a, api.Mul(sumX, -128), api.Mul(sumW[j0+t], -128), 128*128*in)
+				}
 			}
 		}
 		return nil
 	})
-	return accs
+	return res
+}
+
+// convLayer is a CNN convolution with its 2×2 average pooling: the dot
+// products of every output position (packedDot on the patches), the four
+// of each pooling window summed with their biases (linear), then one
+// requantization per pooled value into [0, 127].
+func (c *Circuit) convLayer(api frontend.API, rc frontend.Rangechecker, l int, g LayerGeom, x []frontend.Variable, pow frontend.Variable) []frontend.Variable {
+	patches := make([][]frontend.Variable, 0, g.OutH*g.OutW)
+	for oy := 0; oy < g.OutH; oy++ {
+		for ox := 0; ox < g.OutW; ox++ {
+			patches = append(patches, patch(x, g, oy, ox))
+		}
+	}
+	dots := c.packedDot(api, rc, l, g.In, g.Out, patches)
+	y := make([]frontend.Variable, g.Out*g.PoolH*g.PoolW)
+	for f := 0; f < g.Out; f++ {
+		bias := api.Sub(c.Biases[l][f], int64(1)<<31)
+		for py := 0; py < g.PoolH; py++ {
+			for px := 0; px < g.PoolW; px++ {
+				pooled := api.Mul(bias, 4)
+				for d := 0; d < 4; d++ {
+					pooled = api.Add(pooled, dots[(2*py+d/2)*g.OutW+2*px+d%2][f])
+				}
+				_ = c.count(partRequantization, func() error {
+					y[(f*g.PoolH+py)*g.PoolW+px] = requantize(api, rc, pooled, pow, 0, 127)
+					return nil
+				})
+			}
+		}
+	}
+	return y
 }
 
 // accBits is the bit width k of a packed neuron sum over `in` inputs:

@@ -1,6 +1,7 @@
 package zkml
 
 import (
+	"fmt"
 	"math/big"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -11,7 +12,7 @@ import (
 // a sequence of field elements, encoded as 32-byte big-endian canonical
 // field elements — exactly what x/jobs stores. Version 2 uses its own tags.
 //
-//	model  = H(TagModel, L, d0..dL, shift1..shiftL,
+//	model  = H(TagModel, L, d0..dL, shift1..shiftL,   (a CNN: see modelHeader)
 //	           pack8(all weights + 128, layer by layer, row-major),
 //	           pack32(all biases + 2^31, layer by layer))
 //	tensor = H(TagTensor, n, pack8(values + 128))
@@ -51,13 +52,35 @@ func elemsPack(vals []uint64, perElem int, bits uint) []*big.Int {
 	return out
 }
 
-func modelElems(s Scheme, m *Model) []*big.Int {
-	sh := m.Shape()
-	tagModel, _ := s.tags()
-	elems := []*big.Int{tagModel, big.NewInt(int64(len(m.Layers)))}
-	for _, d := range sh {
-		elems = append(elems, big.NewInt(int64(d)))
+// TagCNN separates CNN model commitments (version 2 only).
+var TagCNN = tag("verdict/zkml/cnn/v2")
+
+// modelHeader is what a model commitment hashes before the shifts:
+//
+//	MLP: tag_model, L, d0..dL
+//	CNN: tag_cnn, C, H, W, L, (K_l, out_l) per layer (K = 0 for dense)
+func modelHeader(s Scheme, arch *Arch, sh Shape) []*big.Int {
+	n := func(v int) *big.Int { return big.NewInt(int64(v)) }
+	if arch != nil {
+		geo, _ := arch.Layers() // validated by every caller
+		h := []*big.Int{TagCNN, n(arch.Image.C), n(arch.Image.H), n(arch.Image.W), n(len(geo))}
+		for _, g := range geo {
+			h = append(h, n(g.K), n(g.Out))
+		}
+		return h
 	}
+	tagModel, _ := s.tags()
+	h := []*big.Int{tagModel, n(sh.Layers())}
+	for _, d := range sh {
+		h = append(h, n(d))
+	}
+	return h
+}
+
+func (c *Circuit) modelHeader() []*big.Int { return modelHeader(c.scheme, c.arch, c.shape) }
+
+func modelElems(s Scheme, m *Model) []*big.Int {
+	elems := modelHeader(s, m.Arch, m.Shape())
 	var ws, bs []uint64
 	for _, l := range m.Layers {
 		elems = append(elems, big.NewInt(int64(l.Shift)))
@@ -80,6 +103,9 @@ func ModelCommitment(m *Model) ([CommitmentLen]byte, error) { return MiMC.ModelC
 func (s Scheme) ModelCommitment(m *Model) ([CommitmentLen]byte, error) {
 	if err := m.Validate(); err != nil {
 		return [CommitmentLen]byte{}, err
+	}
+	if m.Arch != nil && s != Poseidon2 {
+		return [CommitmentLen]byte{}, fmt.Errorf("zkml: CNN models are committed under version 2 (poseidon2), not %v", s)
 	}
 	return s.hashNative(modelElems(s, m)), nil
 }

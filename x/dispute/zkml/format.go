@@ -18,6 +18,11 @@
 //	                  shift u8 (0..MaxShift) |
 //	                  weights int8 × (dims[l] × dims[l-1]), row-major [out][in] |
 //	                  biases int32 × dims[l]
+//	model  (.vmdl), a CNN (see cnn.go):
+//	                "VMDL" | version u8 = 2 | C u16 | H u16 | W u16 |
+//	                nConv u8 | (F u16 | K u8) × nConv | nDense u8 | widths u16 × nDense |
+//	                for each layer: shift u8 | weights int8 × (in × out) | biases int32 × out
+//	                (a convolution's in is its input channels·K·K)
 //	tensor (.vten): "VTEN" | version u8 = 1 | n u32 (1..MaxTensorLen) | int8 × n
 //
 // Inputs and outputs are tensors. Commitments are defined in commit.go.
@@ -40,6 +45,7 @@ const (
 	MaxShift     = 24
 	MaxTensorLen = 1 << 20
 	formatV1     = 1
+	formatCNN    = 2 // model files of the CNN family
 )
 
 var (
@@ -94,22 +100,35 @@ func (s Shape) Equal(o Shape) bool {
 	return true
 }
 
-// Layer is one dense layer: Out × In weights, Out biases, one shift.
+// Layer is one dense layer: Out × In weights, Out biases, one shift. In a
+// CNN, a convolution layer is stored the same way with Kernel = K (its In
+// is input channels·K·K, its weights [Out][channel][ky][kx]).
 type Layer struct {
 	In, Out int
+	Kernel  int // 0: dense
 	Shift   uint8
 	Weights []int8 // row-major [Out][In]
 	Biases  []int32
 }
 
-// Model is a quantized MLP.
+// Model is a quantized MLP, or a CNN when Arch is set.
 type Model struct {
 	Layers []Layer
+	Arch   *Arch // the CNN family's architecture; nil for an MLP
 }
 
-// Shape returns the model's widths.
+// CircuitID names the circuit that proves the model under scheme s: a CNN
+// has one id whatever s (its commitments are version 2).
+func (m *Model) CircuitID(s Scheme) string {
+	if m.Arch != nil {
+		return m.Arch.CircuitID()
+	}
+	return s.CircuitID(m.Shape())
+}
+
+// Shape returns an MLP's widths (nil for a CNN: see Arch).
 func (m *Model) Shape() Shape {
-	if len(m.Layers) == 0 {
+	if len(m.Layers) == 0 || m.Arch != nil {
 		return nil
 	}
 	s := Shape{m.Layers[0].In}
@@ -121,6 +140,9 @@ func (m *Model) Shape() Shape {
 
 // Validate checks internal consistency.
 func (m *Model) Validate() error {
+	if m.Arch != nil {
+		return m.validateCNN()
+	}
 	if len(m.Layers) < 1 || len(m.Layers) > MaxLayers {
 		return fmt.Errorf("%w: %d layers, want 1..%d", ErrFormat, len(m.Layers), MaxLayers)
 	}
@@ -130,6 +152,32 @@ func (m *Model) Validate() error {
 		}
 		if i > 0 && m.Layers[i-1].Out != l.In {
 			return fmt.Errorf("%w: layer %d input %d != previous output %d", ErrFormat, i, l.In, m.Layers[i-1].Out)
+		}
+		if l.Shift > MaxShift {
+			return fmt.Errorf("%w: layer %d shift %d > %d", ErrFormat, i, l.Shift, MaxShift)
+		}
+		if len(l.Weights) != l.In*l.Out || len(l.Biases) != l.Out {
+			return fmt.Errorf("%w: layer %d has %d weights and %d biases for %dx%d", ErrFormat, i, len(l.Weights), len(l.Biases), l.Out, l.In)
+		}
+		if l.Kernel != 0 {
+			return fmt.Errorf("%w: layer %d of an MLP has a kernel", ErrFormat, i)
+		}
+	}
+	return nil
+}
+
+func (m *Model) validateCNN() error {
+	geo, err := m.Arch.Layers()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if len(m.Layers) != len(geo) {
+		return fmt.Errorf("%w: %d layers for a %d-layer arch", ErrFormat, len(m.Layers), len(geo))
+	}
+	for i, g := range geo {
+		l := m.Layers[i]
+		if l.In != g.In || l.Out != g.Out || l.Kernel != g.K {
+			return fmt.Errorf("%w: layer %d is %dx%d kernel %d, the arch says %dx%d kernel %d", ErrFormat, i, l.Out, l.In, l.Kernel, g.Out, g.In, g.K)
 		}
 		if l.Shift > MaxShift {
 			return fmt.Errorf("%w: layer %d shift %d > %d", ErrFormat, i, l.Shift, MaxShift)
@@ -148,10 +196,26 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.Write(modelMagic)
-	b.WriteByte(formatV1)
-	b.WriteByte(byte(len(m.Layers)))
-	for _, d := range m.Shape() {
-		_ = binary.Write(&b, binary.LittleEndian, uint16(d))
+	if a := m.Arch; a != nil {
+		b.WriteByte(formatCNN)
+		for _, d := range []int{a.Image.C, a.Image.H, a.Image.W} {
+			_ = binary.Write(&b, binary.LittleEndian, uint16(d))
+		}
+		b.WriteByte(byte(len(a.Convs)))
+		for _, cv := range a.Convs {
+			_ = binary.Write(&b, binary.LittleEndian, uint16(cv.F))
+			b.WriteByte(byte(cv.K))
+		}
+		b.WriteByte(byte(len(a.Dense)))
+		for _, d := range a.Dense {
+			_ = binary.Write(&b, binary.LittleEndian, uint16(d))
+		}
+	} else {
+		b.WriteByte(formatV1)
+		b.WriteByte(byte(len(m.Layers)))
+		for _, d := range m.Shape() {
+			_ = binary.Write(&b, binary.LittleEndian, uint16(d))
+		}
 	}
 	for _, l := range m.Layers {
 		b.WriteByte(l.Shift)
@@ -196,29 +260,109 @@ func (r *reader) done() error {
 	return nil
 }
 
-func (r *reader) header(magic []byte) error {
+func (r *reader) u16() (int, error) {
+	s, err := r.take(2)
+	if err != nil {
+		return 0, err
+	}
+	return int(binary.LittleEndian.Uint16(s)), nil
+}
+
+// header reads the magic and the version, which must be one of versions.
+func (r *reader) header(magic []byte, versions ...uint8) (uint8, error) {
 	m, err := r.take(len(magic))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !bytes.Equal(m, magic) {
-		return fmt.Errorf("%w: bad magic %q, want %q", ErrFormat, m, magic)
+		return 0, fmt.Errorf("%w: bad magic %q, want %q", ErrFormat, m, magic)
 	}
 	v, err := r.u8()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if v != formatV1 {
-		return fmt.Errorf("%w: version %d, want %d", ErrFormat, v, formatV1)
+	for _, want := range versions {
+		if v == want {
+			return v, nil
+		}
 	}
-	return nil
+	return 0, fmt.Errorf("%w: version %d, want one of %v", ErrFormat, v, versions)
+}
+
+// readArch reads a CNN model file's architecture.
+func (r *reader) readArch() (*Arch, error) {
+	var a Arch
+	var err error
+	if a.Image.C, err = r.u16(); err != nil {
+		return nil, err
+	}
+	if a.Image.H, err = r.u16(); err != nil {
+		return nil, err
+	}
+	if a.Image.W, err = r.u16(); err != nil {
+		return nil, err
+	}
+	nc, err := r.u8()
+	if err != nil {
+		return nil, err
+	}
+	if nc > MaxLayers {
+		return nil, fmt.Errorf("%w: %d convolutions", ErrFormat, nc)
+	}
+	for range nc {
+		f, err := r.u16()
+		if err != nil {
+			return nil, err
+		}
+		k, err := r.u8()
+		if err != nil {
+			return nil, err
+		}
+		a.Convs = append(a.Convs, Conv{F: f, K: int(k)})
+	}
+	nd, err := r.u8()
+	if err != nil {
+		return nil, err
+	}
+	if nd > MaxLayers {
+		return nil, fmt.Errorf("%w: %d dense layers", ErrFormat, nd)
+	}
+	for range nd {
+		d, err := r.u16()
+		if err != nil {
+			return nil, err
+		}
+		a.Dense = append(a.Dense, d)
+	}
+	if _, err := a.Layers(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	return &a, nil
 }
 
 // UnmarshalBinary decodes a model file strictly.
 func (m *Model) UnmarshalBinary(data []byte) error {
 	r := &reader{b: data}
-	if err := r.header(modelMagic); err != nil {
+	v, err := r.header(modelMagic, formatV1, formatCNN)
+	if err != nil {
 		return err
+	}
+	if v == formatCNN {
+		a, err := r.readArch()
+		if err != nil {
+			return err
+		}
+		geo, _ := a.Layers()
+		dims := make([][3]int, len(geo))
+		for i, g := range geo {
+			dims[i] = [3]int{g.In, g.Out, g.K}
+		}
+		layers, err := r.readLayers(dims)
+		if err != nil {
+			return err
+		}
+		m.Layers, m.Arch = layers, a
+		return m.Validate()
 	}
 	nl, err := r.u8()
 	if err != nil {
@@ -238,22 +382,37 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 			return fmt.Errorf("%w: width %d must be 1..%d", ErrFormat, dims[i], MaxDim)
 		}
 	}
-	layers := make([]Layer, nl)
+	ld := make([][3]int, nl)
+	for i := range ld {
+		ld[i] = [3]int{dims[i], dims[i+1], 0}
+	}
+	layers, err := r.readLayers(ld)
+	if err != nil {
+		return err
+	}
+	m.Layers, m.Arch = layers, nil
+	return m.Validate()
+}
+
+// readLayers reads every layer's shift, weights and biases (dims: in, out,
+// kernel per layer) and checks nothing trails them.
+func (r *reader) readLayers(dims [][3]int) ([]Layer, error) {
+	layers := make([]Layer, len(dims))
 	for i := range layers {
-		in, out := dims[i], dims[i+1]
+		in, out := dims[i][0], dims[i][1]
 		shift, err := r.u8()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ws, err := r.take(in * out)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		bs, err := r.take(4 * out)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		l := Layer{In: in, Out: out, Shift: shift, Weights: make([]int8, in*out), Biases: make([]int32, out)}
+		l := Layer{In: in, Out: out, Kernel: dims[i][2], Shift: shift, Weights: make([]int8, in*out), Biases: make([]int32, out)}
 		for k, w := range ws {
 			l.Weights[k] = int8(w)
 		}
@@ -262,11 +421,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		}
 		layers[i] = l
 	}
-	if err := r.done(); err != nil {
-		return err
-	}
-	m.Layers = layers
-	return m.Validate()
+	return layers, r.done()
 }
 
 // MarshalTensor encodes a tensor file.
@@ -287,7 +442,7 @@ func MarshalTensor(t []int8) ([]byte, error) {
 // UnmarshalTensor decodes a tensor file strictly.
 func UnmarshalTensor(data []byte) ([]int8, error) {
 	r := &reader{b: data}
-	if err := r.header(tensorMagic); err != nil {
+	if _, err := r.header(tensorMagic, formatV1); err != nil {
 		return nil, err
 	}
 	s, err := r.take(4)

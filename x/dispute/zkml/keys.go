@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
@@ -31,10 +32,48 @@ func (s Scheme) Compile(sh Shape) (constraint.ConstraintSystem, error) {
 	return frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, s.NewCircuit(sh))
 }
 
-// Setup runs a Groth16 setup for a compiled circuit. The randomness is fresh:
-// every setup yields a different key pair, and only the VK goes on-chain.
-func Setup(ccs constraint.ConstraintSystem) (groth16.ProvingKey, groth16.VerifyingKey, error) {
-	return groth16.Setup(ccs)
+// CompileCNN builds the R1CS of a CNN architecture's circuit (version 2
+// commitments).
+func CompileCNN(a Arch) (constraint.ConstraintSystem, error) {
+	c, err := Poseidon2.NewCNNCircuit(a)
+	if err != nil {
+		return nil, err
+	}
+	return frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
+}
+
+// NewCircuitByID allocates the reference circuit a circuit id names:
+// mlp-<shape> (version 1), mlp2-<shape> (version 2) or cnn-<arch>
+// (version 2), with the scheme its commitments use.
+func NewCircuitByID(id string) (*Circuit, Scheme, error) {
+	if a, err := ParseCNNCircuitID(id); err == nil {
+		c, err := Poseidon2.NewCNNCircuit(a)
+		return c, Poseidon2, err
+	} else if strings.HasPrefix(id, CNNPrefix) {
+		return nil, 0, err
+	}
+	sc, sh, err := ParseCircuitID(id)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w (nor cnn-<arch>)", err)
+	}
+	return sc.NewCircuit(sh), sc, nil
+}
+
+// CompileByID compiles the circuit an id names; with split, it also
+// measures the constraints by part (see CompileSplit).
+func CompileByID(id string, split bool) (constraint.ConstraintSystem, Split, error) {
+	c, _, err := NewCircuitByID(id)
+	if err != nil {
+		return nil, Split{}, err
+	}
+	if !split {
+		ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
+		if err != nil {
+			return nil, Split{}, err
+		}
+		return ccs, Split{Total: ccs.GetNbConstraints()}, nil
+	}
+	return compileSplit(c)
 }
 
 // Prove proves a job's result (the model must have the shape the circuit
@@ -72,8 +111,11 @@ func KeyPaths(dir string, sh Shape) (pk, vk string) { return MiMC.KeyPaths(dir, 
 // directory, after its circuit id: <id>.pk (proving key, gnark raw
 // encoding; stays with the provider) and <id>.vk (verifying key,
 // compressed; what the chain registers) — mlp-16-16-4.pk, mlp2-16-16-4.vk.
-func (s Scheme) KeyPaths(dir string, sh Shape) (pk, vk string) {
-	base := filepath.Join(dir, s.CircuitID(sh))
+func (s Scheme) KeyPaths(dir string, sh Shape) (pk, vk string) { return KeyPathsByID(dir, s.CircuitID(sh)) }
+
+// KeyPathsByID names the key files of any reference circuit id.
+func KeyPathsByID(dir, id string) (pk, vk string) {
+	base := filepath.Join(dir, id)
 	return base + ".pk", base + ".vk"
 }
 
@@ -84,10 +126,15 @@ func WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.Verifying
 
 // WriteKeys stores a key pair under s.KeyPaths.
 func (s Scheme) WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.VerifyingKey) (vkBytes []byte, err error) {
+	return WriteKeysByID(dir, s.CircuitID(sh), pk, vk)
+}
+
+// WriteKeysByID stores a key pair under KeyPathsByID.
+func WriteKeysByID(dir, id string, pk groth16.ProvingKey, vk groth16.VerifyingKey) (vkBytes []byte, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	pkPath, vkPath := s.KeyPaths(dir, sh)
+	pkPath, vkPath := KeyPathsByID(dir, id)
 	f, err := os.Create(pkPath)
 	if err != nil {
 		return nil, err
@@ -120,7 +167,13 @@ func ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
 // the provider's own, so the fast unchecked decoder is used; never call
 // this on untrusted bytes.
 func (s Scheme) ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
-	pkPath, _ := s.KeyPaths(dir, sh)
+	return ReadProvingKeyByID(dir, s.CircuitID(sh))
+}
+
+// ReadProvingKeyByID loads the proving key of any reference circuit id
+// (the provider's own file: the unchecked decoder is used).
+func ReadProvingKeyByID(dir, id string) (groth16.ProvingKey, error) {
+	pkPath, _ := KeyPathsByID(dir, id)
 	f, err := os.Open(pkPath)
 	if err != nil {
 		return nil, err

@@ -26,6 +26,9 @@ func Infer(m *Model, input []int8) ([]int8, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	if m.Arch != nil {
+		return inferCNN(m, input)
+	}
 	if len(input) != m.Layers[0].In {
 		return nil, fmt.Errorf("zkml: input has %d values, model expects %d", len(input), m.Layers[0].In)
 	}

@@ -100,7 +100,10 @@ func (s Scheme) CompileSplit(sh Shape) (constraint.ConstraintSystem, Split, erro
 	if !s.Valid() {
 		return nil, Split{}, fmt.Errorf("zkml: unknown commitment scheme %v", s)
 	}
-	c := s.NewCircuit(sh)
+	return compileSplit(s.NewCircuit(sh))
+}
+
+func compileSplit(c *Circuit) (constraint.ConstraintSystem, Split, error) {
 	c.split = &Split{}
 	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
 	if c.deferredProf != nil {
