@@ -31,15 +31,15 @@ func TestArchParseAndGeometry(t *testing.T) {
 	require.Equal(t, []int{25, 150, 400, 120, 84}, []int{geo[0].In, geo[1].In, geo[2].In, geo[3].In, geo[4].In})
 	require.Equal(t, [2]int{14, 14}, [2]int{geo[0].PoolH, geo[0].PoolW})
 	for _, bad := range []string{
-		"1x32-6k5-10",         // not CxHxW
-		"1x32x32-120-6k5",     // a convolution after a dense layer
-		"1x32x32-6k4-10",      // odd convolution output: no 2x2 pooling
-		"1x32x32-6k5",         // no dense layer
-		"1x32x32-10",          // no convolution
-		"1x4x4-2k9-3",         // kernel larger than the image
-		"0x32x32-6k5-10",      // empty image
-		"1x32x32-6kx-10",      // not a number
-		"1x32x32-6k5-16k5-0",  // empty layer
+		"1x32-6k5-10",                 // not CxHxW
+		"1x32x32-120-6k5",             // a convolution after a dense layer
+		"1x32x32-6k4-10",              // odd convolution output: no 2x2 pooling
+		"1x32x32-6k5",                 // no dense layer
+		"1x32x32-10",                  // no convolution
+		"1x4x4-2k9-3",                 // kernel larger than the image
+		"0x32x32-6k5-10",              // empty image
+		"1x32x32-6kx-10",              // not a number
+		"1x32x32-6k5-16k5-0",          // empty layer
 		"1x32x32-6k5-1-1-1-1-1-1-1-1", // too many layers
 	} {
 		_, err := ParseArch(bad)

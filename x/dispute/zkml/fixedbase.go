@@ -163,7 +163,7 @@ func batchJacobianToAffineG2(points []bn254.G2Jac) []bn254.G2Affine {
 		}
 		// prefix products of the non-zero Z, inverted once
 		acc := sliceLike(pts[0].Z, len(pts))
-		var prod = pts[0].Z
+		prod := pts[0].Z
 		prod.SetOne()
 		for i := range pts {
 			acc[i] = prod

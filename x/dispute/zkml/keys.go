@@ -111,7 +111,9 @@ func KeyPaths(dir string, sh Shape) (pk, vk string) { return MiMC.KeyPaths(dir, 
 // directory, after its circuit id: <id>.pk (proving key, gnark raw
 // encoding; stays with the provider) and <id>.vk (verifying key,
 // compressed; what the chain registers) — mlp-16-16-4.pk, mlp2-16-16-4.vk.
-func (s Scheme) KeyPaths(dir string, sh Shape) (pk, vk string) { return KeyPathsByID(dir, s.CircuitID(sh)) }
+func (s Scheme) KeyPaths(dir string, sh Shape) (pk, vk string) {
+	return KeyPathsByID(dir, s.CircuitID(sh))
+}
 
 // KeyPathsByID names the key files of any reference circuit id.
 func KeyPathsByID(dir, id string) (pk, vk string) {
