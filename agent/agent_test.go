@@ -260,12 +260,12 @@ func TestProverWarmUpAndChainVerification(t *testing.T) {
 	require.NoError(t, err)
 
 	p := NewProver(dir)
-	require.Zero(t, p.Estimate(zkml.MiMC, sh))
-	took, err := p.WarmUp(zkml.MiMC, sh)
+	require.Zero(t, p.Estimate("mlp-16-16-4"))
+	took, err := p.WarmUp("mlp-16-16-4")
 	require.NoError(t, err)
 	require.Positive(t, took)
-	require.Equal(t, took, p.Estimate(zkml.MiMC, sh))
-	require.Zero(t, p.Estimate(zkml.Poseidon2, sh), "estimates are per circuit")
+	require.Equal(t, took, p.Estimate("mlp-16-16-4"))
+	require.Zero(t, p.Estimate("mlp2-16-16-4"), "estimates are per circuit")
 
 	_, model, mc, in, ic := writeFiles(t)
 	proof, out, _, err := p.Prove(zkml.MiMC, model, in, 42)
@@ -282,8 +282,42 @@ func TestProverWarmUpAndChainVerification(t *testing.T) {
 	require.NoError(t, err)
 	require.Error(t, zkverify.Verify(pvk, proof, pub))
 
-	_, err = NewProver(t.TempDir()).WarmUp(zkml.MiMC, sh)
+	_, err = NewProver(t.TempDir()).WarmUp("mlp-16-16-4")
 	require.ErrorContains(t, err, "proving key")
-	_, err = p.WarmUp(zkml.Poseidon2, sh) // no mlp2- key in dir
+	_, err = p.WarmUp("mlp2-16-16-4") // no mlp2- key in dir
 	require.ErrorContains(t, err, "proving key")
+	_, err = p.WarmUp("resnet-50")
+	require.Error(t, err)
+}
+
+// A CNN job: the scheme follows its circuit id, and the prover proves it
+// with the key `verdictd zk setup --circuit cnn-…` writes.
+func TestProverCNN(t *testing.T) {
+	const id = "cnn-1x10x10-2k3-3k3-5-4"
+	require.Equal(t, zkml.Poseidon2, SchemeOf(jobstypes.Job{CircuitId: id}))
+	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{CircuitId: "cnn-garbage"}))
+	ccs, _, err := zkml.CompileByID(id, false)
+	require.NoError(t, err)
+	pk, vk, err := zkml.Setup(ccs)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	vkBytes, err := zkml.WriteKeysByID(dir, id, pk, vk)
+	require.NoError(t, err)
+	p := NewProver(dir)
+	took, err := p.WarmUp(id)
+	require.NoError(t, err)
+	require.Equal(t, took, p.Estimate(id))
+
+	m, in, _, err := zkml.ExampleForID(id, "job")
+	require.NoError(t, err)
+	proof, out, _, err := p.Prove(zkml.Poseidon2, m, in, 5)
+	require.NoError(t, err)
+	mc, err := zkml.Poseidon2.ModelCommitment(m)
+	require.NoError(t, err)
+	ic, oc := zkml.Poseidon2.TensorCommitment(in), zkml.Poseidon2.TensorCommitment(out)
+	pvk, err := disputetypes.ParseVK(vkBytes, 1<<20)
+	require.NoError(t, err)
+	pub, err := disputetypes.PublicInputs(jobstypes.Job{Id: 5, ModelCommitment: mc[:], InputCommitment: ic[:]}, oc[:])
+	require.NoError(t, err)
+	require.NoError(t, zkverify.Verify(pvk, proof, pub))
 }

@@ -19,12 +19,16 @@ func SchemeOf(j jobstypes.Job) zkml.Scheme {
 	if sc, _, err := zkml.ParseCircuitID(j.CircuitId); err == nil {
 		return sc
 	}
+	if _, err := zkml.ParseCNNCircuitID(j.CircuitId); err == nil {
+		return zkml.Poseidon2 // CNNs are version 2 only
+	}
 	return zkml.MiMC
 }
 
-// Prover makes Groth16 proofs of the reference circuit, keeping each
-// shape's compiled circuit and proving key in memory after first use, and
-// the last proving time per shape to judge whether a deadline can be met.
+// Prover makes Groth16 proofs of the reference circuits (MLP and CNN),
+// keeping each circuit's compiled system and proving key in memory after
+// first use, and the last proving time per circuit to judge whether a
+// deadline can be met.
 type Prover struct {
 	dir  string
 	mu   sync.Mutex
@@ -38,11 +42,12 @@ func NewProver(dir string) *Prover {
 	return &Prover{dir: dir, ccs: map[string]constraint.ConstraintSystem{}, pk: map[string]groth16.ProvingKey{}, last: map[string]time.Duration{}}
 }
 
-// Estimate is the last proving time for the circuit (0 when never proven).
-func (p *Prover) Estimate(sc zkml.Scheme, sh zkml.Shape) time.Duration {
+// Estimate is the last proving time for the circuit id (0 when never
+// proven).
+func (p *Prover) Estimate(id string) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.last[sc.CircuitID(sh)]
+	return p.last[id]
 }
 
 // Prove proves that m on input gives the returned output, for jobID.
@@ -50,15 +55,14 @@ func (p *Prover) Estimate(sc zkml.Scheme, sh zkml.Shape) time.Duration {
 func (p *Prover) Prove(sc zkml.Scheme, m *zkml.Model, input []int8, jobID uint64) (proof []byte, out []int8, took time.Duration, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	sh := m.Shape()
-	key := sc.CircuitID(sh)
+	key := m.CircuitID(sc)
 	start := time.Now()
 	if p.ccs[key] == nil {
-		ccs, err := sc.Compile(sh)
+		ccs, _, err := zkml.CompileByID(key, false)
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		pk, err := sc.ReadProvingKey(p.dir, sh)
+		pk, err := zkml.ReadProvingKeyByID(p.dir, key)
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("proving key for %s in %s: %w", key, p.dir, err)
 		}
@@ -72,16 +76,16 @@ func (p *Prover) Prove(sc zkml.Scheme, m *zkml.Model, input []int8, jobID uint64
 	return proof, out, took, err
 }
 
-// WarmUp compiles the shape's circuit, loads its proving key and times one
-// proof of an example model, so the first real dispute pays neither the
-// compile nor the load and the deadline estimate exists from the start.
-func (p *Prover) WarmUp(sc zkml.Scheme, sh zkml.Shape) (time.Duration, error) {
-	m, err := zkml.ExampleModel(sh, "warm-up")
+// WarmUp compiles a circuit, loads its proving key and times one proof of
+// an example model, so the first real dispute pays neither the compile nor
+// the load and the deadline estimate exists from the start.
+func (p *Prover) WarmUp(id string) (time.Duration, error) {
+	m, in, sc, err := zkml.ExampleForID(id, "warm-up")
 	if err != nil {
 		return 0, err
 	}
-	if _, _, _, err := p.Prove(sc, m, zkml.ExampleInput(sh[0], "warm-up"), 1); err != nil {
+	if _, _, _, err := p.Prove(sc, m, in, 1); err != nil {
 		return 0, err
 	}
-	return p.Estimate(sc, sh), nil
+	return p.Estimate(id), nil
 }

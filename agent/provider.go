@@ -97,11 +97,10 @@ func (p *Provider) warmUp(ctx context.Context) {
 		return
 	}
 	for _, id := range res.Provider.CircuitIds {
-		sc, sh, err := zkml.ParseCircuitID(id)
-		if err != nil {
+		if _, _, err := zkml.NewCircuitByID(id); err != nil {
 			continue // not a reference circuit this agent proves
 		}
-		took, err := p.prover.WarmUp(sc, sh)
+		took, err := p.prover.WarmUp(id)
 		if err != nil {
 			p.Metrics.Errors.WithLabelValues("warm_up").Inc()
 			p.Log.Error("warm-up failed: disputes of this circuit cannot be proven", "circuit", id, "err", err)
@@ -327,7 +326,6 @@ func (p *Provider) prove(ctx context.Context, id uint64) error {
 		if err != nil {
 			return fmt.Errorf("dispute of job %d: %w", id, err)
 		}
-		sh := m.Shape()
 		if want, err := zkml.Infer(m, in); err == nil && j.Result != nil {
 			if c := SchemeOf(j).TensorCommitment(want); !bytes.Equal(c[:], j.Result.OutputCommitment) {
 				p.Metrics.Proofs.WithLabelValues("cannot").Inc()
@@ -335,7 +333,7 @@ func (p *Provider) prove(ctx context.Context, id uint64) error {
 				return nil
 			}
 		}
-		est := p.prover.Estimate(SchemeOf(j), sh)
+		est := p.prover.Estimate(m.CircuitID(SchemeOf(j)))
 		if est == 0 {
 			p.Log.Warn("no proving time measured yet for this shape (warm-up off or still running): no deadline estimate", "job", id)
 		}

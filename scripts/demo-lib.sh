@@ -9,6 +9,7 @@ TEE_DIR=$HOME_DIR/tee
 V=("$BIN" --home "$HOME_DIR")
 TX_TIMEOUT=${TX_TIMEOUT:-30}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
+CNN_ARCH=${CNN_ARCH:-1x32x32-6k5-16k5-120-84-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
 WORK=${DEMO_WORK:-$HOME_DIR/demo-files}
 # The demo's circuit is version 2 of the reference MLP family (Poseidon2
@@ -16,6 +17,7 @@ WORK=${DEMO_WORK:-$HOME_DIR/demo-files}
 ZK_SCHEME=poseidon2
 CIRCUIT=mlp2-$ZK_SHAPE
 CIRCUIT_V1=mlp-$ZK_SHAPE
+CNN_CIRCUIT=cnn-$CNN_ARCH # the CNN family (version 2 commitments)
 ZK=("$BIN" zk --scheme "$ZK_SCHEME")
 mkdir -p "$WORK"
 

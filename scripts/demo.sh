@@ -3,7 +3,8 @@
 # a provider registers, a buyer submits a job, the provider posts a result,
 # the challenge window passes with no challenge, the job is FINALIZED and
 # every balance moves exactly as the protocol says. Then three disputes
-# settled by real Groth16 proofs of the reference quantized MLP:
+# settled by real Groth16 proofs of the reference quantized MLP (version 2
+# circuit, Poseidon2 commitments):
 #   A. an honest provider is challenged and vindicated by its proof;
 #   B. a provider posts a wrong output, cannot prove it, and is slashed when
 #      the proof deadline passes;
@@ -21,6 +22,7 @@
 # price, a buyer buys part of it, two jobs run against the position at the
 # forward price, the seller pauses, and at the window's end the undelivered
 # units are refunded with the non-delivery penalty.
+# Then D: a CNN (LeNet-5) job, challenged and settled by the provider's proof.
 # Then the agents (scripts/demo-agents.sh): provider agents, a watcher and an
 # SLA monitor run, challenge, prove and report with no human step.
 # Needs a running localnet (scripts/localnet.sh start); `make demo` does both.
@@ -47,7 +49,7 @@ if "${V[@]}" q jobs provider "$PROVIDER" >/dev/null 2>&1; then
   info "already registered (demo ran before on this chain)"
 else
   tx provider jobs register-provider gpu-node-1 https://gpu-node-1.verdict.local:8443 2000000000uverd \
-    --region eu-west --classes inference --circuit-ids "$CIRCUIT,$CIRCUIT_V1" \
+    --region eu-west --classes inference --circuit-ids "$CIRCUIT,$CIRCUIT_V1,$CNN_CIRCUIT" \
     --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"}}" \
     --hardware '{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}' \
     --declared-latency-ms 20 --declared-bandwidth-mbps 1000 >/dev/null
@@ -401,13 +403,39 @@ expect_eq "x/forwards accounting balanced" "$("${V[@]}" q forwards accounting -o
 tx provider2 jobs resume-provider >/dev/null
 
 # ---------------------------------------------------------------------------
-# Agents: the same loop with no human in it (scripts/demo-agents.sh).
-AGENT_STEP0=21 ./scripts/demo-agents.sh
+# The CNN family: a LeNet-5 job disputed and settled by its proof.
+say "21. Dispute D: a CNN job ($CNN_CIRCUIT); the provider proves as it serves, and wins the challenge"
+"$BIN" zk example-model "$WORK/cnn.vmdl" --arch "$CNN_ARCH" --seed demo
+CNN_IN=$(( $(tr 'x' ' ' <<<"${CNN_ARCH%%-*}" | awk '{print $1 * $2 * $3}') ))
+"$BIN" zk example-input "$WORK/cnn-input.vten" --size "$CNN_IN" --seed demo-cnn
+CNN_MODEL=$("${ZK[@]}" commit "$WORK/cnn.vmdl" 2>/dev/null)
+tx provider jobs resume-provider >/dev/null
+out=$(tx buyer jobs submit-job inference "$CNN_MODEL" "$("${ZK[@]}" commit "$WORK/cnn-input.vten" 2>/dev/null)" $UNITS ${MAX_PRICE}uverd 90s \
+  --circuit-id "$CNN_CIRCUIT" --provider "$PROVIDER" --input-uri ipfs://demo-cnn-input)
+JD=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$out" | tr -d '"')
+[ -n "$JD" ] || die "no job id in the submit events"
+info "the provider runs the CNN and proves the result before posting it (a proof is ready before any window opens):"
+PROOF=$("${ZK[@]}" prove --keys "$ZK_DIR" "$WORK/cnn.vmdl" "$WORK/cnn-input.vten" --job-id "$JD" 2> >(sed 's/^/      /' >&2))
+post "$JD" "$("${ZK[@]}" infer "$WORK/cnn.vmdl" "$WORK/cnn-input.vten" 2>/dev/null)"
+P0=$(bal "$PROVIDER"); X0=$(bal "$CHALLENGER")
+BOND=$("${V[@]}" q dispute challenge-bond "$JD" -o json | jq -r .bond.amount)
+tx challenger dispute challenge "$JD" >/dev/null
+tx provider dispute submit-proof "$JD" provider "$PROOF" --gas 600000 >/dev/null
+dispute "$JD" | jq '{job_id, status, resolution}'
+expect_eq "dispute status" "$(dispute "$JD" | jq -r .status)" DISPUTE_STATUS_PROVIDER_WON
+expect_eq "job $JD status" "$(job "$JD" | jq -r .status)" JOB_STATUS_FINALIZED
+expect_eq "provider balance change" "$(( $(bal "$PROVIDER") - P0 ))" "$((PAY - FEE + BOND * SHARE / 10000))"
+expect_eq "challenger balance change (bond lost)" "$(( $(bal "$CHALLENGER") - X0 ))" "$(( -BOND ))"
+tx provider jobs pause-provider >/dev/null
 
-say "27. Every bond and escrow has exactly one owner"
+# ---------------------------------------------------------------------------
+# Agents: the same loop with no human in it (scripts/demo-agents.sh).
+AGENT_STEP0=22 ./scripts/demo-agents.sh
+
+say "28. Every bond and escrow has exactly one owner"
 "${V[@]}" q jobs accounting -o json | jq .
 expect_eq "x/jobs accounting balanced" "$("${V[@]}" q jobs accounting -o json | jq -r .balanced)" true
 DADDR=$("${V[@]}" q auth module-account dispute -o json | jq -r '.account.value.address // .account.base_account.address // .account.address')
 expect_eq "x/dispute module balance (no open challenge bonds)" "$(bal "$DADDR")" 0
 
-say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved); SLA job $JS graded and slashed, job $JN to the better-ranked provider; TEE job $JT on the shorter window, attestation revoked by governance; forward position $FPOS delivered 30 units, refunded 20 with the penalty; agents ran, watched, challenged, proved and reported on their own — balances exact."
+say "Demo complete: job $JOB FINALIZED; disputes $JA (provider won), $JB (slashed at deadline), $JC (challenger proved), CNN job $JD (provider won); SLA job $JS graded and slashed, job $JN to the better-ranked provider; TEE job $JT on the shorter window, attestation revoked by governance; forward position $FPOS delivered 30 units, refunded 20 with the penalty; agents ran, watched, challenged, proved and reported on their own — balances exact."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared by scripts/localnet.sh and scripts/testnet.sh (sourced): the
 # genesis every Verdict test network starts from, and a node's config.
-# Expects BIN, TEESIM, ZK_DIR, ZK_SHAPE, MIN_GAS_PRICES and the window
+# Expects BIN, TEESIM, ZK_DIR, ZK_SHAPE, CNN_ARCH, MIN_GAS_PRICES and the window
 # settings (CHALLENGE_WINDOW, PROOF_WINDOW, AUDIT_RATE_PPM, REPORT_WINDOW,
 # VOTING_PERIOD, EXPEDITED_VOTING_PERIOD) in the environment.
 
@@ -61,6 +61,14 @@ verdict_genesis() {
     "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
       --name "$name" --description "quantized MLP inference, int8 weights, $scheme commitments, x/dispute/zkml" 2>/dev/null
   done
+  # The CNN family's reference circuit (LeNet-5 by default; setup ~25 s once).
+  id="cnn-$CNN_ARCH"
+  if [ ! -f "$ZK_DIR/$id.vk" ]; then
+    echo "making Groth16 keys for the $id circuit in $ZK_DIR (once)"
+    "$BIN" zk setup --circuit "$id" --out "$ZK_DIR"
+  fi
+  "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
+    --name "CNN $CNN_ARCH" --description "quantized CNN inference (conv + 2x2 average pool + dense), int8, poseidon2 commitments, x/dispute/zkml" 2>/dev/null
   # x/attest: the simulated SEV-SNP guest's TEST-ONLY root replaces AMD's
   # Milan root, and its image is the one allowed measurement.
   [ -x "$TEESIM" ] || { echo "no $TEESIM: run 'make build'" >&2; exit 1; }

@@ -24,7 +24,10 @@
 #   MIN_GAS_PRICES      the node's minimum gas price (default: 0.01uverd; a
 #                       zero-fee transaction is refused)
 #   EXPEDITED_VOTING_PERIOD  gov expedited voting period, shorter (default: 20s)
-#   ZK_SHAPE            reference circuit registered in genesis (default: 64-64-10)
+#   ZK_SHAPE            reference MLP circuits registered in genesis, both
+#                       versions (default: 64-64-10: mlp-… and mlp2-…)
+#   CNN_ARCH            reference CNN circuit registered in genesis
+#                       (default: 1x32x32-6k5-16k5-120-84-10, LeNet-5)
 #   ZK_DIR              Groth16 keys, made once by `verdictd zk setup` and
 #                       kept across resets (default: .localnet/zk)
 #   START_TIMEOUT       seconds to wait for the first block (default: 60)
@@ -52,6 +55,7 @@ VOTING_PERIOD=${VOTING_PERIOD:-30s}
 MIN_GAS_PRICES=${MIN_GAS_PRICES:-0.01uverd}
 EXPEDITED_VOTING_PERIOD=${EXPEDITED_VOTING_PERIOD:-20s}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
+CNN_ARCH=${CNN_ARCH:-1x32x32-6k5-16k5-120-84-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
 START_TIMEOUT=${START_TIMEOUT:-60}
 DENOM=uverd

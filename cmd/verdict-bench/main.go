@@ -49,6 +49,7 @@ import (
 func main() {
 	shapes := flag.String("shapes", "16-16-4,64-64-10,784-128-10", "shapes for the verification-tax table")
 	schemes := flag.String("schemes", "mimc,poseidon2", "commitment schemes (circuit versions) to measure per shape")
+	cnns := flag.String("cnn", zkml.LeNet5.String(), "CNN architectures to measure (version 2), comma-separated; empty for none")
 	rounds := flag.Int("rounds", 10, "interleaved rounds for the verify comparison")
 	perRound := flag.Int("per-round", 100, "verifications per round and side")
 	flag.Parse()
@@ -70,6 +71,15 @@ func main() {
 			}
 		}
 	}
+	for _, s := range strings.Split(*cnns, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		a, err := zkml.ParseArch(s)
+		check(err)
+		_, r := measureCNN(a)
+		rows = append(rows, r)
+	}
 	compareVerify(first, *rounds, *perRound)
 	printTax(rows)
 	printRatios(rows)
@@ -84,7 +94,7 @@ func check(err error) {
 
 type kit struct {
 	scheme  zkml.Scheme
-	shape   zkml.Shape
+	id      string
 	vkBytes []byte
 	vk      groth16.VerifyingKey
 	model   *zkml.Model
@@ -118,21 +128,33 @@ func timeIt(minTotal time.Duration, f func()) time.Duration {
 }
 
 func measureShape(sc zkml.Scheme, sh zkml.Shape) (*kit, row) {
-	fmt.Fprintf(os.Stderr, "%s: compile, setup, prove...\n", sc.CircuitID(sh))
-	r := row{shape: sh.String(), scheme: sc, id: sc.CircuitID(sh)}
 	m, err := zkml.ExampleModel(sh, "bench")
 	check(err)
-	in := zkml.ExampleInput(sh[0], "bench")
+	return measure(sc, sh.String(), m, zkml.ExampleInput(sh[0], "bench"))
+}
+
+func measureCNN(a zkml.Arch) (*kit, row) {
+	m, err := zkml.ExampleCNN(a, "bench")
+	check(err)
+	return measure(zkml.Poseidon2, a.String(), m, zkml.ExampleInput(a.InputLen(), "bench"))
+}
+
+// measure times one circuit (the model's, under sc) end to end.
+func measure(sc zkml.Scheme, shape string, m *zkml.Model, in []int8) (*kit, row) {
+	id := m.CircuitID(sc)
+	fmt.Fprintf(os.Stderr, "%s: compile, setup, prove...\n", id)
+	r := row{shape: shape, scheme: sc, id: id}
 	var out []int8
+	var err error
 	r.native = timeIt(300*time.Millisecond, func() { out, err = zkml.Infer(m, in); check(err) })
 
 	var ccs constraint.ConstraintSystem
 	start := time.Now()
-	ccs, err = sc.Compile(sh)
+	ccs, _, err = zkml.CompileByID(id, false)
 	check(err)
 	r.compile = time.Since(start)
 	r.constraints = ccs.GetNbConstraints()
-	_, r.split, err = sc.CompileSplit(sh) // a second, profiled compilation: the same system
+	_, r.split, err = zkml.CompileByID(id, true) // a second, profiled compilation: the same system
 	check(err)
 	if r.split.Total != r.constraints {
 		check(fmt.Errorf("%s: profiled compilation has %d constraints, plain %d", r.id, r.split.Total, r.constraints))
@@ -179,7 +201,7 @@ func measureShape(sc zkml.Scheme, sh zkml.Shape) (*kit, row) {
 	pub, err := types.PublicInputs(jobstypes.Job{Id: jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}, oc[:])
 	check(err)
 	r.verify = timeIt(300*time.Millisecond, func() { check(zkverify.Verify(pvk, proof, pub)) })
-	return &kit{scheme: sc, shape: sh, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
+	return &kit{scheme: sc, id: id, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
 }
 
 // chainApp is the real application on an in-memory store with the kit's
@@ -198,7 +220,7 @@ func chainApp(k *kit) (*app.App, sdk.Context) {
 }
 
 func compareVerify(k *kit, rounds, perRound int) {
-	fmt.Fprintf(os.Stderr, "verify comparison on %s: %d rounds x %d per side...\n", k.scheme.CircuitID(k.shape), rounds, perRound)
+	fmt.Fprintf(os.Stderr, "verify comparison on %s: %d rounds x %d per side...\n", k.id, rounds, perRound)
 	// Baseline: gnark's Verify on inputs decoded once, outside the loop.
 	proof := groth16.NewProof(ecc.BN254)
 	_, err := proof.ReadFrom(bytes.NewReader(k.proof))
@@ -245,7 +267,7 @@ func compareVerify(k *kit, rounds, perRound int) {
 	mRaw, mChain := tRaw/n, tChain/n
 	mSecp := tSecp / (n * 10)
 	mParse := tParse / time.Duration(rounds*(perRound/4+1))
-	fmt.Printf("## On-chain proof check vs raw groth16.Verify (%s, same run)\n\n", k.shape)
+	fmt.Printf("## On-chain proof check vs raw groth16.Verify (%s, same run)\n\n", k.id)
 	fmt.Printf("| check | mean |\n|---|---|\n")
 	fmt.Printf("| raw groth16.Verify (proof, VK, witness decoded beforehand) | %s |\n", mRaw.Round(time.Microsecond))
 	fmt.Printf("| x/dispute VerifyJobProof (cached VK, strict decode, public inputs from the job) | %s |\n", mChain.Round(time.Microsecond))

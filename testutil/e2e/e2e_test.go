@@ -150,7 +150,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		fmt.Sprintf("GRPC_PORT=%d", p.grpc), fmt.Sprintf("API_PORT=%d", p.api),
 		"AGENT_PORTS=" + strings.Trim(fmt.Sprint(loopback.FreePorts(t, 5)), "[]"),
 	}
-	out, err := c.script(2*time.Minute, "localnet.sh", "start")
+	out, err := c.script(4*time.Minute, "localnet.sh", "start")
 	require.NoError(t, err, out)
 	t.Cleanup(func() {
 		out, _ := c.script(30*time.Second, "localnet.sh", "stop")
@@ -159,7 +159,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 
 	// The whole demo: register, submit, post, window, FINALIZED, then three
 	// disputes settled by real Groth16 proofs; exact balances throughout.
-	out, err = c.script(10*time.Minute, "demo.sh")
+	out, err = c.script(13*time.Minute, "demo.sh")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "Demo complete")
 
@@ -257,9 +257,10 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	dq := disputetypes.NewQueryClient(conn)
 	circuits, err := dq.Circuits(ctx, &disputetypes.QueryCircuitsRequest{})
 	require.NoError(t, err)
-	require.Len(t, circuits.Circuits, 2, "both versions of the reference MLP circuit")
-	require.Equal(t, "mlp-64-64-10", circuits.Circuits[0].Id)  // version 1 (MiMC): the agent fault scenes below
-	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[1].Id) // version 2 (Poseidon2): the demo's disputes
+	require.Len(t, circuits.Circuits, 3, "both versions of the reference MLP circuit and the CNN")
+	require.Equal(t, "cnn-1x32x32-6k5-16k5-120-84-10", circuits.Circuits[0].Id) // LeNet-5: the demo's dispute D
+	require.Equal(t, "mlp-64-64-10", circuits.Circuits[1].Id)                   // version 1 (MiMC): the agent fault scenes below
+	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[2].Id)                  // version 2 (Poseidon2): the demo's disputes
 	won, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: 2})
 	require.NoError(t, err)
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
@@ -270,7 +271,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, dparams.Params.AuditRatePpm, "the localnet turns audits off")
 	// ...and over REST.
-	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "circuits/mlp2-64-64-10", "disputes", "disputes/2", "disputes?status=3"} {
+	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "circuits/mlp2-64-64-10", "circuits/cnn-1x32x32-6k5-16k5-120-84-10", "disputes", "disputes/2", "disputes?status=3"} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/dispute/v1/%s", p.api, path))
 		require.NoError(t, err, path)
 		var body map[string]any

@@ -187,3 +187,18 @@ func ReadProvingKeyByID(dir, id string) (groth16.ProvingKey, error) {
 	}
 	return pk, nil
 }
+
+// ExampleForID derives an example model and input for a reference circuit
+// id (a provider's warm-up, benchmarks) and the scheme it is proven under.
+func ExampleForID(id, seed string) (*Model, []int8, Scheme, error) {
+	if a, err := ParseCNNCircuitID(id); err == nil {
+		m, err := ExampleCNN(a, seed)
+		return m, ExampleInput(a.InputLen(), seed), Poseidon2, err
+	}
+	sc, sh, err := ParseCircuitID(id)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	m, err := ExampleModel(sh, seed)
+	return m, ExampleInput(sh[0], seed), sc, err
+}

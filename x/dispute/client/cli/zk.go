@@ -46,7 +46,9 @@ Typical provider flow:
 
 --scheme poseidon2 does the same for version 2 circuits (ids mlp2-<shape>,
 Poseidon2 commitments, fewer constraints); a job's commitments must be made
-under the scheme of the circuit it names.`,
+under the scheme of the circuit it names. CNNs (ids cnn-<arch>) are version
+2 only: example-model --arch, setup --circuit cnn-<arch>, and --scheme
+poseidon2 for commit, infer and prove.`,
 	}
 	cmd.PersistentFlags().String("scheme", "mimc", "commitment scheme of the circuit family: mimc (version 1, circuit ids mlp-<shape>) or poseidon2 (version 2, mlp2-<shape>)")
 	cmd.AddCommand(setupCmd(), commitCmd(), inferCmd(), proveCmd(), verifyCmd(),
@@ -129,21 +131,25 @@ cores (compile + setup): version 1 16-16-4 ~1.5 s, 64-64-10 ~16 s,
 784-128-10 ~5 min with a 520 MiB proving key; version 2 784-128-10
 SETUP_V2.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			shapeStr, _ := cmd.Flags().GetString("shape")
 			out, _ := cmd.Flags().GetString("out")
-			sh, err := zkml.ParseShape(shapeStr)
-			if err != nil {
-				return err
-			}
-			sc, err := schemeOf(cmd)
-			if err != nil {
-				return err
+			id, _ := cmd.Flags().GetString("circuit")
+			if id == "" {
+				shapeStr, _ := cmd.Flags().GetString("shape")
+				sh, err := zkml.ParseShape(shapeStr)
+				if err != nil {
+					return err
+				}
+				sc, err := schemeOf(cmd)
+				if err != nil {
+					return err
+				}
+				id = sc.CircuitID(sh)
 			}
 			stderr := cmd.ErrOrStderr()
 			var ccs constraint.ConstraintSystem
 			var split zkml.Split
-			if _, err := spinner(stderr, "compile "+sc.CircuitID(sh), func() (err error) {
-				ccs, split, err = sc.CompileSplit(sh)
+			if _, err := spinner(stderr, "compile "+id, func() (err error) {
+				ccs, split, err = zkml.CompileByID(id, true)
 				return err
 			}); err != nil {
 				return err
@@ -155,12 +161,12 @@ SETUP_V2.`,
 				if err != nil {
 					return err
 				}
-				vkBytes, err = sc.WriteKeys(out, sh, pk, vk)
+				vkBytes, err = zkml.WriteKeysByID(out, id, pk, vk)
 				return err
 			}); err != nil {
 				return err
 			}
-			pkPath, vkPath := sc.KeyPaths(out, sh)
+			pkPath, vkPath := zkml.KeyPathsByID(out, id)
 			h := sha256.Sum256(vkBytes)
 			_, _ = fmt.Fprintf(stderr, "constraints: %d\nproving key: %s\nverifying key: %s (%d bytes, sha256 %x)\n",
 				split.Total, pkPath, vkPath, len(vkBytes), h)
@@ -168,6 +174,7 @@ SETUP_V2.`,
 		},
 	}
 	cmd.Flags().String("shape", "64-64-10", "layer widths, input first")
+	cmd.Flags().String("circuit", "", "circuit id instead of --shape and --scheme: mlp-<shape>, mlp2-<shape> or cnn-<arch> (e.g. cnn-1x32x32-6k5-16k5-120-84-10, LeNet-5)")
 	cmd.Flags().String("out", "zk-keys", "directory for the key files")
 	return cmd
 }
@@ -283,16 +290,16 @@ proof only verifies for that job. Needs the proving key from 'zk setup'.`,
 			if err != nil {
 				return err
 			}
-			sh := m.Shape()
+			id := m.CircuitID(sc)
 			stderr := cmd.ErrOrStderr()
 			var proof []byte
 			var out []int8
-			total, err := spinner(stderr, fmt.Sprintf("prove job %d (%s)", jobID, sc.CircuitID(sh)), func() error {
-				pk, err := sc.ReadProvingKey(dir, sh)
+			total, err := spinner(stderr, fmt.Sprintf("prove job %d (%s)", jobID, id), func() error {
+				pk, err := zkml.ReadProvingKeyByID(dir, id)
 				if err != nil {
 					return err
 				}
-				ccs, err := sc.Compile(sh)
+				ccs, _, err := zkml.CompileByID(id, false)
 				if err != nil {
 					return err
 				}
@@ -397,11 +404,22 @@ strict decoders, and verifies. Commitments come from files (--model, --input,
 func exampleModelCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "example-model [out-file]",
-		Short: "Write a deterministic example model of a shape, derived from a seed",
+		Short: "Write a deterministic example model of a shape (or a CNN arch), derived from a seed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			shapeStr, _ := cmd.Flags().GetString("shape")
 			seed, _ := cmd.Flags().GetString("seed")
+			if archStr, _ := cmd.Flags().GetString("arch"); archStr != "" {
+				a, err := zkml.ParseArch(archStr)
+				if err != nil {
+					return err
+				}
+				m, err := zkml.ExampleCNN(a, seed)
+				if err != nil {
+					return err
+				}
+				return zkml.WriteModel(args[0], m)
+			}
 			sh, err := zkml.ParseShape(shapeStr)
 			if err != nil {
 				return err
@@ -414,6 +432,7 @@ func exampleModelCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().String("shape", "64-64-10", "layer widths, input first")
+	cmd.Flags().String("arch", "", "a CNN instead: <C>x<H>x<W>-<F>k<K>...-<widths> (1x32x32-6k5-16k5-120-84-10 is LeNet-5)")
 	cmd.Flags().String("seed", "example", "seed")
 	return cmd
 }

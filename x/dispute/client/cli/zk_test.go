@@ -74,3 +74,33 @@ func TestZKFlowPerScheme(t *testing.T) {
 	_, err = run(t, "commit", model, "--scheme", "sha256")
 	require.Error(t, err)
 }
+
+// A CNN through the same offline flow: setup by circuit id, version 2
+// commitments, prove and verify; version 1 commitments are refused.
+func TestZKFlowCNN(t *testing.T) {
+	dir := t.TempDir()
+	const arch, id = "1x10x10-2k3-3k3-5-4", "cnn-1x10x10-2k3-3k3-5-4"
+	model, input := filepath.Join(dir, "m.vmdl"), filepath.Join(dir, "in.vten")
+	_, err := run(t, "example-model", model, "--arch", arch, "--seed", "c")
+	require.NoError(t, err)
+	_, err = run(t, "example-input", input, "--size", "100", "--seed", "c")
+	require.NoError(t, err)
+	keys := filepath.Join(dir, "keys")
+	_, err = run(t, "setup", "--circuit", id, "--out", keys)
+	require.NoError(t, err)
+	proofFile := filepath.Join(dir, "cnn.proof")
+	_, err = run(t, "prove", "--keys", keys, model, input, "--job-id", "3", "--out", proofFile, "--scheme", "poseidon2")
+	require.NoError(t, err)
+	output := filepath.Join(dir, "out.vten")
+	_, err = run(t, "infer", model, input, "--out", output, "--scheme", "poseidon2")
+	require.NoError(t, err)
+	msg, err := run(t, "verify", "--vk", filepath.Join(keys, id+".vk"), "--proof", proofFile, "--job-id", "3",
+		"--model", model, "--input", input, "--output", output, "--scheme", "poseidon2")
+	require.NoError(t, err)
+	require.Contains(t, msg, "proof valid for job 3")
+
+	_, err = run(t, "commit", model) // version 1 by default: not for a CNN
+	require.ErrorContains(t, err, "version 2")
+	_, err = run(t, "setup", "--circuit", "cnn-1x10x10-2k4-5", "--out", keys) // odd convolution output
+	require.Error(t, err)
+}
