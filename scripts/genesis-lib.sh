@@ -13,6 +13,14 @@ set_toml() { # file section key value  (value written verbatim)
     { print }' "$file" > "$file.tmp" && mv "$file.tmp" "$file"
 }
 
+# zk_keys_current ID: keys for circuit ID exist in ZK_DIR and were made for
+# the circuit this binary compiles (the fingerprint zk setup recorded).
+zk_keys_current() {
+  local id=$1
+  [ -f "$ZK_DIR/$id.vk" ] && [ -f "$ZK_DIR/$id.pk" ] && [ -f "$ZK_DIR/$id.ccs.sha256" ] || return 1
+  [ "$(cat "$ZK_DIR/$id.ccs.sha256")" = "$("$BIN" zk fingerprint "$id" 2>/dev/null)" ]
+}
+
 # verdict_genesis HOME MONITOR-ADDRESS: the windows, params, monitor,
 # reference circuit and TEE policy of a test network, in HOME's genesis.
 verdict_genesis() {
@@ -47,6 +55,12 @@ verdict_genesis() {
   # still registered and provable). Keys are made once (setup ~10 s and
   # ~20 s for 64-64-10) and reused; each verifying key is validated and
   # registered in genesis.
+  # Networks started at the same time share ZK_DIR: one makes the keys
+  # while the others wait, so no chain registers a key another overwrites.
+  mkdir -p "$ZK_DIR"
+  local lock
+  exec {lock}>"$ZK_DIR/.setup.lock"
+  flock -w 900 "$lock" || { echo "another key setup holds $ZK_DIR/.setup.lock" >&2; exit 1; }
   local scheme id name
   for scheme in poseidon2 mimc; do
     if [ "$scheme" = poseidon2 ]; then
@@ -54,8 +68,8 @@ verdict_genesis() {
     else
       id="mlp-$ZK_SHAPE"; name="MLP $ZK_SHAPE (v1, MiMC)"
     fi
-    if [ ! -f "$ZK_DIR/$id.vk" ]; then
-      echo "making Groth16 keys for the $id circuit in $ZK_DIR (once)"
+    if ! zk_keys_current "$id"; then
+      echo "making Groth16 keys for the $id circuit in $ZK_DIR (once per circuit build)"
       "$BIN" zk setup --scheme "$scheme" --shape "$ZK_SHAPE" --out "$ZK_DIR"
     fi
     "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
@@ -63,12 +77,13 @@ verdict_genesis() {
   done
   # The CNN family's reference circuit (LeNet-5 by default; setup ~25 s once).
   id="cnn-$CNN_ARCH"
-  if [ ! -f "$ZK_DIR/$id.vk" ]; then
-    echo "making Groth16 keys for the $id circuit in $ZK_DIR (once)"
+  if ! zk_keys_current "$id"; then
+    echo "making Groth16 keys for the $id circuit in $ZK_DIR (once per circuit build)"
     "$BIN" zk setup --circuit "$id" --out "$ZK_DIR"
   fi
   "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
     --name "CNN $CNN_ARCH" --description "quantized CNN inference (conv + 2x2 average pool + dense), int8, poseidon2 commitments, x/dispute/zkml" 2>/dev/null
+  exec {lock}>&-
   # x/attest: the simulated SEV-SNP guest's TEST-ONLY root replaces AMD's
   # Milan root, and its image is the one allowed measurement.
   [ -x "$TEESIM" ] || { echo "no $TEESIM: run 'make build'" >&2; exit 1; }

@@ -345,8 +345,8 @@ func printRatios(rows []row) {
 			fmt.Printf("| %s | %.2f | %.2f (%s → %s) | %.2f (%s → %s) | %.2f (%s → %s) | %.2f (%s → %s) |\n", o.shape,
 				float64(n.constraints)/float64(o.constraints),
 				float64(n.prove)/float64(o.prove), o.prove.Round(time.Millisecond), n.prove.Round(time.Millisecond),
-				float64(n.setup)/float64(o.gnarkSetup), o.gnarkSetup.Round(time.Second), n.setup.Round(time.Second),
-				float64(n.setup)/float64(o.setup), o.setup.Round(time.Second), n.setup.Round(time.Second),
+				float64(n.setup)/float64(o.gnarkSetup), o.gnarkSetup.Round(time.Millisecond), n.setup.Round(time.Millisecond),
+				float64(n.setup)/float64(o.setup), o.setup.Round(time.Millisecond), n.setup.Round(time.Millisecond),
 				float64(n.pkBytes)/float64(o.pkBytes), size(o.pkBytes), size(n.pkBytes))
 		}
 	}

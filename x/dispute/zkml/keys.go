@@ -3,6 +3,8 @@ package zkml
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -202,3 +204,18 @@ func ExampleForID(id, seed string) (*Model, []int8, Scheme, error) {
 	m, err := ExampleModel(sh, seed)
 	return m, ExampleInput(sh[0], seed), sc, err
 }
+
+// Fingerprint identifies a compiled circuit: the SHA-256 of its serialized
+// constraint system (compilation is deterministic). `verdictd zk setup`
+// stores it next to the keys, so a key pair made for an older build of a
+// circuit is noticed rather than registered.
+func Fingerprint(ccs constraint.ConstraintSystem) (string, error) {
+	h := sha256.New()
+	if _, err := ccs.WriteTo(h); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// FingerprintPath is where setup records the fingerprint of id's keys.
+func FingerprintPath(dir, id string) string { return filepath.Join(dir, id+".ccs.sha256") }

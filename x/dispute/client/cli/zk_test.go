@@ -99,6 +99,17 @@ func TestZKFlowCNN(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, msg, "proof valid for job 3")
 
+	fp, err := run(t, "fingerprint", id)
+	require.NoError(t, err)
+	recorded, err := os.ReadFile(filepath.Join(keys, id+".ccs.sha256"))
+	require.NoError(t, err)
+	require.Equal(t, fp, strings.TrimSpace(string(recorded)), "setup records the circuit it made keys for")
+	other, err := run(t, "fingerprint", "mlp2-16-16-4")
+	require.NoError(t, err)
+	require.NotEqual(t, fp, other)
+	_, err = run(t, "fingerprint", "cnn-nonsense")
+	require.Error(t, err)
+
 	_, err = run(t, "commit", model) // version 1 by default: not for a CNN
 	require.ErrorContains(t, err, "version 2")
 	_, err = run(t, "setup", "--circuit", "cnn-1x10x10-2k4-5", "--out", keys) // odd convolution output
