@@ -64,91 +64,65 @@ func parallelRange(n int, f func(start, end int)) {
 	wg.Wait()
 }
 
-// batchMulG1 returns s_i·base for every scalar, in affine form.
-func batchMulG1(base *bn254.G1Affine, scalars []fr.Element) []bn254.G1Affine {
+// jacobian is a curve group in Jacobian coordinates J with affine points A
+// (bn254.G1Jac/G1Affine and G2Jac/G2Affine); its zero value is the point
+// at infinity.
+type jacobian[J, A any] interface {
+	*J
+	FromAffine(*A) *J
+	AddAssign(*J) *J
+	DoubleAssign() *J
+	AddMixed(*A) *J
+}
+
+// batchMul returns s_i·base for every scalar, in affine form.
+func batchMul[J, A any, PJ jacobian[J, A]](base *A, scalars []fr.Element, toAffine func([]J) []A) []A {
 	if len(scalars) == 0 {
 		return nil
 	}
 	w := combWindow(len(scalars))
 	windows, row := (fr.Bits+w-1)/w, (1<<w)-1
 	// table[k·row + d−1] = d·2^(w·k)·base
-	steps := make([]bn254.G1Jac, windows) // 2^(w·k)·base
-	steps[0].FromAffine(base)
+	steps := make([]J, windows) // 2^(w·k)·base
+	PJ(&steps[0]).FromAffine(base)
 	for k := 1; k < windows; k++ {
 		steps[k] = steps[k-1]
 		for range w {
-			steps[k].DoubleAssign()
+			PJ(&steps[k]).DoubleAssign()
 		}
 	}
-	tableJac := make([]bn254.G1Jac, windows*row)
+	tableJac := make([]J, windows*row)
 	parallelRange(windows, func(start, end int) {
 		for k := start; k < end; k++ {
 			t := tableJac[k*row : (k+1)*row]
 			t[0] = steps[k]
 			for d := 1; d < row; d++ {
 				t[d] = t[d-1]
-				t[d].AddAssign(&steps[k])
+				PJ(&t[d]).AddAssign(&steps[k])
 			}
 		}
 	})
-	table := bn254.BatchJacobianToAffineG1(tableJac)
-	out := make([]bn254.G1Jac, len(scalars))
+	table := toAffine(tableJac)
+	out := make([]J, len(scalars)) // zero values: the point at infinity
 	parallelRange(len(scalars), func(start, end int) {
 		for i := start; i < end; i++ {
 			s := scalars[i].Bits()
-			p := &out[i]
-			p.Z.SetZero() // infinity; AddMixed starts from there
 			for k := 0; k < windows; k++ {
 				if d := digit(&s, k, w); d != 0 {
-					p.AddMixed(&table[k*row+d-1])
+					PJ(&out[i]).AddMixed(&table[k*row+d-1])
 				}
 			}
 		}
 	})
-	return bn254.BatchJacobianToAffineG1(out)
+	return toAffine(out)
 }
 
-// batchMulG2 is batchMulG1 in G2.
+func batchMulG1(base *bn254.G1Affine, scalars []fr.Element) []bn254.G1Affine {
+	return batchMul(base, scalars, bn254.BatchJacobianToAffineG1)
+}
+
 func batchMulG2(base *bn254.G2Affine, scalars []fr.Element) []bn254.G2Affine {
-	if len(scalars) == 0 {
-		return nil
-	}
-	w := combWindow(len(scalars))
-	windows, row := (fr.Bits+w-1)/w, (1<<w)-1
-	steps := make([]bn254.G2Jac, windows) // 2^(w·k)·base
-	steps[0].FromAffine(base)
-	for k := 1; k < windows; k++ {
-		steps[k] = steps[k-1]
-		for range w {
-			steps[k].DoubleAssign()
-		}
-	}
-	tableJac := make([]bn254.G2Jac, windows*row)
-	parallelRange(windows, func(start, end int) {
-		for k := start; k < end; k++ {
-			t := tableJac[k*row : (k+1)*row]
-			t[0] = steps[k]
-			for d := 1; d < row; d++ {
-				t[d] = t[d-1]
-				t[d].AddAssign(&steps[k])
-			}
-		}
-	})
-	table := batchJacobianToAffineG2(tableJac)
-	out := make([]bn254.G2Jac, len(scalars))
-	parallelRange(len(scalars), func(start, end int) {
-		for i := start; i < end; i++ {
-			s := scalars[i].Bits()
-			p := &out[i]
-			p.Z.SetZero()
-			for k := 0; k < windows; k++ {
-				if d := digit(&s, k, w); d != 0 {
-					p.AddMixed(&table[k*row+d-1])
-				}
-			}
-		}
-	})
-	return batchJacobianToAffineG2(out)
+	return batchMul(base, scalars, batchJacobianToAffineG2)
 }
 
 // batchJacobianToAffineG2 converts with one field inversion per CPU

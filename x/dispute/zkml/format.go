@@ -1,6 +1,6 @@
-// Package zkml is Verdict's reference workload: quantized MLP inference,
-// written twice — as native Go and as a gnark circuit — so that the two agree
-// bit for bit. A provider runs the native code to serve a job; on a dispute
+// Package zkml is Verdict's reference workload: quantized MLP and CNN
+// inference (cnn.go), written twice — as native Go and as gnark circuits —
+// so that the two agree bit for bit. A provider runs the native code to serve a job; on a dispute
 // or an audit it proves the same computation with the circuit, and the chain
 // verifies the proof against the job's stored commitments.
 //

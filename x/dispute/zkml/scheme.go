@@ -33,7 +33,7 @@ const (
 	// starts at the number of elements hashed, ~120 constraints per element.
 	// Its circuit also computes each layer's matrix product on packed
 	// columns (several neurons' products in one multiplication, see
-	// packedLayer), so it has about a tenth of the version 1 circuit's
+	// packedDot), so it has about a tenth of the version 1 circuit's
 	// multiplications. The commitments of a model are those of version 1
 	// with the hash and the tags changed.
 	Poseidon2 Scheme = 2
