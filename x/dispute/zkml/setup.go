@@ -134,30 +134,10 @@ func setupBN254(r1cs *csbn254.R1CS, pk *groth16bn254.ProvingKey, vk *groth16bn25
 	}
 
 	// points at infinity are marked and left out
-	pk.InfinityA = make([]bool, len(A))
-	pk.InfinityB = make([]bool, len(B))
-	n := 0
-	for i, e := range A {
-		if e.IsZero() {
-			pk.InfinityA[i] = true
-			continue
-		}
-		A[n] = A[i]
-		n++
-	}
-	A = A[:n]
-	pk.NbInfinityA = uint64(nbWires - n)
-	n = 0
-	for i, e := range B {
-		if e.IsZero() {
-			pk.InfinityB[i] = true
-			continue
-		}
-		B[n] = B[i]
-		n++
-	}
-	B = B[:n]
-	pk.NbInfinityB = uint64(nbWires - n)
+	A, pk.InfinityA = dropZeros(A)
+	B, pk.InfinityB = dropZeros(B)
+	pk.NbInfinityA = uint64(nbWires - len(A))
+	pk.NbInfinityB = uint64(nbWires - len(B))
 
 	_, _, g1, g2 := bn254.Generators()
 
@@ -289,6 +269,21 @@ func setupABC(r1cs *csbn254.R1CS, domain *fft.Domain, tw toxicWaste) (A, B, C []
 		j++
 	}
 	return A, B, C
+}
+
+// dropZeros removes the zero scalars (in place) and marks where they were.
+func dropZeros(v []fr.Element) ([]fr.Element, []bool) {
+	zero := make([]bool, len(v))
+	n := 0
+	for i, e := range v {
+		if e.IsZero() {
+			zero[i] = true
+			continue
+		}
+		v[n] = e
+		n++
+	}
+	return v[:n], zero
 }
 
 func bitReverseG1(a []bn254.G1Affine) {
