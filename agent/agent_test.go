@@ -321,3 +321,25 @@ func TestProverCNN(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, zkverify.Verify(pvk, proof, pub))
 }
+
+// The node's mismatch error carries the sequence its check state expects
+// (mempool included); the signer adopts it rather than re-reading the
+// committed account, which lags by the pending transactions.
+func TestExpectedSequence(t *testing.T) {
+	n, ok := expectedSequence("account sequence mismatch, expected 411, got 406: incorrect account sequence")
+	require.True(t, ok)
+	require.Equal(t, uint64(411), n)
+	for _, bad := range []string{"", "incorrect account sequence", "account sequence mismatch, expected x, got 1", "expected 5"} {
+		_, ok := expectedSequence(bad)
+		require.False(t, ok, bad)
+	}
+	s := &Signer{sequence: 406, synced: true}
+	s.resequence("account sequence mismatch, expected 411, got 406")
+	require.False(t, s.synced, "no account read yet: re-read it")
+	s = &Signer{sequence: 406, synced: true, hasAccount: true}
+	s.resequence("account sequence mismatch, expected 411, got 406")
+	require.True(t, s.synced)
+	require.Equal(t, uint64(411), s.sequence)
+	s.resequence("incorrect account sequence")
+	require.False(t, s.synced, "no number in the error: re-read the account")
+}

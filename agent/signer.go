@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,21 +35,24 @@ var ErrTxFailed = errors.New("transaction failed in the block")
 // simulation times a margin, fees at a gas price. Sends are serialised, so
 // sequences never collide within the agent.
 type Signer struct {
-	chain    *Chain
-	kr       keyring.Keyring
-	txCfg    client.TxConfig
-	keyName  string
-	chainID  string
-	prices   string
-	adjust   float64
-	timeout  time.Duration
-	log      *slog.Logger
-	metrics  *Metrics
-	Address  sdk.AccAddress
-	mu       sync.Mutex
-	synced   bool
-	accNum   uint64
-	sequence uint64
+	chain   *Chain
+	kr      keyring.Keyring
+	txCfg   client.TxConfig
+	keyName string
+	chainID string
+	prices  string
+	adjust  float64
+	timeout time.Duration
+	log     *slog.Logger
+	metrics *Metrics
+	Address sdk.AccAddress
+	mu      sync.Mutex
+	synced  bool
+	// hasAccount: the account number was read once (a mismatch error then
+	// gives the sequence without another query)
+	hasAccount bool
+	accNum     uint64
+	sequence   uint64
 }
 
 // NewSigner finds the key and its address. The key is unlocked once, at
@@ -92,12 +97,39 @@ func (s *Signer) sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("account %s: %w", s.Address, err)
 	}
-	s.accNum, s.sequence, s.synced = res.Info.AccountNumber, res.Info.Sequence, true
+	s.accNum, s.sequence, s.synced, s.hasAccount = res.Info.AccountNumber, res.Info.Sequence, true, true
 	return nil
 }
 
 func isSequenceMismatch(msg string) bool {
 	return strings.Contains(msg, "account sequence mismatch") || strings.Contains(msg, "incorrect account sequence")
+}
+
+var expectedSeq = regexp.MustCompile(`account sequence mismatch, expected (\d+), got \d+`)
+
+// expectedSequence reads the sequence the node expects from its mismatch
+// error. The node checks against its check state, which counts the
+// account's transactions still in the mempool; the account query reads the
+// last committed state and lags by exactly those. Under a pipelined load a
+// signer that re-read the committed sequence would sign with a used one
+// again and again.
+func expectedSequence(msg string) (uint64, bool) {
+	m := expectedSeq.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(m[1], 10, 64)
+	return n, err == nil
+}
+
+// resequence takes the node's expected sequence from a mismatch error, or
+// marks the signer for a re-read of the account.
+func (s *Signer) resequence(msg string) {
+	if n, ok := expectedSequence(msg); ok && s.hasAccount {
+		s.sequence, s.synced = n, true
+		return
+	}
+	s.synced = false
 }
 
 // Send simulates, signs, broadcasts and waits (bounded by the signer's
@@ -161,7 +193,8 @@ func (s *Signer) broadcast(ctx context.Context, what string, before func(string)
 		sim, err := s.chain.Tx.Simulate(ctx, &txtypes.SimulateRequest{TxBytes: simBytes})
 		if err != nil {
 			if isSequenceMismatch(err.Error()) {
-				s.synced, last = false, err
+				s.resequence(err.Error())
+				last = err
 				continue
 			}
 			return "", fmt.Errorf("%s: simulation: %w", what, err)
@@ -192,7 +225,8 @@ func (s *Signer) broadcast(ctx context.Context, what string, before func(string)
 		}
 		r := res.TxResponse
 		if r.Code == sdkerrors.ErrWrongSequence.ABCICode() && r.Codespace == sdkerrors.RootCodespace {
-			s.synced, last = false, errors.New(r.RawLog)
+			s.resequence(r.RawLog)
+			last = errors.New(r.RawLog)
 			continue
 		}
 		if r.Code != 0 {
