@@ -46,11 +46,11 @@ func (sp *Split) bucket(p part) *int {
 func (sp Split) String() string {
 	var b strings.Builder
 	row := func(name string, n int) {
-		pct := 0.0
+		permille := 0 // integers only: zkml sits under x/, where floats are kept out
 		if sp.Total > 0 {
-			pct = 100 * float64(n) / float64(sp.Total)
+			permille = (1000*n + sp.Total/2) / sp.Total
 		}
-		fmt.Fprintf(&b, "  %-16s %10d  %5.1f%%\n", name, n, pct)
+		fmt.Fprintf(&b, "  %-16s %10d  %3d.%d%%\n", name, n, permille/10, permille%10)
 	}
 	row("hashing", sp.Hashing)
 	row("matmul", sp.Matmul)
