@@ -256,7 +256,7 @@ func TestProverWarmUpAndChainVerification(t *testing.T) {
 	pk, vk, err := zkml.Setup(ccs)
 	require.NoError(t, err)
 	dir := t.TempDir()
-	vkBytes, err := zkml.WriteKeys(dir, sh, pk, vk)
+	vkBytes, err := zkml.WriteKeysByID(dir, zkml.MiMC.CircuitID(sh), pk, vk)
 	require.NoError(t, err)
 
 	p := NewProver(dir)

@@ -162,7 +162,7 @@ func TestCNNCircuitRejects(t *testing.T) {
 
 // A CNN proof goes through Groth16 and the chain's strict verifier.
 func TestCNNGroth16RoundTrip(t *testing.T) {
-	ccs, err := CompileCNN(tinyCNN)
+	ccs, _, err := CompileByID(tinyCNN.CircuitID(), false)
 	require.NoError(t, err)
 	pk, vk, err := Setup(ccs)
 	require.NoError(t, err)

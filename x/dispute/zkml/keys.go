@@ -34,16 +34,6 @@ func (s Scheme) Compile(sh Shape) (constraint.ConstraintSystem, error) {
 	return frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, s.NewCircuit(sh))
 }
 
-// CompileCNN builds the R1CS of a CNN architecture's circuit (version 2
-// commitments).
-func CompileCNN(a Arch) (constraint.ConstraintSystem, error) {
-	c, err := Poseidon2.NewCNNCircuit(a)
-	if err != nil {
-		return nil, err
-	}
-	return frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
-}
-
 // NewCircuitByID allocates the reference circuit a circuit id names:
 // mlp-<shape> (version 1), mlp2-<shape> (version 2) or cnn-<arch>
 // (version 2), with the scheme its commitments use.
@@ -62,7 +52,7 @@ func NewCircuitByID(id string) (*Circuit, Scheme, error) {
 }
 
 // CompileByID compiles the circuit an id names; with split, it also
-// measures the constraints by part (see CompileSplit).
+// measures the constraints by part (see compileSplit).
 func CompileByID(id string, split bool) (constraint.ConstraintSystem, Split, error) {
 	c, _, err := NewCircuitByID(id)
 	if err != nil {
@@ -106,31 +96,10 @@ func (s Scheme) Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m 
 	return b.Bytes(), out, nil
 }
 
-// KeyPaths names a shape's version 1 key files (see Scheme.KeyPaths).
-func KeyPaths(dir string, sh Shape) (pk, vk string) { return MiMC.KeyPaths(dir, sh) }
-
-// KeyPaths names the key files of a shape's circuit under scheme s in a
-// directory, after its circuit id: <id>.pk (proving key, gnark raw
-// encoding; stays with the provider) and <id>.vk (verifying key,
-// compressed; what the chain registers) — mlp-16-16-4.pk, mlp2-16-16-4.vk.
-func (s Scheme) KeyPaths(dir string, sh Shape) (pk, vk string) {
-	return KeyPathsByID(dir, s.CircuitID(sh))
-}
-
 // KeyPathsByID names the key files of any reference circuit id.
 func KeyPathsByID(dir, id string) (pk, vk string) {
 	base := filepath.Join(dir, id)
 	return base + ".pk", base + ".vk"
-}
-
-// WriteKeys stores a version 1 key pair (see Scheme.WriteKeys).
-func WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.VerifyingKey) (vkBytes []byte, err error) {
-	return MiMC.WriteKeys(dir, sh, pk, vk)
-}
-
-// WriteKeys stores a key pair under s.KeyPaths.
-func (s Scheme) WriteKeys(dir string, sh Shape, pk groth16.ProvingKey, vk groth16.VerifyingKey) (vkBytes []byte, err error) {
-	return WriteKeysByID(dir, s.CircuitID(sh), pk, vk)
 }
 
 // WriteKeysByID stores a key pair under KeyPathsByID.
@@ -160,18 +129,6 @@ func WriteKeysByID(dir, id string, pk groth16.ProvingKey, vk groth16.VerifyingKe
 		return nil, err
 	}
 	return b.Bytes(), os.WriteFile(vkPath, b.Bytes(), 0o644)
-}
-
-// ReadProvingKey loads a version 1 proving key (see Scheme.ReadProvingKey).
-func ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
-	return MiMC.ReadProvingKey(dir, sh)
-}
-
-// ReadProvingKey loads a proving key written by s.WriteKeys. The file is
-// the provider's own, so the fast unchecked decoder is used; never call
-// this on untrusted bytes.
-func (s Scheme) ReadProvingKey(dir string, sh Shape) (groth16.ProvingKey, error) {
-	return ReadProvingKeyByID(dir, s.CircuitID(sh))
 }
 
 // ReadProvingKeyByID loads the proving key of any reference circuit id

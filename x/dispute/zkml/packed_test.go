@@ -94,7 +94,7 @@ func TestUnpackHintInputs(t *testing.T) {
 // The split adds up and the profiled compilation yields the same circuit.
 func TestCompileSplit(t *testing.T) {
 	for _, sc := range Schemes {
-		ccs, sp, err := sc.CompileSplit(small)
+		ccs, sp, err := CompileByID(sc.CircuitID(small), true)
 		require.NoError(t, err)
 		plain, err := sc.Compile(small)
 		require.NoError(t, err)

@@ -77,7 +77,7 @@ func (c *Circuit) count(p part, fn func() error) error {
 // countRangeChecks starts, once the compiler runs the callbacks deferred
 // after Define (in the order they were registered), the count of the range
 // checks: the range checker's own callback and the lookup argument it
-// defers in turn. CompileSplit ends the count when compilation returns, so
+// defers in turn. compileSplit ends the count when compilation returns, so
 // it must be called before the range checker registers its callback.
 func (c *Circuit) countRangeChecks(api frontend.API) {
 	if c.split == nil {
@@ -89,20 +89,11 @@ func (c *Circuit) countRangeChecks(api frontend.API) {
 	})
 }
 
-// CompileSplit is Compile that also measures the constraint split. It is
-// slower (every constraint's call stack is recorded) and must not run
-// concurrently with another compilation in the process (the profiler is
-// global); the constraint system is the same as Compile's.
-func (s Scheme) CompileSplit(sh Shape) (constraint.ConstraintSystem, Split, error) {
-	if _, err := ParseShape(sh.String()); err != nil {
-		return nil, Split{}, err
-	}
-	if !s.Valid() {
-		return nil, Split{}, fmt.Errorf("zkml: unknown commitment scheme %v", s)
-	}
-	return compileSplit(s.NewCircuit(sh))
-}
-
+// compileSplit compiles c and measures its constraint split. It is slower
+// than a plain compilation (every constraint's call stack is recorded) and
+// must not run concurrently with another compilation in the process (the
+// profiler is global); the constraint system is the same (CompileByID with
+// split).
 func compileSplit(c *Circuit) (constraint.ConstraintSystem, Split, error) {
 	c.split = &Split{}
 	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
