@@ -50,39 +50,30 @@ verdict_genesis() {
     | .app_state.staking.params.bond_denom = "uverd"
   ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
 
-  # The reference circuits, both versions of the MLP family: version 2
+  # The reference circuits: both versions of the MLP family — version 2
   # (Poseidon2, mlp2-<shape>; the demo's) and version 1 (MiMC, mlp-<shape>;
-  # still registered and provable). Keys are made once (setup ~10 s and
-  # ~20 s for 64-64-10) and reused; each verifying key is validated and
-  # registered in genesis.
+  # still registered and provable) — and the CNN family's LeNet-5. Keys are
+  # made once per circuit build (setup ~2 s, ~3 s and ~20 s) and reused;
+  # each verifying key is validated and registered in genesis.
   # Networks started at the same time share ZK_DIR: one makes the keys
   # while the others wait, so no chain registers a key another overwrites.
   mkdir -p "$ZK_DIR"
-  local lock
+  local lock id name desc
   exec {lock}>"$ZK_DIR/.setup.lock"
   flock -w 900 "$lock" || { echo "another key setup holds $ZK_DIR/.setup.lock" >&2; exit 1; }
-  local scheme id name
-  for scheme in poseidon2 mimc; do
-    if [ "$scheme" = poseidon2 ]; then
-      id="mlp2-$ZK_SHAPE"; name="MLP $ZK_SHAPE (v2, Poseidon2)"
-    else
-      id="mlp-$ZK_SHAPE"; name="MLP $ZK_SHAPE (v1, MiMC)"
-    fi
+  for id in "mlp2-$ZK_SHAPE" "mlp-$ZK_SHAPE" "cnn-$CNN_ARCH"; do
+    case $id in
+      mlp2-*) name="MLP $ZK_SHAPE (v2)"; desc="quantized MLP inference, int8, Poseidon2 commitments, x/dispute/zkml" ;;
+      mlp-*) name="MLP $ZK_SHAPE (v1)"; desc="quantized MLP inference, int8, MiMC commitments, x/dispute/zkml" ;;
+      *) name="CNN $CNN_ARCH"; desc="quantized conv + 2x2 average pool + dense, int8, Poseidon2 commitments, x/dispute/zkml" ;;
+    esac
     if ! zk_keys_current "$id"; then
       echo "making Groth16 keys for the $id circuit in $ZK_DIR (once per circuit build)"
-      "$BIN" zk setup --scheme "$scheme" --shape "$ZK_SHAPE" --out "$ZK_DIR"
+      "$BIN" zk setup --circuit "$id" --out "$ZK_DIR"
     fi
     "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
-      --name "$name" --description "quantized MLP inference, int8 weights, $scheme commitments, x/dispute/zkml" 2>/dev/null
+      --name "$name" --description "$desc" 2>/dev/null
   done
-  # The CNN family's reference circuit (LeNet-5 by default; setup ~25 s once).
-  id="cnn-$CNN_ARCH"
-  if ! zk_keys_current "$id"; then
-    echo "making Groth16 keys for the $id circuit in $ZK_DIR (once per circuit build)"
-    "$BIN" zk setup --circuit "$id" --out "$ZK_DIR"
-  fi
-  "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
-    --name "CNN $CNN_ARCH" --description "quantized CNN inference (conv + 2x2 average pool + dense), int8, poseidon2 commitments, x/dispute/zkml" 2>/dev/null
   exec {lock}>&-
   # x/attest: the simulated SEV-SNP guest's TEST-ONLY root replaces AMD's
   # Milan root, and its image is the one allowed measurement.
