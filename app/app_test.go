@@ -86,7 +86,7 @@ func TestJobLifecycleThroughAppWiring(t *testing.T) {
 	require.NoError(t, deliver(t, a, ctx, &jobstypes.MsgRegisterProvider{
 		Operator: provider.String(), Moniker: "gpu", Endpoint: "https://gpu.example",
 		Classes: []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
-		Prices:  []jobstypes.ClassPrice{{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewInt64Coin(app.BondDenom, 100)}},
+		Prices:  []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewInt64Coin(app.BondDenom, 100)}},
 		Bond:    sdk.NewInt64Coin(app.BondDenom, 1_000_000_000),
 	}))
 	commit := make([]byte, 32)
@@ -152,7 +152,7 @@ func TestDisputeThroughAppWiring(t *testing.T) {
 	require.NoError(t, deliver(t, a, ctx, &jobstypes.MsgRegisterProvider{
 		Operator: provider.String(), Moniker: "gpu", Endpoint: "https://gpu.example", CircuitIds: []string{"mlp-16-16-4"},
 		Classes: []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
-		Prices:  []jobstypes.ClassPrice{{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewInt64Coin(app.BondDenom, 100)}},
+		Prices:  []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewInt64Coin(app.BondDenom, 100)}},
 		Bond:    sdk.NewInt64Coin(app.BondDenom, 1_000_000_000),
 	}))
 	kj := kit.NewJob(t, "app")

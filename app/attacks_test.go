@@ -77,6 +77,9 @@ func commitment(b byte) []byte { c := make([]byte, 32); c[31] = b; return c }
 
 func (r *arena) register(op sdk.AccAddress, price int64, o jobstypes.ClassPrice) {
 	o.Class, o.PricePerUnit = inference, coin(price)
+	if o.MaxUnitsPerJob == 0 {
+		o.MaxUnitsPerJob, o.MaxOpenUnits = 1<<40, 1<<50
+	}
 	require.NoError(r.t, r.do(&jobstypes.MsgRegisterProvider{
 		Operator: op.String(), Moniker: "gpu", Endpoint: "https://gpu.example",
 		Classes: []jobstypes.WorkloadClass{inference}, Prices: []jobstypes.ClassPrice{o},
@@ -131,7 +134,7 @@ func TestAttackForcedExpiryCannotDrainABond(t *testing.T) {
 		Operator: prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example",
 		Classes: []jobstypes.WorkloadClass{inference},
 		Prices: []jobstypes.ClassPrice{{
-			Class: inference, PricePerUnit: coin(100), MinTimeLimit: time.Minute,
+			Class: inference, PricePerUnit: coin(100), MinTimeLimit: time.Minute, MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50,
 			Sla: &jobstypes.SLAOffer{P99LatencyMs: 1, JitterMs: 1, MaxSlashBps: 10_000},
 		}},
 	}))
@@ -206,7 +209,7 @@ func TestAttackSelfPenaltiesCannotMoveABondAway(t *testing.T) {
 		Operator: prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example", CircuitIds: []string{"mlp-16-16-4"},
 		Classes: []jobstypes.WorkloadClass{inference},
 		Prices: []jobstypes.ClassPrice{{
-			Class: inference, PricePerUnit: coin(100), MinTimeLimit: time.Minute,
+			Class: inference, PricePerUnit: coin(100), MinTimeLimit: time.Minute, MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50,
 			Sla: &jobstypes.SLAOffer{P99LatencyMs: 1, JitterMs: 1, MaxSlashBps: 10_000},
 		}},
 		Bond: coin(1_000_000_000),

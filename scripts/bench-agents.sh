@@ -19,7 +19,7 @@ trap './scripts/localnet.sh stop >/dev/null 2>&1 || true' EXIT
 # shellcheck source=scripts/demo-lib.sh
 source scripts/demo-lib.sh
 tx provider jobs register-provider bench-gpu "http://127.0.0.1:$AGENT_PORT" 2000000000uverd --classes inference --circuit-ids "$CIRCUIT" \
-  --prices '{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"}}' >/dev/null
+  --prices '{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"1000000","max_open_units":"100000000","price_per_unit":{"denom":"uverd","amount":"100"}}' >/dev/null
 go build -o "$WORK/verdict-bench-agents" ./cmd/verdict-bench-agents
 "$WORK/verdict-bench-agents" -bin "$BIN" -home "$LOCALNET_HOME" -node "tcp://127.0.0.1:$RPC_PORT" -grpc "127.0.0.1:$GRPC_PORT" \
   -zk-keys "$ZK_DIR" -shape "$ZK_SHAPE" -scheme "$ZK_SCHEME" -port "$AGENT_PORT" "$@"

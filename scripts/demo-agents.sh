@@ -112,7 +112,7 @@ for k in agent-honest:gpu-h agent-cheat:gpu-x agent-slow:gpu-s; do
   if ! "${V[@]}" q jobs provider "$(addr "$key")" >/dev/null 2>&1; then
     tx "$key" jobs register-provider "$name" "http://127.0.0.1:${AP[$((n - 1))]}" 2000000000uverd \
       --region eu-west --classes inference --circuit-ids "$CIRCUIT,$CIRCUIT_V1" \
-      --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"},\"sla\":{\"p99_latency_ms\":100,\"jitter_ms\":10,\"max_slash_bps\":10000}}" >/dev/null
+      --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"max_units_per_job\":\"1000000\",\"max_open_units\":\"100000000\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"},\"sla\":{\"p99_latency_ms\":100,\"jitter_ms\":10,\"max_slash_bps\":10000}}" >/dev/null
   fi
 done
 info "providers gpu-h $PH, gpu-x $PX, gpu-s $PS registered with their agents' endpoints"

@@ -50,7 +50,7 @@ if "${V[@]}" q jobs provider "$PROVIDER" >/dev/null 2>&1; then
 else
   tx provider jobs register-provider gpu-node-1 https://gpu-node-1.verdict.local:8443 2000000000uverd \
     --region eu-west --classes inference --circuit-ids "$CIRCUIT,$CIRCUIT_V1,$CNN_CIRCUIT" \
-    --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"}}" \
+    --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"max_units_per_job\":\"1000000\",\"max_open_units\":\"100000000\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$PRICE\"}}" \
     --hardware '{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}' \
     --declared-latency-ms 20 --declared-bandwidth-mbps 1000 >/dev/null
 fi
@@ -218,7 +218,7 @@ for k in provider2:gpu-a:100 provider3:gpu-b:110; do
     # 10 ms, up to the full penalty scale (consent: no job may ask more)
     tx "$key" jobs register-provider "$name" "https://$name.verdict.local:8443" 2000000000uverd \
       --region eu-west --classes inference \
-      --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$price\"},\"sla\":{\"p99_latency_ms\":100,\"jitter_ms\":10,\"max_slash_bps\":10000}}" \
+      --prices "{\"class\":\"WORKLOAD_CLASS_INFERENCE\",\"max_units_per_job\":\"1000000\",\"max_open_units\":\"100000000\",\"price_per_unit\":{\"denom\":\"uverd\",\"amount\":\"$price\"},\"sla\":{\"p99_latency_ms\":100,\"jitter_ms\":10,\"max_slash_bps\":10000}}" \
       --declared-latency-ms 20 --declared-bandwidth-mbps 1000 >/dev/null
   fi
 done
@@ -297,8 +297,8 @@ tx_fail buyer "requires a TEE" jobs submit-job inference "$MODEL" "$INPUT" $UNIT
 OUT=$(tx buyer jobs submit-job inference "$MODEL" "$INPUT" $UNITS ${MAX_PRICE}uverd 90s --require-tee)
 JT=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .attributes[] | select(.key=="job_id") | .value][0] | fromjson? // .' <<<"$OUT" | tr -d '"')
 expect_eq "job $JT provider" "$(job "$JT" | jq -r .provider)" "$P3"
-SIG=$("$TEESIM" sign-result "$TEE_DIR" "$CHAIN_ID" "$JT" "$RESULT")
-info "the enclave signs (chain id, job id, output commitment) with its attested key: ${SIG:0:32}..."
+SIG=$("$TEESIM" sign-result "$TEE_DIR" "$CHAIN_ID" "$JT" "$RESULT" "$USED")
+info "the enclave signs (chain id, job id, output commitment, units used) with its attested key: ${SIG:0:32}..."
 tx provider3 jobs post-result "$JT" "$RESULT" $USED --enclave-signature "$SIG" >/dev/null
 FACTOR=$("${V[@]}" q attest params -o json | jq -r .params.tee_window_factor_bps)
 WIN_MS=$(( ($(ms "$(job "$JT" | jq -r .window_end)") - $(ms "$(job "$JT" | jq -r .result.posted_at)")) ))

@@ -263,7 +263,7 @@ func (b *bench) genesis(nprov int) error {
 		if err := b.deliver(ctx, &jobstypes.MsgRegisterProvider{
 			Operator: op.String(), Moniker: "bench", Endpoint: "https://bench.example", Region: "local",
 			Classes: []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
-			Prices:  []jobstypes.ClassPrice{{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewInt64Coin(b.denom, 100)}},
+			Prices:  []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewInt64Coin(b.denom, 100)}},
 			Bond:    sdk.NewInt64Coin(b.denom, 5_000_000_000),
 		}); err != nil {
 			return err

@@ -169,7 +169,7 @@ func run(home, node, grpcAddr string, n, nacc, high int, timeout time.Duration) 
 		tx, err := b.sign(p, 400_000, &jobstypes.MsgRegisterProvider{
 			Operator: p.addr.String(), Moniker: "bench", Endpoint: "http://127.0.0.1:1", Region: "local",
 			Classes: []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
-			Prices:  []jobstypes.ClassPrice{{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewCoin(denom, math.NewInt(100))}},
+			Prices:  []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: sdk.NewCoin(denom, math.NewInt(100))}},
 			Bond:    sdk.NewCoin(denom, math.NewInt(2_000_000_000)),
 		})
 		if err != nil {

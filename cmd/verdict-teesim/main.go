@@ -10,7 +10,7 @@
 //	verdict-teesim pubkey DIR                   the enclave's ed25519 public key, hex
 //	verdict-teesim measurement DIR              the image's launch measurement, hex
 //	verdict-teesim report DIR REPORT_DATA OUT   a signed report carrying REPORT_DATA (hex, 64 bytes)
-//	verdict-teesim sign-result DIR CHAIN JOB OUTPUT   the enclave's signature of a result, hex
+//	verdict-teesim sign-result DIR CHAIN JOB OUTPUT UNITS   the enclave's signature of a result (output commitment and units used), hex
 package main
 
 import (
@@ -46,7 +46,7 @@ func main() {
 }
 
 func usage() error {
-	return fmt.Errorf("usage: verdict-teesim init|genesis|pubkey|measurement DIR | report DIR REPORT_DATA_HEX OUT | sign-result DIR CHAIN_ID JOB_ID OUTPUT_HEX")
+	return fmt.Errorf("usage: verdict-teesim init|genesis|pubkey|measurement DIR | report DIR REPORT_DATA_HEX OUT | sign-result DIR CHAIN_ID JOB_ID OUTPUT_HEX UNITS_USED")
 }
 
 func run(args []string) error {
@@ -72,8 +72,8 @@ func run(args []string) error {
 		return nil
 	case cmd == "report" && len(args) == 4:
 		return report(dir, args[2], args[3])
-	case cmd == "sign-result" && len(args) == 5:
-		return signResult(dir, args[2], args[3], args[4])
+	case cmd == "sign-result" && len(args) == 6:
+		return signResult(dir, args[2], args[3], args[4], args[5])
 	}
 	return usage()
 }
@@ -160,7 +160,7 @@ func report(dir, reportDataHex, out string) error {
 	return os.WriteFile(out, raw, 0o644)
 }
 
-func signResult(dir, chainID, jobID, outputHex string) error {
+func signResult(dir, chainID, jobID, outputHex, unitsUsed string) error {
 	key, err := enclaveKey(dir)
 	if err != nil {
 		return err
@@ -173,6 +173,10 @@ func signResult(dir, chainID, jobID, outputHex string) error {
 	if err != nil {
 		return fmt.Errorf("output commitment: %w", err)
 	}
-	fmt.Println(hex.EncodeToString(ed25519.Sign(key, types.ResultSignBytes(chainID, id, output))))
+	units, err := strconv.ParseUint(unitsUsed, 10, 64)
+	if err != nil {
+		return fmt.Errorf("units used: %w", err)
+	}
+	fmt.Println(hex.EncodeToString(ed25519.Sign(key, types.ResultSignBytes(chainID, id, output, units))))
 	return nil
 }

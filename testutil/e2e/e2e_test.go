@@ -378,7 +378,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Zero(t, code, log)
 	code, log = c.txCode("provider", "jobs", "update-provider", "gpu-node-1", "https://gpu-node-1.verdict.local:8443",
 		"--region", "eu-west", "--classes", "inference", "--circuit-ids", "mlp-64-64-10",
-		"--prices", `{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"},"sla":{"p99_latency_ms":100,"jitter_ms":10,"max_slash_bps":10000}}`,
+		"--prices", `{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"1000000","max_open_units":"100000000","price_per_unit":{"denom":"uverd","amount":"100"},"sla":{"p99_latency_ms":100,"jitter_ms":10,"max_slash_bps":10000}}`,
 		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000", amino)
 	require.Zero(t, code, log)
 	sla := `{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time":"60s","max_slash_bps":1000}`

@@ -35,7 +35,7 @@ func (s *sim) setup() {
 		txs = append(txs, tx{from: p.name, msg: &jobstypes.MsgRegisterProvider{
 			Operator: s.addr(p.name), Moniker: p.name, Endpoint: "https://" + p.name + ".example", Region: "eu",
 			Classes: []jobstypes.WorkloadClass{inference}, CircuitIds: []string{circuitID},
-			Prices: []jobstypes.ClassPrice{{Class: inference, PricePerUnit: coin(p.price), MinTimeLimit: 20 * time.Second, Sla: &offer}},
+			Prices: []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: inference, PricePerUnit: coin(p.price), MinTimeLimit: 20 * time.Second, Sla: &offer}},
 			Bond:   coin(bond), DeclaredLatencyMs: 20, DeclaredBandwidthMbps: 1000,
 		}})
 	}

@@ -16,10 +16,24 @@ import (
 // Bank keeps balances by bech32 address.
 type Bank struct {
 	Balances map[string]sdk.Coins
+	// Blocked: addresses that may not receive from a module (like x/bank's
+	// blocked module accounts).
+	Blocked map[string]bool
 }
 
 // NewBank returns an empty bank.
-func NewBank() *Bank { return &Bank{Balances: map[string]sdk.Coins{}} }
+func NewBank() *Bank { return &Bank{Balances: map[string]sdk.Coins{}, Blocked: map[string]bool{}} }
+
+// Block makes module accounts unable to receive by address, as the app's
+// x/bank does for every module account.
+func (b *Bank) Block(modules ...string) {
+	for _, m := range modules {
+		b.Blocked[authtypes.NewModuleAddress(m).String()] = true
+	}
+}
+
+// BlockedAddr reports whether addr may not receive coins from a module.
+func (b *Bank) BlockedAddr(addr sdk.AccAddress) bool { return b.Blocked[addr.String()] }
 
 // Move sends coins, refusing invalid amounts and overdrafts.
 func (b *Bank) Move(from, to sdk.AccAddress, amt sdk.Coins) error {
@@ -41,6 +55,9 @@ func (b *Bank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddre
 }
 
 func (b *Bank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
+	if b.Blocked[to.String()] {
+		return errorsmod.Wrapf(sdkerrors.ErrUnauthorized, "%s is not allowed to receive funds", to)
+	}
 	return b.Move(authtypes.NewModuleAddress(module), to, amt)
 }
 

@@ -97,6 +97,16 @@ func (k *Keeper) RegisterAttestation(ctx context.Context, msg *types.MsgRegister
 	if prov.Status != jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 		return att, errorsmod.Wrapf(types.ErrNotProvider, "%s is %s; only an active provider attests", msg.Operator, prov.Status)
 	}
+	if c, err := k.Cooldowns.Get(ctx, op); err == nil {
+		if sdkCtx.BlockTime().Before(c.Until) {
+			return att, errorsmod.Wrapf(types.ErrCooldown, "%s's attestation was revoked after a lost dispute on job %d: it may attest again from %s", msg.Operator, c.JobId, c.Until)
+		}
+		if err := k.Cooldowns.Remove(ctx, op); err != nil {
+			return att, err
+		}
+	} else if !errors.Is(err, collections.ErrNotFound) {
+		return att, err
+	}
 	hash, err := k.nonce(ctx, p, msg.NonceHeight)
 	if err != nil {
 		return att, err

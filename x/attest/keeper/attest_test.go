@@ -234,14 +234,17 @@ func (s *Suite) TestEnclaveSignedResultsGetTheShorterWindow() {
 	s.attest(s.tee)
 	jp := jobstypes.DefaultParams() // the suite's x/jobs genesis
 	p, _ := s.k.Params.Get(s.ctx)
-	sign := func(id uint64) []byte { return ed25519.Sign(s.enclave, types.ResultSignBytes(chainID, id, commit)) }
+	sign := func(id uint64) []byte { return ed25519.Sign(s.enclave, types.ResultSignBytes(chainID, id, commit, 10)) }
 
 	a, _ := s.submit(s.tee, true)
 	s.Run("a signature by another key is refused", func() {
 		other := ed25519.NewKeyFromSeed(append(make([]byte, 31), 5))
-		_, err := s.post(s.tee, a.JobId, ed25519.Sign(other, types.ResultSignBytes(chainID, a.JobId, commit)))
+		_, err := s.post(s.tee, a.JobId, ed25519.Sign(other, types.ResultSignBytes(chainID, a.JobId, commit, 10)))
 		s.requireCode(err, types.ErrInvalidSignature)
 		_, err = s.post(s.tee, a.JobId, sign(a.JobId+1)) // another job's signature
+		s.requireCode(err, types.ErrInvalidSignature)
+		// the signature covers the units the result is paid for
+		_, err = s.post(s.tee, a.JobId, ed25519.Sign(s.enclave, types.ResultSignBytes(chainID, a.JobId, commit, 9)))
 		s.requireCode(err, types.ErrInvalidSignature)
 		_, err = s.post(s.tee, a.JobId, []byte{1, 2, 3})
 		s.requireCode(err, jobstypes.ErrInvalidResult)
@@ -267,7 +270,7 @@ func (s *Suite) TestEnclaveSignedResultsGetTheShorterWindow() {
 
 func (s *Suite) TestALostDisputeOnASignedResultRevokes() {
 	s.attest(s.tee)
-	sign := func(id uint64) []byte { return ed25519.Sign(s.enclave, types.ResultSignBytes(chainID, id, commit)) }
+	sign := func(id uint64) []byte { return ed25519.Sign(s.enclave, types.ResultSignBytes(chainID, id, commit, 10)) }
 	signed, _ := s.submit(s.tee, false)
 	_, err := s.post(s.tee, signed.JobId, sign(signed.JobId))
 	s.Require().NoError(err)
@@ -295,6 +298,57 @@ func (s *Suite) TestALostDisputeOnASignedResultRevokes() {
 		}
 	}
 	s.Require().True(revoked)
+}
+
+// A require_tee job's eligibility is not checked once at assignment: its
+// result must carry the attested enclave's signature, so an attested
+// provider cannot take the job and run it on any machine, and a provider
+// whose attestation was revoked since cannot post it.
+func (s *Suite) TestRequireTEEResultsMustBeEnclaveSigned() {
+	s.attest(s.tee)
+	sign := func(id uint64) []byte { return ed25519.Sign(s.enclave, types.ResultSignBytes(chainID, id, commit, 10)) }
+	a, err := s.submit(s.tee, true)
+	s.Require().NoError(err)
+	_, err = s.post(s.tee, a.JobId, nil)
+	s.requireCode(err, types.ErrEnclaveSignatureRequired)
+	j, err := s.post(s.tee, a.JobId, sign(a.JobId))
+	s.Require().NoError(err)
+	s.Require().Equal(jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, j.Status)
+
+	// assigned while attested, revoked before the result
+	b, err := s.submit(s.tee, true)
+	s.Require().NoError(err)
+	_, err = s.msg.RemoveMeasurement(s.ctx, &types.MsgRemoveMeasurement{Authority: s.authority, TeeType: types.TeeType_TEE_TYPE_SEV_SNP, Value: measurement[:]})
+	s.Require().NoError(err)
+	_, err = s.post(s.tee, b.JobId, sign(b.JobId))
+	s.requireCode(err, types.ErrNotAttested)
+	_, err = s.post(s.tee, b.JobId, nil)
+	s.requireCode(err, types.ErrEnclaveSignatureRequired)
+}
+
+// An enclave that signed a wrong result costs its provider the attestation
+// for revocation_cooldown: attesting again at once is refused.
+func (s *Suite) TestRevocationByALostDisputeHasACooldown() {
+	s.attest(s.tee)
+	sign := func(id uint64) []byte { return ed25519.Sign(s.enclave, types.ResultSignBytes(chainID, id, commit, 10)) }
+	a, _ := s.submit(s.tee, false)
+	_, err := s.post(s.tee, a.JobId, sign(a.JobId))
+	s.Require().NoError(err)
+	s.Require().NoError(s.k.AfterDisputeResolved(s.ctx, disputetypes.Dispute{JobId: a.JobId, Provider: s.tee.String(), Status: disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST}))
+	ok, _ := s.attested(s.tee)
+	s.Require().False(ok)
+	_, err = s.msg.RegisterAttestation(s.ctx, s.evidence(s.tee, s.enclave.Public().(ed25519.PublicKey), measurement, chainID))
+	s.requireCode(err, types.ErrCooldown)
+	gs, err := s.k.ExportGenesis(s.ctx)
+	s.Require().NoError(err)
+	s.Require().Len(gs.Cooldowns, 1, "the cooldown survives an export")
+
+	p, _ := s.k.Params.Get(s.ctx)
+	s.advance(p.RevocationCooldown)
+	s.advance(time.Second)
+	s.attest(s.tee)
+	ok, _ = s.attested(s.tee)
+	s.Require().True(ok, "after the cooldown it may attest again")
 }
 
 func (s *Suite) TestTDXThroughTheKeeperRules() {

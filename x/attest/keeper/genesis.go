@@ -42,6 +42,15 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
+	for _, c := range gs.Cooldowns {
+		op, err := k.addr("cooldown operator", c.Operator)
+		if err != nil {
+			return err
+		}
+		if err := k.Cooldowns.Set(ctx, op, c); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -76,6 +85,12 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}
 	if err := k.Nonces.Walk(ctx, nil, func(h uint64, hash []byte) (bool, error) {
 		gs.Nonces = append(gs.Nonces, types.BlockNonce{Height: h, Hash: hash})
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Cooldowns.Walk(ctx, nil, func(_ sdk.AccAddress, c types.Cooldown) (bool, error) {
+		gs.Cooldowns = append(gs.Cooldowns, c)
 		return false, nil
 	}); err != nil {
 		return nil, err

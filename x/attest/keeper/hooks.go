@@ -46,12 +46,21 @@ func (k *Keeper) CheckEligible(ctx context.Context, p jobstypes.Provider, j jobs
 
 // ChallengeWindow: a result that carries an enclave signature must be
 // signed by the provider's attested enclave key, and then gets base ×
-// tee_window_factor_bps. A result without one keeps base.
+// tee_window_factor_bps. A result without one keeps base — except on a
+// require_tee job, whose result must carry one: eligibility checked at the
+// assignment holds at the result too (an attested provider cannot take the
+// job and run it on any machine; an attestation lost since cannot sign).
 func (k *Keeper) ChallengeWindow(ctx context.Context, p jobstypes.Provider, j jobstypes.Job, base time.Duration) (time.Duration, error) {
-	if j.Result == nil || len(j.Result.EnclaveSignature) == 0 {
+	if j.Result == nil {
 		return base, nil
 	}
-	if err := k.VerifyEnclaveSignature(ctx, p.Operator, j.Id, j.Result.OutputCommitment, j.Result.EnclaveSignature); err != nil {
+	if len(j.Result.EnclaveSignature) == 0 {
+		if j.RequireTee {
+			return 0, errorsmod.Wrapf(types.ErrEnclaveSignatureRequired, "job %d requires a TEE: its result must carry the attested enclave's signature", j.Id)
+		}
+		return base, nil
+	}
+	if err := k.VerifyEnclaveSignature(ctx, p.Operator, j.Id, j.Result.OutputCommitment, j.Result.UnitsUsed, j.Result.EnclaveSignature); err != nil {
 		return 0, err
 	}
 	params, err := k.Params.Get(ctx)
@@ -62,9 +71,9 @@ func (k *Keeper) ChallengeWindow(ctx context.Context, p jobstypes.Provider, j jo
 	return max(w, time.Second), nil
 }
 
-// VerifyEnclaveSignature checks sig over (chain id, job id, output) under
-// the provider's attested enclave key.
-func (k *Keeper) VerifyEnclaveSignature(ctx context.Context, operator string, jobID uint64, output, sig []byte) error {
+// VerifyEnclaveSignature checks sig over (chain id, job id, output, units
+// used) under the provider's attested enclave key.
+func (k *Keeper) VerifyEnclaveSignature(ctx context.Context, operator string, jobID uint64, output []byte, unitsUsed uint64, sig []byte) error {
 	op, err := k.addr("operator", operator)
 	if err != nil {
 		return err
@@ -76,7 +85,7 @@ func (k *Keeper) VerifyEnclaveSignature(ctx context.Context, operator string, jo
 	if !ok {
 		return errorsmod.Wrapf(types.ErrNotAttested, "result of job %d carries an enclave signature, but %s is not attested (%s): post it without one", jobID, operator, reason)
 	}
-	msg := types.ResultSignBytes(sdk.UnwrapSDKContext(ctx).ChainID(), jobID, output)
+	msg := types.ResultSignBytes(sdk.UnwrapSDKContext(ctx).ChainID(), jobID, output, unitsUsed)
 	if len(sig) != ed25519.SignatureSize || !ed25519.Verify(a.EnclavePubkey, msg, sig) {
 		return errorsmod.Wrapf(types.ErrInvalidSignature, "the enclave signature on job %d does not verify under %s's attested key", jobID, operator)
 	}
@@ -119,7 +128,17 @@ func (k *Keeper) AfterDisputeResolved(ctx context.Context, d disputetypes.Disput
 	if has, err := k.Attestations.Has(ctx, op); err != nil || !has {
 		return err
 	}
-	return k.Revoke(ctx, op, "lost a dispute on an enclave-signed result", d.JobId)
+	if err := k.Revoke(ctx, op, "lost a dispute on an enclave-signed result", d.JobId); err != nil {
+		return err
+	}
+	// and it may not attest again at once: that would restore what the
+	// revocation took before governance has judged the image
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	until := sdk.UnwrapSDKContext(ctx).BlockTime().Add(p.RevocationCooldown)
+	return k.Cooldowns.Set(ctx, op, types.Cooldown{Operator: d.Provider, Until: until, JobId: d.JobId})
 }
 
 // EndBlocker deletes expired attestations, at most max_expiries_per_block.

@@ -44,6 +44,9 @@ type Keeper struct {
 	Collaterals  collections.Map[CollateralKey, types.Collateral]
 	// Nonces: the hashes of the last nonce_max_age_blocks blocks.
 	Nonces collections.Map[uint64, []byte]
+	// Cooldowns: providers that may not attest before a time (their enclave
+	// signed a wrong result).
+	Cooldowns collections.Map[sdk.AccAddress, types.Cooldown]
 	// ExpiryQueue: (expires_at, operator) of every attestation, cleaned up
 	// in EndBlock (reads never trust a record past its expiry anyway).
 	ExpiryQueue *settle.Queue[sdk.AccAddress]
@@ -63,6 +66,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		Attestations: collections.NewMap(sb, types.AttestationsKey, "attestations", sdk.AccAddressKey, codec.CollValue[types.Attestation](cdc)),
 		Collaterals:  collections.NewMap(sb, types.CollateralsKey, "collaterals", collections.PairKeyCodec(collections.Int32Key, collections.StringKey), codec.CollValue[types.Collateral](cdc)),
 		Nonces:       collections.NewMap(sb, types.NoncesKey, "nonces", collections.Uint64Key, collections.BytesValue),
+		Cooldowns:    collections.NewMap(sb, types.CooldownsKey, "cooldowns", sdk.AccAddressKey, codec.CollValue[types.Cooldown](cdc)),
 		ExpiryQueue:  settle.New(sb, types.ExpiryQueueKey, types.ExpiryDeadLettersKey, "expiry", sdk.AccAddressKey),
 	}
 	schema, err := sb.Build()

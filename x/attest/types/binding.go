@@ -9,7 +9,7 @@ import (
 // replayed to another protocol, and the two cannot be confused.
 const (
 	ReportDataDomain = "verdict/attest/report-data/v1"
-	ResultSignDomain = "verdict/attest/result/v1"
+	ResultSignDomain = "verdict/attest/result/v2"
 )
 
 // ReportData is the 64 bytes a provider's TEE evidence must carry:
@@ -32,11 +32,12 @@ func ReportData(chainID string, operator, blockHash, enclaveKey []byte) [ReportD
 }
 
 // ResultSignBytes is what an attested enclave signs (ed25519) for a job's
-// result: the domain tag, the chain id, the job id and the output
-// commitment, length-prefixed.
-func ResultSignBytes(chainID string, jobID uint64, output []byte) []byte {
+// result: (domain, chain id, job id, output commitment, units used), each
+// length-prefixed. Version 2 adds units_used: the enclave vouches for what
+// the result is paid for, not only for the output.
+func ResultSignBytes(chainID string, jobID uint64, output []byte, unitsUsed uint64) []byte {
 	var b []byte
-	for _, part := range [][]byte{[]byte(ResultSignDomain), []byte(chainID), binary.BigEndian.AppendUint64(nil, jobID), output} {
+	for _, part := range [][]byte{[]byte(ResultSignDomain), []byte(chainID), binary.BigEndian.AppendUint64(nil, jobID), output, binary.BigEndian.AppendUint64(nil, unitsUsed)} {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(part)))
 		b = append(b, part...)
 	}

@@ -76,5 +76,12 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		}
 		heights[n.Height] = true
 	}
+	cooled := map[string]bool{}
+	for _, c := range gs.Cooldowns {
+		if _, err := ac.StringToBytes(c.Operator); err != nil || cooled[c.Operator] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "cooldown of %q: bad or repeated operator", c.Operator)
+		}
+		cooled[c.Operator] = true
+	}
 	return nil
 }

@@ -21,6 +21,9 @@ var (
 	// bounded EndBlock cleanup.
 	ExpiryQueueKey       = collections.NewPrefix(6)
 	ExpiryDeadLettersKey = collections.NewPrefix(7)
+	// CooldownsKey: providers barred from attesting until a time, after a
+	// revocation by a lost dispute.
+	CooldownsKey = collections.NewPrefix(8)
 )
 
 const (

@@ -26,6 +26,7 @@ func DefaultParams() Params {
 		SnpVerifyGas:           24_000,
 		CollateralVerifyGas:    12_000,
 		MaxExpiriesPerBlock:    50,
+		RevocationCooldown:     30 * 24 * time.Hour,
 	}
 }
 
@@ -56,6 +57,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxExpiriesPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_expiries_per_block must be positive")
+	}
+	if p.RevocationCooldown < 0 || p.RevocationCooldown > 365*24*time.Hour {
+		return errorsmod.Wrap(ErrInvalidParams, "revocation_cooldown must be 0..365 days")
 	}
 	return nil
 }

@@ -176,7 +176,7 @@ func (s *Suite) TestChallengeRules() {
 		Operator: s.prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example:8443",
 		Classes:    []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
 		CircuitIds: []string{"no-such-circuit"},
-		Prices:     []jobstypes.ClassPrice{{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
+		Prices:     []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
 	})
 	s.Require().ErrorIs(err, jobstypes.ErrInvalidProvider)
 }

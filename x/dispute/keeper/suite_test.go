@@ -87,7 +87,7 @@ func (s *Suite) SetupTest() {
 		Operator: s.prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example:8443",
 		Classes:    []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
 		CircuitIds: []string{circuitID},
-		Prices:     []jobstypes.ClassPrice{{Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
+		Prices:     []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
 		Bond:       coin(bond),
 	})
 	s.Require().NoError(err)

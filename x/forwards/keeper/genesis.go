@@ -93,9 +93,13 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
-	for _, v := range gs.Volumes {
-		op, _ := k.addressCodec.StringToBytes(v.Provider)
-		if err := k.Volumes.Set(ctx, collections.Join3(int32(v.Class), v.Hour.Unix(), sdk.AccAddress(op)), v); err != nil {
+	for _, v := range gs.Levels {
+		if err := k.Levels.Set(ctx, collections.Join3(int32(v.Class), v.Hour.Unix(), v.Level), v); err != nil {
+			return err
+		}
+	}
+	for _, l := range gs.Lots {
+		if err := k.Lots.Set(ctx, l.OrderId, l); err != nil {
 			return err
 		}
 	}
@@ -139,8 +143,14 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}); err != nil {
 		return nil, err
 	}
-	if err := k.Volumes.Walk(ctx, nil, func(_ collections.Triple[int32, int64, sdk.AccAddress], v types.ProviderVolume) (bool, error) {
-		gs.Volumes = append(gs.Volumes, v)
+	if err := k.Levels.Walk(ctx, nil, func(_ LevelKey, v types.PriceLevel) (bool, error) {
+		gs.Levels = append(gs.Levels, v)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Lots.Walk(ctx, nil, func(_ uint64, l types.Lot) (bool, error) {
+		gs.Lots = append(gs.Lots, l)
 		return false, nil
 	}); err != nil {
 		return nil, err

@@ -15,27 +15,29 @@ import (
 )
 
 // The spot index. A scheduler-assigned job that names no position and
-// FINALIZES adds its price x units used to its provider's volume in the
-// class's bucket of the hour it settled in: O(1) per job. When the hour is
-// over the bucket closes: its price is the weighted median of the
-// providers' volume-weighted prices, each provider's weight capped at
-// index_max_provider_weight_bps of the bucket. The index is the mean of the
-// closed buckets of the last index_window_hours (a bounded read), stale
-// below index_min_volume_units. Direct orders and position jobs never
-// count: two parties can agree any price between themselves.
+// FINALIZES adds its price x units used to the class's bucket of the hour it
+// settled in, at the price's level (prices within 1/64 share a level): O(1)
+// per job, whoever traded it. When the hour is over the bucket closes: its
+// price is the units-weighted median of the prices its jobs paid. The index
+// is the units-weighted median of the closed buckets of the last
+// index_window_hours (a bounded read), stale below index_min_volume_units.
+// Direct orders and position jobs never count: two parties can agree any
+// price between themselves.
+//
+// Weight is paid volume, nothing per address: splitting volume across any
+// number of sybil accounts changes no weight. Moving the index to a price X
+// means bringing, at X or beyond, more units than all other trading of the
+// window, paying x/jobs' protocol fee on X x those units; what it buys is
+// only a larger penalty for a seller that fails to deliver, paid to the
+// community pool (types.SettleFaults): no party gains from it.
 
 // recordSpot feeds a finalized job into its bucket.
 func (k *Keeper) recordSpot(ctx context.Context, j jobstypes.Job) error {
 	if j.Contract != nil || j.AssignedVia != "scheduler" || j.Result == nil || j.Result.UnitsUsed == 0 || j.Settlement == nil {
 		return nil
 	}
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	op, err := k.addr("provider", j.Provider)
-	if err != nil {
-		return err
+	if !j.PricePerUnit.Amount.IsUint64() {
+		return nil
 	}
 	hour := j.Settlement.SettledAt.Truncate(time.Hour).UTC()
 	bk := collections.Join(int32(j.Class), hour.Unix())
@@ -51,15 +53,13 @@ func (k *Keeper) recordSpot(ctx context.Context, j jobstypes.Job) error {
 	case b.Closed:
 		return nil // settled in a later block of an hour already closed
 	}
-	vk := collections.Join3(int32(j.Class), hour.Unix(), op)
-	v, err := k.Volumes.Get(ctx, vk)
+	level := types.PriceLevelOf(j.PricePerUnit.Amount.Uint64())
+	lk := collections.Join3(int32(j.Class), hour.Unix(), level)
+	v, err := k.Levels.Get(ctx, lk)
 	switch {
 	case errors.Is(err, collections.ErrNotFound):
-		if b.Providers >= p.IndexMaxProvidersPerBucket {
-			return nil // the bucket counts its first providers only
-		}
-		b.Providers++
-		v = types.ProviderVolume{Class: j.Class, Hour: hour, Provider: j.Provider, Value: sdkmath.ZeroInt()}
+		b.Levels++
+		v = types.PriceLevel{Class: j.Class, Hour: hour, Level: level, Value: sdkmath.ZeroInt()}
 	case err != nil:
 		return err
 	}
@@ -67,7 +67,7 @@ func (k *Keeper) recordSpot(ctx context.Context, j jobstypes.Job) error {
 	v.Value = v.Value.Add(j.PricePerUnit.Amount.Mul(sdkmath.NewIntFromUint64(units)))
 	v.Units += units
 	b.VolumeUnits += units
-	if err := k.Volumes.Set(ctx, vk, v); err != nil {
+	if err := k.Levels.Set(ctx, lk, v); err != nil {
 		return err
 	}
 	return k.Buckets.Set(ctx, bk, b)
@@ -86,26 +86,24 @@ func (k *Keeper) settleBucket(ctx context.Context, _ time.Time, bk BucketKey) er
 	if b.Closed {
 		return k.Buckets.Remove(ctx, bk)
 	}
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	var vols []types.ProviderVolume
-	var keys []collections.Triple[int32, int64, sdk.AccAddress]
-	rng := collections.NewSuperPrefixedTripleRange[int32, int64, sdk.AccAddress](bk.K1(), bk.K2())
-	if err := k.Volumes.Walk(ctx, rng, func(key collections.Triple[int32, int64, sdk.AccAddress], v types.ProviderVolume) (bool, error) {
-		vols = append(vols, v)
+	var points []WeightedPrice
+	var keys []LevelKey
+	rng := collections.NewSuperPrefixedTripleRange[int32, int64, uint32](bk.K1(), bk.K2())
+	if err := k.Levels.Walk(ctx, rng, func(key LevelKey, v types.PriceLevel) (bool, error) {
+		if v.Units > 0 {
+			points = append(points, WeightedPrice{Price: v.Value.Quo(sdkmath.NewIntFromUint64(v.Units)), Units: v.Units})
+		}
 		keys = append(keys, key)
 		return false, nil
 	}); err != nil {
 		return err
 	}
 	for _, key := range keys {
-		if err := k.Volumes.Remove(ctx, key); err != nil {
+		if err := k.Levels.Remove(ctx, key); err != nil {
 			return err
 		}
 	}
-	b.Price = WeightedMedian(vols, p.IndexMaxProviderWeightBps)
+	b.Price = WeightedMedian(points)
 	b.Closed = true
 	if err := k.Buckets.Set(ctx, bk, b); err != nil {
 		return err
@@ -117,59 +115,37 @@ func (k *Keeper) settleBucket(ctx context.Context, _ time.Time, bk BucketKey) er
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventIndexBucketClosed{Bucket: b})
 }
 
-// WeightedMedian is the price (volume-weighted, per provider, rounded
-// down) at which half the weight lies below. Each provider weighs its
-// units, capped so that it holds at most capBps of the weight against the
-// others' volume: w_i = min(u_i, s/(1−s) × Σ_{j≠i} u_j), s = capBps/10⁴.
-// However much volume one provider adds, it moves the median at most to
-// the neighbouring prices of the others. A bucket of one provider has no
-// weight: zero, and the index skips it. Ties in price order by provider.
-func WeightedMedian(vols []types.ProviderVolume, capBps uint32) sdkmath.Int {
+// WeightedPrice is a price with the units traded at it.
+type WeightedPrice struct {
+	Price sdkmath.Int
+	Units uint64
+}
+
+// WeightedMedian is the lowest price at or below which at least half the
+// units traded: the units-weighted median (zero without units). Only
+// volume weighs, so no number of accounts moves it without the volume.
+func WeightedMedian(points []WeightedPrice) sdkmath.Int {
 	var total uint64
-	for _, v := range vols {
-		total += v.Units
+	for _, p := range points {
+		total += p.Units
 	}
 	if total == 0 {
 		return sdkmath.ZeroInt()
 	}
-	sort.Slice(vols, func(i, j int) bool {
-		// value_i / units_i < value_j / units_j, exactly
-		l := vols[i].Value.Mul(sdkmath.NewIntFromUint64(vols[j].Units))
-		r := vols[j].Value.Mul(sdkmath.NewIntFromUint64(vols[i].Units))
-		if !l.Equal(r) {
-			return l.LT(r)
-		}
-		return vols[i].Provider < vols[j].Provider
-	})
-	weight := func(v types.ProviderVolume) uint64 {
-		if capBps >= types.MaxBps {
-			return v.Units
-		}
-		others := sdkmath.NewIntFromUint64(total - v.Units)
-		c := others.MulRaw(int64(capBps)).QuoRaw(int64(types.MaxBps - capBps))
-		if c.IsUint64() && c.Uint64() < v.Units {
-			return c.Uint64()
-		}
-		return v.Units
-	}
-	var weights, sum uint64
-	for _, v := range vols {
-		weights += weight(v)
-	}
-	if weights == 0 {
-		return sdkmath.ZeroInt()
-	}
-	for _, v := range vols {
-		sum += weight(v)
-		if 2*sum >= weights {
-			return v.Value.Quo(sdkmath.NewIntFromUint64(v.Units))
+	sorted := append([]WeightedPrice(nil), points...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Price.LT(sorted[j].Price) })
+	var sum uint64
+	for _, p := range sorted {
+		sum += p.Units
+		if 2*sum >= total {
+			return p.Price
 		}
 	}
-	last := vols[len(vols)-1]
-	return last.Value.Quo(sdkmath.NewIntFromUint64(last.Units))
+	return sorted[len(sorted)-1].Price
 }
 
-// Index is a class's spot index now, with the buckets it is made of.
+// Index is a class's spot index now, with the buckets it is made of: the
+// units-weighted median of the closed buckets' prices in the window.
 func (k *Keeper) Index(ctx context.Context, class jobstypes.WorkloadClass) (types.SpotIndex, error) {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
@@ -185,20 +161,18 @@ func (k *Keeper) Index(ctx context.Context, class jobstypes.WorkloadClass) (type
 	rng := new(collections.Range[BucketKey]).
 		StartInclusive(collections.Join(int32(class), from.Unix())).
 		EndExclusive(collections.Join(int32(class), now.Unix()))
-	sum := sdkmath.ZeroInt()
+	var points []WeightedPrice
 	if err := k.Buckets.Walk(ctx, rng, func(_ BucketKey, b types.IndexBucket) (bool, error) {
 		if b.Closed && b.VolumeUnits > 0 && b.Price.IsPositive() {
 			out.Buckets = append(out.Buckets, b)
-			sum = sum.Add(b.Price)
+			points = append(points, WeightedPrice{Price: b.Price, Units: b.VolumeUnits})
 			out.VolumeUnits += b.VolumeUnits
 		}
 		return false, nil
 	}); err != nil {
 		return out, err
 	}
-	if len(out.Buckets) > 0 {
-		out.Price = sdk.NewCoin(denom, sum.QuoRaw(int64(len(out.Buckets))))
-	}
+	out.Price = sdk.NewCoin(denom, WeightedMedian(points))
 	out.Stale = len(out.Buckets) == 0 || out.VolumeUnits < p.IndexMinVolumeUnits
 	return out, nil
 }

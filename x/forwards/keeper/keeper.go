@@ -31,12 +31,24 @@ type BookKey = collections.Triple[string, uint64, uint64]
 // BucketKey is (class, hour unix).
 type BucketKey = collections.Pair[int32, int64]
 
+// LevelKey is (class, hour unix, price level).
+type LevelKey = collections.Triple[int32, int64, uint32]
+
+// BankKeeper is what x/forwards needs of x/bank: moving coins, and whether
+// an address may receive them (every payout address is checked when it is
+// named).
+type BankKeeper interface {
+	funds.BankKeeper
+	BlockedAddr(addr sdk.AccAddress) bool
+}
+
 // Keeper owns the x/forwards state and its module account.
 type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
 	authority    string
 	funds        funds.Account
+	bank         BankKeeper
 	jobs         types.JobsKeeper
 	reputation   types.ReputationSource
 	attest       types.AttestationSource
@@ -62,11 +74,14 @@ type Keeper struct {
 	// WindowQueue: positions, at their window's end.
 	WindowQueue  *settle.Queue[uint64]
 	PositionJobs collections.Map[uint64, types.PositionJob]
-	// The spot index: hourly buckets and, while a bucket is open, its
-	// providers' volumes; BucketQueue closes a bucket when its hour ends and
+	// Lots: the ratable limit of a sell order, shared by every position it
+	// sold (LotsKey; deleted at the series' window end).
+	Lots collections.Map[uint64, types.Lot]
+	// The spot index: hourly buckets and, while a bucket is open, its volume
+	// per price level; BucketQueue closes a bucket when its hour ends and
 	// prunes it when it leaves the longest index window.
 	Buckets     collections.Map[BucketKey, types.IndexBucket]
-	Volumes     collections.Map[collections.Triple[int32, int64, sdk.AccAddress], types.ProviderVolume]
+	Levels      collections.Map[LevelKey, types.PriceLevel]
 	BucketQueue *settle.Queue[BucketKey]
 	PruneQueue  *settle.Queue[uint64]
 	// Totals: order escrow, position escrow, collateral (the invariant).
@@ -77,7 +92,7 @@ type Keeper struct {
 
 // NewKeeper builds the keeper. authority is the gov module address.
 func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec, authority string,
-	ak interface{ GetModuleAddress(string) sdk.AccAddress }, bk funds.BankKeeper, dk funds.DistrKeeper, jk types.JobsKeeper,
+	ak interface{ GetModuleAddress(string) sdk.AccAddress }, bk BankKeeper, dk funds.DistrKeeper, jk types.JobsKeeper,
 ) *Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Sprintf("invalid authority address %q: %v", authority, err))
@@ -91,7 +106,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 	owner := collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)
 	bucket := collections.PairKeyCodec(collections.Int32Key, collections.Int64Key)
 	k := &Keeper{
-		cdc: cdc, addressCodec: addressCodec, authority: authority, jobs: jk,
+		cdc: cdc, addressCodec: addressCodec, authority: authority, jobs: jk, bank: bk,
 		funds:             funds.Account{Module: types.ModuleName, Address: moduleAddr, Bank: bk, Distr: dk},
 		Params:            collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		OrderSeq:          collections.NewSequence(sb, types.OrderSeqKey, "order_seq"),
@@ -109,8 +124,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		WindowQueue:       settle.New(sb, types.WindowQueueKey, types.WindowDeadKey, "window_end", collections.Uint64Key),
 		PositionJobs:      collections.NewMap(sb, types.PositionJobsKey, "position_jobs", collections.Uint64Key, codec.CollValue[types.PositionJob](cdc)),
 		Buckets:           collections.NewMap(sb, types.BucketsKey, "buckets", bucket, codec.CollValue[types.IndexBucket](cdc)),
-		Volumes: collections.NewMap(sb, types.VolumesKey, "volumes",
-			collections.TripleKeyCodec(collections.Int32Key, collections.Int64Key, sdk.AccAddressKey), codec.CollValue[types.ProviderVolume](cdc)),
+		Lots:              collections.NewMap(sb, types.LotsKey, "lots", collections.Uint64Key, codec.CollValue[types.Lot](cdc)),
+		Levels: collections.NewMap(sb, types.LevelsKey, "price_levels",
+			collections.TripleKeyCodec(collections.Int32Key, collections.Int64Key, collections.Uint32Key), codec.CollValue[types.PriceLevel](cdc)),
 		BucketQueue:    settle.New(sb, types.BucketQueueKey, types.BucketDeadKey, "index_bucket", bucket),
 		PruneQueue:     settle.New(sb, types.PruneQueueKey, types.PruneDeadKey, "prune", collections.Uint64Key),
 		OrderEscrow:    collections.NewItem(sb, types.OrderEscrowKey, "order_escrow", sdk.IntValue),
@@ -186,3 +202,8 @@ func (k *Keeper) str(a sdk.AccAddress) string {
 	s, _ := k.addressCodec.BytesToString(a)
 	return s
 }
+
+// CanReceive reports whether addr may be paid: not an address x/bank
+// blocks (module accounts), so no settlement names a recipient it cannot
+// pay.
+func (k *Keeper) CanReceive(addr sdk.AccAddress) bool { return !k.bank.BlockedAddr(addr) }

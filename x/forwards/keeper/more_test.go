@@ -8,7 +8,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/testutil/fakes"
 	"github.com/verdict-chain/verdict/x/forwards/keeper"
@@ -84,7 +83,9 @@ func (s *Suite) TestRatableLimitAndConsent() {
 
 // The seller's refund_unused term: unused units go back to the buyer.
 // Governance changing the non-delivery fee after the trade does not touch
-// the contract. An expired job is the seller's fault.
+// the contract. An expired job is the seller's fault — penalised, but not
+// compensated: an expiry may be the buyer's own doing (files it never
+// served), so its penalty goes to the community pool.
 func (s *Suite) TestRefundUnusedFrozenTermsAndExpiredJobs() {
 	_, err := s.msg.PlaceOrder(s.ctx, &types.MsgPlaceOrder{Owner: s.seller.String(), Series: s.series, Side: sell, PricePerUnit: coin(100), Units: 100, RefundUnused: true})
 	s.Require().NoError(err)
@@ -106,7 +107,9 @@ func (s *Suite) TestRefundUnusedFrozenTermsAndExpiredJobs() {
 	st := s.position(pos.Id).Settlement
 	s.Require().Equal(coin(20*10), st.Penalty, "10% as traded, not the 50% governance set later")
 	s.Require().Equal(uint64(80), st.UnusedUnits)
-	s.Require().Equal(b0+10_000+200, s.bal(s.buyer), "fault and unused units refunded, plus the penalty")
+	s.Require().Zero(st.CompensatedUnits)
+	s.Require().Equal(coin(200), st.ToCommunityPool)
+	s.Require().Equal(b0+10_000, s.bal(s.buyer), "fault and unused units refunded; no compensation for an expiry")
 }
 
 // The last job outlives the window: the position settles when it closes.
@@ -161,9 +164,9 @@ func (s *Suite) TestGenesisRoundTrip() {
 }
 
 // Index manipulation. Wash trades between two sybil accounts through
-// direct orders never reach the index; through the scheduler one provider
-// moves a bucket's median at most to the neighbouring honest prices,
-// whatever volume it adds.
+// direct orders never reach the index. Through the scheduler only paid
+// volume weighs, whoever trades it: splitting it across accounts changes
+// nothing, and moving the median takes more units than everyone else's.
 func (s *Suite) TestIndexResistsWashTrades() {
 	// direct orders at 10x the market, finalized: no bucket at all
 	for i := 0; i < 3; i++ {
@@ -181,30 +184,36 @@ func (s *Suite) TestIndexResistsWashTrades() {
 	s.Require().True(idx.Stale)
 	s.Require().Empty(idx.Buckets, "direct orders never count")
 
-	// scheduler path, in one bucket: honest providers at 100..116, 1,000
-	// units each; a sybil with any volume at any price
-	honest := func() []types.ProviderVolume {
-		var v []types.ProviderVolume
-		for i, price := range []int64{100, 104, 108, 112, 116} {
-			v = append(v, types.ProviderVolume{Provider: sdk.AccAddress([]byte{byte(i + 1)}).String(), Value: sdkmath.NewInt(price * 1_000), Units: 1_000})
+	// the median of paid volume: honest trading at 100..116, 1,000 units
+	// each; an attacker's volume at 10,000 moves it only when it exceeds
+	// the rest, and cutting that volume into many accounts changes nothing
+	honest := func() []keeper.WeightedPrice {
+		var v []keeper.WeightedPrice
+		for _, price := range []int64{100, 104, 108, 112, 116} {
+			v = append(v, keeper.WeightedPrice{Price: sdkmath.NewInt(price), Units: 1_000})
 		}
 		return v
 	}
-	capBps := types.DefaultParams().IndexMaxProviderWeightBps
-	s.Require().Equal(int64(108), keeper.WeightedMedian(honest(), capBps).Int64())
-	for _, sybil := range []struct {
-		price, units int64
-		want         int64
+	s.Require().Equal(int64(108), keeper.WeightedMedian(honest()).Int64())
+	for _, attack := range []struct {
+		units, accounts int
+		want            int64
 	}{
-		{10_000, 1_000_000, 112}, // pushes up by one honest rank at most
-		{10_000, 1_000_000_000, 112},
-		{1, 1_000_000_000, 104}, // pushes down by one honest rank at most
+		{1_000, 1, 108}, {1_000, 10, 108}, // the same volume, one account or ten
+		{4_999, 1, 116}, {4_999, 50, 116}, // still under everyone else's 5,000
+		{5_001, 1, 10_000}, {5_001, 100, 10_000},
 	} {
-		v := append(honest(), types.ProviderVolume{Provider: sdk.AccAddress([]byte{99}).String(), Value: sdkmath.NewInt(sybil.price * sybil.units), Units: uint64(sybil.units)})
-		s.Require().Equal(sybil.want, keeper.WeightedMedian(v, capBps).Int64(), "sybil at %d x %d", sybil.price, sybil.units)
+		v := honest()
+		for a := range attack.accounts {
+			u := attack.units / attack.accounts
+			if a == 0 {
+				u += attack.units % attack.accounts
+			}
+			v = append(v, keeper.WeightedPrice{Price: sdkmath.NewInt(10_000), Units: uint64(u)})
+		}
+		s.Require().Equal(attack.want, keeper.WeightedMedian(v).Int64(), "%d units at 10,000 from %d accounts", attack.units, attack.accounts)
 	}
-	// a bucket of the sybil alone has no price
-	s.Require().True(keeper.WeightedMedian([]types.ProviderVolume{{Provider: "x", Value: sdkmath.NewInt(1_000_000), Units: 100}}, capBps).IsZero())
+	s.Require().True(keeper.WeightedMedian(nil).IsZero())
 }
 
 // A job on a position lost to a fraud dispute (FAILED) is the seller's

@@ -67,21 +67,33 @@ func (k *Keeper) checkOrder(ctx context.Context, p types.Params, msg *types.MsgP
 		}
 		return sdk.NewCoin(denom, sdkmath.ZeroInt()), nil
 	}
-	prov, err := k.jobs.GetProvider(ctx, owner)
-	if err != nil {
-		return sdk.Coin{}, errorsmod.Wrapf(types.ErrNotSeller, "%s is not a registered provider", msg.Owner)
-	}
-	if prov.Status != jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-		return sdk.Coin{}, errorsmod.Wrapf(types.ErrNotSeller, "%s is %s", msg.Owner, prov.Status)
-	}
-	if _, ok := jobstypes.PriceFor(prov, msg.Series.Class); !ok {
-		return sdk.Coin{}, errorsmod.Wrapf(types.ErrNotSeller, "%s does not offer %s", msg.Owner, msg.Series.Class)
+	if _, err := k.sellerOffer(ctx, owner, msg.Series.Class); err != nil {
+		return sdk.Coin{}, err
 	}
 	bps, err := k.collateralBps(ctx, p, owner, msg.Series.Class)
 	if err != nil {
 		return sdk.Coin{}, err
 	}
 	return types.CollateralPerUnit(pr, bps), nil
+}
+
+// sellerOffer is the seller's offer for the class, if it may sell now: a
+// registered, ACTIVE provider offering the class. Checked when a sell is
+// placed and again whenever a resting sell trades (a seller that paused,
+// was jailed, began unbonding or withdrew the class since cannot be sold
+// from).
+func (k *Keeper) sellerOffer(ctx context.Context, seller sdk.AccAddress, class jobstypes.WorkloadClass) (jobstypes.ClassPrice, error) {
+	prov, err := k.jobs.GetProvider(ctx, seller)
+	if err != nil {
+		return jobstypes.ClassPrice{}, errorsmod.Wrapf(types.ErrNotSeller, "%s is not a registered provider", k.str(seller))
+	}
+	if prov.Status != jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
+		return jobstypes.ClassPrice{}, errorsmod.Wrapf(types.ErrNotSeller, "%s is %s", prov.Operator, prov.Status)
+	}
+	if _, ok := jobstypes.PriceFor(prov, class); !ok {
+		return jobstypes.ClassPrice{}, errorsmod.Wrapf(types.ErrNotSeller, "%s does not offer %s", prov.Operator, class)
+	}
+	return jobstypes.OfferFor(prov, class), nil
 }
 
 // collateralBps is the seller's collateral rate: collateral_bps, lowered
@@ -138,6 +150,12 @@ func (k *Keeper) PlaceOrder(ctx context.Context, msg *types.MsgPlaceOrder) (*typ
 		return nil, errorsmod.Wrapf(types.ErrTooManyOrders, "%s has %d resting orders (max_open_orders)", msg.Owner, open)
 	}
 
+	// The incoming order's id, taken now: an incoming sell is the lot its
+	// fills share a ratable limit under, whether or not a remainder rests.
+	id, err := k.OrderSeq.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// The resting orders this one crosses, best first, at most the fill cap.
 	opposite := types.Side_SIDE_SELL
 	if msg.Side == types.Side_SIDE_SELL {
@@ -162,19 +180,32 @@ func (k *Keeper) PlaceOrder(ctx context.Context, msg *types.MsgPlaceOrder) (*typ
 	}
 	res := &types.MsgPlaceOrderResponse{}
 	remaining := msg.Units
-	for _, id := range crossing {
+	for _, rid := range crossing {
 		if remaining == 0 {
 			break
 		}
-		resting, err := k.GetOrder(ctx, id)
+		resting, err := k.GetOrder(ctx, rid)
 		if err != nil {
 			return nil, err
 		}
 		if resting.Owner == msg.Owner {
-			return nil, errorsmod.Wrapf(types.ErrSelfTrade, "order %d is the owner's own", id)
+			return nil, errorsmod.Wrapf(types.ErrSelfTrade, "order %d is the owner's own", rid)
+		}
+		// A deadline is checked where it is used, and so is every
+		// condition the resting order relied on: an order past its expiry
+		// (EndBlock may not have reached it), or a sell whose seller can no
+		// longer sell or whose collateral rate rose since it was placed,
+		// is closed here and refunded, not traded.
+		if reason, err := k.staleResting(ctx, p, resting); err != nil {
+			return nil, err
+		} else if reason != "" {
+			if err := k.closeOrder(ctx, resting, reason); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		n := min(remaining, resting.Units)
-		posID, err := k.fill(ctx, p, resting, msg, owner, n)
+		posID, err := k.fill(ctx, p, resting, msg, id, owner, n)
 		if err != nil {
 			return nil, err
 		}
@@ -185,8 +216,38 @@ func (k *Keeper) PlaceOrder(ctx context.Context, msg *types.MsgPlaceOrder) (*typ
 	if remaining == 0 {
 		return res, nil
 	}
-	res.OrderId, err = k.rest(ctx, msg, owner, cpu, remaining)
+	res.OrderId, err = k.rest(ctx, msg, id, owner, cpu, remaining)
 	return res, err
+}
+
+// staleResting tells why a resting order may no longer trade ("" if it
+// may): past its expiry; a sell whose seller cannot sell now; a sell whose
+// collateral per unit is below what the seller's rate asks now.
+func (k *Keeper) staleResting(ctx context.Context, p types.Params, o types.Order) (string, error) {
+	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(o.ExpiresAt) {
+		return "expired", nil
+	}
+	if o.Side != types.Side_SIDE_SELL {
+		return "", nil
+	}
+	seller, err := k.addr("owner", o.Owner)
+	if err != nil {
+		return "", err
+	}
+	if _, err := k.sellerOffer(ctx, seller, o.Series.Class); err != nil {
+		if types.ErrNotSeller.Is(err) {
+			return "seller_ineligible", nil
+		}
+		return "", err
+	}
+	bps, err := k.collateralBps(ctx, p, seller, o.Series.Class)
+	if err != nil {
+		return "", err
+	}
+	if types.CollateralPerUnit(o.PricePerUnit, bps).Amount.GT(o.CollateralPerUnit.Amount) {
+		return "collateral_rate_rose", nil
+	}
+	return "", nil
 }
 
 func appendUnique(ids []uint64, id uint64) []uint64 {
@@ -200,13 +261,9 @@ func appendUnique(ids []uint64, id uint64) []uint64 {
 
 // rest puts the remainder of an order on the book, escrowing its price x
 // units (buy) or collateral (sell).
-func (k *Keeper) rest(ctx context.Context, msg *types.MsgPlaceOrder, owner sdk.AccAddress, cpu sdk.Coin, units uint64) (uint64, error) {
+func (k *Keeper) rest(ctx context.Context, msg *types.MsgPlaceOrder, id uint64, owner sdk.AccAddress, cpu sdk.Coin, units uint64) (uint64, error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	now := sdkCtx.BlockTime()
-	id, err := k.OrderSeq.Next(ctx)
-	if err != nil {
-		return 0, err
-	}
 	expires := msg.Series.WindowStart
 	if msg.ExpiresAfter > 0 && now.Add(msg.ExpiresAfter).Before(expires) {
 		expires = now.Add(msg.ExpiresAfter)
@@ -246,20 +303,23 @@ func (k *Keeper) rest(ctx context.Context, msg *types.MsgPlaceOrder, owner sdk.A
 	return id, sdkCtx.EventManager().EmitTypedEvent(&types.EventOrderPlaced{Order: o})
 }
 
-// fill trades n units between a resting order and the incoming one at the
-// resting price, into the position of (series, buyer, seller, terms).
-func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, taker *types.MsgPlaceOrder, takerAddr sdk.AccAddress, n uint64) (uint64, error) {
+// fill trades n units between a resting order and the incoming one (id
+// takerID) at the resting price, into the position of (series, buyer,
+// seller, lot, terms). The trade keeps the terms in force now: the
+// seller's offer for the class (minimum time limit, circuits, sizes), the
+// non-delivery fee and the protocol fee.
+func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, taker *types.MsgPlaceOrder, takerID uint64, takerAddr sdk.AccAddress, n uint64) (uint64, error) {
 	price := resting.PricePerUnit
 	notional := types.Mul(price, n)
 	var buyer, seller string
-	var ratable uint64
+	var ratable, lot uint64
 	var refundUnused bool
 	var cpu sdk.Coin
 	if resting.Side == types.Side_SIDE_SELL {
 		// the taker buys: it pays the notional now; the resting seller's
 		// collateral moves from its order to the position
 		buyer, seller = taker.Owner, resting.Owner
-		ratable, refundUnused, cpu = resting.RatableLimit, resting.RefundUnused, resting.CollateralPerUnit
+		ratable, refundUnused, cpu, lot = resting.RatableLimit, resting.RefundUnused, resting.CollateralPerUnit, resting.Id
 		if err := k.funds.Collect(ctx, takerAddr, notional); err != nil {
 			return 0, err
 		}
@@ -271,7 +331,7 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 		// the taker sells: it posts collateral at the trade price; the
 		// resting buyer's escrow moves from its order to the position
 		buyer, seller = resting.Owner, taker.Owner
-		ratable, refundUnused = taker.RatableLimit, taker.RefundUnused
+		ratable, refundUnused, lot = taker.RatableLimit, taker.RefundUnused, takerID
 		bps, err := k.collateralBps(ctx, p, takerAddr, taker.Series.Class)
 		if err != nil {
 			return 0, err
@@ -291,7 +351,16 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 	if err := k.add(ctx, k.Collateral, types.Mul(cpu, n).Amount); err != nil {
 		return 0, err
 	}
-	posID, err := k.addToPosition(ctx, p, resting.Series, buyer, seller, price, n, ratable, refundUnused, cpu)
+	terms, err := k.tradeTerms(ctx, p, seller, resting.Series.Class)
+	if err != nil {
+		return 0, err
+	}
+	if ratable > 0 {
+		if err := k.openLot(ctx, lot, ratable, resting.Series); err != nil {
+			return 0, err
+		}
+	}
+	posID, err := k.addToPosition(ctx, resting.Series, buyer, seller, price, n, ratable, refundUnused, cpu, lot, terms)
 	if err != nil {
 		return 0, err
 	}
@@ -305,6 +374,41 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 		return posID, k.Orders.Set(ctx, resting.Id, resting)
 	}
 	return posID, k.closeOrder(ctx, resting, "filled")
+}
+
+// tradeTerms are the terms a trade made now keeps for its life: the
+// seller's offer for the class (it was checked to be able to sell), the
+// non-delivery fee and x/jobs' protocol fee in force.
+func (k *Keeper) tradeTerms(ctx context.Context, p types.Params, seller string, class jobstypes.WorkloadClass) (types.ContractTerms, error) {
+	sellerAddr, err := k.addr("seller", seller)
+	if err != nil {
+		return types.ContractTerms{}, err
+	}
+	prov, err := k.jobs.GetProvider(ctx, sellerAddr)
+	if err != nil {
+		return types.ContractTerms{}, err
+	}
+	fee, err := k.jobs.ProtocolFeeBps(ctx)
+	if err != nil {
+		return types.ContractTerms{}, err
+	}
+	o := jobstypes.OfferFor(prov, class)
+	return types.ContractTerms{
+		NonDeliveryFeeBps: p.NonDeliveryFeeBps,
+		MinTimeLimit:      o.MinTimeLimit,
+		CircuitIds:        append([]string(nil), prov.CircuitIds...),
+		MaxUnitsPerJob:    o.MaxUnitsPerJob,
+		MaxOpenUnits:      o.MaxOpenUnits,
+		ProtocolFeeBps:    fee,
+	}, nil
+}
+
+// openLot makes sure the sell order's shared ratable limit exists.
+func (k *Keeper) openLot(ctx context.Context, id, ratable uint64, s types.Series) error {
+	if has, err := k.Lots.Has(ctx, id); err != nil || has {
+		return err
+	}
+	return k.Lots.Set(ctx, id, types.Lot{OrderId: id, RatableLimit: ratable, HourStart: s.WindowStart, WindowEnd: s.WindowEnd()})
 }
 
 // closeOrder takes an order off the book, refunds what it still escrows and

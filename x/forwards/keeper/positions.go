@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -27,21 +28,24 @@ func (k *Keeper) GetPosition(ctx context.Context, id uint64) (types.Position, er
 func Available(p types.Position) uint64 { return p.Units - p.Delivered - p.Fault - p.InFlight }
 
 // termsKey identifies the position fills aggregate into: same series,
-// buyer, seller and terms.
-func termsKey(s types.Series, buyer, seller string, price sdk.Coin, ratable uint64, refundUnused bool, cpu sdk.Coin) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%d|%t|%s", s.Key(), buyer, seller, price, ratable, refundUnused, cpu)
+// buyer, seller, price, seller's terms, lot and the terms the trade keeps.
+// A fill made under other terms (the seller's offer changed, governance
+// changed a fee) opens a position of its own: no trade inherits or rewrites
+// another's terms.
+func termsKey(s types.Series, buyer, seller string, price sdk.Coin, ratable uint64, refundUnused bool, cpu sdk.Coin, lot uint64, t types.ContractTerms) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%d|%t|%s|%d|%d|%d|%s|%d|%d|%d", s.Key(), buyer, seller, price, ratable, refundUnused, cpu, lot,
+		t.NonDeliveryFeeBps, int64(t.MinTimeLimit), strings.Join(t.CircuitIds, ","), t.MaxUnitsPerJob, t.MaxOpenUnits, t.ProtocolFeeBps)
 }
 
 func (k *Keeper) positionTermsKey(p types.Position) string {
-	return termsKey(p.Series, p.Owner, p.Seller, p.PricePerUnit, p.RatableLimit, p.RefundUnused, p.CollateralPerUnit)
+	return termsKey(p.Series, p.Owner, p.Seller, p.PricePerUnit, p.RatableLimit, p.RefundUnused, p.CollateralPerUnit, p.Lot, p.Terms)
 }
 
 // addToPosition adds n units (their escrow and collateral already counted
-// in the totals) to the open position of these parties and terms, or opens
-// one, keeping the seller's consent (its offer's minimum time limit and
-// circuits now) and the params in force.
-func (k *Keeper) addToPosition(ctx context.Context, p types.Params, s types.Series, buyer, seller string, price sdk.Coin, n, ratable uint64, refundUnused bool, cpu sdk.Coin) (uint64, error) {
-	key := termsKey(s, buyer, seller, price, ratable, refundUnused, cpu)
+// in the totals) to the open position of these parties, lot and terms, or
+// opens one.
+func (k *Keeper) addToPosition(ctx context.Context, s types.Series, buyer, seller string, price sdk.Coin, n, ratable uint64, refundUnused bool, cpu sdk.Coin, lot uint64, terms types.ContractTerms) (uint64, error) {
+	key := termsKey(s, buyer, seller, price, ratable, refundUnused, cpu, lot, terms)
 	if id, err := k.PositionTerms.Get(ctx, key); err == nil {
 		pos, err := k.GetPosition(ctx, id)
 		if err != nil {
@@ -54,27 +58,14 @@ func (k *Keeper) addToPosition(ctx context.Context, p types.Params, s types.Seri
 	} else if !errors.Is(err, collections.ErrNotFound) {
 		return 0, err
 	}
-	sellerAddr, err := k.addr("seller", seller)
-	if err != nil {
-		return 0, err
-	}
-	prov, err := k.jobs.GetProvider(ctx, sellerAddr)
-	if err != nil {
-		return 0, err
-	}
 	id, err := k.PositionSeq.Next(ctx)
 	if err != nil {
 		return 0, err
 	}
 	pos := types.Position{
 		Id: id, Series: s, Owner: buyer, Seller: seller, PricePerUnit: price, Units: n,
-		RatableLimit: ratable, RefundUnused: refundUnused, CollateralPerUnit: cpu,
-		Terms: types.ContractTerms{
-			NonDeliveryFeeBps: p.NonDeliveryFeeBps,
-			MinTimeLimit:      jobstypes.OfferFor(prov, s.Class).MinTimeLimit,
-			CircuitIds:        append([]string(nil), prov.CircuitIds...),
-		},
-		HourStart: s.WindowStart, Escrow: types.Mul(price, n), Collateral: types.Mul(cpu, n),
+		RatableLimit: ratable, RefundUnused: refundUnused, CollateralPerUnit: cpu, Terms: terms, Lot: lot,
+		Escrow: types.Mul(price, n), Collateral: types.Mul(cpu, n),
 		Status: types.PositionStatus_POSITION_STATUS_OPEN,
 	}
 	return id, k.createPosition(ctx, pos)
@@ -137,8 +128,14 @@ func (k *Keeper) deletePosition(ctx context.Context, pos types.Position) error {
 // escrow and the seller's collateral for them, to another owner (into its
 // position of the same terms, or a new one).
 func (k *Keeper) TransferPosition(ctx context.Context, msg *types.MsgTransferPosition) (uint64, error) {
-	if _, err := k.addr("to", msg.To); err != nil {
+	to, err := k.addr("to", msg.To)
+	if err != nil {
 		return 0, err
+	}
+	// every payout address can receive, checked when it is named: the
+	// window's settlement will pay the new owner
+	if !k.CanReceive(to) {
+		return 0, errorsmod.Wrapf(types.ErrInvalidPosition, "%s cannot receive coins (a module account): a position's owner must be payable", msg.To)
 	}
 	pos, err := k.GetPosition(ctx, msg.PositionId)
 	if err != nil {
@@ -160,10 +157,6 @@ func (k *Keeper) TransferPosition(ctx context.Context, msg *types.MsgTransferPos
 	if n == 0 || n > Available(pos) {
 		return 0, errorsmod.Wrapf(types.ErrInsufficient, "position %d has %d available units, asked %d", pos.Id, Available(pos), n)
 	}
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return 0, err
-	}
 	escrow, coll := types.Mul(pos.PricePerUnit, n), types.Mul(pos.CollateralPerUnit, n)
 	pos.Units -= n
 	pos.Escrow = pos.Escrow.Sub(escrow)
@@ -175,8 +168,9 @@ func (k *Keeper) TransferPosition(ctx context.Context, msg *types.MsgTransferPos
 	} else if err := k.Positions.Set(ctx, pos.Id, pos); err != nil {
 		return 0, err
 	}
-	// the recipient's position keeps the original terms (not today's params)
-	key := termsKey(pos.Series, msg.To, pos.Seller, pos.PricePerUnit, pos.RatableLimit, pos.RefundUnused, pos.CollateralPerUnit)
+	// the recipient's position keeps the original terms and lot (its
+	// ratable limit is the one all of the lot's positions share)
+	key := termsKey(pos.Series, msg.To, pos.Seller, pos.PricePerUnit, pos.RatableLimit, pos.RefundUnused, pos.CollateralPerUnit, pos.Lot, pos.Terms)
 	var toID uint64
 	if id, err := k.PositionTerms.Get(ctx, key); err == nil {
 		to, err := k.GetPosition(ctx, id)
@@ -197,13 +191,12 @@ func (k *Keeper) TransferPosition(ctx context.Context, msg *types.MsgTransferPos
 			return 0, err
 		}
 		to := pos
-		to.Id, to.Owner, to.Units, to.Delivered, to.Fault, to.InFlight, to.HourDrawn = toID, msg.To, n, 0, 0, 0, 0
-		to.HourStart, to.Escrow, to.Collateral = pos.Series.WindowStart, escrow, coll
+		to.Id, to.Owner, to.Units, to.Delivered, to.Fault, to.FaultExpired, to.InFlight = toID, msg.To, n, 0, 0, 0, 0
+		to.Escrow, to.Collateral = escrow, coll
 		if err := k.createPosition(ctx, to); err != nil {
 			return 0, err
 		}
 	}
-	_ = p
 	return toID, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventPositionTransferred{
 		FromPositionId: pos.Id, ToPositionId: toID, To: msg.To, Units: n,
 	})
@@ -233,19 +226,33 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 	if now.Add(msg.TimeLimit).After(end) {
 		return nil, errorsmod.Wrapf(types.ErrOutsideWindow, "a %s job would be due after the window ends at %s", msg.TimeLimit, end.UTC().Format(time.RFC3339))
 	}
-	// consent: no more than the seller's offer accepted at the trade
-	if msg.TimeLimit < pos.Terms.MinTimeLimit {
-		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "time_limit %s is below the %s the seller's offer accepted", msg.TimeLimit, pos.Terms.MinTimeLimit)
-	}
-	if msg.CircuitId != "" && !contains(pos.Terms.CircuitIds, msg.CircuitId) {
+	// consent: no more than the seller's offer accepted at the trade; a
+	// draw outside it is the buyer's error, refused, no fault
+	t := pos.Terms
+	switch {
+	case msg.TimeLimit < t.MinTimeLimit:
+		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "time_limit %s is below the %s the seller's offer accepted", msg.TimeLimit, t.MinTimeLimit)
+	case msg.CircuitId != "" && !contains(t.CircuitIds, msg.CircuitId):
 		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "circuit %q is not one the seller supported at the trade", msg.CircuitId)
+	case msg.Units > t.MaxUnitsPerJob:
+		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "%d units: the seller's offer accepted jobs of at most %d units at the trade", msg.Units, t.MaxUnitsPerJob)
+	case pos.InFlight+msg.Units > t.MaxOpenUnits:
+		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "%d units in flight with %d more would exceed the %d open at once the seller's offer accepted at the trade", pos.InFlight, msg.Units, t.MaxOpenUnits)
 	}
-	hour := now.Truncate(time.Hour)
-	if !pos.HourStart.Equal(hour) {
-		pos.HourStart, pos.HourDrawn = hour, 0
-	}
-	if pos.RatableLimit > 0 && pos.HourDrawn+msg.Units > pos.RatableLimit {
-		return nil, errorsmod.Wrapf(types.ErrAboveRatable, "position %d may draw %d units an hour; %d drawn this hour", pos.Id, pos.RatableLimit, pos.HourDrawn)
+	// the ratable limit is the lot's, shared with every position the same
+	// sell order sold: splitting or transferring a position does not reset it
+	var lot types.Lot
+	if pos.RatableLimit > 0 {
+		if lot, err = k.Lots.Get(ctx, pos.Lot); err != nil {
+			return nil, errorsmod.Wrapf(types.ErrAccounting, "position %d: lot %d: %v", pos.Id, pos.Lot, err)
+		}
+		hour := now.Truncate(time.Hour)
+		if !lot.HourStart.Equal(hour) {
+			lot.HourStart, lot.HourDrawn = hour, 0
+		}
+		if lot.HourDrawn+msg.Units > lot.RatableLimit {
+			return nil, errorsmod.Wrapf(types.ErrAboveRatable, "the sell order behind position %d allows %d units an hour; %d drawn this hour", pos.Id, lot.RatableLimit, lot.HourDrawn)
+		}
 	}
 	job := &jobstypes.MsgSubmitJob{
 		Buyer: k.str(k.funds.Address), Class: pos.Series.Class, ModelCommitment: msg.ModelCommitment, InputCommitment: msg.InputCommitment,
@@ -253,11 +260,29 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 	}
 	contract := jobstypes.Contract{
 		Seller: pos.Seller, PricePerUnit: pos.PricePerUnit, Reference: fmt.Sprintf("%s%d", types.ContractPrefix, pos.Id), Module: types.ModuleName,
+		Offer: jobstypes.ClassPrice{
+			Class: pos.Series.Class, PricePerUnit: pos.PricePerUnit, MinTimeLimit: t.MinTimeLimit,
+			MaxUnitsPerJob: t.MaxUnitsPerJob, MaxOpenUnits: t.MaxOpenUnits,
+		},
 	}
 	cacheCtx, write := sdkCtx.CacheContext()
 	j, err := k.jobs.SubmitContractJob(cacheCtx, k.funds.Address, job, contract)
-	if jobstypes.ErrNotEligible.Is(err) || jobstypes.ErrProviderNotFound.Is(err) {
-		// the seller cannot deliver now: its fault, in this transaction
+	refused := jobstypes.ErrNotEligible.Is(err) || jobstypes.ErrProviderNotFound.Is(err)
+	if err != nil && !refused {
+		return nil, err
+	}
+	// a draw uses the hour's ratable allowance whether or not the seller
+	// could take it (a buyer cannot fault a whole position in the hour a
+	// seller is briefly paused)
+	if pos.RatableLimit > 0 {
+		lot.HourDrawn += msg.Units
+		if err := k.Lots.Set(ctx, lot.OrderId, lot); err != nil {
+			return nil, err
+		}
+	}
+	if refused {
+		// the seller cannot deliver now: its fault, in this transaction (a
+		// refusal is unambiguous: compensated at settlement)
 		pos.Fault += msg.Units
 		if err := k.Positions.Set(ctx, pos.Id, pos); err != nil {
 			return nil, err
@@ -268,13 +293,9 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 		}
 		return &types.MsgSubmitPositionJobResponse{Refused: true, Reason: reason}, nil
 	}
-	if err != nil {
-		return nil, err
-	}
 	write()
 	drawn := types.Mul(pos.PricePerUnit, msg.Units)
 	pos.InFlight += msg.Units
-	pos.HourDrawn += msg.Units
 	pos.Escrow = pos.Escrow.Sub(drawn)
 	if err := k.add(ctx, k.PositionEscrow, drawn.Amount.Neg()); err != nil {
 		return nil, err

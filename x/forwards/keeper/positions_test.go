@@ -52,7 +52,8 @@ func (s *Suite) TestDeliveryAtTheForwardPriceAndTakeOrPay() {
 	s.Require().Equal(uint64(70), p.Settlement.UnusedUnits)
 	s.Require().Zero(p.Settlement.FaultUnits)
 	s.Require().Equal(b0-10_000, s.bal(s.buyer), "take-or-pay: the buyer paid for all 100")
-	s.Require().Equal(s0+10_000-fee(3_000), s.bal(s.seller), "70 unused paid at the end, collateral back")
+	s.Require().Equal(coin(fee(7_000)), p.Settlement.ProtocolFee, "take-or-pay units pay the protocol fee like delivered ones")
+	s.Require().Equal(s0+10_000-fee(3_000)-fee(7_000), s.bal(s.seller), "70 unused paid at the end less the fee, collateral back")
 
 	// pruned after retention
 	pp, _ := s.k.Params.Get(s.ctx)
@@ -93,9 +94,10 @@ func (s *Suite) TestPausedSellerFaultAtTheFeeWhenTheIndexIsStale() {
 	s.Require().Equal(uint64(50), st.UnusedUnits)
 	s.Require().Equal(coin(30*10), st.Penalty, "10% of the price per fault unit")
 	s.Require().Equal(coin(30*100+300), st.ToBuyer)
-	s.Require().Equal(coin(50*100+2_000-300), st.ToSeller)
+	s.Require().Equal(uint64(30), st.CompensatedUnits, "a refusal is unambiguous: compensated")
+	s.Require().Equal(coin(50*100-fee(5_000)+2_000-300), st.ToSeller)
 	s.Require().Equal(b0-10_000+3_300, s.bal(s.buyer))
-	s.Require().Equal(s0-2_000+2_000-fee(2_000)+5_000+1_700, s.bal(s.seller))
+	s.Require().Equal(s0-2_000+2_000-fee(2_000)+5_000-fee(5_000)+1_700, s.bal(s.seller))
 	// the seller's reputation took the fault
 	v, err := s.rep.View(s.ctx, s.seller, inference)
 	s.Require().NoError(err)
@@ -128,8 +130,10 @@ func (s *Suite) spot() {
 	}
 }
 
-// Non-delivery priced at the index: the buyer's replacement cost (index −
-// price) when it exceeds the fee, capped by the collateral.
+// Non-delivery priced at the index: the seller pays the replacement cost
+// (index − price) when it exceeds the fee, capped by the collateral. The
+// buyer receives the compensation its trade fixed (the fee per unit); the
+// rest goes to the community pool, so moving the index profits nobody.
 func (s *Suite) TestFaultPricedAtTheIndexCappedByCollateral() {
 	pos := s.trade(100, 100)
 	s.spot()
@@ -137,8 +141,8 @@ func (s *Suite) TestFaultPricedAtTheIndexCappedByCollateral() {
 	idx, err := s.q.Index(s.ctx, &types.QueryIndexRequest{Class: inference})
 	s.Require().NoError(err)
 	s.Require().False(idx.Index.Stale, "%+v", idx.Index)
-	// each bucket: 150 and 160 with equal capped weight; the (lower)
-	// weighted median is 150
+	// each bucket: 600 units at 150 and 600 at 160; the (lower) weighted
+	// median is 150
 	s.Require().Equal(int64(150), idx.Index.Price.Amount.Int64())
 	s.Require().Len(idx.Index.Buckets, 1, "the 02:00 bucket is still open: only closed hours count")
 	s.Require().Equal(uint64(1200), idx.Index.VolumeUnits)
@@ -152,5 +156,7 @@ func (s *Suite) TestFaultPricedAtTheIndexCappedByCollateral() {
 	s.Require().Equal(uint64(60), st.FaultUnits)
 	// 50 per unit (150 − 100 > the 10 fee) x 60 = 3,000, capped at 2,000
 	s.Require().Equal(coin(2_000), st.Penalty)
-	s.Require().Equal(b0+60*100+2_000, s.bal(s.buyer))
+	s.Require().Equal(coin(600), st.ToBuyer.SubAmount(sdkmath.NewInt(60*100)), "10 per unit")
+	s.Require().Equal(b0+60*100+600, s.bal(s.buyer))
+	s.Require().Equal(coin(1_400+fee(40*100)), st.ToCommunityPool, "the rest of the penalty, and the take-or-pay fee")
 }

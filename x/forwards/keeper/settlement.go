@@ -9,6 +9,7 @@ import (
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
+	sdkmath "cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/forwards/types"
@@ -42,7 +43,7 @@ func (k *Keeper) JobHooks() Hooks { return Hooks{k} }
 func (h Hooks) AfterResultPosted(context.Context, jobstypes.Job) error { return nil }
 
 func (h Hooks) AfterJobFinalized(ctx context.Context, j jobstypes.Job) error {
-	ok, err := h.k.closePositionJob(ctx, j, true)
+	ok, err := h.k.closePositionJob(ctx, j, true, false)
 	if err != nil || ok {
 		return err
 	}
@@ -51,12 +52,14 @@ func (h Hooks) AfterJobFinalized(ctx context.Context, j jobstypes.Job) error {
 
 // AfterJobFailed: a position's job failed by fraud (a lost dispute).
 func (h Hooks) AfterJobFailed(ctx context.Context, j jobstypes.Job) error {
-	_, err := h.k.closePositionJob(ctx, j, false)
+	_, err := h.k.closePositionJob(ctx, j, false, false)
 	return err
 }
 
+// AfterJobExpired: a position's job expired without a result: the seller's
+// fault, but not compensated (the buyer may have withheld its files).
 func (h Hooks) AfterJobExpired(ctx context.Context, j jobstypes.Job) error {
-	_, err := h.k.closePositionJob(ctx, j, false)
+	_, err := h.k.closePositionJob(ctx, j, false, true)
 	return err
 }
 
@@ -66,7 +69,7 @@ func (h Hooks) AfterJobCancelled(ctx context.Context, j jobstypes.Job) error {
 	if err != nil || !ok {
 		return err
 	}
-	return h.k.releaseJob(ctx, j, pj, pos, 0, 0)
+	return h.k.releaseJob(ctx, j, pj, pos, 0, 0, false)
 }
 
 // positionOf finds the position a job was drawn on.
@@ -90,26 +93,29 @@ func (k *Keeper) positionOf(ctx context.Context, j jobstypes.Job) (types.Positio
 
 // closePositionJob books a closed job against its position: a FINALIZED
 // one delivered its units used, an EXPIRED or fraud-FAILED one is the
-// seller's fault for all its units.
-func (k *Keeper) closePositionJob(ctx context.Context, j jobstypes.Job, finalized bool) (bool, error) {
+// seller's fault for all its units (expired: not compensated).
+func (k *Keeper) closePositionJob(ctx context.Context, j jobstypes.Job, finalized, expired bool) (bool, error) {
 	pj, pos, ok, err := k.positionOf(ctx, j)
 	if err != nil || !ok {
 		return false, err
 	}
 	if finalized {
 		used := min(j.Result.UnitsUsed, pj.Units)
-		return true, k.releaseJob(ctx, j, pj, pos, used, 0)
+		return true, k.releaseJob(ctx, j, pj, pos, used, 0, false)
 	}
-	return true, k.releaseJob(ctx, j, pj, pos, 0, pj.Units)
+	return true, k.releaseJob(ctx, j, pj, pos, 0, pj.Units, expired)
 }
 
 // releaseJob returns a closed job's refund to the position's escrow and
 // its units: delivered, fault, the rest available again.
-func (k *Keeper) releaseJob(ctx context.Context, j jobstypes.Job, pj types.PositionJob, pos types.Position, delivered, fault uint64) error {
+func (k *Keeper) releaseJob(ctx context.Context, j jobstypes.Job, pj types.PositionJob, pos types.Position, delivered, fault uint64, expired bool) error {
 	refund := j.Settlement.BuyerRefund
 	pos.InFlight -= pj.Units
 	pos.Delivered += delivered
 	pos.Fault += fault
+	if expired {
+		pos.FaultExpired += fault
+	}
 	pos.Escrow = pos.Escrow.Add(refund)
 	if err := k.add(ctx, k.PositionEscrow, refund.Amount); err != nil {
 		return err
@@ -149,6 +155,10 @@ func (k *Keeper) settleWindowEnd(ctx context.Context, _ time.Time, id uint64) er
 		if err := k.PositionTerms.Remove(ctx, k.positionTermsKey(pos)); err != nil {
 			return err
 		}
+		// nothing draws after the window: the lot's limit is done
+		if err := k.Lots.Remove(ctx, pos.Lot); err != nil {
+			return err
+		}
 	}
 	if pos.InFlight > 0 {
 		return k.Positions.Set(ctx, id, pos) // the last job's hook queues it again
@@ -160,6 +170,7 @@ func (k *Keeper) payOut(ctx context.Context, pos types.Position) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	now := sdkCtx.BlockTime()
 	price := pos.PricePerUnit
+	denom := price.Denom
 	fault := pos.Fault
 	unused := pos.Units - pos.Delivered - pos.Fault
 	if want := types.Mul(price, fault+unused); !pos.Escrow.Equal(want) {
@@ -169,17 +180,20 @@ func (k *Keeper) payOut(ctx context.Context, pos types.Position) error {
 	if err != nil {
 		return err
 	}
-	perUnit := types.PenaltyPerUnit(price.Amount, pos.Terms.NonDeliveryFeeBps, idx.Price.Amount, idx.Stale)
-	penalty := perUnit.MulRaw(int64(fault))
-	if penalty.GT(pos.Collateral.Amount) {
-		penalty = pos.Collateral.Amount
-	}
-	toBuyer := types.Mul(price, fault).AddAmount(penalty)
-	toSeller := pos.Collateral.SubAmount(penalty)
+	st := types.SettleFaults(price.Amount, fault, fault-pos.FaultExpired, pos.Terms.NonDeliveryFeeBps, idx.Price.Amount, idx.Stale, pos.Collateral.Amount)
+	toBuyer := types.Mul(price, fault).AddAmount(st.Compensation)
+	toSeller := pos.Collateral.SubAmount(st.Penalty)
+	toPool := st.Penalty.Sub(st.Compensation)
+	takeOrPayFee := sdkmath.ZeroInt()
 	if pos.RefundUnused {
 		toBuyer = toBuyer.Add(types.Mul(price, unused))
 	} else {
-		toSeller = toSeller.Add(types.Mul(price, unused))
+		// take-or-pay: the unused units are paid like delivered ones, the
+		// protocol fee of the trade included
+		pay := types.Mul(price, unused).Amount
+		takeOrPayFee = jobstypes.Fee(pay, pos.Terms.ProtocolFeeBps)
+		toSeller = toSeller.AddAmount(pay.Sub(takeOrPayFee))
+		toPool = toPool.Add(takeOrPayFee)
 	}
 	owner, err := k.addr("owner", pos.Owner)
 	if err != nil {
@@ -189,10 +203,25 @@ func (k *Keeper) payOut(ctx context.Context, pos types.Position) error {
 	if err != nil {
 		return err
 	}
-	if err := k.funds.Pay(ctx, owner, toBuyer); err != nil {
-		return err
+	// no settlement depends on one recipient: a share nobody can receive
+	// goes to the community pool, and the others are paid
+	for _, p := range []struct {
+		to  sdk.AccAddress
+		who string
+		amt sdk.Coin
+	}{{owner, pos.Owner, toBuyer}, {seller, pos.Seller, toSeller}} {
+		if k.CanReceive(p.to) {
+			if err := k.funds.Pay(ctx, p.to, p.amt); err != nil {
+				return err
+			}
+			continue
+		}
+		toPool = toPool.Add(p.amt.Amount)
+		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventPayoutRedirected{PositionId: pos.Id, Recipient: p.who, Amount: p.amt}); err != nil {
+			return err
+		}
 	}
-	if err := k.funds.Pay(ctx, seller, toSeller); err != nil {
+	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(denom, toPool)); err != nil {
 		return err
 	}
 	if err := k.add(ctx, k.PositionEscrow, pos.Escrow.Amount.Neg()); err != nil {
@@ -208,15 +237,17 @@ func (k *Keeper) payOut(ctx context.Context, pos types.Position) error {
 	}
 	idxPrice := idx.Price
 	if idx.Stale {
-		idxPrice = sdk.NewCoin(price.Denom, idxPrice.Amount.MulRaw(0))
+		idxPrice = sdk.NewCoin(denom, sdkmath.ZeroInt())
 	}
-	st := types.PositionSettlement{
+	settlement := types.PositionSettlement{
 		FaultUnits: fault, UnusedUnits: unused, IndexPrice: idxPrice, IndexStale: idx.Stale,
-		Penalty: sdk.NewCoin(price.Denom, penalty), ToBuyer: toBuyer, ToSeller: toSeller, SettledAt: now,
+		Penalty: sdk.NewCoin(denom, st.Penalty), ToBuyer: toBuyer, ToSeller: toSeller, SettledAt: now,
+		CompensatedUnits: fault - pos.FaultExpired, ToCommunityPool: sdk.NewCoin(denom, toPool),
+		ProtocolFee: sdk.NewCoin(denom, takeOrPayFee),
 	}
 	pos.Status = types.PositionStatus_POSITION_STATUS_SETTLED
-	pos.Settlement = &st
-	pos.Escrow = sdk.NewCoin(price.Denom, penalty.MulRaw(0))
+	pos.Settlement = &settlement
+	pos.Escrow = sdk.NewCoin(denom, sdkmath.ZeroInt())
 	pos.Collateral = pos.Escrow
 	if err := k.Positions.Set(ctx, pos.Id, pos); err != nil {
 		return err
@@ -228,7 +259,7 @@ func (k *Keeper) payOut(ctx context.Context, pos types.Position) error {
 	if err := k.PruneQueue.Push(ctx, now.Add(p.Retention), pos.Id); err != nil {
 		return err
 	}
-	return sdkCtx.EventManager().EmitTypedEvent(&types.EventPositionSettled{PositionId: pos.Id, Settlement: st})
+	return sdkCtx.EventManager().EmitTypedEvent(&types.EventPositionSettled{PositionId: pos.Id, Settlement: settlement})
 }
 
 // settlePrune deletes a settled position once retention has passed.

@@ -95,7 +95,7 @@ func (s *Suite) SetupTest() {
 		_, err := s.jobsMsg.RegisterProvider(s.ctx, &jobstypes.MsgRegisterProvider{
 			Operator: p.op.String(), Moniker: "p", Endpoint: "https://p.example", Region: "eu",
 			Classes: []jobstypes.WorkloadClass{inference}, CircuitIds: []string{"mlp-16-16-4"},
-			Prices: []jobstypes.ClassPrice{{Class: inference, PricePerUnit: coin(p.price), MinTimeLimit: time.Minute}},
+			Prices: []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: inference, PricePerUnit: coin(p.price), MinTimeLimit: time.Minute}},
 			Bond:   coin(bond),
 		})
 		s.Require().NoError(err)

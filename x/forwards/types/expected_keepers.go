@@ -13,6 +13,9 @@ import (
 // check sellers against, and contract jobs drawn on positions.
 type JobsKeeper interface {
 	Denom(ctx context.Context) (string, error)
+	// ProtocolFeeBps is x/jobs' protocol fee now; a trade keeps it for its
+	// take-or-pay units.
+	ProtocolFeeBps(ctx context.Context) (uint32, error)
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
 	SubmitContractJob(ctx context.Context, payer sdk.AccAddress, msg *jobstypes.MsgSubmitJob, c jobstypes.Contract) (jobstypes.Job, error)
 }

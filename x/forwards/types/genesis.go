@@ -77,12 +77,27 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		}
 		buckets[k] = true
 	}
-	for _, v := range gs.Volumes {
-		if err := addr("volume provider", v.Provider); err != nil {
-			return err
+	levels := map[string]bool{}
+	for _, v := range gs.Levels {
+		k := fmt.Sprintf("%d/%d/%d", v.Class, v.Hour.Unix(), v.Level)
+		if levels[k] || v.Value.IsNil() || v.Value.IsNegative() || v.Units == 0 || v.Level >= MaxPriceLevels {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "price level %s: repeated, empty or with a bad value", k)
 		}
-		if v.Value.IsNil() || v.Value.IsNegative() {
-			return errorsmod.Wrap(ErrInvalidGenesis, "volume with a bad value")
+		levels[k] = true
+	}
+	lots := map[uint64]bool{}
+	for _, l := range gs.Lots {
+		if l.OrderId == 0 || l.OrderId >= gs.NextOrderId || lots[l.OrderId] || l.RatableLimit == 0 {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lot %d: zero, repeated, not below next_order_id or without a ratable limit", l.OrderId)
+		}
+		lots[l.OrderId] = true
+	}
+	for _, p := range gs.Positions {
+		if p.RatableLimit > 0 && p.Status == PositionStatus_POSITION_STATUS_OPEN && !lots[p.Lot] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "open position %d has a ratable limit but its lot %d is missing", p.Id, p.Lot)
+		}
+		if p.FaultExpired > p.Fault {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "position %d: fault_expired exceeds fault", p.Id)
 		}
 	}
 	return nil

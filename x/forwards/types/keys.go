@@ -33,14 +33,16 @@ var (
 	WindowDeadKey        = collections.NewPrefix(15)
 	PositionJobsKey      = collections.NewPrefix(16)
 	BucketsKey           = collections.NewPrefix(17)
-	VolumesKey           = collections.NewPrefix(18)
-	BucketQueueKey       = collections.NewPrefix(19)
-	BucketDeadKey        = collections.NewPrefix(20)
-	PruneQueueKey        = collections.NewPrefix(21)
-	PruneDeadKey         = collections.NewPrefix(22)
-	OrderEscrowKey       = collections.NewPrefix(23)
-	PositionEscrowKey    = collections.NewPrefix(24)
-	CollateralKey        = collections.NewPrefix(25)
+	// 18 held per-provider volumes of an open bucket (now LevelsKey).
+	BucketQueueKey    = collections.NewPrefix(19)
+	BucketDeadKey     = collections.NewPrefix(20)
+	PruneQueueKey     = collections.NewPrefix(21)
+	PruneDeadKey      = collections.NewPrefix(22)
+	OrderEscrowKey    = collections.NewPrefix(23)
+	PositionEscrowKey = collections.NewPrefix(24)
+	CollateralKey     = collections.NewPrefix(25)
+	LevelsKey         = collections.NewPrefix(26)
+	LotsKey           = collections.NewPrefix(27)
 )
 
 const (
@@ -55,4 +57,7 @@ const (
 	MaxBookLevels = 50
 	// MaxFillsPerMsg bounds max_fills_per_msg.
 	MaxFillsPerMsg = 100
+	// MaxPriceLevels bounds the price levels of an index bucket (PriceLevel):
+	// 64 binary magnitudes of 64 steps each.
+	MaxPriceLevels = 64 * 64
 )

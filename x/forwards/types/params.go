@@ -11,28 +11,26 @@ import (
 // reputation, 15% if attested, 11.25% with both, never below 10%); an
 // undelivered unit costs the seller 10% of its price or what the buyer must
 // pay above it at spot, whichever is more, up to the collateral. The index:
-// the mean of the last 24 hourly buckets, stale below 1,000 units, one
-// provider at most 20% of a bucket.
+// the units-weighted median of the last 24 hourly buckets, stale below
+// 1,000 units.
 func DefaultParams() Params {
 	return Params{
-		WindowLengths:              []time.Duration{time.Hour, 4 * time.Hour, 24 * time.Hour},
-		MaxHorizon:                 30 * 24 * time.Hour,
-		MinLotUnits:                10,
-		MaxFillsPerMsg:             20,
-		MaxOpenOrders:              50,
-		CollateralBps:              2_000,
-		MinCollateralBps:           1_000,
-		HighReputationPpm:          800_000,
-		HighReputationFactorBps:    7_500,
-		AttestedFactorBps:          7_500,
-		NonDeliveryFeeBps:          1_000,
-		IndexWindowHours:           24,
-		IndexMinVolumeUnits:        1_000,
-		IndexMaxProviderWeightBps:  2_000,
-		IndexMaxProvidersPerBucket: 256,
-		MaxSettlementsPerBlock:     50,
-		Retention:                  30 * 24 * time.Hour,
-		WindowGrid:                 time.Hour,
+		WindowLengths:           []time.Duration{time.Hour, 4 * time.Hour, 24 * time.Hour},
+		MaxHorizon:              30 * 24 * time.Hour,
+		MinLotUnits:             10,
+		MaxFillsPerMsg:          20,
+		MaxOpenOrders:           50,
+		CollateralBps:           2_000,
+		MinCollateralBps:        1_000,
+		HighReputationPpm:       800_000,
+		HighReputationFactorBps: 7_500,
+		AttestedFactorBps:       7_500,
+		NonDeliveryFeeBps:       1_000,
+		IndexWindowHours:        24,
+		IndexMinVolumeUnits:     1_000,
+		MaxSettlementsPerBlock:  50,
+		Retention:               30 * 24 * time.Hour,
+		WindowGrid:              time.Hour,
 	}
 }
 
@@ -66,7 +64,7 @@ func (p Params) Validate() error {
 	for name, v := range map[string]uint32{
 		"collateral_bps": p.CollateralBps, "min_collateral_bps": p.MinCollateralBps,
 		"high_reputation_factor_bps": p.HighReputationFactorBps, "attested_factor_bps": p.AttestedFactorBps,
-		"non_delivery_fee_bps": p.NonDeliveryFeeBps, "index_max_provider_weight_bps": p.IndexMaxProviderWeightBps,
+		"non_delivery_fee_bps": p.NonDeliveryFeeBps,
 	} {
 		if v > MaxBps {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be <= %d", name, MaxBps)
@@ -83,12 +81,6 @@ func (p Params) Validate() error {
 	}
 	if p.IndexWindowHours == 0 || p.IndexWindowHours > MaxIndexWindowHours {
 		return errorsmod.Wrapf(ErrInvalidParams, "index_window_hours must be 1..%d", MaxIndexWindowHours)
-	}
-	if p.IndexMaxProviderWeightBps == 0 {
-		return errorsmod.Wrap(ErrInvalidParams, "index_max_provider_weight_bps must be positive")
-	}
-	if p.IndexMaxProvidersPerBucket == 0 || p.IndexMaxProvidersPerBucket > 10_000 {
-		return errorsmod.Wrap(ErrInvalidParams, "index_max_providers_per_bucket must be 1..10,000")
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")

@@ -2,6 +2,7 @@ package types
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"time"
 
@@ -89,4 +90,47 @@ func PenaltyPerUnit(price math.Int, feeBps uint32, index math.Int, stale bool) m
 		return gap
 	}
 	return fee
+}
+
+// FaultSettlement is how a position's undelivered units are paid for.
+type FaultSettlement struct {
+	// Penalty: taken from the collateral.
+	Penalty math.Int
+	// Compensation: of the penalty, what the buyer receives; the rest goes
+	// to the community pool.
+	Compensation math.Int
+}
+
+// SettleFaults prices fault units of a position at price: the penalty is
+// PenaltyPerUnit for every fault unit, capped by the collateral; the buyer
+// is compensated only for the compensated units (a refusal, a proven
+// fraud — not an expiry, which may be the buyer's doing), and only up to
+// fee_bps of the price each: the late-delivery compensation its trade
+// fixed. Whatever the index adds above that deters a seller from defaulting
+// when spot rises and goes to the community pool, so nobody gains by moving
+// the index.
+func SettleFaults(price math.Int, fault, compensated uint64, feeBps uint32, index math.Int, stale bool, collateral math.Int) FaultSettlement {
+	perUnit := PenaltyPerUnit(price, feeBps, index, stale)
+	penalty := math.MinInt(perUnit.Mul(math.NewIntFromUint64(fault)), collateral)
+	comp := price.MulRaw(int64(feeBps)).QuoRaw(MaxBps).Mul(math.NewIntFromUint64(min(compensated, fault)))
+	return FaultSettlement{Penalty: penalty, Compensation: math.MinInt(comp, penalty)}
+}
+
+// PriceLevelOf puts a price on a logarithmic grid: its binary magnitude and
+// the next six bits below the leading one, so prices within 1/64 of each
+// other share a level and levels order like prices (0 < level < 4096).
+// Index volume accumulates per level, whoever trades it: the number of
+// levels, not of traders, bounds a bucket.
+func PriceLevelOf(price uint64) uint32 {
+	if price == 0 {
+		return 0
+	}
+	e := bits.Len64(price) - 1 // 0..63
+	var m uint64
+	if e >= 6 {
+		m = (price >> uint(e-6)) & 63
+	} else {
+		m = (price << uint(6-e)) & 63
+	}
+	return uint32(e)<<6 | uint32(m)
 }

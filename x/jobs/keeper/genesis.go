@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -40,6 +41,20 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 		if types.IsOpen(j.Status) {
+			// capacity in use is rebuilt from the open jobs
+			for _, n := range types.Nodes(j) {
+				op, err := k.addr("node", n)
+				if err != nil {
+					return err
+				}
+				u, err := k.OpenUnitsOf(ctx, op, j.Class)
+				if err != nil {
+					return err
+				}
+				if err := k.OpenUnits.Set(ctx, collections.Join(op, int32(j.Class)), u+j.Units); err != nil {
+					return err
+				}
+			}
 			escrow = escrow.Add(j.Escrow.Amount)
 		} else if j.Settlement != nil {
 			// closed jobs are pruned retention after they closed

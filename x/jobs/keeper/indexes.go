@@ -159,11 +159,12 @@ func (i *NodeIndex) Has(ctx context.Context, op sdk.AccAddress, id uint64) (bool
 
 // CheckIndexes is the index invariant: every job has exactly its buyer,
 // status and node entries, no entry points at a missing or different job,
-// and each provider's open-job count equals the open jobs it holds a slot
-// on. It reads the whole state: for tests and operators' checks.
+// and each provider's open-job count and open units per class equal the
+// open jobs it holds a slot on. It reads the whole state: for tests and operators' checks.
 func (k *Keeper) CheckIndexes(ctx context.Context) error {
 	want := map[string]bool{}
 	open := map[string]uint64{}
+	units := map[string]uint64{}
 	err := k.Jobs.Walk(ctx, nil, func(id uint64, j types.Job) (bool, error) {
 		buyer, err := k.addr("buyer", j.Buyer)
 		if err != nil {
@@ -179,6 +180,7 @@ func (k *Keeper) CheckIndexes(ctx context.Context) error {
 			want[fmt.Sprintf("node/%s/%d", op, id)] = true
 			if types.IsOpen(j.Status) {
 				open[op.String()]++
+				units[fmt.Sprintf("%s/%s", op, j.Class)] += j.Units
 			}
 		}
 		return false, nil
@@ -226,6 +228,19 @@ func (k *Keeper) CheckIndexes(ctx context.Context) error {
 	}
 	for op, n := range open {
 		return errorsmod.Wrapf(types.ErrAccounting, "provider %s holds %d open jobs, open_jobs says none", op, n)
+	}
+	if err := k.OpenUnits.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, int32], n uint64) (bool, error) {
+		id := fmt.Sprintf("%s/%s", key.K1(), types.WorkloadClass(key.K2()))
+		if n == 0 || units[id] != n {
+			return true, errorsmod.Wrapf(types.ErrAccounting, "open units %s: %d, jobs say %d", id, n, units[id])
+		}
+		delete(units, id)
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for id, n := range units {
+		return errorsmod.Wrapf(types.ErrAccounting, "open jobs hold %d units of %s, open_units says none", n, id)
 	}
 	return nil
 }

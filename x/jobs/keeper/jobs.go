@@ -236,6 +236,11 @@ func (k *Keeper) CancelJob(ctx context.Context, buyer string, jobID uint64) (typ
 	if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED && j.Status != types.JobStatus_JOB_STATUS_ASSIGNED {
 		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s; only a job without a result can be cancelled", j.Id, j.Status)
 	}
+	// past its deadline the job has expired, whether or not EndBlock has
+	// reached it: a cancel would move the expiry's consequences
+	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.Deadline) {
+		return j, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d expired at %s", j.Id, j.Deadline)
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return j, err
@@ -323,10 +328,15 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 	return j, k.hooks.AfterResultPosted(ctx, j)
 }
 
-// DeclineJob gives an assigned job back within decline_window of its
-// assignment, at no penalty: the job is open (SUBMITTED) again, for another
-// provider to accept or its buyer to cancel at no fee. Only the provider
-// that answers for the job (a multi-node job's coordinator) may decline.
+// DeclineJob gives an assigned job back before its decline_until, at no
+// penalty: the job is open (SUBMITTED) again, for another provider to
+// accept or its buyer to cancel at no fee. Only the provider that answers
+// for the job (a multi-node job's coordinator) may decline, once: a
+// provider that declined a job never takes it again, so a decline cannot
+// be renewed to restart its window or its SLA clock. A contract job cannot
+// be declined (the seller sold that capacity; its refusal is a fault
+// wherever it happens). A job declined MaxDeclines times is closed with a
+// full refund.
 func (k *Keeper) DeclineJob(ctx context.Context, provider string, jobID uint64) (types.Job, error) {
 	j, err := k.GetJob(ctx, jobID)
 	if err != nil {
@@ -338,25 +348,55 @@ func (k *Keeper) DeclineJob(ctx context.Context, provider string, jobID uint64) 
 	if j.Status != types.JobStatus_JOB_STATUS_ASSIGNED {
 		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s; only an assigned job without a result can be declined", j.Id, j.Status)
 	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return j, err
+	if j.Contract != nil {
+		return j, errorsmod.Wrapf(types.ErrNotDeclinable, "job %d is contracted (%s): its seller sold the capacity and cannot decline it", j.Id, j.Contract.Reference)
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
-	if end := j.AssignedAt.Add(params.DeclineWindow); !now.Before(end) {
-		return j, errorsmod.Wrapf(types.ErrWindowClosed, "the decline window of job %d ended at %s", j.Id, end)
+	if !now.Before(j.DeclineUntil) {
+		return j, errorsmod.Wrapf(types.ErrWindowClosed, "the decline window of job %d ended at %s", j.Id, j.DeclineUntil)
 	}
 	if err := k.releaseSlots(ctx, j); err != nil {
 		return j, err
 	}
+	j.DeclinedBy = append(j.DeclinedBy, provider)
 	j.Status = types.JobStatus_JOB_STATUS_SUBMITTED
 	j.Provider, j.Placement, j.EfficiencyPpm = "", nil, 0
 	j.PricePerUnit = sdk.NewCoin(j.Escrow.Denom, math.ZeroInt())
-	j.AssignedAt = time.Time{}
+	j.AssignedAt, j.DeclineUntil = time.Time{}, time.Time{}
 	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 		return j, err
 	}
-	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobDeclined{JobId: j.Id, Provider: provider})
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobDeclined{JobId: j.Id, Provider: provider}); err != nil {
+		return j, err
+	}
+	if len(j.DeclinedBy) < types.MaxDeclines {
+		return j, nil
+	}
+	// nobody it reached wants it: close it, refunded in full
+	if j, err = k.settle(ctx, j, types.JobStatus_JOB_STATUS_CANCELLED, math.ZeroInt(), 0); err != nil {
+		return j, err
+	}
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobCancelled{
+		JobId: j.Id, Buyer: j.Buyer, Settlement: *j.Settlement,
+	}); err != nil {
+		return j, err
+	}
+	return j, k.hooks.AfterJobCancelled(ctx, j)
+}
+
+// declineUntil is when an assignment made now stops being declinable: the
+// earlier of decline_window and half-way to the deadline, so a decline
+// always leaves half of the job's time for another provider. A contract
+// job gets none.
+func declineUntil(j types.Job, now time.Time, window time.Duration) time.Time {
+	if j.Contract != nil {
+		return time.Time{}
+	}
+	end := now.Add(window)
+	if half := now.Add(j.Deadline.Sub(now) / 2); half.Before(end) {
+		end = half
+	}
+	return end
 }
 
 // assign gives an open job to an eligible provider at the provider's price.
@@ -392,12 +432,17 @@ func (k *Keeper) assignEligible(ctx context.Context, j types.Job, p types.Provid
 	if j.Contract != nil {
 		price = j.Contract.PricePerUnit // the agreed price, not today's list price
 	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return j, err
+	}
 	j.Provider = p.Operator
 	j.PricePerUnit = price
 	j.AssignedVia = via
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
 	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
-	if err := k.takeSlot(ctx, p.Operator); err != nil {
+	j.DeclineUntil = declineUntil(j, j.AssignedAt, params.DeclineWindow)
+	if err := k.takeSlot(ctx, p.Operator, j.Class, j.Units); err != nil {
 		return j, err
 	}
 	if err := k.writeJob(ctx, j, fresh); err != nil {
@@ -446,10 +491,14 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types
 		if i == 0 || pp.Amount.GT(price.Amount) {
 			price = pp
 		}
-		if err := k.takeSlot(ctx, p.Operator); err != nil {
+		if err := k.takeSlot(ctx, p.Operator, j.Class, j.Units); err != nil {
 			return j, err
 		}
 		j.Placement = append(j.Placement, p.Operator)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return j, err
 	}
 	j.Provider = j.Placement[0]
 	j.PricePerUnit = price
@@ -457,6 +506,7 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types
 	j.EfficiencyPpm = eff
 	j.Status = types.JobStatus_JOB_STATUS_ASSIGNED
 	j.AssignedAt = sdk.UnwrapSDKContext(ctx).BlockTime()
+	j.DeclineUntil = declineUntil(j, j.AssignedAt, params.DeclineWindow)
 	if err := k.writeJob(ctx, j, fresh); err != nil {
 		return j, err
 	}
@@ -469,7 +519,7 @@ func (k *Keeper) assignPlacement(ctx context.Context, j types.Job, nodes []types
 // closes.
 func (k *Keeper) releaseSlots(ctx context.Context, j types.Job) error {
 	for _, s := range types.Nodes(j) {
-		if err := k.releaseSlot(ctx, s); err != nil {
+		if err := k.releaseSlot(ctx, s, j.Class, j.Units); err != nil {
 			return err
 		}
 	}

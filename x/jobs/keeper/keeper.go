@@ -71,6 +71,9 @@ type Keeper struct {
 	// The stored provider record's open_jobs stays 0: queries and genesis
 	// export fill it in from here (providerView).
 	OpenJobs collections.Map[sdk.AccAddress, uint64]
+	// OpenUnits is each provider's capacity in use: the units of its open
+	// jobs, per class (absent means none). Rebuilt from the jobs at genesis.
+	OpenUnits collections.Map[collections.Pair[sdk.AccAddress, int32], uint64]
 
 	// Ledger holds the next job id and the running totals (accounting.go).
 	Ledger collections.Item[types.Ledger]
@@ -127,6 +130,7 @@ func NewKeeper(
 		ProvidersByStatus: collections.NewKeySet(sb, types.ProvidersByStatusKey, "providers_by_status", collections.PairKeyCodec(collections.Int32Key, sdk.AccAddressKey)),
 		Offers:            collections.NewKeySet(sb, types.OffersKey, "offers", collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, sdk.AccAddressKey)),
 		OpenJobs:          collections.NewMap(sb, types.OpenJobsKey, "open_jobs", sdk.AccAddressKey, collections.Uint64Value),
+		OpenUnits:         collections.NewMap(sb, types.OpenUnitsKey, "open_units", collections.PairKeyCodec(sdk.AccAddressKey, collections.Int32Key), collections.Uint64Value),
 		Ledger:            collections.NewItem(sb, types.LedgerKey, "ledger", codec.CollValue[types.Ledger](cdc)),
 		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc), JobIndexes{
 			Buyer: indexes.NewMulti(sb, types.JobsByBuyerKey, "jobs_by_buyer", sdk.AccAddressKey, collections.Uint64Key,

@@ -98,7 +98,7 @@ func registerMsg(op sdk.AccAddress, price int64) *types.MsgRegisterProvider {
 		Hardware:   types.HardwareOffer{AcceleratorModel: "L4", AcceleratorCount: 1, MemoryMb: 24576},
 		Classes:    []types.WorkloadClass{types.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
 		CircuitIds: []string{"mlp-16-16-4"},
-		Prices:     []types.ClassPrice{{Class: types.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
+		Prices:     []types.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: types.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
 		Bond:       coin(1_000_000_000),
 	}
 }

@@ -34,3 +34,13 @@ func (k *Keeper) Denom(ctx context.Context) (string, error) {
 	}
 	return p.Denom, nil
 }
+
+// ProtocolFeeBps is the protocol fee now (x/forwards keeps it with a trade
+// for the units paid without a job: take-or-pay).
+func (k *Keeper) ProtocolFeeBps(ctx context.Context) (uint32, error) {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return p.ProtocolFeeBps, nil
+}

@@ -31,8 +31,19 @@ func (k *Keeper) openJobs(ctx context.Context, op sdk.AccAddress) (uint64, error
 	return n, err
 }
 
-// takeSlot counts one more open job on a provider.
-func (k *Keeper) takeSlot(ctx context.Context, operator string) error {
+// OpenUnitsOf is a provider's capacity in use in a class: the units of its
+// open jobs of that class.
+func (k *Keeper) OpenUnitsOf(ctx context.Context, op sdk.AccAddress, class types.WorkloadClass) (uint64, error) {
+	n, err := k.OpenUnits.Get(ctx, collections.Join(op, int32(class)))
+	if errors.Is(err, collections.ErrNotFound) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// takeSlot counts one more open job on a provider, and its units against
+// the provider's capacity in the class.
+func (k *Keeper) takeSlot(ctx context.Context, operator string, class types.WorkloadClass, units uint64) error {
 	op, err := k.addr("provider", operator)
 	if err != nil {
 		return err
@@ -41,12 +52,22 @@ func (k *Keeper) takeSlot(ctx context.Context, operator string) error {
 	if err != nil {
 		return err
 	}
-	return k.OpenJobs.Set(ctx, op, n+1)
+	if err := k.OpenJobs.Set(ctx, op, n+1); err != nil {
+		return err
+	}
+	u, err := k.OpenUnitsOf(ctx, op, class)
+	if err != nil {
+		return err
+	}
+	if u+units < u {
+		return errorsmod.Wrapf(types.ErrAccounting, "provider %s open units overflow", operator)
+	}
+	return k.OpenUnits.Set(ctx, collections.Join(op, int32(class)), u+units)
 }
 
-// releaseSlot counts one open job less on a provider; the entry goes when
-// the count reaches zero.
-func (k *Keeper) releaseSlot(ctx context.Context, operator string) error {
+// releaseSlot counts one open job less on a provider and gives its units
+// back; the entries go when they reach zero.
+func (k *Keeper) releaseSlot(ctx context.Context, operator string, class types.WorkloadClass, units uint64) error {
 	op, err := k.addr("node", operator)
 	if err != nil {
 		return err
@@ -59,9 +80,25 @@ func (k *Keeper) releaseSlot(ctx context.Context, operator string) error {
 	case 0:
 		return errorsmod.Wrapf(types.ErrAccounting, "provider %s has no open job to release", operator)
 	case 1:
-		return k.OpenJobs.Remove(ctx, op)
+		err = k.OpenJobs.Remove(ctx, op)
 	default:
-		return k.OpenJobs.Set(ctx, op, n-1)
+		err = k.OpenJobs.Set(ctx, op, n-1)
+	}
+	if err != nil {
+		return err
+	}
+	u, err := k.OpenUnitsOf(ctx, op, class)
+	if err != nil {
+		return err
+	}
+	key := collections.Join(op, int32(class))
+	switch {
+	case u < units:
+		return errorsmod.Wrapf(types.ErrAccounting, "provider %s holds %d open units of %s, releasing %d", operator, u, class, units)
+	case u == units:
+		return k.OpenUnits.Remove(ctx, key)
+	default:
+		return k.OpenUnits.Set(ctx, key, u-units)
 	}
 }
 

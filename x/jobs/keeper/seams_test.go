@@ -188,13 +188,18 @@ func (noCircuits) HasCircuit(context.Context, string) (bool, error) {
 }
 
 // A contract job (x/forwards) pays the agreed price whatever the seller
-// lists now, goes only to its seller, and fails with ErrNotEligible —
-// nothing escrowed — when the seller cannot take it.
+// lists now, goes only to its seller, is checked against the offer frozen
+// in the contract, cannot be declined (the seller sold the capacity), and
+// fails with ErrNotEligible — nothing escrowed — when the seller cannot
+// take it.
 func (s *KeeperSuite) TestContractJobs() {
 	s.register(s.prov1, 300) // lists 300 today; the contract says 120
 	s.register(s.prov2, 100)
 	payer := s.stranger
-	c := types.Contract{Seller: s.prov1.String(), PricePerUnit: coin(120), Reference: "forwards/position/1"}
+	c := types.Contract{
+		Seller: s.prov1.String(), PricePerUnit: coin(120), Reference: "forwards/position/1",
+		Offer: types.ClassPrice{Class: types.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(120), MaxUnitsPerJob: 1_000, MaxOpenUnits: 1_000},
+	}
 	p0 := s.bal(payer)
 	j, err := s.k.SubmitContractJob(s.ctx, payer, s.submitMsg(), c)
 	s.Require().NoError(err)
@@ -203,14 +208,19 @@ func (s *KeeperSuite) TestContractJobs() {
 	s.Equal(coin(120), j.PricePerUnit)
 	s.Equal(p0-120_000, s.bal(payer), "escrow at the contract price")
 
-	// declined, the job is open again — and only its seller may take it
+	s.True(j.DeclineUntil.IsZero(), "a contract job has no decline window")
+	// a decline is not offered: the seller's refusal would be its fault
+	// anyway, so a "free" decline would only move the blame
 	_, err = s.msg.DeclineJob(s.ctx, &types.MsgDeclineJob{Provider: s.prov1.String(), JobId: j.Id})
-	s.Require().NoError(err)
-	_, err = s.msg.AcceptJob(s.ctx, &types.MsgAcceptJob{Provider: s.prov2.String(), JobId: j.Id})
-	s.Require().ErrorIs(err, types.ErrNotEligible)
-	_, err = s.msg.AcceptJob(s.ctx, &types.MsgAcceptJob{Provider: s.prov1.String(), JobId: j.Id})
-	s.Require().NoError(err)
+	s.Require().ErrorIs(err, types.ErrNotDeclinable)
+	s.Equal(types.JobStatus_JOB_STATUS_ASSIGNED, s.job(j.Id).Status)
 	s.Require().NoError(s.post(s.prov1, j.Id, 500))
+
+	// consent at the trade bounds the size: a larger job is not assignable
+	big := s.submitMsg()
+	big.Units = 1_001
+	_, err = s.k.SubmitContractJob(s.ctx, payer, big, c)
+	s.Require().ErrorIs(err, types.ErrNotEligible)
 	s.advance(2 * time.Hour)
 	s.Equal(p0-60_000, s.bal(payer), "paid 120 x 500 units used")
 

@@ -92,6 +92,9 @@ func ValidateOffer(o ProviderOffer, denom string, maxDuration time.Duration) err
 		if p.MinTimeLimit < 0 || p.MinTimeLimit > maxDuration {
 			return errorsmod.Wrapf(types.ErrInvalidProvider, "min_time_limit for %s must be in [0, max_job_duration %s]", p.Class, maxDuration)
 		}
+		if p.MaxUnitsPerJob == 0 || p.MaxOpenUnits < p.MaxUnitsPerJob {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "the offer for %s must bound its size: max_units_per_job >= 1 and max_open_units >= max_units_per_job, got %d and %d", p.Class, p.MaxUnitsPerJob, p.MaxOpenUnits)
+		}
 		if p.Sla != nil && (p.Sla.MaxSlashBps == 0 || p.Sla.MaxSlashBps > types.MaxFeeBps) {
 			return errorsmod.Wrapf(types.ErrInvalidProvider, "sla.max_slash_bps for %s must be in [1, %d]", p.Class, types.MaxFeeBps)
 		}

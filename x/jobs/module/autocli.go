@@ -34,7 +34,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Use:       "register-provider [moniker] [endpoint] [bond]",
 					Short:     "Register the signer as a compute provider, locking a bond",
 					Example: `verdictd tx jobs register-provider gpu-1 https://gpu-1.example:8443 1000000000uverd \
-  --classes inference --prices '{"class":"WORKLOAD_CLASS_INFERENCE","price_per_unit":{"denom":"uverd","amount":"100"}}' \
+  --classes inference --prices '{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"1000000","max_open_units":"100000000","price_per_unit":{"denom":"uverd","amount":"100"}}' \
   --hardware '{"accelerator_model":"A100","accelerator_count":1,"memory_mb":81920}' --region eu-west --from provider`,
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "bond"}},
 				},

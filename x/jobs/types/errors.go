@@ -22,5 +22,6 @@ var (
 	ErrInvalidParams     = errorsmod.Register(ModuleName, 17, "invalid params")
 	ErrInvalidGenesis    = errorsmod.Register(ModuleName, 18, "invalid genesis")
 	ErrAccounting        = errorsmod.Register(ModuleName, 19, "module accounting mismatch")
-	ErrWindowClosed      = errorsmod.Register(ModuleName, 20, "challenge window has closed")
+	ErrWindowClosed      = errorsmod.Register(ModuleName, 20, "window has closed")
+	ErrNotDeclinable     = errorsmod.Register(ModuleName, 21, "job cannot be declined")
 )

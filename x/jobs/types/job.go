@@ -74,15 +74,22 @@ func SupportsCircuit(p Provider, id string) bool {
 }
 
 // CheckOffer is the part of eligibility that depends on the provider's
-// record and the job alone: status, not the buyer itself, the class, the
-// circuit, the price. The keeper adds the checks other modules register
-// (Keeper.CheckEligible).
+// record and the job alone: status, not the buyer itself, not a provider
+// that declined the job, the class, the circuit, the price and the terms
+// the offer consents to, sizes included. A contract job is checked against
+// the offer frozen in its contract (the seller consented to it at the
+// trade; the funding module checked the job's circuit against what the
+// seller supported then). The keeper adds capacity and the checks other
+// modules register (Keeper.CheckEligible).
 func CheckOffer(p Provider, j Job) error {
 	if p.Status != ProviderStatus_PROVIDER_STATUS_ACTIVE {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s is %s", p.Operator, p.Status)
 	}
 	if p.Operator == j.Buyer {
 		return errorsmod.Wrap(ErrNotEligible, "a buyer cannot be its own provider")
+	}
+	if Declined(j, p.Operator) {
+		return errorsmod.Wrapf(ErrNotEligible, "provider %s declined job %d: it cannot take it again", p.Operator, j.Id)
 	}
 	if j.Contract != nil && p.Operator != j.Contract.Seller {
 		return errorsmod.Wrapf(ErrNotEligible, "job %d is contracted with %s", j.Id, j.Contract.Seller)
@@ -91,14 +98,42 @@ func CheckOffer(p Provider, j Job) error {
 	if !ok {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s does not offer %s", p.Operator, j.Class)
 	}
+	if j.Contract != nil {
+		// the agreed price and the offer of the trade, not today's
+		return CoversTerms(j.Contract.Offer, j)
+	}
 	if j.CircuitId != "" && !SupportsCircuit(p, j.CircuitId) {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s does not support circuit %q", p.Operator, j.CircuitId)
 	}
-	// a contract job pays the agreed price: today's list price is not asked
-	if j.Contract == nil && (price.Denom != j.MaxPricePerUnit.Denom || price.Amount.GT(j.MaxPricePerUnit.Amount)) {
+	if price.Denom != j.MaxPricePerUnit.Denom || price.Amount.GT(j.MaxPricePerUnit.Amount) {
 		return errorsmod.Wrapf(ErrNotEligible, "provider %s asks %s per unit, above the job's max %s", p.Operator, price, j.MaxPricePerUnit)
 	}
 	return CoversTerms(OfferFor(p, j.Class), j)
+}
+
+// Declined reports whether provider op declined job j.
+func Declined(j Job, op string) bool {
+	for _, d := range j.DeclinedBy {
+		if d == op {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckCapacity is consent to how much runs at once: the units the
+// provider already has open in the class plus this job's stay within the
+// offer's max_open_units. A contract job is not refused for capacity: the
+// seller reserved it when it sold (its units still count against spot
+// jobs).
+func CheckCapacity(o ClassPrice, j Job, open uint64) error {
+	if j.Contract != nil {
+		return nil
+	}
+	if open+j.Units < open || open+j.Units > o.MaxOpenUnits {
+		return errorsmod.Wrapf(ErrNotEligible, "%d units would exceed the capacity the offer accepts (%d open of max_open_units %d)", j.Units, open, o.MaxOpenUnits)
+	}
+	return nil
 }
 
 // OfferFor returns the provider's offer for a class (zero if none).
@@ -115,10 +150,14 @@ func OfferFor(p Provider, class WorkloadClass) ClassPrice {
 func TimeLimit(j Job) time.Duration { return j.Deadline.Sub(j.SubmittedAt) }
 
 // CoversTerms is consent: a provider is bound only by terms its offer
-// accepts. The job's time limit must be at least the offer's minimum, and
+// accepts. The job may be no larger than the offer's max_units_per_job,
+// its time limit at least the offer's minimum, and
 // SLA terms need an SLA offer whose promises are at least as tight as the
 // job's bounds and whose slash cap is at least the job's.
 func CoversTerms(o ClassPrice, j Job) error {
+	if j.Units > o.MaxUnitsPerJob {
+		return errorsmod.Wrapf(ErrNotEligible, "%d units are more than the %d per job the offer accepts", j.Units, o.MaxUnitsPerJob)
+	}
 	if tl := TimeLimit(j); tl < o.MinTimeLimit {
 		return errorsmod.Wrapf(ErrNotEligible, "time limit %s is shorter than the %s the offer accepts", tl, o.MinTimeLimit)
 	}

@@ -36,6 +36,9 @@ var (
 	// from the provider record so that assigning and closing a job writes a
 	// few bytes instead of rewriting and re-indexing the provider.
 	OpenJobsKey = collections.NewPrefix(19)
+	// OpenUnitsKey: each provider's units in open jobs, per class (its
+	// capacity in use, against the offer's max_open_units).
+	OpenUnitsKey = collections.NewPrefix(20)
 )
 
 // Size limits for user-supplied strings and lists.
@@ -53,4 +56,7 @@ const (
 	CommitmentLen        = 32
 	// MaxNodes bounds a multi-node job.
 	MaxNodes = 64
+	// MaxDeclines: a job declined by this many providers is closed with a
+	// full refund (nobody it could reach wants it); it bounds declined_by.
+	MaxDeclines = 16
 )

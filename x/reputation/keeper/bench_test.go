@@ -69,7 +69,7 @@ func newBenchEnv(b *testing.B, n int) benchEnv {
 		if _, err := msg.RegisterProvider(ctx, &jobstypes.MsgRegisterProvider{
 			Operator: op.String(), Moniker: "p", Endpoint: "https://p.example",
 			Classes: []jobstypes.WorkloadClass{inference},
-			Prices:  []jobstypes.ClassPrice{{Class: inference, PricePerUnit: sdk.NewInt64Coin(denom, int64(100+i%997))}},
+			Prices:  []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: inference, PricePerUnit: sdk.NewInt64Coin(denom, int64(100+i%997))}},
 			Bond:    sdk.NewInt64Coin(denom, 1_000_000_000),
 		}); err != nil {
 			b.Fatal(err)

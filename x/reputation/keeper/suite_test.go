@@ -96,7 +96,7 @@ func (s *Suite) provider(name string, price int64, region string) sdk.AccAddress
 	_, err := s.jobsMsg.RegisterProvider(s.ctx, &jobstypes.MsgRegisterProvider{
 		Operator: op.String(), Moniker: name, Endpoint: "https://" + name + ".example", Region: region,
 		Classes:           []jobstypes.WorkloadClass{inference},
-		Prices:            []jobstypes.ClassPrice{{Class: inference, PricePerUnit: coin(price)}},
+		Prices:            []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: inference, PricePerUnit: coin(price)}},
 		Bond:              coin(1_000_000_000),
 		DeclaredLatencyMs: 20, DeclaredBandwidthMbps: 1000,
 	})

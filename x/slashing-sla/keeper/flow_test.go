@@ -382,3 +382,55 @@ func (s *Suite) TestGenesisRoundTrip() {
 		s.Require().ErrorIs(bad.Validate(s.ac), types.ErrInvalidGenesis, name)
 	}
 }
+
+// One party, one role: a registered monitor that bought the job reports as
+// its buyer, whose word alone moves no money. Before, the monitor-buyer got
+// its payment back and the honest provider was slashed twice the job.
+func (s *Suite) TestAMonitorCannotReportOnAJobItBought() {
+	_, err := s.msg.RegisterMonitor(s.ctx, &types.MsgRegisterMonitor{Authority: s.authority, Monitor: s.buyer.String()})
+	s.Require().NoError(err)
+	id, op := s.slaJob()
+	b0, bond0 := s.bal(s.buyer), s.providerBond(op)
+	dead := types.SLAMetrics{LatencyP99Ms: 10_000, JitterMs: 1_000, CompletedPpm: 0, Window: time.Minute}
+	s.Require().NoError(s.report(s.buyer, id, dead))
+	reports, err := s.q.Reports(s.ctx, &types.QueryReportsRequest{JobId: id})
+	s.Require().NoError(err)
+	s.Require().Len(reports.Reports, 1)
+	s.False(reports.Reports[0].FromMonitor, "recorded as the buyer's report")
+	s.advance(2 * time.Hour)
+	a := s.assessment(id)
+	s.True(a.BuyerOnly)
+	s.Zero(a.Slashed.Amount.Int64())
+	s.Equal(bond0, s.providerBond(op), "no slash")
+	s.Equal(b0+5_000, s.bal(s.buyer), "only the unused escrow back: it paid for its job")
+}
+
+// A grading that fails is dead-lettered, and it no longer holds the
+// provider's bond: no failure can lock a bond forever.
+func (s *Suite) TestADeadLetteredGradingReleasesTheBond() {
+	id, op := s.slaJob()
+	bad := good()
+	bad.LatencyP99Ms = 400
+	s.Require().NoError(s.report(s.mon1, id, bad))
+	open, err := s.k.HasOpenClaims(s.ctx, op)
+	s.Require().NoError(err)
+	s.True(open)
+	s.advance(59 * time.Minute)
+	// the job finalizes (its refund paid), then its grading cannot pay the
+	// buyer (made unable to receive for this block): it fails
+	s.setTime(s.ctx.BlockTime().Add(time.Minute))
+	s.Require().NoError(s.jobs.EndBlocker(s.ctx))
+	s.bank.Blocked[s.buyer.String()] = true
+	s.Require().NoError(s.k.EndBlocker(s.ctx))
+	delete(s.bank.Blocked, s.buyer.String())
+	var dead bool
+	for _, e := range s.ctx.EventManager().Events() {
+		dead = dead || e.Type == "verdict.slashingsla.v1.EventSettlementDeadLettered"
+	}
+	s.True(dead)
+	_, err = s.q.Assessment(s.ctx, &types.QueryAssessmentRequest{JobId: id})
+	s.Error(err, "not graded")
+	open, err = s.k.HasOpenClaims(s.ctx, op)
+	s.Require().NoError(err)
+	s.False(open, "the failed grading no longer holds the bond")
+}

@@ -80,7 +80,12 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 			})
 		}
 	}
-	k.Queue.Handle(k.settleGrading, deadLetter("grading"))
+	k.Queue.Handle(k.settleGrading, func(ctx context.Context, due time.Time, id uint64, cause error) error {
+		if err := deadLetter("grading")(ctx, due, id, cause); err != nil {
+			return err
+		}
+		return k.dropGrading(ctx, id)
+	})
 	k.PruneQueue.Handle(k.settlePrune, deadLetter("prune"))
 	return k
 }

@@ -59,6 +59,11 @@ func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobI
 	if err != nil {
 		return err
 	}
+	// one party, one role: a monitor that bought the job (or funded it)
+	// reports as its buyer, whose word alone moves no money
+	if reporterStr == j.Buyer || reporterStr == jobstypes.RefundTo(j) {
+		isMonitor = false
+	}
 	if reporterStr == j.Provider || contains(j.Placement, reporterStr) {
 		return errorsmod.Wrapf(types.ErrUnauthorized, "a provider cannot report on its own job %d", jobID)
 	}
@@ -142,6 +147,26 @@ func (k *Keeper) clearPending(ctx context.Context, jobID uint64, provider string
 		}
 	}
 	return k.Reports.Clear(ctx, collections.NewPrefixedPairRange[uint64, sdk.AccAddress](jobID))
+}
+
+// dropGrading voids a grading that failed (dead-lettered): its reports and
+// its hold on the provider's bond go, so no failure can keep a bond locked
+// forever; EventSettlementDeadLettered records it.
+func (k *Keeper) dropGrading(ctx context.Context, jobID uint64) error {
+	j, err := k.jobs.GetJob(ctx, jobID)
+	if err != nil {
+		// the job is gone: drop what is keyed by the job alone
+		if at, err := k.Pending.Get(ctx, jobID); err == nil {
+			if err := k.Queue.Remove(ctx, at, jobID); err != nil {
+				return err
+			}
+		}
+		if err := k.Pending.Remove(ctx, jobID); err != nil {
+			return err
+		}
+		return k.Reports.Clear(ctx, collections.NewPrefixedPairRange[uint64, sdk.AccAddress](jobID))
+	}
+	return k.clearPending(ctx, jobID, j.Provider)
 }
 
 // HasOpenClaims tells x/jobs whether a grading of one of the provider's

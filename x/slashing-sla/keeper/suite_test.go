@@ -93,7 +93,7 @@ func (s *Suite) SetupTest() {
 		_, err := s.jobsMsg.RegisterProvider(s.ctx, &jobstypes.MsgRegisterProvider{
 			Operator: p.op.String(), Moniker: "p", Endpoint: "https://p.example", Region: "eu",
 			Classes: []jobstypes.WorkloadClass{inference},
-			Prices:  []jobstypes.ClassPrice{{Class: inference, PricePerUnit: coin(p.price), Sla: &offer}},
+			Prices:  []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: inference, PricePerUnit: coin(p.price), Sla: &offer}},
 			Bond:    coin(bond),
 		})
 		s.Require().NoError(err)
