@@ -205,6 +205,12 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 		} else {
 			p.Metrics.Refused.WithLabelValues("fetch").Inc()
 		}
+		if j.Contract != nil {
+			// a contract job cannot be declined (the seller sold the
+			// capacity): it expires unless the files come
+			p.Log.Warn("job files refused on a contract job, which cannot be declined", "job", id, "err", err)
+			return nil
+		}
 		p.Log.Warn("job files refused; declining the job", "job", id, "err", err)
 		if _, derr := p.Signer.Send(ctx, "decline_job", &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: id}); derr != nil {
 			return fmt.Errorf("decline job %d: %w (files: %v)", id, derr, err)

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -59,16 +60,23 @@ func (r *arena) monitor(m sdk.AccAddress) {
 	require.NoError(r.t, r.do(&slatypes.MsgRegisterMonitor{Authority: authtypes.NewModuleAddress("gov").String(), Monitor: m.String()}))
 }
 
-// advance moves the clock and runs Verdict's EndBlockers in app order.
+// advance moves the clock to the next block, runs x/attest's BeginBlocker
+// (the block hash evidence binds) and Verdict's EndBlockers in app order,
+// and checks every module's books.
 func (r *arena) advance(d time.Duration) {
-	r.ctx = r.ctx.WithBlockTime(r.ctx.BlockTime().Add(d)).WithBlockHeight(r.ctx.BlockHeight() + 1)
+	h := r.ctx.BlockHeight() + 1
+	r.ctx = r.ctx.WithBlockTime(r.ctx.BlockTime().Add(d)).WithBlockHeight(h).WithHeaderHash([]byte(fmt.Sprintf("block-%d", h)))
+	require.NoError(r.t, r.a.AttestKeeper.BeginBlocker(r.ctx))
 	require.NoError(r.t, r.a.JobsKeeper.EndBlocker(r.ctx))
 	require.NoError(r.t, r.a.DisputeKeeper.EndBlocker(r.ctx))
 	require.NoError(r.t, r.a.SlashingSLAKeeper.EndBlocker(r.ctx))
 	require.NoError(r.t, r.a.ReputationKeeper.EndBlocker(r.ctx))
+	require.NoError(r.t, r.a.AttestKeeper.EndBlocker(r.ctx))
+	require.NoError(r.t, r.a.ForwardsKeeper.EndBlocker(r.ctx))
 	require.NoError(r.t, r.a.JobsKeeper.CheckAccounting(r.ctx))
 	require.NoError(r.t, r.a.JobsKeeper.CheckIndexes(r.ctx))
 	require.NoError(r.t, r.a.DisputeKeeper.CheckAccounting(r.ctx))
+	require.NoError(r.t, r.a.ForwardsKeeper.CheckAccounting(r.ctx))
 }
 
 func coin(n int64) sdk.Coin { return sdk.NewInt64Coin(app.BondDenom, n) }

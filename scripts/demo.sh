@@ -377,13 +377,14 @@ expect_eq "units refused (seller's fault)" "$(event_attr "$OUT" verdict.forwards
 info "reason: $(event_attr "$OUT" verdict.forwards.v1.EventDeliveryRefused reason | cut -c1-100)"
 
 say "20. The window ends: delivered units were paid as they finalized; undelivered ones are refunded with the penalty"
+info "the buyer is compensated at the fee its trade fixed; what the index adds goes to the community pool (nobody gains by moving it)"
 deadline=$((SECONDS + 240))
 until [ "$(position "$FPOS" | jq -r .status)" = POSITION_STATUS_SETTLED ]; do
   [ $SECONDS -lt $deadline ] || die "position $FPOS not settled"
   sleep 2
 done
 ST=$(position "$FPOS" | jq -c .settlement)
-jq '{fault_units, unused_units, index_price, index_stale, penalty, to_buyer, to_seller}' <<<"$ST"
+jq '{fault_units, compensated_units, unused_units, index_price, index_stale, penalty, to_buyer, to_seller, to_community_pool, protocol_fee}' <<<"$ST"
 FEE_F=$("${V[@]}" q forwards params -o json | jq -r .params.non_delivery_fee_bps)
 STALE=$(jq -r '.index_stale // false' <<<"$ST"); IDX=$(jq -r '.index_price.amount // 0' <<<"$ST")
 PER=$(( FP * FEE_F / 10000 ))
@@ -395,9 +396,13 @@ expect_eq "fault units" "$(jq -r .fault_units <<<"$ST")" "$FAULT"
 expect_eq "unused units (take-or-pay: paid to the seller)" "$(jq -r .unused_units <<<"$ST")" "$UNUSED"
 expect_eq "penalty" "$(jq -r .penalty.amount <<<"$ST")" "$PEN"
 JF=0; for n in 20 10; do JF=$(( JF + (FP * n * FEE_BPS + 9999) / 10000 )); done
-expect_eq "buyer balance change (notional out; fault units back + penalty)" "$(( $(bal "$BUYER") - B0 ))" "$(( -FP * BUNITS + FP * FAULT + PEN ))"
-expect_eq "gpu-a balance change (delivered minus fees, unused, collateral less the penalty)" "$(( $(bal "$P2") - A0 ))" "$(( FP * DELIV - JF + FP * UNUSED - PEN ))"
-expect_eq "community pool change (the two jobs' protocol fees)" "$(( $(pool) - C0 ))" "$JF"
+COMP=$(( FAULT * (FP * FEE_F / 10000) )); [ "$COMP" -le "$PEN" ] || COMP=$PEN
+TOPF=$(( (FP * UNUSED * FEE_BPS + 9999) / 10000 ))
+expect_eq "compensated units (a refusal: unambiguous)" "$(jq -r .compensated_units <<<"$ST")" "$FAULT"
+expect_eq "take-or-pay protocol fee" "$(jq -r .protocol_fee.amount <<<"$ST")" "$TOPF"
+expect_eq "buyer balance change (notional out; fault units back + compensation)" "$(( $(bal "$BUYER") - B0 ))" "$(( -FP * BUNITS + FP * FAULT + COMP ))"
+expect_eq "gpu-a balance change (delivered and unused units minus fees, collateral less the penalty)" "$(( $(bal "$P2") - A0 ))" "$(( FP * DELIV - JF + FP * UNUSED - TOPF - PEN ))"
+expect_eq "community pool change (protocol fees, the penalty beyond the compensation)" "$(( $(pool) - C0 ))" "$(( JF + TOPF + PEN - COMP ))"
 "${V[@]}" q forwards accounting -o json | jq -c .
 expect_eq "x/forwards accounting balanced" "$("${V[@]}" q forwards accounting -o json | jq -r .balanced)" true
 tx provider2 jobs resume-provider >/dev/null

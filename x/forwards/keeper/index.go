@@ -18,7 +18,8 @@ import (
 // FINALIZES adds its price x units used to the class's bucket of the hour it
 // settled in, at the price's level (prices within 1/64 share a level): O(1)
 // per job, whoever traded it. When the hour is over the bucket closes: its
-// price is the units-weighted median of the prices its jobs paid. The index
+// price is the units-weighted median of the prices its jobs paid, clamped
+// to within index_max_move_bps of the index before it. The index
 // is the units-weighted median of the closed buckets of the last
 // index_window_hours (a bounded read), stale below index_min_volume_units.
 // Direct orders and position jobs never count: two parties can agree any
@@ -29,7 +30,9 @@ import (
 // means bringing, at X or beyond, more units than all other trading of the
 // window, paying x/jobs' protocol fee on X x those units; what it buys is
 // only a larger penalty for a seller that fails to deliver, paid to the
-// community pool (types.SettleFaults): no party gains from it.
+// community pool (types.SettleFaults): no party gains from it. And each
+// hour moves the index at most index_max_move_bps, so the volume it takes
+// grows with every step of the distance.
 
 // recordSpot feeds a finalized job into its bucket.
 func (k *Keeper) recordSpot(ctx context.Context, j jobstypes.Job) error {
@@ -103,7 +106,15 @@ func (k *Keeper) settleBucket(ctx context.Context, _ time.Time, bk BucketKey) er
 			return err
 		}
 	}
-	b.Price = WeightedMedian(points)
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	prior, err := k.Index(ctx, types.ClassOf(bk.K1()))
+	if err != nil {
+		return err
+	}
+	b.Price = ClampMove(WeightedMedian(points), prior, p.IndexMaxMoveBps)
 	b.Closed = true
 	if err := k.Buckets.Set(ctx, bk, b); err != nil {
 		return err
@@ -113,6 +124,21 @@ func (k *Keeper) settleBucket(ctx context.Context, _ time.Time, bk BucketKey) er
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventIndexBucketClosed{Bucket: b})
+}
+
+// ClampMove keeps a closing bucket's price within maxMoveBps of the index
+// before it (unless that index is stale): however much volume an hour
+// brings, it moves the index by at most that share, so reaching a price k
+// times away takes log(k)/log(1 + share) hours of majority volume, each
+// paid for.
+func ClampMove(price sdkmath.Int, prior types.SpotIndex, maxMoveBps uint32) sdkmath.Int {
+	if prior.Stale || !prior.Price.Amount.IsPositive() || !price.IsPositive() {
+		return price
+	}
+	ref := prior.Price.Amount
+	hi := ref.MulRaw(int64(types.MaxBps + maxMoveBps)).QuoRaw(types.MaxBps)
+	lo := ref.MulRaw(int64(types.MaxBps - min(maxMoveBps, types.MaxBps-1))).QuoRaw(types.MaxBps)
+	return sdkmath.MaxInt(lo, sdkmath.MinInt(hi, price))
 }
 
 // WeightedPrice is a price with the units traded at it.

@@ -12,7 +12,7 @@ import (
 // undelivered unit costs the seller 10% of its price or what the buyer must
 // pay above it at spot, whichever is more, up to the collateral. The index:
 // the units-weighted median of the last 24 hourly buckets, stale below
-// 1,000 units.
+// 1,000 units, a bucket at most 20% away from the index before it.
 func DefaultParams() Params {
 	return Params{
 		WindowLengths:           []time.Duration{time.Hour, 4 * time.Hour, 24 * time.Hour},
@@ -28,6 +28,7 @@ func DefaultParams() Params {
 		NonDeliveryFeeBps:       1_000,
 		IndexWindowHours:        24,
 		IndexMinVolumeUnits:     1_000,
+		IndexMaxMoveBps:         2_000,
 		MaxSettlementsPerBlock:  50,
 		Retention:               30 * 24 * time.Hour,
 		WindowGrid:              time.Hour,
@@ -64,7 +65,7 @@ func (p Params) Validate() error {
 	for name, v := range map[string]uint32{
 		"collateral_bps": p.CollateralBps, "min_collateral_bps": p.MinCollateralBps,
 		"high_reputation_factor_bps": p.HighReputationFactorBps, "attested_factor_bps": p.AttestedFactorBps,
-		"non_delivery_fee_bps": p.NonDeliveryFeeBps,
+		"non_delivery_fee_bps": p.NonDeliveryFeeBps, "index_max_move_bps": p.IndexMaxMoveBps,
 	} {
 		if v > MaxBps {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be <= %d", name, MaxBps)
@@ -81,6 +82,9 @@ func (p Params) Validate() error {
 	}
 	if p.IndexWindowHours == 0 || p.IndexWindowHours > MaxIndexWindowHours {
 		return errorsmod.Wrapf(ErrInvalidParams, "index_window_hours must be 1..%d", MaxIndexWindowHours)
+	}
+	if p.IndexMaxMoveBps == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "index_max_move_bps must be positive")
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")

@@ -134,3 +134,6 @@ func PriceLevelOf(price uint64) uint32 {
 	}
 	return uint32(e)<<6 | uint32(m)
 }
+
+// ClassOf is the workload class a store key holds.
+func ClassOf(c int32) jobstypes.WorkloadClass { return jobstypes.WorkloadClass(c) }
