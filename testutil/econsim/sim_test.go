@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,8 +39,11 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/verdict-chain/verdict/app"
+	"github.com/verdict-chain/verdict/testutil/snpsim"
 	"github.com/verdict-chain/verdict/testutil/zk"
+	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	forwardstypes "github.com/verdict-chain/verdict/x/forwards/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
@@ -69,9 +73,23 @@ const (
 	sybilBuyer = "sybil-buyer"
 	griefer    = "griefing-challenger"
 	spammer    = "spammer"
+	// the second round (see round2_test.go)
+	ringProv1    = "ring-provider-1"
+	ringProv2    = "ring-provider-2"
+	ringBuyer    = "ring-buyer"
+	fwdGreedy    = "forward-greedy-buyer"
+	deadbeat     = "deadbeat-seller"
+	pretender    = "tee-pretender"
+	monitorBuyer = "monitor-buyer"
+	whale        = "whale-buyer"
+	intermittent = "intermittent-provider"
+	renewer      = "decline-renewer"
 )
 
-var actors = []string{honest1, honest2, lazy, slow, buyer, monitor, greedy, sybilProv, sybilBuyer, griefer, spammer}
+var actors = []string{
+	honest1, honest2, lazy, slow, buyer, monitor, greedy, sybilProv, sybilBuyer, griefer, spammer,
+	ringProv1, ringProv2, ringBuyer, fwdGreedy, deadbeat, pretender, monitorBuyer, whale, intermittent, renewer,
+}
 
 // strategy groups accounts whose wealth is judged together.
 var strategies = []struct {
@@ -88,6 +106,14 @@ var strategies = []struct {
 	{"sybil self-dealer (farms reputation)", []string{sybilProv, sybilBuyer}, true, false},
 	{"griefing challenger", []string{griefer}, true, false},
 	{"spammer (invalid proofs, tiny jobs)", []string{spammer}, true, false},
+	{"wash-trading sybil ring on the index (two providers, one buyer)", []string{ringProv1, ringProv2, ringBuyer}, true, false},
+	{"forward buyer drawing jobs the seller cannot run", []string{fwdGreedy}, true, false},
+	{"seller who sells forward and never delivers", []string{deadbeat}, true, true},
+	{"TEE pretender (attested, runs require_tee jobs elsewhere)", []string{pretender}, true, true},
+	{"monitor-buyer (reports on its own jobs)", []string{monitorBuyer}, true, false},
+	{"whale buyer against an offline provider", []string{whale}, true, false},
+	{"intermittent provider (offline 30 s a minute)", []string{intermittent}, false, true},
+	{"decline-renewer (holds jobs, declines, takes them again)", []string{renewer}, true, true},
 }
 
 type account struct {
@@ -108,6 +134,9 @@ type jobInfo struct {
 	reported bool
 	postAt   int64 // the block the provider intends to post at (slow)
 	sla      bool
+	declined bool // the decline-renewer handed it back
+	retook   bool // and tried to take it again
+	accepted bool // an honest provider took it while open
 }
 
 type sim struct {
@@ -119,6 +148,7 @@ type sim struct {
 	acct     map[string]*account
 	byAddr   map[string]string
 	kit      *zk.Kit
+	snp      *snpsim.Signer
 	kjobs    []zk.Job
 	jobs     map[uint64]*jobInfo
 	order    []uint64
@@ -150,6 +180,9 @@ func newSim(t testing.TB, cfg config) *sim {
 		jobsOf: map[string]int{}, failedTxs: map[string]int{}, lazyEV: math.ZeroInt(), auditPPM: cfg.auditPPM,
 	}
 	s.kit = zk.Small(t)
+	var err error
+	s.snp, err = testSNP()
+	require.NoError(t, err)
 	for i := range 6 {
 		s.kjobs = append(s.kjobs, s.kit.NewJob(t, fmt.Sprintf("econ-%d", i)))
 	}
@@ -172,6 +205,13 @@ func newSim(t testing.TB, cfg config) *sim {
 	s.initChain(accs, balances)
 	return s
 }
+
+// testSNP is the test-only SEV-SNP signing chain, made once per test
+// binary: its keys are random, and the same seed must give the same
+// genesis.
+var testSNP = sync.OnceValues(func() (*snpsim.Signer, error) {
+	return snpsim.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+})
 
 func deterministicMnemonic(seed uint64, i int) string {
 	var b [32]byte
@@ -223,8 +263,25 @@ func (s *sim) initChain(accs []authtypes.GenesisAccount, balances []banktypes.Ba
 	cdc.MustUnmarshalJSON(gs[slatypes.ModuleName], &sg)
 	sg.Params.ReportWindow = 15 * time.Second
 	sg.Params.Retention = 24 * time.Hour
-	sg.Monitors = []string{s.acct[monitor].addr.String()}
+	sg.Monitors = []string{s.acct[monitor].addr.String(), s.acct[monitorBuyer].addr.String()}
 	gs[slatypes.ModuleName] = cdc.MustMarshalJSON(&sg)
+
+	// forwards: two-minute windows on a one-minute grid, so a few hundred
+	// blocks see several delivery windows
+	var fg forwardstypes.GenesisState
+	cdc.MustUnmarshalJSON(gs[forwardstypes.ModuleName], &fg)
+	fg.Params.WindowGrid = time.Minute
+	fg.Params.WindowLengths = []time.Duration{2 * time.Minute}
+	fg.Params.MaxHorizon = time.Hour
+	fg.Params.Retention = 24 * time.Hour
+	gs[forwardstypes.ModuleName] = cdc.MustMarshalJSON(&fg)
+
+	// attest: the test-only SEV-SNP chain (testutil/snpsim) and one image
+	var ag attesttypes.GenesisState
+	cdc.MustUnmarshalJSON(gs[attesttypes.ModuleName], &ag)
+	ag.Policy.AmdRoots = []attesttypes.AmdRoot{{ProductLine: s.snp.ProductLine(), ArkPem: string(s.snp.ArkPEM()), AskPem: string(s.snp.AskPEM())}}
+	ag.Measurements = []attesttypes.Measurement{{TeeType: attesttypes.TeeType_TEE_TYPE_SEV_SNP, Value: teeImage[:], Note: "econsim image"}}
+	gs[attesttypes.ModuleName] = cdc.MustMarshalJSON(&ag)
 
 	var mint map[string]any
 	require.NoError(t, json.Unmarshal(gs["mint"], &mint))

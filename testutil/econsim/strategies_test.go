@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	forwardstypes "github.com/verdict-chain/verdict/x/forwards/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
@@ -25,23 +26,38 @@ func coin(n int64) sdk.Coin { return sdk.NewInt64Coin(denom, n) }
 
 func (s *sim) addr(name string) string { return s.acct[name].addr.String() }
 
-// setup registers the providers (block 2).
+// setup registers the providers (block 2), then attests the TEE pretender
+// (block 3, binding block 2's hash).
 func (s *sim) setup() {
 	var txs []tx
+	sized := func(price int64, min time.Duration, sla *jobstypes.SLAOffer) jobstypes.ClassPrice {
+		return jobstypes.ClassPrice{Class: inference, PricePerUnit: coin(price), MinTimeLimit: min, Sla: sla, MaxUnitsPerJob: 1_500, MaxOpenUnits: 100_000}
+	}
+	ringOffer := jobstypes.SLAOffer{P99LatencyMs: 1, JitterMs: 1, MaxSlashBps: 1} // terms only the ring's buyer asks for
+	flaky := sized(105, time.Minute, &offer)
+	flaky.MaxUnitsPerJob, flaky.MaxOpenUnits = 1_000, 5_000
 	for _, p := range []struct {
 		name  string
-		price int64
-	}{{honest1, 100}, {honest2, 110}, {lazy, 80}, {slow, 85}, {sybilProv, 1_000}} {
+		offer jobstypes.ClassPrice
+	}{
+		{honest1, sized(100, 20*time.Second, &offer)}, {honest2, sized(110, 20*time.Second, &offer)},
+		{lazy, sized(80, 20*time.Second, &offer)}, {slow, sized(85, 20*time.Second, &offer)}, {sybilProv, sized(1_000, 20*time.Second, &offer)},
+		{ringProv1, sized(5_000, 20*time.Second, &ringOffer)}, {ringProv2, sized(5_000, 20*time.Second, &ringOffer)},
+		{deadbeat, sized(200, 20*time.Second, nil)}, {pretender, sized(100, 20*time.Second, nil)},
+		{intermittent, flaky}, {renewer, sized(90, 20*time.Second, &offer)},
+	} {
 		txs = append(txs, tx{from: p.name, msg: &jobstypes.MsgRegisterProvider{
 			Operator: s.addr(p.name), Moniker: p.name, Endpoint: "https://" + p.name + ".example", Region: "eu",
 			Classes: []jobstypes.WorkloadClass{inference}, CircuitIds: []string{circuitID},
-			Prices: []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: inference, PricePerUnit: coin(p.price), MinTimeLimit: 20 * time.Second, Sla: &offer}},
+			Prices: []jobstypes.ClassPrice{p.offer},
 			Bond:   coin(bond), DeclaredLatencyMs: 20, DeclaredBandwidthMbps: 1000,
 		}})
 	}
 	for i, r := range s.block(txs, nil) {
 		require.Zero(s.t, r.Code, "%s: %s", txs[i].from, r.Log)
 	}
+	r := s.block([]tx{{from: pretender, msg: s.attestation(pretender)}}, nil)
+	require.Zero(s.t, r[0].Code, "attestation: %s", r[0].Log)
 }
 
 // submitJob is a job submission; the scheduler picks unless direct is set.
@@ -91,19 +107,11 @@ func (s *sim) step() []tx {
 			ji.proved = true
 			agent(s.byAddr[ji.provider], proofMsg(s, ji))
 		case jobstypes.JobStatus_JOB_STATUS_ASSIGNED:
-			if ji.posted || s.height < ji.postAt {
+			ji.provider = j.Provider // an open job someone accepted
+			if ji.posted || s.height < ji.postAt || !s.willPost(s.byAddr[ji.provider]) {
 				continue
 			}
-			out := ji.kj.OutputC
-			if ji.wrong {
-				out = make([]byte, 32)
-				out[31] = byte(1 + id%200) // a canonical field element that is not the output
-			}
-			ji.posted = true
-			agent(s.byAddr[ji.provider], &jobstypes.MsgPostResult{
-				Provider: ji.provider, JobId: id, OutputCommitment: out, UnitsUsed: j.Units,
-				Metrics: jobstypes.Metrics{LatencyP50Ms: 40, LatencyP99Ms: 120, JitterMs: 8, ThroughputMilli: 20_000},
-			})
+			agent(s.byAddr[ji.provider], s.postMsg(ji, j))
 		case jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED:
 			// the monitor measures SLA jobs: honest and lazy providers serve
 			// within terms, the slow one does not
@@ -136,6 +144,7 @@ func (s *sim) step() []tx {
 			}
 		}
 	}
+	s.round2(ctx, add, agent)
 	for _, from := range batchOrder {
 		busy[from] = true
 		txs = append(txs, tx{from: from, batch: batches[from]})
@@ -183,9 +192,28 @@ func (s *sim) step() []tx {
 	return txs
 }
 
+// postMsg is a provider agent's result for an assigned job: the output of
+// the job's model, or a wrong one when the lazy provider decided so.
+func (s *sim) postMsg(ji *jobInfo, j jobstypes.Job) sdk.Msg {
+	out := ji.kj.OutputC
+	if ji.wrong {
+		out = make([]byte, 32)
+		out[31] = byte(1 + j.Id%200) // a canonical field element that is not the output
+	}
+	ji.posted = true
+	return &jobstypes.MsgPostResult{
+		Provider: ji.provider, JobId: j.Id, OutputCommitment: out, UnitsUsed: j.Units,
+		Metrics: jobstypes.Metrics{LatencyP50Ms: 40, LatencyP99Ms: 120, JitterMs: 8, ThroughputMilli: 20_000},
+	}
+}
+
 // record learns the jobs the block created (ids from the Msg responses).
 func (s *sim) record(txs []tx, results []*abciResult) {
 	for i, r := range results {
+		if pj, ok := txs[i].msg.(*forwardstypes.MsgSubmitPositionJob); ok {
+			s.recordPositionJob(txs[i].from, pj, r)
+			continue
+		}
 		switch txs[i].msg.(type) {
 		case *disputetypes.MsgChallenge: // the jobs a challenger bonded against
 			if r.code == 0 {
