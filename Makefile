@@ -76,7 +76,7 @@ ECON_BLOCKS ?= 1000
 bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult on a localnet of its own, as ratios to bank send, node CPU and gas per tx (PPROF=1: node pprof on 127.0.0.1:6061)
 	./scripts/bench-tx.sh $(BENCH_TX_FLAGS)
 
-bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~1 min)
+bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~2.5 min)
 	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '
 
 test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI

@@ -44,7 +44,7 @@ func (s *sim) setup() {
 		{lazy, sized(80, 20*time.Second, &offer)}, {slow, sized(85, 20*time.Second, &offer)}, {sybilProv, sized(1_000, 20*time.Second, &offer)},
 		{ringProv1, sized(5_000, 20*time.Second, &ringOffer)}, {ringProv2, sized(5_000, 20*time.Second, &ringOffer)},
 		{deadbeat, sized(200, 20*time.Second, nil)}, {pretender, sized(100, 20*time.Second, nil)},
-		{intermittent, flaky}, {renewer, sized(90, 20*time.Second, &offer)},
+		{intermittent, flaky}, {renewer, sized(95, 20*time.Second, &offer)},
 	} {
 		txs = append(txs, tx{from: p.name, msg: &jobstypes.MsgRegisterProvider{
 			Operator: s.addr(p.name), Moniker: p.name, Endpoint: "https://" + p.name + ".example", Region: "eu",
