@@ -125,14 +125,19 @@ func (k *Keeper) AfterDisputeResolved(ctx context.Context, d disputetypes.Disput
 	if err != nil {
 		return err
 	}
-	if has, err := k.Attestations.Has(ctx, op); err != nil || !has {
+	has, err := k.Attestations.Has(ctx, op)
+	if err != nil {
 		return err
 	}
-	if err := k.Revoke(ctx, op, "lost a dispute on an enclave-signed result", d.JobId); err != nil {
-		return err
+	if has {
+		if err := k.Revoke(ctx, op, "lost a dispute on an enclave-signed result", d.JobId); err != nil {
+			return err
+		}
 	}
-	// and it may not attest again at once: that would restore what the
-	// revocation took before governance has judged the image
+	// and it may not attest again at once — whether the attestation was
+	// still there or the provider revoked it (or let it lapse) while the
+	// dispute ran: re-attesting would restore what the revocation takes
+	// before governance has judged the image
 	p, err := k.Params.Get(ctx)
 	if err != nil {
 		return err

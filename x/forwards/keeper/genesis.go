@@ -46,14 +46,19 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
+	for _, l := range gs.Lots {
+		if err := k.Lots.Set(ctx, l.Id, l); err != nil {
+			return err
+		}
+	}
 	for _, p := range gs.Positions {
 		switch p.Status {
 		case types.PositionStatus_POSITION_STATUS_OPEN:
-			if err := k.createPosition(ctx, p); err != nil {
+			if err := k.storePosition(ctx, p); err != nil {
 				return err
 			}
 		default:
-			if err := k.createPosition(ctx, p); err != nil {
+			if err := k.storePosition(ctx, p); err != nil {
 				return err
 			}
 			if err := k.PositionTerms.Remove(ctx, k.positionTermsKey(p)); err != nil {
@@ -95,11 +100,6 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	}
 	for _, v := range gs.Levels {
 		if err := k.Levels.Set(ctx, collections.Join3(int32(v.Class), v.Hour.Unix(), v.Level), v); err != nil {
-			return err
-		}
-	}
-	for _, l := range gs.Lots {
-		if err := k.Lots.Set(ctx, l.OrderId, l); err != nil {
 			return err
 		}
 	}

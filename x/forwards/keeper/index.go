@@ -110,11 +110,11 @@ func (k *Keeper) settleBucket(ctx context.Context, _ time.Time, bk BucketKey) er
 	if err != nil {
 		return err
 	}
-	prior, err := k.Index(ctx, types.ClassOf(bk.K1()))
+	ref, err := k.clampReference(ctx, bk)
 	if err != nil {
 		return err
 	}
-	b.Price = ClampMove(WeightedMedian(points), prior, p.IndexMaxMoveBps)
+	b.Price = ClampMove(WeightedMedian(points), ref, p.IndexMaxMoveBps)
 	b.Closed = true
 	if err := k.Buckets.Set(ctx, bk, b); err != nil {
 		return err
@@ -126,16 +126,42 @@ func (k *Keeper) settleBucket(ctx context.Context, _ time.Time, bk BucketKey) er
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventIndexBucketClosed{Bucket: b})
 }
 
-// ClampMove keeps a closing bucket's price within maxMoveBps of the index
-// before it (unless that index is stale): however much volume an hour
-// brings, it moves the index by at most that share, so reaching a price k
-// times away takes log(k)/log(1 + share) hours of majority volume, each
-// paid for.
-func ClampMove(price sdkmath.Int, prior types.SpotIndex, maxMoveBps uint32) sdkmath.Int {
-	if prior.Stale || !prior.Price.Amount.IsPositive() || !price.IsPositive() {
+// clampReference is the price a closing bucket may move at most
+// index_max_move_bps away from: the index before it (stale or not: thin
+// trading still has a price), or, with no bucket in the index window, the
+// latest closed bucket still kept (MaxIndexWindowHours). Zero — nothing to
+// clamp to — only for a class with no closed bucket in a week.
+func (k *Keeper) clampReference(ctx context.Context, bk BucketKey) (sdkmath.Int, error) {
+	prior, err := k.Index(ctx, types.ClassOf(bk.K1()))
+	if err != nil {
+		return sdkmath.Int{}, err
+	}
+	if prior.Price.Amount.IsPositive() {
+		return prior.Price.Amount, nil
+	}
+	ref := sdkmath.ZeroInt()
+	rng := new(collections.Range[BucketKey]).
+		StartInclusive(collections.Join(bk.K1(), bk.K2()-int64(types.MaxIndexWindowHours)*3600)).
+		EndExclusive(bk).Descending()
+	err = k.Buckets.Walk(ctx, rng, func(_ BucketKey, b types.IndexBucket) (bool, error) {
+		if b.Closed && b.Price.IsPositive() {
+			ref = b.Price
+			return true, nil
+		}
+		return false, nil
+	})
+	return ref, err
+}
+
+// ClampMove keeps a closing bucket's price within maxMoveBps of ref (the
+// index before it): however much volume an hour brings, it moves the index
+// by at most that share, so reaching a price k times away takes
+// log(k)/log(1 + share) hours of majority volume, each paid for. A zero ref
+// clamps nothing.
+func ClampMove(price, ref sdkmath.Int, maxMoveBps uint32) sdkmath.Int {
+	if !ref.IsPositive() || !price.IsPositive() {
 		return price
 	}
-	ref := prior.Price.Amount
 	hi := ref.MulRaw(int64(types.MaxBps + maxMoveBps)).QuoRaw(types.MaxBps)
 	lo := ref.MulRaw(int64(types.MaxBps - min(maxMoveBps, types.MaxBps-1))).QuoRaw(types.MaxBps)
 	return sdkmath.MaxInt(lo, sdkmath.MinInt(hi, price))

@@ -74,8 +74,9 @@ type Keeper struct {
 	// WindowQueue: positions, at their window's end.
 	WindowQueue  *settle.Queue[uint64]
 	PositionJobs collections.Map[uint64, types.PositionJob]
-	// Lots: the ratable limit of a sell order, shared by every position it
-	// sold (LotsKey; deleted at the series' window end).
+	// Lots: each trade's delivery limits (ratable limit, units in flight),
+	// shared by every position split from it; deleted when the last of its
+	// positions reaches the window end.
 	Lots collections.Map[uint64, types.Lot]
 	// The spot index: hourly buckets and, while a bucket is open, its volume
 	// per price level; BucketQueue closes a bucket when its hour ends and

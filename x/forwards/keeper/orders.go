@@ -67,6 +67,12 @@ func (k *Keeper) checkOrder(ctx context.Context, p types.Params, msg *types.MsgP
 		}
 		return sdk.NewCoin(denom, sdkmath.ZeroInt()), nil
 	}
+	// a ratable limit may pace delivery, never make units undrawable (they
+	// would be paid take-or-pay for nothing): the window's hours at the
+	// limit must cover the order
+	if hours := max(uint64(msg.Series.WindowLength/time.Hour), 1); msg.RatableLimit > 0 && msg.RatableLimit < (msg.Units+hours-1)/hours {
+		return sdk.Coin{}, errorsmod.Wrapf(types.ErrInvalidOrder, "ratable_limit %d an hour cannot deliver %d units in a %s window", msg.RatableLimit, msg.Units, msg.Series.WindowLength)
+	}
 	if _, err := k.sellerOffer(ctx, owner, msg.Series.Class); err != nil {
 		return sdk.Coin{}, err
 	}
@@ -150,12 +156,6 @@ func (k *Keeper) PlaceOrder(ctx context.Context, msg *types.MsgPlaceOrder) (*typ
 		return nil, errorsmod.Wrapf(types.ErrTooManyOrders, "%s has %d resting orders (max_open_orders)", msg.Owner, open)
 	}
 
-	// The incoming order's id, taken now: an incoming sell is the lot its
-	// fills share a ratable limit under, whether or not a remainder rests.
-	id, err := k.OrderSeq.Next(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// The resting orders this one crosses, best first, at most the fill cap.
 	opposite := types.Side_SIDE_SELL
 	if msg.Side == types.Side_SIDE_SELL {
@@ -205,7 +205,7 @@ func (k *Keeper) PlaceOrder(ctx context.Context, msg *types.MsgPlaceOrder) (*typ
 			continue
 		}
 		n := min(remaining, resting.Units)
-		posID, err := k.fill(ctx, p, resting, msg, id, owner, n)
+		posID, err := k.fill(ctx, p, resting, msg, owner, n)
 		if err != nil {
 			return nil, err
 		}
@@ -216,7 +216,7 @@ func (k *Keeper) PlaceOrder(ctx context.Context, msg *types.MsgPlaceOrder) (*typ
 	if remaining == 0 {
 		return res, nil
 	}
-	res.OrderId, err = k.rest(ctx, msg, id, owner, cpu, remaining)
+	res.OrderId, err = k.rest(ctx, msg, owner, cpu, remaining)
 	return res, err
 }
 
@@ -261,9 +261,13 @@ func appendUnique(ids []uint64, id uint64) []uint64 {
 
 // rest puts the remainder of an order on the book, escrowing its price x
 // units (buy) or collateral (sell).
-func (k *Keeper) rest(ctx context.Context, msg *types.MsgPlaceOrder, id uint64, owner sdk.AccAddress, cpu sdk.Coin, units uint64) (uint64, error) {
+func (k *Keeper) rest(ctx context.Context, msg *types.MsgPlaceOrder, owner sdk.AccAddress, cpu sdk.Coin, units uint64) (uint64, error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	now := sdkCtx.BlockTime()
+	id, err := k.OrderSeq.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
 	expires := msg.Series.WindowStart
 	if msg.ExpiresAfter > 0 && now.Add(msg.ExpiresAfter).Before(expires) {
 		expires = now.Add(msg.ExpiresAfter)
@@ -303,23 +307,23 @@ func (k *Keeper) rest(ctx context.Context, msg *types.MsgPlaceOrder, id uint64, 
 	return id, sdkCtx.EventManager().EmitTypedEvent(&types.EventOrderPlaced{Order: o})
 }
 
-// fill trades n units between a resting order and the incoming one (id
-// takerID) at the resting price, into the position of (series, buyer,
-// seller, lot, terms). The trade keeps the terms in force now: the
-// seller's offer for the class (minimum time limit, circuits, sizes), the
-// non-delivery fee and the protocol fee.
-func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, taker *types.MsgPlaceOrder, takerID uint64, takerAddr sdk.AccAddress, n uint64) (uint64, error) {
+// fill trades n units between a resting order and the incoming one at the
+// resting price, into a position of its own (a trade keeps its terms and
+// its lot). The trade keeps the terms in force now: the seller's offer for
+// the class (minimum time limit, circuits, sizes), the non-delivery fee and
+// the protocol fee; and its share of the sell order's ratable limit.
+func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, taker *types.MsgPlaceOrder, takerAddr sdk.AccAddress, n uint64) (uint64, error) {
 	price := resting.PricePerUnit
 	notional := types.Mul(price, n)
 	var buyer, seller string
-	var ratable, lot uint64
+	var ratable, orderUnits uint64
 	var refundUnused bool
 	var cpu sdk.Coin
 	if resting.Side == types.Side_SIDE_SELL {
 		// the taker buys: it pays the notional now; the resting seller's
 		// collateral moves from its order to the position
 		buyer, seller = taker.Owner, resting.Owner
-		ratable, refundUnused, cpu, lot = resting.RatableLimit, resting.RefundUnused, resting.CollateralPerUnit, resting.Id
+		ratable, refundUnused, cpu, orderUnits = resting.RatableLimit, resting.RefundUnused, resting.CollateralPerUnit, resting.OrigUnits
 		if err := k.funds.Collect(ctx, takerAddr, notional); err != nil {
 			return 0, err
 		}
@@ -331,7 +335,7 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 		// the taker sells: it posts collateral at the trade price; the
 		// resting buyer's escrow moves from its order to the position
 		buyer, seller = resting.Owner, taker.Owner
-		ratable, refundUnused, lot = taker.RatableLimit, taker.RefundUnused, takerID
+		ratable, refundUnused, orderUnits = taker.RatableLimit, taker.RefundUnused, taker.Units
 		bps, err := k.collateralBps(ctx, p, takerAddr, taker.Series.Class)
 		if err != nil {
 			return 0, err
@@ -355,12 +359,7 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 	if err != nil {
 		return 0, err
 	}
-	if ratable > 0 {
-		if err := k.openLot(ctx, lot, ratable, resting.Series); err != nil {
-			return 0, err
-		}
-	}
-	posID, err := k.addToPosition(ctx, resting.Series, buyer, seller, price, n, ratable, refundUnused, cpu, lot, terms)
+	posID, err := k.openTrade(ctx, resting.Series, buyer, seller, price, n, types.RatableShare(ratable, n, orderUnits), refundUnused, cpu, terms)
 	if err != nil {
 		return 0, err
 	}
@@ -401,14 +400,6 @@ func (k *Keeper) tradeTerms(ctx context.Context, p types.Params, seller string, 
 		MaxOpenUnits:      o.MaxOpenUnits,
 		ProtocolFeeBps:    fee,
 	}, nil
-}
-
-// openLot makes sure the sell order's shared ratable limit exists.
-func (k *Keeper) openLot(ctx context.Context, id, ratable uint64, s types.Series) error {
-	if has, err := k.Lots.Has(ctx, id); err != nil || has {
-		return err
-	}
-	return k.Lots.Set(ctx, id, types.Lot{OrderId: id, RatableLimit: ratable, HourStart: s.WindowStart, WindowEnd: s.WindowEnd()})
 }
 
 // closeOrder takes an order off the book, refunds what it still escrows and

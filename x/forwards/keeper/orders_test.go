@@ -39,10 +39,13 @@ func (s *Suite) TestMatchingPriceTimePriority() {
 	s.Require().Equal(uint64(60), rest.Units)
 	s.Require().Equal(coin(60*24), rest.Escrow, "collateral 20% of 120 per unit")
 
-	// a second buy at the same price aggregates into the same position
+	// a second buy at the same price is a trade of its own: a position of
+	// its own, with its own terms and lot
 	res2 := s.mustPlace(s.buyer, buy, 120, 10)
-	s.Require().Equal([]uint64{p[2].Id}, res2.PositionIds)
-	s.Require().Equal(uint64(50), s.position(p[2].Id).Units)
+	s.Require().Len(res2.PositionIds, 1)
+	s.Require().NotEqual(p[2].Id, res2.PositionIds[0])
+	s.Require().Equal(uint64(10), s.position(res2.PositionIds[0]).Units)
+	s.Require().Equal(uint64(40), s.position(p[2].Id).Units)
 
 	book, err := s.q.Book(s.ctx, &types.QueryBookRequest{Class: inference, WindowStartUnix: s.series.WindowStart.Unix(), WindowLength: "4h"})
 	s.Require().NoError(err)

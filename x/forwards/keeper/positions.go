@@ -41,39 +41,67 @@ func (k *Keeper) positionTermsKey(p types.Position) string {
 	return termsKey(p.Series, p.Owner, p.Seller, p.PricePerUnit, p.RatableLimit, p.RefundUnused, p.CollateralPerUnit, p.Lot, p.Terms)
 }
 
-// addToPosition adds n units (their escrow and collateral already counted
-// in the totals) to the open position of these parties, lot and terms, or
-// opens one.
-func (k *Keeper) addToPosition(ctx context.Context, s types.Series, buyer, seller string, price sdk.Coin, n, ratable uint64, refundUnused bool, cpu sdk.Coin, lot uint64, terms types.ContractTerms) (uint64, error) {
-	key := termsKey(s, buyer, seller, price, ratable, refundUnused, cpu, lot, terms)
-	if id, err := k.PositionTerms.Get(ctx, key); err == nil {
-		pos, err := k.GetPosition(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		pos.Units += n
-		pos.Escrow = pos.Escrow.Add(types.Mul(price, n))
-		pos.Collateral = pos.Collateral.Add(types.Mul(cpu, n))
-		return id, k.Positions.Set(ctx, id, pos)
-	} else if !errors.Is(err, collections.ErrNotFound) {
-		return 0, err
-	}
+// openTrade opens the position of a trade of n units (their escrow and
+// collateral already counted in the totals), with the trade's lot: its
+// share of the sell order's ratable limit, and the units in flight its
+// terms allow. Every trade is a position of its own; positions split from
+// it share its lot.
+func (k *Keeper) openTrade(ctx context.Context, s types.Series, buyer, seller string, price sdk.Coin, n, ratable uint64, refundUnused bool, cpu sdk.Coin, terms types.ContractTerms) (uint64, error) {
 	id, err := k.PositionSeq.Next(ctx)
 	if err != nil {
 		return 0, err
 	}
+	if err := k.Lots.Set(ctx, id, types.Lot{Id: id, RatableLimit: ratable, HourStart: s.WindowStart, WindowEnd: s.WindowEnd()}); err != nil {
+		return 0, err
+	}
 	pos := types.Position{
 		Id: id, Series: s, Owner: buyer, Seller: seller, PricePerUnit: price, Units: n,
-		RatableLimit: ratable, RefundUnused: refundUnused, CollateralPerUnit: cpu, Terms: terms, Lot: lot,
+		RatableLimit: ratable, RefundUnused: refundUnused, CollateralPerUnit: cpu, Terms: terms, Lot: id,
 		Escrow: types.Mul(price, n), Collateral: types.Mul(cpu, n),
 		Status: types.PositionStatus_POSITION_STATUS_OPEN,
 	}
 	return id, k.createPosition(ctx, pos)
 }
 
-// createPosition stores a new open position with its indexes and its
-// window-end entry.
+// lot loads a position's lot.
+func (k *Keeper) lot(ctx context.Context, id uint64) (types.Lot, error) {
+	l, err := k.Lots.Get(ctx, id)
+	if err != nil {
+		return l, errorsmod.Wrapf(types.ErrAccounting, "lot %d: %v", id, err)
+	}
+	return l, nil
+}
+
+// leaveLot counts one open position of a lot less; the lot goes with the
+// last (no draw can follow: its window has ended or its units are gone).
+func (k *Keeper) leaveLot(ctx context.Context, id uint64) error {
+	l, err := k.lot(ctx, id)
+	if err != nil {
+		return err
+	}
+	if l.Positions <= 1 {
+		return k.Lots.Remove(ctx, id)
+	}
+	l.Positions--
+	return k.Lots.Set(ctx, id, l)
+}
+
+// createPosition stores a new open position in its lot.
 func (k *Keeper) createPosition(ctx context.Context, pos types.Position) error {
+	l, err := k.lot(ctx, pos.Lot)
+	if err != nil {
+		return err
+	}
+	l.Positions++
+	if err := k.Lots.Set(ctx, l.Id, l); err != nil {
+		return err
+	}
+	return k.storePosition(ctx, pos)
+}
+
+// storePosition writes a position with its indexes and its window-end
+// entry (genesis import: lots come with their counts).
+func (k *Keeper) storePosition(ctx context.Context, pos types.Position) error {
 	owner, err := k.addr("owner", pos.Owner)
 	if err != nil {
 		return err
@@ -165,6 +193,9 @@ func (k *Keeper) TransferPosition(ctx context.Context, msg *types.MsgTransferPos
 		if err := k.deletePosition(ctx, pos); err != nil {
 			return 0, err
 		}
+		if err := k.leaveLot(ctx, pos.Lot); err != nil {
+			return 0, err
+		}
 	} else if err := k.Positions.Set(ctx, pos.Id, pos); err != nil {
 		return 0, err
 	}
@@ -227,8 +258,14 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 		return nil, errorsmod.Wrapf(types.ErrOutsideWindow, "a %s job would be due after the window ends at %s", msg.TimeLimit, end.UTC().Format(time.RFC3339))
 	}
 	// consent: no more than the seller's offer accepted at the trade; a
-	// draw outside it is the buyer's error, refused, no fault
+	// draw outside it is the buyer's error, refused, no fault. The lot is
+	// the trade's: its units in flight and its hourly allowance count every
+	// position split or transferred from it.
 	t := pos.Terms
+	lot, err := k.lot(ctx, pos.Lot)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case msg.TimeLimit < t.MinTimeLimit:
 		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "time_limit %s is below the %s the seller's offer accepted", msg.TimeLimit, t.MinTimeLimit)
@@ -236,23 +273,15 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "circuit %q is not one the seller supported at the trade", msg.CircuitId)
 	case msg.Units > t.MaxUnitsPerJob:
 		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "%d units: the seller's offer accepted jobs of at most %d units at the trade", msg.Units, t.MaxUnitsPerJob)
-	case pos.InFlight+msg.Units > t.MaxOpenUnits:
-		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "%d units in flight with %d more would exceed the %d open at once the seller's offer accepted at the trade", pos.InFlight, msg.Units, t.MaxOpenUnits)
+	case lot.InFlight+msg.Units > t.MaxOpenUnits:
+		return nil, errorsmod.Wrapf(types.ErrInvalidPosition, "%d units of the trade in flight with %d more would exceed the %d open at once the seller's offer accepted at the trade", lot.InFlight, msg.Units, t.MaxOpenUnits)
 	}
-	// the ratable limit is the lot's, shared with every position the same
-	// sell order sold: splitting or transferring a position does not reset it
-	var lot types.Lot
-	if pos.RatableLimit > 0 {
-		if lot, err = k.Lots.Get(ctx, pos.Lot); err != nil {
-			return nil, errorsmod.Wrapf(types.ErrAccounting, "position %d: lot %d: %v", pos.Id, pos.Lot, err)
-		}
-		hour := now.Truncate(time.Hour)
-		if !lot.HourStart.Equal(hour) {
-			lot.HourStart, lot.HourDrawn = hour, 0
-		}
-		if lot.HourDrawn+msg.Units > lot.RatableLimit {
-			return nil, errorsmod.Wrapf(types.ErrAboveRatable, "the sell order behind position %d allows %d units an hour; %d drawn this hour", pos.Id, lot.RatableLimit, lot.HourDrawn)
-		}
+	hour := now.Truncate(time.Hour)
+	if !lot.HourStart.Equal(hour) {
+		lot.HourStart, lot.HourDrawn = hour, 0
+	}
+	if lot.RatableLimit > 0 && lot.HourDrawn+msg.Units > lot.RatableLimit {
+		return nil, errorsmod.Wrapf(types.ErrAboveRatable, "the trade behind position %d allows %d units an hour; %d drawn this hour", pos.Id, lot.RatableLimit, lot.HourDrawn)
 	}
 	job := &jobstypes.MsgSubmitJob{
 		Buyer: k.str(k.funds.Address), Class: pos.Series.Class, ModelCommitment: msg.ModelCommitment, InputCommitment: msg.InputCommitment,
@@ -274,11 +303,12 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 	// a draw uses the hour's ratable allowance whether or not the seller
 	// could take it (a buyer cannot fault a whole position in the hour a
 	// seller is briefly paused)
-	if pos.RatableLimit > 0 {
-		lot.HourDrawn += msg.Units
-		if err := k.Lots.Set(ctx, lot.OrderId, lot); err != nil {
-			return nil, err
-		}
+	lot.HourDrawn += msg.Units
+	if !refused {
+		lot.InFlight += msg.Units
+	}
+	if err := k.Lots.Set(ctx, lot.Id, lot); err != nil {
+		return nil, err
 	}
 	if refused {
 		// the seller cannot deliver now: its fault, in this transaction (a

@@ -111,6 +111,14 @@ func (k *Keeper) closePositionJob(ctx context.Context, j jobstypes.Job, finalize
 func (k *Keeper) releaseJob(ctx context.Context, j jobstypes.Job, pj types.PositionJob, pos types.Position, delivered, fault uint64, expired bool) error {
 	refund := j.Settlement.BuyerRefund
 	pos.InFlight -= pj.Units
+	if l, err := k.Lots.Get(ctx, pos.Lot); err == nil {
+		l.InFlight -= min(l.InFlight, pj.Units)
+		if err := k.Lots.Set(ctx, l.Id, l); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, collections.ErrNotFound) {
+		return err
+	} // a lot whose window has ended is gone: nothing draws on it any more
 	pos.Delivered += delivered
 	pos.Fault += fault
 	if expired {
@@ -155,8 +163,8 @@ func (k *Keeper) settleWindowEnd(ctx context.Context, _ time.Time, id uint64) er
 		if err := k.PositionTerms.Remove(ctx, k.positionTermsKey(pos)); err != nil {
 			return err
 		}
-		// nothing draws after the window: the lot's limit is done
-		if err := k.Lots.Remove(ctx, pos.Lot); err != nil {
+		// nothing draws after the window: the lot goes with its last position
+		if err := k.leaveLot(ctx, pos.Lot); err != nil {
 			return err
 		}
 	}

@@ -87,17 +87,26 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 	}
 	lots := map[uint64]bool{}
 	for _, l := range gs.Lots {
-		if l.OrderId == 0 || l.OrderId >= gs.NextOrderId || lots[l.OrderId] || l.RatableLimit == 0 {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "lot %d: zero, repeated, not below next_order_id or without a ratable limit", l.OrderId)
+		if l.Id == 0 || l.Id >= gs.NextPositionId || lots[l.Id] || l.Positions == 0 {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lot %d: zero, repeated, not below next_position_id or without open positions", l.Id)
 		}
-		lots[l.OrderId] = true
+		lots[l.Id] = true
 	}
+	open := map[uint64]uint32{}
 	for _, p := range gs.Positions {
-		if p.RatableLimit > 0 && p.Status == PositionStatus_POSITION_STATUS_OPEN && !lots[p.Lot] {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "open position %d has a ratable limit but its lot %d is missing", p.Id, p.Lot)
+		if p.Status == PositionStatus_POSITION_STATUS_OPEN {
+			if !lots[p.Lot] {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "open position %d: its lot %d is missing", p.Id, p.Lot)
+			}
+			open[p.Lot]++
 		}
 		if p.FaultExpired > p.Fault {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "position %d: fault_expired exceeds fault", p.Id)
+		}
+	}
+	for _, l := range gs.Lots {
+		if open[l.Id] != l.Positions {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lot %d counts %d open positions, there are %d", l.Id, l.Positions, open[l.Id])
 		}
 	}
 	return nil

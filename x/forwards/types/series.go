@@ -137,3 +137,20 @@ func PriceLevelOf(price uint64) uint32 {
 
 // ClassOf is the workload class a store key holds.
 func ClassOf(c int32) jobstypes.WorkloadClass { return jobstypes.WorkloadClass(c) }
+
+// RatableShare is a trade's share of its sell order's ratable limit: a fill
+// of n units of an order of orderUnits carries ceil(ratable x n /
+// orderUnits) an hour (at least 1), so the trades of one order together
+// draw about what the seller allowed, and no buyer of the order can use up
+// another's allowance. Zero (no limit) stays zero.
+func RatableShare(ratable, n, orderUnits uint64) uint64 {
+	if ratable == 0 || orderUnits == 0 || n >= orderUnits {
+		return ratable
+	}
+	hi, lo := bits.Mul64(ratable, n)
+	q, r := bits.Div64(hi, lo, orderUnits) // ratable x n / orderUnits < ratable: no overflow
+	if r != 0 {
+		q++
+	}
+	return max(q, 1)
+}

@@ -897,8 +897,9 @@ func (m *EventSettlementDeadLettered) GetError() string {
 	return ""
 }
 
-// EventJobDeclined: the assigned provider gave the job back within the
-// decline window; it is open (SUBMITTED) again.
+// EventJobDeclined: the assigned provider gave the job back before its
+// decline_until; it is open (SUBMITTED) again (if MaxDeclines providers have
+// declined it, EventJobCancelled follows: it was closed and refunded).
 type EventJobDeclined struct {
 	JobId    uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`

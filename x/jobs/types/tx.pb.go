@@ -1530,8 +1530,9 @@ type MsgClient interface {
 	// PostResult records the assigned provider's result and opens the
 	// challenge window.
 	PostResult(ctx context.Context, in *MsgPostResult, opts ...grpc.CallOption) (*MsgPostResultResponse, error)
-	// DeclineJob lets the assigned provider give a job back within
-	// decline_window of its assignment, at no penalty; the job is open again.
+	// DeclineJob lets the assigned provider give a job back before the job's
+	// decline_until, at no penalty; the job is open again, never again for
+	// this provider. A contract job cannot be declined.
 	DeclineJob(ctx context.Context, in *MsgDeclineJob, opts ...grpc.CallOption) (*MsgDeclineJobResponse, error)
 	// AddBond tops up the signer's provider bond.
 	AddBond(ctx context.Context, in *MsgAddBond, opts ...grpc.CallOption) (*MsgAddBondResponse, error)
@@ -1676,8 +1677,9 @@ type MsgServer interface {
 	// PostResult records the assigned provider's result and opens the
 	// challenge window.
 	PostResult(context.Context, *MsgPostResult) (*MsgPostResultResponse, error)
-	// DeclineJob lets the assigned provider give a job back within
-	// decline_window of its assignment, at no penalty; the job is open again.
+	// DeclineJob lets the assigned provider give a job back before the job's
+	// decline_until, at no penalty; the job is open again, never again for
+	// this provider. A contract job cannot be declined.
 	DeclineJob(context.Context, *MsgDeclineJob) (*MsgDeclineJobResponse, error)
 	// AddBond tops up the signer's provider bond.
 	AddBond(context.Context, *MsgAddBond) (*MsgAddBondResponse, error)
