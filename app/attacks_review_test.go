@@ -9,7 +9,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/verdict-chain/verdict/testutil/snpsim"
 	"github.com/verdict-chain/verdict/testutil/zk"
 	attesttypes "github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
@@ -21,29 +20,6 @@ import (
 // attack through the real app; a failing test is a finding. Numbers are
 // uverd.
 
-// reviewReattest registers a fresh attestation for op (same image, same
-// enclave key as arena.attest) and returns the error instead of failing.
-func (r *arena) reviewReattest(op sdk.AccAddress) error {
-	signer, err := snpsim.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
-	require.NoError(r.t, err)
-	pol, err := r.a.AttestKeeper.Policy.Get(r.ctx)
-	require.NoError(r.t, err)
-	pol.AmdRoots = []attesttypes.AmdRoot{{ProductLine: signer.ProductLine(), ArkPem: string(signer.ArkPEM()), AskPem: string(signer.AskPEM())}}
-	require.NoError(r.t, r.do(&attesttypes.MsgUpdatePolicy{Authority: gov, Policy: pol}))
-	r.advance(time.Second)
-	height := uint64(r.ctx.BlockHeight())
-	hash, err := r.a.AttestKeeper.Nonces.Get(r.ctx, height)
-	require.NoError(r.t, err)
-	enclave := ed25519.NewKeyFromSeed(append(make([]byte, 31), byte(len(op))))
-	pub := enclave.Public().(ed25519.PublicKey)
-	report, err := signer.Report(snpsim.ReportOptions{ReportData: attesttypes.ReportData("verdict-test", op, hash, pub), Measurement: teeMeasurement})
-	require.NoError(r.t, err)
-	r.advance(time.Second)
-	return r.do(&attesttypes.MsgRegisterAttestation{
-		Operator: op.String(), TeeType: attesttypes.TeeType_TEE_TYPE_SEV_SNP, Evidence: report, Vcek: signer.VcekDER(),
-		NonceHeight: height, EnclavePubkey: pub,
-	})
-}
 
 // Rule 12 (cooldown). A provider whose enclave signed a wrong result is
 // challenged; while the dispute is open it revokes its own attestation
@@ -85,7 +61,7 @@ func TestReviewCooldownDodgedBySelfRevocation(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, d.Status)
 
-	err = r.reviewReattest(prov)
+	_, err = r.registerAttestation(prov)
 	require.ErrorIs(t, err, attesttypes.ErrCooldown,
 		"an enclave that signed a wrong result must not re-attest for revocation_cooldown; re-attesting right after the lost dispute returned %v", err)
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"crypto/ed25519"
+	"sync"
 	"testing"
 	"time"
 
@@ -465,17 +466,33 @@ func TestAttackMonitorBuyerMovesNoMoney(t *testing.T) {
 
 var teeMeasurement = func() [48]byte { var m [48]byte; copy(m[:], "verdict inference image v1"); return m }()
 
+// testSNP is the test-only SEV-SNP signing chain (testutil/snpsim), made
+// once per test binary.
+var testSNP = sync.OnceValues(func() (*snpsim.Signer, error) {
+	return snpsim.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+})
+
 // attest makes op an attested SEV-SNP provider: governance trusts the
-// test-only signing chain of testutil/snpsim and allows the image, and op
-// registers a report binding a recent block and its enclave key.
+// test-only signing chain and allows the image, and op registers a report.
 func (r *arena) attest(op sdk.AccAddress) ed25519.PrivateKey {
-	signer, err := snpsim.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	signer, err := testSNP()
 	require.NoError(r.t, err)
 	pol, err := r.a.AttestKeeper.Policy.Get(r.ctx)
 	require.NoError(r.t, err)
 	pol.AmdRoots = []attesttypes.AmdRoot{{ProductLine: signer.ProductLine(), ArkPem: string(signer.ArkPEM()), AskPem: string(signer.AskPEM())}}
 	require.NoError(r.t, r.do(&attesttypes.MsgUpdatePolicy{Authority: gov, Policy: pol}))
 	require.NoError(r.t, r.do(&attesttypes.MsgAllowMeasurement{Authority: gov, Measurement: attesttypes.Measurement{TeeType: attesttypes.TeeType_TEE_TYPE_SEV_SNP, Value: teeMeasurement[:], Note: "test image"}}))
+	enclave, err := r.registerAttestation(op)
+	require.NoError(r.t, err)
+	return enclave
+}
+
+// registerAttestation sends op's report binding a recent block and its
+// enclave key (the chain must already trust the test-only chain and the
+// image), and returns the enclave key and the transaction's error.
+func (r *arena) registerAttestation(op sdk.AccAddress) (ed25519.PrivateKey, error) {
+	signer, err := testSNP()
+	require.NoError(r.t, err)
 	r.advance(time.Second)
 	height := uint64(r.ctx.BlockHeight())
 	hash, err := r.a.AttestKeeper.Nonces.Get(r.ctx, height)
@@ -485,9 +502,8 @@ func (r *arena) attest(op sdk.AccAddress) ed25519.PrivateKey {
 	report, err := signer.Report(snpsim.ReportOptions{ReportData: attesttypes.ReportData("verdict-test", op, hash, pub), Measurement: teeMeasurement})
 	require.NoError(r.t, err)
 	r.advance(time.Second)
-	require.NoError(r.t, r.do(&attesttypes.MsgRegisterAttestation{
+	return enclave, r.do(&attesttypes.MsgRegisterAttestation{
 		Operator: op.String(), TeeType: attesttypes.TeeType_TEE_TYPE_SEV_SNP, Evidence: report, Vcek: signer.VcekDER(),
 		NonceHeight: height, EnclavePubkey: pub,
-	}))
-	return enclave
+	})
 }
