@@ -67,7 +67,7 @@ type Keeper struct {
 	OrderExpiry   *settle.Queue[uint64]
 	Positions     collections.Map[uint64, types.Position]
 	// PositionsByOwner / BySeller index positions; PositionTerms finds the
-	// position a fill aggregates into (same series, parties and terms).
+	// position a transfer joins (the recipient's of the same lot and terms).
 	PositionsByOwner  collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	PositionsBySeller collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	PositionTerms     collections.Map[string, uint64]

@@ -27,11 +27,10 @@ func (k *Keeper) GetPosition(ctx context.Context, id uint64) (types.Position, er
 // Available is what a position may still draw or transfer.
 func Available(p types.Position) uint64 { return p.Units - p.Delivered - p.Fault - p.InFlight }
 
-// termsKey identifies the position fills aggregate into: same series,
-// buyer, seller, price, seller's terms, lot and the terms the trade keeps.
-// A fill made under other terms (the seller's offer changed, governance
-// changed a fee) opens a position of its own: no trade inherits or rewrites
-// another's terms.
+// termsKey identifies the position transferred units join: the recipient's
+// of the same series, seller, price, seller's terms, lot (the trade) and
+// contract terms. A trade never joins another (each opens its own
+// position): no trade inherits or rewrites another's terms.
 func termsKey(s types.Series, buyer, seller string, price sdk.Coin, ratable uint64, refundUnused bool, cpu sdk.Coin, lot uint64, t types.ContractTerms) string {
 	return fmt.Sprintf("%s|%s|%s|%s|%d|%t|%s|%d|%d|%d|%s|%d|%d|%d", s.Key(), buyer, seller, price, ratable, refundUnused, cpu, lot,
 		t.NonDeliveryFeeBps, int64(t.MinTimeLimit), strings.Join(t.CircuitIds, ","), t.MaxUnitsPerJob, t.MaxOpenUnits, t.ProtocolFeeBps)
