@@ -80,12 +80,26 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 	})
 }
 
-// open marks the job disputed and records an OPEN dispute with its deadline.
+// open marks the job disputed and records an OPEN dispute with its
+// deadline. A provider can answer every dispute the chain accepts: the
+// deadlines of the disputes open against it are spaced by its declared
+// proving time for their circuits (default_prove_time when it declared
+// none, max_prove_time at most), so the k-th of a flood due at once gets
+// proof_window plus the time to prove the k-1 before it. The deadline also
+// stands later by every halt after it was set (x/internal/haltclock).
 func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte) (types.Dispute, error) {
 	if _, err := k.jobs.MarkDisputed(ctx, j.Id); err != nil {
 		return types.Dispute{}, err
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	backlog, err := k.reserveProving(ctx, p, j, now)
+	if err != nil {
+		return types.Dispute{}, err
+	}
+	credit, err := k.Halt.Credit(ctx)
+	if err != nil {
+		return types.Dispute{}, err
+	}
 	d := types.Dispute{
 		JobId:             j.Id,
 		Kind:              kind,
@@ -95,13 +109,56 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 		CounterCommitment: counter,
 		CircuitId:         j.CircuitId,
 		OpenedAt:          now,
-		ProofDeadline:     now.Add(p.ProofWindow),
+		ProofDeadline:     now.Add(p.ProofWindow + backlog),
 		Status:            types.DisputeStatus_DISPUTE_STATUS_OPEN,
+		HaltCredit:        credit,
 	}
 	if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
 		return d, err
 	}
 	return d, k.DeadlineQueue.Push(ctx, d.ProofDeadline, d.JobId)
+}
+
+// ProveTime is how long the chain lets a provider take to prove one result
+// of a circuit: what it declared (x/jobs), or default_prove_time, at most
+// max_prove_time.
+func ProveTime(p types.Params, prov jobstypes.Provider, circuitID string) time.Duration {
+	t := jobstypes.ProveTimeFor(prov, circuitID)
+	if t <= 0 {
+		t = p.DefaultProveTime
+	}
+	return min(t, p.MaxProveTime)
+}
+
+// reserveProving books one proof on the provider's proving queue and
+// returns the backlog in front of it (zero when the queue is free now).
+func (k *Keeper) reserveProving(ctx context.Context, p types.Params, j jobstypes.Job, now time.Time) (time.Duration, error) {
+	op, err := k.addressCodec.StringToBytes(j.Provider)
+	if err != nil {
+		return 0, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+	}
+	prov, err := k.jobs.GetProvider(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	free := now
+	if f, err := k.ProverQueue.Get(ctx, op); err == nil {
+		if t := time.Unix(0, f).UTC(); t.After(now) {
+			free = t
+		}
+	} else if !isNotFound(err) {
+		return 0, err
+	}
+	if err := k.ProverQueue.Set(ctx, op, free.Add(ProveTime(p, prov, j.CircuitId)).UnixNano()); err != nil {
+		return 0, err
+	}
+	return free.Sub(now), nil
+}
+
+// deadlineNow is a dispute's proof deadline as it stands now: later by
+// every halt since it was set.
+func (k *Keeper) deadlineNow(ctx context.Context, d types.Dispute) (time.Time, time.Duration, error) {
+	return k.Halt.Extended(ctx, d.ProofDeadline, d.HaltCredit)
 }
 
 // VerifyJobProof is the on-chain proof check: the circuit's parsed key
@@ -148,8 +205,12 @@ func (k *Keeper) SubmitProof(ctx context.Context, submitter string, jobID uint64
 	if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN {
 		return d, errorsmod.Wrapf(types.ErrDisputeClosed, "dispute of job %d is %s", jobID, d.Status)
 	}
-	if !sdkCtx.BlockTime().Before(d.ProofDeadline) {
-		return d, errorsmod.Wrapf(types.ErrProofDeadline, "proof deadline of job %d was %s", jobID, d.ProofDeadline)
+	deadline, _, err := k.deadlineNow(ctx, d)
+	if err != nil {
+		return d, err
+	}
+	if !sdkCtx.BlockTime().Before(deadline) {
+		return d, errorsmod.Wrapf(types.ErrProofDeadline, "proof deadline of job %d was %s", jobID, deadline)
 	}
 	j, err := k.jobs.GetJob(ctx, jobID)
 	if err != nil {
@@ -274,6 +335,15 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 func (k *Keeper) close(ctx context.Context, p types.Params, d types.Dispute, status types.DisputeStatus, res *types.Resolution) (types.Dispute, error) {
 	if err := k.DeadlineQueue.Remove(ctx, d.ProofDeadline, d.JobId); err != nil {
 		return d, err
+	}
+	// a proving queue already in the past holds nothing: drop its entry
+	// (finite state; a later dispute starts from now anyway)
+	if op, err := k.addressCodec.StringToBytes(d.Provider); err == nil {
+		if f, err := k.ProverQueue.Get(ctx, op); err == nil && f <= sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano() {
+			if err := k.ProverQueue.Remove(ctx, op); err != nil {
+				return d, err
+			}
+		}
 	}
 	d.Status = status
 	d.Resolution = res
@@ -425,6 +495,29 @@ func (k *Keeper) settleProofDeadline(ctx context.Context, due time.Time, jobID u
 	if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN || !d.ProofDeadline.Equal(due) {
 		return errorsmod.Wrapf(types.ErrDisputeClosed, "deadline entry (%s) for the %s dispute of job %d (deadline %s)", due, d.Status, jobID, d.ProofDeadline)
 	}
+	// a halt since the deadline was set moved it: wait for the live time
+	// the provider was given
+	deadline, credit, err := k.deadlineNow(ctx, d)
+	if err != nil {
+		return err
+	}
+	if sdk.UnwrapSDKContext(ctx).BlockTime().Before(deadline) {
+		d.ProofDeadline, d.HaltCredit = deadline, credit
+		if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
+			return err
+		}
+		return k.DeadlineQueue.Push(ctx, deadline, d.JobId)
+	}
 	_, err = k.providerLoses(ctx, p, d, "no valid proof before the proof deadline", "", types.Claim_CLAIM_UNSPECIFIED)
 	return err
+}
+
+// BeginBlocker ticks the halt clock before any transaction of the block
+// reads a deadline.
+func (k *Keeper) BeginBlocker(ctx context.Context) error {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return k.Halt.Tick(ctx, p.MaxBlockGap)
 }

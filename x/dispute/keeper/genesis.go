@@ -3,6 +3,9 @@ package keeper
 import (
 	"context"
 	"crypto/sha256"
+	"time"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -76,7 +79,18 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for job %d, which x/jobs does not hold as DISPUTED", d.JobId)
 		}
 	}
-	return nil
+	for _, q := range gs.ProverQueues {
+		op, err := k.addressCodec.StringToBytes(q.Provider)
+		if err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "prover queue of %q: %v", q.Provider, err)
+		}
+		if err := k.ProverQueue.Set(ctx, op, q.FreeAt.UnixNano()); err != nil {
+			return err
+		}
+	}
+	// a chain restarted from an export stood still in between: the first
+	// block after it counts the gap as a halt
+	return k.Halt.SetState(ctx, gs.HaltLastBlock, gs.HaltCredit)
 }
 
 // ExportGenesis writes the state out.
@@ -96,6 +110,19 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 		gs.Disputes = append(gs.Disputes, d)
 		return false, nil
 	}); err != nil {
+		return nil, err
+	}
+	if err := k.ProverQueue.Walk(ctx, nil, func(op sdk.AccAddress, free int64) (bool, error) {
+		s, err := k.addressCodec.BytesToString(op)
+		if err != nil {
+			return true, err
+		}
+		gs.ProverQueues = append(gs.ProverQueues, types.ProverQueue{Provider: s, FreeAt: time.Unix(0, free).UTC()})
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if gs.HaltLastBlock, gs.HaltCredit, err = k.Halt.State(ctx); err != nil {
 		return nil, err
 	}
 	return gs, nil

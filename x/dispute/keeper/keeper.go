@@ -18,6 +18,7 @@ import (
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/internal/funds"
+	"github.com/verdict-chain/verdict/x/internal/haltclock"
 	"github.com/verdict-chain/verdict/x/internal/settle"
 )
 
@@ -60,6 +61,11 @@ type Keeper struct {
 	PendingAudits collections.KeySet[uint64]
 	// TotalBonds is the sum of open challenge bonds (the module balance).
 	TotalBonds collections.Item[math.Int]
+	// ProverQueue: when each provider's declared proving capacity is next
+	// free; the entry goes once it is in the past and its disputes resolve.
+	ProverQueue collections.Map[sdk.AccAddress, int64] // unix nanos
+	// Halt measures halts, which extend every open proof deadline.
+	Halt haltclock.Clock
 }
 
 // NewKeeper builds the keeper. authority is the gov module address.
@@ -99,6 +105,8 @@ func NewKeeper(
 		PruneQueue:    settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
 		PendingAudits: collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
 		TotalBonds:    collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
+		ProverQueue:   collections.NewMap(sb, types.ProverQueueKey, "prover_queue", sdk.AccAddressKey, collections.Int64Value),
+		Halt:          haltclock.New(sb, types.HaltLastKey, types.HaltCreditKey),
 	}
 	schema, err := sb.Build()
 	if err != nil {

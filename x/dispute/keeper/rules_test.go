@@ -317,7 +317,7 @@ func (s *Suite) TestDeadlinesBoundedPerBlock() {
 	b, _ := s.jobWithResult("b2", true)
 	s.challenge(a, nil)
 	s.challenge(b, nil)
-	s.advance(time.Hour)
+	s.advance(time.Hour + time.Minute) // b's window starts after a's proving time
 	open := 0
 	for _, id := range []uint64{a, b} {
 		if s.dispute(id).Status == types.DisputeStatus_DISPUTE_STATUS_OPEN {

@@ -144,7 +144,7 @@ func (s *Suite) TestAuditProvenAndUnproven() {
 	s.advance(time.Second)
 	s.Equal(types.DisputeKind_DISPUTE_KIND_AUDIT, s.dispute(id2).Kind)
 	pool0, b0 := s.pool(), s.bal(s.buyer)
-	s.advance(time.Hour)
+	s.advance(time.Hour + time.Minute) // the proof window, after the first audit's proving time
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(id2).Status)
 	s.Equal(pool0+fraudSlash, s.pool())
 	s.Equal(b0+150_000, s.bal(s.buyer))
@@ -173,7 +173,7 @@ func (s *Suite) TestHooksSeeOutcomes() {
 	s.Require().NoError(err)
 	id2, _ := s.jobWithResult("hook-lose", true)
 	s.challenge(id2, nil)
-	s.advance(time.Hour)
+	s.advance(time.Hour + time.Minute) // the proof window, after the first dispute's proving time
 	s.Equal([]string{
 		fmt.Sprintf("%d:DISPUTE_KIND_CHALLENGE:DISPUTE_STATUS_PROVIDER_WON", id),
 		fmt.Sprintf("%d:DISPUTE_KIND_CHALLENGE:DISPUTE_STATUS_PROVIDER_LOST", id2),

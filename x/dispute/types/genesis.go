@@ -80,5 +80,15 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 			return fail("dispute %d: status %s", d.JobId, d.Status)
 		}
 	}
+	queued := map[string]bool{}
+	for _, q := range gs.ProverQueues {
+		if _, err := ac.StringToBytes(q.Provider); err != nil || queued[q.Provider] {
+			return fail("prover queue of %q: bad or repeated provider", q.Provider)
+		}
+		queued[q.Provider] = true
+	}
+	if gs.HaltCredit < 0 {
+		return fail("halt_credit must not be negative")
+	}
 	return nil
 }

@@ -23,6 +23,12 @@ var (
 	// PruneQueueKey: resolved disputes, deleted retention after resolution.
 	PruneQueueKey       = collections.NewPrefix(8)
 	PruneDeadLettersKey = collections.NewPrefix(9)
+	// ProverQueueKey: when each provider's declared proving capacity is
+	// next free (disputes' deadlines are spaced by it).
+	ProverQueueKey = collections.NewPrefix(10)
+	// The halt clock (x/internal/haltclock): last block time, halt credit.
+	HaltLastKey   = collections.NewPrefix(11)
+	HaltCreditKey = collections.NewPrefix(12)
 )
 
 // Limits.

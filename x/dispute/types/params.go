@@ -34,6 +34,9 @@ func DefaultParams() Params {
 		MaxResolutionsPerBlock: 50,
 		AuditDeterrenceBps:     20_000,
 		Retention:              30 * 24 * time.Hour,
+		MaxBlockGap:            30 * time.Second,
+		DefaultProveTime:       time.Minute,
+		MaxProveTime:           10 * time.Minute,
 	}
 }
 
@@ -76,6 +79,12 @@ func (p Params) Validate() error {
 	}
 	if p.MaxResolutionsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_resolutions_per_block must be positive")
+	}
+	if p.MaxBlockGap <= 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_block_gap must be positive")
+	}
+	if p.DefaultProveTime <= 0 || p.MaxProveTime < p.DefaultProveTime || p.MaxProveTime > time.Hour {
+		return errorsmod.Wrap(ErrInvalidParams, "default_prove_time must be positive and at most max_prove_time, which is at most 1h")
 	}
 	return nil
 }

@@ -196,7 +196,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 	} else if has {
 		return errorsmod.Wrapf(types.ErrProviderExists, "%s", msg.Operator)
 	}
-	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices}
+	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices, msg.Proving}
 	if err := ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
 		return err
 	}
@@ -225,6 +225,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 		Classes:          msg.Classes,
 		CircuitIds:       msg.CircuitIds,
 		Prices:           msg.Prices,
+		Proving:          msg.Proving,
 		Bond:             msg.Bond,
 		Network:          types.NetworkProfile{DeclaredLatencyMs: msg.DeclaredLatencyMs, DeclaredBandwidthMbps: msg.DeclaredBandwidthMbps},
 		Status:           types.ProviderStatus_PROVIDER_STATUS_ACTIVE,
@@ -249,13 +250,14 @@ func (k *Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, msg *typ
 	if err != nil {
 		return err
 	}
-	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices}
+	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices, msg.Proving}
 	if err := ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
 		return err
 	}
+	p.Proving = msg.Proving
 	p.Moniker, p.Endpoint, p.Region, p.Hardware = msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware
 	p.Classes, p.CircuitIds, p.Prices = msg.Classes, msg.CircuitIds, msg.Prices
 	p.Network.DeclaredLatencyMs, p.Network.DeclaredBandwidthMbps = msg.DeclaredLatencyMs, msg.DeclaredBandwidthMbps

@@ -48,6 +48,7 @@ type ProviderOffer struct {
 	Classes                   []types.WorkloadClass
 	CircuitIDs                []string
 	Prices                    []types.ClassPrice
+	Proving                   []types.ProvingTime
 }
 
 // ValidateOffer checks a provider's description, classes and offers.
@@ -111,6 +112,16 @@ func ValidateOffer(o ProviderOffer, denom string, maxDuration time.Duration) err
 			return errorsmod.Wrapf(types.ErrInvalidProvider, "duplicate circuit id %q", id)
 		}
 		ids[id] = true
+	}
+	declared := map[string]bool{}
+	for _, pt := range o.Proving {
+		if !ids[pt.CircuitId] || declared[pt.CircuitId] {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "proving time for circuit %q: not one of its circuits, or declared twice", pt.CircuitId)
+		}
+		declared[pt.CircuitId] = true
+		if pt.ProveTime <= 0 || pt.ProveTime > types.MaxProveTime {
+			return errorsmod.Wrapf(types.ErrInvalidProvider, "proving time for circuit %q must be in (0, %s], got %s", pt.CircuitId, types.MaxProveTime, pt.ProveTime)
+		}
 	}
 	return nil
 }

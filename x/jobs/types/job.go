@@ -136,6 +136,16 @@ func CheckCapacity(o ClassPrice, j Job, open uint64) error {
 	return nil
 }
 
+// ProveTimeFor is the proving time p declared for a circuit (zero if none).
+func ProveTimeFor(p Provider, circuitID string) time.Duration {
+	for _, pt := range p.Proving {
+		if pt.CircuitId == circuitID {
+			return pt.ProveTime
+		}
+	}
+	return 0
+}
+
 // OfferFor returns the provider's offer for a class (zero if none).
 func OfferFor(p Provider, class WorkloadClass) ClassPrice {
 	for _, pr := range p.Prices {

@@ -1,6 +1,10 @@
 package types
 
-import "cosmossdk.io/collections"
+import (
+	"time"
+
+	"cosmossdk.io/collections"
+)
 
 const (
 	// ModuleName is the name of the module, its store key and its account.
@@ -56,6 +60,9 @@ const (
 	CommitmentLen        = 32
 	// MaxNodes bounds a multi-node job.
 	MaxNodes = 64
+	// MaxProveTime bounds a declared proving time (x/dispute spaces
+	// disputes by it, capped by its own max_prove_time).
+	MaxProveTime = time.Hour
 	// MaxDeclines: a job declined by this many providers is closed with a
 	// full refund (nobody it could reach wants it); it bounds declined_by.
 	MaxDeclines = 16

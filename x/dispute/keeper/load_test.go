@@ -1,0 +1,130 @@
+package keeper_test
+
+import (
+	"fmt"
+	"time"
+
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+
+	"github.com/verdict-chain/verdict/testutil/zk"
+	"github.com/verdict-chain/verdict/x/dispute/keeper"
+	"github.com/verdict-chain/verdict/x/dispute/types"
+)
+
+// declareProving sets the suite provider's declared proving time.
+func (s *Suite) declareProving(d time.Duration) {
+	_, err := s.jobsMsg.UpdateProvider(s.ctx, &jobstypes.MsgUpdateProvider{
+		Operator: s.prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example:8443",
+		Classes:    []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
+		CircuitIds: []string{circuitID},
+		Prices:     []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
+		Proving:    []jobstypes.ProvingTime{{CircuitId: circuitID, ProveTime: d}},
+	})
+	s.Require().NoError(err)
+}
+
+// A flood of challenges in one block: the provider declared one proof a
+// minute, and 90 challenges arrive at once against a one-hour proof
+// window. Before, all 90 shared one deadline and the last 30 could not be
+// proven in time: each slashed a tenth of the bond. Their deadlines are now
+// spaced by its proving time: proving one a minute, it answers every one.
+func (s *Suite) TestAFloodOfChallengesIsStaggered() {
+	s.declareProving(time.Minute)
+	const n = 90
+	ids := make([]uint64, n)
+	kjs := make([]zk.Job, n)
+	for i := range n {
+		ids[i], kjs[i] = s.jobWithResult(fmt.Sprintf("flood-%d", i), false)
+	}
+	t0, bond0, c0 := s.ctx.BlockTime(), s.providerBond(), s.bal(s.challenger)
+	for i, id := range ids {
+		d := s.challenge(id, nil)
+		s.Require().Equal(t0.Add(time.Hour+time.Duration(i)*time.Minute), d.ProofDeadline, "challenge %d", i)
+	}
+	// the provider proves one a minute, in deadline order
+	for i, id := range ids {
+		s.advance(time.Minute)
+		_, err := s.submitProof(s.prov, id, types.Claim_CLAIM_PROVIDER, s.kit.Prove(s.T(), kjs[i], id))
+		s.Require().NoError(err, "proof %d at minute %d", i, i+1)
+	}
+	s.advance(time.Hour)
+	for _, id := range ids {
+		s.Require().Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, s.dispute(id).Status)
+	}
+	s.Equal(bond0, s.providerBond(), "an honest provider loses nothing to the flood")
+	s.Less(s.bal(s.challenger), c0, "the flooder lost its bonds")
+	_, err := s.k.ProverQueue.Get(s.ctx, s.prov)
+	s.Require().Error(err, "the drained queue leaves no entry")
+}
+
+// A declared proving time counts at most max_prove_time, and a provider
+// that declared none gets default_prove_time.
+func (s *Suite) TestProveTimeIsBounded() {
+	p, err := s.k.Params.Get(s.ctx)
+	s.Require().NoError(err)
+	prov, err := s.jobs.GetProvider(s.ctx, s.prov)
+	s.Require().NoError(err)
+	s.Equal(p.DefaultProveTime, keeper.ProveTime(p, prov, circuitID))
+	s.declareProving(time.Hour)
+	prov, err = s.jobs.GetProvider(s.ctx, s.prov)
+	s.Require().NoError(err)
+	s.Equal(p.MaxProveTime, keeper.ProveTime(p, prov, circuitID))
+	_, err = s.jobsMsg.UpdateProvider(s.ctx, &jobstypes.MsgUpdateProvider{
+		Operator: s.prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example:8443",
+		Classes:    []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
+		CircuitIds: []string{circuitID},
+		Prices:     []jobstypes.ClassPrice{{MaxUnitsPerJob: 1, MaxOpenUnits: 1, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
+		Proving:    []jobstypes.ProvingTime{{CircuitId: "other", ProveTime: time.Second}},
+	})
+	s.Require().ErrorIs(err, jobstypes.ErrInvalidProvider, "a proving time for a circuit it does not offer")
+}
+
+// A halt cannot eat a proof window. A challenge opened just before a long
+// halt (a scheduled upgrade's height is public weeks ahead) used to expire
+// in the first block after the restart, before the provider could send the
+// proof it had ready: it was refused and the provider slashed. The halt
+// clock moves the deadline by the halt: the proof sent after the restart
+// wins, and the deadline still passes for a provider that never proves.
+func (s *Suite) TestAHaltDoesNotEatTheProofWindow() {
+	tick := func(d time.Duration) {
+		s.setBlock(s.ctx.BlockTime().Add(d), s.ctx.BlockHeight()+1)
+		s.Require().NoError(s.k.BeginBlocker(s.ctx))
+	}
+	tick(5 * time.Second)
+	id, kj := s.jobWithResult("halt", false)
+	lazy, _ := s.jobWithResult("halt-lazy", true)
+	s.challenge(id, nil)
+	s.challenge(lazy, nil)
+	s.endBlock()
+	for range 60 { // ten minutes of 10-second blocks
+		tick(10 * time.Second)
+		s.endBlock()
+	}
+	// the chain halts for two hours: the first block after it is past both
+	// deadlines as set
+	tick(2 * time.Hour)
+	s.Require().True(s.ctx.BlockTime().After(s.dispute(id).ProofDeadline))
+	bond0 := s.providerBond()
+	_, err := s.submitProof(s.prov, id, types.Claim_CLAIM_PROVIDER, s.kit.Prove(s.T(), kj, id))
+	s.Require().NoError(err, "the proof sent in the first block after the halt is on time")
+	s.endBlock()
+	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, s.dispute(id).Status)
+	s.Equal(types.DisputeStatus_DISPUTE_STATUS_OPEN, s.dispute(lazy).Status, "the halt extended the lazy one too")
+	s.Equal(bond0, s.providerBond())
+	credit, err := s.k.Halt.Credit(s.ctx)
+	s.Require().NoError(err)
+	s.Equal(2*time.Hour-30*time.Second, credit, "the halt, less the 30 s a gap may take")
+	// the lazy one's live time runs out: the hour (and the minute queued
+	// behind the first dispute) it was given, less the ten minutes before
+	// the halt and the 30 s allowance
+	restart := s.ctx.BlockTime()
+	for s.dispute(lazy).Status == types.DisputeStatus_DISPUTE_STATUS_OPEN {
+		s.Require().Less(s.ctx.BlockTime().Sub(restart), 2*time.Hour, "never settled")
+		tick(10 * time.Second)
+		s.endBlock()
+	}
+	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(lazy).Status)
+	live := s.ctx.BlockTime().Sub(restart)
+	s.Require().GreaterOrEqual(live, time.Hour+time.Minute-10*time.Minute-10*time.Second-30*time.Second)
+	s.Require().Less(live, time.Hour+time.Minute-10*time.Minute+10*time.Second)
+}
