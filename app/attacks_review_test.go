@@ -20,7 +20,6 @@ import (
 // attack through the real app; a failing test is a finding. Numbers are
 // uverd.
 
-
 // Rule 12 (cooldown). A provider whose enclave signed a wrong result is
 // challenged; while the dispute is open it revokes its own attestation
 // (MsgRevokeAttestation). AfterDisputeResolved finds no attestation, so
