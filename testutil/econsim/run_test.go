@@ -277,6 +277,15 @@ func TestEconomicSimulation(t *testing.T) {
 	var a, b map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(exported.AppState, &a))
 	require.NoError(t, json.Unmarshal(reExported.AppState, &b))
+	// x/dispute's halt clock records the last block it saw, which the
+	// import's own block moves on; the rest of the module is unchanged
+	for _, st := range []map[string]json.RawMessage{a, b} {
+		var d map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(st["dispute"], &d))
+		delete(d, "halt_last_block")
+		st["dispute"], err = json.Marshal(d)
+		require.NoError(t, err)
+	}
 	for _, m := range []string{"jobs", "dispute", "reputation", "slashingsla", "forwards", "bank", "auth"} {
 		require.JSONEq(t, string(a[m]), string(b[m]), "module %s changed through export and import", m)
 	}
