@@ -246,8 +246,10 @@ func TestAttackSelfPenaltiesCannotMoveABondAway(t *testing.T) {
 	wealth := r.bal(prov) + r.bond(prov) + r.bal(sybil)
 	schemeLoss := wealth0 - wealth
 
-	// the honest alternative: only the fraud slash (10% of the bond)
-	honestLoss := int64(1_000_000_000) / 10
+	// the honest alternative: only the fraud slash, sized by the job (100 x
+	// its 1,000 uverd payment)
+	require.Equal(t, int64(100_000), d.Resolution.Slashed.Amount.Int64())
+	honestLoss := d.Resolution.Slashed.Amount.Int64()
 	require.Greater(t, schemeLoss, honestLoss, "the scheme lost %d, the slash alone would have taken %d", schemeLoss, honestLoss)
 	require.Equal(t, int64(20*10_000_000/10), r.bal(sybil)-10_000_000_000, "the accomplice got only 10%% of each payment")
 }

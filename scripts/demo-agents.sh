@@ -163,7 +163,7 @@ done
 expect_eq "challenger" "$("${V[@]}" q dispute dispute "$JX" -o json | jq -r .dispute.challenger)" "$W"
 expect_eq "settled by the watcher's counter proof" "$("${V[@]}" q dispute dispute "$JX" -o json | jq -r .dispute.resolution.claim)" CLAIM_COUNTER
 expect_eq "job $JX status" "$(job "$JX" | jq -r .status)" JOB_STATUS_FAILED
-SL=$((XB0 * SLASH_BPS / 10000)); RW=$((SL * CREWARD / 10000))
+SL=$(fraud_slash "$XB0" $((PRICE * UNITS))); RW=$((SL * CREWARD / 10000))
 expect_eq "gpu-x bond change (fraud slash)" "$(( $(bond_of "$PX") - XB0 ))" "$(( -SL ))"
 expect_eq "gpu-x balance change" "$(( $(gross "$PX") - X0 ))" 0
 expect_eq "buyer balance change (refunded in full)" "$(( $(bal "$BUYER") - B0 ))" 0

@@ -110,3 +110,14 @@ vote_yes() {
     tx "$k" gov vote "$1" yes >/dev/null
   done
 }
+
+# fraud_slash BOND AGREED-PAYMENT: what a lost dispute takes (x/dispute
+# FraudSlash): fraud_slash_multiple x the job's agreed payment, at most
+# fraud_slash_bps of the bond.
+fraud_slash() {
+  local dp bps mult cap
+  dp=$("${V[@]}" q dispute params -o json | jq -c .params)
+  bps=$(jq -r .fraud_slash_bps <<<"$dp"); mult=$(jq -r .fraud_slash_multiple <<<"$dp")
+  cap=$(($1 * bps / 10000))
+  if [ $((mult * $2)) -lt "$cap" ]; then echo $((mult * $2)); else echo "$cap"; fi
+}

@@ -176,8 +176,8 @@ settled "$JB"
 dispute "$JB" | jq '{job_id, status, resolution}'
 expect_eq "dispute status" "$(dispute "$JB" | jq -r .status)" DISPUTE_STATUS_PROVIDER_LOST
 expect_eq "job $JB status" "$(job "$JB" | jq -r .status)" JOB_STATUS_FAILED
-SL=$((PB0 * SLASH_BPS / 10000)); RW=$((SL * CREWARD / 10000))
-info "slash = $SLASH_BPS bps of the provider's bond $PB0 = $SL; challenger reward = $CREWARD bps of it = $RW"
+SL=$(fraud_slash "$PB0" $((PRICE * UNITS))); RW=$((SL * CREWARD / 10000))
+info "slash = $SL, sized by the job (fraud_slash_multiple x its $((PRICE * UNITS)) payment, at most $SLASH_BPS bps of the bond $PB0); challenger reward = $CREWARD bps of it = $RW"
 expect_eq "provider bond change" "$(( $(pbond) - PB0 ))" "$(( -SL ))"
 expect_eq "provider balance change" "$(( $(bal "$PROVIDER") - P0 ))" 0
 expect_eq "buyer balance change (refunded in full)" "$(( $(bal "$BUYER") - B0 ))" "$(( MAX_PRICE * UNITS ))"
@@ -196,7 +196,7 @@ tx challenger dispute submit-proof "$JC" counter "$PROOF" --gas 600000 >/dev/nul
 dispute "$JC" | jq '{job_id, status, resolution}'
 expect_eq "dispute status" "$(dispute "$JC" | jq -r .status)" DISPUTE_STATUS_PROVIDER_LOST
 expect_eq "job $JC status" "$(job "$JC" | jq -r .status)" JOB_STATUS_FAILED
-SL=$((PB0 * SLASH_BPS / 10000)); RW=$((SL * CREWARD / 10000))
+SL=$(fraud_slash "$PB0" $((PRICE * UNITS))); RW=$((SL * CREWARD / 10000))
 expect_eq "provider bond change" "$(( $(pbond) - PB0 ))" "$(( -SL ))"
 expect_eq "buyer balance change (refunded in full)" "$(( $(bal "$BUYER") - B0 ))" "$(( MAX_PRICE * UNITS ))"
 expect_eq "challenger balance change (bond back + reward)" "$(( $(bal "$CHALLENGER") - X0 ))" "$RW"

@@ -276,9 +276,9 @@ func (s *sim) expectLazy(j jobstypes.Job) {
 	weight, err := s.a.ReputationKeeper.AuditWeightPPM(ctx, j)
 	require.NoError(s.t, err)
 	p := uint64(dp.AuditRatePpm) * uint64(weight) / disputetypes.MaxPpm
-	p = max(p, uint64(disputetypes.DeterrenceRatePPM(dp, payment, prov.Bond.Amount)))
+	slash := disputetypes.FraudSlash(dp, prov.Bond.Amount, j)
+	p = max(p, uint64(disputetypes.DeterrenceRatePPM(dp, payment, slash)))
 	p = min(p, disputetypes.MaxPpm)
-	slash := prov.Bond.Amount.MulRaw(int64(dp.FraudSlashBps)).QuoRaw(disputetypes.MaxBps)
 	loss := slash.Add(payment).MulRaw(int64(p)).QuoRaw(disputetypes.MaxPpm)
 	s.lazyEV = s.lazyEV.Add(payment).Sub(loss)
 }

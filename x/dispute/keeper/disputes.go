@@ -286,7 +286,9 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 }
 
 // providerLoses: the result is wrong (a counter proof) or unproven by the
-// deadline. The provider's bond is slashed by fraud_slash_bps; a challenger
+// deadline. The provider's bond is slashed by the job's FraudSlash
+// (fraud_slash_multiple × its payment, at most fraud_slash_bps of the
+// bond); a challenger
 // gets its bond back plus challenger_reward_bps of the slash; the rest of the
 // slash goes to the community pool; the buyer is refunded in full.
 func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Dispute, reason, provenBy string, claim types.Claim) (types.Dispute, error) {
@@ -299,7 +301,11 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 	if err != nil {
 		return d, err
 	}
-	slash := bps(prov.Bond.Amount, p.FraudSlashBps)
+	j, err := k.jobs.GetJob(ctx, d.JobId)
+	if err != nil {
+		return d, err
+	}
+	slash := types.FraudSlash(p, prov.Bond.Amount, j)
 	var payouts []jobstypes.Payout
 	var challenger sdk.AccAddress
 	reward := math.ZeroInt()
@@ -434,7 +440,7 @@ func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job)
 	if err != nil {
 		return 0, err
 	}
-	return max(rate, types.DeterrenceRatePPM(p, jobstypes.Payment(j), prov.Bond.Amount)), nil
+	return max(rate, types.DeterrenceRatePPM(p, jobstypes.Payment(j), types.FraudSlash(p, prov.Bond.Amount, j))), nil
 }
 
 func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	sdkmath "cosmossdk.io/math"
+
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 
 	"github.com/verdict-chain/verdict/testutil/zk"
@@ -127,4 +129,21 @@ func (s *Suite) TestAHaltDoesNotEatTheProofWindow() {
 	live := s.ctx.BlockTime().Sub(restart)
 	s.Require().GreaterOrEqual(live, time.Hour+time.Minute-10*time.Minute-10*time.Second-30*time.Second)
 	s.Require().Less(live, time.Hour+time.Minute-10*time.Minute+10*time.Second)
+}
+
+// A lost dispute costs what its job is about: fraud_slash_multiple times
+// the job's agreed payment, at most fraud_slash_bps of the bond — never a
+// share of the bond for a small job.
+func (s *Suite) TestFraudSlashIsSizedByTheJob() {
+	p := types.DefaultParams()
+	j := jobstypes.Job{PricePerUnit: coin(100), Units: 10}
+	s.Equal(int64(100*1_000), types.FraudSlash(p, sdkmath.NewInt(1_000_000_000), j).Int64(), "100 x a 1,000 payment")
+	j.Units = 1_000_000_000
+	s.Equal(int64(100_000_000), types.FraudSlash(p, sdkmath.NewInt(1_000_000_000), j).Int64(), "capped at 10% of the bond")
+	// and a wrong result still loses in expectation at the deterrence floor
+	j.Units = 10
+	pay := sdkmath.NewInt(1_000)
+	rate := types.DeterrenceRatePPM(p, pay, types.FraudSlash(p, sdkmath.NewInt(1_000_000_000), j))
+	ev := pay.MulRaw(types.MaxPpm).Sub(sdkmath.NewInt(int64(rate)).Mul(types.FraudSlash(p, sdkmath.NewInt(1_000_000_000), j).Add(pay)))
+	s.True(ev.IsNegative(), "EV of a wrong result at the floor rate %d ppm: %s", rate, ev)
 }

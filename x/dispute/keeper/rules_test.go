@@ -232,6 +232,9 @@ func (s *Suite) TestUpdateParams() {
 	for name, mut := range map[string]func(*types.Params){
 		"zero proof window":       func(p *types.Params) { p.ProofWindow = 0 },
 		"bps over 100%":           func(p *types.Params) { p.FraudSlashBps = 10_001 },
+		"no slash multiple":       func(p *types.Params) { p.FraudSlashMultiple = 0 },
+		"no block gap":            func(p *types.Params) { p.MaxBlockGap = 0 },
+		"prove time over the max": func(p *types.Params) { p.DefaultProveTime = p.MaxProveTime + 1 },
 		"audit rate over 100%":    func(p *types.Params) { p.AuditRatePpm = 1_000_001 },
 		"zero verify gas":         func(p *types.Params) { p.VerifyGas = 0 },
 		"vk cap over absolute":    func(p *types.Params) { p.MaxVkBytes = types.AbsMaxVKBytes + 1 },
@@ -328,7 +331,7 @@ func (s *Suite) TestDeadlinesBoundedPerBlock() {
 	s.advance(time.Second)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(a).Status)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(b).Status)
-	s.Equal(int64(bond-fraudSlash-(bond-fraudSlash)/10), s.providerBond(), "each loss slashes 10% of the bond left")
+	s.Equal(int64(bond-2*fraudSlash), s.providerBond(), "each loss slashes 100 times its job's payment, not a share of the bond")
 }
 
 // The audit lottery hits about audit_rate of results and depends on the

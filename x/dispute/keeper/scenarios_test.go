@@ -10,12 +10,13 @@ import (
 )
 
 // Payment 100 x 1,000 = 100,000; escrow 150,000; challenge bond
-// max(1,000,000, 10% x 100,000) = 1,000,000; fraud slash 10% of the
-// 1,000,000,000 bond = 100,000,000.
+// max(1,000,000, 10% x 100,000) = 1,000,000; fraud slash: sized by the job,
+// 100 x its payment = 10,000,000 (below the cap of 10% of the 1,000,000,000
+// bond).
 const (
 	payment       = price * units
 	challengeBond = 1_000_000
-	fraudSlash    = bond / 10
+	fraudSlash    = 100 * payment
 )
 
 // An honest provider is challenged and vindicated by its proof: it is paid

@@ -27,6 +27,7 @@ func DefaultParams() Params {
 		AuditRatePpm:           20_000,
 		RewardShareBps:         5_000,
 		FraudSlashBps:          1_000,
+		FraudSlashMultiple:     100,
 		ChallengerRewardBps:    5_000,
 		VerifyGas:              DefaultVerifyGas,
 		MaxVkBytes:             4_096,
@@ -79,6 +80,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxResolutionsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_resolutions_per_block must be positive")
+	}
+	if p.FraudSlashMultiple == 0 || p.FraudSlashMultiple > 10_000 {
+		return errorsmod.Wrap(ErrInvalidParams, "fraud_slash_multiple must be 1..10,000")
 	}
 	if p.MaxBlockGap <= 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_block_gap must be positive")

@@ -52,15 +52,26 @@ func ChallengeBondFor(p Params, j jobstypes.Job) sdk.Coin {
 	return p.ChallengeBond(jobstypes.Payment(j))
 }
 
+// FraudSlash is what losing a dispute on job j costs a provider with this
+// bond: fraud_slash_multiple × the job's agreed payment (price × units),
+// at most fraud_slash_bps of the bond. Sized by the job, so one job costs
+// no more than the provider consented to risk on it (its offer bounds the
+// job's size and price); the audit rate's deterrence floor is sized from
+// it, so a wrong result still loses in expectation.
+func FraudSlash(p Params, bond math.Int, j jobstypes.Job) math.Int {
+	capped := bond.MulRaw(int64(p.FraudSlashBps)).QuoRaw(MaxBps)
+	agreed := j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units))
+	return math.MinInt(capped, agreed.MulRaw(int64(p.FraudSlashMultiple)))
+}
+
 // DeterrenceRatePPM is the audit probability (ppm) at which posting a wrong
 // result loses in expectation: probability × fraud slash ≥
-// audit_deterrence_bps × payment. A provider whose bond is small next to the
-// job is audited more, up to always.
-func DeterrenceRatePPM(p Params, payment, bond math.Int) uint32 {
+// audit_deterrence_bps × payment. A provider whose slash is small next to
+// the job is audited more, up to always.
+func DeterrenceRatePPM(p Params, payment, slash math.Int) uint32 {
 	if p.AuditDeterrenceBps == 0 || !payment.IsPositive() {
 		return 0
 	}
-	slash := bond.MulRaw(int64(p.FraudSlashBps)).QuoRaw(MaxBps)
 	if !slash.IsPositive() {
 		return MaxPpm
 	}
