@@ -350,7 +350,7 @@ func New(
 	}
 
 	app.ModuleManager.SetOrderPreBlockers(upgradetypes.ModuleName, authtypes.ModuleName)
-	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName, attesttypes.ModuleName, disputetypes.ModuleName)
+	app.ModuleManager.SetOrderBeginBlockers(minttypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName, attesttypes.ModuleName, jobstypes.ModuleName)
 	// x/bank first (required by v0.55's block executor), then Verdict's
 	// settlements, then governance and staking.
 	app.ModuleManager.SetOrderEndBlockers(banktypes.ModuleName, jobstypes.ModuleName, disputetypes.ModuleName, slashingslatypes.ModuleName, reputationtypes.ModuleName, attesttypes.ModuleName, forwardstypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName)

@@ -277,13 +277,13 @@ func TestEconomicSimulation(t *testing.T) {
 	var a, b map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(exported.AppState, &a))
 	require.NoError(t, json.Unmarshal(reExported.AppState, &b))
-	// x/dispute's halt clock records the last block it saw, which the
-	// import's own block moves on; the rest of the module is unchanged
+	// x/jobs' halt clock records the last block it saw, which the import's
+	// own block moves on; the rest of the module is unchanged
 	for _, st := range []map[string]json.RawMessage{a, b} {
 		var d map[string]json.RawMessage
-		require.NoError(t, json.Unmarshal(st["dispute"], &d))
+		require.NoError(t, json.Unmarshal(st["jobs"], &d))
 		delete(d, "halt_last_block")
-		st["dispute"], err = json.Marshal(d)
+		st["jobs"], err = json.Marshal(d)
 		require.NoError(t, err)
 	}
 	for _, m := range []string{"jobs", "dispute", "reputation", "slashingsla", "forwards", "bank", "auth"} {

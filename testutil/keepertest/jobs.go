@@ -32,6 +32,7 @@ type Jobs interface {
 
 	InitGenesis(ctx context.Context, gs jobstypes.GenesisState) error
 	ExportGenesis(ctx context.Context) (*jobstypes.GenesisState, error)
+	BeginBlocker(ctx context.Context) error
 	EndBlocker(ctx context.Context) error
 	CheckAccounting(ctx context.Context) error
 	CheckIndexes(ctx context.Context) error

@@ -19,16 +19,21 @@ import (
 
 func bps(x math.Int, b uint32) math.Int { return x.MulRaw(int64(b)).QuoRaw(types.MaxBps) }
 
-// disputable checks that a job's result can be disputed now.
-func disputable(ctx context.Context, j jobstypes.Job) error {
+// disputable checks that a job's result can be disputed now (its window's
+// end as it stands: later by any halt since it was set).
+func (k *Keeper) disputable(ctx context.Context, j jobstypes.Job) error {
 	if j.Status != jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED || j.Result == nil {
 		return errorsmod.Wrapf(types.ErrNotDisputable, "job %d is %s; only a posted result can be disputed", j.Id, j.Status)
 	}
 	if j.CircuitId == "" {
 		return errorsmod.Wrapf(types.ErrNotDisputable, "job %d names no circuit; it settles by attestation or SLA rules", j.Id)
 	}
-	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.WindowEnd) {
-		return errorsmod.Wrapf(types.ErrNotDisputable, "job %d challenge window ended at %s", j.Id, j.WindowEnd)
+	credit, err := k.jobs.HaltCredit(ctx)
+	if err != nil {
+		return err
+	}
+	if end := jobstypes.AsOf(j.WindowEnd, j, credit); !sdk.UnwrapSDKContext(ctx).BlockTime().Before(end) {
+		return errorsmod.Wrapf(types.ErrNotDisputable, "job %d challenge window ended at %s", j.Id, end)
 	}
 	return nil
 }
@@ -43,7 +48,7 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 	if err != nil {
 		return types.Dispute{}, err
 	}
-	if err := disputable(ctx, j); err != nil {
+	if err := k.disputable(ctx, j); err != nil {
 		return types.Dispute{}, err
 	}
 	challengerStr, err := k.addressCodec.BytesToString(challenger)
@@ -96,7 +101,7 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 	if err != nil {
 		return types.Dispute{}, err
 	}
-	credit, err := k.Halt.Credit(ctx)
+	credit, err := k.jobs.HaltCredit(ctx)
 	if err != nil {
 		return types.Dispute{}, err
 	}
@@ -158,7 +163,11 @@ func (k *Keeper) reserveProving(ctx context.Context, p types.Params, j jobstypes
 // deadlineNow is a dispute's proof deadline as it stands now: later by
 // every halt since it was set.
 func (k *Keeper) deadlineNow(ctx context.Context, d types.Dispute) (time.Time, time.Duration, error) {
-	return k.Halt.Extended(ctx, d.ProofDeadline, d.HaltCredit)
+	now, err := k.jobs.HaltCredit(ctx)
+	if err != nil {
+		return d.ProofDeadline, now, err
+	}
+	return d.ProofDeadline.Add(now - d.HaltCredit), now, nil
 }
 
 // VerifyJobProof is the on-chain proof check: the circuit's parsed key
@@ -444,7 +453,7 @@ func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job)
 }
 
 func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {
-	if disputable(ctx, j) != nil {
+	if k.disputable(ctx, j) != nil {
 		return nil // challenged, cancelled or otherwise moved on in this block
 	}
 	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_AUDIT, "", sdk.NewCoin(j.Escrow.Denom, math.ZeroInt()), nil)
@@ -516,14 +525,4 @@ func (k *Keeper) settleProofDeadline(ctx context.Context, due time.Time, jobID u
 	}
 	_, err = k.providerLoses(ctx, p, d, "no valid proof before the proof deadline", "", types.Claim_CLAIM_UNSPECIFIED)
 	return err
-}
-
-// BeginBlocker ticks the halt clock before any transaction of the block
-// reads a deadline.
-func (k *Keeper) BeginBlocker(ctx context.Context) error {
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	return k.Halt.Tick(ctx, p.MaxBlockGap)
 }

@@ -88,9 +88,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
-	// a chain restarted from an export stood still in between: the first
-	// block after it counts the gap as a halt
-	return k.Halt.SetState(ctx, gs.HaltLastBlock, gs.HaltCredit)
+	return nil
 }
 
 // ExportGenesis writes the state out.
@@ -120,9 +118,6 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 		gs.ProverQueues = append(gs.ProverQueues, types.ProverQueue{Provider: s, FreeAt: time.Unix(0, free).UTC()})
 		return false, nil
 	}); err != nil {
-		return nil, err
-	}
-	if gs.HaltLastBlock, gs.HaltCredit, err = k.Halt.State(ctx); err != nil {
 		return nil, err
 	}
 	return gs, nil

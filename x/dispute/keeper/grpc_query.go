@@ -99,7 +99,7 @@ func (q queryServer) ChallengeBond(ctx context.Context, req *types.QueryChalleng
 	if err != nil {
 		return nil, status.Error(codes.NotFound, err.Error())
 	}
-	if err := disputable(ctx, j); err != nil {
+	if err := q.k.disputable(ctx, j); err != nil {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
 	return &types.QueryChallengeBondResponse{Bond: types.ChallengeBondFor(p, j)}, nil

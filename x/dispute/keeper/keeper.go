@@ -18,7 +18,6 @@ import (
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/internal/funds"
-	"github.com/verdict-chain/verdict/x/internal/haltclock"
 	"github.com/verdict-chain/verdict/x/internal/settle"
 )
 
@@ -64,8 +63,6 @@ type Keeper struct {
 	// ProverQueue: when each provider's declared proving capacity is next
 	// free; the entry goes once it is in the past and its disputes resolve.
 	ProverQueue collections.Map[sdk.AccAddress, int64] // unix nanos
-	// Halt measures halts, which extend every open proof deadline.
-	Halt haltclock.Clock
 }
 
 // NewKeeper builds the keeper. authority is the gov module address.
@@ -106,7 +103,6 @@ func NewKeeper(
 		PendingAudits: collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
 		TotalBonds:    collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
 		ProverQueue:   collections.NewMap(sb, types.ProverQueueKey, "prover_queue", sdk.AccAddressKey, collections.Int64Value),
-		Halt:          haltclock.New(sb, types.HaltLastKey, types.HaltCreditKey),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -233,7 +233,6 @@ func (s *Suite) TestUpdateParams() {
 		"zero proof window":       func(p *types.Params) { p.ProofWindow = 0 },
 		"bps over 100%":           func(p *types.Params) { p.FraudSlashBps = 10_001 },
 		"no slash multiple":       func(p *types.Params) { p.FraudSlashMultiple = 0 },
-		"no block gap":            func(p *types.Params) { p.MaxBlockGap = 0 },
 		"prove time over the max": func(p *types.Params) { p.DefaultProveTime = p.MaxProveTime + 1 },
 		"audit rate over 100%":    func(p *types.Params) { p.AuditRatePpm = 1_000_001 },
 		"zero verify gas":         func(p *types.Params) { p.VerifyGas = 0 },

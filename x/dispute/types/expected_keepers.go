@@ -2,6 +2,7 @@ package types
 
 import (
 	"context"
+	"time"
 
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -31,6 +32,10 @@ type JobsKeeper interface {
 	ResolveDispute(ctx context.Context, id uint64, providerWins bool) (jobstypes.Job, error)
 	JobIDsByStatus(ctx context.Context, status jobstypes.JobStatus) ([]uint64, error)
 	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobstypes.Payout) (math.Int, error)
+	// HaltCredit is the chain's halt clock (x/internal/haltclock): how
+	// long it has stood still so far; a proof deadline moves by what it
+	// grows after the deadline was set.
+	HaltCredit(ctx context.Context) (time.Duration, error)
 }
 
 // DisputeHooks lets other modules (x/reputation) follow dispute outcomes.

@@ -87,8 +87,5 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		}
 		queued[q.Provider] = true
 	}
-	if gs.HaltCredit < 0 {
-		return fail("halt_credit must not be negative")
-	}
 	return nil
 }

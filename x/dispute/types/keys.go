@@ -26,9 +26,7 @@ var (
 	// ProverQueueKey: when each provider's declared proving capacity is
 	// next free (disputes' deadlines are spaced by it).
 	ProverQueueKey = collections.NewPrefix(10)
-	// The halt clock (x/internal/haltclock): last block time, halt credit.
-	HaltLastKey   = collections.NewPrefix(11)
-	HaltCreditKey = collections.NewPrefix(12)
+	// 11 and 12 held a halt clock of its own; the chain's is x/jobs'.
 )
 
 // Limits.

@@ -35,7 +35,6 @@ func DefaultParams() Params {
 		MaxResolutionsPerBlock: 50,
 		AuditDeterrenceBps:     20_000,
 		Retention:              30 * 24 * time.Hour,
-		MaxBlockGap:            30 * time.Second,
 		DefaultProveTime:       time.Minute,
 		MaxProveTime:           10 * time.Minute,
 	}
@@ -83,9 +82,6 @@ func (p Params) Validate() error {
 	}
 	if p.FraudSlashMultiple == 0 || p.FraudSlashMultiple > 10_000 {
 		return errorsmod.Wrap(ErrInvalidParams, "fraud_slash_multiple must be 1..10,000")
-	}
-	if p.MaxBlockGap <= 0 {
-		return errorsmod.Wrap(ErrInvalidParams, "max_block_gap must be positive")
 	}
 	if p.DefaultProveTime <= 0 || p.MaxProveTime < p.DefaultProveTime || p.MaxProveTime > time.Hour {
 		return errorsmod.Wrap(ErrInvalidParams, "default_prove_time must be positive and at most max_prove_time, which is at most 1h")

@@ -6,11 +6,12 @@
 // it: a provider's proof ready all along would be refused and the provider
 // slashed in that block's EndBlock. The clock keeps, in the owning
 // module's store, the block time of the last block it saw and the credit:
-// the sum, over all gaps between consecutive blocks longer than maxGap, of
-// what exceeded maxGap. A deadline records the credit when it is set; it
-// has passed only once block time is at or past it plus the credit earned
-// since, so every halt extends it by its length (less maxGap) and the
-// party keeps all the live time it was given.
+// the sum of every gap between consecutive blocks longer than maxGap (a
+// shorter gap is ordinary block time, and counts as live). A deadline
+// records the credit when it is set; it has passed only once block time is
+// at or past it plus the credit earned since, so every halt extends it by
+// its whole length and the party keeps all the live time it was given,
+// however little was left when the chain stopped.
 //
 // Tick runs in BeginBlock, before any transaction of the block reads the
 // credit. Everything is integer nanoseconds of block time: deterministic.
@@ -48,7 +49,7 @@ func get(ctx context.Context, it collections.Item[int64]) (int64, error) {
 }
 
 // Tick records this block: a gap since the last block longer than maxGap
-// adds its excess to the credit.
+// is a halt, and adds its whole length to the credit.
 func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 	now := sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano()
 	last, err := get(ctx, c.last)
@@ -60,7 +61,7 @@ func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 		if err != nil {
 			return err
 		}
-		if err := c.credit.Set(ctx, credit+(now-last-int64(maxGap))); err != nil {
+		if err := c.credit.Set(ctx, credit+(now-last)); err != nil {
 			return err
 		}
 	}

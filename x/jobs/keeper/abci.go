@@ -70,6 +70,10 @@ func (k *Keeper) settleWindow(ctx context.Context, _ time.Time, id uint64) error
 	if j.Status != types.JobStatus_JOB_STATUS_RESULT_POSTED {
 		return errorsmod.Wrapf(types.ErrInvalidStatus, "window entry for job %d in status %s", j.Id, j.Status)
 	}
+	j, due, err := k.dueNow(ctx, j, func(j types.Job) time.Time { return j.WindowEnd })
+	if err != nil || !due {
+		return err // a halt moved the window's end
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
@@ -86,6 +90,10 @@ func (k *Keeper) settleDeadline(ctx context.Context, _ time.Time, id uint64) err
 	}
 	if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED && j.Status != types.JobStatus_JOB_STATUS_ASSIGNED {
 		return errorsmod.Wrapf(types.ErrInvalidStatus, "deadline entry for job %d in status %s", j.Id, j.Status)
+	}
+	j, due, err := k.dueNow(ctx, j, func(j types.Job) time.Time { return j.Deadline })
+	if err != nil || !due {
+		return err // a halt moved the deadline
 	}
 	return k.expire(ctx, j)
 }

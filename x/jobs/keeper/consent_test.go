@@ -161,3 +161,44 @@ func (s *KeeperSuite) TestNoCancelPastTheDeadline() {
 	s.advance(0)
 	s.Equal(types.JobStatus_JOB_STATUS_EXPIRED, s.job(res.JobId).Status)
 }
+
+// A halt eats no one's time on a job. The chain stands still for two hours
+// while a job is assigned: before, the first block after the restart
+// expired it (graded as nothing delivered) and refused the provider's
+// result. The job's times now move by the halt: the result posted after the
+// restart is on time, its challenge window is whole, and the SLA clock
+// (assigned_at to posted_at) does not count the halt.
+func (s *KeeperSuite) TestAHaltEatsNoTimeOnAJob() {
+	s.register(s.prov1, 100)
+	block := func(d time.Duration) {
+		s.ctx = s.ctx.WithBlockTime(s.ctx.BlockTime().Add(d)).WithBlockHeight(s.ctx.BlockHeight() + 1)
+		s.Require().NoError(s.k.BeginBlocker(s.ctx))
+		s.Require().NoError(s.k.EndBlocker(s.ctx))
+	}
+	live := func(d time.Duration) { // d of 10-second blocks
+		for range int(d / (10 * time.Second)) {
+			block(10 * time.Second)
+		}
+	}
+	block(5 * time.Second)
+	res := s.submit() // a one-minute time limit
+	j0 := s.job(res.JobId)
+	live(50 * time.Second)
+	block(2 * time.Hour) // two hours without a block
+	s.Equal(types.JobStatus_JOB_STATUS_ASSIGNED, s.job(res.JobId).Status, "not expired by the halt")
+	credit, err := s.k.HaltCredit(s.ctx)
+	s.Require().NoError(err)
+	s.Equal(2*time.Hour, credit, "the whole halt")
+	s.Require().NoError(s.post(s.prov1, res.JobId, 1000), "the result after the restart is on time")
+	j := s.job(res.JobId)
+	s.Equal(j0.Deadline.Add(credit), j.Deadline, "its deadline moved by the halt")
+	s.Equal(50*time.Second, j.Result.PostedAt.Sub(j.AssignedAt), "the SLA clock: 50 s of blocks, not the halt")
+	// a halt during the challenge window leaves it whole
+	live(30 * time.Minute)
+	block(3 * time.Hour)
+	s.Equal(types.JobStatus_JOB_STATUS_RESULT_POSTED, s.job(res.JobId).Status, "30 min of the window were left when the chain halted")
+	live(30*time.Minute - 10*time.Second)
+	s.Equal(types.JobStatus_JOB_STATUS_RESULT_POSTED, s.job(res.JobId).Status, "10 s of the window are left")
+	live(10 * time.Second)
+	s.Equal(types.JobStatus_JOB_STATUS_FINALIZED, s.job(res.JobId).Status)
+}

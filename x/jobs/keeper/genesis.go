@@ -82,6 +82,11 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
+	// a chain restarted from an export stood still in between: its first
+	// block counts the gap as a halt
+	if err := k.Halt.SetState(ctx, gs.HaltLastBlock, gs.HaltCredit); err != nil {
+		return err
+	}
 	return k.Ledger.Set(ctx, types.Ledger{NextJobId: gs.NextJobId, TotalEscrow: escrow, TotalBonds: bonds})
 }
 
@@ -132,6 +137,9 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 		gs.UnbondingQueue = append(gs.UnbondingQueue, types.UnbondingEntry{Time: t, Operator: s})
 		return false, nil
 	}); err != nil {
+		return nil, err
+	}
+	if gs.HaltLastBlock, gs.HaltCredit, err = k.Halt.State(ctx); err != nil {
 		return nil, err
 	}
 	return gs, nil

@@ -94,7 +94,12 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	ledger.NextJobId++
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	now := sdkCtx.BlockTime()
+	credit, err := k.Halt.Credit(ctx)
+	if err != nil {
+		return types.Job{}, err
+	}
 	j := types.Job{
+		HaltCredit:      credit,
 		Id:              id,
 		Buyer:           msg.Buyer,
 		Class:           msg.Class,
@@ -206,7 +211,7 @@ func (k *Keeper) AcceptJob(ctx context.Context, op sdk.AccAddress, jobID uint64)
 	if err != nil {
 		return types.Job{}, err
 	}
-	j, err := k.GetJob(ctx, jobID)
+	j, err := k.current(ctx, jobID)
 	if err != nil {
 		return j, err
 	}
@@ -226,7 +231,7 @@ func (k *Keeper) AcceptJob(ctx context.Context, op sdk.AccAddress, jobID uint64)
 // open job is refunded in full; an assigned provider, which may have
 // started, gets cancel_fee_bps of the agreed payment.
 func (k *Keeper) CancelJob(ctx context.Context, buyer string, jobID uint64) (types.Job, error) {
-	j, err := k.GetJob(ctx, jobID)
+	j, err := k.current(ctx, jobID)
 	if err != nil {
 		return j, err
 	}
@@ -264,7 +269,7 @@ func (k *Keeper) CancelJob(ctx context.Context, buyer string, jobID uint64) (typ
 // PostResult records the assigned provider's result before the deadline
 // and opens the challenge window.
 func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (types.Job, error) {
-	j, err := k.GetJob(ctx, msg.JobId)
+	j, err := k.current(ctx, msg.JobId)
 	if err != nil {
 		return j, err
 	}
@@ -338,7 +343,7 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 // wherever it happens). A job declined MaxDeclines times is closed with a
 // full refund.
 func (k *Keeper) DeclineJob(ctx context.Context, provider string, jobID uint64) (types.Job, error) {
-	j, err := k.GetJob(ctx, jobID)
+	j, err := k.current(ctx, jobID)
 	if err != nil {
 		return j, err
 	}
@@ -642,7 +647,7 @@ func (k *Keeper) expire(ctx context.Context, j types.Job) error {
 // DISPUTED and takes it off the window queue. x/dispute calls it on a
 // challenge or an audit.
 func (k *Keeper) MarkDisputed(ctx context.Context, id uint64) (types.Job, error) {
-	j, err := k.GetJob(ctx, id)
+	j, err := k.current(ctx, id)
 	if err != nil {
 		return j, err
 	}

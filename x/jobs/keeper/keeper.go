@@ -19,6 +19,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/internal/funds"
+	"github.com/verdict-chain/verdict/x/internal/haltclock"
 	"github.com/verdict-chain/verdict/x/internal/settle"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
@@ -74,6 +75,10 @@ type Keeper struct {
 	// OpenUnits is each provider's capacity in use: the units of its open
 	// jobs, per class (absent means none). Rebuilt from the jobs at genesis.
 	OpenUnits collections.Map[collections.Pair[sdk.AccAddress, int32], uint64]
+	// Halt is the chain's halt clock, ticked in BeginBlock: an open job's
+	// times, and x/dispute's proof deadlines, move by the halts after they
+	// were set (halts.go).
+	Halt haltclock.Clock
 
 	// Ledger holds the next job id and the running totals (accounting.go).
 	Ledger collections.Item[types.Ledger]
@@ -131,6 +136,7 @@ func NewKeeper(
 		Offers:            collections.NewKeySet(sb, types.OffersKey, "offers", collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, sdk.AccAddressKey)),
 		OpenJobs:          collections.NewMap(sb, types.OpenJobsKey, "open_jobs", sdk.AccAddressKey, collections.Uint64Value),
 		OpenUnits:         collections.NewMap(sb, types.OpenUnitsKey, "open_units", collections.PairKeyCodec(sdk.AccAddressKey, collections.Int32Key), collections.Uint64Value),
+		Halt:              haltclock.New(sb, types.HaltLastKey, types.HaltCreditKey),
 		Ledger:            collections.NewItem(sb, types.LedgerKey, "ledger", codec.CollValue[types.Ledger](cdc)),
 		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc), JobIndexes{
 			Buyer: indexes.NewMulti(sb, types.JobsByBuyerKey, "jobs_by_buyer", sdk.AccAddressKey, collections.Uint64Key,

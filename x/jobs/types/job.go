@@ -156,6 +156,16 @@ func OfferFor(p Provider, class WorkloadClass) ClassPrice {
 	return ClassPrice{}
 }
 
+// AsOf is a time on an open job as it stands when the chain's halt credit
+// is credit: later by the halts since the job's times were set (see
+// x/jobs' halts.go). Zero stays zero.
+func AsOf(t time.Time, j Job, credit time.Duration) time.Time {
+	if t.IsZero() || !IsOpen(j.Status) {
+		return t
+	}
+	return t.Add(credit - j.HaltCredit)
+}
+
 // TimeLimit is the time a job gave its provider: deadline − submission.
 func TimeLimit(j Job) time.Duration { return j.Deadline.Sub(j.SubmittedAt) }
 

@@ -43,6 +43,10 @@ var (
 	// OpenUnitsKey: each provider's units in open jobs, per class (its
 	// capacity in use, against the offer's max_open_units).
 	OpenUnitsKey = collections.NewPrefix(20)
+	// The chain's halt clock (x/internal/haltclock): the last block's time
+	// and the halt credit so far.
+	HaltLastKey   = collections.NewPrefix(21)
+	HaltCreditKey = collections.NewPrefix(22)
 )
 
 // Size limits for user-supplied strings and lists.

@@ -30,6 +30,7 @@ func DefaultParams() Params {
 		MinTimeLimit:           30 * time.Second,
 		DeclineWindow:          2 * time.Minute,
 		Retention:              30 * 24 * time.Hour,
+		MaxBlockGap:            30 * time.Second,
 	}
 }
 
@@ -51,6 +52,7 @@ func (p Params) Validate() error {
 		{"min_time_limit", p.MinTimeLimit},
 		{"decline_window", p.DeclineWindow},
 		{"retention", p.Retention},
+		{"max_block_gap", p.MaxBlockGap},
 	} {
 		if d.v <= 0 {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be positive, got %s", d.name, d.v)

@@ -434,3 +434,22 @@ func (s *Suite) TestADeadLetteredGradingReleasesTheBond() {
 	s.Require().NoError(err)
 	s.False(open, "the failed grading no longer holds the bond")
 }
+
+// A halt eats no monitor's time: a report sent in the first block after a
+// two-hour halt that began inside the report window is taken, and the job
+// is graded on it.
+func (s *Suite) TestAHaltDoesNotCloseTheReportWindow() {
+	tick := func(d time.Duration) {
+		s.setTime(s.ctx.BlockTime().Add(d))
+		s.Require().NoError(s.jobs.BeginBlocker(s.ctx))
+	}
+	tick(5 * time.Second)
+	id, _ := s.slaJob()
+	tick(10 * time.Second)
+	tick(2 * time.Hour) // past the 30-minute report window as it was set
+	bad := good()
+	bad.LatencyP99Ms = 300
+	s.Require().NoError(s.report(s.mon1, id, bad), "on time: the halt moved the window")
+	s.advance(2 * time.Hour)
+	s.True(s.assessment(id).Slashed.IsPositive())
+}

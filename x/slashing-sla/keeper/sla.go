@@ -18,9 +18,14 @@ import (
 func isNotFound(err error) bool { return errors.Is(err, collections.ErrNotFound) }
 
 // reportDeadline is the last moment a report on job j is taken: report_window
-// after its result was posted.
-func reportDeadline(j jobstypes.Job, p types.Params) time.Time {
-	return j.Result.PostedAt.Add(p.ReportWindow)
+// after its result was posted, the post as it stands (later by any halt
+// since: a halt eats no monitor's time).
+func (k *Keeper) reportDeadline(ctx context.Context, j jobstypes.Job, p types.Params) (time.Time, error) {
+	credit, err := k.jobs.HaltCredit(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return jobstypes.AsOf(j.Result.PostedAt, j, credit).Add(p.ReportWindow), nil
 }
 
 // SubmitReport records one reporter's measurement of a job. Reports are
@@ -47,7 +52,10 @@ func (k *Keeper) SubmitReport(ctx context.Context, reporter sdk.AccAddress, jobI
 		return errorsmod.Wrapf(types.ErrInvalidReport, "job %d is %s: reports are taken while a posted result is open (an expired job is graded automatically; a closed job takes no claim)", jobID, j.Status)
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
-	deadline := reportDeadline(j, p)
+	deadline, err := k.reportDeadline(ctx, j, p)
+	if err != nil {
+		return err
+	}
 	if !now.Before(deadline) {
 		return errorsmod.Wrapf(types.ErrReportWindowClosed, "reports on job %d closed at %s", jobID, deadline)
 	}
@@ -416,8 +424,12 @@ func (k *Keeper) settleGrading(ctx context.Context, _ time.Time, jobID uint64) e
 		}
 		now := sdk.UnwrapSDKContext(ctx).BlockTime()
 		next := now.Add(p.ReportWindow)
-		if j.Status == jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED && j.WindowEnd.After(now) {
-			next = j.WindowEnd
+		credit, err := k.jobs.HaltCredit(ctx)
+		if err != nil {
+			return err
+		}
+		if end := jobstypes.AsOf(j.WindowEnd, j, credit); j.Status == jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED && end.After(now) {
+			next = end
 		}
 		return k.setPending(ctx, jobID, j.Provider, next)
 	}

@@ -17,6 +17,9 @@ type JobsKeeper interface {
 	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobstypes.Payout) (math.Int, error)
 	Jail(ctx context.Context, operator sdk.AccAddress, until time.Time) error
 	Unjail(ctx context.Context, operator sdk.AccAddress) error
+	// HaltCredit is the chain's halt clock: an open job's times stand later
+	// by its growth since they were set (jobstypes.AsOf).
+	HaltCredit(ctx context.Context) (time.Duration, error)
 }
 
 // ReputationHooks receives graded violations (x/reputation), with the value
