@@ -215,7 +215,7 @@ passed() { # pid
 # params as the CLI prints them, durations back in seconds for the proposal
 OLD=$("${V[@]}" q dispute params -o json | jq -c '
   def secs: capture("^((?<h>[0-9]+)h)?((?<m>[0-9]+)m)?((?<s>[0-9.]+)s)?$") | "\((.h // "0" | tonumber) * 3600 + (.m // "0" | tonumber) * 60 + (.s // "0" | tonumber))s";
-  .params | .proof_window |= secs | .retention |= secs | .max_block_gap |= secs | .default_prove_time |= secs | .max_prove_time |= secs')
+  .params | .proof_window |= secs | .retention |= secs | .default_prove_time |= secs | .max_prove_time |= secs')
 PID=$(propose_dispute_params "$(jq -c '.audit_rate_ppm = 1000000' <<<"$OLD")" "audit every result")
 passed "$PID"
 # The rate is audit_rate_ppm x (1.5 - score): at 100% it is certain only
