@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,7 +38,8 @@ func writeFiles(t *testing.T) (dir string, model *zkml.Model, mc [32]byte, in []
 
 func TestFetchChecksCommitments(t *testing.T) {
 	dir, _, mc, in, ic := writeFiles(t)
-	f := NewFetcher(1<<20, 5*time.Second)
+	f, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, FileRoot: dir})
+	require.NoError(t, err)
 	ctx := context.Background()
 
 	m, err := f.Model(ctx, zkml.MiMC, "file://"+filepath.Join(dir, "m.vmdl"), mc[:])
@@ -95,7 +95,8 @@ func TestFetchOverHTTPWithCaps(t *testing.T) {
 	}))
 	defer srv.Close()
 	require.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
-	f := NewFetcher(1024, 500*time.Millisecond)
+	f, err := NewFetcher(FetchConfig{MaxBytes: 1024, Timeout: 500 * time.Millisecond, AllowPrivate: true})
+	require.NoError(t, err)
 	ctx := context.Background()
 	_, err = f.Tensor(ctx, zkml.MiMC, srv.URL+"/in.vten", ic[:])
 	require.NoError(t, err)
@@ -222,29 +223,6 @@ func TestSchemeOf(t *testing.T) {
 	require.Equal(t, zkml.Poseidon2, SchemeOf(jobstypes.Job{CircuitId: "mlp2-16-16-4"}))
 	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{CircuitId: "mlp-16-16-4"}))
 	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{}), "a job without a reference circuit")
-}
-
-func TestInferEndpoint(t *testing.T) {
-	_, model, mc, in, _ := writeFiles(t)
-	p := &Provider{Base: &Base{}}
-	p.models.Store(hex.EncodeToString(mc[:]), model)
-	body, err := zkml.MarshalTensor(in)
-	require.NoError(t, err)
-	do := func(method, query string, body []byte) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		p.serveInfer(rec, httptest.NewRequest(method, "/infer?"+query, strings.NewReader(string(body))))
-		return rec
-	}
-	rec := do(http.MethodPost, "model="+hex.EncodeToString(mc[:]), body)
-	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	out, err := zkml.UnmarshalTensor(rec.Body.Bytes())
-	require.NoError(t, err)
-	want, err := zkml.Infer(model, in)
-	require.NoError(t, err)
-	require.Equal(t, want, out)
-	require.Equal(t, http.StatusNotFound, do(http.MethodPost, "model=00", body).Code)
-	require.Equal(t, http.StatusBadRequest, do(http.MethodPost, "model="+hex.EncodeToString(mc[:]), []byte("VTEN garbage")).Code)
-	require.Equal(t, http.StatusMethodNotAllowed, do(http.MethodGet, "", nil).Code)
 }
 
 // The prover the agents use makes proofs the chain's own verification path

@@ -170,6 +170,108 @@ func work(ctx context.Context, wg *sync.WaitGroup, q *queue, log *slog.Logger, m
 	}()
 }
 
+// fairQueue holds job ids grouped by a key (a job's buyer) and hands
+// them out round-robin across keys, with at most perKey of one key's ids
+// in flight at once: one buyer's slow or hostile jobs occupy at most
+// perKey workers and never stand in front of another buyer's job.
+type fairQueue struct {
+	mu       sync.Mutex
+	perKey   int
+	order    []string            // keys with waiting ids, in turn order
+	ids      map[string][]uint64 // waiting ids per key, in arrival order
+	queued   map[uint64]bool     // waiting or in flight
+	inFlight map[string]int
+	wake     chan struct{} // closed (and replaced) on every change
+}
+
+func newFairQueue(perKey int) *fairQueue {
+	return &fairQueue{perKey: max(perKey, 1), ids: map[string][]uint64{}, queued: map[uint64]bool{}, inFlight: map[string]int{}, wake: make(chan struct{})}
+}
+
+func (q *fairQueue) changed() { close(q.wake); q.wake = make(chan struct{}) }
+
+// push queues id under key (once: an id already waiting or in flight is
+// not queued again).
+func (q *fairQueue) push(id uint64, key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.queued[id] {
+		return
+	}
+	q.queued[id] = true
+	if len(q.ids[key]) == 0 {
+		q.order = append(q.order, key)
+	}
+	q.ids[key] = append(q.ids[key], id)
+	q.changed()
+}
+
+// pop blocks until some key below its in-flight limit has an id waiting
+// (taken in turn order; the key goes to the back of the turn) or ctx ends.
+// The caller must call done(id, key) when it is finished with the id.
+func (q *fairQueue) pop(ctx context.Context) (uint64, string, bool) {
+	for {
+		q.mu.Lock()
+		for i, key := range q.order {
+			if q.inFlight[key] >= q.perKey {
+				continue
+			}
+			id := q.ids[key][0]
+			q.ids[key] = q.ids[key][1:]
+			q.order = append(q.order[:i:i], q.order[i+1:]...)
+			if len(q.ids[key]) > 0 {
+				q.order = append(q.order, key)
+			} else {
+				delete(q.ids, key)
+			}
+			q.inFlight[key]++
+			q.mu.Unlock()
+			return id, key, true
+		}
+		wake := q.wake
+		q.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return 0, "", false
+		case <-wake:
+		}
+	}
+}
+
+// done ends an id's flight: its key may have another one out, and the id
+// may be queued again.
+func (q *fairQueue) done(id uint64, key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.inFlight[key]--
+	if q.inFlight[key] <= 0 {
+		delete(q.inFlight, key)
+	}
+	delete(q.queued, id)
+	q.changed()
+}
+
+// workFair runs n workers over a fair queue until ctx ends.
+func workFair(ctx context.Context, wg *sync.WaitGroup, q *fairQueue, n int, log *slog.Logger, m *Metrics, where string, handle func(context.Context, uint64) error) {
+	for range max(n, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				id, key, ok := q.pop(ctx)
+				if !ok {
+					return
+				}
+				if err := handle(ctx, id); err != nil && ctx.Err() == nil {
+					m.Errors.WithLabelValues(where).Inc()
+					log.Error(where, "job", id, "err", err)
+				}
+				q.done(id, key)
+			}
+		}()
+	}
+}
+
 // typedEvents decodes the Verdict typed events of a block (others skipped).
 func typedEvents(b Block) []proto.Message {
 	var out []proto.Message

@@ -19,8 +19,9 @@ type Metrics struct {
 	Checked       *prometheus.CounterVec // watcher: result reproduced, mismatch
 	Challenges    *prometheus.CounterVec // watcher: opened, skipped_budget
 	Reports       prometheus.Counter     // monitor
-	Probes        *prometheus.CounterVec // monitor: ok, failed
-	Refused       *prometheus.CounterVec // files refused: reason
+	Probes        *prometheus.CounterVec // monitor: ok, failed; provider: answered, refused
+	Refused       *prometheus.CounterVec // jobs refused: reason
+	RetainedBytes prometheus.Gauge       // provider: job files kept for disputes
 	Txs           *prometheus.CounterVec // what, result
 	Errors        *prometheus.CounterVec // where
 	BondInUse     prometheus.Gauge       // watcher: challenge bonds open
@@ -69,9 +70,10 @@ func NewMetrics(role string) *Metrics {
 		Challenges:    vec("challenges_total", "challenges, by outcome", "outcome"),
 		Reports:       counter("sla_reports_total", "SLA reports submitted"),
 		Probes:        vec("probes_total", "endpoint probes, by outcome", "outcome"),
-		Refused:       vec("files_refused_total", "job files refused, by reason", "reason"),
+		Refused:       vec("files_refused_total", "jobs whose files were refused, by reason (fetch, uri, commitment, unprovable, retention_full)", "reason"),
 		Txs:           vec("txs_total", "transactions, by message and result", "what", "result"),
 		Errors:        vec("errors_total", "errors, by where they happened", "where"),
+		RetainedBytes: gauge("retained_bytes", "job files kept on disk for disputes"),
 		BondInUse:     gauge("challenge_bond_in_use", "challenge bonds open, in the bond denom's base unit"),
 	}
 }

@@ -3,12 +3,12 @@ package agent
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +75,9 @@ func (m *Monitor) CatchUp(ctx context.Context) error {
 		return err
 	}
 	for _, j := range running {
-		m.begin(ctx, j)
+		if j.Sla != nil {
+			m.begin(j.Id, &j)
+		}
 	}
 	posted, err := listJobs(ctx, m.Chain, "", jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED)
 	if err != nil {
@@ -94,11 +96,7 @@ func (m *Monitor) OnBlock(ctx context.Context, b Block) error {
 	for _, ev := range typedEvents(b) {
 		switch e := ev.(type) {
 		case *jobstypes.EventJobAssigned:
-			res, err := m.Chain.Jobs.Job(ctx, &jobstypes.QueryJobRequest{Id: e.JobId})
-			if err != nil {
-				return err
-			}
-			m.begin(ctx, res.Job)
+			m.begin(e.JobId, nil) // the session reads the job: nothing waits here
 		case *jobstypes.EventResultPosted:
 			m.reportQ.push(e.JobId)
 		case *jobstypes.EventJobExpired:
@@ -123,49 +121,98 @@ func (m *Monitor) end(id uint64) {
 	}
 }
 
-// begin starts probing the job's provider, once per job.
-func (m *Monitor) begin(ctx context.Context, j jobstypes.Job) {
-	if j.Sla == nil || j.Status != jobstypes.JobStatus_JOB_STATUS_ASSIGNED || m.Store.Has(jobKey("report", j.Id)) {
+// maxSessions bounds the jobs probed at once (a goroutine each).
+const maxSessions = 512
+
+// begin starts probing a job's provider, once per job. It returns at once:
+// reading the job, fetching its input (bounded by the fetch timeout) and
+// finding the provider's endpoint happen in the session's own goroutine,
+// so the block loop never waits on the network, whatever a buyer's URI
+// does. j is the job when the caller has it (catch-up), else nil.
+func (m *Monitor) begin(id uint64, j *jobstypes.Job) {
+	if m.Store.Has(jobKey("report", id)) {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.sessions[j.Id] != nil || m.ctx == nil {
+	if m.sessions[id] != nil || m.ctx == nil {
 		return
 	}
-	in, err := m.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
-	if err != nil {
-		m.Metrics.Refused.WithLabelValues("input").Inc()
-		m.Log.Warn("cannot probe: the job's input is unavailable", "job", j.Id, "err", err)
+	if len(m.sessions) >= maxSessions {
+		m.Metrics.Errors.WithLabelValues("sessions_full").Inc()
+		m.Log.Warn("too many jobs probed at once; not probing this one", "job", id, "max", maxSessions)
 		return
 	}
-	pres, err := m.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: j.Provider})
-	if err != nil {
-		m.Log.Warn("cannot probe: provider unknown", "job", j.Id, "err", err)
-		return
-	}
-	body, err := zkml.MarshalTensor(in)
-	if err != nil {
-		return
-	}
-	url := strings.TrimRight(pres.Provider.Endpoint, "/") + "/infer?model=" + hex.EncodeToString(j.ModelCommitment)
-	s := &session{jobID: j.Id, started: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
-	m.sessions[j.Id] = s
-	m.Metrics.JobsSeen.Inc()
-	m.Log.Info("probing the provider while the job runs", "job", j.Id, "endpoint", pres.Provider.Endpoint)
+	s := &session{jobID: id, started: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	m.sessions[id] = s
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		defer close(s.done)
-		m.probeLoop(m.ctx, s, url, body)
+		job, body, url, ok := m.prepare(m.ctx, s, id, j)
+		if !ok {
+			return
+		}
+		m.Metrics.JobsSeen.Inc()
+		m.Log.Info("probing the provider while the job runs", "job", id, "endpoint", url)
+		m.probeLoop(m.ctx, s, job, url, body)
 	}()
 }
 
-func (m *Monitor) probeLoop(ctx context.Context, s *session, url string, body []byte) {
+// prepare reads what a session needs; false (and the session forgotten)
+// when the job has no SLA terms or cannot be probed.
+func (m *Monitor) prepare(ctx context.Context, s *session, id uint64, j *jobstypes.Job) (jobstypes.Job, []byte, string, bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // the session's stop ends the preparation too
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	forget := func() {
+		m.mu.Lock()
+		if m.sessions[id] == s {
+			delete(m.sessions, id)
+		}
+		m.mu.Unlock()
+	}
+	if j == nil {
+		res, err := m.Chain.Jobs.Job(ctx, &jobstypes.QueryJobRequest{Id: id})
+		if err != nil {
+			forget()
+			return jobstypes.Job{}, nil, "", false
+		}
+		j = &res.Job
+	}
+	if j.Sla == nil || j.Status != jobstypes.JobStatus_JOB_STATUS_ASSIGNED {
+		forget()
+		return jobstypes.Job{}, nil, "", false
+	}
+	in, err := m.Fetch.Tensor(ctx, SchemeOf(*j), j.InputUri, j.InputCommitment)
+	if err != nil {
+		m.Metrics.Refused.WithLabelValues("input").Inc()
+		m.Log.Warn("cannot probe: the job's input is unavailable", "job", id, "err", err)
+		return jobstypes.Job{}, nil, "", false // kept: the report says there is nothing honest to report
+	}
+	pres, err := m.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: j.Provider})
+	if err != nil {
+		m.Log.Warn("cannot probe: provider unknown", "job", id, "err", err)
+		return jobstypes.Job{}, nil, "", false
+	}
+	body, err := zkml.MarshalTensor(in)
+	if err != nil {
+		return jobstypes.Job{}, nil, "", false
+	}
+	return *j, body, strings.TrimRight(pres.Provider.Endpoint, "/") + "/infer?job=" + strconv.FormatUint(id, 10), true
+}
+
+func (m *Monitor) probeLoop(ctx context.Context, s *session, j jobstypes.Job, url string, body []byte) {
 	t := time.NewTicker(m.cfg.ProbeInterval)
 	defer t.Stop()
 	for n := 0; n < m.cfg.MaxProbes; n++ {
-		if smp, counted := m.probe(ctx, url, body); counted {
+		if smp, counted := m.probe(ctx, j.Id, url, body); counted {
 			s.mu.Lock()
 			s.samples = append(s.samples, smp)
 			s.mu.Unlock()
@@ -182,9 +229,13 @@ func (m *Monitor) probeLoop(ctx context.Context, s *session, url string, body []
 
 // probe sends one inference request. A model the provider does not hold
 // yet (404) is not counted; an error or timeout counts at the timeout.
-func (m *Monitor) probe(ctx context.Context, url string, body []byte) (sample, bool) {
+func (m *Monitor) probe(ctx context.Context, jobID uint64, url string, body []byte) (sample, bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
+		return sample{}, false
+	}
+	if err := m.Signer.SignProbe(req, jobID, body, time.Now()); err != nil {
+		m.Log.Error("sign probe", "job", jobID, "err", err)
 		return sample{}, false
 	}
 	start := time.Now()

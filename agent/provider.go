@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -40,6 +43,13 @@ type ProviderConfig struct {
 	// WarmUp proves once at start for every circuit the provider registered
 	// (compile, key load, a timed proof).
 	WarmUp bool
+	// RunWorkers fetch and run jobs concurrently, fairly across buyers:
+	// at most a quarter of them (at least one) on one buyer's jobs.
+	RunWorkers int
+	// RetainBytes is the disk budget for the files kept for disputes.
+	RetainBytes int64
+	// RetainCheck is how often retained files are checked for release.
+	RetainCheck time.Duration
 }
 
 // Provider runs the jobs assigned to its operator, posts the results, and
@@ -48,12 +58,25 @@ type Provider struct {
 	*Base
 	cfg      ProviderConfig
 	prover   *Prover
-	runQ     *queue
+	runQ     *queue     // new assignments, before their buyer is known
+	fairQ    *fairQueue // assignments by buyer, for the run workers
 	proveQ   *queue
-	models   sync.Map // model commitment hex -> *zkml.Model (for /infer)
+	retain   *Retainer
 	outDir   string
 	pendingM sync.Mutex
 	pending  map[uint64]time.Time // results broadcast, inclusion not yet seen
+	// probing: the running jobs with SLA terms, the only ones /infer
+	// answers for (bounded by the open units the provider offers)
+	probingM sync.Mutex
+	probing  map[uint64]*probeTarget
+	auth     *probeAuth
+}
+
+// probeTarget is a running SLA job /infer may answer for.
+type probeTarget struct {
+	model    *zkml.Model
+	buyer    string
+	inFlight map[string]bool // prober -> a probe being answered
 }
 
 // outputRecord is what the provider remembers about a job it ran.
@@ -65,22 +88,48 @@ type outputRecord struct {
 
 // NewProvider builds the provider agent; home holds its outputs.
 func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Provider, error) {
+	if cfg.RunWorkers < 1 || cfg.RetainBytes <= 0 || cfg.RetainCheck <= 0 {
+		return nil, errors.New("provider: run workers, retention budget and retention check interval must be positive")
+	}
 	p := &Provider{
-		Base: b, cfg: cfg, prover: prover, runQ: newQueue(), proveQ: newQueue(),
+		Base: b, cfg: cfg, prover: prover, runQ: newQueue(), fairQ: newFairQueue(cfg.RunWorkers / 4), proveQ: newQueue(),
 		outDir: filepath.Join(home, "outputs"), pending: map[uint64]time.Time{},
+		probing: map[uint64]*probeTarget{}, auth: newProbeAuth(b.Chain),
 	}
 	if err := os.MkdirAll(p.outDir, 0o755); err != nil {
 		return nil, err
 	}
+	var err error
+	if p.retain, err = OpenRetainer(home, cfg.RetainBytes, b.Store); err != nil {
+		return nil, err
+	}
+	b.Metrics.RetainedBytes.Set(float64(p.retain.Used()))
 	b.Mux.HandleFunc("/outputs/", p.serveOutput)
 	b.Mux.HandleFunc("/infer", p.serveInfer)
 	return p, nil
 }
 
-// Start launches two workers: proofs never wait behind new jobs.
+// Start launches the workers: an intake that sorts new assignments by
+// buyer, RunWorkers that fetch and run them fairly across buyers, one
+// prover (proofs never wait behind new jobs), and the retention sweep.
 func (p *Provider) Start(ctx context.Context, wg *sync.WaitGroup) {
-	work(ctx, wg, p.runQ, p.Log, p.Metrics, "run_job", p.run)
+	work(ctx, wg, p.runQ, p.Log, p.Metrics, "intake", p.intake)
+	workFair(ctx, wg, p.fairQ, p.cfg.RunWorkers, p.Log, p.Metrics, "run_job", p.run)
 	work(ctx, wg, p.proveQ, p.Log, p.Metrics, "prove", p.prove)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(p.cfg.RetainCheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p.sweep(ctx)
+			}
+		}
+	}()
 	if p.cfg.WarmUp {
 		wg.Add(1)
 		go func() {
@@ -118,7 +167,7 @@ func (p *Provider) CatchUp(ctx context.Context) error {
 		return err
 	}
 	for _, j := range jobs {
-		p.runQ.push(j.Id)
+		p.fairQ.push(j.Id, j.Buyer)
 	}
 	ds, err := openDisputes(ctx, p.Chain)
 	if err != nil {
@@ -142,6 +191,7 @@ func (p *Provider) OnBlock(ctx context.Context, b Block) error {
 				p.pendingM.Lock()
 				delete(p.pending, e.JobId)
 				p.pendingM.Unlock()
+				p.stopProbes(e.JobId)
 				p.Metrics.ResultsPosted.Inc()
 				p.Log.Info("result posted", "job", e.JobId, "height", b.Height)
 			}
@@ -155,6 +205,12 @@ func (p *Provider) OnBlock(ctx context.Context, b Block) error {
 			}
 		case *disputetypes.EventChallenged:
 			p.proveQ.push(e.JobId) // the worker checks whose result it is
+		case *jobstypes.EventJobExpired:
+			p.stopProbes(e.JobId)
+		case *jobstypes.EventJobCancelled:
+			p.stopProbes(e.JobId)
+		case *jobstypes.EventJobDeclined:
+			p.stopProbes(e.JobId)
 		}
 	}
 	p.pendingM.Lock()
@@ -178,6 +234,21 @@ func (p *Provider) job(ctx context.Context, id uint64) (jobstypes.Job, error) {
 	return res.Job, nil
 }
 
+// intake reads a new assignment's buyer and queues it for the run
+// workers under that buyer.
+func (p *Provider) intake(ctx context.Context, id uint64) error {
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	j, err := p.job(qctx, id)
+	if err != nil {
+		return err
+	}
+	if j.Status == jobstypes.JobStatus_JOB_STATUS_ASSIGNED && j.Provider == p.Me {
+		p.fairQ.push(id, j.Buyer)
+	}
+	return nil
+}
+
 // run executes one assigned job and posts its result.
 func (p *Provider) run(ctx context.Context, id uint64) error {
 	j, err := p.job(ctx, id)
@@ -199,23 +270,24 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 		}
 	}
 	m, in, err := p.files(ctx, j)
+	if err == nil {
+		// what cannot be proven is not run: the work a job costs is
+		// bounded by its circuit
+		err = CheckProvable(j, m, in)
+	}
+	if err == nil {
+		// what is needed to prove the result is kept on our disk until the
+		// job can no longer be disputed
+		if err = p.keep(j, m, in); err != nil && j.Contract != nil && errors.Is(err, ErrRetentionFull) {
+			p.Log.Warn("retention budget full: running a contract job (it cannot be declined) without keeping its files", "job", id)
+			err = nil
+		}
+	}
 	if err != nil {
-		if errors.Is(err, ErrCommitmentMismatch) {
-			p.Metrics.Refused.WithLabelValues("commitment").Inc()
-		} else {
-			p.Metrics.Refused.WithLabelValues("fetch").Inc()
-		}
-		if j.Contract != nil {
-			// a contract job cannot be declined (the seller sold the
-			// capacity): it expires unless the files come
-			p.Log.Warn("job files refused on a contract job, which cannot be declined", "job", id, "err", err)
-			return nil
-		}
-		p.Log.Warn("job files refused; declining the job", "job", id, "err", err)
-		if _, derr := p.Signer.Send(ctx, "decline_job", &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: id}); derr != nil {
-			return fmt.Errorf("decline job %d: %w (files: %v)", id, derr, err)
-		}
-		return nil
+		return p.refuse(ctx, j, err)
+	}
+	if j.Sla != nil {
+		p.startProbes(j, m)
 	}
 	if err := sleep(ctx, p.cfg.Delay); err != nil {
 		return err
@@ -273,17 +345,112 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 	return nil
 }
 
+// refuse declines a job whose files the agent will not run (free inside
+// the decline window): unreachable, not the committed bytes, not the
+// job's circuit, or more than the retention budget holds.
+func (p *Provider) refuse(ctx context.Context, j jobstypes.Job, why error) error {
+	reason := "fetch"
+	switch {
+	case errors.Is(why, ErrCommitmentMismatch):
+		reason = "commitment"
+	case errors.Is(why, ErrUnprovable):
+		reason = "unprovable"
+	case errors.Is(why, ErrRetentionFull):
+		reason = "retention_full"
+	case errors.Is(why, ErrFetchRefused):
+		reason = "uri"
+	}
+	p.Metrics.Refused.WithLabelValues(reason).Inc()
+	if j.Contract != nil {
+		// a contract job cannot be declined (the seller sold the
+		// capacity): it expires unless the files come
+		p.Log.Warn("job refused on a contract job, which cannot be declined", "job", j.Id, "reason", reason, "err", why)
+		return nil
+	}
+	p.Log.Warn("job refused; declining it", "job", j.Id, "reason", reason, "err", why)
+	if _, err := p.Signer.Send(ctx, "decline_job", &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: j.Id}); err != nil {
+		return fmt.Errorf("decline job %d: %w (refused: %v)", j.Id, err, why)
+	}
+	return nil
+}
+
+// files returns a job's model and input, checked against its commitments:
+// the retained copies when there are, else fetched from the job's URIs.
 func (p *Provider) files(ctx context.Context, j jobstypes.Job) (*zkml.Model, []int8, error) {
-	m, err := p.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment)
+	sc := SchemeOf(j)
+	if mb, ib, ok := p.retain.Load(j.Id); ok {
+		m, err := p.Fetch.ParseModel(sc, mb, j.ModelCommitment)
+		if err == nil {
+			var in []int8
+			if in, err = ParseTensor(sc, ib, j.InputCommitment); err == nil {
+				return m, in, nil
+			}
+		}
+		p.Log.Warn("retained files unreadable; fetching again", "job", j.Id, "err", err)
+	}
+	m, err := p.Fetch.Model(ctx, sc, j.ModelUri, j.ModelCommitment)
 	if err != nil {
 		return nil, nil, err
 	}
-	in, err := p.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
+	in, err := p.Fetch.Tensor(ctx, sc, j.InputUri, j.InputCommitment)
 	if err != nil {
 		return nil, nil, err
 	}
-	p.models.Store(hex.EncodeToString(j.ModelCommitment), m)
 	return m, in, nil
+}
+
+// keep retains a job's files for its disputes.
+func (p *Provider) keep(j jobstypes.Job, m *zkml.Model, in []int8) error {
+	mb, err := m.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	ib, err := zkml.MarshalTensor(in)
+	if err != nil {
+		return err
+	}
+	if err := p.retain.Keep(j.Id, j.ModelCommitment, mb, j.InputCommitment, ib); err != nil {
+		return err
+	}
+	p.Metrics.RetainedBytes.Set(float64(p.retain.Used()))
+	return nil
+}
+
+// sweep releases the retained files of every job that can no longer be
+// disputed: final (finalized, failed, expired, cancelled), or no longer
+// ours (declined, reassigned), or gone from the chain.
+func (p *Provider) sweep(ctx context.Context) {
+	for _, id := range p.retain.Jobs() {
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		j, err := p.job(qctx, id)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		release := false
+		switch {
+		case err != nil:
+			release = status.Code(err) == codes.NotFound
+		case j.Provider != p.Me:
+			release = true
+		default:
+			switch j.Status {
+			case jobstypes.JobStatus_JOB_STATUS_FINALIZED, jobstypes.JobStatus_JOB_STATUS_FAILED,
+				jobstypes.JobStatus_JOB_STATUS_EXPIRED, jobstypes.JobStatus_JOB_STATUS_CANCELLED, jobstypes.JobStatus_JOB_STATUS_SUBMITTED:
+				release = true
+			}
+		}
+		if !release {
+			continue
+		}
+		if err := p.retain.Release(id); err != nil {
+			p.Log.Error("release retained files", "job", id, "err", err)
+			continue
+		}
+		p.stopProbes(id)
+		p.Log.Debug("retained files released", "job", id)
+	}
+	p.Metrics.RetainedBytes.Set(float64(p.retain.Used()))
 }
 
 // proveAndKeep proves the job's true output and stores the proof, so a
@@ -381,16 +548,41 @@ func (p *Provider) serveOutput(w http.ResponseWriter, r *http.Request) {
 // maxInferBody caps a probe's input tensor (the 784-input shape is < 1 KiB).
 const maxInferBody = 1 << 20
 
-// serveInfer runs a model the agent holds (by commitment) on a posted
-// tensor: the endpoint SLA monitors probe. 404 when the model is not held.
+// startProbes lets /infer answer probes of a running SLA job.
+func (p *Provider) startProbes(j jobstypes.Job, m *zkml.Model) {
+	p.probingM.Lock()
+	defer p.probingM.Unlock()
+	if p.probing[j.Id] == nil {
+		p.probing[j.Id] = &probeTarget{model: m, buyer: j.Buyer, inFlight: map[string]bool{}}
+	}
+}
+
+// stopProbes ends a job's probing (its result is posted, or it ended).
+func (p *Provider) stopProbes(id uint64) {
+	p.probingM.Lock()
+	defer p.probingM.Unlock()
+	delete(p.probing, id)
+}
+
+// serveInfer answers an SLA probe (`POST /infer?job=<id>`, signed: see
+// probe.go) by running the job's model on the posted tensor: only for a
+// running SLA job of this provider, only to its buyer or a registered
+// monitor, one probe at a time per prober.
 func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST a tensor (.vten)", http.StatusMethodNotAllowed)
 		return
 	}
-	v, ok := p.models.Load(strings.ToLower(r.URL.Query().Get("model")))
-	if !ok {
-		http.Error(w, "model not held", http.StatusNotFound)
+	id, err := strconv.ParseUint(r.URL.Query().Get("job"), 10, 64)
+	if err != nil {
+		http.Error(w, "job=<id> expected", http.StatusBadRequest)
+		return
+	}
+	p.probingM.Lock()
+	t := p.probing[id]
+	p.probingM.Unlock()
+	if t == nil {
+		http.Error(w, "no running SLA job with this id here", http.StatusNotFound)
 		return
 	}
 	bz, err := io.ReadAll(io.LimitReader(r.Body, maxInferBody+1))
@@ -398,6 +590,27 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
 		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	prober, err := p.auth.check(ctx, r, id, t.buyer, bz, time.Now())
+	if err != nil {
+		p.Metrics.Probes.WithLabelValues("refused").Inc()
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	p.probingM.Lock()
+	busy := t.inFlight[prober]
+	t.inFlight[prober] = true
+	p.probingM.Unlock()
+	if busy {
+		http.Error(w, "one probe at a time", http.StatusTooManyRequests)
+		return
+	}
+	defer func() {
+		p.probingM.Lock()
+		delete(t.inFlight, prober)
+		p.probingM.Unlock()
+	}()
 	in, err := zkml.UnmarshalTensor(bz)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -406,7 +619,7 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 	if err := sleep(r.Context(), p.cfg.Delay); err != nil {
 		return
 	}
-	out, err := zkml.Infer(v.(*zkml.Model), in)
+	out, err := zkml.Infer(t.model, in)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -416,6 +629,7 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	p.Metrics.Probes.WithLabelValues("answered").Inc()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("X-Units", "1")
 	_, _ = w.Write(res)

@@ -40,6 +40,15 @@ type Watcher struct {
 	checkQ  *queue
 	proveQ  *queue
 	budgetM sync.Mutex
+	heldM   sync.Mutex
+	held    map[uint64]heldFiles // files of the challenges being proven (bounded by the bond budget)
+}
+
+// heldFiles are a challenged job's files, kept in memory from the check to
+// the counter proof.
+type heldFiles struct {
+	model *zkml.Model
+	input []int8
 }
 
 // checkRecord is the watcher's verdict on one posted result.
@@ -59,7 +68,7 @@ type challengeRecord struct {
 
 // NewWatcher builds the watcher.
 func NewWatcher(b *Base, cfg WatcherConfig, prover *Prover) *Watcher {
-	return &Watcher{Base: b, cfg: cfg, prover: prover, checkQ: newQueue(), proveQ: newQueue()}
+	return &Watcher{Base: b, cfg: cfg, prover: prover, checkQ: newQueue(), proveQ: newQueue(), held: map[uint64]heldFiles{}}
 }
 
 // Start launches the checking and proving workers.
@@ -196,12 +205,22 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 	if err == nil {
 		in, err = w.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
 	}
+	if err == nil {
+		// files that do not fit the job's circuit are not run (their cost
+		// is unbounded) and are no one's result to challenge
+		err = CheckProvable(j, m, in)
+	}
 	if err != nil {
 		// The buyer's files, not the provider's result, are at fault (or
 		// unreachable): nothing to re-execute, nothing to challenge.
 		reason := "fetch"
-		if errors.Is(err, ErrCommitmentMismatch) {
+		switch {
+		case errors.Is(err, ErrCommitmentMismatch):
 			reason = "commitment"
+		case errors.Is(err, ErrUnprovable):
+			reason = "unprovable"
+		case errors.Is(err, ErrFetchRefused):
+			reason = "uri"
 		}
 		w.Metrics.Refused.WithLabelValues(reason).Inc()
 		w.Log.Warn("cannot re-execute: job files refused", "job", id, "err", err)
@@ -221,7 +240,16 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 	}
 	w.Metrics.Checked.WithLabelValues("mismatch").Inc()
 	w.Log.Warn("result does not match re-execution", "job", id, "provider", j.Provider, "posted", hex.EncodeToString(j.Result.OutputCommitment), "ours", hex.EncodeToString(oc[:]))
-	return w.challenge(ctx, j, oc[:], key, why)
+	w.heldM.Lock()
+	w.held[id] = heldFiles{m, in} // the counter proof must not depend on the buyer serving them again
+	w.heldM.Unlock()
+	err = w.challenge(ctx, j, oc[:], key, why)
+	if !w.Store.Has(jobKey("challenge", id)) { // not challenged: nothing to prove
+		w.heldM.Lock()
+		delete(w.held, id)
+		w.heldM.Unlock()
+	}
+	return err
 }
 
 func (w *Watcher) challenge(ctx context.Context, j jobstypes.Job, counter []byte, key, why string) error {
@@ -262,6 +290,10 @@ func (w *Watcher) challenge(ctx context.Context, j jobstypes.Job, counter []byte
 // proveCounter proves the watcher's own output for a job it challenged: a
 // valid counter proof settles the dispute at once.
 func (w *Watcher) proveCounter(ctx context.Context, id uint64) error {
+	w.heldM.Lock()
+	h, ok := w.held[id]
+	delete(w.held, id)
+	w.heldM.Unlock()
 	ckey := jobKey("challenge", id)
 	var rec challengeRecord
 	if ok, err := w.Store.Get(ckey, &rec); err != nil || !ok || !rec.Open || rec.Proven {
@@ -279,13 +311,14 @@ func (w *Watcher) proveCounter(ctx context.Context, id uint64) error {
 		return err
 	}
 	j := jres.Job
-	m, err := w.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment)
-	if err != nil {
-		return err
-	}
-	in, err := w.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
-	if err != nil {
-		return err
+	m, in := h.model, h.input
+	if !ok { // after a restart
+		if m, err = w.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment); err != nil {
+			return err
+		}
+		if in, err = w.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment); err != nil {
+			return err
+		}
 	}
 	left := time.Until(dres.Dispute.ProofDeadline)
 	w.Log.Info("proving the counter output", "job", id, "left", left.Round(time.Millisecond))

@@ -61,7 +61,9 @@ func commonAgentFlags(f *pflag.FlagSet) {
 	f.Duration("tx-timeout", 30*time.Second, "how long to wait for a transaction to be in a block")
 	f.Duration("stall-timeout", 30*time.Second, "no new block for this long: reconnect")
 	f.Int64("max-file-bytes", 16<<20, "largest model or input file fetched")
-	f.Duration("fetch-timeout", 10*time.Second, "timeout of one file fetch")
+	f.Duration("fetch-timeout", 10*time.Second, "timeout of one file fetch, end to end (file:// included)")
+	f.String("file-root", "", "allow file:// URIs, only for regular files under this directory (default: file:// refused)")
+	f.Bool("fetch-private", false, "allow http(s) fetches from loopback, private and link-local addresses (a local test network)")
 	f.String("log-format", "text", "text or json")
 	f.String("log-level", "info", "debug, info, warn or error")
 	f.Bool("pprof", false, "also serve /debug/pprof/ on --listen (keep --listen on loopback)")
@@ -170,12 +172,19 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 	if err != nil {
 		return nil, "", nil, err
 	}
-	maxBytes, _ := f.GetInt64("max-file-bytes")
-	fetchTimeout, _ := f.GetDuration("fetch-timeout")
+	var fc agent.FetchConfig
+	fc.MaxBytes, _ = f.GetInt64("max-file-bytes")
+	fc.Timeout, _ = f.GetDuration("fetch-timeout")
+	fc.FileRoot, _ = f.GetString("file-root")
+	fc.AllowPrivate, _ = f.GetBool("fetch-private")
+	fetcher, err := agent.NewFetcher(fc)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	listen, _ := f.GetString("listen")
 	b := &agent.Base{
 		Log: log, Chain: chain, Signer: signer, Store: store, Metrics: metrics,
-		Fetch: agent.NewFetcher(maxBytes, fetchTimeout), Mux: http.NewServeMux(), Listen: listen,
+		Fetch: fetcher, Mux: http.NewServeMux(), Listen: listen,
 		Me: signer.Address.String(),
 	}
 	b.Pprof, _ = f.GetBool("pprof")
@@ -213,13 +222,18 @@ func providerAgentCmd() *cobra.Command {
 		Use:   "provider",
 		Short: "Run the jobs assigned to --from, post results, and prove every challenged or audited result before its deadline",
 		Long: `Follows jobs assigned to the operator (--from): fetches the model and input
-named by the job (file://, http(s)://), refuses files that do not match the
-on-chain commitments (and declines the job), runs the reference quantized
-MLP natively, publishes the output at /outputs/<job> and posts the result
-with its units and measured metrics. On a challenge or an audit it proves
+named by the job (http(s)://; file:// only under --file-root), declines
+the job (free) when the files do not match the on-chain commitments, do not
+fit the job's circuit exactly, or do not fit the retention budget; keeps
+them under <agent-home>/retained until the result can no longer be
+disputed; runs the model natively (--run-workers at once, fairly across
+buyers), publishes the output at /outputs/<job> and posts the result with
+its units and measured metrics. On a challenge or an audit it proves
 the result with the Groth16 proving key (--zk-keys) and submits the proof,
 logging the time left to the deadline. It also serves /infer, the endpoint
-SLA monitors probe (register http://<listen> as the provider's endpoint).`,
+SLA monitors probe (register http://<listen> as the provider's endpoint):
+signed probes of its running SLA jobs only, from their buyers or registered
+monitors.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, agentHome, cleanup, err := newBase(cmd, "provider")
@@ -234,6 +248,9 @@ SLA monitors probe (register http://<listen> as the provider's endpoint).`,
 			cfg.Delay, _ = f.GetDuration("delay")
 			cfg.ProveAll, _ = f.GetBool("prove-all")
 			cfg.WarmUp, _ = f.GetBool("warm-up")
+			cfg.RunWorkers, _ = f.GetInt("run-workers")
+			cfg.RetainBytes, _ = f.GetInt64("retain-bytes")
+			cfg.RetainCheck, _ = f.GetDuration("retain-check")
 			if cfg.WrongOutputRate < 0 || cfg.WrongOutputRate > 1 {
 				return errors.New("--wrong-output-rate must be in [0, 1]")
 			}
@@ -261,6 +278,9 @@ SLA monitors probe (register http://<listen> as the provider's endpoint).`,
 	cmd.Flags().Bool("prove-all", false, "prove every job right after running it (the prove-everything baseline)")
 	cmd.Flags().Bool("warm-up", true, "at start, compile, load the key and time one proof for each registered circuit")
 	cmd.Flags().String("seed", "", "seed of the wrong-output lottery (default: random, kept in the agent's store)")
+	cmd.Flags().Int("run-workers", 8, "jobs fetched and run at once, fairly across buyers (one buyer: at most a quarter of them)")
+	cmd.Flags().Int64("retain-bytes", 8<<30, "disk budget for the job files kept until a result can no longer be disputed (a job that does not fit is declined)")
+	cmd.Flags().Duration("retain-check", time.Minute, "how often kept job files are checked for release")
 	return cmd
 }
 
