@@ -98,7 +98,8 @@ func TestAttackHaltCannotEatAProofWindow(t *testing.T) {
 	kit := r.provingProvider(prov, 10*time.Second)
 	block := func(d time.Duration) { // a block d after the last, BeginBlock included
 		r.advance(d)
-		require.NoError(t, r.a.JobsKeeper.BeginBlocker(r.ctx))
+		_, err := r.a.BeginBlocker(r.ctx) // the app's own: every module's BeginBlock
+		require.NoError(t, err)
 	}
 	block(5 * time.Second)
 	id, kj := r.honestJob(kit, buyer, prov, "halt")
@@ -109,7 +110,11 @@ func TestAttackHaltCannotEatAProofWindow(t *testing.T) {
 	bond0 := r.bond(prov)
 	// the chain halts for two hours, past the deadline as it was set
 	r.ctx = r.ctx.WithBlockTime(r.ctx.BlockTime().Add(2 * time.Hour)).WithBlockHeight(r.ctx.BlockHeight() + 1)
-	require.NoError(t, r.a.JobsKeeper.BeginBlocker(r.ctx))
+	_, err = r.a.BeginBlocker(r.ctx)
+	require.NoError(t, err)
+	credit, err := r.a.JobsKeeper.HaltCredit(r.ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Hour, credit, "the app's BeginBlock ticks the halt clock")
 	require.True(t, r.ctx.BlockTime().After(d.ProofDeadline))
 	require.NoError(t, r.do(&disputetypes.MsgSubmitProof{Submitter: prov.String(), JobId: id, Claim: disputetypes.Claim_CLAIM_PROVIDER, Proof: kit.Prove(t, kj, id)}),
 		"the proof sent in the first block after the halt is on time")

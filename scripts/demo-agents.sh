@@ -79,8 +79,10 @@ stop_agents() {
 trap stop_agents EXIT
 start_agent() { # name role key port flags...
   local name=$1 role=$2 key=$3 port=$4; shift 4
+  # the buyer publishes its files under $WORK: the agents may read local
+  # files there (--file-root), and nowhere else
   "$BIN" agent "$role" --home "$HOME_DIR" --from "$key" --node "$RPC_ADDR" --grpc-addr "$GRPC_ADDR" \
-    --listen "127.0.0.1:$port" --agent-home "$AGENTS/$name" "$@" >"$AGENTS/$name.log" 2>&1 &
+    --listen "127.0.0.1:$port" --agent-home "$AGENTS/$name" --file-root "$ABS_WORK" "$@" >"$AGENTS/$name.log" 2>&1 &
   PIDS+=($!)
   local deadline=$((SECONDS + 30))
   until curl -sf --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null; do

@@ -238,7 +238,7 @@ func (b *bench) startAgent(dir, name string, extra ...string) (func(), error) {
 	args := append([]string{
 		"agent", "provider", "--home", b.home, "--from", "provider", "--node", b.node, "--grpc-addr", b.grpc,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", b.port), "--agent-home", filepath.Join(dir, "agent-"+name),
-		"--zk-keys", b.zkKeys, "--log-level", "warn", "--pprof", "--warm-up=false",
+		"--zk-keys", b.zkKeys, "--log-level", "warn", "--pprof", "--warm-up=false", "--file-root", dir,
 	}, extra...)
 	cmd := exec.Command(b.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf

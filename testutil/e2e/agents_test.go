@@ -17,13 +17,24 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"cosmossdk.io/math"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/verdict-chain/verdict/testutil/hostile"
 	"github.com/verdict-chain/verdict/testutil/loopback"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
+
+// providerBond is a provider's bond now.
+func providerBond(t *testing.T, jq jobstypes.QueryClient, operator string) math.Int {
+	res, err := jq.Provider(context.Background(), &jobstypes.QueryProviderRequest{Operator: operator})
+	require.NoError(t, err)
+	return res.Provider.Bond.Amount
+}
 
 type agentProc struct {
 	cmd  *exec.Cmd
@@ -43,6 +54,9 @@ func (c *chain) startAgent(t *testing.T, name, role, key string, port int, args 
 		"agent", role, "--home", c.home, "--from", key,
 		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", c.ports.rpc), "--grpc-addr", fmt.Sprintf("127.0.0.1:%d", c.ports.grpc),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--agent-home", filepath.Join(dir, name),
+	}
+	if c.agentFiles != "" {
+		base = append(base, "--file-root", c.agentFiles)
 	}
 	cmd := exec.Command(c.bin, append(base, args...)...)
 	cmd.Stdout, cmd.Stderr = f, f
@@ -115,6 +129,7 @@ func (c *chain) agentFaults(t *testing.T) {
 
 	// The buyer's files.
 	dir := t.TempDir()
+	c.agentFiles = dir
 	model := filepath.Join(dir, "model.vmdl")
 	out, err := c.cli("zk", "example-model", model, "--shape", "64-64-10", "--seed", "e2e-agents")
 	require.NoError(t, err, out)
@@ -207,6 +222,97 @@ func (c *chain) agentFaults(t *testing.T) {
 		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
 		require.Contains(t, a.logText(t), "reconnecting")
 		require.Positive(t, a.metric(t, `verdict_agent_errors_total{role="provider",where="subscription"}`))
+	})
+
+	t.Run("hostile buyer: stalls, a FIFO, a compute bomb, a wrong shape and vanishing files cost the provider nothing", func(t *testing.T) {
+		srv := hostile.NewServer(t)
+		a := c.startAgent(t, "gpu-h4", "provider", "agent-honest", ports[0], "--zk-keys", zk,
+			"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0]), "--fetch-private", "--fetch-timeout", "4s",
+			"--run-workers", "8", "--retain-check", "2s")
+		bond0 := providerBond(t, jq, honest)
+		hex := func(c [32]byte) string { return fmt.Sprintf("%x", c[:]) }
+		hostileJob := func(circuit, mc, muri, ic, iuri string) string {
+			code, log := c.txCode("challenger", "jobs", "submit-job", "inference", mc, ic, "100", "150uverd", "90s",
+				"--circuit-id", circuit, "--provider", honest, "--model-uri", muri, "--input-uri", iuri)
+			require.Zero(t, code, log)
+			return c.lastJobID()
+		}
+		modelBytes, err := os.ReadFile(model)
+		require.NoError(t, err)
+		m := &zkml.Model{}
+		require.NoError(t, m.UnmarshalBinary(modelBytes))
+		mc, err := zkml.MiMC.ModelCommitment(m)
+		require.NoError(t, err)
+		good := zkml.ExampleInput(64, "e2e-hostile")
+		goodBytes, err := zkml.MarshalTensor(good)
+		require.NoError(t, err)
+		gc := zkml.MiMC.TensorCommitment(good)
+
+		// files served until the result, then taken down
+		vanish := hostileJob("mlp-64-64-10", hex(mc), srv.Serve("vanish-model", modelBytes), hex(gc), srv.Serve("vanish-input", goodBytes))
+		var declined []string
+		for i := range 3 { // URIs that answer headers and then nothing
+			declined = append(declined, hostileJob("mlp-64-64-10", hex(mc), srv.Stall(fmt.Sprint("m", i)), hex(gc), srv.Stall(fmt.Sprint("i", i))))
+		}
+		declined = append(declined, hostileJob("mlp-64-64-10", hex(mc), hostile.FIFO(t, dir, "model.fifo"), hex(gc), srv.Serve("fifo-input", goodBytes)))
+		narrow, err := hostile.WrongShape("64-32-10", "e2e-narrow")
+		require.NoError(t, err)
+		nb, err := narrow.MarshalBinary()
+		require.NoError(t, err)
+		nc, err := zkml.MiMC.ModelCommitment(narrow)
+		require.NoError(t, err)
+		declined = append(declined, hostileJob("mlp-64-64-10", hex(nc), srv.Serve("narrow", nb), hex(gc), srv.Serve("narrow-input", goodBytes)))
+		bomb, bombIn, err := hostile.ComputeBomb()
+		require.NoError(t, err)
+		bb, err := bomb.MarshalBinary()
+		require.NoError(t, err)
+		bc, err := zkml.Poseidon2.ModelCommitment(bomb)
+		require.NoError(t, err)
+		bib, err := zkml.MarshalTensor(bombIn)
+		require.NoError(t, err)
+		declined = append(declined, hostileJob("mlp2-64-64-10", hex(bc), srv.Serve("bomb", bb), hex(zkml.Poseidon2.TensorCommitment(bombIn)), srv.Serve("bomb-input", bib)))
+
+		// an honest buyer's job, behind all of them
+		in := input("e2e-behind-hostile")
+		submitted := time.Now()
+		id := submit(honest, in, commit(in))
+		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 30*time.Second)
+		t.Logf("honest job %s posted %s after submission, behind %d hostile jobs", id, time.Since(submitted).Round(time.Second), len(declined)+1)
+
+		for _, h := range declined {
+			require.Eventually(t, func() bool { return job(h).Status == jobstypes.JobStatus_JOB_STATUS_SUBMITTED }, 60*time.Second, 500*time.Millisecond,
+				"hostile job %s not declined (now %s); log:\n%s", h, job(h).Status, a.logText(t))
+			require.Nil(t, job(h).Result)
+		}
+		require.Equal(t, float64(2), a.metric(t, `verdict_agent_files_refused_total{reason="unprovable"`), "the wrong shape and the bomb")
+		require.Equal(t, float64(1), a.metric(t, `verdict_agent_files_refused_total{reason="uri"`), "the FIFO")
+		require.Equal(t, float64(3), a.metric(t, `verdict_agent_files_refused_total{reason="fetch"`), "the stalls")
+		require.Contains(t, a.logText(t), "not a regular file")
+
+		// the vanishing files: run, posted, taken down, challenged
+		waitStatus(vanish, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
+		srv.TakeDown("vanish-model")
+		srv.TakeDown("vanish-input")
+		require.Positive(t, a.metric(t, "verdict_agent_retained_bytes"))
+		code, log := c.txCode("challenger", "dispute", "challenge", vanish)
+		require.Zero(t, code, log)
+		require.Eventually(t, func() bool {
+			d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, vanish)})
+			return err == nil && d.Dispute.Status != disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN
+		}, 90*time.Second, 500*time.Millisecond)
+		d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, vanish)})
+		require.NoError(t, err)
+		require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, d.Dispute.Status, "log:\n%s", a.logText(t))
+		require.Equal(t, 1, srv.Hits("vanish-model"), "proved from the kept copy, not fetched again")
+		require.True(t, providerBond(t, jq, honest).GTE(bond0), "the honest provider's bond is whole")
+
+		rss := a.metric(t, "process_resident_memory_bytes")
+		t.Logf("provider agent resident memory after the hostile buyer: %.0f MiB", rss/(1<<20))
+		require.Less(t, rss, float64(1<<30))
+		for _, h := range declined {
+			code, log := c.txCode("challenger", "jobs", "cancel-job", h)
+			require.Zero(t, code, log)
+		}
 	})
 
 	t.Run("file not matching its commitment is refused", func(t *testing.T) {

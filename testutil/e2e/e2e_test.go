@@ -59,6 +59,8 @@ type chain struct {
 	bin   string
 	ports net4
 	env   []string
+	// agentFiles: the directory agents may read file:// URIs from
+	agentFiles string
 }
 
 func (c *chain) script(timeout time.Duration, name string, args ...string) (string, error) {

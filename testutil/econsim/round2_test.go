@@ -83,8 +83,12 @@ func (s *sim) openPositions(ctx sdk.Context, owner string) []forwardstypes.Posit
 	rng := collections.NewPrefixedPairRange[sdk.AccAddress, uint64](s.acct[owner].addr)
 	err := s.a.ForwardsKeeper.PositionsByOwner.Walk(ctx, rng, func(key collections.Pair[sdk.AccAddress, uint64]) (bool, error) {
 		p, err := s.a.ForwardsKeeper.GetPosition(ctx, key.K2())
+		if err != nil {
+			return false, err
+		}
+		credit, err := s.a.JobsKeeper.HaltCredit(ctx)
 		if err == nil && p.Status == forwardstypes.PositionStatus_POSITION_STATUS_OPEN &&
-			!s.now.Before(p.Series.WindowStart) && s.now.Add(40*time.Second).Before(p.Series.WindowEnd()) {
+			!s.now.Before(p.Series.WindowStart) && s.now.Add(40*time.Second).Before(forwardstypes.DeliveryEndAsOf(p, credit)) {
 			out = append(out, p)
 		}
 		return false, nil

@@ -95,7 +95,7 @@ func (s *sim) run(blocks int) {
 			name := s.byAddr[ji.provider]
 			var m sdk.Msg
 			switch {
-			case j.Status == jobstypes.JobStatus_JOB_STATUS_DISPUTED && !ji.proved && !ji.wrong:
+			case j.Status == jobstypes.JobStatus_JOB_STATUS_DISPUTED && !ji.proved && !ji.wrong && s.mayProve(ji):
 				ji.proved = true
 				s.proofsMade++
 				m = proofMsg(s, ji)
@@ -203,7 +203,7 @@ func TestEconomicSimulation(t *testing.T) {
 		t.Skip("the economic simulation takes about a minute")
 	}
 	const blocks = 150
-	s := newSim(t, config{seed: 42, blocks: blocks, auditPPM: 10_000})
+	s := newSim(t, config{seed: 7, blocks: blocks, auditPPM: 10_000})
 	s.run(blocks)
 	rs := s.results()
 	t.Log("\n" + table(rs))
@@ -213,7 +213,7 @@ func TestEconomicSimulation(t *testing.T) {
 	for _, r := range rs {
 		require.Positive(t, r.jobs, "%s never acted: the run says nothing about it (re-tune prices or seed)", r.name)
 		switch {
-		case r.name == "honest provider" || strings.HasPrefix(r.name, "intermittent"):
+		case strings.HasPrefix(r.name, "honest provider") || strings.HasPrefix(r.name, "intermittent"):
 			require.GreaterOrEqual(t, r.end+r.fees-r.start, r.honestEarnings, "%s keeps all it earned", r.name)
 			require.Positive(t, r.honestEarnings, r.name)
 		case r.name == "honest buyer":
@@ -253,7 +253,7 @@ func TestEconomicSimulation(t *testing.T) {
 		pair.start-pair.end, units, float64(pair.start-pair.end)/units, rp.EvidenceUnit*200/10_000)
 
 	// the same seed, the same chain
-	again := newSim(t, config{seed: 42, blocks: blocks, auditPPM: 10_000})
+	again := newSim(t, config{seed: 7, blocks: blocks, auditPPM: 10_000})
 	again.run(blocks)
 	require.Equal(t, s.height, again.height)
 	require.Equal(t, fmt.Sprintf("%X", s.appHash), fmt.Sprintf("%X", again.appHash), "same seed, same app hash")

@@ -84,11 +84,13 @@ const (
 	whale        = "whale-buyer"
 	intermittent = "intermittent-provider"
 	renewer      = "decline-renewer"
+	// the third round: see round3_test.go
 )
 
 var actors = []string{
 	honest1, honest2, lazy, slow, buyer, monitor, greedy, sybilProv, sybilBuyer, griefer, spammer,
 	ringProv1, ringProv2, ringBuyer, fwdGreedy, deadbeat, pretender, monitorBuyer, whale, intermittent, renewer,
+	prover, flooder, haltTimer,
 }
 
 // strategy groups accounts whose wealth is judged together.
@@ -114,6 +116,9 @@ var strategies = []struct {
 	{"whale buyer against an offline provider", []string{whale}, true, false},
 	{"intermittent provider (offline 30 s a minute)", []string{intermittent}, false, true},
 	{"decline-renewer (holds jobs, declines, takes them again)", []string{renewer}, true, true},
+	{"honest provider under a challenge flood (proves one at a time)", []string{prover}, false, true},
+	{"challenge flooder (a dozen challenges in one block, minimum bond)", []string{flooder}, true, false},
+	{"halt timer (challenges in the block before a 3-minute halt)", []string{haltTimer}, true, false},
 }
 
 type account struct {
@@ -165,6 +170,7 @@ type sim struct {
 	lazyEV     math.Int // Σ over wrong results of payment − p × (slash + payment)
 	lazyWrong  int
 	proofsMade int
+	proverNext int64 // the honest prover's next proof, not before this height
 }
 
 type config struct {
@@ -334,7 +340,7 @@ func (x tx) msgs() []sdk.Msg {
 // sequences need no guessing) and commits it.
 func (s *sim) block(txs []tx, nextVals []byte) []*abci.ExecTxResult {
 	s.height++
-	s.now = s.now.Add(blockTime)
+	s.now = s.now.Add(blockTime + haltBefore(s.height))
 	var raw [][]byte
 	seen := map[string]bool{}
 	for _, x := range txs {

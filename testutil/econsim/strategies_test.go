@@ -44,13 +44,13 @@ func (s *sim) setup() {
 		{lazy, sized(80, 20*time.Second, &offer)}, {slow, sized(85, 20*time.Second, &offer)}, {sybilProv, sized(1_000, 20*time.Second, &offer)},
 		{ringProv1, sized(5_000, 20*time.Second, &ringOffer)}, {ringProv2, sized(5_000, 20*time.Second, &ringOffer)},
 		{deadbeat, sized(200, 20*time.Second, nil)}, {pretender, sized(100, 20*time.Second, nil)},
-		{intermittent, flaky}, {renewer, sized(95, 20*time.Second, &offer)},
+		{intermittent, flaky}, {renewer, sized(95, 20*time.Second, &offer)}, {prover, sized(155, 20*time.Second, &offer)},
 	} {
 		txs = append(txs, tx{from: p.name, msg: &jobstypes.MsgRegisterProvider{
 			Operator: s.addr(p.name), Moniker: p.name, Endpoint: "https://" + p.name + ".example", Region: "eu",
 			Classes: []jobstypes.WorkloadClass{inference}, CircuitIds: []string{circuitID},
 			Prices: []jobstypes.ClassPrice{p.offer},
-			Bond:   coin(bond), DeclaredLatencyMs: 20, DeclaredBandwidthMbps: 1000,
+			Bond:   coin(bond), DeclaredLatencyMs: 20, DeclaredBandwidthMbps: 1000, Proving: proving(p.name),
 		}})
 	}
 	for i, r := range s.block(txs, nil) {
@@ -68,6 +68,15 @@ func (s *sim) submitJob(from string, units uint64, limit time.Duration, sla *job
 		Units: units, MaxPricePerUnit: coin(maxPrice), TimeLimit: limit, Sla: sla, Provider: direct,
 	}
 	return tx{from: from, msg: msg, note: fmt.Sprintf("%d", s.rng.IntN(len(s.kjobs)))}
+}
+
+// proving is what a provider declares about its proving time: only the
+// honest prover declares one (the others get the chain's default).
+func proving(name string) []jobstypes.ProvingTime {
+	if name == prover {
+		return proverDeclares
+	}
+	return nil
 }
 
 // step builds one block's transactions from every actor's strategy.
@@ -100,8 +109,8 @@ func (s *sim) step() []tx {
 		}
 		switch j.Status {
 		case jobstypes.JobStatus_JOB_STATUS_DISPUTED:
-			if ji.proved || ji.wrong {
-				continue // a wrong output cannot be proven
+			if ji.proved || ji.wrong || !s.mayProve(ji) {
+				continue // a wrong output cannot be proven; the honest prover keeps its pace
 			}
 			s.proofsMade++
 			ji.proved = true
@@ -145,6 +154,7 @@ func (s *sim) step() []tx {
 		}
 	}
 	s.round2(ctx, add, agent)
+	s.round3(ctx, add)
 	for _, from := range batchOrder {
 		busy[from] = true
 		txs = append(txs, tx{from: from, batch: batches[from]})
@@ -210,6 +220,7 @@ func (s *sim) postMsg(ji *jobInfo, j jobstypes.Job) sdk.Msg {
 // record learns the jobs the block created (ids from the Msg responses).
 func (s *sim) record(txs []tx, results []*abciResult) {
 	for i, r := range results {
+		s.recordBatch(txs[i], r)
 		if pj, ok := txs[i].msg.(*forwardstypes.MsgSubmitPositionJob); ok {
 			s.recordPositionJob(txs[i].from, pj, r)
 			continue

@@ -65,7 +65,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 				return err
 			}
 			if p.Status == types.PositionStatus_POSITION_STATUS_SETTLED {
-				if err := k.WindowQueue.Remove(ctx, p.Series.WindowEnd(), p.Id); err != nil {
+				if err := k.WindowQueue.Remove(ctx, types.DeliveryEnd(p), p.Id); err != nil {
 					return err
 				}
 				if err := k.PruneQueue.Push(ctx, p.Settlement.SettledAt.Add(gs.Params.Retention), p.Id); err != nil {

@@ -24,6 +24,21 @@ func (k *Keeper) GetPosition(ctx context.Context, id uint64) (types.Position, er
 	return p, err
 }
 
+// positionAsOf is a position as it stands now, its window end moved by
+// every halt since it was set (what queries show).
+func (k *Keeper) positionAsOf(ctx context.Context, id uint64) (types.Position, error) {
+	p, err := k.GetPosition(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	credit, err := k.jobs.HaltCredit(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.WindowEnd = types.DeliveryEndAsOf(p, credit)
+	return p, nil
+}
+
 // Available is what a position may still draw or transfer.
 func Available(p types.Position) uint64 { return p.Units - p.Delivered - p.Fault - p.InFlight }
 
@@ -53,11 +68,16 @@ func (k *Keeper) openTrade(ctx context.Context, s types.Series, buyer, seller st
 	if err := k.Lots.Set(ctx, id, types.Lot{Id: id, RatableLimit: ratable, HourStart: s.WindowStart, WindowEnd: s.WindowEnd()}); err != nil {
 		return 0, err
 	}
+	credit, err := k.jobs.HaltCredit(ctx)
+	if err != nil {
+		return 0, err
+	}
 	pos := types.Position{
 		Id: id, Series: s, Owner: buyer, Seller: seller, PricePerUnit: price, Units: n,
 		RatableLimit: ratable, RefundUnused: refundUnused, CollateralPerUnit: cpu, Terms: terms, Lot: id,
 		Escrow: types.Mul(price, n), Collateral: types.Mul(cpu, n),
-		Status: types.PositionStatus_POSITION_STATUS_OPEN,
+		Status:    types.PositionStatus_POSITION_STATUS_OPEN,
+		WindowEnd: s.WindowEnd(), HaltCredit: credit,
 	}
 	return id, k.createPosition(ctx, pos)
 }
@@ -121,7 +141,32 @@ func (k *Keeper) storePosition(ctx context.Context, pos types.Position) error {
 	if err := k.PositionTerms.Set(ctx, k.positionTermsKey(pos), pos.Id); err != nil {
 		return err
 	}
-	return k.WindowQueue.Push(ctx, pos.Series.WindowEnd(), pos.Id)
+	return k.WindowQueue.Push(ctx, types.DeliveryEnd(pos), pos.Id)
+}
+
+// rebase moves an open position's window end by every halt of the chain
+// since it was last set, and its window-end entry with it. It reports
+// whether anything moved (the caller writes the position). A halt between
+// the trade and the window's start moves the end too: the seller's
+// capacity stays reserved that much longer, and the buyer may draw only
+// what it already paid for.
+func (k *Keeper) rebase(ctx context.Context, pos types.Position) (types.Position, bool, error) {
+	if pos.Status != types.PositionStatus_POSITION_STATUS_OPEN {
+		return pos, false, nil
+	}
+	credit, err := k.jobs.HaltCredit(ctx)
+	if err != nil {
+		return pos, false, err
+	}
+	if credit <= pos.HaltCredit {
+		return pos, false, nil
+	}
+	old := types.DeliveryEnd(pos)
+	pos.WindowEnd, pos.HaltCredit = types.DeliveryEndAsOf(pos, credit), credit
+	if err := k.WindowQueue.Remove(ctx, old, pos.Id); err != nil {
+		return pos, true, err
+	}
+	return pos, true, k.WindowQueue.Push(ctx, pos.WindowEnd, pos.Id)
 }
 
 // deletePosition removes a position and every index of it.
@@ -145,7 +190,7 @@ func (k *Keeper) deletePosition(ctx context.Context, pos types.Position) error {
 			return err
 		}
 	}
-	if err := k.WindowQueue.Remove(ctx, pos.Series.WindowEnd(), pos.Id); err != nil {
+	if err := k.WindowQueue.Remove(ctx, types.DeliveryEnd(pos), pos.Id); err != nil {
 		return err
 	}
 	return k.Positions.Remove(ctx, pos.Id)
@@ -171,7 +216,10 @@ func (k *Keeper) TransferPosition(ctx context.Context, msg *types.MsgTransferPos
 	if pos.Owner != msg.Owner {
 		return 0, errorsmod.Wrapf(types.ErrUnauthorized, "position %d belongs to %s", pos.Id, pos.Owner)
 	}
-	if pos.Status != types.PositionStatus_POSITION_STATUS_OPEN || !sdk.UnwrapSDKContext(ctx).BlockTime().Before(pos.Series.WindowEnd()) {
+	if pos, _, err = k.rebase(ctx, pos); err != nil { // written below with the transfer
+		return 0, err
+	}
+	if pos.Status != types.PositionStatus_POSITION_STATUS_OPEN || !sdk.UnwrapSDKContext(ctx).BlockTime().Before(types.DeliveryEnd(pos)) {
 		return 0, errorsmod.Wrapf(types.ErrInvalidPosition, "position %d can no longer be transferred", pos.Id)
 	}
 	if msg.To == msg.Owner || msg.To == pos.Seller {
@@ -246,7 +294,10 @@ func (k *Keeper) SubmitPositionJob(ctx context.Context, msg *types.MsgSubmitPosi
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	now := sdkCtx.BlockTime()
-	end := pos.Series.WindowEnd()
+	if pos, _, err = k.rebase(ctx, pos); err != nil { // written below with the draw
+		return nil, err
+	}
+	end := types.DeliveryEnd(pos)
 	if pos.Status != types.PositionStatus_POSITION_STATUS_OPEN || now.Before(pos.Series.WindowStart) || !now.Before(end) {
 		return nil, errorsmod.Wrapf(types.ErrOutsideWindow, "position %d delivers in [%s, %s)", pos.Id, pos.Series.WindowStart.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
 	}

@@ -172,3 +172,47 @@ func (s *Suite) TestRatableShare() {
 		s.Require().Equal(c.want, types.RatableShare(c.ratable, c.n, c.order), "%+v", c)
 	}
 }
+
+// A halt eats no delivery time: the chain stands still from inside the
+// window to past its end; in the first block after the restart the
+// position still delivers, for as long again as the halt lasted, so the
+// buyer draws what it bought and the seller is paid for work, not
+// take-or-pay for time nobody had.
+func (s *Suite) TestAHaltEatsNoDeliveryTime() {
+	block := func(at time.Time) { // a block at t, BeginBlock (the halt clock) included
+		s.setTime(at)
+		s.Require().NoError(s.jobs.BeginBlocker(s.ctx))
+		s.Require().NoError(s.jobs.EndBlocker(s.ctx))
+		s.Require().NoError(s.k.EndBlocker(s.ctx))
+	}
+	// this suite's blocks are hours apart: only a gap over three hours is
+	// a halt here
+	jp := jobstypes.DefaultParams() // the suite's x/jobs genesis
+	jp.MaxBlockGap = 3 * time.Hour
+	_, err := s.jobsMsg.UpdateParams(s.ctx, &jobstypes.MsgUpdateParams{Authority: s.authority, Params: jp})
+	s.Require().NoError(err)
+	block(s.ctx.BlockTime())
+	pos := s.trade(100, 100)
+	s.Require().Equal(s.series.WindowEnd(), types.DeliveryEnd(pos))
+	block(s.series.WindowStart)
+	r1 := s.draw(pos.Id, 40)
+	s.deliver(r1.JobId, 40)
+	// the chain halts for five hours: the window (four hours) ends meanwhile
+	halt := 5 * time.Hour
+	block(s.ctx.BlockTime().Add(halt))
+	p := s.position(pos.Id)
+	s.Require().Equal(types.PositionStatus_POSITION_STATUS_OPEN, p.Status, "the window end came due in the halt's first block and moved")
+	s.Require().Equal(s.series.WindowEnd().Add(halt), types.DeliveryEnd(p))
+	r2 := s.draw(pos.Id, 60)
+	s.Require().False(r2.Refused)
+	s.deliver(r2.JobId, 60)
+	block(s.ctx.BlockTime().Add(time.Hour))
+	block(types.DeliveryEnd(p))
+	p = s.position(pos.Id)
+	s.Require().Equal(types.PositionStatus_POSITION_STATUS_SETTLED, p.Status)
+	s.Require().Equal(uint64(100), p.Delivered, "all of it drawn and delivered")
+	s.Require().Zero(p.Settlement.UnusedUnits)
+
+	// without a halt the same window would have closed with 60 units
+	// unused, paid take-or-pay by a buyer that could not draw them
+}

@@ -159,6 +159,14 @@ func (k *Keeper) settleWindowEnd(ctx context.Context, _ time.Time, id uint64) er
 	case types.PositionStatus_POSITION_STATUS_SETTLED:
 		return nil
 	case types.PositionStatus_POSITION_STATUS_OPEN:
+		// a halt since the trade moved the window's end (and this entry)
+		moved := false
+		if pos, moved, err = k.rebase(ctx, pos); err != nil {
+			return err
+		}
+		if moved && sdk.UnwrapSDKContext(ctx).BlockTime().Before(types.DeliveryEnd(pos)) {
+			return k.Positions.Set(ctx, id, pos)
+		}
 		pos.Status = types.PositionStatus_POSITION_STATUS_SETTLING
 		if err := k.PositionTerms.Remove(ctx, k.positionTermsKey(pos)); err != nil {
 			return err

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"time"
+
 	"context"
 
 	"cosmossdk.io/math"
@@ -18,6 +20,9 @@ type JobsKeeper interface {
 	ProtocolFeeBps(ctx context.Context) (uint32, error)
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
 	SubmitContractJob(ctx context.Context, payer sdk.AccAddress, msg *jobstypes.MsgSubmitJob, c jobstypes.Contract) (jobstypes.Job, error)
+	// HaltCredit is the chain's halt clock: how long it has stood still
+	// (a halt moves every open position's window end by its length).
+	HaltCredit(ctx context.Context) (time.Duration, error)
 }
 
 // ReputationSource gives a seller's score in a class (x/reputation); a

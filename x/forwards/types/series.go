@@ -154,3 +154,24 @@ func RatableShare(ratable, n, orderUnits uint64) uint64 {
 	}
 	return max(q, 1)
 }
+
+// DeliveryEnd is when a position stops delivering: its window end as halts
+// moved it (the series' window end for records from before positions kept
+// their own).
+func DeliveryEnd(p Position) time.Time {
+	if p.WindowEnd.IsZero() {
+		return p.Series.WindowEnd()
+	}
+	return p.WindowEnd
+}
+
+// DeliveryEndAsOf is DeliveryEnd as it stands when the chain's halt clock
+// reads credit: an open position's end stands later by every halt since it
+// was set (the chain writes the move when the position is next touched).
+func DeliveryEndAsOf(p Position, credit time.Duration) time.Time {
+	end := DeliveryEnd(p)
+	if p.Status == PositionStatus_POSITION_STATUS_OPEN && credit > p.HaltCredit {
+		end = end.Add(credit - p.HaltCredit)
+	}
+	return end
+}

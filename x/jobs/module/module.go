@@ -1,5 +1,5 @@
 // Package module wires x/jobs into the app: codec, genesis, services,
-// EndBlock and the AutoCLI description.
+// BeginBlock (the halt clock), EndBlock and the AutoCLI description.
 package module
 
 import (
@@ -29,8 +29,9 @@ var (
 	_ module.HasGenesis     = AppModule{}
 	_ module.HasServices    = AppModule{}
 
-	_ appmodule.AppModule     = AppModule{}
-	_ appmodule.HasEndBlocker = AppModule{}
+	_ appmodule.AppModule       = AppModule{}
+	_ appmodule.HasEndBlocker   = AppModule{}
+	_ appmodule.HasBeginBlocker = AppModule{}
 )
 
 // AppModule is the x/jobs module.
@@ -108,6 +109,13 @@ func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.Raw
 
 // ConsensusVersion is the state version.
 func (AppModule) ConsensusVersion() uint64 { return ConsensusVersion }
+
+// BeginBlock ticks the chain's halt clock before any transaction reads a
+// time (a halt moves every time on an open job, and x/dispute's proof
+// deadlines and x/slashingsla's report windows with them).
+func (am AppModule) BeginBlock(ctx context.Context) error {
+	return am.keeper.BeginBlocker(ctx)
+}
 
 // EndBlock settles due windows, deadlines and unbondings.
 func (am AppModule) EndBlock(ctx context.Context) error {
