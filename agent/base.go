@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"sync"
 	"time"
 
@@ -63,7 +64,9 @@ func (b *Base) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", b.Listen, err)
 	}
-	srv := &http.Server{Handler: b.Mux, ReadHeaderTimeout: 5 * time.Second}
+	// a client that drips its request cannot hold a connection for long
+	srv := &http.Server{Handler: b.Mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 	b.Log.Info("serving", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -236,6 +239,29 @@ func (q *fairQueue) pop(ctx context.Context) (uint64, string, bool) {
 		case <-wake:
 		}
 	}
+}
+
+// take removes id if it is waiting (not in flight); false when it is not
+// waiting.
+func (q *fairQueue) take(id uint64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, key := range q.order {
+		ids := q.ids[key]
+		at := slices.Index(ids, id)
+		if at < 0 {
+			continue
+		}
+		q.ids[key] = append(ids[:at:at], ids[at+1:]...)
+		if len(q.ids[key]) == 0 {
+			delete(q.ids, key)
+			q.order = append(q.order[:i:i], q.order[i+1:]...)
+		}
+		delete(q.queued, id)
+		q.changed()
+		return true
+	}
+	return false
 }
 
 // done ends an id's flight: its key may have another one out, and the id

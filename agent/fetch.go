@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,6 +30,9 @@ var ErrCommitmentMismatch = errors.New("file does not match the on-chain commitm
 // local path while local files are off or outside the file root, a file
 // that is not regular, a private address, an unknown scheme).
 var ErrFetchRefused = errors.New("fetch refused")
+
+// ErrTooLarge: a file larger than the fetch may read.
+var ErrTooLarge = errors.New("file too large")
 
 // FetchConfig bounds what a buyer can make an agent read.
 type FetchConfig struct {
@@ -56,6 +60,9 @@ type Fetcher struct {
 	client *http.Client
 	mu     sync.Mutex
 	models map[modelKey]verifiedModel // (sha256 of the file, scheme) -> parsed, committed
+	cached int64                      // weight bytes in models
+	sizesM sync.Mutex
+	sizes  map[string]fileSizes // circuit id -> the exact file sizes it takes
 }
 
 type verifiedModel struct {
@@ -63,12 +70,17 @@ type verifiedModel struct {
 	commitment [zkml.CommitmentLen]byte
 }
 
-// maxCachedModels bounds the cache of parsed and committed model files.
-const maxCachedModels = 64
+// The cache of parsed, verified models: at most maxCachedModels entries and
+// maxCachedWeights weight bytes (a model whose commitment did not match is
+// never cached).
+const (
+	maxCachedModels  = 64
+	maxCachedWeights = 256 << 20
+)
 
 // NewFetcher returns a fetcher with the given bounds.
 func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
-	f := &Fetcher{FetchConfig: cfg, models: map[modelKey]verifiedModel{}}
+	f := &Fetcher{FetchConfig: cfg, models: map[modelKey]verifiedModel{}, sizes: map[string]fileSizes{}}
 	if cfg.MaxBytes <= 0 || cfg.Timeout <= 0 {
 		return nil, errors.New("fetcher: the size cap and the timeout must be positive")
 	}
@@ -87,8 +99,11 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 		dialer.Control = refusePrivate
 	}
 	f.client = &http.Client{
-		Timeout:   cfg.Timeout,
-		Transport: &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: cfg.Timeout, ResponseHeaderTimeout: cfg.Timeout, MaxIdleConnsPerHost: 4},
+		Timeout: cfg.Timeout,
+		Transport: &http.Transport{
+			DialContext: dialer.DialContext, TLSHandshakeTimeout: cfg.Timeout, ResponseHeaderTimeout: cfg.Timeout,
+			MaxIdleConns: 32, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
+		},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 3 {
 				return errors.New("more than 3 redirects")
@@ -100,6 +115,15 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 		},
 	}
 	return f, nil
+}
+
+// specialPrefixes are the non-public ranges netip has no predicate for.
+var specialPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("64:ff9b::/96"),  // NAT64: an IPv4 address behind DNS64, private ones included
+	netip.MustParsePrefix("64:ff9b:1::/48"),
 }
 
 // refusePrivate is the dialer's check, made on the address actually dialled
@@ -116,7 +140,7 @@ func refusePrivate(_, address string, _ syscall.RawConn) error {
 	}
 	ip = ip.Unmap()
 	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) { // carrier-grade NAT
+		slices.ContainsFunc(specialPrefixes, func(p netip.Prefix) bool { return p.Contains(ip) }) {
 		return fmt.Errorf("%w: %s is a private address (--fetch-private to allow)", ErrFetchRefused, ip)
 	}
 	return nil
@@ -125,6 +149,12 @@ func refusePrivate(_, address string, _ syscall.RawConn) error {
 // Fetch returns the bytes at uri, within the fetcher's size and time
 // bounds.
 func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
+	return f.fetch(ctx, uri, f.MaxBytes)
+}
+
+// fetch reads at most limit bytes (never more than MaxBytes).
+func (f *Fetcher) fetch(ctx context.Context, uri string, limit int64) ([]byte, error) {
+	limit = min(limit, f.MaxBytes)
 	u, err := url.Parse(uri)
 	if err != nil {
 		return nil, fmt.Errorf("uri %q: %w", uri, err)
@@ -133,7 +163,7 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 	defer cancel()
 	switch u.Scheme {
 	case "file":
-		return f.local(ctx, u)
+		return f.local(ctx, u, limit)
 	case "http", "https":
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 		if err != nil {
@@ -147,10 +177,10 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 		if res.StatusCode != http.StatusOK {
 			return nil, fmt.Errorf("GET %s: %s", uri, res.Status)
 		}
-		if res.ContentLength > f.MaxBytes {
-			return nil, fmt.Errorf("%s: %d bytes, larger than the %d-byte cap", uri, res.ContentLength, f.MaxBytes)
+		if res.ContentLength > limit {
+			return nil, fmt.Errorf("%w: %s has %d bytes, the cap is %d", ErrTooLarge, uri, res.ContentLength, limit)
 		}
-		return f.readCapped(uri, res.Body)
+		return readCapped(uri, res.Body, limit)
 	case "":
 		return nil, fmt.Errorf("%w: job names no file (empty uri)", ErrFetchRefused)
 	default:
@@ -158,13 +188,13 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 	}
 }
 
-func (f *Fetcher) readCapped(uri string, r io.Reader) ([]byte, error) {
-	bz, err := io.ReadAll(io.LimitReader(r, f.MaxBytes+1))
+func readCapped(uri string, r io.Reader, limit int64) ([]byte, error) {
+	bz, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", uri, err)
 	}
-	if int64(len(bz)) > f.MaxBytes {
-		return nil, fmt.Errorf("%s: larger than the %d-byte cap", uri, f.MaxBytes)
+	if int64(len(bz)) > limit {
+		return nil, fmt.Errorf("%w: %s is larger than the %d-byte cap", ErrTooLarge, uri, limit)
 	}
 	return bz, nil
 }
@@ -172,7 +202,7 @@ func (f *Fetcher) readCapped(uri string, r io.Reader) ([]byte, error) {
 // local reads a file:// URI: only under the file root, only a regular
 // file, opened without blocking (a FIFO or a device is refused, never
 // waited on), and within the fetch timeout even if the disk hangs.
-func (f *Fetcher) local(ctx context.Context, u *url.URL) ([]byte, error) {
+func (f *Fetcher) local(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
 	if f.root == "" {
 		return nil, fmt.Errorf("%w: file:// URIs are off (the agent's --file-root enables them for one directory)", ErrFetchRefused)
 	}
@@ -185,7 +215,7 @@ func (f *Fetcher) local(ctx context.Context, u *url.URL) ([]byte, error) {
 	}
 	done := make(chan result, 1)
 	go func() { // resolving and reading may block on a hung mount: the caller does not wait for it
-		bz, err := f.readLocal(u.Path)
+		bz, err := f.readLocal(u.Path, limit)
 		done <- result{bz, err}
 	}()
 	select {
@@ -196,7 +226,7 @@ func (f *Fetcher) local(ctx context.Context, u *url.URL) ([]byte, error) {
 	}
 }
 
-func (f *Fetcher) readLocal(path string) ([]byte, error) {
+func (f *Fetcher) readLocal(path string, limit int64) ([]byte, error) {
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("%w: file://%s: not an absolute path", ErrFetchRefused, path)
 	}
@@ -221,10 +251,10 @@ func (f *Fetcher) readLocal(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: %s is not a regular file (%s)", ErrFetchRefused, path, st.Mode().Type())
 	}
-	if st.Size() > f.MaxBytes {
-		return nil, fmt.Errorf("%s: %d bytes, larger than the %d-byte cap", path, st.Size(), f.MaxBytes)
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%w: %s has %d bytes, the cap is %d", ErrTooLarge, path, st.Size(), limit)
 	}
-	return f.readCapped("file://"+path, fh)
+	return readCapped("file://"+path, fh, limit)
 }
 
 // modelKey names a parsed model's commitment under a scheme.
@@ -251,31 +281,56 @@ func (f *Fetcher) Model(ctx context.Context, sc zkml.Scheme, uri string, commitm
 // Parsing and the commitment are remembered by the bytes' SHA-256 and the
 // scheme (64 entries at most), so a model used by many jobs is hashed once.
 func (f *Fetcher) ParseModel(sc zkml.Scheme, bz, commitment []byte) (*zkml.Model, error) {
+	return f.parseModel(sc, bz, commitment, nil)
+}
+
+// parseModel parses, runs check on the parsed model (cheap: its shape)
+// before the commitment is computed (the costly part), then compares the
+// commitment. Only a model that matched is cached.
+func (f *Fetcher) parseModel(sc zkml.Scheme, bz, commitment []byte, check func(*zkml.Model) error) (*zkml.Model, error) {
 	key := modelKey{sha256.Sum256(bz), sc}
 	f.mu.Lock()
 	v, ok := f.models[key]
 	f.mu.Unlock()
-	if !ok {
-		m := &zkml.Model{}
-		if err := m.UnmarshalBinary(bz); err != nil {
+	if ok && bytes.Equal(v.commitment[:], commitment) {
+		if check != nil {
+			if err := check(v.model); err != nil {
+				return nil, err
+			}
+		}
+		return v.model, nil
+	}
+	m := &zkml.Model{}
+	if err := m.UnmarshalBinary(bz); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(m); err != nil {
 			return nil, err
 		}
-		c, err := sc.ModelCommitment(m)
-		if err != nil {
-			return nil, err
-		}
-		v = verifiedModel{model: m, commitment: c}
-		f.mu.Lock()
-		if len(f.models) >= maxCachedModels {
-			clear(f.models)
-		}
-		f.models[key] = v
-		f.mu.Unlock()
 	}
-	if !bytes.Equal(v.commitment[:], commitment) {
-		return nil, fmt.Errorf("%w: the model commits to %x, the job to %x", ErrCommitmentMismatch, v.commitment, commitment)
+	c, err := sc.ModelCommitment(m)
+	if err != nil {
+		return nil, err
 	}
-	return v.model, nil
+	if !bytes.Equal(c[:], commitment) {
+		return nil, fmt.Errorf("%w: the model commits to %x, the job to %x", ErrCommitmentMismatch, c, commitment)
+	}
+	weights := int64(0)
+	for _, l := range m.Layers {
+		weights += int64(len(l.Weights)) + 4*int64(len(l.Biases))
+	}
+	f.mu.Lock()
+	if len(f.models) >= maxCachedModels || f.cached+weights > maxCachedWeights {
+		clear(f.models)
+		f.cached = 0
+	}
+	if weights <= maxCachedWeights {
+		f.models[key] = verifiedModel{model: m, commitment: c}
+		f.cached += weights
+	}
+	f.mu.Unlock()
+	return m, nil
 }
 
 // Tensor fetches a tensor file and checks it against the job's commitment
@@ -318,14 +373,161 @@ func CheckProvable(j jobstypes.Job, m *zkml.Model, in []int8) error {
 	if got := m.CircuitID(SchemeOf(j)); got != j.CircuitId {
 		return fmt.Errorf("%w: the model is %s, the job's circuit is %s", ErrUnprovable, got, j.CircuitId)
 	}
-	want := 0
-	if m.Arch != nil {
-		want = m.Arch.InputLen()
-	} else if len(m.Layers) > 0 {
-		want = m.Layers[0].In
+	if in == nil {
+		return nil // the shape only (the input is checked when it is read)
 	}
-	if len(in) != want {
+	if want := inputLen(m); len(in) != want {
 		return fmt.Errorf("%w: the input has %d values, the model takes %d", ErrUnprovable, len(in), want)
 	}
 	return nil
+}
+
+// fileSizes are the exact byte sizes of the model and input files of a
+// circuit.
+type fileSizes struct{ model, input int64 }
+
+// sizesOf is what a reference circuit's files weigh (remembered per
+// circuit): a model of the circuit's shape and an input of its length.
+func (f *Fetcher) sizesOf(circuitID string) (fileSizes, error) {
+	f.sizesM.Lock()
+	defer f.sizesM.Unlock()
+	if sz, ok := f.sizes[circuitID]; ok {
+		return sz, nil
+	}
+	m, n, err := zeroModel(circuitID)
+	if err != nil {
+		return fileSizes{}, err
+	}
+	mb, err := m.MarshalBinary()
+	if err != nil {
+		return fileSizes{}, err
+	}
+	ib, err := zkml.MarshalTensor(make([]int8, n))
+	if err != nil {
+		return fileSizes{}, err
+	}
+	if len(f.sizes) >= 256 {
+		clear(f.sizes)
+	}
+	sz := fileSizes{int64(len(mb)), int64(len(ib))}
+	f.sizes[circuitID] = sz
+	return sz, nil
+}
+
+// zeroModel is a model of the circuit's exact shape (zero weights) and the
+// length of its input.
+func zeroModel(circuitID string) (*zkml.Model, int, error) {
+	if _, sh, err := zkml.ParseCircuitID(circuitID); err == nil {
+		m := &zkml.Model{}
+		for i := 0; i+1 < len(sh); i++ {
+			m.Layers = append(m.Layers, zkml.Layer{In: sh[i], Out: sh[i+1], Weights: make([]int8, sh[i]*sh[i+1]), Biases: make([]int32, sh[i+1])})
+		}
+		return m, sh[0], nil
+	}
+	a, err := zkml.ParseCNNCircuitID(circuitID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %q is not a circuit this agent knows", ErrUnprovable, circuitID)
+	}
+	geo, err := a.Layers()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrUnprovable, err)
+	}
+	m := &zkml.Model{Arch: &a}
+	for _, g := range geo {
+		m.Layers = append(m.Layers, zkml.Layer{In: g.In, Out: g.Out, Kernel: g.K, Weights: make([]int8, g.In*g.Out), Biases: make([]int32, g.Out)})
+	}
+	return m, a.InputLen(), nil
+}
+
+// Work is a model's multiply-adds for one run.
+func Work(m *zkml.Model) int64 {
+	var n int64
+	if m.Arch != nil {
+		if geo, err := m.Arch.Layers(); err == nil {
+			for _, g := range geo {
+				if g.IsConv {
+					n += int64(g.In) * int64(g.Out) * int64(g.OutH) * int64(g.OutW)
+				} else {
+					n += int64(g.In) * int64(g.Out)
+				}
+			}
+		}
+		return n
+	}
+	for _, l := range m.Layers {
+		n += int64(l.In) * int64(l.Out)
+	}
+	return n
+}
+
+// JobFiles fetches and checks a job's model and input, cheapest checks
+// first, so a hostile buyer's files cost no more than an honest job's: a
+// job naming a reference circuit reads exactly that circuit's file sizes
+// (a larger or smaller file is refused at the size), its model's shape is
+// checked before its commitment is computed, its input's length before its
+// commitment. A job naming no circuit (it cannot be disputed) takes a model
+// of at most maxWork multiply-adds. Errors: ErrUnprovable,
+// ErrCommitmentMismatch, ErrFetchRefused, or the fetch's own.
+func (f *Fetcher) JobFiles(ctx context.Context, j jobstypes.Job, maxWork int64) (*zkml.Model, []int8, error) {
+	sc := SchemeOf(j)
+	limits := fileSizes{f.MaxBytes, f.MaxBytes}
+	check := func(m *zkml.Model) error {
+		if w := Work(m); w > maxWork {
+			return fmt.Errorf("%w: the model costs %d multiply-adds a run, more than the %d this agent takes for a job without a circuit", ErrUnprovable, w, maxWork)
+		}
+		return nil
+	}
+	if j.CircuitId != "" {
+		sz, err := f.sizesOf(j.CircuitId)
+		if err != nil {
+			return nil, nil, err
+		}
+		limits = sz
+		check = func(m *zkml.Model) error { return CheckProvable(j, m, nil) }
+	}
+	unprovable := func(err error) error { // a file larger than the circuit's cannot be its file
+		if j.CircuitId != "" && errors.Is(err, ErrTooLarge) {
+			return fmt.Errorf("%w: %v", ErrUnprovable, err)
+		}
+		return err
+	}
+	mb, err := f.fetch(ctx, j.ModelUri, limits.model)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %s: %w", j.ModelUri, unprovable(err))
+	}
+	if j.CircuitId != "" && int64(len(mb)) != limits.model {
+		return nil, nil, fmt.Errorf("%w: the model file has %d bytes, a model of %s has %d", ErrUnprovable, len(mb), j.CircuitId, limits.model)
+	}
+	m, err := f.parseModel(sc, mb, j.ModelCommitment, check)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %s: %w", j.ModelUri, err)
+	}
+	ib, err := f.fetch(ctx, j.InputUri, limits.input)
+	if err != nil {
+		return nil, nil, fmt.Errorf("input %s: %w", j.InputUri, unprovable(err))
+	}
+	in, err := zkml.UnmarshalTensor(ib)
+	if err != nil {
+		return nil, nil, fmt.Errorf("input %s: %w", j.InputUri, err)
+	}
+	if err := CheckProvable(j, m, in); err != nil && j.CircuitId != "" {
+		return nil, nil, err
+	}
+	if want := inputLen(m); len(in) != want {
+		return nil, nil, fmt.Errorf("%w: the input has %d values, the model takes %d", ErrUnprovable, len(in), want)
+	}
+	if c := sc.TensorCommitment(in); !bytes.Equal(c[:], j.InputCommitment) {
+		return nil, nil, fmt.Errorf("%w: input %s commits to %x, the job to %x", ErrCommitmentMismatch, j.InputUri, c, j.InputCommitment)
+	}
+	return m, in, nil
+}
+
+func inputLen(m *zkml.Model) int {
+	if m.Arch != nil {
+		return m.Arch.InputLen()
+	}
+	if len(m.Layers) > 0 {
+		return m.Layers[0].In
+	}
+	return 0
 }

@@ -397,3 +397,58 @@ type jobsWithEndpoint struct {
 func (f jobsWithEndpoint) Provider(_ context.Context, in *jobstypes.QueryProviderRequest, _ ...grpc.CallOption) (*jobstypes.QueryProviderResponse, error) {
 	return &jobstypes.QueryProviderResponse{Provider: jobstypes.Provider{Operator: in.Operator, Endpoint: f.endpoint}}, nil
 }
+
+// A job's files cost no more than its circuit: a job naming a circuit
+// reads exactly that circuit's file sizes, so a 16 MiB model never gets
+// hashed for a 16-16-4 job; its shape is checked before its commitment; a
+// model that matches no commitment is never cached. A job naming no circuit
+// (it cannot be disputed) takes a model up to the agent's work bound.
+func TestJobFilesCostNoMoreThanTheCircuit(t *testing.T) {
+	dir, model, mc, in, ic := writeFiles(t)
+	srv := hostile.NewServer(t)
+	f, err := NewFetcher(FetchConfig{MaxBytes: 32 << 20, Timeout: 5 * time.Second, AllowPrivate: true, FileRoot: dir})
+	require.NoError(t, err)
+	ctx := context.Background()
+	job := jobstypes.Job{CircuitId: "mlp-16-16-4", ModelCommitment: mc[:], InputCommitment: ic[:],
+		ModelUri: "file://" + filepath.Join(dir, "m.vmdl"), InputUri: "file://" + filepath.Join(dir, "in.vten")}
+	m, got, err := f.JobFiles(ctx, job, 1)
+	require.NoError(t, err)
+	require.Equal(t, model.Shape(), m.Shape())
+	require.Equal(t, in, got)
+
+	// a 16 MiB model named by a 16-16-4 job: refused at the size, unread
+	big := zkml.Layer{In: 4096, Out: 4096, Weights: make([]int8, 4096*4096), Biases: make([]int32, 4096)}
+	bigBytes, err := (&zkml.Model{Layers: []zkml.Layer{big}}).MarshalBinary()
+	require.NoError(t, err)
+	bj := job
+	bj.ModelUri = srv.Serve("big.vmdl", bigBytes)
+	start := time.Now()
+	_, _, err = f.JobFiles(ctx, bj, 1)
+	require.ErrorIs(t, err, ErrUnprovable)
+	require.Less(t, time.Since(start), time.Second, "refused without hashing 16 MiB")
+
+	// the right size, the wrong shape (16-16-4 has as many bytes as no other
+	// MLP here, so take the job's own bytes under another circuit)
+	wj := job
+	wj.CircuitId = "mlp-16-8-4"
+	_, _, err = f.JobFiles(ctx, wj, 1)
+	require.ErrorIs(t, err, ErrUnprovable)
+
+	// a model that commits to nothing the job names is not cached
+	xj := job
+	xj.ModelCommitment = make([]byte, 32)
+	_, _, err = f.JobFiles(ctx, xj, 1)
+	require.ErrorIs(t, err, ErrCommitmentMismatch)
+	f.mu.Lock()
+	cached := len(f.models)
+	f.mu.Unlock()
+	require.Equal(t, 1, cached, "only the model that matched is cached")
+
+	// no circuit: bounded by the work the agent takes
+	cj := job
+	cj.CircuitId = ""
+	_, _, err = f.JobFiles(ctx, cj, Work(model))
+	require.NoError(t, err)
+	_, _, err = f.JobFiles(ctx, cj, Work(model)-1)
+	require.ErrorIs(t, err, ErrUnprovable)
+}

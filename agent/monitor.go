@@ -49,6 +49,7 @@ type sample struct {
 
 type session struct {
 	jobID   uint64
+	buyer   string // set once the job is read
 	started time.Time
 	stop    chan struct{}
 	done    chan struct{}
@@ -121,8 +122,13 @@ func (m *Monitor) end(id uint64) {
 	}
 }
 
-// maxSessions bounds the jobs probed at once (a goroutine each).
-const maxSessions = 512
+// maxSessions bounds the jobs probed at once (a goroutine each), and
+// maxSessionsPerBuyer one buyer's share of them: a buyer whose jobs cannot
+// be probed (inputs that stall) never switches monitoring off for others.
+const (
+	maxSessions         = 512
+	maxSessionsPerBuyer = 32
+)
 
 // begin starts probing a job's provider, once per job. It returns at once:
 // reading the job, fetching its input (bounded by the fetch timeout) and
@@ -190,14 +196,31 @@ func (m *Monitor) prepare(ctx context.Context, s *session, id uint64, j *jobstyp
 		forget()
 		return jobstypes.Job{}, nil, "", false
 	}
+	m.mu.Lock()
+	s.buyer = j.Buyer
+	n := 0
+	for _, o := range m.sessions {
+		if o.buyer == j.Buyer {
+			n++
+		}
+	}
+	m.mu.Unlock()
+	if n > maxSessionsPerBuyer {
+		forget()
+		m.Metrics.Errors.WithLabelValues("sessions_full").Inc()
+		m.Log.Warn("this buyer has too many jobs probed at once; not probing this one", "job", id, "buyer", j.Buyer, "max", maxSessionsPerBuyer)
+		return jobstypes.Job{}, nil, "", false
+	}
 	in, err := m.Fetch.Tensor(ctx, SchemeOf(*j), j.InputUri, j.InputCommitment)
 	if err != nil {
+		forget() // nothing measured: no report, and the slot is free for others
 		m.Metrics.Refused.WithLabelValues("input").Inc()
 		m.Log.Warn("cannot probe: the job's input is unavailable", "job", id, "err", err)
-		return jobstypes.Job{}, nil, "", false // kept: the report says there is nothing honest to report
+		return jobstypes.Job{}, nil, "", false
 	}
 	pres, err := m.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: j.Provider})
 	if err != nil {
+		forget()
 		m.Log.Warn("cannot probe: provider unknown", "job", id, "err", err)
 		return jobstypes.Job{}, nil, "", false
 	}

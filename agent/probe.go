@@ -34,13 +34,14 @@ import (
 // only within probeSkew of its own clock: /infer is not an open oracle of
 // the buyers' models.
 const (
-	probeDomain  = "verdict-probe/v1"
-	hdrProber    = "X-Verdict-Prober"
-	hdrProbeTime = "X-Verdict-Time"
-	hdrProbeSig  = "X-Verdict-Signature"
-	hdrProbeKey  = "X-Verdict-Pubkey"
-	probeSkew    = 2 * time.Minute
-	monitorsTTL  = time.Minute
+	probeDomain   = "verdict-probe/v1"
+	hdrProber     = "X-Verdict-Prober"
+	hdrProbeTime  = "X-Verdict-Time"
+	hdrProbeSig   = "X-Verdict-Signature"
+	hdrProbeKey   = "X-Verdict-Pubkey"
+	probeSkew     = 2 * time.Minute
+	monitorsTTL   = time.Minute
+	monitorsRetry = 5 * time.Second
 )
 
 // ErrProbeRefused: a probe the provider does not answer.
@@ -85,6 +86,26 @@ type probeAuth struct {
 
 func newProbeAuth(c *Chain) *probeAuth { return &probeAuth{chain: c} }
 
+// allowed is the check of a probe's headers alone: the prober is the
+// job's buyer or a registered monitor.
+func (a *probeAuth) allowed(ctx context.Context, r *http.Request, buyer string) error {
+	prober := r.Header.Get(hdrProber)
+	if prober == buyer && buyer != "" {
+		return nil
+	}
+	if _, err := sdk.AccAddressFromBech32(prober); err != nil {
+		return fmt.Errorf("%w: %s header: not an address", ErrProbeRefused, hdrProber)
+	}
+	ok, err := a.isMonitor(ctx, prober)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s is neither the job's buyer nor a registered SLA monitor", ErrProbeRefused, prober)
+	}
+	return nil
+}
+
 // check verifies a probe of a job whose buyer is buyer.
 func (a *probeAuth) check(ctx context.Context, r *http.Request, jobID uint64, buyer string, body []byte, now time.Time) (string, error) {
 	prober := r.Header.Get(hdrProber)
@@ -125,20 +146,27 @@ func (a *probeAuth) check(ctx context.Context, r *http.Request, jobID uint64, bu
 	return prober, nil
 }
 
+// isMonitor reads the registered monitors at most once a minute, or once
+// every few seconds when a prober is not among them (a monitor registered
+// a moment ago); when the chain cannot be asked, the list last read holds.
 func (a *probeAuth) isMonitor(ctx context.Context, addr string) (bool, error) {
 	a.mu.Lock()
-	fresh := time.Since(a.readAt) < monitorsTTL
+	age := time.Since(a.readAt)
 	list := a.monitors
 	a.mu.Unlock()
-	if !fresh {
-		res, err := a.chain.SLA.Monitors(ctx, &slatypes.QueryMonitorsRequest{})
-		if err != nil {
-			return false, fmt.Errorf("SLA monitors: %w", err)
-		}
-		list = res.Monitors
-		a.mu.Lock()
-		a.monitors, a.readAt = list, time.Now()
-		a.mu.Unlock()
+	known := slices.Contains(list, addr)
+	if age < monitorsTTL && (known || age < monitorsRetry) {
+		return known, nil
 	}
-	return slices.Contains(list, addr), nil
+	res, err := a.chain.SLA.Monitors(ctx, &slatypes.QueryMonitorsRequest{})
+	if err != nil {
+		if list != nil {
+			return known, nil
+		}
+		return false, fmt.Errorf("SLA monitors: %w", err)
+	}
+	a.mu.Lock()
+	a.monitors, a.readAt = res.Monitors, time.Now()
+	a.mu.Unlock()
+	return slices.Contains(res.Monitors, addr), nil
 }

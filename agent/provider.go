@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkml"
@@ -50,7 +53,18 @@ type ProviderConfig struct {
 	RetainBytes int64
 	// RetainCheck is how often retained files are checked for release.
 	RetainCheck time.Duration
+	// MaxWork bounds the multiply-adds of a job that names no circuit (it
+	// cannot be disputed, so no circuit bounds it).
+	MaxWork int64
+	// DeclineMargin: a job's files must be checked this long before its
+	// decline window closes, or it is declined (the decline must land in a
+	// block inside the window).
+	DeclineMargin time.Duration
 }
+
+// ErrDeclineClosing: the job's decline window closes before its files
+// could be checked.
+var ErrDeclineClosing = errors.New("decline window closing")
 
 // Provider runs the jobs assigned to its operator, posts the results, and
 // answers every challenge or audit of its results with a proof.
@@ -70,6 +84,10 @@ type Provider struct {
 	probingM sync.Mutex
 	probing  map[uint64]*probeTarget
 	auth     *probeAuth
+	// closing: the queued jobs that can be declined, and when a decline
+	// must be sent by
+	closingM sync.Mutex
+	closing  map[uint64]time.Time
 }
 
 // probeTarget is a running SLA job /infer may answer for.
@@ -88,13 +106,13 @@ type outputRecord struct {
 
 // NewProvider builds the provider agent; home holds its outputs.
 func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Provider, error) {
-	if cfg.RunWorkers < 1 || cfg.RetainBytes <= 0 || cfg.RetainCheck <= 0 {
-		return nil, errors.New("provider: run workers, retention budget and retention check interval must be positive")
+	if cfg.RunWorkers < 1 || cfg.RetainBytes <= 0 || cfg.RetainCheck <= 0 || cfg.MaxWork <= 0 || cfg.DeclineMargin <= 0 {
+		return nil, errors.New("provider: run workers, retention budget and check interval, max work and decline margin must be positive")
 	}
 	p := &Provider{
 		Base: b, cfg: cfg, prover: prover, runQ: newQueue(), fairQ: newFairQueue(cfg.RunWorkers / 4), proveQ: newQueue(),
 		outDir: filepath.Join(home, "outputs"), pending: map[uint64]time.Time{},
-		probing: map[uint64]*probeTarget{}, auth: newProbeAuth(b.Chain),
+		probing: map[uint64]*probeTarget{}, auth: newProbeAuth(b.Chain), closing: map[uint64]time.Time{},
 	}
 	if err := os.MkdirAll(p.outDir, 0o755); err != nil {
 		return nil, err
@@ -116,6 +134,20 @@ func (p *Provider) Start(ctx context.Context, wg *sync.WaitGroup) {
 	work(ctx, wg, p.runQ, p.Log, p.Metrics, "intake", p.intake)
 	workFair(ctx, wg, p.fairQ, p.cfg.RunWorkers, p.Log, p.Metrics, "run_job", p.run)
 	work(ctx, wg, p.proveQ, p.Log, p.Metrics, "prove", p.prove)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p.declineClosing(ctx)
+			}
+		}
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -167,7 +199,7 @@ func (p *Provider) CatchUp(ctx context.Context) error {
 		return err
 	}
 	for _, j := range jobs {
-		p.fairQ.push(j.Id, j.Buyer)
+		p.enqueue(j)
 	}
 	ds, err := openDisputes(ctx, p.Chain)
 	if err != nil {
@@ -244,9 +276,75 @@ func (p *Provider) intake(ctx context.Context, id uint64) error {
 		return err
 	}
 	if j.Status == jobstypes.JobStatus_JOB_STATUS_ASSIGNED && j.Provider == p.Me {
-		p.fairQ.push(id, j.Buyer)
+		p.enqueue(j)
 	}
 	return nil
+}
+
+// enqueue queues an assigned job for the run workers: under its buyer (a
+// contract job under its position: every position holder is a buyer of its
+// own), and, if it can be declined, with the time its decline must be sent
+// by.
+func (p *Provider) enqueue(j jobstypes.Job) {
+	key := j.Buyer
+	if j.Contract != nil {
+		key = "contract:" + j.Contract.Reference
+	}
+	if by, ok := p.declineBy(j); ok {
+		p.closingM.Lock()
+		p.closing[j.Id] = by
+		p.closingM.Unlock()
+	}
+	p.fairQ.push(j.Id, key)
+}
+
+// declineBy is when a decline of j must be sent by, if j can be declined.
+func (p *Provider) declineBy(j jobstypes.Job) (time.Time, bool) {
+	if j.Contract != nil || j.DeclineUntil.IsZero() {
+		return time.Time{}, false
+	}
+	return j.DeclineUntil.Add(-p.cfg.DeclineMargin), true
+}
+
+// declineClosing declines, in one transaction, every queued job whose
+// decline window closes before its turn could come (a burst of one buyer's
+// jobs waits behind that buyer's share of the workers): a declined job
+// costs nothing, an expired one costs the provider.
+func (p *Provider) declineClosing(ctx context.Context) {
+	soon := time.Now().Add(2 * time.Second)
+	p.closingM.Lock()
+	var due []uint64
+	for id, by := range p.closing {
+		if by.Before(soon) {
+			due = append(due, id)
+		}
+	}
+	p.closingM.Unlock()
+	slices.Sort(due)
+	var msgs []sdk.Msg
+	for _, id := range due {
+		if !p.fairQ.take(id) {
+			continue // running: the worker checks the window itself
+		}
+		p.closingM.Lock()
+		delete(p.closing, id)
+		p.closingM.Unlock()
+		p.Metrics.Refused.WithLabelValues("decline_closing").Inc()
+		msgs = append(msgs, &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: id})
+		if len(msgs) == 50 {
+			break // the rest next second
+		}
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	hash, err := p.Signer.Broadcast(ctx, "decline_job", nil, msgs...)
+	if err != nil {
+		p.Metrics.Errors.WithLabelValues("decline_job").Inc()
+		p.Log.Error("declining jobs whose decline window closes before their turn", "jobs", len(msgs), "err", err)
+		return
+	}
+	p.Log.Warn("declined jobs whose decline window closes before their turn (one buyer's burst)", "jobs", len(msgs), "tx", hash)
 }
 
 // run executes one assigned job and posts its result.
@@ -269,11 +367,27 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 			}
 		}
 	}
-	m, in, err := p.files(ctx, j)
-	if err == nil {
-		// what cannot be proven is not run: the work a job costs is
-		// bounded by its circuit
-		err = CheckProvable(j, m, in)
+	p.closingM.Lock()
+	delete(p.closing, id)
+	p.closingM.Unlock()
+	// The files are read and checked before the decline window closes, or
+	// the job is declined: a buyer whose files stall or weigh too much
+	// cannot run the clock out on the provider.
+	fctx := ctx
+	by, declinable := p.declineBy(j)
+	if declinable {
+		if !time.Now().Before(by) {
+			return p.refuse(ctx, j, fmt.Errorf("%w: its turn came %s before the window's end", ErrDeclineClosing, time.Until(j.DeclineUntil).Round(time.Second)))
+		}
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithDeadline(ctx, by)
+		defer cancel()
+	}
+	// what cannot be proven is not run: the work a job costs is bounded by
+	// its circuit (JobFiles checks the shape before anything costly)
+	m, in, err := p.files(fctx, j)
+	if err != nil && declinable && fctx.Err() != nil && ctx.Err() == nil {
+		err = fmt.Errorf("%w: %v", ErrDeclineClosing, err)
 	}
 	if err == nil {
 		// what is needed to prove the result is kept on our disk until the
@@ -359,6 +473,8 @@ func (p *Provider) refuse(ctx context.Context, j jobstypes.Job, why error) error
 		reason = "retention_full"
 	case errors.Is(why, ErrFetchRefused):
 		reason = "uri"
+	case errors.Is(why, ErrDeclineClosing):
+		reason = "decline_closing"
 	}
 	p.Metrics.Refused.WithLabelValues(reason).Inc()
 	if j.Contract != nil {
@@ -367,10 +483,12 @@ func (p *Provider) refuse(ctx context.Context, j jobstypes.Job, why error) error
 		p.Log.Warn("job refused on a contract job, which cannot be declined", "job", j.Id, "reason", reason, "err", why)
 		return nil
 	}
-	p.Log.Warn("job refused; declining it", "job", j.Id, "reason", reason, "err", why)
-	if _, err := p.Signer.Send(ctx, "decline_job", &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: j.Id}); err != nil {
+	// broadcast, not awaited: the worker is free for the next job at once
+	hash, err := p.Signer.Broadcast(ctx, "decline_job", nil, &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: j.Id})
+	if err != nil {
 		return fmt.Errorf("decline job %d: %w (refused: %v)", j.Id, err, why)
 	}
+	p.Log.Warn("job refused; declined", "job", j.Id, "reason", reason, "err", why, "tx", hash)
 	return nil
 }
 
@@ -388,15 +506,7 @@ func (p *Provider) files(ctx context.Context, j jobstypes.Job) (*zkml.Model, []i
 		}
 		p.Log.Warn("retained files unreadable; fetching again", "job", j.Id, "err", err)
 	}
-	m, err := p.Fetch.Model(ctx, sc, j.ModelUri, j.ModelCommitment)
-	if err != nil {
-		return nil, nil, err
-	}
-	in, err := p.Fetch.Tensor(ctx, sc, j.InputUri, j.InputCommitment)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, in, nil
+	return p.Fetch.JobFiles(ctx, j, p.cfg.MaxWork)
 }
 
 // keep retains a job's files for its disputes.
@@ -585,13 +695,20 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no running SLA job with this id here", http.StatusNotFound)
 		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	// who may probe is in the headers: a stranger is refused before its
+	// body is read
+	if err := p.auth.allowed(ctx, r, t.buyer); err != nil {
+		p.Metrics.Probes.WithLabelValues("refused").Inc()
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
 	bz, err := io.ReadAll(io.LimitReader(r.Body, maxInferBody+1))
 	if err != nil || len(bz) > maxInferBody {
 		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-	defer cancel()
 	prober, err := p.auth.check(ctx, r, id, t.buyer, bz, time.Now())
 	if err != nil {
 		p.Metrics.Probes.WithLabelValues("refused").Inc()

@@ -200,16 +200,9 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 	if why == "" {
 		return w.Store.Put(key, checkRecord{Why: "not_sampled"})
 	}
-	m, err := w.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment)
-	var in []int8
-	if err == nil {
-		in, err = w.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment)
-	}
-	if err == nil {
-		// files that do not fit the job's circuit are not run (their cost
-		// is unbounded) and are no one's result to challenge
-		err = CheckProvable(j, m, in)
-	}
+	// files that do not fit the job's circuit are not run (their cost
+	// is unbounded) and are no one's result to challenge
+	m, in, err := w.Fetch.JobFiles(ctx, j, 1)
 	if err != nil {
 		// The buyer's files, not the provider's result, are at fault (or
 		// unreachable): nothing to re-execute, nothing to challenge.
@@ -289,11 +282,18 @@ func (w *Watcher) challenge(ctx context.Context, j jobstypes.Job, counter []byte
 
 // proveCounter proves the watcher's own output for a job it challenged: a
 // valid counter proof settles the dispute at once.
-func (w *Watcher) proveCounter(ctx context.Context, id uint64) error {
+func (w *Watcher) proveCounter(ctx context.Context, id uint64) (err error) {
 	w.heldM.Lock()
 	h, ok := w.held[id]
 	delete(w.held, id)
 	w.heldM.Unlock()
+	defer func() {
+		if err != nil && ok { // kept for the retry: the buyer need not serve them again
+			w.heldM.Lock()
+			w.held[id] = h
+			w.heldM.Unlock()
+		}
+	}()
 	ckey := jobKey("challenge", id)
 	var rec challengeRecord
 	if ok, err := w.Store.Get(ckey, &rec); err != nil || !ok || !rec.Open || rec.Proven {
@@ -313,10 +313,7 @@ func (w *Watcher) proveCounter(ctx context.Context, id uint64) error {
 	j := jres.Job
 	m, in := h.model, h.input
 	if !ok { // after a restart
-		if m, err = w.Fetch.Model(ctx, SchemeOf(j), j.ModelUri, j.ModelCommitment); err != nil {
-			return err
-		}
-		if in, err = w.Fetch.Tensor(ctx, SchemeOf(j), j.InputUri, j.InputCommitment); err != nil {
+		if m, in, err = w.Fetch.JobFiles(ctx, j, 1); err != nil {
 			return err
 		}
 	}

@@ -251,6 +251,8 @@ monitors.`,
 			cfg.RunWorkers, _ = f.GetInt("run-workers")
 			cfg.RetainBytes, _ = f.GetInt64("retain-bytes")
 			cfg.RetainCheck, _ = f.GetDuration("retain-check")
+			cfg.MaxWork, _ = f.GetInt64("max-work")
+			cfg.DeclineMargin, _ = f.GetDuration("decline-margin")
 			if cfg.WrongOutputRate < 0 || cfg.WrongOutputRate > 1 {
 				return errors.New("--wrong-output-rate must be in [0, 1]")
 			}
@@ -281,6 +283,8 @@ monitors.`,
 	cmd.Flags().Int("run-workers", 8, "jobs fetched and run at once, fairly across buyers (one buyer: at most a quarter of them)")
 	cmd.Flags().Int64("retain-bytes", 8<<30, "disk budget for the job files kept until a result can no longer be disputed (a job that does not fit is declined)")
 	cmd.Flags().Duration("retain-check", time.Minute, "how often kept job files are checked for release")
+	cmd.Flags().Int64("max-work", 1_000_000_000, "most multiply-adds a run of a job that names no circuit may cost (a job naming a circuit is bounded by it)")
+	cmd.Flags().Duration("decline-margin", 6*time.Second, "a job's files must be checked this long before its decline window closes, or it is declined")
 	return cmd
 }
 

@@ -167,6 +167,9 @@ func (k *Keeper) deadlineNow(ctx context.Context, d types.Dispute) (time.Time, t
 	if err != nil {
 		return d.ProofDeadline, now, err
 	}
+	if now <= d.HaltCredit {
+		return d.ProofDeadline, now, nil // a deadline never moves earlier (a record from another clock)
+	}
 	return d.ProofDeadline.Add(now - d.HaltCredit), now, nil
 }
 

@@ -45,10 +45,10 @@ func (k *Keeper) rebase(ctx context.Context, j types.Job) (types.Job, bool, erro
 		return j, false, err
 	}
 	d := credit - j.HaltCredit
-	j.HaltCredit = credit
-	if d == 0 {
+	if d <= 0 { // a time never moves earlier (a record from another clock)
 		return j, false, nil
 	}
+	j.HaltCredit = credit
 	oldDeadline, oldWindow := j.Deadline, j.WindowEnd
 	shift := func(t *time.Time) {
 		if !t.IsZero() {

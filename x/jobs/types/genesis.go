@@ -28,6 +28,14 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 	}
 	denom := gs.Params.Denom
 	fail := func(format string, args ...any) error { return errorsmod.Wrapf(ErrInvalidGenesis, format, args...) }
+	if gs.HaltCredit < 0 {
+		return fail("halt_credit %s is negative", gs.HaltCredit)
+	}
+	for _, j := range gs.Jobs {
+		if j.HaltCredit < 0 || j.HaltCredit > gs.HaltCredit {
+			return fail("job %d: halt_credit %s outside [0, the clock's %s]", j.Id, j.HaltCredit, gs.HaltCredit)
+		}
+	}
 
 	providers := make(map[string]*Provider, len(gs.Providers))
 	for i := range gs.Providers {

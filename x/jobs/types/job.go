@@ -160,8 +160,8 @@ func OfferFor(p Provider, class WorkloadClass) ClassPrice {
 // is credit: later by the halts since the job's times were set (see
 // x/jobs' halts.go). Zero stays zero.
 func AsOf(t time.Time, j Job, credit time.Duration) time.Time {
-	if t.IsZero() || !IsOpen(j.Status) {
-		return t
+	if t.IsZero() || !IsOpen(j.Status) || credit <= j.HaltCredit {
+		return t // a time never moves earlier (a record from another clock)
 	}
 	return t.Add(credit - j.HaltCredit)
 }

@@ -67,6 +67,9 @@ const (
 	// MaxProveTime bounds a declared proving time (x/dispute spaces
 	// disputes by it, capped by its own max_prove_time).
 	MaxProveTime = time.Hour
+	// MinMaxBlockGap is the least max_block_gap: a gap shorter is a slow
+	// block, never a halt.
+	MinMaxBlockGap = 10 * time.Second
 	// MaxDeclines: a job declined by this many providers is closed with a
 	// full refund (nobody it could reach wants it); it bounds declined_by.
 	MaxDeclines = 16

@@ -70,6 +70,11 @@ func (p Params) Validate() error {
 	if p.MinTimeLimit > p.MaxJobDuration {
 		return errorsmod.Wrapf(ErrInvalidParams, "min_time_limit (%s) must not exceed max_job_duration (%s)", p.MinTimeLimit, p.MaxJobDuration)
 	}
+	// below the block time every gap would be a halt and no time on a job
+	// would ever pass: the halt clock needs gaps no live chain makes
+	if p.MaxBlockGap < MinMaxBlockGap {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_block_gap must be at least %s (well above any block time), got %s", MinMaxBlockGap, p.MaxBlockGap)
+	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")
 	}
