@@ -65,7 +65,7 @@ func (b *Base) Serve(ctx context.Context) error {
 		return fmt.Errorf("listen %s: %w", b.Listen, err)
 	}
 	// a client that drips its request cannot hold a connection for long
-	srv := &http.Server{Handler: b.Mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+	srv := &http.Server{Handler: b.Mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 2 * time.Minute, // pprof's 30 s profile fits
 		IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 	b.Log.Info("serving", "addr", ln.Addr().String())
 	errc := make(chan error, 1)

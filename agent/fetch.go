@@ -439,6 +439,32 @@ func zeroModel(circuitID string) (*zkml.Model, int, error) {
 	return m, a.InputLen(), nil
 }
 
+// MaxActivations bounds the values a run of a job without a circuit holds
+// at once (8 bytes each: 128 MiB).
+const MaxActivations = 1 << 24
+
+// Activations is the most values one layer of a run holds at once: a
+// convolution's accumulators before pooling, a dense layer's outputs.
+func Activations(m *zkml.Model) int64 {
+	var most int64
+	if m.Arch != nil {
+		if geo, err := m.Arch.Layers(); err == nil {
+			for _, g := range geo {
+				n := int64(g.Out)
+				if g.IsConv {
+					n *= int64(g.OutH) * int64(g.OutW)
+				}
+				most = max(most, n)
+			}
+		}
+		return most
+	}
+	for _, l := range m.Layers {
+		most = max(most, int64(l.Out))
+	}
+	return most
+}
+
 // Work is a model's multiply-adds for one run.
 func Work(m *zkml.Model) int64 {
 	var n int64
@@ -474,6 +500,9 @@ func (f *Fetcher) JobFiles(ctx context.Context, j jobstypes.Job, maxWork int64) 
 	check := func(m *zkml.Model) error {
 		if w := Work(m); w > maxWork {
 			return fmt.Errorf("%w: the model costs %d multiply-adds a run, more than the %d this agent takes for a job without a circuit", ErrUnprovable, w, maxWork)
+		}
+		if a := Activations(m); a > MaxActivations {
+			return fmt.Errorf("%w: a run of the model holds %d values at once, more than %d", ErrUnprovable, a, MaxActivations)
 		}
 		return nil
 	}

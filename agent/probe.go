@@ -81,7 +81,8 @@ type probeAuth struct {
 	chain    *Chain
 	mu       sync.Mutex
 	monitors []string
-	readAt   time.Time
+	readAt   time.Time // last successful read
+	triedAt  time.Time // last query, failed or not
 }
 
 func newProbeAuth(c *Chain) *probeAuth { return &probeAuth{chain: c} }
@@ -150,23 +151,25 @@ func (a *probeAuth) check(ctx context.Context, r *http.Request, jobID uint64, bu
 // every few seconds when a prober is not among them (a monitor registered
 // a moment ago); when the chain cannot be asked, the list last read holds.
 func (a *probeAuth) isMonitor(ctx context.Context, addr string) (bool, error) {
+	// one query at a time: concurrent misses wait for it and read its answer
 	a.mu.Lock()
-	age := time.Since(a.readAt)
-	list := a.monitors
-	a.mu.Unlock()
-	known := slices.Contains(list, addr)
-	if age < monitorsTTL && (known || age < monitorsRetry) {
+	defer a.mu.Unlock()
+	age, tried := time.Since(a.readAt), time.Since(a.triedAt)
+	known := slices.Contains(a.monitors, addr)
+	if (age < monitorsTTL && (known || age < monitorsRetry)) || tried < monitorsRetry {
+		if a.monitors == nil && a.readAt.IsZero() {
+			return false, errors.New("SLA monitors: not read yet")
+		}
 		return known, nil
 	}
+	a.triedAt = time.Now()
 	res, err := a.chain.SLA.Monitors(ctx, &slatypes.QueryMonitorsRequest{})
 	if err != nil {
-		if list != nil {
-			return known, nil
+		if !a.readAt.IsZero() {
+			return known, nil // the list last read holds
 		}
 		return false, fmt.Errorf("SLA monitors: %w", err)
 	}
-	a.mu.Lock()
 	a.monitors, a.readAt = res.Monitors, time.Now()
-	a.mu.Unlock()
 	return slices.Contains(res.Monitors, addr), nil
 }

@@ -19,8 +19,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -239,10 +237,13 @@ func (p *Provider) OnBlock(ctx context.Context, b Block) error {
 			p.proveQ.push(e.JobId) // the worker checks whose result it is
 		case *jobstypes.EventJobExpired:
 			p.stopProbes(e.JobId)
+			p.forgetClosing(e.JobId)
 		case *jobstypes.EventJobCancelled:
 			p.stopProbes(e.JobId)
+			p.forgetClosing(e.JobId)
 		case *jobstypes.EventJobDeclined:
 			p.stopProbes(e.JobId)
+			p.forgetClosing(e.JobId)
 		}
 	}
 	p.pendingM.Lock()
@@ -298,20 +299,32 @@ func (p *Provider) enqueue(j jobstypes.Job) {
 	p.fairQ.push(j.Id, key)
 }
 
-// declineBy is when a decline of j must be sent by, if j can be declined.
+// declineBy is when a decline of j must be sent by, if j can still be
+// declined: a contract job never can, and once its window has closed (a
+// restart, a re-run) a job is run, not declined — a decline would be
+// refused and the job left to expire.
 func (p *Provider) declineBy(j jobstypes.Job) (time.Time, bool) {
-	if j.Contract != nil || j.DeclineUntil.IsZero() {
+	if j.Contract != nil || j.DeclineUntil.IsZero() || !time.Now().Before(j.DeclineUntil) {
 		return time.Time{}, false
 	}
 	return j.DeclineUntil.Add(-p.cfg.DeclineMargin), true
 }
 
-// declineClosing declines, in one transaction, every queued job whose
-// decline window closes before its turn could come (a burst of one buyer's
-// jobs waits behind that buyer's share of the workers): a declined job
-// costs nothing, an expired one costs the provider.
+// forgetClosing drops a job from the decline sweep.
+func (p *Provider) forgetClosing(id uint64) {
+	p.closingM.Lock()
+	delete(p.closing, id)
+	p.closingM.Unlock()
+}
+
+// declineClosing declines every queued job whose decline window closes
+// before its turn could come (a burst of one buyer's jobs waits behind that
+// buyer's share of the workers): a declined job costs nothing, an expired
+// one costs the provider. Each is its own transaction, so a job the buyer
+// cancelled meanwhile fails only its own decline.
 func (p *Provider) declineClosing(ctx context.Context) {
-	soon := time.Now().Add(2 * time.Second)
+	now := time.Now()
+	soon := now.Add(2 * time.Second)
 	p.closingM.Lock()
 	var due []uint64
 	for id, by := range p.closing {
@@ -321,34 +334,30 @@ func (p *Provider) declineClosing(ctx context.Context) {
 	}
 	p.closingM.Unlock()
 	slices.Sort(due)
-	var msgs []sdk.Msg
 	for _, id := range due {
+		if ctx.Err() != nil {
+			return
+		}
 		if !p.fairQ.take(id) {
-			continue // running: the worker checks the window itself
+			continue // running (the worker checks the window itself) or gone
 		}
-		p.closingM.Lock()
-		delete(p.closing, id)
-		p.closingM.Unlock()
+		p.forgetClosing(id)
 		p.Metrics.Refused.WithLabelValues("decline_closing").Inc()
-		msgs = append(msgs, &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: id})
-		if len(msgs) == 50 {
-			break // the rest next second
+		hash, err := p.Signer.Broadcast(ctx, "decline_job", nil, &jobstypes.MsgDeclineJob{Provider: p.Me, JobId: id})
+		if err != nil {
+			// refused in simulation: cancelled, or the window already
+			// closed — the intake reads it again and runs it if it is ours
+			p.Log.Warn("decline refused; looking at the job again", "job", id, "err", err)
+			p.runQ.push(id)
+			continue
 		}
+		p.Log.Warn("declined a job whose decline window closes before its turn (one buyer's burst)", "job", id, "tx", hash)
 	}
-	if len(msgs) == 0 {
-		return
-	}
-	hash, err := p.Signer.Broadcast(ctx, "decline_job", nil, msgs...)
-	if err != nil {
-		p.Metrics.Errors.WithLabelValues("decline_job").Inc()
-		p.Log.Error("declining jobs whose decline window closes before their turn", "jobs", len(msgs), "err", err)
-		return
-	}
-	p.Log.Warn("declined jobs whose decline window closes before their turn (one buyer's burst)", "jobs", len(msgs), "tx", hash)
 }
 
 // run executes one assigned job and posts its result.
 func (p *Provider) run(ctx context.Context, id uint64) error {
+	p.forgetClosing(id)
 	j, err := p.job(ctx, id)
 	if err != nil {
 		return err
@@ -367,9 +376,6 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 			}
 		}
 	}
-	p.closingM.Lock()
-	delete(p.closing, id)
-	p.closingM.Unlock()
 	// The files are read and checked before the decline window closes, or
 	// the job is declined: a buyer whose files stall or weigh too much
 	// cannot run the clock out on the provider.
@@ -655,8 +661,12 @@ func (p *Provider) serveOutput(w http.ResponseWriter, r *http.Request) {
 	http.ServeFile(w, r, filepath.Join(p.outDir, strconv.FormatUint(id, 10)+".vten"))
 }
 
-// maxInferBody caps a probe's input tensor (the 784-input shape is < 1 KiB).
-const maxInferBody = 1 << 20
+// maxInferBody caps a probe's input tensor (the 784-input shape is < 1 KiB),
+// and probeBodyTime the time to send it.
+const (
+	maxInferBody  = 1 << 20
+	probeBodyTime = 3 * time.Second
+)
 
 // startProbes lets /infer answer probes of a running SLA job.
 func (p *Provider) startProbes(j jobstypes.Job, m *zkml.Model) {
@@ -704,6 +714,9 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
+	// a probe's body is a small tensor sent at once: a client that drips
+	// it (the prober header is not yet verified) loses the connection
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(probeBodyTime))
 	bz, err := io.ReadAll(io.LimitReader(r.Body, maxInferBody+1))
 	if err != nil || len(bz) > maxInferBody {
 		http.Error(w, "body too large or unreadable", http.StatusBadRequest)

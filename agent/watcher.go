@@ -129,6 +129,9 @@ func (w *Watcher) refreshChallenges(ctx context.Context) error {
 			err = qerr // keep it counted
 		case res.Dispute.Status != disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN:
 			rec.Open = false
+			w.heldM.Lock()
+			delete(w.held, id) // nothing left to prove
+			w.heldM.Unlock()
 			w.Log.Info("challenge resolved", "job", id, "status", res.Dispute.Status.String(), "reason", resolutionReason(res.Dispute))
 			return w.Store.Put(key, rec)
 		case !rec.Proven:

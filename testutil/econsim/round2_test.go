@@ -82,13 +82,9 @@ func (s *sim) openPositions(ctx sdk.Context, owner string) []forwardstypes.Posit
 	var out []forwardstypes.Position
 	rng := collections.NewPrefixedPairRange[sdk.AccAddress, uint64](s.acct[owner].addr)
 	err := s.a.ForwardsKeeper.PositionsByOwner.Walk(ctx, rng, func(key collections.Pair[sdk.AccAddress, uint64]) (bool, error) {
-		p, err := s.a.ForwardsKeeper.GetPosition(ctx, key.K2())
-		if err != nil {
-			return false, err
-		}
-		credit, err := s.a.JobsKeeper.HaltCredit(ctx)
+		p, err := s.a.ForwardsKeeper.PositionAsOf(ctx, key.K2()) // its window end as halts moved it
 		if err == nil && p.Status == forwardstypes.PositionStatus_POSITION_STATUS_OPEN &&
-			!s.now.Before(p.Series.WindowStart) && s.now.Add(40*time.Second).Before(forwardstypes.DeliveryEndAsOf(p, credit)) {
+			!s.now.Before(p.Series.WindowStart) && s.now.Add(40*time.Second).Before(p.WindowEnd) {
 			out = append(out, p)
 		}
 		return false, nil

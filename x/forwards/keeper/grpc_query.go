@@ -115,7 +115,7 @@ func (q queryServer) Position(ctx context.Context, req *types.QueryPositionReque
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	p, err := q.k.positionAsOf(ctx, req.Id)
+	p, err := q.k.PositionAsOf(ctx, req.Id)
 	if err != nil {
 		return nil, status.Error(codes.NotFound, err.Error())
 	}
@@ -136,7 +136,7 @@ func (q queryServer) Positions(ctx context.Context, req *types.QueryPositionsReq
 	}
 	list, page, err := query.CollectionPaginate(ctx, idx, req.Pagination,
 		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Position, error) {
-			return q.k.positionAsOf(ctx, key.K2())
+			return q.k.PositionAsOf(ctx, key.K2())
 		}, query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](owner))
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())

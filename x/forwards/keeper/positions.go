@@ -24,18 +24,18 @@ func (k *Keeper) GetPosition(ctx context.Context, id uint64) (types.Position, er
 	return p, err
 }
 
-// positionAsOf is a position as it stands now, its window end moved by
-// every halt since it was set (what queries show).
-func (k *Keeper) positionAsOf(ctx context.Context, id uint64) (types.Position, error) {
+// PositionAsOf is a position as it stands now, its window end moved by the
+// halts since it was set (what queries show).
+func (k *Keeper) PositionAsOf(ctx context.Context, id uint64) (types.Position, error) {
 	p, err := k.GetPosition(ctx, id)
 	if err != nil {
 		return p, err
 	}
-	credit, err := k.jobs.HaltCredit(ctx)
+	credit, atStart, err := k.halts(ctx, p)
 	if err != nil {
 		return p, err
 	}
-	p.WindowEnd = types.DeliveryEndAsOf(p, credit)
+	p.WindowEnd = types.DeliveryEndAsOf(p, credit, atStart)
 	return p, nil
 }
 
@@ -144,25 +144,41 @@ func (k *Keeper) storePosition(ctx context.Context, pos types.Position) error {
 	return k.WindowQueue.Push(ctx, types.DeliveryEnd(pos), pos.Id)
 }
 
-// rebase moves an open position's window end by every halt of the chain
-// since it was last set, and its window-end entry with it. It reports
-// whether anything moved (the caller writes the position). A halt between
-// the trade and the window's start moves the end too: the seller's
-// capacity stays reserved that much longer, and the buyer may draw only
-// what it already paid for.
+// halts reads the halt clock for a position: its reading now, and when
+// the window opened (now, if it has not: every halt so far came before
+// it; zero when the clock no longer knows — every halt since the position
+// was set then counts).
+func (k *Keeper) halts(ctx context.Context, pos types.Position) (credit, atStart time.Duration, err error) {
+	if credit, err = k.jobs.HaltCredit(ctx); err != nil {
+		return 0, 0, err
+	}
+	if sdk.UnwrapSDKContext(ctx).BlockTime().Before(pos.Series.WindowStart) {
+		return credit, credit, nil
+	}
+	at, ok, err := k.jobs.HaltCreditAt(ctx, pos.Series.WindowStart)
+	if err != nil || !ok {
+		return credit, 0, err
+	}
+	return credit, at, nil
+}
+
+// rebase moves an open position's window end by the halt time since it was
+// last set that fell inside its window, and its window-end entry with it;
+// the position then counts from the clock's reading now. It reports whether
+// the position changed (the caller writes it).
 func (k *Keeper) rebase(ctx context.Context, pos types.Position) (types.Position, bool, error) {
 	if pos.Status != types.PositionStatus_POSITION_STATUS_OPEN {
 		return pos, false, nil
 	}
-	credit, err := k.jobs.HaltCredit(ctx)
-	if err != nil {
+	credit, atStart, err := k.halts(ctx, pos)
+	if err != nil || credit <= pos.HaltCredit {
 		return pos, false, err
 	}
-	if credit <= pos.HaltCredit {
-		return pos, false, nil
-	}
 	old := types.DeliveryEnd(pos)
-	pos.WindowEnd, pos.HaltCredit = types.DeliveryEndAsOf(pos, credit), credit
+	pos.WindowEnd, pos.HaltCredit = types.DeliveryEndAsOf(pos, credit, atStart), credit
+	if pos.WindowEnd.Equal(old) {
+		return pos, true, nil
+	}
 	if err := k.WindowQueue.Remove(ctx, old, pos.Id); err != nil {
 		return pos, true, err
 	}

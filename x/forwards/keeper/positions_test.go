@@ -216,3 +216,30 @@ func (s *Suite) TestAHaltEatsNoDeliveryTime() {
 	// without a halt the same window would have closed with 60 units
 	// unused, paid take-or-pay by a buyer that could not draw them
 }
+
+// Only halt time inside the window moves its end: a halt that began before
+// the window opened and ended inside it moves the end by the part after
+// the opening.
+func (s *Suite) TestOnlyHaltTimeInsideTheWindowMovesIt() {
+	block := func(at time.Time) {
+		s.setTime(at)
+		s.Require().NoError(s.jobs.BeginBlocker(s.ctx))
+		s.Require().NoError(s.jobs.EndBlocker(s.ctx))
+		s.Require().NoError(s.k.EndBlocker(s.ctx))
+	}
+	jp := jobstypes.DefaultParams()
+	jp.MaxBlockGap = time.Hour // a longer gap is a halt here
+	_, err := s.jobsMsg.UpdateParams(s.ctx, &jobstypes.MsgUpdateParams{Authority: s.authority, Params: jp})
+	s.Require().NoError(err)
+	block(s.ctx.BlockTime())
+	pos := s.trade(100, 100)
+	// the chain halts from t0 (two hours before the window) to three hours
+	// into it: five hours of halt, three of them inside the window
+	block(s.series.WindowStart.Add(3 * time.Hour))
+	res, err := s.q.Position(s.ctx, &types.QueryPositionRequest{Id: pos.Id})
+	s.Require().NoError(err)
+	s.Require().Equal(s.series.WindowEnd().Add(3*time.Hour), res.Position.WindowEnd, "the query shows the end as it stands")
+	r := s.draw(pos.Id, 10) // writes the move
+	s.Require().False(r.Refused)
+	s.Require().Equal(s.series.WindowEnd().Add(3*time.Hour), types.DeliveryEnd(s.position(pos.Id)))
+}

@@ -159,7 +159,7 @@ func (k *Keeper) settleWindowEnd(ctx context.Context, _ time.Time, id uint64) er
 	case types.PositionStatus_POSITION_STATUS_SETTLED:
 		return nil
 	case types.PositionStatus_POSITION_STATUS_OPEN:
-		// a halt since the trade moved the window's end (and this entry)
+		// a halt inside the window moved its end (and this entry)
 		moved := false
 		if pos, moved, err = k.rebase(ctx, pos); err != nil {
 			return err

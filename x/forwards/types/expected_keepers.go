@@ -23,6 +23,10 @@ type JobsKeeper interface {
 	// HaltCredit is the chain's halt clock: how long it has stood still
 	// (a halt moves every open position's window end by its length).
 	HaltCredit(ctx context.Context) (time.Duration, error)
+	// HaltCreditAt is the clock's reading at block time t, when known (any
+	// t since the last halt began): only halt time after a window opened
+	// moves its end.
+	HaltCreditAt(ctx context.Context, t time.Time) (time.Duration, bool, error)
 }
 
 // ReputationSource gives a seller's score in a class (x/reputation); a

@@ -166,12 +166,14 @@ func DeliveryEnd(p Position) time.Time {
 }
 
 // DeliveryEndAsOf is DeliveryEnd as it stands when the chain's halt clock
-// reads credit: an open position's end stands later by every halt since it
-// was set (the chain writes the move when the position is next touched).
-func DeliveryEndAsOf(p Position, credit time.Duration) time.Time {
+// reads credit and read atStart when the window opened: an open position's
+// end stands later by the halt time since it was last set that fell after
+// its window opened (the chain writes the move when the position is next
+// touched). A halt before the window took no delivery time.
+func DeliveryEndAsOf(p Position, credit, atStart time.Duration) time.Time {
 	end := DeliveryEnd(p)
-	if p.Status == PositionStatus_POSITION_STATUS_OPEN && credit > p.HaltCredit {
-		end = end.Add(credit - p.HaltCredit)
+	if base := max(p.HaltCredit, atStart); p.Status == PositionStatus_POSITION_STATUS_OPEN && credit > base {
+		end = end.Add(credit - base)
 	}
 	return end
 }

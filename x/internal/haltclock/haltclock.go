@@ -30,14 +30,27 @@ import (
 type Clock struct {
 	last   collections.Item[int64] // unix nanos of the last block seen
 	credit collections.Item[int64] // nanoseconds of halt so far
+	// the last halt: unix nanos of the block before and after it, and the
+	// credit before it
+	from, to, before collections.Item[int64]
 }
 
-// New declares the clock's two entries in a module's schema.
-func New(sb *collections.SchemaBuilder, lastPrefix, creditPrefix collections.Prefix) Clock {
+// New declares the clock's entries in a module's schema: the last block,
+// the credit, and the last halt's start, end and credit before it.
+func New(sb *collections.SchemaBuilder, lastPrefix, creditPrefix, fromPrefix, toPrefix, beforePrefix collections.Prefix) Clock {
 	return Clock{
 		last:   collections.NewItem(sb, lastPrefix, "haltclock_last", collections.Int64Value),
 		credit: collections.NewItem(sb, creditPrefix, "haltclock_credit", collections.Int64Value),
+		from:   collections.NewItem(sb, fromPrefix, "haltclock_last_halt_from", collections.Int64Value),
+		to:     collections.NewItem(sb, toPrefix, "haltclock_last_halt_to", collections.Int64Value),
+		before: collections.NewItem(sb, beforePrefix, "haltclock_credit_before_last_halt", collections.Int64Value),
 	}
+}
+
+// LastHalt is the last halt the clock saw (zero times: none).
+type LastHalt struct {
+	From, To     time.Time
+	CreditBefore time.Duration
 }
 
 func get(ctx context.Context, it collections.Item[int64]) (int64, error) {
@@ -64,8 +77,49 @@ func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 		if err := c.credit.Set(ctx, credit+(now-last)); err != nil {
 			return err
 		}
+		for _, kv := range []struct {
+			it collections.Item[int64]
+			v  int64
+		}{{c.from, last}, {c.to, now}, {c.before, credit}} {
+			if err := kv.it.Set(ctx, kv.v); err != nil {
+				return err
+			}
+		}
 	}
 	return c.last.Set(ctx, now)
+}
+
+// CreditAt is the credit as it stood at block time t, known for any t
+// since the last halt began (false for an earlier t: the clock keeps only
+// the last halt). A t inside the halt counts the halt up to t.
+func (c Clock) CreditAt(ctx context.Context, t time.Time) (time.Duration, bool, error) {
+	credit, err := c.Credit(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	from, err := get(ctx, c.from)
+	if err != nil {
+		return 0, false, err
+	}
+	if from == 0 { // never halted
+		return credit, true, nil
+	}
+	to, err := get(ctx, c.to)
+	if err != nil {
+		return 0, false, err
+	}
+	before, err := get(ctx, c.before)
+	if err != nil {
+		return 0, false, err
+	}
+	switch at := t.UnixNano(); {
+	case at >= to:
+		return credit, true, nil
+	case at >= from:
+		return time.Duration(before + (at - from)), true, nil
+	default:
+		return 0, false, nil
+	}
 }
 
 // Credit is the halt credit so far.
@@ -84,24 +138,39 @@ func (c Clock) Extended(ctx context.Context, deadline time.Time, creditThen time
 	return deadline.Add(now - creditThen), now, nil
 }
 
+func unixTime(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
 // State is the clock as genesis carries it.
-func (c Clock) State(ctx context.Context) (last time.Time, credit time.Duration, err error) {
-	l, err := get(ctx, c.last)
-	if err != nil {
-		return time.Time{}, 0, err
+func (c Clock) State(ctx context.Context) (last time.Time, credit time.Duration, halt LastHalt, err error) {
+	var v [5]int64
+	for i, it := range []collections.Item[int64]{c.last, c.credit, c.from, c.to, c.before} {
+		if v[i], err = get(ctx, it); err != nil {
+			return time.Time{}, 0, LastHalt{}, err
+		}
 	}
-	cr, err := get(ctx, c.credit)
-	if l == 0 {
-		return time.Time{}, time.Duration(cr), err
-	}
-	return time.Unix(0, l).UTC(), time.Duration(cr), err
+	return unixTime(v[0]), time.Duration(v[1]), LastHalt{From: unixTime(v[2]), To: unixTime(v[3]), CreditBefore: time.Duration(v[4])}, nil
 }
 
 // SetState restores the clock from genesis.
-func (c Clock) SetState(ctx context.Context, last time.Time, credit time.Duration) error {
+func (c Clock) SetState(ctx context.Context, last time.Time, credit time.Duration, halt LastHalt) error {
 	if !last.IsZero() {
 		if err := c.last.Set(ctx, last.UnixNano()); err != nil {
 			return err
+		}
+	}
+	if !halt.From.IsZero() {
+		for _, kv := range []struct {
+			it collections.Item[int64]
+			v  int64
+		}{{c.from, halt.From.UnixNano()}, {c.to, halt.To.UnixNano()}, {c.before, int64(halt.CreditBefore)}} {
+			if err := kv.it.Set(ctx, kv.v); err != nil {
+				return err
+			}
 		}
 	}
 	return c.credit.Set(ctx, int64(credit))

@@ -21,7 +21,7 @@ func TestClock(t *testing.T) {
 	key := storetypes.NewKVStoreKey("test")
 	ctx := testutil.DefaultContext(key, storetypes.NewTransientStoreKey("t"))
 	sb := collections.NewSchemaBuilder(runtime.NewKVStoreService(key))
-	c := haltclock.New(sb, collections.NewPrefix(0), collections.NewPrefix(1))
+	c := haltclock.New(sb, collections.NewPrefix(0), collections.NewPrefix(1), collections.NewPrefix(2), collections.NewPrefix(3), collections.NewPrefix(4))
 	_, err := sb.Build()
 	require.NoError(t, err)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -40,12 +40,35 @@ func TestClock(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, time.Hour, credit)
 
-	last, cr, err := c.State(ctx)
+	// the reading at any time since the last halt began: inside the halt
+	// it counts the halt up to that time
+	for _, tc := range []struct {
+		at   time.Duration
+		want time.Duration
+		ok   bool
+	}{
+		{10 * time.Second, 0, false}, // before the last halt: not kept
+		{30 * time.Second, 0, true},  // the block before it
+		{30*time.Second + 20*time.Minute, 20 * time.Minute, true},
+		{30*time.Second + time.Hour, time.Hour, true},
+		{2 * time.Hour, time.Hour, true},
+	} {
+		got, ok, err := c.CreditAt(ctx, t0.Add(tc.at))
+		require.NoError(t, err)
+		require.Equal(t, tc.ok, ok, tc.at)
+		require.Equal(t, tc.want, got, tc.at)
+	}
+
+	last, cr, halt, err := c.State(ctx)
 	require.NoError(t, err)
 	require.Equal(t, t0.Add(time.Hour+35*time.Second), last)
-	require.NoError(t, c.SetState(ctx, last, cr))
+	require.Equal(t, haltclock.LastHalt{From: t0.Add(30 * time.Second), To: t0.Add(30*time.Second + time.Hour)}, halt)
+	require.NoError(t, c.SetState(ctx, last, cr, halt))
 	at(time.Hour + 35*time.Second + 10*time.Minute) // a restart ten minutes later counts as a halt
 	credit, err = c.Credit(ctx)
 	require.NoError(t, err)
 	require.Equal(t, time.Hour+10*time.Minute, credit)
+	_, _, halt, err = c.State(ctx)
+	require.NoError(t, err)
+	require.Equal(t, time.Hour, halt.CreditBefore, "the last halt is now the restart")
 }

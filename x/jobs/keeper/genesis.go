@@ -8,6 +8,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/haltclock"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -84,7 +85,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	}
 	// a chain restarted from an export stood still in between: its first
 	// block counts the gap as a halt
-	if err := k.Halt.SetState(ctx, gs.HaltLastBlock, gs.HaltCredit); err != nil {
+	if err := k.Halt.SetState(ctx, gs.HaltLastBlock, gs.HaltCredit, haltclock.LastHalt{From: gs.LastHaltFrom, To: gs.LastHaltTo, CreditBefore: gs.CreditBeforeLastHalt}); err != nil {
 		return err
 	}
 	return k.Ledger.Set(ctx, types.Ledger{NextJobId: gs.NextJobId, TotalEscrow: escrow, TotalBonds: bonds})
@@ -139,8 +140,10 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}); err != nil {
 		return nil, err
 	}
-	if gs.HaltLastBlock, gs.HaltCredit, err = k.Halt.State(ctx); err != nil {
+	var halt haltclock.LastHalt
+	if gs.HaltLastBlock, gs.HaltCredit, halt, err = k.Halt.State(ctx); err != nil {
 		return nil, err
 	}
+	gs.LastHaltFrom, gs.LastHaltTo, gs.CreditBeforeLastHalt = halt.From, halt.To, halt.CreditBefore
 	return gs, nil
 }

@@ -36,6 +36,12 @@ func (k *Keeper) HaltCredit(ctx context.Context) (time.Duration, error) {
 	return k.Halt.Credit(ctx)
 }
 
+// HaltCreditAt is the halt clock's reading at block time t, when known
+// (any t since the last halt began).
+func (k *Keeper) HaltCreditAt(ctx context.Context, t time.Time) (time.Duration, bool, error) {
+	return k.Halt.CreditAt(ctx, t)
+}
+
 // rebase moves every time on an open job by the halts since its times
 // were set, and its queue entries with them. It reports whether anything
 // moved.

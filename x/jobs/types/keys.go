@@ -47,6 +47,9 @@ var (
 	// and the halt credit so far.
 	HaltLastKey   = collections.NewPrefix(21)
 	HaltCreditKey = collections.NewPrefix(22)
+	HaltFromKey   = collections.NewPrefix(23)
+	HaltToKey     = collections.NewPrefix(24)
+	HaltBeforeKey = collections.NewPrefix(25)
 )
 
 // Size limits for user-supplied strings and lists.
