@@ -298,6 +298,42 @@ func workFair(ctx context.Context, wg *sync.WaitGroup, q *fairQueue, n int, log 
 	}
 }
 
+// every runs fn every period until ctx ends.
+func every(ctx context.Context, wg *sync.WaitGroup, period time.Duration, fn func(context.Context)) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fn(ctx)
+			}
+		}
+	}()
+}
+
+// refusalReason is the metric label of why a job's files were refused
+// (verdict_agent_files_refused_total{reason}).
+func refusalReason(err error) string {
+	switch {
+	case errors.Is(err, ErrCommitmentMismatch):
+		return "commitment"
+	case errors.Is(err, ErrUnprovable):
+		return "unprovable"
+	case errors.Is(err, ErrRetentionFull):
+		return "retention_full"
+	case errors.Is(err, ErrFetchRefused):
+		return "uri"
+	case errors.Is(err, ErrDeclineClosing):
+		return "decline_closing"
+	}
+	return "fetch"
+}
+
 // typedEvents decodes the Verdict typed events of a block (others skipped).
 func typedEvents(b Block) []proto.Message {
 	var out []proto.Message

@@ -132,34 +132,8 @@ func (p *Provider) Start(ctx context.Context, wg *sync.WaitGroup) {
 	work(ctx, wg, p.runQ, p.Log, p.Metrics, "intake", p.intake)
 	workFair(ctx, wg, p.fairQ, p.cfg.RunWorkers, p.Log, p.Metrics, "run_job", p.run)
 	work(ctx, wg, p.proveQ, p.Log, p.Metrics, "prove", p.prove)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				p.declineClosing(ctx)
-			}
-		}
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(p.cfg.RetainCheck)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				p.sweep(ctx)
-			}
-		}
-	}()
+	every(ctx, wg, time.Second, p.declineClosing)
+	every(ctx, wg, p.cfg.RetainCheck, p.sweep)
 	if p.cfg.WarmUp {
 		wg.Add(1)
 		go func() {
@@ -469,19 +443,7 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 // the decline window): unreachable, not the committed bytes, not the
 // job's circuit, or more than the retention budget holds.
 func (p *Provider) refuse(ctx context.Context, j jobstypes.Job, why error) error {
-	reason := "fetch"
-	switch {
-	case errors.Is(why, ErrCommitmentMismatch):
-		reason = "commitment"
-	case errors.Is(why, ErrUnprovable):
-		reason = "unprovable"
-	case errors.Is(why, ErrRetentionFull):
-		reason = "retention_full"
-	case errors.Is(why, ErrFetchRefused):
-		reason = "uri"
-	case errors.Is(why, ErrDeclineClosing):
-		reason = "decline_closing"
-	}
+	reason := refusalReason(why)
 	p.Metrics.Refused.WithLabelValues(reason).Inc()
 	if j.Contract != nil {
 		// a contract job cannot be declined (the seller sold the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -209,15 +208,7 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 	if err != nil {
 		// The buyer's files, not the provider's result, are at fault (or
 		// unreachable): nothing to re-execute, nothing to challenge.
-		reason := "fetch"
-		switch {
-		case errors.Is(err, ErrCommitmentMismatch):
-			reason = "commitment"
-		case errors.Is(err, ErrUnprovable):
-			reason = "unprovable"
-		case errors.Is(err, ErrFetchRefused):
-			reason = "uri"
-		}
+		reason := refusalReason(err)
 		w.Metrics.Refused.WithLabelValues(reason).Inc()
 		w.Log.Warn("cannot re-execute: job files refused", "job", id, "err", err)
 		return w.Store.Put(key, checkRecord{Why: "refused:" + reason})
