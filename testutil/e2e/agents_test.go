@@ -248,8 +248,16 @@ func (c *chain) agentFaults(t *testing.T) {
 		require.NoError(t, err)
 		gc := zkml.MiMC.TensorCommitment(good)
 
-		// files served until the result, then taken down
+		// files served until the result, then taken down and the result
+		// challenged (inside its challenge window)
 		vanish := hostileJob("mlp-64-64-10", hex(mc), srv.Serve("vanish-model", modelBytes), hex(gc), srv.Serve("vanish-input", goodBytes))
+		waitStatus(vanish, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
+		srv.TakeDown("vanish-model")
+		srv.TakeDown("vanish-input")
+		require.Positive(t, a.metric(t, "verdict_agent_retained_bytes"))
+		code, log := c.txCode("challenger", "dispute", "challenge", vanish)
+		require.Zero(t, code, log)
+
 		var declined []string
 		for i := range 3 { // URIs that answer headers and then nothing
 			declined = append(declined, hostileJob("mlp-64-64-10", hex(mc), srv.Stall(fmt.Sprint("m", i)), hex(gc), srv.Stall(fmt.Sprint("i", i))))
@@ -289,13 +297,7 @@ func (c *chain) agentFaults(t *testing.T) {
 		require.Equal(t, float64(3), a.metric(t, `verdict_agent_files_refused_total{reason="fetch"`), "the stalls")
 		require.Contains(t, a.logText(t), "not a regular file")
 
-		// the vanishing files: run, posted, taken down, challenged
-		waitStatus(vanish, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
-		srv.TakeDown("vanish-model")
-		srv.TakeDown("vanish-input")
-		require.Positive(t, a.metric(t, "verdict_agent_retained_bytes"))
-		code, log := c.txCode("challenger", "dispute", "challenge", vanish)
-		require.Zero(t, code, log)
+		// the vanished files' dispute
 		require.Eventually(t, func() bool {
 			d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, vanish)})
 			return err == nil && d.Dispute.Status != disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN
