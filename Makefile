@@ -47,7 +47,7 @@ test-unit: ## keeper unit tests (real Groth16 proofs), app-wiring integration an
 # coordinator can report a spurious "context deadline exceeded" failure when a
 # duration runs out (golang/go#75804, fixed in Go 1.27); a count has no deadline.
 FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof:40000 ./x/dispute/zkverify:FuzzParseVerifyingKey:30000 \
-	./x/dispute/zkml:FuzzModelFile:60000 ./x/dispute/zkml:FuzzTensorFile:60000 \
+	./zkml:FuzzModelFile:60000 ./zkml:FuzzTensorFile:60000 \
 	./x/attest/tee:FuzzVerifyTDX:3000 ./x/attest/tee:FuzzVerifySNP:10000 ./x/attest/tee:FuzzCheckCollateral:10000
 
 test-fuzz: ## short fuzz runs (a fixed number of executions, ~8 s each) of the proof, VK, model file and TEE evidence decoders

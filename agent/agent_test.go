@@ -16,9 +16,9 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 func writeFiles(t *testing.T) (dir string, model *zkml.Model, mc [32]byte, in []int8, ic [32]byte) {

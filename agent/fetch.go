@@ -19,8 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // ErrCommitmentMismatch: fetched bytes are not what the job committed to.

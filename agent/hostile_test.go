@@ -25,9 +25,9 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/testutil/hostile"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // A buyer names a local path: off by default; with a file root, confined

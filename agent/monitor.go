@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // MonitorConfig are the SLA monitor's own settings.

@@ -8,8 +8,8 @@ import (
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/constraint"
 
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // SchemeOf is the commitment scheme of a job: its circuit's, or version 1

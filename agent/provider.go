@@ -20,8 +20,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // ProviderConfig are the provider agent's own settings.

@@ -11,9 +11,9 @@ import (
 	"cosmossdk.io/math"
 
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	reptypes "github.com/verdict-chain/verdict/x/reputation/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // WatcherConfig are the watcher's own settings.

@@ -154,14 +154,14 @@ func TestModuleBoundaries(t *testing.T) {
 	}
 	for _, path := range stateMachine {
 		deps := goListDeps(t, path)
-		for _, off := range []string{"/x/dispute/zkml", "/x/dispute/client/cli", "/cmd/", "/agent"} {
+		for _, off := range []string{"/zkml", "/cmd/", "/agent"} {
 			for _, d := range deps {
 				require.False(t, strings.Contains(d, modulePath+off), "%s links %s (off-chain code)", path, d)
 			}
 		}
 	}
 
-	for _, path := range []string{modulePath + "/x/dispute/client/cli", modulePath + "/cmd/verdict-bench", modulePath + "/cmd/verdictd/cmd", modulePath + "/agent"} {
+	for _, path := range []string{modulePath + "/zkml", modulePath + "/cmd/verdict-bench", modulePath + "/cmd/verdictd/cmd", modulePath + "/agent"} {
 		p, ok := pkgs[path]
 		require.True(t, ok, path)
 		for _, imp := range p.Imports {

@@ -64,9 +64,9 @@ verdict_genesis() {
   flock -w 900 "$lock" || { echo "another key setup holds $ZK_DIR/.setup.lock" >&2; exit 1; }
   for id in "mlp2-$ZK_SHAPE" "mlp-$ZK_SHAPE" "cnn-$CNN_ARCH"; do
     case $id in
-      mlp2-*) name="MLP $ZK_SHAPE (v2)"; desc="quantized MLP inference, int8, Poseidon2 commitments, x/dispute/zkml" ;;
-      mlp-*) name="MLP $ZK_SHAPE (v1)"; desc="quantized MLP inference, int8, MiMC commitments, x/dispute/zkml" ;;
-      *) name="CNN $CNN_ARCH"; desc="quantized conv + 2x2 average pool + dense, int8, Poseidon2 commitments, x/dispute/zkml" ;;
+      mlp2-*) name="MLP $ZK_SHAPE (v2)"; desc="quantized MLP inference, int8, Poseidon2 commitments, zkml" ;;
+      mlp-*) name="MLP $ZK_SHAPE (v1)"; desc="quantized MLP inference, int8, MiMC commitments, zkml" ;;
+      *) name="CNN $CNN_ARCH"; desc="quantized conv + 2x2 average pool + dense, int8, Poseidon2 commitments, zkml" ;;
     esac
     if ! zk_keys_current "$id"; then
       echo "making Groth16 keys for the $id circuit in $ZK_DIR (once per circuit build)"

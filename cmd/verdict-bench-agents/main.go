@@ -39,8 +39,8 @@ import (
 
 	"github.com/verdict-chain/verdict/agent"
 	"github.com/verdict-chain/verdict/app"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 type bench struct {

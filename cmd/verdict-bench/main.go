@@ -41,9 +41,9 @@ import (
 
 	"github.com/verdict-chain/verdict/app"
 	"github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 func main() {

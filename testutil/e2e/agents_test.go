@@ -25,8 +25,8 @@ import (
 	"github.com/verdict-chain/verdict/testutil/hostile"
 	"github.com/verdict-chain/verdict/testutil/loopback"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // providerBond is a provider's bond now.

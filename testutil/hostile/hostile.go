@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // Server serves named files, each until it is taken down, and stalls any

@@ -11,7 +11,7 @@ import (
 	"github.com/consensys/gnark/constraint"
 	"github.com/stretchr/testify/require"
 
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // Kit is a compiled circuit with its key pair.

@@ -32,7 +32,6 @@ import (
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
 	"github.com/verdict-chain/verdict/app"
-	disputecli "github.com/verdict-chain/verdict/x/dispute/client/cli"
 )
 
 // NewRootCmd returns the verdictd root command.
@@ -104,7 +103,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		queryCommand(),
 		txCommand(),
 		keys.Commands(),
-		disputecli.ZKCmd(),
+		ZKCmd(),
 		AgentCmd(),
 	)
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 func sdkInt(n int64) math.Int { return math.NewInt(n) }

@@ -20,8 +20,8 @@ import (
 	"github.com/verdict-chain/verdict/testutil/zk"
 	"github.com/verdict-chain/verdict/x/dispute/keeper"
 	"github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 const (

@@ -1,4 +1,4 @@
-package cli_test
+package cmd_test
 
 import (
 	"bytes"
@@ -9,18 +9,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/verdict-chain/verdict/x/dispute/client/cli"
+	"github.com/verdict-chain/verdict/cmd/verdictd/cmd"
 )
 
 // run executes `verdictd zk <args>` and returns stdout.
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := cli.ZKCmd()
+	c := cmd.ZKCmd()
 	var out, errb bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errb)
-	cmd.SetArgs(args)
-	err := cmd.Execute()
+	c.SetOut(&out)
+	c.SetErr(&errb)
+	c.SetArgs(args)
+	err := c.Execute()
 	return strings.TrimSpace(out.String()), err
 }
 

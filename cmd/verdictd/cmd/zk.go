@@ -1,7 +1,8 @@
-// Package cli holds `verdictd zk`: the off-chain side of disputes — set up
-// keys, commit to files, run inference, prove a job's result, and check a
-// proof offline with the chain's own verification code.
-package cli
+package cmd
+
+// `verdictd zk`: the off-chain side of disputes — set up keys, commit to
+// files, run inference, prove a job's result, and check a proof offline
+// with the chain's own verification code.
 
 import (
 	"crypto/sha256"
@@ -19,9 +20,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkml"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // ZKCmd is `verdictd zk`.
@@ -31,7 +32,7 @@ func ZKCmd() *cobra.Command {
 		SilenceUsage: true,
 		Short:        "Off-chain proving tools for the reference quantized-MLP workload",
 		Long: `Keys, commitments, inference and Groth16 proofs for the reference workload
-(x/dispute/zkml). Proving keys stay off-chain: they are public parameters
+(zkml). Proving keys stay off-chain: they are public parameters
 that providers and challengers alike prove with (only the setup's randomness
 must be destroyed); only verifying keys go on-chain. Results go to stdout
 (hex), progress to stderr.
