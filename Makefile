@@ -39,8 +39,8 @@ lint: ## golangci-lint (v2 config in .golangci.yml; forbids time.Now and math/ra
 
 test: build test-unit test-fuzz test-e2e ## everything CI runs: unit + integration tests, short fuzz runs, then the end-to-end test on the real binary
 
-test-unit: ## keeper unit tests (real Groth16 proofs), app-wiring integration and attack tests, the economic simulation, fuzz seed corpora
-	go test $(GOTEST_FLAGS) ./x/... ./app/... ./cmd/... ./agent/... ./testutil/econsim/...
+test-unit: ## keeper unit tests (real Groth16 proofs), the prover's circuits against native inference, app-wiring integration and attack tests, the economic simulation, fuzz seed corpora
+	go test $(GOTEST_FLAGS) ./x/... ./zkml/... ./app/... ./cmd/... ./agent/... ./testutil/econsim/...
 
 # package:target:executions. The short runs are bounded by a count of
 # executions (about 8 s each here), not by -fuzztime <duration>: Go 1.26's fuzz

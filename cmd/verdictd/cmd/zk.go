@@ -30,9 +30,9 @@ func ZKCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:          "zk",
 		SilenceUsage: true,
-		Short:        "Off-chain proving tools for the reference quantized-MLP workload",
-		Long: `Keys, commitments, inference and Groth16 proofs for the reference workload
-(zkml). Proving keys stay off-chain: they are public parameters
+		Short:        "Off-chain proving tools for the reference workloads (quantized MLPs and CNNs)",
+		Long: `Keys, commitments, inference and Groth16 proofs for the reference workloads
+(the zkml package: quantized MLPs and LeNet-style CNNs). Proving keys stay off-chain: they are public parameters
 that providers and challengers alike prove with (only the setup's randomness
 must be destroyed); only verifying keys go on-chain. Results go to stdout
 (hex), progress to stderr.

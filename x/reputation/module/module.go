@@ -1,6 +1,6 @@
-// Package module wires x/reputation into the app: codec, genesis, services
-// and the AutoCLI description. It has no EndBlock: records change through
-// hooks and decay lazily.
+// Package module wires x/reputation into the app: codec, genesis, services,
+// EndBlock and the AutoCLI description. Records change through hooks and
+// decay lazily; EndBlock only prunes records idle for record_retention.
 package module
 
 import (
