@@ -13,7 +13,7 @@ GOTEST_FLAGS ?= -count=1
 
 FUZZTIME ?= 5m
 
-.PHONY: bench-tx bench-endblock test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
+.PHONY: test-short bench-tx bench-endblock test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ lint: ## golangci-lint (v2 config in .golangci.yml; forbids time.Now and math/ra
 	$(TOOLS_BIN)/golangci-lint run ./...
 
 test: build test-unit test-fuzz test-e2e ## everything CI runs: unit + integration tests, short fuzz runs, then the end-to-end test on the real binary
+
+test-short: ## the edit-test loop: unit, app and agent tests with Go's test cache and -short (no simulation, fuzz or e2e); what did not change is not run again
+	go test -short ./x/... ./zkml/... ./app/... ./cmd/... ./agent/...
 
 test-unit: ## keeper unit tests (real Groth16 proofs), the prover's circuits against native inference, app-wiring integration and attack tests, the economic simulation, fuzz seed corpora
 	go test $(GOTEST_FLAGS) ./x/... ./zkml/... ./app/... ./cmd/... ./agent/... ./testutil/econsim/...
