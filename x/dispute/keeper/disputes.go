@@ -354,11 +354,19 @@ func (k *Keeper) close(ctx context.Context, p types.Params, d types.Dispute, sta
 	if err := k.DeadlineQueue.Remove(ctx, d.ProofDeadline, d.JobId); err != nil {
 		return d, err
 	}
-	// a proving queue already in the past holds nothing: drop its entry
-	// (finite state; a later dispute starts from now anyway)
+	// the proving time booked for this dispute is free again (a dispute
+	// settled early does not keep later ones waiting); a queue that then
+	// holds nothing ahead of now is dropped (finite state)
 	if op, err := k.addressCodec.StringToBytes(d.Provider); err == nil {
-		if f, err := k.ProverQueue.Get(ctx, op); err == nil && f <= sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano() {
-			if err := k.ProverQueue.Remove(ctx, op); err != nil {
+		if f, err := k.ProverQueue.Get(ctx, op); err == nil {
+			if prov, err := k.jobs.GetProvider(ctx, op); err == nil {
+				f -= int64(ProveTime(p, prov, d.CircuitId))
+			}
+			if f <= sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano() {
+				if err := k.ProverQueue.Remove(ctx, op); err != nil {
+					return d, err
+				}
+			} else if err := k.ProverQueue.Set(ctx, op, f); err != nil {
 				return d, err
 			}
 		}

@@ -146,8 +146,7 @@ func (k *Keeper) storePosition(ctx context.Context, pos types.Position) error {
 
 // halts reads the halt clock for a position: its reading now, and when
 // the window opened (now, if it has not: every halt so far came before
-// it; zero when the clock no longer knows — every halt since the position
-// was set then counts).
+// it).
 func (k *Keeper) halts(ctx context.Context, pos types.Position) (credit, atStart time.Duration, err error) {
 	if credit, err = k.jobs.HaltCredit(ctx); err != nil {
 		return 0, 0, err
@@ -155,8 +154,13 @@ func (k *Keeper) halts(ctx context.Context, pos types.Position) (credit, atStart
 	if sdk.UnwrapSDKContext(ctx).BlockTime().Before(pos.Series.WindowStart) {
 		return credit, credit, nil
 	}
-	at, ok, err := k.jobs.HaltCreditAt(ctx, pos.Series.WindowStart)
-	if err != nil || !ok {
+	// When the window opened before the last halt began, the clock no
+	// longer knows its reading then and gives the credit before the last
+	// halt: only the last halt moves the end (an earlier halt inside the
+	// window, on a position nobody touched since, is not counted — never
+	// one from before the window, which the buyer could turn into faults).
+	at, _, err := k.jobs.HaltCreditAt(ctx, pos.Series.WindowStart)
+	if err != nil {
 		return credit, 0, err
 	}
 	return credit, at, nil
