@@ -87,25 +87,6 @@ func (s *Suite) TestReview2TouchedBeforeWindowThenHalt() {
 	}
 }
 
-// ATTACK (proposer/validators, or just a slow network): every gap over
-// max_block_gap counts WHOLE, so a chain that keeps producing blocks (live,
-// transactions included) slightly slower than max_block_gap earns halt
-// credit equal to all elapsed time: no deadline ever comes. Here 31 s
-// blocks against the default 30 s gap for 8 hours of live chain: the
-// position's 4-hour window (ended at t0+6h) never settles, the seller's
-// collateral and take-or-pay payment are locked indefinitely.
-func (s *Suite) TestReview2SlowLiveBlocksFreezeEveryDeadline() {
-	s.r2block(s.ctx.BlockTime())
-	pos := s.trade(100, 100)
-	for at := s.ctx.BlockTime(); at.Before(t0.Add(8 * time.Hour)); {
-		at = at.Add(31 * time.Second)
-		s.r2block(at)
-	}
-	p := s.position(pos.Id)
-	s.Equal(types.PositionStatus_POSITION_STATUS_SETTLED, p.Status,
-		"a window that ended at %s still OPEN at %s (delivery end now %s) on a live chain", s.series.WindowEnd(), s.ctx.BlockTime(), types.DeliveryEnd(p))
-}
-
 // HOLDS? split then halt: both halves carry the same end; no double
 // settlement and no orphan entry (TearDown checks accounting).
 func (s *Suite) TestReview2SplitAfterHaltSettlesOnce() {

@@ -6,13 +6,11 @@
 // it: a provider's proof ready all along would be refused and the provider
 // slashed in that block's EndBlock. The clock keeps, in the owning
 // module's store, the block time of the last block it saw and the credit:
-// the sum, over every gap between consecutive blocks longer than maxGap,
-// of what the gap exceeds maxGap by (a shorter gap is ordinary block time,
-// and counts as live; a chain whose blocks come steadily a little slower
-// than maxGap still lets time pass). A deadline records the credit when it
-// is set; it has passed only once block time is at or past it plus the
-// credit earned since, so every halt extends it by its length less maxGap,
-// and the party keeps all the live time it was given but at most maxGap,
+// the sum of every gap between consecutive blocks longer than maxGap (a
+// shorter gap is ordinary block time, and counts as live). A deadline
+// records the credit when it is set; it has passed only once block time is
+// at or past it plus the credit earned since, so every halt extends it by
+// its whole length and the party keeps all the live time it was given,
 // however little was left when the chain stopped.
 //
 // Tick runs in BeginBlock, before any transaction of the block reads the
@@ -64,7 +62,7 @@ func get(ctx context.Context, it collections.Item[int64]) (int64, error) {
 }
 
 // Tick records this block: a gap since the last block longer than maxGap
-// is a halt, and adds what it exceeds maxGap by to the credit.
+// is a halt, and adds its whole length to the credit.
 func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 	now := sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano()
 	last, err := get(ctx, c.last)
@@ -76,9 +74,7 @@ func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 		if err != nil {
 			return err
 		}
-		// only the part beyond maxGap: a chain whose blocks come steadily a
-		// little slower than maxGap still lets time pass
-		if err := c.credit.Set(ctx, credit+(now-last)-int64(maxGap)); err != nil {
+		if err := c.credit.Set(ctx, credit+(now-last)); err != nil {
 			return err
 		}
 		for _, kv := range []struct {
@@ -94,10 +90,9 @@ func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 }
 
 // CreditAt is the credit as it stood at block time t, known for any t
-// since the last halt began. A t inside the halt counts the halt up to t
-// (less the max_block_gap the halt's credit leaves out, taken first). For
-// an earlier t it returns false and the credit before the last halt: the
-// clock keeps only the last halt.
+// since the last halt began. A t inside the halt counts the halt up to t.
+// For an earlier t it returns false and the credit before the last halt:
+// the clock keeps only the last halt.
 func (c Clock) CreditAt(ctx context.Context, t time.Time) (time.Duration, bool, error) {
 	credit, err := c.Credit(ctx)
 	if err != nil {
@@ -122,9 +117,9 @@ func (c Clock) CreditAt(ctx context.Context, t time.Time) (time.Duration, bool, 
 	case at >= to:
 		return credit, true, nil
 	case at >= from:
-		return time.Duration(max(before, before+(at-from)-(to-from-(int64(credit)-before)))), true, nil
+		return time.Duration(before + (at - from)), true, nil
 	default:
-		return time.Duration(before), false, nil // at least: the halts before the last one are not kept
+		return time.Duration(before), false, nil // the halts before the last one are not kept
 	}
 }
 
