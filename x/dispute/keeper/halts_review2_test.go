@@ -46,6 +46,28 @@ func (s *Suite) TestReview2ProvingReservationsOutliveTheirDisputes() {
 	s.Error(err, "every dispute closed: no proving-queue entry should remain")
 }
 
+// ATTACK (validators / slow network): blocks that keep coming every 31 s
+// (max_block_gap 30 s by default) are a live chain, yet each gap counts
+// whole as a halt: a provider that posted a WRONG result and never proves
+// is never slashed; the buyer is never refunded.
+func (s *Suite) TestReview2SlowLiveBlocksNeverSlashAFraud() {
+	tick := func(d time.Duration) {
+		s.setBlock(s.ctx.BlockTime().Add(d), s.ctx.BlockHeight()+1)
+		s.Require().NoError(s.jobs.BeginBlocker(s.ctx))
+	}
+	tick(5 * time.Second)
+	lazy, _ := s.jobWithResult("slow-lazy", true)
+	s.challenge(lazy, nil)
+	s.endBlock()
+	start := s.ctx.BlockTime()
+	for s.ctx.BlockTime().Sub(start) < 4*time.Hour {
+		tick(31 * time.Second)
+		s.endBlock()
+	}
+	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(lazy).Status,
+		"a one-hour proof window still open after four hours of live blocks")
+}
+
 // HOLDS? a halt between opening and the deadline moves it exactly once
 // even when the deadline entry fires twice (re-pushed), and the provider
 // that proves in the first block after the halt wins; the entry is not

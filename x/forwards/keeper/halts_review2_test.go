@@ -15,6 +15,13 @@ func (s *Suite) r2block(at time.Time) {
 	s.Require().NoError(s.k.EndBlocker(s.ctx))
 }
 
+// r2blocks makes a block every step after the last, up to and including to.
+func (s *Suite) r2blocks(to time.Time, step time.Duration) {
+	for at := s.ctx.BlockTime().Add(step); !at.After(to); at = at.Add(step) {
+		s.r2block(at)
+	}
+}
+
 func (s *Suite) r2gap(gap time.Duration) {
 	jp := jobstypes.DefaultParams()
 	jp.MaxBlockGap = gap
@@ -38,7 +45,7 @@ func (s *Suite) TestReview2PreWindowHaltCountedAfterASecondHalt() {
 	// pre-window halt: t0 -> t0+1h30 (window opens t0+2h)
 	s.r2block(t0.Add(90 * time.Minute))
 	s.r2block(t0.Add(2 * time.Hour)) // window opens
-	s.r2block(t0.Add(150 * time.Minute))
+	s.r2blocks(t0.Add(150*time.Minute), 5*time.Minute)
 	// a 61-minute halt inside the window
 	s.r2block(t0.Add(150*time.Minute + 61*time.Minute))
 	want := s.series.WindowEnd().Add(61 * time.Minute) // only the in-window halt
@@ -71,7 +78,7 @@ func (s *Suite) TestReview2TouchedBeforeWindowThenHalt() {
 	res, err := s.msg.TransferPosition(s.ctx, &types.MsgTransferPosition{Owner: s.buyer.String(), PositionId: pos.Id, Units: 10, To: s.buyer2.String()})
 	s.Require().NoError(err)
 	s.r2block(t0.Add(2 * time.Hour))
-	s.r2block(t0.Add(150 * time.Minute))
+	s.r2blocks(t0.Add(150*time.Minute), 5*time.Minute)
 	s.r2block(t0.Add(150*time.Minute + 61*time.Minute))
 	want := s.series.WindowEnd().Add(61 * time.Minute)
 	for _, id := range []uint64{pos.Id, res.PositionId} {
@@ -85,6 +92,25 @@ func (s *Suite) TestReview2TouchedBeforeWindowThenHalt() {
 	for _, id := range []uint64{pos.Id, res.PositionId} {
 		s.Equal(types.PositionStatus_POSITION_STATUS_SETTLED, s.position(id).Status, "position %d", id)
 	}
+}
+
+// ATTACK (proposer/validators, or just a slow network): every gap over
+// max_block_gap counts WHOLE, so a chain that keeps producing blocks (live,
+// transactions included) slightly slower than max_block_gap earns halt
+// credit equal to all elapsed time: no deadline ever comes. Here 31 s
+// blocks against the default 30 s gap for 8 hours of live chain: the
+// position's 4-hour window (ended at t0+6h) never settles, the seller's
+// collateral and take-or-pay payment are locked indefinitely.
+func (s *Suite) TestReview2SlowLiveBlocksFreezeEveryDeadline() {
+	s.r2block(s.ctx.BlockTime())
+	pos := s.trade(100, 100)
+	for at := s.ctx.BlockTime(); at.Before(t0.Add(8 * time.Hour)); {
+		at = at.Add(31 * time.Second)
+		s.r2block(at)
+	}
+	p := s.position(pos.Id)
+	s.Equal(types.PositionStatus_POSITION_STATUS_SETTLED, p.Status,
+		"a window that ended at %s still OPEN at %s (delivery end now %s) on a live chain", s.series.WindowEnd(), s.ctx.BlockTime(), types.DeliveryEnd(p))
 }
 
 // HOLDS? split then halt: both halves carry the same end; no double
@@ -129,7 +155,7 @@ func (s *Suite) TestReview2BuyerCollectsFaultFeeInForgottenHaltTime() {
 	pos := s.trade(100, 100)
 	s.r2block(t0.Add(90 * time.Minute)) // pre-window halt
 	s.r2block(t0.Add(2 * time.Hour))
-	s.r2block(t0.Add(150 * time.Minute))
+	s.r2blocks(t0.Add(150*time.Minute), 5*time.Minute)
 	s.r2block(t0.Add(150*time.Minute + 61*time.Minute)) // in-window halt
 	honestEnd := s.series.WindowEnd().Add(61 * time.Minute)
 	for at := s.ctx.BlockTime().Add(30 * time.Minute); at.Before(honestEnd); at = at.Add(30 * time.Minute) {

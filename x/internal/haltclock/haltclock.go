@@ -6,12 +6,23 @@
 // it: a provider's proof ready all along would be refused and the provider
 // slashed in that block's EndBlock. The clock keeps, in the owning
 // module's store, the block time of the last block it saw and the credit:
-// the sum of every gap between consecutive blocks longer than maxGap (a
-// shorter gap is ordinary block time, and counts as live). A deadline
-// records the credit when it is set; it has passed only once block time is
-// at or past it plus the credit earned since, so every halt extends it by
-// its whole length and the party keeps all the live time it was given,
-// however little was left when the chain stopped.
+// the sum of every halt, a gap between consecutive blocks that stands out.
+// A deadline records the credit when it is set; it has passed only once
+// block time is at or past it plus the credit earned since, so every halt
+// extends it by its whole length and the party keeps all the live time it
+// was given, however little was left when the chain stopped.
+//
+// A halt stands out from the chain's pace. The clock keeps the pace, a
+// moving average of the gaps (each block weighs 1/8); a gap is a halt when
+// it is longer than maxGap and longer than 4× the pace. A chain whose
+// blocks all come slowly (every 31 s against a 30 s maxGap, or every five
+// minutes) is live — a transaction lands in every block — and its pace
+// catches up within a few blocks, after which its gaps count as block time
+// and deadlines arrive; were every gap over maxGap credited, no deadline
+// would ever come and a provider that never proves would never be
+// slashed. A halt enters the average as at most twice the threshold it
+// crossed, so one long halt (an upgrade of hours) does not blind the clock
+// to the next.
 //
 // Tick runs in BeginBlock, before any transaction of the block reads the
 // credit. Everything is integer nanoseconds of block time: deterministic.
@@ -26,24 +37,41 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
+// The pace's weighting and what stands out from it.
+const (
+	paceWeight = 8 // each gap moves the pace by 1/8 of its difference
+	haltFactor = 4 // a halt is longer than 4× the pace (and maxGap)
+	// MaxPace bounds the pace genesis may carry.
+	MaxPace = 24 * time.Hour
+)
+
 // Clock is a module's halt clock.
 type Clock struct {
 	last   collections.Item[int64] // unix nanos of the last block seen
 	credit collections.Item[int64] // nanoseconds of halt so far
+	pace   collections.Item[int64] // the chain's typical gap, nanoseconds
 	// the last halt: unix nanos of the block before and after it, and the
 	// credit before it
 	from, to, before collections.Item[int64]
 }
 
-// New declares the clock's entries in a module's schema: the last block,
-// the credit, and the last halt's start, end and credit before it.
-func New(sb *collections.SchemaBuilder, lastPrefix, creditPrefix, fromPrefix, toPrefix, beforePrefix collections.Prefix) Clock {
+// Prefixes are the store prefixes of the clock's entries in a module's
+// schema.
+type Prefixes struct {
+	Last, Credit, Pace collections.Prefix
+	// the last halt's start, end and credit before it
+	From, To, Before collections.Prefix
+}
+
+// New declares the clock's entries in a module's schema.
+func New(sb *collections.SchemaBuilder, p Prefixes) Clock {
 	return Clock{
-		last:   collections.NewItem(sb, lastPrefix, "haltclock_last", collections.Int64Value),
-		credit: collections.NewItem(sb, creditPrefix, "haltclock_credit", collections.Int64Value),
-		from:   collections.NewItem(sb, fromPrefix, "haltclock_last_halt_from", collections.Int64Value),
-		to:     collections.NewItem(sb, toPrefix, "haltclock_last_halt_to", collections.Int64Value),
-		before: collections.NewItem(sb, beforePrefix, "haltclock_credit_before_last_halt", collections.Int64Value),
+		last:   collections.NewItem(sb, p.Last, "haltclock_last", collections.Int64Value),
+		credit: collections.NewItem(sb, p.Credit, "haltclock_credit", collections.Int64Value),
+		pace:   collections.NewItem(sb, p.Pace, "haltclock_pace", collections.Int64Value),
+		from:   collections.NewItem(sb, p.From, "haltclock_last_halt_from", collections.Int64Value),
+		to:     collections.NewItem(sb, p.To, "haltclock_last_halt_to", collections.Int64Value),
+		before: collections.NewItem(sb, p.Before, "haltclock_credit_before_last_halt", collections.Int64Value),
 	}
 }
 
@@ -62,31 +90,51 @@ func get(ctx context.Context, it collections.Item[int64]) (int64, error) {
 }
 
 // Tick records this block: a gap since the last block longer than maxGap
-// is a halt, and adds its whole length to the credit.
+// and than 4× the pace is a halt, and adds its whole length to the credit;
+// every gap moves the pace.
 func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 	now := sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano()
 	last, err := get(ctx, c.last)
 	if err != nil {
 		return err
 	}
-	if last != 0 && now-last > int64(maxGap) {
-		credit, err := get(ctx, c.credit)
-		if err != nil {
+	if last != 0 {
+		if err := c.gap(ctx, last, now, int64(maxGap)); err != nil {
 			return err
 		}
-		if err := c.credit.Set(ctx, credit+(now-last)); err != nil {
+	}
+	return c.last.Set(ctx, now)
+}
+
+// Threshold is the longest gap that counts as block time at a pace.
+func Threshold(maxGap, pace time.Duration) time.Duration {
+	return max(maxGap, haltFactor*pace)
+}
+
+func (c Clock) gap(ctx context.Context, last, now, maxGap int64) error {
+	pace, err := get(ctx, c.pace)
+	if err != nil {
+		return err
+	}
+	gap := max(now-last, 0)
+	threshold := int64(Threshold(time.Duration(maxGap), time.Duration(pace)))
+	sample := gap
+	if gap > threshold {
+		sample = min(gap, 2*threshold)
+		credit, err := get(ctx, c.credit)
+		if err != nil {
 			return err
 		}
 		for _, kv := range []struct {
 			it collections.Item[int64]
 			v  int64
-		}{{c.from, last}, {c.to, now}, {c.before, credit}} {
+		}{{c.credit, credit + gap}, {c.from, last}, {c.to, now}, {c.before, credit}} {
 			if err := kv.it.Set(ctx, kv.v); err != nil {
 				return err
 			}
 		}
 	}
-	return c.last.Set(ctx, now)
+	return c.pace.Set(ctx, pace+(sample-pace)/paceWeight)
 }
 
 // CreditAt is the credit as it stood at block time t, known for any t
@@ -147,24 +195,36 @@ func unixTime(n int64) time.Time {
 }
 
 // State is the clock as genesis carries it.
-func (c Clock) State(ctx context.Context) (last time.Time, credit time.Duration, halt LastHalt, err error) {
-	var v [5]int64
-	for i, it := range []collections.Item[int64]{c.last, c.credit, c.from, c.to, c.before} {
+type State struct {
+	Last     time.Time     // the last block seen
+	Credit   time.Duration // halt so far
+	Pace     time.Duration // the chain's typical gap
+	LastHalt LastHalt
+}
+
+// State reads the clock.
+func (c Clock) State(ctx context.Context) (State, error) {
+	var v [6]int64
+	for i, it := range []collections.Item[int64]{c.last, c.credit, c.pace, c.from, c.to, c.before} {
+		var err error
 		if v[i], err = get(ctx, it); err != nil {
-			return time.Time{}, 0, LastHalt{}, err
+			return State{}, err
 		}
 	}
-	return unixTime(v[0]), time.Duration(v[1]), LastHalt{From: unixTime(v[2]), To: unixTime(v[3]), CreditBefore: time.Duration(v[4])}, nil
+	return State{
+		Last: unixTime(v[0]), Credit: time.Duration(v[1]), Pace: time.Duration(v[2]),
+		LastHalt: LastHalt{From: unixTime(v[3]), To: unixTime(v[4]), CreditBefore: time.Duration(v[5])},
+	}, nil
 }
 
 // SetState restores the clock from genesis.
-func (c Clock) SetState(ctx context.Context, last time.Time, credit time.Duration, halt LastHalt) error {
-	if !last.IsZero() {
-		if err := c.last.Set(ctx, last.UnixNano()); err != nil {
+func (c Clock) SetState(ctx context.Context, st State) error {
+	if !st.Last.IsZero() {
+		if err := c.last.Set(ctx, st.Last.UnixNano()); err != nil {
 			return err
 		}
 	}
-	if !halt.From.IsZero() {
+	if halt := st.LastHalt; !halt.From.IsZero() {
 		for _, kv := range []struct {
 			it collections.Item[int64]
 			v  int64
@@ -174,5 +234,8 @@ func (c Clock) SetState(ctx context.Context, last time.Time, credit time.Duratio
 			}
 		}
 	}
-	return c.credit.Set(ctx, int64(credit))
+	if err := c.pace.Set(ctx, int64(st.Pace)); err != nil {
+		return err
+	}
+	return c.credit.Set(ctx, int64(st.Credit))
 }

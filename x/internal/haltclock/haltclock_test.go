@@ -15,13 +15,85 @@ import (
 	"github.com/verdict-chain/verdict/x/internal/haltclock"
 )
 
+var prefixes = haltclock.Prefixes{
+	Last: collections.NewPrefix(0), Credit: collections.NewPrefix(1), Pace: collections.NewPrefix(5),
+	From: collections.NewPrefix(2), To: collections.NewPrefix(3), Before: collections.NewPrefix(4),
+}
+
+// newClock is a clock ticked with maxGap 30 s; at(d) makes a block at
+// t0+d.
+func newClock(t *testing.T) (haltclock.Clock, func(time.Duration) time.Duration) {
+	key := storetypes.NewKVStoreKey("test")
+	ctx := testutil.DefaultContext(key, storetypes.NewTransientStoreKey("t"))
+	sb := collections.NewSchemaBuilder(runtime.NewKVStoreService(key))
+	c := haltclock.New(sb, prefixes)
+	_, err := sb.Build()
+	require.NoError(t, err)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return c, func(d time.Duration) time.Duration {
+		ctx = ctx.WithBlockTime(t0.Add(d))
+		require.NoError(t, c.Tick(ctx, 30*time.Second))
+		credit, err := c.Credit(ctx)
+		require.NoError(t, err)
+		return credit
+	}
+}
+
+// A chain whose blocks all come slowly is live: its pace catches up within
+// a few blocks (the pace grows by 15/8 per halt, so a handful even for
+// two-hour blocks) and the rest of its time counts, so a deadline arrives.
+// Every gap over maxGap counted whole would freeze every deadline.
+func TestSteadySlowBlocksAreLive(t *testing.T) {
+	for _, gap := range []time.Duration{31 * time.Second, 45 * time.Second, 5 * time.Minute, 2 * time.Hour} {
+		_, at := newClock(t)
+		var credit time.Duration
+		for i := range 200 { // 5 s blocks, then slow ones
+			at(time.Duration(i) * 5 * time.Second)
+		}
+		start := 199 * 5 * time.Second
+		n := 1000
+		for i := 1; i <= n; i++ {
+			credit = at(start + time.Duration(i)*gap)
+		}
+		require.LessOrEqual(t, credit, 10*gap, "%s blocks: %s of %s credited", gap, credit, time.Duration(n)*gap)
+	}
+}
+
+// One long halt does not blind the clock to the next: an upgrade of six
+// hours, five blocks, then a ten-minute halt, and both count whole; so do
+// halts that come every few hundred blocks.
+func TestHaltsAfterHalts(t *testing.T) {
+	_, at := newClock(t)
+	d := time.Duration(0)
+	block := func() time.Duration { d += 5 * time.Second; return at(d) }
+	for range 100 {
+		block()
+	}
+	d += 6 * time.Hour
+	require.Equal(t, 6*time.Hour, at(d))
+	for range 5 {
+		block()
+	}
+	d += 10 * time.Minute
+	require.Equal(t, 6*time.Hour+10*time.Minute, at(d))
+	want := 6*time.Hour + 10*time.Minute
+	for range 20 {
+		for range 300 {
+			block()
+		}
+		d += 3 * time.Minute
+		want += 3 * time.Minute
+		require.Equal(t, want, at(d))
+	}
+}
+
 // Gaps up to maxGap are block time; a longer one is a halt and counts
 // whole; the state survives a restart.
 func TestClock(t *testing.T) {
 	key := storetypes.NewKVStoreKey("test")
 	ctx := testutil.DefaultContext(key, storetypes.NewTransientStoreKey("t"))
 	sb := collections.NewSchemaBuilder(runtime.NewKVStoreService(key))
-	c := haltclock.New(sb, collections.NewPrefix(0), collections.NewPrefix(1), collections.NewPrefix(2), collections.NewPrefix(3), collections.NewPrefix(4))
+	c := haltclock.New(sb, prefixes)
 	_, err := sb.Build()
 	require.NoError(t, err)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -59,16 +131,17 @@ func TestClock(t *testing.T) {
 		require.Equal(t, tc.want, got, tc.at)
 	}
 
-	last, cr, halt, err := c.State(ctx)
+	st, err := c.State(ctx)
 	require.NoError(t, err)
-	require.Equal(t, t0.Add(time.Hour+35*time.Second), last)
-	require.Equal(t, haltclock.LastHalt{From: t0.Add(30 * time.Second), To: t0.Add(30*time.Second + time.Hour)}, halt)
-	require.NoError(t, c.SetState(ctx, last, cr, halt))
+	require.Equal(t, t0.Add(time.Hour+35*time.Second), st.Last)
+	require.Equal(t, haltclock.LastHalt{From: t0.Add(30 * time.Second), To: t0.Add(30*time.Second + time.Hour)}, st.LastHalt)
+	require.Positive(t, st.Pace)
+	require.NoError(t, c.SetState(ctx, st))
 	at(time.Hour + 35*time.Second + 10*time.Minute) // a restart ten minutes later counts as a halt
 	credit, err = c.Credit(ctx)
 	require.NoError(t, err)
 	require.Equal(t, time.Hour+10*time.Minute, credit)
-	_, _, halt, err = c.State(ctx)
+	st, err = c.State(ctx)
 	require.NoError(t, err)
-	require.Equal(t, time.Hour, halt.CreditBefore, "the last halt is now the restart")
+	require.Equal(t, time.Hour, st.LastHalt.CreditBefore, "the last halt is now the restart")
 }

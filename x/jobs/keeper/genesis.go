@@ -85,7 +85,10 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	}
 	// a chain restarted from an export stood still in between: its first
 	// block counts the gap as a halt
-	if err := k.Halt.SetState(ctx, gs.HaltLastBlock, gs.HaltCredit, haltclock.LastHalt{From: gs.LastHaltFrom, To: gs.LastHaltTo, CreditBefore: gs.CreditBeforeLastHalt}); err != nil {
+	if err := k.Halt.SetState(ctx, haltclock.State{
+		Last: gs.HaltLastBlock, Credit: gs.HaltCredit, Pace: gs.HaltPace,
+		LastHalt: haltclock.LastHalt{From: gs.LastHaltFrom, To: gs.LastHaltTo, CreditBefore: gs.CreditBeforeLastHalt},
+	}); err != nil {
 		return err
 	}
 	return k.Ledger.Set(ctx, types.Ledger{NextJobId: gs.NextJobId, TotalEscrow: escrow, TotalBonds: bonds})
@@ -140,10 +143,11 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}); err != nil {
 		return nil, err
 	}
-	var halt haltclock.LastHalt
-	if gs.HaltLastBlock, gs.HaltCredit, halt, err = k.Halt.State(ctx); err != nil {
+	st, err := k.Halt.State(ctx)
+	if err != nil {
 		return nil, err
 	}
-	gs.LastHaltFrom, gs.LastHaltTo, gs.CreditBeforeLastHalt = halt.From, halt.To, halt.CreditBefore
+	gs.HaltLastBlock, gs.HaltCredit, gs.HaltPace = st.Last, st.Credit, st.Pace
+	gs.LastHaltFrom, gs.LastHaltTo, gs.CreditBeforeLastHalt = st.LastHalt.From, st.LastHalt.To, st.LastHalt.CreditBefore
 	return gs, nil
 }

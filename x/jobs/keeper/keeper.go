@@ -136,8 +136,11 @@ func NewKeeper(
 		Offers:            collections.NewKeySet(sb, types.OffersKey, "offers", collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, sdk.AccAddressKey)),
 		OpenJobs:          collections.NewMap(sb, types.OpenJobsKey, "open_jobs", sdk.AccAddressKey, collections.Uint64Value),
 		OpenUnits:         collections.NewMap(sb, types.OpenUnitsKey, "open_units", collections.PairKeyCodec(sdk.AccAddressKey, collections.Int32Key), collections.Uint64Value),
-		Halt:              haltclock.New(sb, types.HaltLastKey, types.HaltCreditKey, types.HaltFromKey, types.HaltToKey, types.HaltBeforeKey),
-		Ledger:            collections.NewItem(sb, types.LedgerKey, "ledger", codec.CollValue[types.Ledger](cdc)),
+		Halt: haltclock.New(sb, haltclock.Prefixes{
+			Last: types.HaltLastKey, Credit: types.HaltCreditKey, Pace: types.HaltPaceKey,
+			From: types.HaltFromKey, To: types.HaltToKey, Before: types.HaltBeforeKey,
+		}),
+		Ledger: collections.NewItem(sb, types.LedgerKey, "ledger", codec.CollValue[types.Ledger](cdc)),
 		Jobs: collections.NewIndexedMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc), JobIndexes{
 			Buyer: indexes.NewMulti(sb, types.JobsByBuyerKey, "jobs_by_buyer", sdk.AccAddressKey, collections.Uint64Key,
 				func(_ uint64, j types.Job) (sdk.AccAddress, error) { return addrOf(j.Buyer) }),

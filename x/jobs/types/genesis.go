@@ -5,6 +5,8 @@ import (
 
 	"cosmossdk.io/core/address"
 	errorsmod "cosmossdk.io/errors"
+
+	"github.com/verdict-chain/verdict/x/internal/haltclock"
 )
 
 // DefaultGenesis is an empty module with default params; job ids start at 1.
@@ -30,6 +32,9 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 	fail := func(format string, args ...any) error { return errorsmod.Wrapf(ErrInvalidGenesis, format, args...) }
 	if gs.HaltCredit < 0 {
 		return fail("halt_credit %s is negative", gs.HaltCredit)
+	}
+	if gs.HaltPace < 0 || gs.HaltPace > haltclock.MaxPace {
+		return fail("halt_pace %s outside [0, %s]", gs.HaltPace, haltclock.MaxPace)
 	}
 	for _, j := range gs.Jobs {
 		if j.HaltCredit < 0 || j.HaltCredit > gs.HaltCredit {

@@ -43,13 +43,14 @@ var (
 	// OpenUnitsKey: each provider's units in open jobs, per class (its
 	// capacity in use, against the offer's max_open_units).
 	OpenUnitsKey = collections.NewPrefix(20)
-	// The chain's halt clock (x/internal/haltclock): the last block's time
-	// and the halt credit so far.
+	// The chain's halt clock (x/internal/haltclock): the last block's time,
+	// the halt credit so far, the last halt, and the chain's pace.
 	HaltLastKey   = collections.NewPrefix(21)
 	HaltCreditKey = collections.NewPrefix(22)
 	HaltFromKey   = collections.NewPrefix(23)
 	HaltToKey     = collections.NewPrefix(24)
 	HaltBeforeKey = collections.NewPrefix(25)
+	HaltPaceKey   = collections.NewPrefix(26)
 )
 
 // Size limits for user-supplied strings and lists.
