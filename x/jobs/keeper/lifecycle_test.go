@@ -256,6 +256,9 @@ func (s *KeeperSuite) TestGenesisRoundTrip() {
 		"open_jobs mismatch":      func(g *types.GenesisState) { g.Providers[0].OpenJobs += 1 },
 		"escrow in other denom":   func(g *types.GenesisState) { g.Jobs[0].Escrow = sdk.NewInt64Coin("uatom", 1) },
 		"unbonding entry missing": func(g *types.GenesisState) { g.UnbondingQueue = nil },
+		"negative halt credit":    func(g *types.GenesisState) { g.HaltCredit = -time.Second },
+		"negative halt pace":      func(g *types.GenesisState) { g.HaltPace = -time.Second },
+		"halt pace over a day":    func(g *types.GenesisState) { g.HaltPace = 25 * time.Hour },
 	} {
 		s.ErrorIs(bad(f), types.ErrInvalidGenesis, name)
 	}
