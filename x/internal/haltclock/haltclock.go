@@ -14,15 +14,24 @@
 //
 // A halt stands out from the chain's pace. The clock keeps the pace, a
 // moving average of the gaps (each block weighs 1/8); a gap is a halt when
-// it is longer than maxGap and longer than 4× the pace. A chain whose
+// it is longer than maxGap and longer than 3× the pace. A chain whose
 // blocks all come slowly (every 31 s against a 30 s maxGap, or every five
 // minutes) is live — a transaction lands in every block — and its pace
 // catches up within a few blocks, after which its gaps count as block time
 // and deadlines arrive; were every gap over maxGap credited, no deadline
 // would ever come and a provider that never proves would never be
-// slashed. A halt enters the average as at most twice the threshold it
-// crossed, so one long halt (an upgrade of hours) does not blind the clock
-// to the next.
+// slashed. A halt enters the average as the threshold it crossed, not its
+// length, so it raises the pace by at most a quarter: one long halt (an
+// upgrade of hours) does not blind the clock to the next, and on a chain
+// whose pace is under maxGap/3 (any ordinary chain) the rule is exactly
+// "every gap over maxGap counts whole". What a party can lose to a gap that
+// is not credited is at most max(maxGap, 3× the pace): the margin it must
+// keep before a deadline, a few blocks at the chain's own pace.
+//
+// Block time never runs backwards for the clock: a chain restarted from an
+// export whose first block carries the original genesis time (earlier than
+// the last block the clock saw) does not move the clock back, so its next
+// block credits the restart, not the chain's age.
 //
 // Tick runs in BeginBlock, before any transaction of the block reads the
 // credit. Everything is integer nanoseconds of block time: deterministic.
@@ -31,6 +40,7 @@ package haltclock
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -40,9 +50,7 @@ import (
 // The pace's weighting and what stands out from it.
 const (
 	paceWeight = 8 // each gap moves the pace by 1/8 of its difference
-	haltFactor = 4 // a halt is longer than 4× the pace (and maxGap)
-	// MaxPace bounds the pace genesis may carry.
-	MaxPace = 24 * time.Hour
+	haltFactor = 3 // a halt is longer than 3× the pace (and maxGap)
 )
 
 // Clock is a module's halt clock.
@@ -90,8 +98,9 @@ func get(ctx context.Context, it collections.Item[int64]) (int64, error) {
 }
 
 // Tick records this block: a gap since the last block longer than maxGap
-// and than 4× the pace is a halt, and adds its whole length to the credit;
-// every gap moves the pace.
+// and than 3× the pace is a halt, and adds its whole length to the credit;
+// every gap moves the pace. A block earlier than the last one seen (a
+// restart at the original genesis time) changes nothing.
 func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 	now := sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano()
 	last, err := get(ctx, c.last)
@@ -99,6 +108,9 @@ func (c Clock) Tick(ctx context.Context, maxGap time.Duration) error {
 		return err
 	}
 	if last != 0 {
+		if now <= last {
+			return nil
+		}
 		if err := c.gap(ctx, last, now, int64(maxGap)); err != nil {
 			return err
 		}
@@ -116,11 +128,11 @@ func (c Clock) gap(ctx context.Context, last, now, maxGap int64) error {
 	if err != nil {
 		return err
 	}
-	gap := max(now-last, 0)
+	gap := now - last
 	threshold := int64(Threshold(time.Duration(maxGap), time.Duration(pace)))
 	sample := gap
 	if gap > threshold {
-		sample = min(gap, 2*threshold)
+		sample = threshold
 		credit, err := get(ctx, c.credit)
 		if err != nil {
 			return err
@@ -215,6 +227,45 @@ func (c Clock) State(ctx context.Context) (State, error) {
 		Last: unixTime(v[0]), Credit: time.Duration(v[1]), Pace: time.Duration(v[2]),
 		LastHalt: LastHalt{From: unixTime(v[3]), To: unixTime(v[4]), CreditBefore: time.Duration(v[5])},
 	}, nil
+}
+
+// Bounds of a valid state: block times the clock can hold as unix
+// nanoseconds, and a credit that cannot overflow. MaxCredit also bounds
+// the pace.
+var (
+	minTime   = time.Unix(0, 1).UTC()
+	maxTime   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxCredit = 100 * 365 * 24 * time.Hour
+)
+
+// Validate rejects a state the clock could not have reached: times outside
+// what it can hold, a negative or century-long credit, a last halt that
+// ends after the last block or starts after it ends, a credit before the
+// last halt above the credit.
+func (st State) Validate() error {
+	for _, v := range []struct {
+		name string
+		t    time.Time
+	}{{"last block", st.Last}, {"last halt start", st.LastHalt.From}, {"last halt end", st.LastHalt.To}} {
+		if !v.t.IsZero() && (v.t.Before(minTime) || v.t.After(maxTime)) {
+			return fmt.Errorf("%s %s outside [%s, %s]", v.name, v.t, minTime, maxTime)
+		}
+	}
+	if st.Credit < 0 || st.Credit > MaxCredit {
+		return fmt.Errorf("credit %s outside [0, %s]", st.Credit, MaxCredit)
+	}
+	if st.Pace < 0 || st.Pace > MaxCredit {
+		return fmt.Errorf("pace %s outside [0, %s]", st.Pace, MaxCredit)
+	}
+	if h := st.LastHalt; !h.From.IsZero() || !h.To.IsZero() {
+		if h.From.IsZero() || h.To.IsZero() || !h.From.Before(h.To) || h.To.After(st.Last) {
+			return fmt.Errorf("last halt [%s, %s] is not a gap before the last block %s", h.From, h.To, st.Last)
+		}
+		if h.CreditBefore < 0 || h.CreditBefore+h.To.Sub(h.From) > st.Credit {
+			return fmt.Errorf("credit before the last halt %s plus the halt is above the credit %s", h.CreditBefore, st.Credit)
+		}
+	}
+	return nil
 }
 
 // SetState restores the clock from genesis.

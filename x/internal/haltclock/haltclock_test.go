@@ -39,10 +39,11 @@ func newClock(t *testing.T) (haltclock.Clock, func(time.Duration) time.Duration)
 	}
 }
 
-// A chain whose blocks all come slowly is live: its pace catches up within
-// a few blocks (the pace grows by 15/8 per halt, so a handful even for
-// two-hour blocks) and the rest of its time counts, so a deadline arrives.
-// Every gap over maxGap counted whole would freeze every deadline.
+// A chain whose blocks all come slowly is live: its pace catches up (a
+// halt raises it by a quarter, so 3 gaps of 31 s, 12 of five minutes, 27
+// of two hours are credited) and the rest of its time counts, so a
+// deadline arrives. Every gap over maxGap counted whole would freeze every
+// deadline.
 func TestSteadySlowBlocksAreLive(t *testing.T) {
 	for _, gap := range []time.Duration{31 * time.Second, 45 * time.Second, 5 * time.Minute, 2 * time.Hour} {
 		_, at := newClock(t)
@@ -55,7 +56,7 @@ func TestSteadySlowBlocksAreLive(t *testing.T) {
 		for i := 1; i <= n; i++ {
 			credit = at(start + time.Duration(i)*gap)
 		}
-		require.LessOrEqual(t, credit, 10*gap, "%s blocks: %s of %s credited", gap, credit, time.Duration(n)*gap)
+		require.LessOrEqual(t, credit, 30*gap, "%s blocks: %s of %s credited", gap, credit, time.Duration(n)*gap)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/verdict-chain/verdict/x/internal/haltclock"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -85,10 +84,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	}
 	// a chain restarted from an export stood still in between: its first
 	// block counts the gap as a halt
-	if err := k.Halt.SetState(ctx, haltclock.State{
-		Last: gs.HaltLastBlock, Credit: gs.HaltCredit, Pace: gs.HaltPace,
-		LastHalt: haltclock.LastHalt{From: gs.LastHaltFrom, To: gs.LastHaltTo, CreditBefore: gs.CreditBeforeLastHalt},
-	}); err != nil {
+	if err := k.Halt.SetState(ctx, gs.HaltClock()); err != nil {
 		return err
 	}
 	return k.Ledger.Set(ctx, types.Ledger{NextJobId: gs.NextJobId, TotalEscrow: escrow, TotalBonds: bonds})
@@ -147,7 +143,7 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	if err != nil {
 		return nil, err
 	}
-	gs.HaltLastBlock, gs.HaltCredit, gs.HaltPace = st.Last, st.Credit, st.Pace
+	gs.HaltLastBlock, gs.HaltCredit = st.Last, st.Credit
 	gs.LastHaltFrom, gs.LastHaltTo, gs.CreditBeforeLastHalt = st.LastHalt.From, st.LastHalt.To, st.LastHalt.CreditBefore
 	return gs, nil
 }

@@ -251,14 +251,16 @@ func (s *KeeperSuite) TestGenesisRoundTrip() {
 		"window entry at the wrong time": func(g *types.GenesisState) {
 			g.WindowQueue = []types.QueueEntry{{Time: t0, JobId: b.JobId}}
 		},
-		"duplicate job":           func(g *types.GenesisState) { g.Jobs = append(g.Jobs, g.Jobs[0]) },
-		"job id past sequence":    func(g *types.GenesisState) { g.NextJobId = 3 },
-		"open_jobs mismatch":      func(g *types.GenesisState) { g.Providers[0].OpenJobs += 1 },
-		"escrow in other denom":   func(g *types.GenesisState) { g.Jobs[0].Escrow = sdk.NewInt64Coin("uatom", 1) },
-		"unbonding entry missing": func(g *types.GenesisState) { g.UnbondingQueue = nil },
-		"negative halt credit":    func(g *types.GenesisState) { g.HaltCredit = -time.Second },
-		"negative halt pace":      func(g *types.GenesisState) { g.HaltPace = -time.Second },
-		"halt pace over a day":    func(g *types.GenesisState) { g.HaltPace = 25 * time.Hour },
+		"duplicate job":              func(g *types.GenesisState) { g.Jobs = append(g.Jobs, g.Jobs[0]) },
+		"job id past sequence":       func(g *types.GenesisState) { g.NextJobId = 3 },
+		"open_jobs mismatch":         func(g *types.GenesisState) { g.Providers[0].OpenJobs += 1 },
+		"escrow in other denom":      func(g *types.GenesisState) { g.Jobs[0].Escrow = sdk.NewInt64Coin("uatom", 1) },
+		"unbonding entry missing":    func(g *types.GenesisState) { g.UnbondingQueue = nil },
+		"negative halt credit":       func(g *types.GenesisState) { g.HaltCredit = -time.Second },
+		"halt credit over a century": func(g *types.GenesisState) { g.HaltCredit = 101 * 365 * 24 * time.Hour },
+		"last halt after the last block": func(g *types.GenesisState) {
+			g.LastHaltFrom, g.LastHaltTo, g.HaltCredit = t0, t0.Add(time.Hour), time.Hour
+		},
 	} {
 		s.ErrorIs(bad(f), types.ErrInvalidGenesis, name)
 	}

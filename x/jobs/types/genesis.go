@@ -9,6 +9,14 @@ import (
 	"github.com/verdict-chain/verdict/x/internal/haltclock"
 )
 
+// HaltClock is the halt clock genesis carries (its pace starts at zero).
+func (gs GenesisState) HaltClock() haltclock.State {
+	return haltclock.State{
+		Last: gs.HaltLastBlock, Credit: gs.HaltCredit,
+		LastHalt: haltclock.LastHalt{From: gs.LastHaltFrom, To: gs.LastHaltTo, CreditBefore: gs.CreditBeforeLastHalt},
+	}
+}
+
 // DefaultGenesis is an empty module with default params; job ids start at 1.
 func DefaultGenesis() *GenesisState {
 	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
@@ -30,11 +38,8 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 	}
 	denom := gs.Params.Denom
 	fail := func(format string, args ...any) error { return errorsmod.Wrapf(ErrInvalidGenesis, format, args...) }
-	if gs.HaltCredit < 0 {
-		return fail("halt_credit %s is negative", gs.HaltCredit)
-	}
-	if gs.HaltPace < 0 || gs.HaltPace > haltclock.MaxPace {
-		return fail("halt_pace %s outside [0, %s]", gs.HaltPace, haltclock.MaxPace)
+	if err := gs.HaltClock().Validate(); err != nil {
+		return fail("halt clock: %v", err)
 	}
 	for _, j := range gs.Jobs {
 		if j.HaltCredit < 0 || j.HaltCredit > gs.HaltCredit {
