@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -16,6 +17,13 @@ import (
 func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	if err := gs.Validate(k.addressCodec); err != nil {
 		return err
+	}
+	// A restarted chain's first block carries its genesis_time. One before
+	// the exported chain's last block (an export keeps the original
+	// genesis_time) would stamp every time set in that block in the past:
+	// a challenge window already over, a proof deadline a year gone.
+	if now := sdk.UnwrapSDKContext(ctx).BlockTime(); !now.IsZero() && !gs.HaltLastBlock.IsZero() && now.Before(gs.HaltLastBlock) {
+		return errorsmod.Wrapf(types.ErrInvalidGenesis, "genesis_time %s is before the exported chain's last block %s (halt_last_block): set genesis_time to when the chain restarts", now.UTC(), gs.HaltLastBlock.UTC())
 	}
 	if err := k.Params.Set(ctx, gs.Params); err != nil {
 		return err

@@ -72,7 +72,9 @@ func (s *KeeperSuite) TestReview3UpgradeStutterExpiresAnHonestJob() {
 // block with it. The clock moves its last block back to that time and the
 // second block credits the chain's whole age (here a year): the assigned
 // job's deadline moves a year, the buyer's escrow is locked a year and the
-// provider's non-delivery is never graded.
+// provider's non-delivery is never graded. Now x/jobs' genesis refuses a
+// genesis_time before the exported chain's last block (and the clock never
+// runs backwards besides).
 func (s *KeeperSuite) TestReview3RestartWithOriginalGenesisTimeFreezesJobs() {
 	s.register(s.prov1, 100)
 	for range 10 {
@@ -89,6 +91,8 @@ func (s *KeeperSuite) TestReview3RestartWithOriginalGenesisTimeFreezesJobs() {
 	ctx2 := testutil.DefaultContextWithDB(s.T(), key, storetypes.NewTransientStoreKey("t2")).Ctx.WithBlockTime(genesisTime).WithBlockHeight(s.ctx.BlockHeight() + 1)
 	var ac address.Codec = s.k.AddressCodec()
 	k2 := keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(key), ac, s.authority, fakeAccounts{}, s.bank, fakeDistr{Bank: s.bank})
+	s.Require().ErrorIs(k2.InitGenesis(ctx2, *gs), types.ErrInvalidGenesis, "genesis_time a year before the export")
+	ctx2 = ctx2.WithBlockTime(exportedAt.Add(10 * time.Minute)) // the restart time, as an operator must set it
 	s.Require().NoError(k2.InitGenesis(ctx2, *gs))
 	s.Require().NoError(k2.BeginBlocker(ctx2)) // first block: genesis time
 	s.Require().NoError(k2.EndBlocker(ctx2))
