@@ -308,7 +308,7 @@ func New(
 	)
 	// x/forwards: positions deliver as x/jobs contract jobs; scheduled jobs
 	// feed its spot index; scores and attestation lower collateral.
-	app.JobsKeeper.SetHooks(app.DisputeKeeper.Hooks(), app.ReputationKeeper.JobHooks(), app.SlashingSLAKeeper.JobHooks(), app.ForwardsKeeper.JobHooks())
+	app.JobsKeeper.SetHooks(app.DisputeKeeper.JobHooks(), app.ReputationKeeper.JobHooks(), app.SlashingSLAKeeper.JobHooks(), app.ForwardsKeeper.JobHooks())
 	app.ForwardsKeeper.SetReputation(app.ReputationKeeper, app.ReputationKeeper)
 	app.ForwardsKeeper.SetAttestation(app.AttestKeeper)
 	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks(), app.AttestKeeper)

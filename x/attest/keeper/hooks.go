@@ -10,7 +10,6 @@ import (
 
 	"github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/internal/settle"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -144,14 +143,4 @@ func (k *Keeper) AfterDisputeResolved(ctx context.Context, d disputetypes.Disput
 	}
 	until := sdk.UnwrapSDKContext(ctx).BlockTime().Add(p.RevocationCooldown)
 	return k.Cooldowns.Set(ctx, op, types.Cooldown{Operator: d.Provider, Until: until, JobId: d.JobId})
-}
-
-// EndBlocker deletes expired attestations, at most max_expiries_per_block.
-func (k *Keeper) EndBlocker(ctx context.Context) error {
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = settle.Run(ctx, int(p.MaxExpiriesPerBlock), k.ExpiryQueue)
-	return err
 }

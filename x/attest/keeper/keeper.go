@@ -90,14 +90,6 @@ func (k *Keeper) Logger(ctx context.Context) log.Logger {
 	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
 }
 
-// SetParams validates and stores the params.
-func (k *Keeper) SetParams(ctx context.Context, p types.Params) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	return k.Params.Set(ctx, p)
-}
-
 // SetPolicy validates and stores the policy.
 func (k *Keeper) SetPolicy(ctx context.Context, p types.Policy) error {
 	if err := p.Validate(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 
-	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -14,42 +13,6 @@ import (
 // maxNoncePrunes bounds the ring's cleanup per block (more than one per
 // block catches up after nonce_max_age_blocks is lowered).
 const maxNoncePrunes = 16
-
-// BeginBlocker records this block's hash, which evidence of the next
-// nonce_max_age_blocks blocks may bind, and forgets the oldest.
-func (k *Keeper) BeginBlocker(ctx context.Context) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	h := sdkCtx.BlockHeight()
-	if h <= 0 {
-		return nil
-	}
-	if hash := sdkCtx.HeaderHash(); len(hash) > 0 {
-		if err := k.Nonces.Set(ctx, uint64(h), append([]byte(nil), hash...)); err != nil {
-			return err
-		}
-	}
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	if uint64(h) <= p.NonceMaxAgeBlocks {
-		return nil
-	}
-	oldest := uint64(h) - p.NonceMaxAgeBlocks
-	var stale []uint64
-	if err := k.Nonces.Walk(ctx, new(collections.Range[uint64]).EndExclusive(oldest), func(height uint64, _ []byte) (bool, error) {
-		stale = append(stale, height)
-		return len(stale) >= maxNoncePrunes, nil
-	}); err != nil {
-		return err
-	}
-	for _, height := range stale {
-		if err := k.Nonces.Remove(ctx, height); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // nonce is the hash of the block at height if evidence may still bind it:
 // a block already recorded, at most nonce_max_age_blocks before this one.

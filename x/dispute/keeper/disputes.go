@@ -13,7 +13,6 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	"github.com/verdict-chain/verdict/x/internal/blockrand"
-	"github.com/verdict-chain/verdict/x/internal/settle"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -474,20 +473,6 @@ func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) err
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAudited{
 		JobId: j.Id, Provider: j.Provider, ProofDeadline: d.ProofDeadline,
 	})
-}
-
-// EndBlocker settles disputes whose proof deadline passed (at most
-// max_resolutions_per_block; the rest wait for the next block), then draws
-// this block's audits.
-func (k *Keeper) EndBlocker(ctx context.Context) error {
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := settle.Run(ctx, int(p.MaxResolutionsPerBlock), k.DeadlineQueue, k.PruneQueue); err != nil {
-		return err
-	}
-	return k.drawAudits(ctx, p)
 }
 
 // settlePrune deletes a resolved dispute once the retention period passed.

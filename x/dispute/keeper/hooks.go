@@ -7,7 +7,7 @@ import (
 )
 
 // Hooks returns the x/jobs lifecycle hooks of x/dispute.
-func (k *Keeper) Hooks() jobstypes.JobHooks { return hooks{k} }
+func (k *Keeper) JobHooks() jobstypes.JobHooks { return hooks{k} }
 
 type hooks struct{ k *Keeper }
 

@@ -99,7 +99,7 @@ func (s *Suite) newKeepers() {
 	s.jobs, s.jobsMsg = keepertest.NewJobs(s.cdc, runtime.NewKVStoreService(s.keys[jobstypes.StoreKey]), s.ac, s.authority, s.bank)
 	s.k = keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(s.keys[types.StoreKey]), s.ac, s.authority,
 		fakes.Accounts{}, s.bank, fakes.Distr{Bank: s.bank}, s.jobs)
-	s.jobs.SetHooks(s.k.Hooks())
+	s.jobs.SetHooks(s.k.JobHooks())
 	s.jobs.SetCircuitRegistry(s.k)
 	s.msg = keeper.NewMsgServerImpl(s.k)
 	s.q = keeper.NewQueryServerImpl(s.k)

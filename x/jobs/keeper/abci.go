@@ -14,6 +14,16 @@ import (
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
+// BeginBlocker ticks the halt clock before any transaction of the block
+// reads a time.
+func (k *Keeper) BeginBlocker(ctx context.Context) error {
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return k.Halt.Tick(ctx, p.MaxBlockGap)
+}
+
 // EndBlocker settles what is due, from the time-keyed queues only: posted
 // results whose window ended (FINALIZED), jobs whose deadline passed without
 // a result (EXPIRED), and providers whose unbonding ended (bond returned).

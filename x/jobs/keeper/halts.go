@@ -20,16 +20,6 @@ import (
 // written, or a settlement that comes due early, is rebased: its times
 // moved, its queue entries with them.
 
-// BeginBlocker ticks the halt clock before any transaction of the block
-// reads a time.
-func (k *Keeper) BeginBlocker(ctx context.Context) error {
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	return k.Halt.Tick(ctx, p.MaxBlockGap)
-}
-
 // HaltCredit is how long the chain has stood still so far (x/dispute moves
 // its proof deadlines by it).
 func (k *Keeper) HaltCredit(ctx context.Context) (time.Duration, error) {

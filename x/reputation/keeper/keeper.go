@@ -262,17 +262,6 @@ func (k *Keeper) ScorePPM(ctx context.Context, op sdk.AccAddress, class jobstype
 	return v.ScorePpm, nil
 }
 
-// EndBlocker deletes records idle for record_retention, at most
-// max_prunes_per_block.
-func (k *Keeper) EndBlocker(ctx context.Context) error {
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = settle.Run(ctx, int(p.MaxPrunesPerBlock), k.PruneQueue)
-	return err
-}
-
 // settlePrune deletes a record whose last update is record_retention old; a
 // record updated since is rescheduled (its entry moves on each update, but
 // a retention change leaves old entries behind).
@@ -312,14 +301,4 @@ func (k *Keeper) AuditWeightPPM(ctx context.Context, j jobstypes.Job) (uint32, e
 		return 0, err
 	}
 	return types.PPM*3/2 - v.ScorePpm, nil
-}
-
-// SetParams validates and sets the params. Records store evidence, not
-// scores: a new half-life or prior applies from now on without rewriting
-// any record.
-func (k *Keeper) SetParams(ctx context.Context, p types.Params) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	return k.Params.Set(ctx, p)
 }
