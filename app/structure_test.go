@@ -177,3 +177,73 @@ func goListDeps(t *testing.T, path string) []string {
 	require.NoError(t, err, path)
 	return strings.Fields(string(out))
 }
+
+// Every module has one shape, so a reader finds a thing in the same file
+// in every module (the README's "Module shape"):
+//   - keeper/abci.go holds BeginBlocker and EndBlocker;
+//   - keeper/params.go holds SetParams;
+//   - keeper/hooks.go holds what the module offers others as hooks (every
+//     accessor named ...Hooks());
+//   - keeper/accounting.go is the only file that moves coins: every method
+//     called on the keeper's funds account (x/internal/funds) or bank
+//     keeper, and every call into x/internal/funds, is made there, beside
+//     the running totals the invariant checks.
+func TestModuleShape(t *testing.T) {
+	root := repoRoot(t)
+	files, err := filepath.Glob(filepath.Join(root, "x", "*", "keeper", "*.go"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	fset := token.NewFileSet()
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		require.NoError(t, err, path)
+		base := filepath.Base(path)
+		rel, _ := filepath.Rel(root, path)
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil {
+				continue
+			}
+			name := fd.Name.Name
+			want := ""
+			switch {
+			case name == "BeginBlocker" || name == "EndBlocker":
+				want = "abci.go"
+			case name == "SetParams":
+				want = "params.go"
+			case strings.HasSuffix(name, "Hooks") && fd.Type.Params.NumFields() == 0 && fd.Type.Results.NumFields() == 1:
+				want = "hooks.go"
+			}
+			if want != "" && base != want {
+				t.Errorf("%s: %s belongs in keeper/%s", rel, name, want)
+			}
+		}
+		if base == "accounting.go" {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			switch x := sel.X.(type) {
+			case *ast.SelectorExpr: // k.funds.Pay(...), k.bank.SendCoins(...)
+				if x.Sel.Name == "funds" || x.Sel.Name == "bank" {
+					t.Errorf("%s: %s moves or reads coins outside keeper/accounting.go", fset.Position(call.Pos()), x.Sel.Name+"."+sel.Sel.Name)
+				}
+			case *ast.Ident: // funds.AddTotal(...)
+				if x.Name == "funds" {
+					t.Errorf("%s: funds.%s outside keeper/accounting.go", fset.Position(call.Pos()), sel.Sel.Name)
+				}
+			}
+			return true
+		})
+	}
+}

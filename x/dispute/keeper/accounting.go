@@ -6,13 +6,15 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/internal/funds"
 )
 
-// Money: every coin moves through k.funds (x/internal/funds: challenge bonds
-// in and out, rewards, the community pool); this file keeps the running
-// total of open challenge bonds and the invariant.
+// Money: every coin x/dispute moves goes through this file (k.funds, from
+// x/internal/funds: challenge bonds in and out, the provider's share, the
+// community pool), beside the running total of open challenge bonds and
+// the invariant. A lost dispute's slash moves through x/jobs (SlashBond).
 
 func (k *Keeper) addBonds(ctx context.Context, delta math.Int) error {
 	return funds.AddTotal(ctx, k.TotalBonds, delta, types.ErrAccounting)
@@ -54,4 +56,35 @@ func (k *Keeper) CheckAccounting(ctx context.Context) error {
 		return errorsmod.Wrapf(types.ErrAccounting, "module balance %s, tracked bonds %s, open challenge bonds %s", bal, tracked, sum)
 	}
 	return nil
+}
+
+// lockChallengeBond moves a challenger's bond into the module.
+func (k *Keeper) lockChallengeBond(ctx context.Context, challenger sdk.AccAddress, bond sdk.Coin) error {
+	if err := k.funds.Collect(ctx, challenger, bond); err != nil {
+		return err
+	}
+	return k.addBonds(ctx, bond.Amount)
+}
+
+// forfeitChallengeBond pays a losing challenger's bond out: toProvider to
+// the provider it wronged, the rest to the community pool.
+func (k *Keeper) forfeitChallengeBond(ctx context.Context, bond sdk.Coin, provider sdk.AccAddress, toProvider math.Int) error {
+	if toProvider.IsNegative() || toProvider.GT(bond.Amount) {
+		return errorsmod.Wrapf(types.ErrAccounting, "provider share %s outside the bond %s", toProvider, bond)
+	}
+	if err := k.funds.Pay(ctx, provider, sdk.NewCoin(bond.Denom, toProvider)); err != nil {
+		return err
+	}
+	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(bond.Denom, bond.Amount.Sub(toProvider))); err != nil {
+		return err
+	}
+	return k.addBonds(ctx, bond.Amount.Neg())
+}
+
+// returnChallengeBond pays a winning challenger its bond back.
+func (k *Keeper) returnChallengeBond(ctx context.Context, challenger sdk.AccAddress, bond sdk.Coin) error {
+	if err := k.funds.Pay(ctx, challenger, bond); err != nil {
+		return err
+	}
+	return k.addBonds(ctx, bond.Amount.Neg())
 }

@@ -69,10 +69,7 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 	if bond.Denom != j.Escrow.Denom {
 		return types.Dispute{}, errorsmod.Wrapf(types.ErrInvalidParams, "challenge bond denom %s differs from the job's %s", bond.Denom, j.Escrow.Denom)
 	}
-	if err := k.funds.Collect(ctx, challenger, bond); err != nil {
-		return types.Dispute{}, err
-	}
-	if err := k.addBonds(ctx, bond.Amount); err != nil {
+	if err := k.lockChallengeBond(ctx, challenger, bond); err != nil {
 		return types.Dispute{}, err
 	}
 	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_CHALLENGE, challengerStr, bond, counter)
@@ -278,13 +275,7 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 		if err != nil {
 			return d, err
 		}
-		if err := k.funds.Pay(ctx, op, sdk.NewCoin(d.Bond.Denom, toProvider)); err != nil {
-			return d, err
-		}
-		if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(d.Bond.Denom, rest)); err != nil {
-			return d, err
-		}
-		if err := k.addBonds(ctx, d.Bond.Amount.Neg()); err != nil {
+		if err := k.forfeitChallengeBond(ctx, d.Bond, op, toProvider); err != nil {
 			return d, err
 		}
 		res.ToProvider = sdk.NewCoin(d.Bond.Denom, toProvider)
@@ -335,10 +326,7 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 	res.Slashed = sdk.NewCoin(prov.Bond.Denom, slashed)
 	res.ToCommunityPool = sdk.NewCoin(prov.Bond.Denom, slashed.Sub(reward))
 	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
-		if err := k.funds.Pay(ctx, challenger, d.Bond); err != nil {
-			return d, err
-		}
-		if err := k.addBonds(ctx, d.Bond.Amount.Neg()); err != nil {
+		if err := k.returnChallengeBond(ctx, challenger, d.Bond); err != nil {
 			return d, err
 		}
 		res.ToChallenger = d.Bond.AddAmount(reward)

@@ -164,7 +164,7 @@ func (q queryServer) Accounting(ctx context.Context, _ *types.QueryAccountingReq
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	bal := q.k.funds.Balance(ctx, denom)
+	bal := q.k.moduleBalance(ctx, denom)
 	return &types.QueryAccountingResponse{
 		ModuleBalance: bal.String() + denom, OrderEscrow: o.String() + denom, PositionEscrow: p.String() + denom,
 		Collateral: c.String() + denom, Balanced: bal.Equal(o.Add(p).Add(c)),

@@ -195,8 +195,3 @@ func (k *Keeper) str(a sdk.AccAddress) string {
 	s, _ := k.addressCodec.BytesToString(a)
 	return s
 }
-
-// CanReceive reports whether addr may be paid: not an address x/bank
-// blocks (module accounts), so no settlement names a recipient it cannot
-// pay.
-func (k *Keeper) CanReceive(addr sdk.AccAddress) bool { return !k.bank.BlockedAddr(addr) }

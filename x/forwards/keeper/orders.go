@@ -283,10 +283,7 @@ func (k *Keeper) rest(ctx context.Context, msg *types.MsgPlaceOrder, owner sdk.A
 		Units: units, OrigUnits: msg.Units, RatableLimit: msg.RatableLimit, RefundUnused: msg.RefundUnused,
 		CollateralPerUnit: cpu, Escrow: escrow, PlacedAt: now, ExpiresAt: expires,
 	}
-	if err := k.funds.Collect(ctx, owner, escrow); err != nil {
-		return 0, err
-	}
-	if err := k.add(ctx, k.OrderEscrow, escrow.Amount); err != nil {
+	if err := k.lockOrderEscrow(ctx, owner, escrow); err != nil {
 		return 0, err
 	}
 	if err := k.Orders.Set(ctx, id, o); err != nil {
@@ -318,19 +315,13 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 	var buyer, seller string
 	var ratable, orderUnits uint64
 	var refundUnused bool
-	var cpu sdk.Coin
+	var cpu, takerPays, fromOrder sdk.Coin
 	if resting.Side == types.Side_SIDE_SELL {
 		// the taker buys: it pays the notional now; the resting seller's
 		// collateral moves from its order to the position
 		buyer, seller = taker.Owner, resting.Owner
 		ratable, refundUnused, cpu, orderUnits = resting.RatableLimit, resting.RefundUnused, resting.CollateralPerUnit, resting.OrigUnits
-		if err := k.funds.Collect(ctx, takerAddr, notional); err != nil {
-			return 0, err
-		}
-		if err := k.add(ctx, k.OrderEscrow, types.Mul(cpu, n).Amount.Neg()); err != nil {
-			return 0, err
-		}
-		resting.Escrow = resting.Escrow.Sub(types.Mul(cpu, n))
+		takerPays, fromOrder = notional, types.Mul(cpu, n)
 	} else {
 		// the taker sells: it posts collateral at the trade price; the
 		// resting buyer's escrow moves from its order to the position
@@ -341,18 +332,10 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 			return 0, err
 		}
 		cpu = types.CollateralPerUnit(price, bps)
-		if err := k.funds.Collect(ctx, takerAddr, types.Mul(cpu, n)); err != nil {
-			return 0, err
-		}
-		if err := k.add(ctx, k.OrderEscrow, notional.Amount.Neg()); err != nil {
-			return 0, err
-		}
-		resting.Escrow = resting.Escrow.Sub(notional)
+		takerPays, fromOrder = types.Mul(cpu, n), notional
 	}
-	if err := k.add(ctx, k.PositionEscrow, notional.Amount); err != nil {
-		return 0, err
-	}
-	if err := k.add(ctx, k.Collateral, types.Mul(cpu, n).Amount); err != nil {
+	resting.Escrow = resting.Escrow.Sub(fromOrder)
+	if err := k.fundPosition(ctx, takerAddr, takerPays, fromOrder.Amount, notional.Amount, types.Mul(cpu, n).Amount); err != nil {
 		return 0, err
 	}
 	terms, err := k.tradeTerms(ctx, p, seller, resting.Series.Class)
@@ -409,10 +392,7 @@ func (k *Keeper) closeOrder(ctx context.Context, o types.Order, reason string) e
 	if err != nil {
 		return err
 	}
-	if err := k.funds.Pay(ctx, owner, o.Escrow); err != nil {
-		return err
-	}
-	if err := k.add(ctx, k.OrderEscrow, o.Escrow.Amount.Neg()); err != nil {
+	if err := k.refundOrderEscrow(ctx, owner, o.Escrow); err != nil {
 		return err
 	}
 	if err := k.book(o.Side).Remove(ctx, collections.Join3(o.Series.Key(), priceKey(o.Side, o.PricePerUnit.Amount.Uint64()), o.Id)); err != nil {

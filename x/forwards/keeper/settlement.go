@@ -155,39 +155,8 @@ func (k *Keeper) payOut(ctx context.Context, pos types.Position) error {
 		toSeller = toSeller.AddAmount(pay.Sub(takeOrPayFee))
 		toPool = toPool.Add(takeOrPayFee)
 	}
-	owner, err := k.addr("owner", pos.Owner)
-	if err != nil {
-		return err
-	}
-	seller, err := k.addr("seller", pos.Seller)
-	if err != nil {
-		return err
-	}
-	// no settlement depends on one recipient: a share nobody can receive
-	// goes to the community pool, and the others are paid
-	for _, p := range []struct {
-		to  sdk.AccAddress
-		who string
-		amt sdk.Coin
-	}{{owner, pos.Owner, toBuyer}, {seller, pos.Seller, toSeller}} {
-		if k.CanReceive(p.to) {
-			if err := k.funds.Pay(ctx, p.to, p.amt); err != nil {
-				return err
-			}
-			continue
-		}
-		toPool = toPool.Add(p.amt.Amount)
-		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventPayoutRedirected{PositionId: pos.Id, Recipient: p.who, Amount: p.amt}); err != nil {
-			return err
-		}
-	}
-	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(denom, toPool)); err != nil {
-		return err
-	}
-	if err := k.add(ctx, k.PositionEscrow, pos.Escrow.Amount.Neg()); err != nil {
-		return err
-	}
-	if err := k.add(ctx, k.Collateral, pos.Collateral.Amount.Neg()); err != nil {
+	// a share nobody can receive goes to the pool too
+	if toPool, err = k.payOutPosition(ctx, pos, toBuyer, toSeller, toPool); err != nil {
 		return err
 	}
 	if fault > 0 && k.repHooks != nil {

@@ -131,10 +131,7 @@ func (k *Keeper) settleUnbonding(ctx context.Context, _ time.Time, op sdk.AccAdd
 		}
 		return k.setProvider(ctx, p)
 	}
-	if err := k.funds.Pay(ctx, op, p.Bond); err != nil {
-		return err
-	}
-	if err := k.addBonds(ctx, p.Bond.Amount.Neg()); err != nil {
+	if err := k.returnBond(ctx, op, p.Bond); err != nil {
 		return err
 	}
 	if err := k.removeProvider(ctx, op, p); err != nil {

@@ -171,14 +171,7 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 			chosen, via = &p, "scheduler"
 		}
 	}
-	if contract != nil && contract.Module != "" {
-		if err := k.funds.CollectFromModule(ctx, contract.Module, escrow); err != nil {
-			return j, err
-		}
-	} else if err := k.funds.Collect(ctx, payer, escrow); err != nil {
-		return j, err
-	}
-	if ledger.TotalEscrow, err = addTotal("escrow", ledger.TotalEscrow, escrow.Amount); err != nil {
+	if err := k.takeEscrow(ctx, &ledger, payer, contract, escrow); err != nil {
 		return j, err
 	}
 	if err := k.Ledger.Set(ctx, ledger); err != nil {
@@ -546,42 +539,7 @@ func (k *Keeper) settle(ctx context.Context, j types.Job, to types.JobStatus, pa
 	providerGets := payment.Sub(fee)
 	refund := j.Escrow.Amount.Sub(payment)
 
-	if providerGets.IsPositive() {
-		// split equally among the nodes; the coordinator (first) gets the
-		// remainder of the division
-		nodes := types.Nodes(j)
-		share := providerGets.QuoRaw(int64(len(nodes)))
-		for i := len(nodes) - 1; i >= 0; i-- {
-			amt := share
-			if i == 0 {
-				amt = providerGets.Sub(share.MulRaw(int64(len(nodes) - 1)))
-			}
-			op, err := k.addr("node", nodes[i])
-			if err != nil {
-				return j, err
-			}
-			if err := k.funds.Pay(ctx, op, sdk.NewCoin(denom, amt)); err != nil {
-				return j, err
-			}
-		}
-	}
-	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(denom, fee)); err != nil {
-		return j, err
-	}
-	if j.Contract != nil && j.Contract.Module != "" {
-		if err := k.funds.PayModule(ctx, j.Contract.Module, sdk.NewCoin(denom, refund)); err != nil {
-			return j, err
-		}
-	} else {
-		refundTo, err := k.addr("payer", types.RefundTo(j))
-		if err != nil {
-			return j, err
-		}
-		if err := k.funds.Pay(ctx, refundTo, sdk.NewCoin(denom, refund)); err != nil {
-			return j, err
-		}
-	}
-	if err := k.addEscrow(ctx, j.Escrow.Amount.Neg()); err != nil {
+	if err := k.payOutJob(ctx, j, providerGets, fee, refund); err != nil {
 		return j, err
 	}
 	if j.Status != types.JobStatus_JOB_STATUS_SUBMITTED {

@@ -209,10 +209,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 	if msg.Bond.Amount.IsNil() || msg.Bond.Amount.LT(params.MinProviderBond.Amount) {
 		return errorsmod.Wrapf(types.ErrBondTooLow, "bond %s < min %s", msg.Bond, params.MinProviderBond)
 	}
-	if err := k.funds.Collect(ctx, op, msg.Bond); err != nil {
-		return err
-	}
-	if err := k.addBonds(ctx, msg.Bond.Amount); err != nil {
+	if err := k.lockBond(ctx, op, msg.Bond); err != nil {
 		return err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -340,10 +337,7 @@ func (k *Keeper) AddBond(ctx context.Context, op sdk.AccAddress, amount sdk.Coin
 	if amount.Amount.IsNil() || !amount.Amount.IsPositive() {
 		return errorsmod.Wrap(types.ErrInvalidAmount, "amount must be positive")
 	}
-	if err := k.funds.Collect(ctx, op, amount); err != nil {
-		return err
-	}
-	if err := k.addBonds(ctx, amount.Amount); err != nil {
+	if err := k.lockBond(ctx, op, amount); err != nil {
 		return err
 	}
 	p.Bond = p.Bond.Add(amount)
@@ -374,24 +368,7 @@ func (k *Keeper) SlashBond(ctx context.Context, operator sdk.AccAddress, amount 
 	if err := k.setProvider(ctx, p); err != nil {
 		return math.ZeroInt(), err
 	}
-	if err := k.addBonds(ctx, slashed.Neg()); err != nil {
-		return math.ZeroInt(), err
-	}
-	remaining := slashed
-	for _, po := range payouts {
-		if !remaining.IsPositive() {
-			break
-		}
-		if po.Amount.IsNil() || !po.Amount.IsPositive() {
-			continue
-		}
-		pay := math.MinInt(po.Amount, remaining)
-		if err := k.funds.Pay(ctx, po.To, sdk.NewCoin(p.Bond.Denom, pay)); err != nil {
-			return math.ZeroInt(), err
-		}
-		remaining = remaining.Sub(pay)
-	}
-	if err := k.funds.ToCommunityPool(ctx, sdk.NewCoin(p.Bond.Denom, remaining)); err != nil {
+	if err := k.payOutSlash(ctx, p.Bond.Denom, slashed, payouts); err != nil {
 		return math.ZeroInt(), err
 	}
 	return slashed, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventBondSlashed{
