@@ -247,3 +247,65 @@ func TestModuleShape(t *testing.T) {
 		})
 	}
 }
+
+// Basis-point arithmetic lives in x/internal/bps, with its rounding policy
+// written once: outside it no state-machine code multiplies or divides by
+// 100% (bps.Whole or a literal 10,000), in Go operators or math.Int calls.
+// Comparing with bps.Whole or a constant multiple of it (validation) is
+// fine.
+func TestBasisPointsOnlyInBps(t *testing.T) {
+	root := repoRoot(t)
+	files, err := filepath.Glob(filepath.Join(root, "x", "*", "*", "*.go"))
+	require.NoError(t, err)
+	isWhole := func(e ast.Expr) bool {
+		switch v := e.(type) {
+		case *ast.SelectorExpr:
+			id, ok := v.X.(*ast.Ident)
+			return ok && id.Name == "bps" && v.Sel.Name == "Whole"
+		case *ast.BasicLit:
+			return v.Kind == token.INT && strings.ReplaceAll(v.Value, "_", "") == "10000"
+		case *ast.ParenExpr:
+			return false
+		}
+		return false
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, ".pb.go") || strings.HasSuffix(path, ".pulsar.go") ||
+			strings.Contains(path, filepath.Join("x", "internal", "bps")) {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		require.NoError(t, err, path)
+		checked++
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch v := n.(type) {
+			case *ast.BinaryExpr:
+				_, litX := v.X.(*ast.BasicLit)
+				_, litY := v.Y.(*ast.BasicLit)
+				if v.Op == token.MUL && (litX || litY) {
+					return true // a constant bound: 100 × 100%
+				}
+				if (v.Op == token.MUL || v.Op == token.QUO || v.Op == token.REM) && (isWhole(v.X) || isWhole(v.Y)) {
+					t.Errorf("%s: basis-point arithmetic outside x/internal/bps", fset.Position(v.Pos()))
+				}
+			case *ast.CallExpr:
+				sel, ok := v.Fun.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				switch sel.Sel.Name {
+				case "Mul", "MulRaw", "Quo", "QuoRaw", "Mod", "ModRaw":
+					for _, a := range v.Args {
+						if isWhole(a) {
+							t.Errorf("%s: basis-point arithmetic outside x/internal/bps", fset.Position(v.Pos()))
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	require.Greater(t, checked, 50)
+}

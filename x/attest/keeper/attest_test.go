@@ -11,6 +11,7 @@ import (
 	"github.com/verdict-chain/verdict/x/attest/tee"
 	"github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -251,7 +252,7 @@ func (s *Suite) TestEnclaveSignedResultsGetTheShorterWindow() {
 	})
 	j, err := s.post(s.tee, a.JobId, sign(a.JobId))
 	s.Require().NoError(err)
-	s.Require().Equal(jp.ChallengeWindow*time.Duration(p.TeeWindowFactorBps)/types.MaxBps, j.WindowEnd.Sub(s.ctx.BlockTime()))
+	s.Require().Equal(jp.ChallengeWindow*time.Duration(p.TeeWindowFactorBps)/bps.Whole, j.WindowEnd.Sub(s.ctx.BlockTime()))
 	w, err := s.k.AuditWeightPPM(s.ctx, j)
 	s.Require().NoError(err)
 	s.Require().Equal(p.AttestedAuditFactorBps*100, w)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -66,7 +67,7 @@ func (k *Keeper) ChallengeWindow(ctx context.Context, p jobstypes.Provider, j jo
 	if err != nil {
 		return 0, err
 	}
-	w := base * time.Duration(params.TeeWindowFactorBps) / types.MaxBps
+	w := bps.FloorDuration(base, params.TeeWindowFactorBps)
 	return max(w, time.Second), nil
 }
 

@@ -27,8 +27,6 @@ var (
 )
 
 const (
-	// MaxBps is 100%.
-	MaxBps = 10_000
 	// EnclaveKeySize is an ed25519 public key; EnclaveSignatureSize its
 	// signature.
 	EnclaveKeySize       = 32

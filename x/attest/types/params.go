@@ -4,6 +4,8 @@ import (
 	"time"
 
 	errorsmod "cosmossdk.io/errors"
+
+	"github.com/verdict-chain/verdict/x/internal/bps"
 )
 
 // DefaultParams: an attestation counts for at most a week (re-attesting is
@@ -38,11 +40,11 @@ func (p Params) Validate() error {
 	if p.NonceMaxAgeBlocks == 0 || p.NonceMaxAgeBlocks > MaxNonceAgeBlocks {
 		return errorsmod.Wrapf(ErrInvalidParams, "nonce_max_age_blocks must be 1..%d", MaxNonceAgeBlocks)
 	}
-	if p.TeeWindowFactorBps == 0 || p.TeeWindowFactorBps > MaxBps {
-		return errorsmod.Wrapf(ErrInvalidParams, "tee_window_factor_bps must be 1..%d", MaxBps)
+	if p.TeeWindowFactorBps == 0 || p.TeeWindowFactorBps > bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidParams, "tee_window_factor_bps must be 1..%d", bps.Whole)
 	}
-	if p.AttestedAuditFactorBps == 0 || p.AttestedAuditFactorBps > MaxBps {
-		return errorsmod.Wrapf(ErrInvalidParams, "attested_audit_factor_bps must be 1..%d (attested results are still audited)", MaxBps)
+	if p.AttestedAuditFactorBps == 0 || p.AttestedAuditFactorBps > bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidParams, "attested_audit_factor_bps must be 1..%d (attested results are still audited)", bps.Whole)
 	}
 	if p.MaxEvidenceBytes < 1184 || p.MaxEvidenceBytes > AbsMaxEvidenceBytes {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_evidence_bytes must be 1184..%d (an SNP report is 1184 bytes)", AbsMaxEvidenceBytes)

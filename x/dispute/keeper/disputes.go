@@ -13,10 +13,9 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	"github.com/verdict-chain/verdict/x/internal/blockrand"
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
-
-func bps(x math.Int, b uint32) math.Int { return x.MulRaw(int64(b)).QuoRaw(types.MaxBps) }
 
 // disputable checks that a job's result can be disputed now (its window's
 // end as it stands: later by any halt since it was set).
@@ -269,7 +268,7 @@ func (k *Keeper) newResolution(ctx context.Context, denom, reason, provenBy stri
 func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispute, provenBy string) (types.Dispute, error) {
 	res := k.newResolution(ctx, d.Bond.Denom, "the provider's output was proven", provenBy, types.Claim_CLAIM_PROVIDER)
 	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
-		toProvider := bps(d.Bond.Amount, p.RewardShareBps)
+		toProvider := bps.Floor(d.Bond.Amount, p.RewardShareBps)
 		rest := d.Bond.Amount.Sub(toProvider)
 		op, err := k.addressCodec.StringToBytes(d.Provider)
 		if err != nil {
@@ -315,7 +314,7 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 		if challenger, err = k.addressCodec.StringToBytes(d.Challenger); err != nil {
 			return d, err
 		}
-		reward = bps(slash, p.ChallengerRewardBps)
+		reward = bps.Floor(slash, p.ChallengerRewardBps)
 		payouts = append(payouts, jobstypes.Payout{To: challenger, Amount: reward})
 	}
 	slashed, err := k.jobs.SlashBond(ctx, op, slash, "x/dispute: "+reason, payouts)

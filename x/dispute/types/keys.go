@@ -39,7 +39,6 @@ const (
 	// (ValidateBasic, so also in CheckTx) before any param is read.
 	AbsMaxProofBytes = 4096
 	AbsMaxVKBytes    = 1 << 20
-	MaxBps           = 10_000
 	MaxPpm           = 1_000_000
 )
 

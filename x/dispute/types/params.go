@@ -6,6 +6,8 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/x/internal/bps"
 )
 
 // DefaultVerifyGas is charged for one proof check before any decoding. It is
@@ -52,10 +54,10 @@ func (p Params) Validate() error {
 		name    string
 		v, max_ uint32
 	}{
-		{"challenge_bond_bps", p.ChallengeBondBps, MaxBps},
-		{"reward_share_bps", p.RewardShareBps, MaxBps},
-		{"fraud_slash_bps", p.FraudSlashBps, MaxBps},
-		{"challenger_reward_bps", p.ChallengerRewardBps, MaxBps},
+		{"challenge_bond_bps", p.ChallengeBondBps, bps.Whole},
+		{"reward_share_bps", p.RewardShareBps, bps.Whole},
+		{"fraud_slash_bps", p.FraudSlashBps, bps.Whole},
+		{"challenger_reward_bps", p.ChallengerRewardBps, bps.Whole},
 		{"audit_rate_ppm", p.AuditRatePpm, MaxPpm},
 	} {
 		if f.v > f.max_ {
@@ -71,8 +73,8 @@ func (p Params) Validate() error {
 	if p.MaxProofBytes == 0 || p.MaxProofBytes > AbsMaxProofBytes {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_proof_bytes must be 1..%d, got %d", AbsMaxProofBytes, p.MaxProofBytes)
 	}
-	if p.AuditDeterrenceBps > 100*MaxBps {
-		return errorsmod.Wrapf(ErrInvalidParams, "audit_deterrence_bps must be <= %d", 100*MaxBps)
+	if p.AuditDeterrenceBps > 100*bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidParams, "audit_deterrence_bps must be <= %d", 100*bps.Whole)
 	}
 	if p.Retention <= 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "retention must be positive")
@@ -91,6 +93,6 @@ func (p Params) Validate() error {
 
 // ChallengeBond is max(min_challenge_bond, challenge_bond_bps × payment).
 func (p Params) ChallengeBond(payment math.Int) sdk.Coin {
-	frac := payment.MulRaw(int64(p.ChallengeBondBps)).QuoRaw(MaxBps)
+	frac := bps.Floor(payment, p.ChallengeBondBps)
 	return sdk.NewCoin(p.MinChallengeBond.Denom, math.MaxInt(frac, p.MinChallengeBond.Amount))
 }

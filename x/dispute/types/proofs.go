@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -59,7 +60,7 @@ func ChallengeBondFor(p Params, j jobstypes.Job) sdk.Coin {
 // job's size and price); the audit rate's deterrence floor is sized from
 // it, so a wrong result still loses in expectation.
 func FraudSlash(p Params, bond math.Int, j jobstypes.Job) math.Int {
-	capped := bond.MulRaw(int64(p.FraudSlashBps)).QuoRaw(MaxBps)
+	capped := bps.Floor(bond, p.FraudSlashBps)
 	agreed := j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units))
 	return math.MinInt(capped, agreed.MulRaw(int64(p.FraudSlashMultiple)))
 }
@@ -76,12 +77,7 @@ func DeterrenceRatePPM(p Params, payment, slash math.Int) uint32 {
 		return MaxPpm
 	}
 	// ceil(deterrence/1e4 × payment / slash × 1e6)
-	num := payment.MulRaw(int64(p.AuditDeterrenceBps)).MulRaw(MaxPpm)
-	den := slash.MulRaw(MaxBps)
-	r := num.Quo(den)
-	if !num.Mod(den).IsZero() {
-		r = r.AddRaw(1)
-	}
+	r := bps.CeilOver(payment, p.AuditDeterrenceBps, slash, MaxPpm)
 	if r.GT(math.NewInt(MaxPpm)) {
 		return MaxPpm
 	}

@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/forwards/types"
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -162,8 +163,8 @@ func ClampMove(price, ref sdkmath.Int, maxMoveBps uint32) sdkmath.Int {
 	if !ref.IsPositive() || !price.IsPositive() {
 		return price
 	}
-	hi := ref.MulRaw(int64(types.MaxBps + maxMoveBps)).QuoRaw(types.MaxBps)
-	lo := ref.MulRaw(int64(types.MaxBps - min(maxMoveBps, types.MaxBps-1))).QuoRaw(types.MaxBps)
+	hi := bps.Floor(ref, bps.Whole+maxMoveBps)
+	lo := bps.Floor(ref, bps.Whole-min(maxMoveBps, bps.Whole-1))
 	return sdkmath.MaxInt(lo, sdkmath.MinInt(hi, price))
 }
 

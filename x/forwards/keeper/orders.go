@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/forwards/types"
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -76,11 +77,11 @@ func (k *Keeper) checkOrder(ctx context.Context, p types.Params, msg *types.MsgP
 	if _, err := k.sellerOffer(ctx, owner, msg.Series.Class); err != nil {
 		return sdk.Coin{}, err
 	}
-	bps, err := k.collateralBps(ctx, p, owner, msg.Series.Class)
+	rate, err := k.collateralBps(ctx, p, owner, msg.Series.Class)
 	if err != nil {
 		return sdk.Coin{}, err
 	}
-	return types.CollateralPerUnit(pr, bps), nil
+	return types.CollateralPerUnit(pr, rate), nil
 }
 
 // sellerOffer is the seller's offer for the class, if it may sell now: a
@@ -106,14 +107,14 @@ func (k *Keeper) sellerOffer(ctx context.Context, seller sdk.AccAddress, class j
 // for a high reputation in the class and for a TEE attestation, never
 // below min_collateral_bps.
 func (k *Keeper) collateralBps(ctx context.Context, p types.Params, seller sdk.AccAddress, class jobstypes.WorkloadClass) (uint32, error) {
-	bps := uint64(p.CollateralBps)
+	rate := uint64(p.CollateralBps)
 	if k.reputation != nil {
 		score, err := k.reputation.ScorePPM(ctx, seller, class)
 		if err != nil {
 			return 0, err
 		}
 		if score >= p.HighReputationPpm {
-			bps = bps * uint64(p.HighReputationFactorBps) / types.MaxBps
+			rate = bps.Scale(rate, p.HighReputationFactorBps)
 		}
 	}
 	if k.attest != nil {
@@ -122,10 +123,10 @@ func (k *Keeper) collateralBps(ctx context.Context, p types.Params, seller sdk.A
 			return 0, err
 		}
 		if ok {
-			bps = bps * uint64(p.AttestedFactorBps) / types.MaxBps
+			rate = bps.Scale(rate, p.AttestedFactorBps)
 		}
 	}
-	return uint32(max(bps, uint64(p.MinCollateralBps))), nil
+	return uint32(max(rate, uint64(p.MinCollateralBps))), nil
 }
 
 // PlaceOrder fills the order against the opposite side of its series'
@@ -240,11 +241,11 @@ func (k *Keeper) staleResting(ctx context.Context, p types.Params, o types.Order
 		}
 		return "", err
 	}
-	bps, err := k.collateralBps(ctx, p, seller, o.Series.Class)
+	rate, err := k.collateralBps(ctx, p, seller, o.Series.Class)
 	if err != nil {
 		return "", err
 	}
-	if types.CollateralPerUnit(o.PricePerUnit, bps).Amount.GT(o.CollateralPerUnit.Amount) {
+	if types.CollateralPerUnit(o.PricePerUnit, rate).Amount.GT(o.CollateralPerUnit.Amount) {
 		return "collateral_rate_rose", nil
 	}
 	return "", nil
@@ -327,11 +328,11 @@ func (k *Keeper) fill(ctx context.Context, p types.Params, resting types.Order, 
 		// resting buyer's escrow moves from its order to the position
 		buyer, seller = resting.Owner, taker.Owner
 		ratable, refundUnused, orderUnits = taker.RatableLimit, taker.RefundUnused, taker.Units
-		bps, err := k.collateralBps(ctx, p, takerAddr, taker.Series.Class)
+		rate, err := k.collateralBps(ctx, p, takerAddr, taker.Series.Class)
 		if err != nil {
 			return 0, err
 		}
-		cpu = types.CollateralPerUnit(price, bps)
+		cpu = types.CollateralPerUnit(price, rate)
 		takerPays, fromOrder = types.Mul(cpu, n), notional
 	}
 	resting.Escrow = resting.Escrow.Sub(fromOrder)

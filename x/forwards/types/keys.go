@@ -46,8 +46,6 @@ var (
 )
 
 const (
-	// MaxBps is 100%.
-	MaxBps = 10_000
 	// PPM is 1.0 in parts per million.
 	PPM = 1_000_000
 	// MaxIndexWindowHours bounds index_window_hours; closed buckets are kept

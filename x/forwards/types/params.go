@@ -4,6 +4,8 @@ import (
 	"time"
 
 	errorsmod "cosmossdk.io/errors"
+
+	"github.com/verdict-chain/verdict/x/internal/bps"
 )
 
 // DefaultParams: windows of 1, 4 or 24 hours up to 30 days ahead; lots of
@@ -67,8 +69,8 @@ func (p Params) Validate() error {
 		"high_reputation_factor_bps": p.HighReputationFactorBps, "attested_factor_bps": p.AttestedFactorBps,
 		"non_delivery_fee_bps": p.NonDeliveryFeeBps, "index_max_move_bps": p.IndexMaxMoveBps,
 	} {
-		if v > MaxBps {
-			return errorsmod.Wrapf(ErrInvalidParams, "%s must be <= %d", name, MaxBps)
+		if v > bps.Whole {
+			return errorsmod.Wrapf(ErrInvalidParams, "%s must be <= %d", name, bps.Whole)
 		}
 	}
 	if p.MinCollateralBps == 0 || p.MinCollateralBps > p.CollateralBps {

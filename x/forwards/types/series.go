@@ -10,6 +10,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -61,12 +62,8 @@ func ParseSeriesKey(class jobstypes.WorkloadClass, startUnix int64, length strin
 
 // CollateralPerUnit is ceil(price x bps / 10,000): a seller always locks
 // at least one base unit per unit sold.
-func CollateralPerUnit(price sdk.Coin, bps uint32) sdk.Coin {
-	num := price.Amount.MulRaw(int64(bps))
-	c := num.QuoRaw(MaxBps)
-	if !num.ModRaw(MaxBps).IsZero() {
-		c = c.AddRaw(1)
-	}
+func CollateralPerUnit(price sdk.Coin, b uint32) sdk.Coin {
+	c := bps.Ceil(price.Amount, b)
 	if c.IsZero() {
 		c = math.OneInt()
 	}
@@ -82,7 +79,7 @@ func Mul(c sdk.Coin, n uint64) sdk.Coin {
 // price refunded: max(fee_bps x price, index - price); the fee alone when
 // the index is stale.
 func PenaltyPerUnit(price math.Int, feeBps uint32, index math.Int, stale bool) math.Int {
-	fee := price.MulRaw(int64(feeBps)).QuoRaw(MaxBps)
+	fee := bps.Floor(price, feeBps)
 	if stale || index.IsNil() {
 		return fee
 	}
@@ -112,7 +109,7 @@ type FaultSettlement struct {
 func SettleFaults(price math.Int, fault, compensated uint64, feeBps uint32, index math.Int, stale bool, collateral math.Int) FaultSettlement {
 	perUnit := PenaltyPerUnit(price, feeBps, index, stale)
 	penalty := math.MinInt(perUnit.Mul(math.NewIntFromUint64(fault)), collateral)
-	comp := price.MulRaw(int64(feeBps)).QuoRaw(MaxBps).Mul(math.NewIntFromUint64(min(compensated, fault)))
+	comp := bps.Floor(price, feeBps).Mul(math.NewIntFromUint64(min(compensated, fault)))
 	return FaultSettlement{Penalty: penalty, Compensation: math.MinInt(comp, penalty)}
 }
 

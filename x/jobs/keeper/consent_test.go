@@ -5,7 +5,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/verdict-chain/verdict/x/jobs/keeper"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -78,7 +77,7 @@ func (s *KeeperSuite) TestOffersMustBoundTheirSize() {
 		_, err := s.msg.RegisterProvider(s.ctx, m)
 		s.Require().ErrorIs(err, types.ErrInvalidProvider, "%+v", c)
 	}
-	err := keeper.ValidateOffer(keeper.ProviderOffer{
+	err := types.ValidateOffer(types.ProviderOffer{
 		Moniker: "gpu", Endpoint: "https://gpu.example", Classes: []types.WorkloadClass{types.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
 		Prices: []types.ClassPrice{{Class: types.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(1), MaxUnitsPerJob: 10, MaxOpenUnits: 10}},
 	}, denom, time.Hour)

@@ -10,6 +10,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	"github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -63,7 +64,7 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 	if err != nil {
 		return types.Job{}, err
 	}
-	if err := ValidateSubmitJob(msg, params); err != nil {
+	if err := types.ValidateSubmitJob(msg, params); err != nil {
 		return types.Job{}, err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidJob, msg.CircuitId); err != nil {
@@ -245,7 +246,7 @@ func (k *Keeper) CancelJob(ctx context.Context, buyer string, jobID uint64) (typ
 	}
 	fee := math.ZeroInt()
 	if j.Status == types.JobStatus_JOB_STATUS_ASSIGNED {
-		fee = j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units)).MulRaw(int64(params.CancelFeeBps)).QuoRaw(types.MaxFeeBps)
+		fee = bps.Floor(j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units)), params.CancelFeeBps)
 	}
 	j, err = k.settle(ctx, j, types.JobStatus_JOB_STATUS_CANCELLED, fee, 0)
 	if err != nil {
@@ -277,7 +278,7 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 	if !now.Before(j.Deadline) {
 		return j, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d deadline %s", j.Id, j.Deadline)
 	}
-	if err := ValidatePostResult(msg, j); err != nil {
+	if err := types.ValidatePostResult(msg, j); err != nil {
 		return j, err
 	}
 	params, err := k.Params.Get(ctx)

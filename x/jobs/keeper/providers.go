@@ -196,8 +196,8 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 	} else if has {
 		return errorsmod.Wrapf(types.ErrProviderExists, "%s", msg.Operator)
 	}
-	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices, msg.Proving}
-	if err := ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
+	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving}
+	if err := types.ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
@@ -247,8 +247,8 @@ func (k *Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, msg *typ
 	if err != nil {
 		return err
 	}
-	offer := ProviderOffer{msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware, msg.Classes, msg.CircuitIds, msg.Prices, msg.Proving}
-	if err := ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
+	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving}
+	if err := types.ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {

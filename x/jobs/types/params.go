@@ -6,13 +6,12 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/x/internal/bps"
 )
 
 // DefaultDenom is the chain's staking and fee denom.
 const DefaultDenom = "uverd"
-
-// MaxFeeBps is 100%.
-const MaxFeeBps = 10_000
 
 // DefaultParams are production defaults; the localnet genesis shortens the
 // windows so the demo runs in seconds.
@@ -58,11 +57,11 @@ func (p Params) Validate() error {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be positive, got %s", d.name, d.v)
 		}
 	}
-	if p.ProtocolFeeBps > MaxFeeBps {
-		return errorsmod.Wrapf(ErrInvalidParams, "protocol_fee_bps must be <= %d, got %d", MaxFeeBps, p.ProtocolFeeBps)
+	if p.ProtocolFeeBps > bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidParams, "protocol_fee_bps must be <= %d, got %d", bps.Whole, p.ProtocolFeeBps)
 	}
-	if p.CancelFeeBps > MaxFeeBps {
-		return errorsmod.Wrapf(ErrInvalidParams, "cancel_fee_bps must be <= %d, got %d", MaxFeeBps, p.CancelFeeBps)
+	if p.CancelFeeBps > bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidParams, "cancel_fee_bps must be <= %d, got %d", bps.Whole, p.CancelFeeBps)
 	}
 	if p.UnbondingPeriod <= p.MaxJobDuration+p.ChallengeWindow {
 		return errorsmod.Wrapf(ErrInvalidParams, "unbonding_period (%s) must exceed max_job_duration + challenge_window (%s) so a bond outlives the jobs it backs", p.UnbondingPeriod, p.MaxJobDuration+p.ChallengeWindow)
@@ -86,14 +85,9 @@ func (p Params) Validate() error {
 
 // Fee is bps of amount, rounded up: a paid job never pays a zero protocol
 // fee (1 uverd at least), so no amount is too small to cost something.
-func Fee(amount math.Int, bps uint32) math.Int {
-	if !amount.IsPositive() || bps == 0 {
+func Fee(amount math.Int, b uint32) math.Int {
+	if !amount.IsPositive() || b == 0 {
 		return math.ZeroInt()
 	}
-	num := amount.MulRaw(int64(bps))
-	fee := num.QuoRaw(MaxFeeBps)
-	if !num.ModRaw(MaxFeeBps).IsZero() {
-		fee = fee.AddRaw(1)
-	}
-	return fee
+	return bps.Ceil(amount, b)
 }

@@ -10,6 +10,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
@@ -198,7 +199,7 @@ func harm(p types.Params, j jobstypes.Job, expired bool) (payment, buyerLoss mat
 	switch {
 	case expired:
 		payment = j.PricePerUnit.Amount.Mul(math.NewIntFromUint64(j.Units))
-		buyerLoss = payment.MulRaw(int64(p.LateCompensationBps)).QuoRaw(types.MaxBps)
+		buyerLoss = bps.Floor(payment, p.LateCompensationBps)
 	case j.Status == jobstypes.JobStatus_JOB_STATUS_FINALIZED:
 		payment = jobstypes.Payment(j)
 		buyerLoss = payment
@@ -334,7 +335,7 @@ func Penalty(p types.Params, slashBps uint32, payment math.Int) math.Int {
 	if !payment.IsPositive() || slashBps == 0 {
 		return math.ZeroInt()
 	}
-	return payment.MulRaw(int64(slashBps)).MulRaw(int64(p.MaxSlaPenaltyMultipleBps)).QuoRaw(types.MaxBps * types.MaxBps)
+	return bps.Floor2(payment, slashBps, p.MaxSlaPenaltyMultipleBps)
 }
 
 // maxPrunePerViolation bounds how many stale violations one assessment

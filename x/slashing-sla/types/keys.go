@@ -34,8 +34,6 @@ var (
 const (
 	// PPM is 1.0 in parts per million.
 	PPM = 1_000_000
-	// MaxBps is 100%.
-	MaxBps = 10_000
 	// MaxPenaltyMultipleBps bounds max_sla_penalty_multiple_bps (10× the
 	// payment).
 	MaxPenaltyMultipleBps = 100_000

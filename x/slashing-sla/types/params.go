@@ -4,6 +4,8 @@ import (
 	"time"
 
 	errorsmod "cosmossdk.io/errors"
+
+	"github.com/verdict-chain/verdict/x/internal/bps"
 )
 
 // DefaultParams: severity 1.0 slashes 10% of the bond (before the job's
@@ -12,7 +14,7 @@ import (
 func DefaultParams() Params {
 	return Params{
 		ReportWindow: 30 * time.Minute,
-		BaseSlashBps: MaxBps,
+		BaseSlashBps: bps.Whole,
 		Weights: SeverityWeights{
 			Latency:             500_000,
 			Jitter:              300_000,
@@ -39,8 +41,8 @@ func (p Params) Validate() error {
 	if p.ReportWindow <= 0 {
 		return errorsmod.Wrapf(ErrInvalidParams, "report_window must be positive, got %s", p.ReportWindow)
 	}
-	if p.BaseSlashBps == 0 || p.BaseSlashBps > MaxBps {
-		return errorsmod.Wrapf(ErrInvalidParams, "base_slash_bps must be 1..%d", MaxBps)
+	if p.BaseSlashBps == 0 || p.BaseSlashBps > bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidParams, "base_slash_bps must be 1..%d", bps.Whole)
 	}
 	w := p.Weights
 	for _, v := range []uint32{w.Latency, w.Jitter, w.Incomplete, w.Lateness, w.ThroughputShortfall, w.ThroughputVariance, p.VarianceTolerancePpm, p.BuyerOnlyWeightPpm} {
@@ -63,8 +65,8 @@ func (p Params) Validate() error {
 	if p.MaxSlaPenaltyMultipleBps > MaxPenaltyMultipleBps {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_sla_penalty_multiple_bps must be <= %d", MaxPenaltyMultipleBps)
 	}
-	if p.LateCompensationBps > MaxBps {
-		return errorsmod.Wrapf(ErrInvalidParams, "late_compensation_bps must be <= %d", MaxBps)
+	if p.LateCompensationBps > bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidParams, "late_compensation_bps must be <= %d", bps.Whole)
 	}
 	if p.Retention <= p.ReportWindow {
 		return errorsmod.Wrapf(ErrInvalidParams, "retention (%s) must exceed report_window (%s)", p.Retention, p.ReportWindow)
