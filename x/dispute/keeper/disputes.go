@@ -3,7 +3,6 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"errors"
 	"time"
 
 	errorsmod "cosmossdk.io/errors"
@@ -11,8 +10,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/dispute/zkverify"
-	"github.com/verdict-chain/verdict/x/internal/blockrand"
 	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
@@ -119,42 +116,6 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 	return d, k.DeadlineQueue.Push(ctx, d.ProofDeadline, d.JobId)
 }
 
-// ProveTime is how long the chain lets a provider take to prove one result
-// of a circuit: what it declared (x/jobs), or default_prove_time, at most
-// max_prove_time.
-func ProveTime(p types.Params, prov jobstypes.Provider, circuitID string) time.Duration {
-	t := jobstypes.ProveTimeFor(prov, circuitID)
-	if t <= 0 {
-		t = p.DefaultProveTime
-	}
-	return min(t, p.MaxProveTime)
-}
-
-// reserveProving books one proof on the provider's proving queue and
-// returns the backlog in front of it (zero when the queue is free now).
-func (k *Keeper) reserveProving(ctx context.Context, p types.Params, j jobstypes.Job, now time.Time) (time.Duration, error) {
-	op, err := k.addressCodec.StringToBytes(j.Provider)
-	if err != nil {
-		return 0, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
-	prov, err := k.jobs.GetProvider(ctx, op)
-	if err != nil {
-		return 0, err
-	}
-	free := now
-	if f, err := k.ProverQueue.Get(ctx, op); err == nil {
-		if t := time.Unix(0, f).UTC(); t.After(now) {
-			free = t
-		}
-	} else if !isNotFound(err) {
-		return 0, err
-	}
-	if err := k.ProverQueue.Set(ctx, op, free.Add(ProveTime(p, prov, j.CircuitId)).UnixNano()); err != nil {
-		return 0, err
-	}
-	return free.Sub(now), nil
-}
-
 // deadlineNow is a dispute's proof deadline as it stands now: later by
 // every halt since it was set.
 func (k *Keeper) deadlineNow(ctx context.Context, d types.Dispute) (time.Time, time.Duration, error) {
@@ -166,29 +127,6 @@ func (k *Keeper) deadlineNow(ctx context.Context, d types.Dispute) (time.Time, t
 		return d.ProofDeadline, now, nil // a deadline never moves earlier (a record from another clock)
 	}
 	return d.ProofDeadline.Add(now - d.HaltCredit), now, nil
-}
-
-// VerifyJobProof is the on-chain proof check: the circuit's parsed key
-// (cached), public inputs built from the job and the claimed output, strict
-// decoding, then Groth16 verification. It returns ErrMalformedProof,
-// ErrInvalidProof, ErrInvalidCommitment or ErrCircuitNotFound. Gas is the
-// caller's business (SubmitProof charges it first).
-func (k *Keeper) VerifyJobProof(ctx context.Context, circuitID string, j jobstypes.Job, output, proof []byte) error {
-	vk, err := k.verifyingKey(ctx, circuitID)
-	if err != nil {
-		return err
-	}
-	public, err := types.PublicInputs(j, output)
-	if err != nil {
-		return err
-	}
-	if err := zkverify.Verify(vk, proof, public); err != nil {
-		if errors.Is(err, zkverify.ErrMalformedProof) {
-			return errorsmod.Wrap(types.ErrMalformedProof, err.Error())
-		}
-		return errorsmod.Wrap(types.ErrInvalidProof, err.Error())
-	}
-	return nil
 }
 
 // SubmitProof checks a proof for a disputed job and resolves the dispute
@@ -372,93 +310,6 @@ func (k *Keeper) close(ctx context.Context, p types.Params, d types.Dispute, sta
 	}
 	return d, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDisputeResolved{
 		JobId: d.JobId, Kind: d.Kind, Status: status, Resolution: *res,
-	})
-}
-
-// AuditDraw is the audit lottery: the first 8 bytes of
-// sha256("verdict/audit/v1" | block hash | height | job id), mod 10^6.
-// A result is audited when the draw is below audit_rate_ppm.
-func AuditDraw(blockHash []byte, height int64, jobID uint64) uint32 {
-	return blockrand.PPM("verdict/audit/v1", blockHash, height, jobID)
-}
-
-// drawAudits runs the lottery for every result posted in this block, with
-// this block's hash (unknown to anyone before the block is built), then
-// empties the pending set.
-func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
-	var ids []uint64
-	if err := k.PendingAudits.Walk(ctx, nil, func(id uint64) (bool, error) {
-		ids = append(ids, id)
-		return false, nil
-	}); err != nil {
-		return err
-	}
-	if err := k.PendingAudits.Clear(ctx, nil); err != nil {
-		return err
-	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	hi := sdkCtx.HeaderInfo()
-	for _, id := range ids {
-		j, err := k.jobs.GetJob(ctx, id)
-		if err != nil {
-			k.Logger(ctx).Error("posted job not found; not audited", "job", id, "err", err)
-			continue
-		}
-		rate, err := k.auditRate(ctx, p, j)
-		if err != nil {
-			k.Logger(ctx).Error("audit rate unavailable; job not audited", "job", id, "err", err)
-			continue
-		}
-		if AuditDraw(hi.Hash, hi.Height, id) >= rate {
-			continue
-		}
-		cacheCtx, write := sdkCtx.CacheContext()
-		if err := k.audit(cacheCtx, p, j); err != nil {
-			k.Logger(ctx).Error("audit not opened", "job", id, "err", err)
-			continue
-		}
-		write()
-	}
-	return nil
-}
-
-// auditRate is audit_rate_ppm scaled by each audit weigher's factor for the
-// job (x/reputation: higher for low scores; x/attest: lower for
-// enclave-signed results), then raised to the deterrence floor (DeterrenceRatePPM), capped at 100%. audit_rate_ppm = 0
-// turns audits off.
-func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job) (uint32, error) {
-	if p.AuditRatePpm == 0 {
-		return 0, nil
-	}
-	rate := p.AuditRatePpm
-	for _, aw := range k.auditWeighers {
-		w, err := aw.AuditWeightPPM(ctx, j)
-		if err != nil {
-			return 0, err
-		}
-		rate = uint32(min(uint64(rate)*uint64(w)/types.MaxPpm, types.MaxPpm))
-	}
-	op, err := k.addressCodec.StringToBytes(j.Provider)
-	if err != nil {
-		return 0, err
-	}
-	prov, err := k.jobs.GetProvider(ctx, op)
-	if err != nil {
-		return 0, err
-	}
-	return max(rate, types.DeterrenceRatePPM(p, jobstypes.Payment(j), types.FraudSlash(p, prov.Bond.Amount, j))), nil
-}
-
-func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {
-	if k.disputable(ctx, j) != nil {
-		return nil // challenged, cancelled or otherwise moved on in this block
-	}
-	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_AUDIT, "", sdk.NewCoin(j.Escrow.Denom, math.ZeroInt()), nil)
-	if err != nil {
-		return err
-	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAudited{
-		JobId: j.Id, Provider: j.Provider, ProofDeadline: d.ProofDeadline,
 	})
 }
 

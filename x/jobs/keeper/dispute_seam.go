@@ -1,0 +1,65 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// MarkDisputed moves a job whose result is inside its challenge window to
+// DISPUTED and takes it off the window queue. x/dispute calls it on a
+// challenge or an audit.
+func (k *Keeper) MarkDisputed(ctx context.Context, id uint64) (types.Job, error) {
+	j, err := k.current(ctx, id)
+	if err != nil {
+		return j, err
+	}
+	if j.Status != types.JobStatus_JOB_STATUS_RESULT_POSTED {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s, only a posted result can be disputed", id, j.Status)
+	}
+	if !sdk.UnwrapSDKContext(ctx).BlockTime().Before(j.WindowEnd) {
+		return j, errorsmod.Wrapf(types.ErrWindowClosed, "job %d window ended at %s", id, j.WindowEnd)
+	}
+	if err := k.WindowQueue.Remove(ctx, j.WindowEnd, j.Id); err != nil {
+		return j, err
+	}
+	j.Status = types.JobStatus_JOB_STATUS_DISPUTED
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return j, err
+	}
+	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobDisputed{JobId: j.Id, Provider: j.Provider})
+}
+
+// ResolveDispute ends a DISPUTED job: the provider's result stands
+// (FINALIZED, paid as usual) or falls (FAILED, the escrow refunded in
+// full). Slashing the provider's bond is the caller's business (SlashBond).
+func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins bool) (types.Job, error) {
+	j, err := k.GetJob(ctx, id)
+	if err != nil {
+		return j, err
+	}
+	if j.Status != types.JobStatus_JOB_STATUS_DISPUTED {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s, not disputed", id, j.Status)
+	}
+	if providerWins {
+		params, err := k.Params.Get(ctx)
+		if err != nil {
+			return j, err
+		}
+		return k.finalize(ctx, j, params.ProtocolFeeBps)
+	}
+	j, err = k.settle(ctx, j, types.JobStatus_JOB_STATUS_FAILED, math.ZeroInt(), 0)
+	if err != nil {
+		return j, err
+	}
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobFailed{
+		JobId: j.Id, Provider: j.Provider, Settlement: *j.Settlement,
+	}); err != nil {
+		return j, err
+	}
+	return j, k.hooks.AfterJobFailed(ctx, j)
+}
