@@ -72,7 +72,7 @@ verdict_genesis() {
       echo "making Groth16 keys for the $id circuit in $ZK_DIR (once per circuit build)"
       "$BIN" zk setup --circuit "$id" --out "$ZK_DIR"
     fi
-    "$BIN" zk add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
+    "$BIN" genesis add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
       --name "$name" --description "$desc" 2>/dev/null
   done
   exec {lock}>&-

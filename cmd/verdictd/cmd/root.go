@@ -99,13 +99,21 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 	server.AddCommands(rootCmd, app.DefaultNodeHome, newApp, appExport, func(*cobra.Command) {})
 	rootCmd.AddCommand(
 		server.StatusCommand(),
-		genutilcli.Commands(txConfig, basicManager, app.DefaultNodeHome),
+		genesisCommand(txConfig, basicManager),
 		queryCommand(),
 		txCommand(),
 		keys.Commands(),
 		ZKCmd(),
 		AgentCmd(),
 	)
+}
+
+// genesisCommand is the SDK's `genesis` command with Verdict's own genesis
+// step: add-genesis-circuit.
+func genesisCommand(txConfig client.TxConfig, basicManager module.BasicManager) *cobra.Command {
+	cmd := genutilcli.Commands(txConfig, basicManager, app.DefaultNodeHome)
+	cmd.AddCommand(addGenesisCircuitCmd())
+	return cmd
 }
 
 func queryCommand() *cobra.Command {

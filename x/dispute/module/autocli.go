@@ -48,7 +48,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Example:        "verdictd tx dispute submit-proof 7 provider $(cat proof.hex) --from provider --gas 400000",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}, {ProtoField: "claim"}, {ProtoField: "proof"}},
 				},
-				{RpcMethod: "RegisterCircuit", Skip: true}, // authority only: via governance or genesis (`verdictd zk add-genesis-circuit`)
+				{RpcMethod: "RegisterCircuit", Skip: true}, // authority only: via governance or genesis (`verdictd genesis add-genesis-circuit`)
 				{
 					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",
 					Short:          "Propose new x/dispute params (governance; the proposal flags say title, summary, deposit)",
