@@ -4,12 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"cosmossdk.io/collections"
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/internal/haltclock"
@@ -25,12 +21,7 @@ type r3clock struct {
 }
 
 func newR3(t *testing.T, now time.Time) *r3clock {
-	key := storetypes.NewKVStoreKey("test")
-	ctx := testutil.DefaultContext(key, storetypes.NewTransientStoreKey("t"))
-	sb := collections.NewSchemaBuilder(runtime.NewKVStoreService(key))
-	c := haltclock.New(sb, prefixes)
-	_, err := sb.Build()
-	require.NoError(t, err)
+	c, ctx := storeClock(t)
 	return &r3clock{t: t, c: c, ctx: ctx, now: now}
 }
 

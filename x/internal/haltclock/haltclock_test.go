@@ -4,13 +4,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"cosmossdk.io/collections"
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
-
 	"github.com/cosmos/cosmos-sdk/runtime"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/stretchr/testify/require"
 
 	"github.com/verdict-chain/verdict/x/internal/haltclock"
 )
@@ -20,15 +19,22 @@ var prefixes = haltclock.Prefixes{
 	From: collections.NewPrefix(2), To: collections.NewPrefix(3), Before: collections.NewPrefix(4),
 }
 
-// newClock is a clock ticked with maxGap 30 s; at(d) makes a block at
-// t0+d.
-func newClock(t *testing.T) (haltclock.Clock, func(time.Duration) time.Duration) {
+// storeClock is a clock in a fresh store, and the store's context.
+func storeClock(t *testing.T) (haltclock.Clock, sdk.Context) {
+	t.Helper()
 	key := storetypes.NewKVStoreKey("test")
 	ctx := testutil.DefaultContext(key, storetypes.NewTransientStoreKey("t"))
 	sb := collections.NewSchemaBuilder(runtime.NewKVStoreService(key))
 	c := haltclock.New(sb, prefixes)
 	_, err := sb.Build()
 	require.NoError(t, err)
+	return c, ctx
+}
+
+// newClock is a clock ticked with maxGap 30 s; at(d) makes a block at
+// t0+d.
+func newClock(t *testing.T) (haltclock.Clock, func(time.Duration) time.Duration) {
+	c, ctx := storeClock(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	return c, func(d time.Duration) time.Duration {
 		ctx = ctx.WithBlockTime(t0.Add(d))
@@ -91,12 +97,7 @@ func TestHaltsAfterHalts(t *testing.T) {
 // Gaps up to maxGap are block time; a longer one is a halt and counts
 // whole; the state survives a restart.
 func TestClock(t *testing.T) {
-	key := storetypes.NewKVStoreKey("test")
-	ctx := testutil.DefaultContext(key, storetypes.NewTransientStoreKey("t"))
-	sb := collections.NewSchemaBuilder(runtime.NewKVStoreService(key))
-	c := haltclock.New(sb, prefixes)
-	_, err := sb.Build()
-	require.NoError(t, err)
+	c, ctx := storeClock(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) {
 		ctx = ctx.WithBlockTime(t0.Add(d))
