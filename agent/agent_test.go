@@ -19,6 +19,7 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/zkml"
+	zksetup "github.com/verdict-chain/verdict/zkml/setup"
 )
 
 func writeFiles(t *testing.T) (dir string, model *zkml.Model, mc [32]byte, in []int8, ic [32]byte) {
@@ -231,7 +232,7 @@ func TestProverWarmUpAndChainVerification(t *testing.T) {
 	sh := zkml.Shape{16, 16, 4}
 	ccs, err := zkml.Compile(sh)
 	require.NoError(t, err)
-	pk, vk, err := zkml.Setup(ccs)
+	pk, vk, err := zksetup.Setup(ccs)
 	require.NoError(t, err)
 	dir := t.TempDir()
 	vkBytes, err := zkml.WriteKeysByID(dir, zkml.MiMC.CircuitID(sh), pk, vk)
@@ -276,7 +277,7 @@ func TestProverCNN(t *testing.T) {
 	require.Equal(t, zkml.MiMC, SchemeOf(jobstypes.Job{CircuitId: "cnn-garbage"}))
 	ccs, _, err := zkml.CompileByID(id, false)
 	require.NoError(t, err)
-	pk, vk, err := zkml.Setup(ccs)
+	pk, vk, err := zksetup.Setup(ccs)
 	require.NoError(t, err)
 	dir := t.TempDir()
 	vkBytes, err := zkml.WriteKeysByID(dir, id, pk, vk)

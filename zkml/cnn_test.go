@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+
+	zksetup "github.com/verdict-chain/verdict/zkml/setup"
 )
 
 // tinyCNN: 1x10x10 → 2@8x8 → pool 2@4x4 → 3@2x2 → pool 3@1x1 → 5 → 4.
@@ -164,7 +166,7 @@ func TestCNNCircuitRejects(t *testing.T) {
 func TestCNNGroth16RoundTrip(t *testing.T) {
 	ccs, _, err := CompileByID(tinyCNN.CircuitID(), false)
 	require.NoError(t, err)
-	pk, vk, err := Setup(ccs)
+	pk, vk, err := zksetup.Setup(ccs)
 	require.NoError(t, err)
 	m, err := ExampleCNN(tinyCNN, "g")
 	require.NoError(t, err)

@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+
+	zksetup "github.com/verdict-chain/verdict/zkml/setup"
 )
 
 var small = Shape{16, 16, 4}
@@ -212,7 +214,7 @@ func TestGroth16RoundTrip(t *testing.T) {
 	for _, sc := range Schemes {
 		ccs, err := sc.Compile(small)
 		require.NoError(t, err)
-		pk, vk, err := Setup(ccs)
+		pk, vk, err := zksetup.Setup(ccs)
 		require.NoError(t, err)
 		m, err := ExampleModel(small, "g")
 		require.NoError(t, err)

@@ -44,6 +44,7 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/zkml"
+	zksetup "github.com/verdict-chain/verdict/zkml/setup"
 )
 
 func main() {
@@ -167,7 +168,7 @@ func measure(sc zkml.Scheme, shape string, m *zkml.Model, in []int8) (*kit, row)
 		r.gnarkSetup = time.Since(start)
 	}
 	start = time.Now()
-	pk, vk, err := zkml.Setup(ccs)
+	pk, vk, err := zksetup.Setup(ccs)
 	check(err)
 	r.setup = time.Since(start)
 	var pkb, vkb bytes.Buffer

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verdict-chain/verdict/zkml"
+	zksetup "github.com/verdict-chain/verdict/zkml/setup"
 )
 
 // Kit is a compiled circuit with its key pair.
@@ -38,7 +39,7 @@ func Small(t testing.TB) *Kit {
 			kitErr = err
 			return
 		}
-		pk, vk, err := zkml.Setup(ccs)
+		pk, vk, err := zksetup.Setup(ccs)
 		if err != nil {
 			kitErr = err
 			return

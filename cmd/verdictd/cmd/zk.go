@@ -23,6 +23,7 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/zkml"
+	zksetup "github.com/verdict-chain/verdict/zkml/setup"
 )
 
 // ZKCmd is `verdictd zk`.
@@ -159,7 +160,7 @@ and ~2 s (version 2); 784-128-10 ~2 min with a 520 MiB proving key
 			_, _ = fmt.Fprintf(stderr, "constraints by part:\n%v\n", split)
 			var vkBytes []byte
 			if _, err := spinner(stderr, "groth16 setup", func() error {
-				pk, vk, err := zkml.Setup(ccs)
+				pk, vk, err := zksetup.Setup(ccs)
 				if err != nil {
 					return err
 				}

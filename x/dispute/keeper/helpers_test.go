@@ -8,7 +8,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/verdict-chain/verdict/zkml"
+	zksetup "github.com/verdict-chain/verdict/zkml/setup"
 )
 
 func sdkInt(n int64) math.Int { return math.NewInt(n) }
@@ -21,7 +21,7 @@ func testutilCtx(keys map[string]*storetypes.KVStoreKey) sdk.Context {
 
 // otherVK is the VK of a second, independent setup of the same circuit.
 func otherVK(s *Suite) []byte {
-	_, vk, err := zkml.Setup(s.kit.CCS)
+	_, vk, err := zksetup.Setup(s.kit.CCS)
 	s.Require().NoError(err)
 	var b bytes.Buffer
 	_, err = vk.WriteTo(&b)

@@ -1,4 +1,4 @@
-package zkml
+package setup
 
 import (
 	"runtime"
