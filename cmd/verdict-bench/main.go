@@ -112,7 +112,7 @@ type row struct {
 	constraints                   int
 	split                         zkml.Split
 	native, compile, setup, prove time.Duration
-	gnarkSetup                    time.Duration // version 1 only: gnark's own groth16.Setup, as before zkml.Setup
+	gnarkSetup                    time.Duration // version 1 only: gnark's own groth16.Setup, as before zkml/setup
 	verify                        time.Duration
 	pkBytes, vkBytes, proofBytes  int
 }
@@ -301,7 +301,7 @@ func size(n int) string {
 
 func printTax(rows []row) {
 	fmt.Printf("## Verification tax (Groth16 BN254, this machine)\n\n")
-	fmt.Printf("| circuit | constraints | native inference | compile | setup (zkml.Setup) | setup (gnark's) | prove | verify | PK | VK | proof | prove ÷ native |\n")
+	fmt.Printf("| circuit | constraints | native inference | compile | setup (zkml/setup) | setup (gnark's) | prove | verify | PK | VK | proof | prove ÷ native |\n")
 	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		gs := "–"
@@ -340,7 +340,7 @@ func printRatios(rows []row) {
 			}
 			if !printed {
 				fmt.Printf("## Version 2 over version 1 (same run; below 1 is better)\n\n")
-				fmt.Printf("| shape | constraints | prove | setup (v1 with gnark's setup) | setup (both with zkml.Setup) | proving key |\n|---|---|---|---|---|---|\n")
+				fmt.Printf("| shape | constraints | prove | setup (v1 with gnark's setup) | setup (both with zkml/setup) | proving key |\n|---|---|---|---|---|---|\n")
 				printed = true
 			}
 			fmt.Printf("| %s | %.2f | %.2f (%s → %s) | %.2f (%s → %s) | %.2f (%s → %s) | %.2f (%s → %s) |\n", o.shape,
