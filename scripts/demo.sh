@@ -141,11 +141,13 @@ settled() { # job -> wait (bounded) until the dispute is not OPEN
 
 say "8. Dispute A: an honest provider is challenged and proves its result"
 JA=$(submit "$("${ZK[@]}" commit "$WORK/input-a.vten" 2>/dev/null)")
-post "$JA" "$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-a.vten" 2>/dev/null)"
-BOND=$("${V[@]}" q dispute challenge-bond "$JA" -o json | jq -r .bond.amount)
-info "challenge bond = max(min_challenge_bond, challenge_bond_bps x payment) = $BOND uverd"
+# balances before the post (it moves no coins): the challenge then follows
+# the post at once, well inside even a short challenge window
 P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool)
+post "$JA" "$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-a.vten" 2>/dev/null)"
 tx challenger dispute challenge "$JA" >/dev/null
+BOND=$(dispute "$JA" | jq -r .bond.amount)
+info "challenge bond = max(min_challenge_bond, challenge_bond_bps x payment) = $BOND uverd"
 dispute "$JA" | jq '{job_id, kind, status, challenger, bond, proof_deadline}'
 expect_eq "job $JA status" "$(job "$JA" | jq -r .status)" JOB_STATUS_DISPUTED
 PROOF=$(prove provider "$JA" "$WORK/input-a.vten")
@@ -164,9 +166,8 @@ say "9. Dispute B: a provider posts a wrong output, cannot prove it, and is slas
 JB=$(submit "$("${ZK[@]}" commit "$WORK/input-b.vten" 2>/dev/null)")
 # the provider cuts corners: it posts the output of a different computation
 WRONG=$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
-post "$JB" "$WRONG"
 P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool); PB0=$(pbond)
-BOND=$("${V[@]}" q dispute challenge-bond "$JB" -o json | jq -r .bond.amount)
+post "$JB" "$WRONG"
 tx challenger dispute challenge "$JB" >/dev/null
 info "the provider's best effort, a proof of the real output, does not match what it posted:"
 PROOF=$(prove provider "$JB" "$WORK/input-b.vten")
@@ -186,9 +187,9 @@ expect_eq "community pool change (rest of the slash)" "$(( $(pool) - C0 ))" "$((
 
 say "10. Dispute C: the challenger proves the correct output and wins at once"
 JC=$(submit "$("${ZK[@]}" commit "$WORK/input-c.vten" 2>/dev/null)")
-post "$JC" "$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-b.vten" 2>/dev/null)"
-P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool); PB0=$(pbond)
 RIGHT=$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-c.vten" 2>/dev/null)
+P0=$(bal "$PROVIDER"); B0=$(bal "$BUYER"); X0=$(bal "$CHALLENGER"); C0=$(pool); PB0=$(pbond)
+post "$JC" "$("${ZK[@]}" infer "$WORK/model.vmdl" "$WORK/input-b.vten" 2>/dev/null)"
 info "the challenger re-runs the job and names the right output: $RIGHT"
 tx challenger dispute challenge "$JC" --counter-commitment "$RIGHT" >/dev/null
 PROOF=$(prove challenger "$JC" "$WORK/input-c.vten")
@@ -421,10 +422,10 @@ JD=$(jq -r '[.events[] | select(.type=="verdict.jobs.v1.EventJobSubmitted") | .a
 [ -n "$JD" ] || die "no job id in the submit events"
 info "the provider runs the CNN and proves the result before posting it (a proof is ready before any window opens):"
 PROOF=$("${ZK[@]}" prove --keys "$ZK_DIR" "$WORK/cnn.vmdl" "$WORK/cnn-input.vten" --job-id "$JD" 2> >(sed 's/^/      /' >&2))
-post "$JD" "$("${ZK[@]}" infer "$WORK/cnn.vmdl" "$WORK/cnn-input.vten" 2>/dev/null)"
 P0=$(bal "$PROVIDER"); X0=$(bal "$CHALLENGER")
-BOND=$("${V[@]}" q dispute challenge-bond "$JD" -o json | jq -r .bond.amount)
+post "$JD" "$("${ZK[@]}" infer "$WORK/cnn.vmdl" "$WORK/cnn-input.vten" 2>/dev/null)"
 tx challenger dispute challenge "$JD" >/dev/null
+BOND=$(dispute "$JD" | jq -r .bond.amount)
 tx provider dispute submit-proof "$JD" provider "$PROOF" --gas 600000 >/dev/null
 dispute "$JD" | jq '{job_id, status, resolution}'
 expect_eq "dispute status" "$(dispute "$JD" | jq -r .status)" DISPUTE_STATUS_PROVIDER_WON
