@@ -82,14 +82,20 @@ type Follower interface {
 
 // Follow subscribes to new blocks over the CometBFT websocket and feeds f
 // until ctx ends. A dropped connection, a stalled subscription or a gap in
-// heights leads to a catch-up from gRPC, so nothing is lost; reconnects
-// back off from 500 ms to 30 s.
+// heights leads to a catch-up from gRPC, so nothing is lost. Reconnects
+// back off from 500 ms to 5 s (a node's websocket costs nothing to retry,
+// and a provider that stays away after its node restarts lets jobs
+// expire), and start again from 500 ms once a subscription held.
 func (c *Chain) Follow(ctx context.Context, f Follower) error {
-	backoff := 500 * time.Millisecond
+	const minBackoff, maxBackoff = 500 * time.Millisecond, 5 * time.Second
+	backoff := minBackoff
 	for ctx.Err() == nil {
-		err := c.followOnce(ctx, f)
+		subscribed, err := c.followOnce(ctx, f)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if subscribed {
+			backoff = minBackoff
 		}
 		c.metrics.Errors.WithLabelValues("subscription").Inc()
 		c.log.Warn("chain subscription ended; reconnecting", "err", err, "backoff", backoff)
@@ -98,27 +104,29 @@ func (c *Chain) Follow(ctx context.Context, f Follower) error {
 			return nil
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 30*time.Second)
+		backoff = min(2*backoff, maxBackoff)
 	}
 	return nil
 }
 
 const newBlockQuery = "tm.event='NewBlock'"
 
-func (c *Chain) followOnce(ctx context.Context, f Follower) error {
+// followOnce follows one subscription until it ends; subscribed reports
+// whether it got that far.
+func (c *Chain) followOnce(ctx context.Context, f Follower) (subscribed bool, err error) {
 	cli, err := rpchttp.New(c.rpcAddr, "/websocket")
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := cli.Start(); err != nil {
-		return fmt.Errorf("websocket %s: %w", c.rpcAddr, err)
+		return false, fmt.Errorf("websocket %s: %w", c.rpcAddr, err)
 	}
 	defer func() { _ = cli.Stop() }()
 	subCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	ch, err := cli.Subscribe(subCtx, "verdict-agent", newBlockQuery, 64)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("subscribe: %w", err)
+		return false, fmt.Errorf("subscribe: %w", err)
 	}
 	c.log.Info("following the chain", "rpc", c.rpcAddr)
 	behind := !c.catchUp(ctx, f)
@@ -128,9 +136,9 @@ func (c *Chain) followOnce(ctx context.Context, f Follower) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return true, nil
 		case <-stall.C:
-			return fmt.Errorf("no block for %s", c.StallTimeout)
+			return true, fmt.Errorf("no block for %s", c.StallTimeout)
 		case ev := <-ch:
 			stall.Reset(c.StallTimeout)
 			data, ok := ev.Data.(cmttypes.EventDataNewBlock)
