@@ -278,15 +278,20 @@ func (k *Keeper) close(ctx context.Context, p types.Params, d types.Dispute, sta
 	if err := k.DeadlineQueue.Remove(ctx, d.ProofDeadline, d.JobId); err != nil {
 		return d, err
 	}
-	// the proving time booked for this dispute is free again (a dispute
-	// settled early does not keep later ones waiting); a queue that then
-	// holds nothing ahead of now is dropped (finite state)
+	// the part of this dispute's proving slot still ahead is free again (a
+	// dispute settled before its turn does not keep later ones waiting);
+	// the part already behind was spent proving, and the queue has moved
+	// past it with the clock — freeing it too would count an honest proof
+	// twice and shrink the next disputes' deadlines
+	// (TestReview6FreedProvingTimeDoubleCountsElapsedSlots). A queue that
+	// then holds nothing ahead of now is dropped (finite state).
 	if op, err := k.addressCodec.StringToBytes(d.Provider); err == nil {
 		if f, err := k.ProverQueue.Get(ctx, op); err == nil {
+			now := sdk.UnwrapSDKContext(ctx).BlockTime()
 			if prov, err := k.jobs.GetProvider(ctx, op); err == nil {
-				f -= int64(ProveTime(p, prov, d.CircuitId))
+				f -= int64(unspentSlot(d, p.ProofWindow, ProveTime(p, prov, d.CircuitId), now))
 			}
-			if f <= sdk.UnwrapSDKContext(ctx).BlockTime().UnixNano() {
+			if f <= now.UnixNano() {
 				if err := k.ProverQueue.Remove(ctx, op); err != nil {
 					return d, err
 				}

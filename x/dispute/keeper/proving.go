@@ -70,3 +70,16 @@ func (k *Keeper) VerifyJobProof(ctx context.Context, circuitID string, j jobstyp
 	}
 	return nil
 }
+
+// unspentSlot is the part of a dispute's proving slot not yet behind now.
+// Its slot is the prove time booked at opening, starting where its proof
+// window's backlog ended: the proof deadline (as set) less the proof
+// window.
+func unspentSlot(d types.Dispute, window, prove time.Duration, now time.Time) time.Duration {
+	start := d.ProofDeadline.Add(-window)
+	end := start.Add(prove)
+	if now.After(start) {
+		start = now
+	}
+	return max(end.Sub(start), 0)
+}
