@@ -9,7 +9,7 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/types"
 )
 
-// ATTACK (any challenger; honest provider): close() frees ProveTime from the
+// FIXED (was an attack by any challenger on an honest provider): close() frees ProveTime from the
 // tail of the proving queue even when the dispute closes after its booked
 // slot already elapsed (an honest proof at the pace the provider declared).
 // Every on-schedule proof then takes one slot off the queue twice (time
