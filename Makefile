@@ -18,10 +18,11 @@ FUZZTIME ?= 5m
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-build: ## build build/verdictd (version from git) and build/verdict-teesim (the localnet's simulated SEV-SNP guest, test-only keys)
+build: ## build build/verdictd (version from git), build/verdict-teesim (the localnet's simulated SEV-SNP guest, test-only keys) and build/verdict-demo (the demo's scenes)
 	@mkdir -p $(BINDIR)
 	go build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/verdictd
 	go build -o $(BINDIR)/verdict-teesim ./cmd/verdict-teesim
+	go build -o $(BINDIR)/verdict-demo ./cmd/verdict-demo
 
 install: ## install verdictd into GOBIN
 	go install -ldflags '$(LDFLAGS)' ./cmd/verdictd
@@ -103,10 +104,12 @@ localnet-stop: ## stop the localnet
 localnet-reset: ## stop the localnet and delete its data
 	./scripts/localnet.sh reset
 
-demo: build ## the main job: fresh localnet + the end-to-end job lifecycle by CLI
+SCENE ?=
+
+demo: build ## the main job: a fresh localnet, then the demo's scenes by CLI, independent ones side by side (SCENE=disputes runs one; `build/verdict-demo --list` lists them)
 	./scripts/localnet.sh reset
 	./scripts/localnet.sh start
-	./scripts/demo.sh
+	$(BINDIR)/verdict-demo --scene '$(SCENE)'
 
 clean: ## remove build outputs and the localnet
 	./scripts/localnet.sh reset || true

@@ -21,19 +21,19 @@ zk_keys_current() {
   [ "$(cat "$ZK_DIR/$id.ccs.sha256")" = "$("$BIN" zk fingerprint "$id" 2>/dev/null)" ]
 }
 
-# verdict_genesis HOME MONITOR-ADDRESS: the windows, params, monitor,
+# verdict_genesis HOME "MONITOR-ADDRESS...": the windows, params, monitors,
 # reference circuit and TEE policy of a test network, in HOME's genesis.
 verdict_genesis() {
-  local HOME_DIR=$1 monitor=$2
+  local HOME_DIR=$1 monitors=$2 # monitors: addresses, space-separated
   # Short windows so the demo runs in seconds (production defaults are hours),
   # and no inflation nor community tax on gas fees, so the community pool
   # moves only by Verdict's protocol fees and slashes.
   local g="$HOME_DIR/config/genesis.json"
   jq --arg w "$CHALLENGE_WINDOW" --arg pw "$PROOF_WINDOW" --argjson ar "$AUDIT_RATE_PPM" \
-     --arg rw "$REPORT_WINDOW" --arg mon "$monitor" --arg vp "$VOTING_PERIOD" --arg evp "$EXPEDITED_VOTING_PERIOD" '
+     --arg rw "$REPORT_WINDOW" --arg mon "$monitors" --arg vp "$VOTING_PERIOD" --arg evp "$EXPEDITED_VOTING_PERIOD" '
     .app_state.jobs.params.challenge_window = $w
     | .app_state.slashingsla.params.report_window = $rw
-    | .app_state.slashingsla.monitors = [$mon]
+    | .app_state.slashingsla.monitors = ($mon | split(" "))
     | .app_state.dispute.params.proof_window = $pw
     | .app_state.dispute.params.audit_rate_ppm = $ar
     | .app_state.dispute.params.default_prove_time = "5s"

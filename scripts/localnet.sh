@@ -3,8 +3,9 @@
 # tests. Usage: scripts/localnet.sh start|stop|status|reset
 #
 # start  initialises the chain once (keys validator, provider, provider2,
-#        provider3, buyer, challenger and monitor in a test keyring, all
-#        funded; monitor registered as an SLA monitor) and starts verdictd in
+#        provider3, buyer, challenger, monitor and monitor2 in a test
+#        keyring, all funded; both monitors registered as SLA monitors) and
+#        starts verdictd in
 #        the background; waits (bounded) for the first block.
 # stop   stops the node.     status  prints height and addresses.
 # reset  stops and deletes the chain data.
@@ -62,7 +63,7 @@ DENOM=uverd
 KR=(--keyring-backend test --home "$HOME_DIR")
 PIDFILE="$HOME_DIR/verdictd.pid"
 LOG="$HOME_DIR/verdictd.log"
-KEYS="validator provider provider2 provider3 buyer challenger monitor"
+KEYS="validator provider provider2 provider3 buyer challenger monitor monitor2"
 # shellcheck source=scripts/genesis-lib.sh
 source scripts/genesis-lib.sh
 
@@ -89,8 +90,9 @@ init_chain() {
   "$BIN" genesis gentx validator 100000000000$DENOM --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1
   "$BIN" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1
 
-  local monitor; monitor=$("$BIN" keys show monitor -a "${KR[@]}")
-  verdict_genesis "$HOME_DIR" "$monitor"
+  # two registered SLA monitors: one reports by CLI in the demo, the
+  # other is the monitor agent's key
+  verdict_genesis "$HOME_DIR" "$("$BIN" keys show monitor -a "${KR[@]}") $("$BIN" keys show monitor2 -a "${KR[@]}")"
   verdict_node_config "$HOME_DIR" "$RPC_PORT" "$P2P_PORT" "$GRPC_PORT" "$API_PORT"
 }
 

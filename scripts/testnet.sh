@@ -19,7 +19,7 @@
 #
 # The operator keys (validator, validator1..3) and the user keys (provider,
 # provider2, provider3, buyer, challenger, monitor) live in node 0's test
-# keyring, as in the localnet, so scripts/demo.sh runs against node 0
+# keyring, as in the localnet, so the demo (build/verdict-demo) runs against node 0
 # (LOCALNET_HOME=.testnet/node0 CHAIN_ID=verdict-testnet-1 and node 0's
 # ports); consensus keys stay in each node's home.
 #
@@ -50,7 +50,7 @@ ZK_SHAPE=${ZK_SHAPE:-64-64-10}
 CNN_ARCH=${CNN_ARCH:-1x32x32-6k5-16k5-120-84-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
 DENOM=uverd
-USERS="provider provider2 provider3 buyer challenger monitor"
+USERS="provider provider2 provider3 buyer challenger monitor monitor2"
 # shellcheck source=scripts/genesis-lib.sh
 source scripts/genesis-lib.sh
 
@@ -99,7 +99,7 @@ init_net() {
   done
   "$BIN" genesis collect-gentxs --home "$(home 0)" >/dev/null 2>&1
   # shellcheck disable=SC2046
-  verdict_genesis "$(home 0)" "$("$BIN" keys show monitor -a $(kr 0))"
+  verdict_genesis "$(home 0)" "$("$BIN" keys show monitor -a $(kr 0)) $("$BIN" keys show monitor2 -a $(kr 0))"
   local peers
   peers=$(jq -r '[.app_state.genutil.gen_txs[].body.memo] | join(",")' "$g0")
   for i in $(seq 0 $((N - 1))); do

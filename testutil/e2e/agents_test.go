@@ -3,16 +3,12 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/verdict-chain/verdict/testutil/cli"
 	"github.com/verdict-chain/verdict/testutil/hostile"
 	"github.com/verdict-chain/verdict/testutil/loopback"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
@@ -36,76 +33,17 @@ func providerBond(t *testing.T, jq jobstypes.QueryClient, operator string) math.
 	return res.Provider.Bond.Amount
 }
 
-type agentProc struct {
-	cmd  *exec.Cmd
-	log  string
-	port int
-}
-
-// startAgent runs `verdictd agent <role>` against the test chain, waits
-// (bounded) for its /healthz, and stops it (SIGTERM) when the test ends.
-func (c *chain) startAgent(t *testing.T, name, role, key string, port int, args ...string) *agentProc {
-	dir := filepath.Join(c.home, "e2e-agents")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	logPath := filepath.Join(dir, name+".log")
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	require.NoError(t, err)
-	base := []string{
-		"agent", role, "--home", c.home, "--from", key,
-		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", c.ports.rpc), "--grpc-addr", fmt.Sprintf("127.0.0.1:%d", c.ports.grpc),
-		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--agent-home", filepath.Join(dir, name),
-	}
+// startAgent runs `verdictd agent <role>` against the test chain (the
+// harness's cli.StartAgent, reading files under c.agentFiles) and stops it
+// (SIGTERM) when the test ends.
+func (c *chain) startAgent(t *testing.T, name, role, key string, port int, args ...string) *cli.Agent {
 	if c.agentFiles != "" {
-		base = append(base, "--file-root", c.agentFiles)
+		args = append(args, "--file-root", c.agentFiles)
 	}
-	cmd := exec.Command(c.bin, append(base, args...)...)
-	cmd.Stdout, cmd.Stderr = f, f
-	require.NoError(t, cmd.Start())
-	a := &agentProc{cmd: cmd, log: logPath, port: port}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done); _ = f.Close() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
-	require.Eventually(t, func() bool {
-		res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
-		if err != nil {
-			return false
-		}
-		_ = res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, 30*time.Second, 200*time.Millisecond, "agent %s not healthy; log %s", name, logPath)
-	return a
-}
-
-// metric reads one sample from the agent's /metrics ("name{labels}" prefix).
-func (a *agentProc) metric(t *testing.T, prefix string) float64 {
-	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", a.port))
-	if err != nil {
-		return -1
-	}
-	defer func() { _ = res.Body.Close() }()
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, prefix) {
-			v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-			require.NoError(t, err, line)
-			return v
-		}
-	}
-	return 0
-}
-
-func (a *agentProc) logText(t *testing.T) string {
-	bz, err := os.ReadFile(a.log)
+	a, err := c.harness(t).StartAgent(context.Background(), filepath.Join(c.home, "e2e-agents"), name, role, key, port, args...)
 	require.NoError(t, err)
-	return string(bz)
+	t.Cleanup(func() { a.Stop() })
+	return a
 }
 
 // agentFaults: a provider agent killed (SIGKILL) right after a challenge
@@ -113,6 +51,7 @@ func (a *agentProc) logText(t *testing.T) string {
 // budget left does not challenge a mismatch; a file whose bytes do not
 // match the job's commitment is refused (and the job declined).
 func (c *chain) agentFaults(t *testing.T) {
+	c.harness(t) // dialled by the test, not by its first subtest
 	ctx := context.Background()
 	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", c.ports.grpc), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
@@ -167,7 +106,7 @@ func (c *chain) agentFaults(t *testing.T) {
 		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
 		code, log := c.txCode("challenger", "dispute", "challenge", id)
 		require.Zero(t, code, log)
-		require.NoError(t, a.cmd.Process.Signal(syscall.SIGKILL)) // mid-proof: the first proof compiles the circuit too
+		a.Kill() // mid-proof: the first proof compiles the circuit too
 		killedAt := time.Now()
 		d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, id)})
 		require.NoError(t, err)
@@ -179,10 +118,10 @@ func (c *chain) agentFaults(t *testing.T) {
 		}, 60*time.Second, 500*time.Millisecond)
 		d, err = dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, id)})
 		require.NoError(t, err)
-		require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, d.Dispute.Status, "log:\n%s", b.logText(t))
+		require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, d.Dispute.Status, "log:\n%s", b.LogText())
 		require.Equal(t, honest, d.Dispute.Resolution.ProvenBy)
-		require.Eventually(t, func() bool { return b.metric(t, `verdict_agent_proofs_total{outcome="accepted"`) == 1 }, 10*time.Second, 200*time.Millisecond)
-		require.Contains(t, b.logText(t), "dispute: proving")
+		require.Eventually(t, func() bool { return b.Metric(`verdict_agent_proofs_total{outcome="accepted"`) == 1 }, 10*time.Second, 200*time.Millisecond)
+		require.Contains(t, b.LogText(), "dispute: proving")
 		t.Logf("killed %s after the challenge; proof accepted %s after the kill, deadline was %s", killedAt.Format(time.TimeOnly),
 			time.Since(killedAt).Round(time.Second), d.Dispute.ProofDeadline.Format(time.TimeOnly))
 		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_FINALIZED, 30*time.Second)
@@ -196,14 +135,14 @@ func (c *chain) agentFaults(t *testing.T) {
 		id := submit(cheat, in, commit(in))
 		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
 		require.Eventually(t, func() bool {
-			return w.metric(t, `verdict_agent_challenges_total{outcome="skipped_budget"`) == 1
-		}, 30*time.Second, 500*time.Millisecond, "log:\n%s", w.logText(t))
-		require.Equal(t, float64(1), w.metric(t, `verdict_agent_results_checked_total{outcome="mismatch"`))
+			return w.Metric(`verdict_agent_challenges_total{outcome="skipped_budget"`) == 1
+		}, 30*time.Second, 500*time.Millisecond, "log:\n%s", w.LogText())
+		require.Equal(t, float64(1), w.Metric(`verdict_agent_results_checked_total{outcome="mismatch"`))
 		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_FINALIZED, 60*time.Second)
 		_, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, id)})
 		require.Error(t, err, "a dispute was opened with no budget")
-		require.Zero(t, w.metric(t, `verdict_agent_challenges_total{outcome="opened"`))
-		require.Contains(t, w.logText(t), "bond budget exhausted")
+		require.Zero(t, w.Metric(`verdict_agent_challenges_total{outcome="opened"`))
+		require.Contains(t, w.LogText(), "bond budget exhausted")
 	})
 
 	t.Run("node restart: the agent reconnects and catches up", func(t *testing.T) {
@@ -220,8 +159,8 @@ func (c *chain) agentFaults(t *testing.T) {
 		in := input("e2e-reconnect")
 		id := submit(honest, in, commit(in))
 		waitStatus(id, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
-		require.Contains(t, a.logText(t), "reconnecting")
-		require.Positive(t, a.metric(t, `verdict_agent_errors_total{role="provider",where="subscription"}`))
+		require.Contains(t, a.LogText(), "reconnecting")
+		require.Positive(t, a.Metric(`verdict_agent_errors_total{role="provider",where="subscription"}`))
 	})
 
 	t.Run("hostile buyer: stalls, a FIFO, a compute bomb, a wrong shape and vanishing files cost the provider nothing", func(t *testing.T) {
@@ -254,7 +193,7 @@ func (c *chain) agentFaults(t *testing.T) {
 		waitStatus(vanish, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
 		srv.TakeDown("vanish-model")
 		srv.TakeDown("vanish-input")
-		require.Positive(t, a.metric(t, "verdict_agent_retained_bytes"))
+		require.Positive(t, a.Metric("verdict_agent_retained_bytes"))
 		code, log := c.txCode("challenger", "dispute", "challenge", vanish)
 		require.Zero(t, code, log)
 
@@ -289,13 +228,13 @@ func (c *chain) agentFaults(t *testing.T) {
 
 		for _, h := range declined {
 			require.Eventually(t, func() bool { return job(h).Status == jobstypes.JobStatus_JOB_STATUS_SUBMITTED }, 60*time.Second, 500*time.Millisecond,
-				"hostile job %s not declined (now %s); log:\n%s", h, job(h).Status, a.logText(t))
+				"hostile job %s not declined (now %s); log:\n%s", h, job(h).Status, a.LogText())
 			require.Nil(t, job(h).Result)
 		}
-		require.Equal(t, float64(2), a.metric(t, `verdict_agent_files_refused_total{reason="unprovable"`), "the wrong shape and the bomb")
-		require.Equal(t, float64(1), a.metric(t, `verdict_agent_files_refused_total{reason="uri"`), "the FIFO")
-		require.Equal(t, float64(3), a.metric(t, `verdict_agent_files_refused_total{reason="fetch"`), "the stalls")
-		require.Contains(t, a.logText(t), "not a regular file")
+		require.Equal(t, float64(2), a.Metric(`verdict_agent_files_refused_total{reason="unprovable"`), "the wrong shape and the bomb")
+		require.Equal(t, float64(1), a.Metric(`verdict_agent_files_refused_total{reason="uri"`), "the FIFO")
+		require.Equal(t, float64(3), a.Metric(`verdict_agent_files_refused_total{reason="fetch"`), "the stalls")
+		require.Contains(t, a.LogText(), "not a regular file")
 
 		// the vanished files' dispute
 		require.Eventually(t, func() bool {
@@ -304,11 +243,11 @@ func (c *chain) agentFaults(t *testing.T) {
 		}, 90*time.Second, 500*time.Millisecond)
 		d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, vanish)})
 		require.NoError(t, err)
-		require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, d.Dispute.Status, "log:\n%s", a.logText(t))
+		require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, d.Dispute.Status, "log:\n%s", a.LogText())
 		require.Equal(t, 1, srv.Hits("vanish-model"), "proved from the kept copy, not fetched again")
 		require.True(t, providerBond(t, jq, honest).GTE(bond0), "the honest provider's bond is whole")
 
-		rss := a.metric(t, "process_resident_memory_bytes")
+		rss := a.Metric("process_resident_memory_bytes")
 		t.Logf("provider agent resident memory after the hostile buyer: %.0f MiB", rss/(1<<20))
 		require.Less(t, rss, float64(1<<30))
 		for _, h := range declined {
@@ -323,12 +262,12 @@ func (c *chain) agentFaults(t *testing.T) {
 		committed, served := input("e2e-committed"), input("e2e-served")
 		id := submit(honest, served, commit(committed)) // the URI's bytes are not the committed input
 		require.Eventually(t, func() bool { return job(id).Status == jobstypes.JobStatus_JOB_STATUS_SUBMITTED }, 60*time.Second, 500*time.Millisecond,
-			"the job was not declined; log:\n%s", a.logText(t))
+			"the job was not declined; log:\n%s", a.LogText())
 		j := job(id)
 		require.Nil(t, j.Result)
 		require.Empty(t, j.Provider)
-		require.Equal(t, float64(1), a.metric(t, `verdict_agent_files_refused_total{reason="commitment"`))
-		require.Contains(t, a.logText(t), "does not match the on-chain commitment")
+		require.Equal(t, float64(1), a.Metric(`verdict_agent_files_refused_total{reason="commitment"`))
+		require.Contains(t, a.LogText(), "does not match the on-chain commitment")
 		code, log := c.txCode("buyer", "jobs", "cancel-job", id)
 		require.Zero(t, code, log)
 	})

@@ -37,6 +37,8 @@ import (
 	reputationtypes "github.com/verdict-chain/verdict/x/reputation/types"
 	slashingslatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 
+	"github.com/verdict-chain/verdict/testutil/cli"
+	"github.com/verdict-chain/verdict/testutil/demo"
 	"github.com/verdict-chain/verdict/testutil/loopback"
 )
 
@@ -61,6 +63,19 @@ type chain struct {
 	env   []string
 	// agentFiles: the directory agents may read file:// URIs from
 	agentFiles string
+	h          *cli.Chain
+}
+
+// harness is the shared CLI harness (testutil/cli) on the test chain.
+func (c *chain) harness(t *testing.T) *cli.Chain {
+	if c.h == nil {
+		h, err := cli.Dial(cli.Config{Bin: c.bin, Home: c.home,
+			RPC: fmt.Sprintf("127.0.0.1:%d", c.ports.rpc), GRPC: fmt.Sprintf("127.0.0.1:%d", c.ports.grpc)})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = h.Close() })
+		c.h = h
+	}
+	return c.h
 }
 
 func (c *chain) script(timeout time.Duration, name string, args ...string) (string, error) {
@@ -138,6 +153,34 @@ func mustUint(t *testing.T, s string) uint64 {
 	return n
 }
 
+// demo runs the demo's scenes (testutil/demo) against the test chain,
+// their story in <home>/demo.log.
+func (c *chain) demo(t *testing.T) *demo.Result {
+	h := c.harness(t)
+	logPath := filepath.Join(c.home, "demo.log")
+	f, err := os.Create(logPath)
+	require.NoError(t, err)
+	defer func() { _ = f.Close() }()
+	cfg := demo.Config{
+		Chain: h, Bin: c.bin, TEESim: filepath.Join(filepath.Dir(c.bin), "verdict-teesim"), TEEDir: filepath.Join(c.home, "tee"),
+		ZKDir: filepath.Join(c.root, ".localnet", "zk"), Work: filepath.Join(c.home, "demo-files"),
+		ZKShape: "64-64-10", CNNArch: "1x32x32-6k5-16k5-120-84-10", AgentPorts: loopback.FreePorts(t, 5), Out: f,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 13*time.Minute)
+	defer cancel()
+	res, err := demo.Run(ctx, cfg, nil)
+	if err != nil {
+		bz, _ := os.ReadFile(logPath)
+		story := string(bz)
+		if len(story) > 8000 {
+			story = story[len(story)-8000:]
+		}
+		t.Fatalf("demo: %v\n(story in %s) ...%s", err, logPath, story)
+	}
+	t.Logf("demo scenes: %v", res.Elapsed)
+	return res
+}
+
 func TestLifecycleOnRealNode(t *testing.T) {
 	bin := os.Getenv("VERDICTD")
 	if bin == "" {
@@ -150,7 +193,6 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		"VOTING_PERIOD=10s", "EXPEDITED_VOTING_PERIOD=5s",
 		fmt.Sprintf("RPC_PORT=%d", p.rpc), fmt.Sprintf("P2P_PORT=%d", p.p2p),
 		fmt.Sprintf("GRPC_PORT=%d", p.grpc), fmt.Sprintf("API_PORT=%d", p.api),
-		"AGENT_PORTS=" + strings.Trim(fmt.Sprint(loopback.FreePorts(t, 5)), "[]"),
 	}
 	out, err := c.script(4*time.Minute, "localnet.sh", "start")
 	require.NoError(t, err, out)
@@ -159,11 +201,16 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		t.Log(out)
 	})
 
-	// The whole demo: register, submit, post, window, FINALIZED, then three
-	// disputes settled by real Groth16 proofs; exact balances throughout.
-	out, err = c.script(13*time.Minute, "demo.sh")
-	require.NoError(t, err, out)
-	require.Contains(t, out, "Demo complete")
+	// The whole demo, in-process: its scenes side by side (register,
+	// submit, post, window, FINALIZED, disputes settled by real Groth16
+	// proofs, SLA grading, TEE, forwards, the agents); exact balances
+	// throughout.
+	res := c.demo(t)
+	ids := func(k string) uint64 {
+		id, ok := res.IDs[k]
+		require.True(t, ok, "the demo recorded no %s", k)
+		return id
+	}
 
 	// Wrong signers are refused by the chain, not just by the CLI.
 	model := strings.Repeat("0a", 32) // a canonical BN254 field element
@@ -230,7 +277,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	provs, err := q.Providers(ctx, &jobstypes.QueryProvidersRequest{Status: jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE})
 	require.NoError(t, err)
 	require.Len(t, provs.Providers, 2, "gpu-a and gpu-b; the first provider and the agents' three paused in the demo")
-	job, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: 1})
+	job, err := q.Job(ctx, &jobstypes.QueryJobRequest{Id: ids("lifecycle.job")})
 	require.NoError(t, err)
 	require.Equal(t, jobstypes.JobStatus_JOB_STATUS_FINALIZED, job.Job.Status)
 	jobs, err := q.Jobs(ctx, &jobstypes.QueryJobsRequest{Buyer: c.addr("buyer"), Status: jobstypes.JobStatus_JOB_STATUS_CANCELLED})
@@ -263,7 +310,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Equal(t, "cnn-1x32x32-6k5-16k5-120-84-10", circuits.Circuits[0].Id) // LeNet-5: the demo's dispute D
 	require.Equal(t, "mlp-64-64-10", circuits.Circuits[1].Id)                   // version 1 (MiMC): the agent fault scenes below
 	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[2].Id)                  // version 2 (Poseidon2): the demo's disputes
-	won, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: 2})
+	won, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: ids("disputes.a")})
 	require.NoError(t, err)
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
 	lost, err := dq.Disputes(ctx, &disputetypes.QueryDisputesRequest{Status: disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST})
@@ -273,7 +320,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, dparams.Params.AuditRatePpm, "the localnet turns audits off")
 	// ...and over REST.
-	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "circuits/mlp2-64-64-10", "circuits/cnn-1x32x32-6k5-16k5-120-84-10", "disputes", "disputes/2", "disputes?status=3"} {
+	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "circuits/mlp2-64-64-10", "circuits/cnn-1x32x32-6k5-16k5-120-84-10", "disputes", "disputes/" + strconv.FormatUint(ids("disputes.a"), 10), "disputes?status=3"} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/dispute/v1/%s", p.api, path))
 		require.NoError(t, err, path)
 		var body map[string]any
@@ -295,15 +342,15 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, eff.EfficiencyPpm)
 	sq := slashingslatypes.NewQueryClient(conn)
-	as, err := sq.Assessment(ctx, &slashingslatypes.QueryAssessmentRequest{JobId: 5})
+	as, err := sq.Assessment(ctx, &slashingslatypes.QueryAssessmentRequest{JobId: ids("sla.job")})
 	require.NoError(t, err)
 	require.Equal(t, uint32(2750), as.Assessment.SlashBps)
 	mons, err := sq.Monitors(ctx, &slashingslatypes.QueryMonitorsRequest{})
 	require.NoError(t, err)
-	require.Equal(t, []string{c.addr("monitor")}, mons.Monitors)
+	require.ElementsMatch(t, []string{c.addr("monitor"), c.addr("monitor2")}, mons.Monitors)
 	for _, path := range []string{
 		"reputation/v1/params", "reputation/v1/reputation/" + c.addr("provider2") + "/1", "reputation/v1/rank?class=1&max_price_per_unit=150uverd",
-		"slashingsla/v1/params", "slashingsla/v1/monitors", "slashingsla/v1/assessments/5", "slashingsla/v1/violations/" + c.addr("provider2"),
+		"slashingsla/v1/params", "slashingsla/v1/monitors", "slashingsla/v1/assessments/" + strconv.FormatUint(ids("sla.job"), 10), "slashingsla/v1/violations/" + c.addr("provider2"),
 	} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/%s", p.api, path))
 		require.NoError(t, err, path)
@@ -345,7 +392,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 
 	// x/forwards over gRPC and REST: the demo's forward position, settled.
 	fq := forwardstypes.NewQueryClient(conn)
-	fpos, err := fq.Position(ctx, &forwardstypes.QueryPositionRequest{Id: 1})
+	fpos, err := fq.Position(ctx, &forwardstypes.QueryPositionRequest{Id: ids("forwards.position")})
 	require.NoError(t, err)
 	require.Equal(t, forwardstypes.PositionStatus_POSITION_STATUS_SETTLED, fpos.Position.Status)
 	require.Equal(t, uint64(30), fpos.Position.Delivered)
@@ -353,7 +400,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	facc, err := fq.Accounting(ctx, &forwardstypes.QueryAccountingRequest{})
 	require.NoError(t, err)
 	require.True(t, facc.Balanced)
-	for _, path := range []string{"params", "positions/1", "positions/owner/" + c.addr("buyer"), "accounting", "index/1"} {
+	for _, path := range []string{"params", "positions/1", "positions/owner/" + c.addr("buyer-fwd"), "accounting", "index/1"} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/forwards/v1/%s", p.api, path))
 		require.NoError(t, err, path)
 		var body map[string]any

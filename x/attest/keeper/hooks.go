@@ -10,7 +10,6 @@ import (
 
 	"github.com/verdict-chain/verdict/x/attest/types"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -67,8 +66,7 @@ func (k *Keeper) ChallengeWindow(ctx context.Context, p jobstypes.Provider, j jo
 	if err != nil {
 		return 0, err
 	}
-	w := bps.FloorDuration(base, params.TeeWindowFactorBps)
-	return max(w, time.Second), nil
+	return types.TEEWindow(params, base), nil
 }
 
 // VerifyEnclaveSignature checks sig over (chain id, job id, output, units

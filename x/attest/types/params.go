@@ -65,3 +65,10 @@ func (p Params) Validate() error {
 	}
 	return nil
 }
+
+// TEEWindow is the challenge window of an enclave-signed result of an
+// attested provider: tee_window_factor_bps of the base window, rounded
+// down, at least a second.
+func TEEWindow(p Params, base time.Duration) time.Duration {
+	return max(bps.FloorDuration(base, p.TeeWindowFactorBps), time.Second)
+}

@@ -10,7 +10,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
-	"github.com/verdict-chain/verdict/x/internal/bps"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -206,7 +205,7 @@ func (k *Keeper) newResolution(ctx context.Context, denom, reason, provenBy stri
 func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispute, provenBy string) (types.Dispute, error) {
 	res := k.newResolution(ctx, d.Bond.Denom, "the provider's output was proven", provenBy, types.Claim_CLAIM_PROVIDER)
 	if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
-		toProvider := bps.Floor(d.Bond.Amount, p.RewardShareBps)
+		toProvider := types.ProviderShare(p, d.Bond.Amount)
 		rest := d.Bond.Amount.Sub(toProvider)
 		op, err := k.addressCodec.StringToBytes(d.Provider)
 		if err != nil {
@@ -252,7 +251,7 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 		if challenger, err = k.addressCodec.StringToBytes(d.Challenger); err != nil {
 			return d, err
 		}
-		reward = bps.Floor(slash, p.ChallengerRewardBps)
+		reward = types.ChallengerReward(p, slash)
 		payouts = append(payouts, jobstypes.Payout{To: challenger, Amount: reward})
 	}
 	slashed, err := k.jobs.SlashBond(ctx, op, slash, "x/dispute: "+reason, payouts)

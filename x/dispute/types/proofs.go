@@ -65,6 +65,19 @@ func FraudSlash(p Params, bond math.Int, j jobstypes.Job) math.Int {
 	return math.MinInt(capped, agreed.MulRaw(int64(p.FraudSlashMultiple)))
 }
 
+// ProviderShare is what a provider proven right receives of the losing
+// challenger's bond: reward_share_bps of it, rounded down (the rest goes to
+// the community pool).
+func ProviderShare(p Params, bond math.Int) math.Int {
+	return bps.Floor(bond, p.RewardShareBps)
+}
+
+// ChallengerReward is what a winning challenger receives of a fraud slash,
+// besides its bond back: challenger_reward_bps of it, rounded down.
+func ChallengerReward(p Params, slash math.Int) math.Int {
+	return bps.Floor(slash, p.ChallengerRewardBps)
+}
+
 // DeterrenceRatePPM is the audit probability (ppm) at which posting a wrong
 // result loses in expectation: probability × fraud slash ≥
 // audit_deterrence_bps × payment. A provider whose slash is small next to

@@ -102,7 +102,7 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 		return a, err
 	}
 	op := sdk.AccAddress(opBytes)
-	penalty := Penalty(p, a.SlashBps, payment)
+	penalty := types.Penalty(p, a.SlashBps, payment)
 	if a.BuyerOnly {
 		// The buyer is an interested party: its word alone moves no money
 		// and jails no one (it would let a buyer take back what it paid for
@@ -114,7 +114,7 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 		if err != nil {
 			return a, err
 		}
-		comp := math.MinInt(penalty, loss)
+		comp := types.Compensation(penalty, loss)
 		slashed, err := k.jobs.SlashBond(ctx, op, penalty, "x/slashingsla: SLA violation", []jobstypes.Payout{{To: buyerAddr, Amount: comp}})
 		if err != nil {
 			return a, err
@@ -152,16 +152,6 @@ func (k *Keeper) Assess(ctx context.Context, jobID uint64, expired bool) (types.
 		return a, err
 	}
 	return a, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventSLAAssessed{Assessment: a})
-}
-
-// Penalty is slash_bps (of the penalty scale) × payment ×
-// max_sla_penalty_multiple_bps: never more than the multiple of the job's
-// payment, never a share of the bond.
-func Penalty(p types.Params, slashBps uint32, payment math.Int) math.Int {
-	if !payment.IsPositive() || slashBps == 0 {
-		return math.ZeroInt()
-	}
-	return bps.Floor2(payment, slashBps, p.MaxSlaPenaltyMultipleBps)
 }
 
 func (k *Keeper) settleGrading(ctx context.Context, _ time.Time, jobID uint64) error {

@@ -62,7 +62,7 @@ func TestGradingTable(t *testing.T) {
 		require.Equal(t, c.slashBps, slash, c.name)
 		require.GreaterOrEqual(t, slash, prev, "%s: graded, so each worse case costs more", c.name)
 		prev = slash
-		pen := keeper.Penalty(p, slash, payment)
+		pen := types.Penalty(p, slash, payment)
 		require.True(t, pen.LTE(payment.MulRaw(2)), "%s: never more than twice the payment", c.name)
 		fmt.Fprintf(&b, "| %s | %.3f | %s | %d |\n", c.name, float64(s.TotalPpm)/types.PPM, pen.MulRaw(100).Quo(payment), sdkDowntimeBps(c.m.CompletedPpm))
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
 
 	"github.com/verdict-chain/verdict/x/internal/bps"
 )
@@ -73,3 +74,18 @@ func (p Params) Validate() error {
 	}
 	return nil
 }
+
+// Penalty is slash_bps (of the penalty scale) × payment ×
+// max_sla_penalty_multiple_bps: never more than the multiple of the job's
+// payment, never a share of the bond.
+func Penalty(p Params, slashBps uint32, payment math.Int) math.Int {
+	if !payment.IsPositive() || slashBps == 0 {
+		return math.ZeroInt()
+	}
+	return bps.Floor2(payment, slashBps, p.MaxSlaPenaltyMultipleBps)
+}
+
+// Compensation is what the buyer receives of an SLA penalty: at most its
+// loss (what it paid for the degraded result); the rest of the penalty goes
+// to the community pool.
+func Compensation(penalty, loss math.Int) math.Int { return math.MinInt(penalty, loss) }

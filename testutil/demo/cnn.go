@@ -1,0 +1,64 @@
+package demo
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+)
+
+// cnnScene: a LeNet-5 job, proven by its provider as it serves, is
+// challenged and the proof wins. Its own provider (registered for the CNN
+// circuit only), buyer and challenger let it run beside the other scenes.
+func cnnScene(s *S) {
+	cnn := s.cfg.circuitCNN()
+	provider := s.Account("provider-cnn", 3_000_000_000)
+	buyer := s.Account("buyer-cnn", 1_000_000_000)
+	challenger := s.Account("challenger-cnn", 1_000_000_000)
+	if p, ok := s.Provider(provider); !ok {
+		s.registerProvider("provider-cnn", "gpu-c", "--circuit-ids", cnn, "--prices", priceJSON(price, false),
+			"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
+	} else if p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED {
+		s.Tx("provider-cnn", "jobs", "resume-provider")
+	}
+	jp, dp := s.JobsParams(), s.DisputeParams()
+
+	s.Say("Dispute D: a CNN job (%s); the provider proves as it serves, and wins the challenge", cnn)
+	model, input := s.File("cnn.vmdl"), s.File("cnn-input.vten")
+	s.Zk("", "example-model", model, "--arch", s.cfg.CNNArch, "--seed", "demo")
+	dims := strings.Split(strings.SplitN(s.cfg.CNNArch, "-", 2)[0], "x")
+	size := 1
+	for _, d := range dims {
+		n, err := strconv.Atoi(d)
+		s.Must(err, "CNN input shape")
+		size *= n
+	}
+	s.Zk("", "example-input", input, "--size", strconv.Itoa(size), "--seed", "demo-cnn")
+	modelC, inC := s.Zk("poseidon2", "commit", model), s.Zk("poseidon2", "commit", input)
+	jd := s.JobID(s.Tx("buyer-cnn", "jobs", "submit-job", "inference", modelC, inC, strconv.Itoa(units), u(maxPrice), "90s",
+		"--circuit-id", cnn, "--provider", provider, "--input-uri", "ipfs://demo-cnn-input"))
+	s.Record("job", jd)
+	s.Info("the provider runs the CNN and proves the result before posting it (a proof is ready before any window opens):")
+	proof := s.Prove("the provider", "poseidon2", model, input, jd)
+	p0, b0, x0, c0 := s.Gross(provider), s.Gross(buyer), s.Gross(challenger), s.Pool()
+	s.Tx("provider-cnn", "jobs", "post-result", id(jd), s.Zk("poseidon2", "infer", model, input), strconv.Itoa(used), "--output-uri", "ipfs://demo-output")
+	s.Expect(fmt.Sprintf("job %d status", jd), s.Job(jd).Status, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED)
+	s.Tx("challenger-cnn", "dispute", "challenge", id(jd))
+	d := s.MustDispute(jd)
+	s.Tx("provider-cnn", "dispute", "submit-proof", id(jd), "provider", proof, "--gas", "600000")
+	d = s.MustDispute(jd)
+	s.Show(map[string]any{"job_id": d.JobId, "status": d.Status.String(), "resolution": d.Resolution})
+	s.Expect("dispute status", d.Status, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON)
+	j := s.Job(jd)
+	s.Expect(fmt.Sprintf("job %d status", jd), j.Status, jobstypes.JobStatus_JOB_STATUS_FINALIZED)
+	pay := jobstypes.Payment(j)
+	fee := jobstypes.Fee(pay, jp.ProtocolFeeBps)
+	top := disputetypes.ProviderShare(dp, d.Bond.Amount)
+	s.Expect("provider balance change (payment - fee + its share of the bond)", s.Gross(provider).Sub(p0), pay.Sub(fee).Add(top))
+	s.Expect("buyer balance change (escrow back but the payment)", s.Gross(buyer).Sub(b0), escrowOf(j).Sub(pay))
+	s.Expect("challenger balance change (bond lost)", s.Gross(challenger).Sub(x0), d.Bond.Amount.Neg())
+	s.ExpectPool(c0, "fee + rest of the bond", fee.Add(d.Bond.Amount).Sub(top))
+	s.Tx("provider-cnn", "jobs", "pause-provider")
+}
