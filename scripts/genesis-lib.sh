@@ -37,8 +37,8 @@ verdict_genesis() {
     | .app_state.dispute.params.proof_window = $pw
     | .app_state.dispute.params.audit_rate_ppm = $ar
     | .app_state.dispute.params.default_prove_time = "5s"
-    | .app_state.forwards.params.window_grid = "60s"
-    | .app_state.forwards.params.window_lengths = ["120s"]
+    | .app_state.forwards.params.window_grid = "30s"
+    | .app_state.forwards.params.window_lengths = ["60s"]
     | .app_state.jobs.params.max_job_duration = "120s"
     | .app_state.jobs.params.unbonding_period = "300s"
     | .app_state.gov.params.voting_period = $vp
@@ -53,19 +53,21 @@ verdict_genesis() {
 
   # The reference circuits: both versions of the MLP family — version 2
   # (Poseidon2, mlp2-<shape>; the demo's) and version 1 (MiMC, mlp-<shape>;
-  # still registered and provable) — and the CNN family's LeNet-5. Keys are
-  # made once per circuit build (setup ~2 s, ~3 s and ~20 s) and reused;
-  # each verifying key is validated and registered in genesis.
+  # still registered and provable) — the CNN family's LeNet-5, and a small
+  # version 2 MLP (mlp2-<SLA shape>: the demo's SLA and TEE scenes, whose
+  # scheduling no other scene's provider may enter). Keys are made once per
+  # circuit build (setup ~2 s, ~3 s, ~20 s and ~1 s) and reused; each
+  # verifying key is validated and registered in genesis.
   # Networks started at the same time share ZK_DIR: one makes the keys
   # while the others wait, so no chain registers a key another overwrites.
   mkdir -p "$ZK_DIR"
   local lock id name desc
   exec {lock}>"$ZK_DIR/.setup.lock"
   flock -w 900 "$lock" || { echo "another key setup holds $ZK_DIR/.setup.lock" >&2; exit 1; }
-  for id in "mlp2-$ZK_SHAPE" "mlp-$ZK_SHAPE" "cnn-$CNN_ARCH"; do
+  for id in "mlp2-$ZK_SHAPE" "mlp-$ZK_SHAPE" "cnn-$CNN_ARCH" "mlp2-${SLA_SHAPE:-16-16-4}"; do
     case $id in
-      mlp2-*) name="MLP $ZK_SHAPE (v2)"; desc="quantized MLP inference, int8, Poseidon2 commitments, zkml" ;;
-      mlp-*) name="MLP $ZK_SHAPE (v1)"; desc="quantized MLP inference, int8, MiMC commitments, zkml" ;;
+      mlp2-*) name="MLP ${id#mlp2-} (v2)"; desc="quantized MLP inference, int8, Poseidon2 commitments, zkml" ;;
+      mlp-*) name="MLP ${id#mlp-} (v1)"; desc="quantized MLP inference, int8, MiMC commitments, zkml" ;;
       *) name="CNN $CNN_ARCH"; desc="quantized conv + 2x2 average pool + dense, int8, Poseidon2 commitments, zkml" ;;
     esac
     if ! zk_keys_current "$id"; then

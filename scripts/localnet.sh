@@ -21,14 +21,16 @@
 #   REPORT_WINDOW       x/slashingsla report window (default: 8s)
 #                       (x/forwards: windows on a 60 s grid, 120 s long, so
 #                       the demo's forward delivers in minutes, not hours)
-#   VOTING_PERIOD       gov voting period (default: 30s)
+#   VOTING_PERIOD       gov voting period (default: 10s: one validator votes at once)
 #   MIN_GAS_PRICES      the node's minimum gas price (default: 0.01uverd; a
 #                       zero-fee transaction is refused)
-#   EXPEDITED_VOTING_PERIOD  gov expedited voting period, shorter (default: 20s)
+#   EXPEDITED_VOTING_PERIOD  gov expedited voting period, shorter (default: 5s)
 #   ZK_SHAPE            reference MLP circuits registered in genesis, both
 #                       versions (default: 64-64-10: mlp-… and mlp2-…)
 #   CNN_ARCH            reference CNN circuit registered in genesis
 #                       (default: 1x32x32-6k5-16k5-120-84-10, LeNet-5)
+#   SLA_SHAPE           a small version 2 MLP circuit registered in genesis
+#                       for the demo's SLA and TEE scenes (default: 16-16-4)
 #   ZK_DIR              Groth16 keys, made once by `verdictd zk setup` and
 #                       kept across resets (default: .localnet/zk)
 #   START_TIMEOUT       seconds to wait for the first block (default: 60)
@@ -52,9 +54,9 @@ CHALLENGE_WINDOW=${CHALLENGE_WINDOW:-15s}
 PROOF_WINDOW=${PROOF_WINDOW:-20s}
 AUDIT_RATE_PPM=${AUDIT_RATE_PPM:-0}
 REPORT_WINDOW=${REPORT_WINDOW:-8s}
-VOTING_PERIOD=${VOTING_PERIOD:-30s}
+VOTING_PERIOD=${VOTING_PERIOD:-10s}
 MIN_GAS_PRICES=${MIN_GAS_PRICES:-0.01uverd}
-EXPEDITED_VOTING_PERIOD=${EXPEDITED_VOTING_PERIOD:-20s}
+EXPEDITED_VOTING_PERIOD=${EXPEDITED_VOTING_PERIOD:-5s}
 ZK_SHAPE=${ZK_SHAPE:-64-64-10}
 CNN_ARCH=${CNN_ARCH:-1x32x32-6k5-16k5-120-84-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}

@@ -64,7 +64,8 @@ func run(scene string, timeout time.Duration) error {
 		ZKDir:   env("ZK_DIR", ".localnet/zk"),
 		Work:    env("DEMO_WORK", filepath.Join(home, "demo-files")),
 		ZKShape: env("ZK_SHAPE", "64-64-10"),
-		CNNArch: env("CNN_ARCH", "1x32x32-6k5-16k5-120-84-10"),
+		CNNArch:  env("CNN_ARCH", "1x32x32-6k5-16k5-120-84-10"),
+		SLAShape: env("SLA_SHAPE", "16-16-4"),
 		Out:     os.Stdout,
 	}
 	for _, p := range strings.Fields(env("AGENT_PORTS", "26701 26702 26703 26704 26705")) {

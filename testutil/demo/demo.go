@@ -49,8 +49,10 @@ type Config struct {
 	ZKDir string
 	// Work is where scenes write their files.
 	Work string
-	// ZKShape is the reference MLP's shape, CNNArch the CNN's.
-	ZKShape, CNNArch string
+	// ZKShape is the reference MLP's shape, CNNArch the CNN's; SLAShape is
+	// the small MLP of the SLA and TEE scenes (a circuit no other scene's
+	// provider registers, so their scheduling is theirs alone).
+	ZKShape, CNNArch, SLAShape string
 	// AgentPorts: loopback ports for the agents (at least 7).
 	AgentPorts []int
 	// Out receives the story.
@@ -61,6 +63,7 @@ type Config struct {
 func (c *Config) circuitV2() string  { return "mlp2-" + c.ZKShape }
 func (c *Config) circuitV1() string  { return "mlp-" + c.ZKShape }
 func (c *Config) circuitCNN() string { return "cnn-" + c.CNNArch }
+func (c *Config) circuitSLA() string { return "mlp2-" + c.SLAShape }
 
 // Scene is one story the demo tells.
 type Scene struct {
@@ -78,8 +81,8 @@ func Scenes() []Scene {
 	return []Scene{
 		{Name: "lifecycle", Lane: "market", Title: "register, submit, post, the challenge window, FINALIZED, exact money", Run: lifecycle},
 		{Name: "disputes", Lane: "market", Title: "disputes A, B, C settled by Groth16 proofs of the reference MLP", Run: disputes},
-		{Name: "sla", Lane: "market", Title: "reputation-weighted scheduling and graded SLA slashing", Run: slaScene},
-		{Name: "tee", Lane: "market", Title: "SEV-SNP attestation, the shorter window, governance revocation", Run: teeScene},
+		{Name: "sla", Lane: "sla", Title: "reputation-weighted scheduling and graded SLA slashing", Run: slaScene},
+		{Name: "tee", Lane: "sla", Title: "SEV-SNP attestation, the shorter window, governance revocation", Run: teeScene},
 		{Name: "forwards", Lane: "forwards", Title: "a delivery window sold forward, delivered in part, the rest refunded with the penalty", Run: forwardsScene},
 		{Name: "cnn", Lane: "cnn", Title: "dispute D: a LeNet-5 job settled by its proof", Run: cnnScene},
 		{Name: "agents", Lane: "agents", Title: "provider agents, a watcher and an SLA monitor with no human step", Run: agentsScene},

@@ -21,7 +21,7 @@ func forwardsScene(s *S) {
 	seller := s.Account("seller-fwd", 5_000_000_000)
 	buyer := s.Account("buyer-fwd", 1_000_000_000)
 	jp, fp := s.JobsParams(), s.ForwardsParams()
-	w := s.mlpWorkload("fwd", "poseidon2", "demo-fwd", "main")
+	w := s.mlpWorkload("fwd", s.cfg.ZKShape, "poseidon2", "demo-fwd", "main")
 	in := s.Zk(w.scheme, "commit", s.File("fwd-input-main.vten"))
 	result := s.Zk(w.scheme, "infer", w.model, s.File("fwd-input-main.vten"))
 	if p, ok := s.Provider(seller); !ok {
@@ -37,7 +37,7 @@ func forwardsScene(s *S) {
 	// the first grid point at least 25 s ahead: time for both orders
 	start := time.Unix(((now.Unix()+25)/grid+1)*grid, 0).UTC()
 	length := fp.WindowLengths[0]
-	series := fmt.Sprintf(`{"class":"WORKLOAD_CLASS_INFERENCE","window_start":"%s","window_length":"%s"}`, start.Format(time.RFC3339), length)
+	series := fmt.Sprintf(`{"class":"WORKLOAD_CLASS_INFERENCE","window_start":"%s","window_length":"%ds"}`, start.Format(time.RFC3339), length/time.Second)
 	s.Info("series %s (localnet windows: a %s grid, %s long; a real network's are hours)", series, fp.WindowGrid, length)
 	b0, a0, c0 := s.Gross(buyer), s.Gross(seller), s.Pool()
 	s.Tx("seller-fwd", "forwards", "place-order", series, "sell", u(fwdPrice), strconv.Itoa(offered))
@@ -60,7 +60,7 @@ func forwardsScene(s *S) {
 	jobFees := math.ZeroInt()
 	delivered := uint64(0)
 	for _, n := range []uint64{20, 10} {
-		r := s.Tx("buyer-fwd", "forwards", "submit-position-job", id(pos), id(n), w.modelC, in, "60s")
+		r := s.Tx("buyer-fwd", "forwards", "submit-position-job", id(pos), id(n), w.modelC, in, "30s")
 		j, err := strconv.ParseUint(r.Attr("verdict.forwards.v1.EventPositionJob", "job_id"), 10, 64)
 		s.Must(err, "no job drawn")
 		s.Expect(fmt.Sprintf("job %d price per unit (forward price, not gpu-f's list price 100)", j), s.Job(j).PricePerUnit.Amount, math.NewInt(fwdPrice))
@@ -73,7 +73,7 @@ func forwardsScene(s *S) {
 
 	s.Say("gpu-f pauses: the next job cannot go to it; the buyer's transaction succeeds and records the seller's fault")
 	s.Tx("seller-fwd", "jobs", "pause-provider")
-	r = s.Tx("buyer-fwd", "forwards", "submit-position-job", id(pos), "20", w.modelC, in, "60s")
+	r = s.Tx("buyer-fwd", "forwards", "submit-position-job", id(pos), "20", w.modelC, in, "30s")
 	s.Expect("units refused (seller's fault)", r.Attr("verdict.forwards.v1.EventDeliveryRefused", "units"), "20")
 	reason := r.Attr("verdict.forwards.v1.EventDeliveryRefused", "reason")
 	if len(reason) > 100 {

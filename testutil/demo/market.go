@@ -38,11 +38,11 @@ type workload struct {
 	scheme        string
 }
 
-func (s *S) mlpWorkload(name, scheme, seed string, inputs ...string) workload {
+func (s *S) mlpWorkload(name, shape, scheme, seed string, inputs ...string) workload {
 	w := workload{model: s.File(name + ".vmdl"), scheme: scheme}
-	s.Zk("", "example-model", w.model, "--shape", s.cfg.ZKShape, "--seed", seed)
+	s.Zk("", "example-model", w.model, "--shape", shape, "--seed", seed)
 	for _, in := range inputs {
-		s.Zk("", "example-input", s.File(name+"-input-"+in+".vten"), "--size", inputSize(s.cfg.ZKShape), "--seed", seed+"-"+in)
+		s.Zk("", "example-input", s.File(name+"-input-"+in+".vten"), "--size", inputSize(shape), "--seed", seed+"-"+in)
 	}
 	w.modelC = s.Zk(scheme, "commit", w.model)
 	return w
@@ -98,10 +98,11 @@ func lifecycle(s *S) {
 		"--prices", priceJSON(price, false),
 		"--hardware", `{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}`,
 		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
+	s.resume("provider")
 	p, _ := s.Provider(provider)
 	s.Show(map[string]any{"operator": p.Operator, "moniker": p.Moniker, "status": p.Status.String(), "bond": p.Bond.String(), "circuit_ids": p.CircuitIds})
 
-	w := s.mlpWorkload("market", "poseidon2", "demo", "main", "a", "b", "c")
+	w := s.mlpWorkload("market", s.cfg.ZKShape, "poseidon2", "demo", "main", "a", "b", "c")
 	s.Say("The buyer submits an inference job: %d units at most %d uverd each", units, maxPrice)
 	s.Info("The module escrows max price x units = %d uverd now.", maxPrice*units)
 	s.Info("No provider is named, so the scheduler assigns the cheapest eligible one.")
@@ -159,9 +160,10 @@ func disputes(s *S) {
 	if _, ok := s.Provider(provider); !ok {
 		s.Fatalf("the provider is not registered: run the lifecycle scene first")
 	}
+	s.resume("provider")
 	w := workload{model: s.File("market.vmdl"), scheme: "poseidon2"}
 	if _, err := os.Stat(w.model); err != nil {
-		w = s.mlpWorkload("market", "poseidon2", "demo", "main", "a", "b", "c")
+		w = s.mlpWorkload("market", s.cfg.ZKShape, "poseidon2", "demo", "main", "a", "b", "c")
 	} else {
 		w.modelC = s.Zk(w.scheme, "commit", w.model)
 	}
@@ -231,6 +233,15 @@ func disputes(s *S) {
 	proof = s.Prove("the challenger", w.scheme, w.model, input("c"), jc)
 	s.Tx("challenger", "dispute", "submit-proof", id(jc), "counter", proof, "--gas", "600000")
 	s.expectFraudSlashed(jc, provider, buyer, challenger, p0, b0, x0, pb0, c0)
+	s.Info("the provider steps aside (paused): it takes no more jobs in the demo")
+	s.Tx("provider", "jobs", "pause-provider")
+}
+
+// resume makes key's provider ACTIVE again if a run before paused it.
+func (s *S) resume(key string) {
+	if p, ok := s.Provider(s.Addr(key)); ok && p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED {
+		s.Tx(key, "jobs", "resume-provider")
+	}
 }
 
 // expectFraudSlashed checks a lost dispute's money: the provider's bond

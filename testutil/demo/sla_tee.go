@@ -18,11 +18,11 @@ const slaTerms = `{"max_p99_latency_ms":200,"max_jitter_ms":20,"completion_time"
 // degrades, a monitor reports it, x/slashingsla grades the penalty by how
 // far over the bound it was, and the next assignment goes to the other.
 func slaScene(s *S) {
-	v2 := s.cfg.circuitV2()
-	provider, buyer := s.Addr("provider"), s.Addr("buyer")
+	v2 := s.cfg.circuitSLA()
+	buyer := s.Account("buyer-sla", 1_000_000_000)
 	gpuA, gpuB, mon := s.Addr("provider2"), s.Addr("provider3"), s.Addr("monitor")
 	jp := s.JobsParams()
-	w := s.mlpWorkload("sla", "poseidon2", "demo-sla", "main")
+	w := s.mlpWorkload("sla", s.cfg.SLAShape, "poseidon2", "demo-sla", "main")
 	in := s.Zk(w.scheme, "commit", s.File("sla-input-main.vten"))
 	result := s.Zk(w.scheme, "infer", w.model, s.File("sla-input-main.vten"))
 	rank := func() {
@@ -31,13 +31,10 @@ func slaScene(s *S) {
 		}
 	}
 	submit := func() uint64 {
-		return s.JobID(s.Tx("buyer", "jobs", "submit-job", "inference", w.modelC, in, strconv.Itoa(units), u(maxPrice), "90s", "--circuit-id", v2, "--sla", slaTerms))
+		return s.JobID(s.Tx("buyer-sla", "jobs", "submit-job", "inference", w.modelC, in, strconv.Itoa(units), u(maxPrice), "90s", "--circuit-id", v2, "--sla", slaTerms))
 	}
 
-	s.Say("Two providers compete; the first provider steps aside")
-	if p, ok := s.Provider(provider); ok && p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
-		s.Tx("provider", "jobs", "pause-provider")
-	}
+	s.Say("Two providers compete for jobs with SLA terms of the %s circuit", v2)
 	s.registerProvider("provider2", "gpu-a", "--circuit-ids", v2, "--prices", priceJSON(100, true), "--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
 	s.registerProvider("provider3", "gpu-b", "--circuit-ids", v2, "--prices", priceJSON(110, true), "--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
 	s.Info("gpu-a (%s) asks 100 uverd/unit, gpu-b (%s) 110; both start at the neutral score", gpuA, gpuB)
@@ -103,12 +100,13 @@ func (s *S) teeSim(args ...string) string {
 // an enclave-signed result and gets the shorter window; governance removes
 // the image's measurement and the attestation stops counting at once.
 func teeScene(s *S) {
-	v2 := s.cfg.circuitV2()
+	v2 := s.cfg.circuitSLA()
+	s.Account("buyer-sla", 1_000_000_000)
 	gpuB := s.Addr("provider3")
 	if _, ok := s.Provider(gpuB); !ok {
 		s.Fatalf("gpu-b is not registered: run the sla scene first")
 	}
-	w := s.mlpWorkload("tee", "poseidon2", "demo-tee", "main")
+	w := s.mlpWorkload("tee", s.cfg.SLAShape, "poseidon2", "demo-tee", "main")
 	in := s.Zk(w.scheme, "commit", s.File("tee-input-main.vten"))
 	result := s.Zk(w.scheme, "infer", w.model, s.File("tee-input-main.vten"))
 	chainID, height, _, err := s.c.Status(s.ctx)
@@ -131,8 +129,8 @@ func teeScene(s *S) {
 
 	s.Say("A require_tee job: only the attested provider may take it; its enclave-signed result gets the shorter window")
 	jobArgs := []string{"jobs", "submit-job", "inference", w.modelC, in, strconv.Itoa(units), u(maxPrice), "90s", "--circuit-id", v2, "--require-tee"}
-	s.TxFail("buyer", "requires a TEE", append(jobArgs, "--provider", s.Addr("provider2"))...)
-	jt := s.JobID(s.Tx("buyer", jobArgs...))
+	s.TxFail("buyer-sla", "requires a TEE", append(jobArgs, "--provider", s.Addr("provider2"))...)
+	jt := s.JobID(s.Tx("buyer-sla", jobArgs...))
 	s.Record("job", jt)
 	s.Expect(fmt.Sprintf("job %d provider", jt), s.Job(jt).Provider, gpuB)
 	sig := s.teeSim("sign-result", s.cfg.TEEDir, chainID, id(jt), result, strconv.Itoa(used))
@@ -156,6 +154,6 @@ func teeScene(s *S) {
 	att = s.Attested(gpuB)
 	s.Show(map[string]any{"attested": att.Attested, "reason": att.Reason})
 	s.Expect("gpu-b attested", att.Attested, false)
-	s.TxFail("buyer", "requires a TEE", "jobs", "submit-job", "inference", w.modelC, in, strconv.Itoa(units), u(maxPrice), "90s", "--require-tee", "--provider", gpuB)
+	s.TxFail("buyer-sla", "requires a TEE", "jobs", "submit-job", "inference", w.modelC, in, strconv.Itoa(units), u(maxPrice), "90s", "--circuit-id", v2, "--require-tee", "--provider", gpuB)
 	s.Info("gpu-b still serves ordinary jobs; a require_tee job now finds no provider until one attests an allowed image")
 }

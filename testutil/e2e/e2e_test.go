@@ -164,7 +164,7 @@ func (c *chain) demo(t *testing.T) *demo.Result {
 	cfg := demo.Config{
 		Chain: h, Bin: c.bin, TEESim: filepath.Join(filepath.Dir(c.bin), "verdict-teesim"), TEEDir: filepath.Join(c.home, "tee"),
 		ZKDir: filepath.Join(c.root, ".localnet", "zk"), Work: filepath.Join(c.home, "demo-files"),
-		ZKShape: "64-64-10", CNNArch: "1x32x32-6k5-16k5-120-84-10", AgentPorts: loopback.FreePorts(t, 5), Out: f,
+		ZKShape: "64-64-10", CNNArch: "1x32x32-6k5-16k5-120-84-10", SLAShape: "16-16-4", AgentPorts: loopback.FreePorts(t, 5), Out: f,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 13*time.Minute)
 	defer cancel()
@@ -306,10 +306,11 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	dq := disputetypes.NewQueryClient(conn)
 	circuits, err := dq.Circuits(ctx, &disputetypes.QueryCircuitsRequest{})
 	require.NoError(t, err)
-	require.Len(t, circuits.Circuits, 3, "both versions of the reference MLP circuit and the CNN")
+	require.Len(t, circuits.Circuits, 4, "both versions of the reference MLP circuit, the CNN and the SLA scenes' small MLP")
 	require.Equal(t, "cnn-1x32x32-6k5-16k5-120-84-10", circuits.Circuits[0].Id) // LeNet-5: the demo's dispute D
-	require.Equal(t, "mlp-64-64-10", circuits.Circuits[1].Id)                   // version 1 (MiMC): the agent fault scenes below
-	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[2].Id)                  // version 2 (Poseidon2): the demo's disputes
+	require.Equal(t, "mlp-64-64-10", circuits.Circuits[1].Id)                   // version 1 (MiMC): the agents
+	require.Equal(t, "mlp2-16-16-4", circuits.Circuits[2].Id)                   // the SLA and TEE scenes
+	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[3].Id)                  // version 2 (Poseidon2): the demo's disputes
 	won, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: ids("disputes.a")})
 	require.NoError(t, err)
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
