@@ -27,10 +27,11 @@ import (
 func shown(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
+		quote := strings.ContainsAny(a, " {\"")
 		if len(a) > 96 {
 			a = fmt.Sprintf("%s…(%d chars)", a[:24], len(a))
 		}
-		if strings.ContainsAny(a, " {\"") {
+		if quote {
 			a = "'" + a + "'"
 		}
 		out[i] = a

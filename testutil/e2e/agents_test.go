@@ -213,11 +213,11 @@ func (c *chain) agentFaults(t *testing.T) {
 		require.NoError(t, err)
 		bb, err := bomb.MarshalBinary()
 		require.NoError(t, err)
-		bc, err := zkml.Poseidon2.ModelCommitment(bomb)
+		bc, err := zkml.MiMC.ModelCommitment(bomb)
 		require.NoError(t, err)
 		bib, err := zkml.MarshalTensor(bombIn)
 		require.NoError(t, err)
-		declined = append(declined, hostileJob("mlp2-64-64-10", hex(bc), srv.Serve("bomb", bb), hex(zkml.Poseidon2.TensorCommitment(bombIn)), srv.Serve("bomb-input", bib)))
+		declined = append(declined, hostileJob("mlp-64-64-10", hex(bc), srv.Serve("bomb", bb), hex(zkml.MiMC.TensorCommitment(bombIn)), srv.Serve("bomb-input", bib)))
 
 		// an honest buyer's job, behind all of them
 		in := input("e2e-behind-hostile")
