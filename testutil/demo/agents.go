@@ -40,15 +40,8 @@ func (s *S) agentProviders() agentSet {
 	}
 	s.Account("buyer-agents", 5_000_000_000)
 	for i, k := range []struct{ key, moniker string }{{"agent-honest", "gpu-h"}, {"agent-cheat", "gpu-x"}, {"agent-slow", "gpu-s"}} {
-		op := s.Addr(k.key)
-		if p, ok := s.Provider(op); ok {
-			if p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED {
-				s.Tx(k.key, "jobs", "resume-provider")
-			}
-			continue
-		}
-		s.Tx(k.key, "jobs", "register-provider", k.moniker, fmt.Sprintf("http://127.0.0.1:%d", s.cfg.AgentPorts[i]), "2000000000"+Denom,
-			"--region", "eu-west", "--classes", "inference", "--circuit-ids", s.cfg.circuitV1(), "--prices", priceJSON(price, true))
+		s.registerProviderAt(k.key, k.moniker, fmt.Sprintf("http://127.0.0.1:%d", s.cfg.AgentPorts[i]),
+			"--circuit-ids", s.cfg.circuitV1(), "--prices", priceJSON(price, true))
 	}
 	// The buyer's workload, published as files the agents fetch and check
 	// against the commitments in the job.

@@ -17,12 +17,8 @@ func cnnScene(s *S) {
 	provider := s.Account("provider-cnn", 3_000_000_000)
 	buyer := s.Account("buyer-cnn", 1_000_000_000)
 	challenger := s.Account("challenger-cnn", 1_000_000_000)
-	if p, ok := s.Provider(provider); !ok {
-		s.registerProvider("provider-cnn", "gpu-c", "--circuit-ids", cnn, "--prices", priceJSON(price, false),
-			"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
-	} else if p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED {
-		s.Tx("provider-cnn", "jobs", "resume-provider")
-	}
+	s.registerProvider("provider-cnn", "gpu-c", "--circuit-ids", cnn, "--prices", priceJSON(price, false),
+		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
 	jp, dp := s.JobsParams(), s.DisputeParams()
 
 	s.Say("Dispute D: a CNN job (%s); the provider proves as it serves, and wins the challenge", cnn)

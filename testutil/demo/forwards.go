@@ -24,11 +24,7 @@ func forwardsScene(s *S) {
 	w := s.mlpWorkload("fwd", s.cfg.ZKShape, "poseidon2", "demo-fwd", "main")
 	in := s.Zk(w.scheme, "commit", s.File("fwd-input-main.vten"))
 	result := s.Zk(w.scheme, "infer", w.model, s.File("fwd-input-main.vten"))
-	if p, ok := s.Provider(seller); !ok {
-		s.registerProvider("seller-fwd", "gpu-f", "--prices", priceJSON(100, false), "--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
-	} else if p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED {
-		s.Tx("seller-fwd", "jobs", "resume-provider")
-	}
+	s.registerProvider("seller-fwd", "gpu-f", "--prices", priceJSON(100, false), "--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
 
 	const fwdPrice, offered, bought = 80, 100, 60
 	s.Say("gpu-f sells a delivery window forward at %d uverd/unit (it lists 100 today); a buyer buys %d units", fwdPrice, bought)

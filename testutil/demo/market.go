@@ -57,13 +57,21 @@ func inputSize(shape string) string {
 	return shape
 }
 
+// registerProvider registers key's provider (endpoint https://<moniker>.verdict.local:8443,
+// bond 2,000,000,000 uverd, class inference) unless it is registered,
+// and makes it ACTIVE.
 func (s *S) registerProvider(key, moniker string, args ...string) string {
+	return s.registerProviderAt(key, moniker, "https://"+moniker+".verdict.local:8443", args...)
+}
+
+func (s *S) registerProviderAt(key, moniker, endpoint string, args ...string) string {
 	op := s.Addr(key)
 	if _, ok := s.Provider(op); ok {
 		s.Info("%s already registered (the demo ran before on this chain)", moniker)
+		s.resume(key)
 		return op
 	}
-	s.Tx(key, append([]string{"jobs", "register-provider", moniker, "https://" + moniker + ".verdict.local:8443", "2000000000" + Denom,
+	s.Tx(key, append([]string{"jobs", "register-provider", moniker, endpoint, "2000000000" + Denom,
 		"--region", "eu-west", "--classes", "inference"}, args...)...)
 	return op
 }
@@ -98,7 +106,6 @@ func lifecycle(s *S) {
 		"--prices", priceJSON(price, false),
 		"--hardware", `{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}`,
 		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
-	s.resume("provider")
 	p, _ := s.Provider(provider)
 	s.Show(map[string]any{"operator": p.Operator, "moniker": p.Moniker, "status": p.Status.String(), "bond": p.Bond.String(), "circuit_ids": p.CircuitIds})
 

@@ -97,6 +97,15 @@ func (c *chain) agentFaults(t *testing.T) {
 	}
 	ports := loopback.FreePorts(t, 3)
 	honest, cheat := c.addr("agent-honest"), c.addr("agent-cheat")
+	// The demo registers the agents for the version 1 circuit alone (so no
+	// other scene's job is scheduled to them); the hostile buyer's compute
+	// bomb is a version 2 (Poseidon2) model, so gpu-h takes version 2 too.
+	hp, err := jq.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: honest})
+	require.NoError(t, err)
+	code, log := c.txCode("agent-honest", "jobs", "update-provider", hp.Provider.Moniker, hp.Provider.Endpoint,
+		"--region", "eu-west", "--classes", "inference", "--circuit-ids", "mlp-64-64-10,mlp2-64-64-10",
+		"--prices", `{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"1000000","max_open_units":"100000000","price_per_unit":{"denom":"uverd","amount":"100"},"sla":{"p99_latency_ms":100,"jitter_ms":10,"max_slash_bps":10000}}`)
+	require.Zero(t, code, log)
 
 	t.Run("provider killed after a challenge proves after restart", func(t *testing.T) {
 		args := []string{"--zk-keys", zk, "--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0])}
@@ -213,11 +222,11 @@ func (c *chain) agentFaults(t *testing.T) {
 		require.NoError(t, err)
 		bb, err := bomb.MarshalBinary()
 		require.NoError(t, err)
-		bc, err := zkml.MiMC.ModelCommitment(bomb)
+		bc, err := zkml.Poseidon2.ModelCommitment(bomb)
 		require.NoError(t, err)
 		bib, err := zkml.MarshalTensor(bombIn)
 		require.NoError(t, err)
-		declined = append(declined, hostileJob("mlp-64-64-10", hex(bc), srv.Serve("bomb", bb), hex(zkml.MiMC.TensorCommitment(bombIn)), srv.Serve("bomb-input", bib)))
+		declined = append(declined, hostileJob("mlp2-64-64-10", hex(bc), srv.Serve("bomb", bb), hex(zkml.Poseidon2.TensorCommitment(bombIn)), srv.Serve("bomb-input", bib)))
 
 		// an honest buyer's job, behind all of them
 		in := input("e2e-behind-hostile")
