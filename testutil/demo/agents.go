@@ -27,6 +27,7 @@ const agentTimeout = 120 * time.Second
 type agentSet struct {
 	honest, cheat, slow, watcher string
 	model, modelC                string
+	zk                           string // the proving keys, absolute
 }
 
 // agentProviders makes sure the agents' keys exist, are funded and are
@@ -51,6 +52,9 @@ func (s *S) agentProviders() agentSet {
 		s.Zk("", "example-input", s.File("agent-input-"+j+".vten"), "--size", inputSize(s.cfg.ZKShape), "--seed", "agents-"+j)
 	}
 	a.modelC = s.Zk("", "commit", a.model)
+	var err error
+	a.zk, err = filepath.Abs(s.cfg.ZKDir)
+	s.Must(err, "zk dir")
 	return a
 }
 
@@ -86,9 +90,7 @@ func agentsScene(s *S) {
 	s.Say("Agents take over: three provider agents, a watcher and an SLA monitor")
 	a := s.agentProviders()
 	buyer := s.Addr("buyer-agents")
-	zk, err := filepath.Abs(s.cfg.ZKDir)
-	s.Must(err, "zk dir")
-	ap := s.cfg.AgentPorts
+	zk, ap := a.zk, s.cfg.AgentPorts
 	s.Info("providers gpu-h %s, gpu-x %s, gpu-s %s registered with their agents' endpoints", a.honest, a.cheat, a.slow)
 	gpuH := s.startAgent("gpu-h", "provider", "agent-honest", ap[0], "--zk-keys", zk)
 	gpuX := s.startAgent("gpu-x", "provider", "agent-cheat", ap[1], "--zk-keys", zk, "--wrong-output-rate", "1")
@@ -229,9 +231,7 @@ func auditScene(s *S) {
 	s.Say("Governance turns audits on for every result; gpu-h's next result is audited and its agent proves it")
 	a := s.agentProviders()
 	buyer := s.Addr("buyer-agents")
-	zk, err := filepath.Abs(s.cfg.ZKDir)
-	s.Must(err, "zk dir")
-	gpuH := s.startAgent("gpu-h", "provider", "agent-honest", s.cfg.AgentPorts[0], "--zk-keys", zk)
+	gpuH := s.startAgent("gpu-h", "provider", "agent-honest", s.cfg.AgentPorts[0], "--zk-keys", a.zk)
 	for _, key := range []string{"agent-cheat", "agent-slow"} { // only gpu-h runs an agent now
 		if p, ok := s.Provider(s.Addr(key)); ok && p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_ACTIVE {
 			s.Tx(key, "jobs", "pause-provider")

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -19,7 +18,6 @@ func cnnScene(s *S) {
 	challenger := s.Account("challenger-cnn", 1_000_000_000)
 	s.registerProvider("provider-cnn", "gpu-c", "--circuit-ids", cnn, "--prices", priceJSON(price, false),
 		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
-	jp, dp := s.JobsParams(), s.DisputeParams()
 
 	s.Say("Dispute D: a CNN job (%s); the provider proves as it serves, and wins the challenge", cnn)
 	model, input := s.File("cnn.vmdl"), s.File("cnn-input.vten")
@@ -42,19 +40,7 @@ func cnnScene(s *S) {
 	s.Tx("provider-cnn", "jobs", "post-result", id(jd), s.Zk("poseidon2", "infer", model, input), strconv.Itoa(used), "--output-uri", "ipfs://demo-output")
 	s.Expect(fmt.Sprintf("job %d status", jd), s.Job(jd).Status, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED)
 	s.Tx("challenger-cnn", "dispute", "challenge", id(jd))
-	d := s.MustDispute(jd)
 	s.Tx("provider-cnn", "dispute", "submit-proof", id(jd), "provider", proof, "--gas", "600000")
-	d = s.MustDispute(jd)
-	s.Show(map[string]any{"job_id": d.JobId, "status": d.Status.String(), "resolution": d.Resolution})
-	s.Expect("dispute status", d.Status, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON)
-	j := s.Job(jd)
-	s.Expect(fmt.Sprintf("job %d status", jd), j.Status, jobstypes.JobStatus_JOB_STATUS_FINALIZED)
-	pay := jobstypes.Payment(j)
-	fee := jobstypes.Fee(pay, jp.ProtocolFeeBps)
-	top := disputetypes.ProviderShare(dp, d.Bond.Amount)
-	s.Expect("provider balance change (payment - fee + its share of the bond)", s.Gross(provider).Sub(p0), pay.Sub(fee).Add(top))
-	s.Expect("buyer balance change (escrow back but the payment)", s.Gross(buyer).Sub(b0), escrowOf(j).Sub(pay))
-	s.Expect("challenger balance change (bond lost)", s.Gross(challenger).Sub(x0), d.Bond.Amount.Neg())
-	s.ExpectPool(c0, "fee + rest of the bond", fee.Add(d.Bond.Amount).Sub(top))
+	s.expectProviderWon(jd, provider, buyer, challenger, p0, b0, x0, c0)
 	s.Tx("provider-cnn", "jobs", "pause-provider")
 }

@@ -175,7 +175,7 @@ func disputes(s *S) {
 		w.modelC = s.Zk(w.scheme, "commit", w.model)
 	}
 	input := func(n string) string { return s.File("market-input-" + n + ".vten") }
-	jp, dp := s.JobsParams(), s.DisputeParams()
+	dp := s.DisputeParams()
 	post := func(job uint64, out string) {
 		s.Tx("provider", "jobs", "post-result", id(job), out, strconv.Itoa(used), "--output-uri", "ipfs://demo-output")
 		s.Expect(fmt.Sprintf("job %d status", job), s.Job(job).Status, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED)
@@ -197,19 +197,7 @@ func disputes(s *S) {
 	s.Expect(fmt.Sprintf("job %d status", ja), s.Job(ja).Status, jobstypes.JobStatus_JOB_STATUS_DISPUTED)
 	proof := s.Prove("the provider", w.scheme, w.model, input("a"), ja)
 	s.Tx("provider", "dispute", "submit-proof", id(ja), "provider", proof, "--gas", "600000")
-	d = s.MustDispute(ja)
-	s.Show(map[string]any{"job_id": d.JobId, "status": d.Status.String(), "resolution": d.Resolution})
-	s.Expect("dispute status", d.Status, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON)
-	j := s.Job(ja)
-	s.Expect(fmt.Sprintf("job %d status", ja), j.Status, jobstypes.JobStatus_JOB_STATUS_FINALIZED)
-	pay := jobstypes.Payment(j)
-	fee := jobstypes.Fee(pay, jp.ProtocolFeeBps)
-	top := disputetypes.ProviderShare(dp, d.Bond.Amount)
-	s.Info("provider: payment %s - fee %s + %d bps of the bond (%s, x/dispute ProviderShare)", pay, fee, dp.RewardShareBps, top)
-	s.Expect("provider balance change", s.Gross(provider).Sub(p0), pay.Sub(fee).Add(top))
-	s.Expect("buyer balance change (escrow back but the payment)", s.Gross(buyer).Sub(b0), escrowOf(j).Sub(pay))
-	s.Expect("challenger balance change (bond lost)", s.Gross(challenger).Sub(x0), d.Bond.Amount.Neg())
-	s.ExpectPool(c0, "fee + rest of the bond", fee.Add(d.Bond.Amount).Sub(top))
+	s.expectProviderWon(ja, provider, buyer, challenger, p0, b0, x0, c0)
 
 	s.Say("Dispute B: a provider posts a wrong output, cannot prove it, and is slashed at the deadline")
 	jb := s.submitMarket(w, s.Zk(w.scheme, "commit", input("b")))
@@ -249,6 +237,27 @@ func (s *S) resume(key string) {
 	if p, ok := s.Provider(s.Addr(key)); ok && p.Status == jobstypes.ProviderStatus_PROVIDER_STATUS_PAUSED {
 		s.Tx(key, "jobs", "resume-provider")
 	}
+}
+
+// expectProviderWon checks a won dispute's money: the provider is paid
+// the job less its fee plus its ProviderShare of the challenger's bond, the
+// buyer gets its escrow back but the payment, the challenger loses its
+// bond, the pool receives the fee and the rest of the bond.
+func (s *S) expectProviderWon(job uint64, provider, buyer, challenger string, p0, b0, x0 math.Int, c0 PoolMark) {
+	d := s.MustDispute(job)
+	s.Show(map[string]any{"job_id": d.JobId, "status": d.Status.String(), "resolution": d.Resolution})
+	s.Expect("dispute status", d.Status, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON)
+	j := s.Job(job)
+	s.Expect(fmt.Sprintf("job %d status", job), j.Status, jobstypes.JobStatus_JOB_STATUS_FINALIZED)
+	dp := s.DisputeParams()
+	pay := jobstypes.Payment(j)
+	fee := jobstypes.Fee(pay, s.JobsParams().ProtocolFeeBps)
+	top := disputetypes.ProviderShare(dp, d.Bond.Amount)
+	s.Info("provider: payment %s - fee %s + %d bps of the bond (%s, x/dispute ProviderShare)", pay, fee, dp.RewardShareBps, top)
+	s.Expect("provider balance change", s.Gross(provider).Sub(p0), pay.Sub(fee).Add(top))
+	s.Expect("buyer balance change (escrow back but the payment)", s.Gross(buyer).Sub(b0), escrowOf(j).Sub(pay))
+	s.Expect("challenger balance change (bond lost)", s.Gross(challenger).Sub(x0), d.Bond.Amount.Neg())
+	s.ExpectPool(c0, "fee + rest of the bond", fee.Add(d.Bond.Amount).Sub(top))
 }
 
 // expectFraudSlashed checks a lost dispute's money: the provider's bond
