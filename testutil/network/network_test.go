@@ -223,6 +223,7 @@ func TestNetworkUnderFaults(t *testing.T) {
 	withDemo := os.Getenv("NETWORK_SKIP_DEMO") == ""
 	ap := loopback.FreePorts(t, 5)
 	demo := exec.Command(filepath.Join(filepath.Dir(bin), "verdict-demo"))
+	demo.Dir = n.root // the Groth16 keys are in the repository's .localnet/zk
 	demo.Env = append(os.Environ(), "VERDICTD="+bin, "LOCALNET_HOME="+filepath.Join(n.home, "node0"), "CHAIN_ID="+chainID,
 		fmt.Sprintf("RPC_PORT=%d", n.base+1), fmt.Sprintf("GRPC_PORT=%d", n.base+2), fmt.Sprintf("API_PORT=%d", n.base+3),
 		"AGENT_PORTS="+strings.Trim(fmt.Sprint(ap), "[]"), "TX_TIMEOUT=60")
