@@ -312,7 +312,7 @@ func New(
 	app.ForwardsKeeper.SetReputation(app.ReputationKeeper, app.ReputationKeeper)
 	app.ForwardsKeeper.SetAttestation(app.AttestKeeper)
 	app.DisputeKeeper.SetHooks(app.ReputationKeeper.DisputeHooks(), app.AttestKeeper)
-	app.DisputeKeeper.SetAuditWeigher(app.ReputationKeeper, app.AttestKeeper)
+	app.DisputeKeeper.SetAuditWeighers(app.ReputationKeeper, app.AttestKeeper)
 	app.JobsKeeper.AddEligibilityRule("tee", app.AttestKeeper)
 	app.JobsKeeper.SetChallengeWindowPolicy(app.AttestKeeper)
 	app.SlashingSLAKeeper.SetReputationHooks(app.ReputationKeeper)

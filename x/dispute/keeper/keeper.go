@@ -129,10 +129,10 @@ func (k *Keeper) SetHooks(hooks ...types.DisputeHooks) {
 	k.hooks = append([]types.DisputeHooks{}, hooks...)
 }
 
-// SetAuditWeigher scales audit_rate_ppm per job (x/reputation by score,
+// SetAuditWeighers scales audit_rate_ppm per job (x/reputation by score,
 // x/attest for enclave-signed results); the factors multiply. Call once, at
 // app wiring.
-func (k *Keeper) SetAuditWeigher(ws ...types.AuditWeigher) {
+func (k *Keeper) SetAuditWeighers(ws ...types.AuditWeigher) {
 	if k.auditWeighers != nil {
 		panic("x/dispute: audit weighers already set")
 	}

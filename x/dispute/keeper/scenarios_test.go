@@ -210,7 +210,7 @@ func (s *Suite) TestAuditRateWeighedPerProvider() {
 	p.AuditRatePpm = types.MaxPpm
 	s.Require().NoError(s.k.Params.Set(s.ctx, p))
 	w := &fixedWeight{ppm: 0}
-	s.k.SetAuditWeigher(w)
+	s.k.SetAuditWeighers(w)
 	id, _ := s.jobWithResult("weigh-0", false)
 	s.endBlock()
 	s.Equal(jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, s.job(id).Status)
