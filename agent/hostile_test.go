@@ -352,8 +352,10 @@ func TestMonitorBlockLoopNeverWaits(t *testing.T) {
 		if id == 4 {
 			uri = good
 		}
-		return &jobstypes.QueryJobResponse{Job: jobstypes.Job{Id: id, Status: jobstypes.JobStatus_JOB_STATUS_ASSIGNED, Provider: "p",
-			Sla: &jobstypes.SLATerms{}, InputUri: uri, InputCommitment: ic[:], CircuitId: "mlp-16-16-4"}}, nil
+		return &jobstypes.QueryJobResponse{Job: jobstypes.Job{
+			Id: id, Status: jobstypes.JobStatus_JOB_STATUS_ASSIGNED, Provider: "p",
+			Sla: &jobstypes.SLATerms{}, InputUri: uri, InputCommitment: ic[:], CircuitId: "mlp-16-16-4",
+		}}, nil
 	}}
 	home := t.TempDir()
 	store, err := OpenStore(home)
@@ -409,8 +411,10 @@ func TestJobFilesCostNoMoreThanTheCircuit(t *testing.T) {
 	f, err := NewFetcher(FetchConfig{MaxBytes: 32 << 20, Timeout: 5 * time.Second, AllowPrivate: true, FileRoot: dir})
 	require.NoError(t, err)
 	ctx := context.Background()
-	job := jobstypes.Job{CircuitId: "mlp-16-16-4", ModelCommitment: mc[:], InputCommitment: ic[:],
-		ModelUri: "file://" + filepath.Join(dir, "m.vmdl"), InputUri: "file://" + filepath.Join(dir, "in.vten")}
+	job := jobstypes.Job{
+		CircuitId: "mlp-16-16-4", ModelCommitment: mc[:], InputCommitment: ic[:],
+		ModelUri: "file://" + filepath.Join(dir, "m.vmdl"), InputUri: "file://" + filepath.Join(dir, "in.vten"),
+	}
 	m, got, err := f.JobFiles(ctx, job, 1)
 	require.NoError(t, err)
 	require.Equal(t, model.Shape(), m.Shape())

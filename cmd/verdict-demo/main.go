@@ -58,15 +58,15 @@ func run(scene string, timeout time.Duration) error {
 	bin := env("VERDICTD", "build/verdictd")
 	home := env("LOCALNET_HOME", ".localnet/node")
 	cfg := demo.Config{
-		Bin:     bin,
-		TEESim:  env("TEESIM", filepath.Join(filepath.Dir(bin), "verdict-teesim")),
-		TEEDir:  filepath.Join(home, "tee"),
-		ZKDir:   env("ZK_DIR", ".localnet/zk"),
-		Work:    env("DEMO_WORK", filepath.Join(home, "demo-files")),
-		ZKShape: env("ZK_SHAPE", "64-64-10"),
+		Bin:      bin,
+		TEESim:   env("TEESIM", filepath.Join(filepath.Dir(bin), "verdict-teesim")),
+		TEEDir:   filepath.Join(home, "tee"),
+		ZKDir:    env("ZK_DIR", ".localnet/zk"),
+		Work:     env("DEMO_WORK", filepath.Join(home, "demo-files")),
+		ZKShape:  env("ZK_SHAPE", "64-64-10"),
 		CNNArch:  env("CNN_ARCH", "1x32x32-6k5-16k5-120-84-10"),
 		SLAShape: env("SLA_SHAPE", "16-16-4"),
-		Out:     os.Stdout,
+		Out:      os.Stdout,
 	}
 	for _, p := range strings.Fields(env("AGENT_PORTS", "26701 26702 26703 26704 26705")) {
 		n, err := strconv.Atoi(p)
@@ -89,7 +89,7 @@ func run(scene string, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	cfg.Chain = c
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()

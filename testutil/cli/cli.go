@@ -71,8 +71,10 @@ func Dial(cfg Config) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Chain{cfg: cfg, conn: conn, hc: &http.Client{Timeout: 10 * time.Second},
-		addrs: map[string]string{}, locks: map[string]*sync.Mutex{}}, nil
+	return &Chain{
+		cfg: cfg, conn: conn, hc: &http.Client{Timeout: 10 * time.Second},
+		addrs: map[string]string{}, locks: map[string]*sync.Mutex{},
+	}, nil
 }
 
 // Close closes the gRPC connection.

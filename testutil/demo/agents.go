@@ -77,8 +77,10 @@ func (s *S) submitTo(a agentSet, op, j string, extra ...string) uint64 {
 	s.Must(err, "input path")
 	model, err := filepath.Abs(a.model)
 	s.Must(err, "model path")
-	r := s.Tx("buyer-agents", append([]string{"jobs", "submit-job", "inference", a.modelC, s.Zk("", "commit", in), strconv.Itoa(units), u(maxPrice), "90s",
-		"--circuit-id", s.cfg.circuitV1(), "--provider", op, "--model-uri", "file://" + model, "--input-uri", "file://" + in}, extra...)...)
+	r := s.Tx("buyer-agents", append([]string{
+		"jobs", "submit-job", "inference", a.modelC, s.Zk("", "commit", in), strconv.Itoa(units), u(maxPrice), "90s",
+		"--circuit-id", s.cfg.circuitV1(), "--provider", op, "--model-uri", "file://" + model, "--input-uri", "file://" + in,
+	}, extra...)...)
 	return s.JobID(r)
 }
 

@@ -196,7 +196,8 @@ func (s *S) Assessment(job uint64) (slatypes.Assessment, bool) {
 
 func (s *S) Rank(maxPrice, circuit string) []reputationtypes.RankedProvider {
 	r, err := reputationtypes.NewQueryClient(s.c.Conn()).RankProviders(s.ctx, &reputationtypes.QueryRankProvidersRequest{
-		Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, MaxPricePerUnit: maxPrice, CircuitId: circuit})
+		Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, MaxPricePerUnit: maxPrice, CircuitId: circuit,
+	})
 	s.Must(err, "rank providers")
 	return r.Providers
 }

@@ -184,12 +184,13 @@ func Run(ctx context.Context, cfg Config, names []string) (*Result, error) {
 			}
 		}
 		got := pool1.Sub(pool0)
-		fmt.Fprintf(cfg.Out, "\n\033[1m== The community pool over the concurrent scenes\033[0m\n   what each scene expected: %s\n", strings.Join(parts, ", "))
+		say := func(format string, args ...any) { _, _ = fmt.Fprintf(cfg.Out, format, args...) }
+		say("\n\033[1m== The community pool over the concurrent scenes\033[0m\n   what each scene expected: %s\n", strings.Join(parts, ", "))
 		if !got.Equal(want) {
 			errs = append(errs, fmt.Errorf("community pool change over the concurrent scenes: got %s, want %s", got, want))
-			fmt.Fprintf(cfg.Out, "   FAILED: community pool change = %s, want %s\n", got, want)
+			say("   FAILED: community pool change = %s, want %s\n", got, want)
 		} else {
-			fmt.Fprintf(cfg.Out, "   ok: community pool change = %s (their sum)\n", got)
+			say("   ok: community pool change = %s (their sum)\n", got)
 		}
 	}
 	for _, s := range scenes {
@@ -268,8 +269,6 @@ type S struct {
 	poolTotal math.Int
 	cleanups  []func()
 }
-
-type failure struct{ msg string }
 
 func (s *S) run() (ok bool) {
 	s.ran = true

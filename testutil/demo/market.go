@@ -71,8 +71,10 @@ func (s *S) registerProviderAt(key, moniker, endpoint string, args ...string) st
 		s.resume(key)
 		return op
 	}
-	s.Tx(key, append([]string{"jobs", "register-provider", moniker, endpoint, "2000000000" + Denom,
-		"--region", "eu-west", "--classes", "inference"}, args...)...)
+	s.Tx(key, append([]string{
+		"jobs", "register-provider", moniker, endpoint, "2000000000" + Denom,
+		"--region", "eu-west", "--classes", "inference",
+	}, args...)...)
 	return op
 }
 
@@ -154,8 +156,10 @@ func lifecycle(s *S) {
 // submitMarket submits a market job for input commitment in, by the
 // scheduler (no provider named), and returns its id.
 func (s *S) submitMarket(w workload, in string, extra ...string) uint64 {
-	r := s.Tx("buyer", append([]string{"jobs", "submit-job", "inference", w.modelC, in, strconv.Itoa(units), u(maxPrice), "90s",
-		"--circuit-id", s.cfg.circuitV2(), "--input-uri", "ipfs://demo-input"}, extra...)...)
+	r := s.Tx("buyer", append([]string{
+		"jobs", "submit-job", "inference", w.modelC, in, strconv.Itoa(units), u(maxPrice), "90s",
+		"--circuit-id", s.cfg.circuitV2(), "--input-uri", "ipfs://demo-input",
+	}, extra...)...)
 	return s.JobID(r)
 }
 

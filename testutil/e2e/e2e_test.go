@@ -69,8 +69,10 @@ type chain struct {
 // harness is the shared CLI harness (testutil/cli) on the test chain.
 func (c *chain) harness(t *testing.T) *cli.Chain {
 	if c.h == nil {
-		h, err := cli.Dial(cli.Config{Bin: c.bin, Home: c.home,
-			RPC: fmt.Sprintf("127.0.0.1:%d", c.ports.rpc), GRPC: fmt.Sprintf("127.0.0.1:%d", c.ports.grpc)})
+		h, err := cli.Dial(cli.Config{
+			Bin: c.bin, Home: c.home,
+			RPC: fmt.Sprintf("127.0.0.1:%d", c.ports.rpc), GRPC: fmt.Sprintf("127.0.0.1:%d", c.ports.grpc),
+		})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = h.Close() })
 		c.h = h

@@ -130,7 +130,8 @@ func (s *sim) round2(ctx sdk.Context, add func(tx), agent func(string, sdk.Msg))
 	// the greedy forward buyer: draws outside what its seller consented
 	// to, and now and then a fair one
 	if s.height%5 == 0 {
-		for _, p := range s.openPositions(ctx, fwdGreedy) {
+		if ps := s.openPositions(ctx, fwdGreedy); len(ps) > 0 { // its first position
+			p := ps[0]
 			var m *forwardstypes.MsgSubmitPositionJob
 			switch (s.height / 5) % 4 {
 			case 0:
@@ -143,7 +144,6 @@ func (s *sim) round2(ctx sdk.Context, add func(tx), agent func(string, sdk.Msg))
 				m = s.drawMsg(fwdGreedy, p.Id, 10, 30*time.Second, circuitID) // a fair one, served
 			}
 			add(tx{from: fwdGreedy, msg: m})
-			break
 		}
 	}
 	// the ring washes scheduler jobs at 5,000 a unit through its sybils

@@ -40,11 +40,18 @@ func (s *sim) setup() {
 		name  string
 		offer jobstypes.ClassPrice
 	}{
-		{honest1, sized(100, 20*time.Second, &offer)}, {honest2, sized(110, 20*time.Second, &offer)},
-		{lazy, sized(80, 20*time.Second, &offer)}, {slow, sized(85, 20*time.Second, &offer)}, {sybilProv, sized(1_000, 20*time.Second, &offer)},
-		{ringProv1, sized(5_000, 20*time.Second, &ringOffer)}, {ringProv2, sized(5_000, 20*time.Second, &ringOffer)},
-		{deadbeat, sized(200, 20*time.Second, nil)}, {pretender, sized(100, 20*time.Second, nil)},
-		{intermittent, flaky}, {renewer, sized(95, 20*time.Second, &offer)}, {prover, sized(155, 20*time.Second, &offer)},
+		{honest1, sized(100, 20*time.Second, &offer)},
+		{honest2, sized(110, 20*time.Second, &offer)},
+		{lazy, sized(80, 20*time.Second, &offer)},
+		{slow, sized(85, 20*time.Second, &offer)},
+		{sybilProv, sized(1_000, 20*time.Second, &offer)},
+		{ringProv1, sized(5_000, 20*time.Second, &ringOffer)},
+		{ringProv2, sized(5_000, 20*time.Second, &ringOffer)},
+		{deadbeat, sized(200, 20*time.Second, nil)},
+		{pretender, sized(100, 20*time.Second, nil)},
+		{intermittent, flaky},
+		{renewer, sized(95, 20*time.Second, &offer)},
+		{prover, sized(155, 20*time.Second, &offer)},
 	} {
 		txs = append(txs, tx{from: p.name, msg: &jobstypes.MsgRegisterProvider{
 			Operator: s.addr(p.name), Moniker: p.name, Endpoint: "https://" + p.name + ".example", Region: "eu",

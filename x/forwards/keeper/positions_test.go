@@ -166,8 +166,15 @@ func (s *Suite) TestFaultPricedAtTheIndexCappedByCollateral() {
 // order.
 func (s *Suite) TestRatableShare() {
 	for _, c := range []struct{ ratable, n, order, want uint64 }{
-		{0, 10, 100, 0}, {30, 100, 100, 30}, {30, 50, 100, 15}, {30, 1, 100, 1}, {30, 34, 100, 11},
-		{100, 100, 200, 50}, {200, 100, 200, 100}, {1 << 62, 3, 4, 3 << 60}, {^uint64(0), 1, 2, 1 << 63},
+		{0, 10, 100, 0},
+		{30, 100, 100, 30},
+		{30, 50, 100, 15},
+		{30, 1, 100, 1},
+		{30, 34, 100, 11},
+		{100, 100, 200, 50},
+		{200, 100, 200, 100},
+		{1 << 62, 3, 4, 3 << 60},
+		{^uint64(0), 1, 2, 1 << 63},
 	} {
 		s.Require().Equal(c.want, types.RatableShare(c.ratable, c.n, c.order), "%+v", c)
 	}

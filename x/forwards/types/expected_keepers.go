@@ -1,9 +1,8 @@
 package types
 
 import (
-	"time"
-
 	"context"
+	"time"
 
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"

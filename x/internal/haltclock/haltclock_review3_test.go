@@ -36,11 +36,13 @@ func (r *r3clock) blocks(n int, d time.Duration) {
 		r.gap(d)
 	}
 }
+
 func (r *r3clock) state() haltclock.State {
 	st, err := r.c.State(r.ctx)
 	require.NoError(r.t, err)
 	return st
 }
+
 func (r *r3clock) threshold() time.Duration {
 	return haltclock.Threshold(30*time.Second, r.state().Pace)
 }

@@ -3,7 +3,6 @@ package keeper_test
 import (
 	"time"
 
-	"cosmossdk.io/core/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
@@ -89,7 +88,7 @@ func (s *KeeperSuite) TestReview3RestartWithOriginalGenesisTimeFreezesJobs() {
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	genesisTime := t0.Add(-365 * 24 * time.Hour) // the chain's original genesis_time
 	ctx2 := testutil.DefaultContextWithDB(s.T(), key, storetypes.NewTransientStoreKey("t2")).Ctx.WithBlockTime(genesisTime).WithBlockHeight(s.ctx.BlockHeight() + 1)
-	var ac address.Codec = s.k.AddressCodec()
+	ac := s.k.AddressCodec()
 	k2 := keeper.NewKeeper(s.cdc, runtime.NewKVStoreService(key), ac, s.authority, fakeAccounts{}, s.bank, fakeDistr{Bank: s.bank})
 	s.Require().ErrorIs(k2.InitGenesis(ctx2, *gs), types.ErrInvalidGenesis, "genesis_time a year before the export")
 	ctx2 = ctx2.WithBlockTime(exportedAt.Add(10 * time.Minute)) // the restart time, as an operator must set it

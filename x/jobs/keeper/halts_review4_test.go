@@ -3,7 +3,6 @@ package keeper_test
 import (
 	"time"
 
-	"cosmossdk.io/core/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
@@ -18,7 +17,7 @@ import (
 func (s *KeeperSuite) r4restart(genesisTime time.Time) error {
 	gs, err := s.k.ExportGenesis(s.ctx)
 	s.Require().NoError(err)
-	var ac address.Codec = s.k.AddressCodec()
+	ac := s.k.AddressCodec()
 	s.Require().NoError(gs.Validate(ac))
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	s.ctx = testutil.DefaultContextWithDB(s.T(), key, storetypes.NewTransientStoreKey("t4")).Ctx.
