@@ -104,10 +104,7 @@ func lifecycle(s *S) {
 	s.Info("counted gross of those fees, so every change is Verdict's own accounting.")
 
 	s.Say("The provider registers for the %s circuit, locking a bond of 2,000,000,000 uverd", v2)
-	s.registerProvider("provider", "gpu-node-1", "--circuit-ids", v2+","+s.cfg.circuitV1()+","+s.cfg.circuitCNN(),
-		"--prices", priceJSON(price, false),
-		"--hardware", `{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}`,
-		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
+	s.marketProvider()
 	p, _ := s.Provider(provider)
 	s.Show(map[string]any{"operator": p.Operator, "moniker": p.Moniker, "status": p.Status.String(), "bond": p.Bond.String(), "circuit_ids": p.CircuitIds})
 
@@ -153,6 +150,15 @@ func lifecycle(s *S) {
 	s.JobsBalanced()
 }
 
+// marketProvider registers the market lane's provider (gpu-node-1, 100
+// uverd a unit, every reference circuit) unless it is, and makes it ACTIVE.
+func (s *S) marketProvider() string {
+	return s.registerProvider("provider", "gpu-node-1", "--circuit-ids", s.cfg.circuitV2()+","+s.cfg.circuitV1()+","+s.cfg.circuitCNN(),
+		"--prices", priceJSON(price, false),
+		"--hardware", `{"accelerator_model":"L4","accelerator_count":1,"memory_mb":24576}`,
+		"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
+}
+
 // submitMarket submits a market job for input commitment in, by the
 // scheduler (no provider named), and returns its id.
 func (s *S) submitMarket(w workload, in string, extra ...string) uint64 {
@@ -168,8 +174,8 @@ func (s *S) submitMarket(w workload, in string, extra ...string) uint64 {
 // challenger proving the correct output and winning at once.
 func disputes(s *S) {
 	provider, buyer, challenger := s.Addr("provider"), s.Addr("buyer"), s.Addr("challenger")
-	if _, ok := s.Provider(provider); !ok {
-		s.Fatalf("the provider is not registered: run the lifecycle scene first")
+	if _, ok := s.Provider(provider); !ok { // run alone: the lifecycle scene did not register it
+		s.marketProvider()
 	}
 	s.resume("provider")
 	w := workload{model: s.File("market.vmdl"), scheme: "poseidon2"}

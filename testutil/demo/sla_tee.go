@@ -35,8 +35,7 @@ func slaScene(s *S) {
 	}
 
 	s.Say("Two providers compete for jobs with SLA terms of the %s circuit", v2)
-	s.registerProvider("provider2", "gpu-a", "--circuit-ids", v2, "--prices", priceJSON(100, true), "--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
-	s.registerProvider("provider3", "gpu-b", "--circuit-ids", v2, "--prices", priceJSON(110, true), "--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
+	s.slaProviders()
 	s.Info("gpu-a (%s) asks 100 uverd/unit, gpu-b (%s) 110; both start at the neutral score", gpuA, gpuB)
 	rank()
 	s.Expect("best-ranked provider", s.Rank(u(maxPrice), v2)[0].Operator, gpuA)
@@ -89,6 +88,18 @@ func slaScene(s *S) {
 	s.PoolAlso(fmt.Sprintf("job %d's fee", jn), jobstypes.Fee(jobstypes.Payment(s.Job(jn)), jp.ProtocolFeeBps))
 }
 
+// slaProviders registers gpu-a (100 uverd a unit) and gpu-b (110), both
+// offering SLA terms on the SLA lane's circuit, unless they are.
+func (s *S) slaProviders() {
+	for _, p := range []struct {
+		key, moniker string
+		price        int64
+	}{{"provider2", "gpu-a", 100}, {"provider3", "gpu-b", 110}} {
+		s.registerProvider(p.key, p.moniker, "--circuit-ids", s.cfg.circuitSLA(), "--prices", priceJSON(p.price, true),
+			"--declared-latency-ms", "20", "--declared-bandwidth-mbps", "1000")
+	}
+}
+
 // teeSim runs build/verdict-teesim (the localnet's simulated SEV-SNP guest).
 func (s *S) teeSim(args ...string) string {
 	out, err := exec.CommandContext(s.ctx, s.cfg.TEESim, args...).Output()
@@ -103,8 +114,8 @@ func teeScene(s *S) {
 	v2 := s.cfg.circuitSLA()
 	s.Account("buyer-sla", 1_000_000_000)
 	gpuB := s.Addr("provider3")
-	if _, ok := s.Provider(gpuB); !ok {
-		s.Fatalf("gpu-b is not registered: run the sla scene first")
+	if _, ok := s.Provider(gpuB); !ok { // run alone: the sla scene did not register it
+		s.slaProviders()
 	}
 	w := s.mlpWorkload("tee", s.cfg.SLAShape, "poseidon2", "demo-tee", "main")
 	in := s.Zk(w.scheme, "commit", s.File("tee-input-main.vten"))
