@@ -83,9 +83,6 @@ func (c *Chain) Close() error { return c.conn.Close() }
 // Conn is the gRPC connection, for the modules' query clients.
 func (c *Chain) Conn() *grpc.ClientConn { return c.conn }
 
-// Config is what the chain was dialled with.
-func (c *Chain) Config() Config { return c.cfg }
-
 // Exec runs verdictd with args against the node's home, bounded by ctx
 // and by a minute.
 func (c *Chain) Exec(ctx context.Context, args ...string) (string, error) {

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -253,19 +254,28 @@ func (s *S) Propose(args ...string) uint64 {
 func (s *S) voteYes(id uint64) {
 	out, err := s.c.Exec(s.ctx, "keys", "list", "--keyring-backend", "test", "--output", "json")
 	s.Must(err, "keys list")
-	for _, name := range keyNames(out) {
+	names, err := keyNames(out)
+	s.Must(err, "keys list")
+	for _, name := range names {
 		if strings.HasPrefix(name, "validator") {
 			s.Tx(name, "gov", "vote", strconv.FormatUint(id, 10), "yes")
 		}
 	}
 }
 
-func keyNames(listJSON string) []string {
-	var names []string
-	for _, part := range strings.Split(listJSON, `"name":"`)[1:] {
-		names = append(names, part[:strings.IndexByte(part, '"')])
+// keyNames are the names in `verdictd keys list --output json`.
+func keyNames(listJSON string) ([]string, error) {
+	var keys []struct {
+		Name string `json:"name"`
 	}
-	return names
+	if err := json.Unmarshal([]byte(strings.TrimSpace(listJSON)), &keys); err != nil {
+		return nil, fmt.Errorf("keys list output: %w", err)
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.Name
+	}
+	return names, nil
 }
 
 // WaitPassed waits (bounded) until proposal id has passed.

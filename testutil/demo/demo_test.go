@@ -55,3 +55,12 @@ func TestScenesWellFormed(t *testing.T) {
 	}
 	require.Equal(t, "accounts", all[len(all)-1].Name)
 }
+
+// The validators that vote are read from the keyring's JSON listing.
+func TestKeyNames(t *testing.T) {
+	names, err := keyNames(`[{"name":"validator","type":"local","address":"verdict1x"},{"name":"buyer","type":"local"}]` + "\n")
+	require.NoError(t, err)
+	require.Equal(t, []string{"validator", "buyer"}, names)
+	_, err = keyNames("Error: keyring locked")
+	require.Error(t, err)
+}
