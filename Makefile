@@ -9,7 +9,10 @@ LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=verdict \
 	-X github.com/cosmos/cosmos-sdk/version.Version=$(VERSION) \
 	-X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT)
 TOOLS_BIN := $(CURDIR)/.bin
-GOTEST_FLAGS ?= -count=1
+# Unit tests use Go's test cache locally (a package whose code and inputs
+# did not change is not run again); CI sets GOTEST_FLAGS=-count=1 (.ci/run).
+# Tests of running processes (e2e, network) always run (-count=1).
+GOTEST_FLAGS ?=
 
 FUZZTIME ?= 5m
 
@@ -83,11 +86,11 @@ bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult o
 bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~2.5 min)
 	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '
 
-test-e2e: build ## start a real verdictd on loopback (scripts/localnet.sh) and drive the lifecycle through the CLI
-	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags e2e -timeout 20m ./testutil/e2e/...
+test-e2e: build ## two real verdictd localnets on loopback (scripts/localnet.sh), side by side: the whole demo plus every query surface on one, the agents under faults on the other
+	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags e2e -timeout 20m ./testutil/e2e/...
 
 test-network: build ## four validators on loopback (scripts/testnet.sh) under faults while the demo runs against them: SIGKILL and restart, SIGSTOP/SIGCONT, a node joining by state sync, two of four stopped with txs in flight, app hashes compared at every height
-	VERDICTD=$(CURDIR)/$(BIN) go test $(GOTEST_FLAGS) -tags network -timeout 30m -v -run TestNetworkUnderFaults ./testutil/network/...
+	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags network -timeout 30m -v -run TestNetworkUnderFaults ./testutil/network/...
 
 testnet-start: build ## start four validators on 127.0.0.1 (scripts/testnet.sh; ports 27000+10i)
 	./scripts/testnet.sh start

@@ -53,19 +53,20 @@ func forwardsScene(s *S) {
 	s.WaitFor("the window opens", 200*time.Second, func() bool { return !s.BlockTime().Before(start) })
 	s.WaitFor("the unsold collateral returned", 10*time.Second, func() bool { return s.Gross(seller).Sub(a0).Equal(cpu.MulRaw(-bought)) })
 	s.Expect("gpu-f balance change (the 40 unsold units' collateral back at the window start)", s.Gross(seller).Sub(a0), cpu.MulRaw(-bought))
+	// every 30 s job must be due inside the 60 s window: the three
+	// submissions come first, the results after (a paused provider still
+	// delivers what it took)
 	jobFees := math.ZeroInt()
 	delivered := uint64(0)
+	type taken struct{ job, units uint64 }
+	var took []taken
 	for _, n := range []uint64{20, 10} {
 		r := s.Tx("buyer-fwd", "forwards", "submit-position-job", id(pos), id(n), w.modelC, in, "30s")
 		j, err := strconv.ParseUint(r.Attr("verdict.forwards.v1.EventPositionJob", "job_id"), 10, 64)
 		s.Must(err, "no job drawn")
 		s.Expect(fmt.Sprintf("job %d price per unit (forward price, not gpu-f's list price 100)", j), s.Job(j).PricePerUnit.Amount, math.NewInt(fwdPrice))
-		s.Tx("seller-fwd", "jobs", "post-result", id(j), result, id(n))
-		jobFees = jobFees.Add(jobstypes.Fee(math.NewIntFromUint64(fwdPrice*n), jp.ProtocolFeeBps))
-		delivered += n
+		took = append(took, taken{j, n})
 	}
-	p = s.Position(pos)
-	s.Show(map[string]any{"in_flight": p.InFlight, "delivered": p.Delivered, "fault": p.Fault, "escrow": p.Escrow.String()})
 
 	s.Say("gpu-f pauses: the next job cannot go to it; the buyer's transaction succeeds and records the seller's fault")
 	s.Tx("seller-fwd", "jobs", "pause-provider")
@@ -76,6 +77,16 @@ func forwardsScene(s *S) {
 		reason = reason[:100]
 	}
 	s.Info("reason: %s", reason)
+
+	s.Say("gpu-f delivers the two jobs it took")
+	for _, t := range took {
+		j, n := t.job, t.units
+		s.Tx("seller-fwd", "jobs", "post-result", id(j), result, id(n))
+		jobFees = jobFees.Add(jobstypes.Fee(math.NewIntFromUint64(fwdPrice*n), jp.ProtocolFeeBps))
+		delivered += n
+	}
+	p = s.Position(pos)
+	s.Show(map[string]any{"in_flight": p.InFlight, "delivered": p.Delivered, "fault": p.Fault, "escrow": p.Escrow.String()})
 
 	s.Say("The window ends: delivered units were paid as they finalized; undelivered ones are refunded with the penalty")
 	s.Info("the buyer is compensated at the fee its trade fixed; what the index adds goes to the community pool (nobody gains by moving it)")

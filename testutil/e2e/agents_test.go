@@ -46,6 +46,66 @@ func (c *chain) startAgent(t *testing.T, name, role, key string, port int, args 
 	return a
 }
 
+// agentProviders makes gpu-h (agent-honest: the version 1 and 2 reference
+// circuits, the hostile buyer's compute bomb being a version 2 model) and
+// gpu-x (agent-cheat: version 1) ACTIVE providers with SLA offers, and the
+// watcher's key funded: registered on a fresh chain; on a chain the demo
+// ran on (its agent scene leaves them PAUSED, version 1 only), resumed and
+// updated.
+func (c *chain) agentProviders(t *testing.T, jq jobstypes.QueryClient, ports []int) (honest, cheat string) {
+	ctx := context.Background()
+	const offer = `{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"1000000","max_open_units":"100000000","price_per_unit":{"denom":"uverd","amount":"100"},"sla":{"p99_latency_ms":100,"jitter_ms":10,"max_slash_bps":10000}}`
+	h := c.harness(t)
+	for i, p := range []struct{ key, moniker, circuits string }{
+		{"agent-honest", "gpu-h", "mlp-64-64-10,mlp2-64-64-10"},
+		{"agent-cheat", "gpu-x", "mlp-64-64-10"},
+	} {
+		op, err := h.EnsureKey(ctx, p.key)
+		require.NoError(t, err)
+		if i == 0 {
+			honest = op
+		} else {
+			cheat = op
+		}
+		endpoint := fmt.Sprintf("http://127.0.0.1:%d", ports[i])
+		args := []string{"--region", "eu-west", "--classes", "inference", "--circuit-ids", p.circuits, "--prices", offer}
+		if _, err := jq.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: op}); err != nil { // a fresh chain
+			c.fund(t, op, 5_000_000_000)
+			code, log := c.txCode(p.key, append([]string{"jobs", "register-provider", p.moniker, endpoint, "2000000000uverd"}, args...)...)
+			require.Zero(t, code, log)
+			continue
+		}
+		if code, log := c.txCode(p.key, "jobs", "resume-provider"); code != 0 {
+			require.Contains(t, log, "only a PAUSED provider can resume")
+		}
+		code, log := c.txCode(p.key, append([]string{"jobs", "update-provider", p.moniker, endpoint}, args...)...)
+		require.Zero(t, code, log)
+	}
+	w, err := h.EnsureKey(ctx, "watcher")
+	require.NoError(t, err)
+	c.fund(t, w, 5_000_000_000)
+	return honest, cheat
+}
+
+// fund tops addr up to at least amount uverd from the validator.
+func (c *chain) fund(t *testing.T, addr string, amount int64) {
+	b, err := c.harness(t).Balance(context.Background(), addr, "uverd")
+	require.NoError(t, err)
+	if b.GTE(math.NewInt(amount)) {
+		return
+	}
+	code, log := c.txCode("validator", "bank", "send", "validator", addr, fmt.Sprintf("%duverd", amount))
+	require.Zero(t, code, log)
+}
+
+// TestAgentFaultsOnRealNode runs the agent fault tests on a localnet of
+// their own, beside TestLifecycleOnRealNode's demo.
+func TestAgentFaultsOnRealNode(t *testing.T) {
+	t.Parallel()
+	c := startChain(t, "agents")
+	c.agentFaults(t)
+}
+
 // agentFaults: a provider agent killed (SIGKILL) right after a challenge
 // and restarted still proves before the deadline; a watcher with no bond
 // budget left does not challenge a mismatch; a file whose bytes do not
@@ -90,22 +150,8 @@ func (c *chain) agentFaults(t *testing.T) {
 		return c.lastJobID()
 	}
 	zk := filepath.Join(c.root, ".localnet", "zk")
-	for _, key := range []string{"agent-honest", "agent-cheat"} { // paused at the end of the demo's agent scene
-		if code, log := c.txCode(key, "jobs", "resume-provider"); code != 0 {
-			require.Contains(t, log, "only a PAUSED provider can resume")
-		}
-	}
 	ports := loopback.FreePorts(t, 3)
-	honest, cheat := c.addr("agent-honest"), c.addr("agent-cheat")
-	// The demo registers the agents for the version 1 circuit alone (so no
-	// other scene's job is scheduled to them); the hostile buyer's compute
-	// bomb is a version 2 (Poseidon2) model, so gpu-h takes version 2 too.
-	hp, err := jq.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: honest})
-	require.NoError(t, err)
-	code, log := c.txCode("agent-honest", "jobs", "update-provider", hp.Provider.Moniker, hp.Provider.Endpoint,
-		"--region", "eu-west", "--classes", "inference", "--circuit-ids", "mlp-64-64-10,mlp2-64-64-10",
-		"--prices", `{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"1000000","max_open_units":"100000000","price_per_unit":{"denom":"uverd","amount":"100"},"sla":{"p99_latency_ms":100,"jitter_ms":10,"max_slash_bps":10000}}`)
-	require.Zero(t, code, log)
+	honest, cheat := c.agentProviders(t, jq, ports)
 
 	t.Run("provider killed after a challenge proves after restart", func(t *testing.T) {
 		args := []string{"--zk-keys", zk, "--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0])}
@@ -163,7 +209,7 @@ func (c *chain) agentFaults(t *testing.T) {
 		out, err := c.script(30*time.Second, "localnet.sh", "stop")
 		require.NoError(t, err, out)
 		time.Sleep(6 * time.Second) // longer than the stall timeout: no block, the agent gives up the connection
-		out, err = c.script(2*time.Minute, "localnet.sh", "start")
+		out, err = c.start()
 		require.NoError(t, err, out)
 		in := input("e2e-reconnect")
 		id := submit(honest, in, commit(in))

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,7 +184,14 @@ func (c *chain) demo(t *testing.T) *demo.Result {
 	return res
 }
 
-func TestLifecycleOnRealNode(t *testing.T) {
+// startMu: localnets start one at a time (the first start on a machine
+// makes the Groth16 keys every localnet shares, in .localnet/zk).
+var startMu sync.Mutex
+
+// startChain starts a one-validator localnet of the test's own on free
+// loopback ports (scripts/localnet.sh, a fresh home) and stops it when the
+// test ends.
+func startChain(t *testing.T, name string) *chain {
 	bin := os.Getenv("VERDICTD")
 	if bin == "" {
 		t.Skip("VERDICTD not set: run through `make test-e2e`")
@@ -191,17 +199,35 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	p := freePorts(t)
 	c := &chain{t: t, root: repoRoot(t), home: filepath.Join(t.TempDir(), "node"), bin: bin, ports: p}
 	c.env = []string{
-		"VERDICTD=" + bin, "LOCALNET_HOME=" + c.home, "CHAIN_ID=verdict-e2e-1", "CHALLENGE_WINDOW=8s",
+		"VERDICTD=" + bin, "LOCALNET_HOME=" + c.home, "CHAIN_ID=verdict-e2e-" + name, "CHALLENGE_WINDOW=8s",
 		"VOTING_PERIOD=10s", "EXPEDITED_VOTING_PERIOD=5s",
 		fmt.Sprintf("RPC_PORT=%d", p.rpc), fmt.Sprintf("P2P_PORT=%d", p.p2p),
 		fmt.Sprintf("GRPC_PORT=%d", p.grpc), fmt.Sprintf("API_PORT=%d", p.api),
 	}
-	out, err := c.script(4*time.Minute, "localnet.sh", "start")
+	out, err := c.start()
 	require.NoError(t, err, out)
 	t.Cleanup(func() {
 		out, _ := c.script(30*time.Second, "localnet.sh", "stop")
 		t.Log(out)
 	})
+	return c
+}
+
+// start runs localnet.sh start (bounded; one start at a time).
+func (c *chain) start() (string, error) {
+	startMu.Lock()
+	defer startMu.Unlock()
+	return c.script(4*time.Minute, "localnet.sh", "start")
+}
+
+// TestLifecycleOnRealNode runs the whole demo on a localnet of its own,
+// then the wrong signers, every query surface and the CosmJS example.
+// It runs beside TestAgentFaultsOnRealNode, on another chain: each mostly
+// waits for blocks and windows.
+func TestLifecycleOnRealNode(t *testing.T) {
+	t.Parallel()
+	c := startChain(t, "1")
+	p := c.ports
 
 	// The whole demo, in-process: its scenes side by side (register,
 	// submit, post, window, FINALIZED, disputes settled by real Groth16
@@ -300,7 +326,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %v", path, body)
 	}
-	out, err = c.cli("q", "jobs", "jobs", "--status", "finalized", "-o", "json")
+	out, err := c.cli("q", "jobs", "jobs", "--status", "finalized", "-o", "json")
 	require.NoError(t, err, out)
 	require.Contains(t, out, `"JOB_STATUS_FINALIZED"`)
 
@@ -518,7 +544,6 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	}
 
 	t.Run("cosmjs", func(t *testing.T) { c.cosmjs(t) })
-	t.Run("agents", func(t *testing.T) { c.agentFaults(t) })
 }
 
 // cosmjs runs examples/cosmjs/verdict.mjs (the README's CosmJS snippet)
