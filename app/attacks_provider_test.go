@@ -74,7 +74,7 @@ func TestAttackChallengeFloodCostsAnHonestProviderNothing(t *testing.T) {
 	require.NoError(t, err)
 	dp, err := r.a.DisputeKeeper.Params.Get(r.ctx)
 	require.NoError(t, err)
-	require.Equal(t, r.ctx.BlockTime().Add(dp.ProofWindow+(n-1)*40*time.Second), last.ProofDeadline, "the 100th waits for the 99 before it")
+	require.Equal(t, r.ctx.BlockTime().Add(dp.ProofWindow+n*40*time.Second), last.ProofDeadline, "the 100th waits for the 99 before it and its own proof")
 	for i, id := range ids {
 		r.advance(40 * time.Second)
 		require.NoError(t, r.do(&disputetypes.MsgSubmitProof{Submitter: prov.String(), JobId: id, Claim: disputetypes.Claim_CLAIM_PROVIDER, Proof: kit.Prove(t, kjs[i], id)}),

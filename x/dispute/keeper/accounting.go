@@ -2,6 +2,9 @@ package keeper
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"time"
 
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
@@ -29,10 +32,14 @@ func (k *Keeper) TotalBondsHeld(ctx context.Context) (math.Int, error) {
 // CheckAccounting is the module invariant:
 //
 //	module balance == tracked bonds == sum of the bonds of OPEN challenges
+//	open proving work of P == sum of prove_time of P's OPEN disputes, for every P
+//	(an entry for every P with open disputes; one with none may remain while
+//	P may still be proving a closed dispute, until the dispute is pruned)
 //
 // so every challenge bond that entered the module is held for exactly one
-// open dispute, and every resolved dispute paid its bond out. It reads every
-// dispute: for tests and operators, not for blocks.
+// open dispute, every resolved dispute paid its bond out, and no closed
+// dispute still delays (nor an open one fails to delay) later deadlines.
+// It reads every dispute: for tests and operators, not for blocks.
 func (k *Keeper) CheckAccounting(ctx context.Context) error {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
@@ -43,10 +50,15 @@ func (k *Keeper) CheckAccounting(ctx context.Context) error {
 		return err
 	}
 	sum := math.ZeroInt()
+	booked := map[string]time.Duration{}
 	err = k.Disputes.Walk(ctx, nil, func(_ uint64, d types.Dispute) (bool, error) {
-		if d.Status == types.DisputeStatus_DISPUTE_STATUS_OPEN && d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
+		if d.Status != types.DisputeStatus_DISPUTE_STATUS_OPEN {
+			return false, nil
+		}
+		if d.Kind == types.DisputeKind_DISPUTE_KIND_CHALLENGE {
 			sum = sum.Add(d.Bond.Amount)
 		}
+		booked[d.Provider] += d.ProveTime
 		return false, nil
 	})
 	if err != nil {
@@ -55,6 +67,27 @@ func (k *Keeper) CheckAccounting(ctx context.Context) error {
 	bal := k.funds.Balance(ctx, p.MinChallengeBond.Denom)
 	if !bal.Equal(tracked) || !tracked.Equal(sum) {
 		return errorsmod.Wrapf(types.ErrAccounting, "module balance %s, tracked bonds %s, open challenge bonds %s", bal, tracked, sum)
+	}
+	// the store walks in key order: the first mismatch reported is the same
+	// on every run
+	err = k.ProvingBacklog.Walk(ctx, nil, func(op sdk.AccAddress, b types.ProvingBacklog) (bool, error) {
+		s, err := k.addressCodec.BytesToString(op)
+		if err != nil {
+			return true, err
+		}
+		if want := booked[s]; b.OpenWork != want {
+			return true, errorsmod.Wrapf(types.ErrAccounting, "open proving work of %s is %s; its open disputes booked %s", s, b.OpenWork, want)
+		}
+		delete(booked, s)
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range slices.Sorted(maps.Keys(booked)) {
+		if booked[s] != 0 {
+			return errorsmod.Wrapf(types.ErrAccounting, "open disputes of %s booked %s of proving, but it has no backlog entry", s, booked[s])
+		}
 	}
 	return nil
 }

@@ -80,15 +80,16 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 // deadline. A provider can answer every dispute the chain accepts: the
 // deadlines of the disputes open against it are spaced by its declared
 // proving time for their circuits (default_prove_time when it declared
-// none, max_prove_time at most), so the k-th of a flood due at once gets
-// proof_window plus the time to prove the k-1 before it. The deadline also
-// stands later by every halt after it was set (x/internal/haltclock).
+// none), so the k-th of a flood due at once gets proof_window plus the time
+// to prove the k disputes up to and including it (provingSlot). The
+// deadline also stands later by every halt after it was set
+// (x/internal/haltclock).
 func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte) (types.Dispute, error) {
 	if _, err := k.jobs.MarkDisputed(ctx, j.Id); err != nil {
 		return types.Dispute{}, err
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
-	backlog, err := k.reserveProving(ctx, p, j, now)
+	backlog, prove, err := k.provingSlot(ctx, p, j, now)
 	if err != nil {
 		return types.Dispute{}, err
 	}
@@ -105,9 +106,13 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 		CounterCommitment: counter,
 		CircuitId:         j.CircuitId,
 		OpenedAt:          now,
-		ProofDeadline:     now.Add(p.ProofWindow + backlog),
+		ProofDeadline:     now.Add(backlog + prove + p.ProofWindow),
 		Status:            types.DisputeStatus_DISPUTE_STATUS_OPEN,
 		HaltCredit:        credit,
+		ProveTime:         prove,
+	}
+	if err := k.bookProving(ctx, d, now); err != nil {
+		return d, err
 	}
 	if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
 		return d, err
@@ -277,27 +282,9 @@ func (k *Keeper) close(ctx context.Context, p types.Params, d types.Dispute, sta
 	if err := k.DeadlineQueue.Remove(ctx, d.ProofDeadline, d.JobId); err != nil {
 		return d, err
 	}
-	// the part of this dispute's proving slot still ahead is free again (a
-	// dispute settled before its turn does not keep later ones waiting);
-	// the part already behind was spent proving, and the queue has moved
-	// past it with the clock — freeing it too would count an honest proof
-	// twice and shrink the next disputes' deadlines
-	// (TestReview6FreedProvingTimeDoubleCountsElapsedSlots). A queue that
-	// then holds nothing ahead of now is dropped (finite state).
-	if op, err := k.addressCodec.StringToBytes(d.Provider); err == nil {
-		if f, err := k.ProverQueue.Get(ctx, op); err == nil {
-			now := sdk.UnwrapSDKContext(ctx).BlockTime()
-			if prov, err := k.jobs.GetProvider(ctx, op); err == nil {
-				f -= int64(unspentSlot(d, p.ProofWindow, ProveTime(p, prov, d.CircuitId), now))
-			}
-			if f <= now.UnixNano() {
-				if err := k.ProverQueue.Remove(ctx, op); err != nil {
-					return d, err
-				}
-			} else if err := k.ProverQueue.Set(ctx, op, f); err != nil {
-				return d, err
-			}
-		}
+	// its booked proving time no longer waits in front of later disputes
+	if err := k.releaseProving(ctx, d, res, sdk.UnwrapSDKContext(ctx).BlockTime()); err != nil {
+		return d, err
 	}
 	d.Status = status
 	d.Resolution = res
@@ -329,6 +316,9 @@ func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, jobID uint64) err
 		return errorsmod.Wrapf(types.ErrDisputeClosed, "prune entry for the open dispute of job %d", jobID)
 	}
 	if err := k.Disputes.Remove(ctx, jobID); err != nil {
+		return err
+	}
+	if err := k.dropIdleBacklog(ctx, d.Provider, sdk.UnwrapSDKContext(ctx).BlockTime()); err != nil {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventDisputePruned{JobId: jobID})

@@ -3,11 +3,10 @@ package keeper
 import (
 	"context"
 	"crypto/sha256"
-	"time"
-
-	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -79,12 +78,14 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for job %d, which x/jobs does not hold as DISPUTED", d.JobId)
 		}
 	}
-	for _, q := range gs.ProverQueues {
-		op, err := k.addressCodec.StringToBytes(q.Provider)
+	// Validate checked each backlog's open work against the open disputes
+	for _, b := range gs.ProvingBacklogs {
+		op, err := k.addressCodec.StringToBytes(b.Provider)
 		if err != nil {
-			return errorsmod.Wrapf(types.ErrInvalidGenesis, "prover queue of %q: %v", q.Provider, err)
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "proving backlog of %q: %v", b.Provider, err)
 		}
-		if err := k.ProverQueue.Set(ctx, op, q.FreeAt.UnixNano()); err != nil {
+		b.Provider = ""
+		if err := k.ProvingBacklog.Set(ctx, op, b); err != nil {
 			return err
 		}
 	}
@@ -110,12 +111,13 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	}); err != nil {
 		return nil, err
 	}
-	if err := k.ProverQueue.Walk(ctx, nil, func(op sdk.AccAddress, free int64) (bool, error) {
+	if err := k.ProvingBacklog.Walk(ctx, nil, func(op sdk.AccAddress, b types.ProvingBacklog) (bool, error) {
 		s, err := k.addressCodec.BytesToString(op)
 		if err != nil {
 			return true, err
 		}
-		gs.ProverQueues = append(gs.ProverQueues, types.ProverQueue{Provider: s, FreeAt: time.Unix(0, free).UTC()})
+		b.Provider = s
+		gs.ProvingBacklogs = append(gs.ProvingBacklogs, b)
 		return false, nil
 	}); err != nil {
 		return nil, err

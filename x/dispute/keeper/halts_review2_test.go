@@ -37,12 +37,12 @@ func (s *Suite) TestReview2ProvingReservationsOutliveTheirDisputes() {
 	d := s.challenge(fraud, nil)
 	p, err := s.k.Params.Get(s.ctx)
 	s.Require().NoError(err)
-	s.Equal(s.ctx.BlockTime().Add(p.ProofWindow), d.ProofDeadline, "nothing is being proven: the honest challenge should get the plain proof window")
+	s.Equal(s.ctx.BlockTime().Add(10*time.Minute+p.ProofWindow), d.ProofDeadline, "nothing is being proven: the honest challenge should get its own proof and the window, nothing more")
 	// let everything resolve
 	s.advance(3 * time.Hour)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(fraud).Status)
 	s.advance(3 * time.Hour)
-	_, err = s.k.ProverQueue.Get(s.ctx, s.prov)
+	_, err = s.k.ProvingBacklog.Get(s.ctx, s.prov)
 	s.Error(err, "every dispute closed: no proving-queue entry should remain")
 }
 

@@ -60,9 +60,10 @@ type Keeper struct {
 	PendingAudits collections.KeySet[uint64]
 	// TotalBonds is the sum of open challenge bonds (the module balance).
 	TotalBonds collections.Item[math.Int]
-	// ProverQueue: when each provider's declared proving capacity is next
-	// free; the entry goes once it is in the past and its disputes resolve.
-	ProverQueue collections.Map[sdk.AccAddress, int64] // unix nanos
+	// ProvingBacklog: what stands in front of each provider's next dispute
+	// (proving.go); no entry when none of its disputes is open. The
+	// provider field is empty in the store (the key holds it).
+	ProvingBacklog collections.Map[sdk.AccAddress, types.ProvingBacklog]
 }
 
 // NewKeeper builds the keeper. authority is the gov module address.
@@ -98,11 +99,11 @@ func NewKeeper(
 			Status: indexes.NewMulti(sb, types.DisputesByStatusKey, "disputes_by_status", collections.Int32Key, collections.Uint64Key,
 				func(_ uint64, d types.Dispute) (int32, error) { return int32(d.Status), nil }),
 		}),
-		DeadlineQueue: settle.New(sb, types.DeadlineQueueKey, types.DeadlineDeadLettersKey, "proof_deadline", collections.Uint64Key),
-		PruneQueue:    settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
-		PendingAudits: collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
-		TotalBonds:    collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
-		ProverQueue:   collections.NewMap(sb, types.ProverQueueKey, "prover_queue", sdk.AccAddressKey, collections.Int64Value),
+		DeadlineQueue:  settle.New(sb, types.DeadlineQueueKey, types.DeadlineDeadLettersKey, "proof_deadline", collections.Uint64Key),
+		PruneQueue:     settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
+		PendingAudits:  collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
+		TotalBonds:     collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
+		ProvingBacklog: collections.NewMap(sb, types.ProvingBacklogKey, "proving_backlog", sdk.AccAddressKey, codec.CollValue[types.ProvingBacklog](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -57,7 +57,7 @@ func (s *Suite) TestReview6FreedProvingTimeDoubleCountsElapsedSlots() {
 	for range 10 {
 		proveNext()
 	}
-	_, err := s.k.ProverQueue.Get(s.ctx, s.prov)
+	_, err := s.k.ProvingBacklog.Get(s.ctx, s.prov)
 	s.T().Logf("after 10 of 20 proofs at the declared pace, queue entry present: %v (10 still outstanding)", err == nil)
 	flood("b", 20)
 	for len(pending) > 0 {

@@ -9,27 +9,21 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/types"
 )
 
-// Review 7 (attack by a challenger-buyer on an honest provider): close()
-// frees unspentSlot computed from the dispute's slot as booked at opening
-// (ProofDeadline - proof_window). But once any earlier dispute is closed
-// before its turn, the queue is compressed by its prove time while the later
-// disputes' recorded slots are not moved: each later dispute proven at the
-// declared pace is proven inside its *effective* slot, which close() still
-// sees as wholly ahead, so it frees a full prove time that was already spent
-// — the double count TestReview6FreedProvingTimeDoubleCountsElapsedSlots
-// fixed, back after one early close. Here the challenger (the buyer, who
-// knows model and input) proves the first of its 20 challenges itself at
-// once (losing that one bond); the provider then proves one per declared
-// prove time, earliest deadline first, and still misses deadlines of a
-// second flood and is slashed.
-//
-// OPEN: found at the end of a session, not yet fixed. The fix needs each
-// open dispute's booked slot to move with the queue (or a per-provider sum
-// of unfinished proving work) instead of ProofDeadline - proof_window; it
-// is a state change (genesis carries it), not a last-minute patch. Remove
-// the Skip with the fix.
+// FIXED (review 7, an attack by a challenger-buyer on an honest provider):
+// close() used to free the part of a dispute's slot "still ahead", computed
+// from its slot as booked at opening (proof deadline − proof_window). Once
+// an earlier dispute closed before its turn, the queue was compressed but
+// the later disputes' booked slots were not: each later one proven at the
+// declared pace was proven inside its real slot, which close() still saw
+// as wholly ahead, so it freed a prove time already spent — review 6's
+// double count, back after one early close. Here the challenger (the
+// buyer, who knows model and input) proves the first of its 20 challenges
+// itself at once (losing that one bond); the provider proves one per
+// declared prove time, earliest deadline first; a second flood follows.
+// It missed 5 of 39 deadlines and was slashed 50,000,000 uverd. The
+// backlog is now work, not a time: the sum of the open disputes' booked
+// prove times, given back exactly on close (provingSlot).
 func (s *Suite) TestReview7EarlyCloseRestoresDoubleCount() {
-	s.T().Skip("OPEN finding (review 7): an early close re-opens the proving-slot double count; see the comment above")
 	const T = 10 * time.Minute // declared (= max_prove_time)
 	s.declareProving(T)
 	type open struct {
@@ -74,7 +68,7 @@ func (s *Suite) TestReview7EarlyCloseRestoresDoubleCount() {
 	for range 10 {
 		proveNext()
 	}
-	_, err = s.k.ProverQueue.Get(s.ctx, s.prov)
+	_, err = s.k.ProvingBacklog.Get(s.ctx, s.prov)
 	s.T().Logf("after 1 early close and 10 proofs at the declared pace, queue entry present: %v (%d still outstanding)", err == nil, len(pending))
 	flood("b", 20)
 	for len(pending) > 0 {

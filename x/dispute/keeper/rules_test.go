@@ -233,7 +233,8 @@ func (s *Suite) TestUpdateParams() {
 		"zero proof window":       func(p *types.Params) { p.ProofWindow = 0 },
 		"bps over 100%":           func(p *types.Params) { p.FraudSlashBps = 10_001 },
 		"no slash multiple":       func(p *types.Params) { p.FraudSlashMultiple = 0 },
-		"prove time over the max": func(p *types.Params) { p.DefaultProveTime = p.MaxProveTime + 1 },
+		"prove time over 1h":      func(p *types.Params) { p.DefaultProveTime = time.Hour + 1 },
+		"no default prove time":   func(p *types.Params) { p.DefaultProveTime = 0 },
 		"audit rate over 100%":    func(p *types.Params) { p.AuditRatePpm = 1_000_001 },
 		"zero verify gas":         func(p *types.Params) { p.VerifyGas = 0 },
 		"vk cap over absolute":    func(p *types.Params) { p.MaxVkBytes = types.AbsMaxVKBytes + 1 },
@@ -319,7 +320,7 @@ func (s *Suite) TestDeadlinesBoundedPerBlock() {
 	b, _ := s.jobWithResult("b2", true)
 	s.challenge(a, nil)
 	s.challenge(b, nil)
-	s.advance(time.Hour + time.Minute) // b's window starts after a's proving time
+	s.advance(time.Hour + 2*time.Minute) // b's window starts after a's proving time and its own
 	open := 0
 	for _, id := range []uint64{a, b} {
 		if s.dispute(id).Status == types.DisputeStatus_DISPUTE_STATUS_OPEN {
@@ -404,7 +405,7 @@ func (s *Suite) TestGenesisRoundTrip() {
 	gs2, err := s.k.ExportGenesis(s.ctx)
 	s.Require().NoError(err)
 	s.Equal(gs, gs2)
-	s.advance(time.Hour)
+	s.advance(time.Hour + time.Minute)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(id).Status)
 
 	// inconsistent documents are refused
@@ -414,6 +415,11 @@ func (s *Suite) TestGenesisRoundTrip() {
 		"duplicate dispute":    func(g *types.GenesisState) { g.Disputes = append(g.Disputes, g.Disputes[0]) },
 		"unknown circuit":      func(g *types.GenesisState) { g.Disputes[0].CircuitId = "nope" },
 		"open with resolution": func(g *types.GenesisState) { g.Disputes[0].Status = types.DisputeStatus_DISPUTE_STATUS_OPEN },
+		"open, nothing booked": func(g *types.GenesisState) {
+			g.Disputes[0].Status, g.Disputes[0].Resolution, g.Disputes[0].ProveTime = types.DisputeStatus_DISPUTE_STATUS_OPEN, nil, 0
+		},
+		"negative prove time": func(g *types.GenesisState) { g.Disputes[0].ProveTime = -time.Second },
+		"prove time over 1h":  func(g *types.GenesisState) { g.Disputes[0].ProveTime = time.Hour + 1 },
 		"audit with bond": func(g *types.GenesisState) {
 			g.Disputes[0].Kind = types.DisputeKind_DISPUTE_KIND_AUDIT
 		},

@@ -32,7 +32,7 @@ func (s *Suite) TestHonestProviderVindicated() {
 	d := s.challenge(id, nil)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_OPEN, d.Status)
 	s.Equal(coin(challengeBond), d.Bond)
-	s.Equal(t0.Add(time.Hour), d.ProofDeadline)
+	s.Equal(t0.Add(time.Minute+time.Hour), d.ProofDeadline, "its own proof (default_prove_time) and the window")
 	s.Equal(jobstypes.JobStatus_JOB_STATUS_DISPUTED, s.job(id).Status)
 	s.Equal(c0-challengeBond, s.bal(s.challenger))
 
@@ -65,7 +65,7 @@ func (s *Suite) TestWrongOutputSlashedAtDeadline() {
 	s.Require().ErrorIs(err, types.ErrInvalidProof)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_OPEN, s.dispute(id).Status)
 
-	s.advance(59 * time.Minute)
+	s.advance(time.Hour)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_OPEN, s.dispute(id).Status, "deadline not reached")
 	s.advance(time.Minute)
 	d := s.dispute(id)
@@ -145,7 +145,9 @@ func (s *Suite) TestAuditProvenAndUnproven() {
 	s.advance(time.Second)
 	s.Equal(types.DisputeKind_DISPUTE_KIND_AUDIT, s.dispute(id2).Kind)
 	pool0, b0 := s.pool(), s.bal(s.buyer)
-	s.advance(time.Hour + time.Minute) // the proof window, after the first audit's proving time
+	// the proof window, after its own proving time and the first audit's
+	// (a stranger proved that one: the provider may still be making its own)
+	s.advance(time.Hour + 2*time.Minute)
 	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, s.dispute(id2).Status)
 	s.Equal(pool0+fraudSlash, s.pool())
 	s.Equal(b0+150_000, s.bal(s.buyer))

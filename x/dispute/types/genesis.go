@@ -3,9 +3,12 @@ package types
 import (
 	"bytes"
 	"crypto/sha256"
+	time "time"
 
 	"cosmossdk.io/core/address"
 	errorsmod "cosmossdk.io/errors"
+
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
 // DefaultGenesis has default params, no circuits and no disputes.
@@ -67,10 +70,16 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		if len(d.CounterCommitment) != 0 && len(d.CounterCommitment) != CommitmentLen {
 			return fail("dispute %d: counter commitment length %d", d.JobId, len(d.CounterCommitment))
 		}
+		if d.ProveTime < 0 || d.ProveTime > jobstypes.MaxProveTime {
+			return fail("dispute %d: prove_time %s outside 0..%s", d.JobId, d.ProveTime, jobstypes.MaxProveTime)
+		}
 		switch d.Status {
 		case DisputeStatus_DISPUTE_STATUS_OPEN:
 			if d.Resolution != nil {
 				return fail("dispute %d: open with a resolution", d.JobId)
+			}
+			if d.ProveTime <= 0 {
+				return fail("dispute %d: open without a booked prove_time", d.JobId)
 			}
 		case DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST:
 			if d.Resolution == nil {
@@ -80,12 +89,31 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 			return fail("dispute %d: status %s", d.JobId, d.Status)
 		}
 	}
-	queued := map[string]bool{}
-	for _, q := range gs.ProverQueues {
-		if _, err := ac.StringToBytes(q.Provider); err != nil || queued[q.Provider] {
-			return fail("prover queue of %q: bad or repeated provider", q.Provider)
+	// a backlog for every provider with open disputes, holding exactly
+	// what they booked (one still busy with a closed dispute's proof may
+	// have one with none open; reported in document order)
+	booked := map[string]time.Duration{}
+	for _, d := range gs.Disputes {
+		if d.Status == DisputeStatus_DISPUTE_STATUS_OPEN {
+			booked[d.Provider] += d.ProveTime
 		}
-		queued[q.Provider] = true
+	}
+	seen := map[string]bool{}
+	for _, b := range gs.ProvingBacklogs {
+		// canonical spelling: two spellings of one account would be two
+		// entries here and one in the store
+		if err := jobstypes.CanonicalAddress(ac, b.Provider); err != nil || seen[b.Provider] {
+			return fail("proving backlog of %q: bad, non-canonical or repeated provider", b.Provider)
+		}
+		seen[b.Provider] = true
+		if b.OpenWork != booked[b.Provider] {
+			return fail("proving backlog of %s: open work %s, its open disputes booked %s", b.Provider, b.OpenWork, booked[b.Provider])
+		}
+	}
+	for _, d := range gs.Disputes {
+		if d.Status == DisputeStatus_DISPUTE_STATUS_OPEN && !seen[d.Provider] {
+			return fail("dispute %d is open but its provider %s has no proving backlog", d.JobId, d.Provider)
+		}
 	}
 	return nil
 }

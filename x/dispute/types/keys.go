@@ -23,10 +23,11 @@ var (
 	// PruneQueueKey: resolved disputes, deleted retention after resolution.
 	PruneQueueKey       = collections.NewPrefix(8)
 	PruneDeadLettersKey = collections.NewPrefix(9)
-	// ProverQueueKey: when each provider's declared proving capacity is
-	// next free (disputes' deadlines are spaced by it).
-	ProverQueueKey = collections.NewPrefix(10)
+	// 10 held a proving queue of times (when each provider was next free);
 	// 11 and 12 held a halt clock of its own; the chain's is x/jobs'.
+	// ProvingBacklogKey: what stands in front of each provider's next
+	// dispute (deadlines are spaced by it).
+	ProvingBacklogKey = collections.NewPrefix(13)
 )
 
 // Limits.

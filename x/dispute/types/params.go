@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/internal/bps"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
 // DefaultVerifyGas is charged for one proof check before any decoding. It is
@@ -38,7 +39,6 @@ func DefaultParams() Params {
 		AuditDeterrenceBps:     20_000,
 		Retention:              30 * 24 * time.Hour,
 		DefaultProveTime:       time.Minute,
-		MaxProveTime:           10 * time.Minute,
 	}
 }
 
@@ -85,8 +85,14 @@ func (p Params) Validate() error {
 	if p.FraudSlashMultiple == 0 || p.FraudSlashMultiple > 10_000 {
 		return errorsmod.Wrap(ErrInvalidParams, "fraud_slash_multiple must be 1..10,000")
 	}
-	if p.DefaultProveTime <= 0 || p.MaxProveTime < p.DefaultProveTime || p.MaxProveTime > time.Hour {
-		return errorsmod.Wrap(ErrInvalidParams, "default_prove_time must be positive and at most max_prove_time, which is at most 1h")
+	// a dispute is pruned retention after it closes; its provider may be
+	// busy with its proof for up to a prove time after that close, and the
+	// prune is what removes the provider's idle backlog entry
+	if p.Retention < jobstypes.MaxProveTime {
+		return errorsmod.Wrapf(ErrInvalidParams, "retention must be at least %s (longer than any proof in progress), got %s", jobstypes.MaxProveTime, p.Retention)
+	}
+	if p.DefaultProveTime <= 0 || p.DefaultProveTime > jobstypes.MaxProveTime {
+		return errorsmod.Wrapf(ErrInvalidParams, "default_prove_time must be positive and at most %s", jobstypes.MaxProveTime)
 	}
 	return nil
 }

@@ -77,10 +77,12 @@ func (s *KeeperSuite) TestOffersMustBoundTheirSize() {
 		_, err := s.msg.RegisterProvider(s.ctx, m)
 		s.Require().ErrorIs(err, types.ErrInvalidProvider, "%+v", c)
 	}
+	p := types.DefaultParams()
+	p.Denom, p.MaxJobDuration = denom, time.Hour
 	err := types.ValidateOffer(types.ProviderOffer{
 		Moniker: "gpu", Endpoint: "https://gpu.example", Classes: []types.WorkloadClass{types.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
 		Prices: []types.ClassPrice{{Class: types.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(1), MaxUnitsPerJob: 10, MaxOpenUnits: 10}},
-	}, denom, time.Hour)
+	}, p)
 	s.Require().NoError(err)
 }
 

@@ -301,6 +301,10 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 		PostedAt:         now,
 		PostedHeight:     sdkCtx.BlockHeight(),
 		EnclaveSignature: msg.EnclaveSignature,
+		// the pace disputes of this result are booked at: frozen now, so a
+		// later declaration (or a withdrawn circuit) cannot count the
+		// provider faster on a result it already posted
+		ProveTime: types.ProveTimeFor(p, j.CircuitId),
 	}
 	// The window policy sees the result (x/attest checks an enclave
 	// signature and shortens the window; a bad signature fails the post).

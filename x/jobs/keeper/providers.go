@@ -197,7 +197,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 		return errorsmod.Wrapf(types.ErrProviderExists, "%s", msg.Operator)
 	}
 	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving}
-	if err := types.ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
+	if err := types.ValidateOffer(offer, params); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
@@ -213,8 +213,13 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 		return err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	// the canonical spelling: other modules compare operator strings
+	operator, err := k.addressCodec.BytesToString(op)
+	if err != nil {
+		return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+	}
 	p := types.Provider{
-		Operator:         msg.Operator,
+		Operator:         operator,
 		Moniker:          msg.Moniker,
 		Endpoint:         msg.Endpoint,
 		Region:           msg.Region,
@@ -248,7 +253,7 @@ func (k *Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, msg *typ
 		return err
 	}
 	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving}
-	if err := types.ValidateOffer(offer, params.Denom, params.MaxJobDuration); err != nil {
+	if err := types.ValidateOffer(offer, params); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {

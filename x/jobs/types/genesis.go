@@ -1,6 +1,7 @@
 package types
 
 import (
+	fmt "fmt"
 	"time"
 
 	"cosmossdk.io/core/address"
@@ -50,8 +51,13 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 	providers := make(map[string]*Provider, len(gs.Providers))
 	for i := range gs.Providers {
 		p := &gs.Providers[i]
-		if _, err := ac.StringToBytes(p.Operator); err != nil {
+		if err := CanonicalAddress(ac, p.Operator); err != nil {
 			return fail("provider %q: %v", p.Operator, err)
+		}
+		for _, pt := range p.Proving {
+			if pt.ProveTime <= 0 || pt.ProveTime > MaxProveTime {
+				return fail("provider %s: proving time %s for %q outside (0, %s]", p.Operator, pt.ProveTime, pt.CircuitId, MaxProveTime)
+			}
 		}
 		if providers[p.Operator] != nil {
 			return fail("duplicate provider %s", p.Operator)
@@ -121,6 +127,9 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		case JobStatus_JOB_STATUS_RESULT_POSTED:
 			needWindow[ref(j.WindowEnd, j.Id)] = true
 		}
+		if j.Result != nil && (j.Result.ProveTime < 0 || j.Result.ProveTime > MaxProveTime) {
+			return fail("job %d: result prove_time %s outside [0, %s]", j.Id, j.Result.ProveTime, MaxProveTime)
+		}
 		if (j.Status == JobStatus_JOB_STATUS_RESULT_POSTED || j.Status == JobStatus_JOB_STATUS_DISPUTED) && j.Result == nil {
 			return fail("job %d is %s without a result", j.Id, j.Status)
 		}
@@ -166,6 +175,19 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 			return fail("unbonding_queue entry (%s, %s) matches no unbonding provider", e.Time, e.Operator)
 		}
 		seen[e.Operator] = true
+	}
+	return nil
+}
+
+// CanonicalAddress checks that s is an address in the codec's own spelling
+// (bech32 also accepts an all-upper-case form; modules compare the strings).
+func CanonicalAddress(ac address.Codec, s string) error {
+	bz, err := ac.StringToBytes(s)
+	if err != nil {
+		return err
+	}
+	if c, err := ac.BytesToString(bz); err != nil || c != s {
+		return fmt.Errorf("not the canonical spelling %q", c)
 	}
 	return nil
 }

@@ -68,8 +68,9 @@ const (
 	CommitmentLen        = 32
 	// MaxNodes bounds a multi-node job.
 	MaxNodes = 64
-	// MaxProveTime bounds a declared proving time (x/dispute spaces
-	// disputes by it, capped by its own max_prove_time).
+	// MaxProveTime bounds the max_prove_time param, and so any declared
+	// proving time (x/dispute spaces a provider's disputes by what it
+	// declared, in full).
 	MaxProveTime = time.Hour
 	// MinMaxBlockGap is the least max_block_gap: a gap shorter is a slow
 	// block, never a halt.

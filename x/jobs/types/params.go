@@ -30,6 +30,7 @@ func DefaultParams() Params {
 		DeclineWindow:          2 * time.Minute,
 		Retention:              30 * 24 * time.Hour,
 		MaxBlockGap:            30 * time.Second,
+		MaxProveTime:           10 * time.Minute,
 	}
 }
 
@@ -52,6 +53,7 @@ func (p Params) Validate() error {
 		{"decline_window", p.DeclineWindow},
 		{"retention", p.Retention},
 		{"max_block_gap", p.MaxBlockGap},
+		{"max_prove_time", p.MaxProveTime},
 	} {
 		if d.v <= 0 {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be positive, got %s", d.name, d.v)
@@ -73,6 +75,9 @@ func (p Params) Validate() error {
 	// would ever pass: the halt clock needs gaps no live chain makes
 	if p.MaxBlockGap < MinMaxBlockGap {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_block_gap must be at least %s (well above any block time), got %s", MinMaxBlockGap, p.MaxBlockGap)
+	}
+	if p.MaxProveTime > MaxProveTime {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_prove_time must be at most %s, got %s", MaxProveTime, p.MaxProveTime)
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")

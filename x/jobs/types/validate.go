@@ -52,8 +52,10 @@ type ProviderOffer struct {
 	Proving                   []ProvingTime
 }
 
-// ValidateOffer checks a provider's description, classes and offers.
-func ValidateOffer(o ProviderOffer, denom string, maxDuration time.Duration) error {
+// ValidateOffer checks a provider's description, classes, offers and
+// declared proving times against the params in force.
+func ValidateOffer(o ProviderOffer, p Params) error {
+	denom, maxDuration := p.Denom, p.MaxJobDuration
 	if err := checkString(ErrInvalidProvider, "moniker", o.Moniker, MaxMonikerLen, true); err != nil {
 		return err
 	}
@@ -120,8 +122,8 @@ func ValidateOffer(o ProviderOffer, denom string, maxDuration time.Duration) err
 			return errorsmod.Wrapf(ErrInvalidProvider, "proving time for circuit %q: not one of its circuits, or declared twice", pt.CircuitId)
 		}
 		declared[pt.CircuitId] = true
-		if pt.ProveTime <= 0 || pt.ProveTime > MaxProveTime {
-			return errorsmod.Wrapf(ErrInvalidProvider, "proving time for circuit %q must be in (0, %s], got %s", pt.CircuitId, MaxProveTime, pt.ProveTime)
+		if pt.ProveTime <= 0 || pt.ProveTime > p.MaxProveTime {
+			return errorsmod.Wrapf(ErrInvalidProvider, "proving time for circuit %q must be in (0, %s] (max_prove_time), got %s", pt.CircuitId, p.MaxProveTime, pt.ProveTime)
 		}
 	}
 	return nil
