@@ -36,7 +36,7 @@ verdict_genesis() {
     | .app_state.slashingsla.monitors = ($mon | split(" "))
     | .app_state.dispute.params.proof_window = $pw
     | .app_state.dispute.params.audit_rate_ppm = $ar
-    | .app_state.dispute.params.default_prove_time = "5s"
+    | .app_state.jobs.params.default_prove_time = "5s"
     | .app_state.forwards.params.window_grid = "30s"
     | .app_state.forwards.params.window_lengths = ["60s"]
     | .app_state.jobs.params.max_job_duration = "120s"

@@ -102,7 +102,7 @@ func (c *chain) fund(t *testing.T, addr string, amount int64) {
 // their own, beside TestLifecycleOnRealNode's demo.
 func TestAgentFaultsOnRealNode(t *testing.T) {
 	t.Parallel()
-	c := startChain(t, "agents")
+	c := startChain(t, "agents", "15s")
 	c.agentFaults(t)
 }
 

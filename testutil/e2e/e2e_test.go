@@ -190,8 +190,10 @@ var startMu sync.Mutex
 
 // startChain starts a one-validator localnet of the test's own on free
 // loopback ports (scripts/localnet.sh, a fresh home) and stops it when the
-// test ends.
-func startChain(t *testing.T, name string) *chain {
+// test ends. challengeWindow is x/jobs' challenge window: short where a
+// test waits for results to finalize, longer where a test must challenge
+// a result from outside the node (a CLI round trip under load).
+func startChain(t *testing.T, name, challengeWindow string) *chain {
 	bin := os.Getenv("VERDICTD")
 	if bin == "" {
 		t.Skip("VERDICTD not set: run through `make test-e2e`")
@@ -199,7 +201,7 @@ func startChain(t *testing.T, name string) *chain {
 	p := freePorts(t)
 	c := &chain{t: t, root: repoRoot(t), home: filepath.Join(t.TempDir(), "node"), bin: bin, ports: p}
 	c.env = []string{
-		"VERDICTD=" + bin, "LOCALNET_HOME=" + c.home, "CHAIN_ID=verdict-e2e-" + name, "CHALLENGE_WINDOW=8s",
+		"VERDICTD=" + bin, "LOCALNET_HOME=" + c.home, "CHAIN_ID=verdict-e2e-" + name, "CHALLENGE_WINDOW=" + challengeWindow,
 		"VOTING_PERIOD=10s", "EXPEDITED_VOTING_PERIOD=5s",
 		fmt.Sprintf("RPC_PORT=%d", p.rpc), fmt.Sprintf("P2P_PORT=%d", p.p2p),
 		fmt.Sprintf("GRPC_PORT=%d", p.grpc), fmt.Sprintf("API_PORT=%d", p.api),
@@ -226,7 +228,7 @@ func (c *chain) start() (string, error) {
 // waits for blocks and windows.
 func TestLifecycleOnRealNode(t *testing.T) {
 	t.Parallel()
-	c := startChain(t, "1")
+	c := startChain(t, "1", "8s")
 	p := c.ports
 
 	// The whole demo, in-process: its scenes side by side (register,

@@ -78,10 +78,11 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 
 // open marks the job disputed and records an OPEN dispute with its
 // deadline. A provider can answer every dispute the chain accepts: the
-// deadlines of the disputes open against it are spaced by its declared
-// proving time for their circuits (default_prove_time when it declared
-// none), so the k-th of a flood due at once gets proof_window plus the time
-// to prove the k disputes up to and including it (provingSlot). The
+// deadlines of the disputes open against it are spaced by the proving
+// time of their results (frozen at post: its declaration, or x/jobs'
+// default_prove_time), so the k-th of a flood due at once gets
+// proof_window plus the time to prove the k disputes up to and including
+// it (provingSlot). The
 // deadline also stands later by every halt after it was set
 // (x/internal/haltclock).
 func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte) (types.Dispute, error) {

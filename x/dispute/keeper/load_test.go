@@ -79,29 +79,30 @@ func (s *Suite) TestAFloodOfChallengesIsStaggered() {
 }
 
 // A result is booked at the proving time its provider had declared for
-// the circuit when it posted it, in full (default_prove_time when it had
-// declared none). x/jobs' max_prove_time bounds a declaration when it is
-// made: lowering it later, or a new declaration, leaves the results
-// already posted booked as they were.
+// the circuit when it posted it, in full (x/jobs' default_prove_time then
+// when it had declared none). x/jobs' max_prove_time bounds a declaration
+// when it is made: lowering it later, a new declaration or a new default
+// leaves the results already posted booked as they were.
 func (s *Suite) TestProveTimeIsBounded() {
-	p, err := s.k.Params.Get(s.ctx)
-	s.Require().NoError(err)
-	none, _ := s.jobWithResult("bounded-none", false)
-	s.Equal(p.DefaultProveTime, keeper.ProveTime(p, s.job(none)))
 	jp := s.jobsParams()
+	def := jp.DefaultProveTime
+	none, _ := s.jobWithResult("bounded-none", false)
+	s.Equal(def, keeper.ProveTime(s.job(none)))
 	s.declareProving(jp.MaxProveTime)
 	full, _ := s.jobWithResult("bounded-full", false)
-	s.Equal(jp.MaxProveTime, keeper.ProveTime(p, s.job(full)))
-	s.Equal(p.DefaultProveTime, keeper.ProveTime(p, s.job(none)), "a declaration does not reach back")
+	s.Equal(jp.MaxProveTime, keeper.ProveTime(s.job(full)))
+	s.Equal(def, keeper.ProveTime(s.job(none)), "a declaration does not reach back")
 	s.Require().ErrorIs(s.updateProving(jp.MaxProveTime+time.Second), jobstypes.ErrInvalidProvider, "a declaration over max_prove_time")
 	jp.MaxProveTime = time.Minute
+	jp.DefaultProveTime = time.Second
 	s.setJobsParams(jp)
+	s.Equal(def, keeper.ProveTime(s.job(none)), "a new default does not reach back")
 	s.Require().ErrorIs(s.updateProving(10*time.Minute), jobstypes.ErrInvalidProvider, "a declaration over the lowered bound")
 	s.declareProving(time.Minute)
 	fast, _ := s.jobWithResult("bounded-fast", false)
-	s.Equal(time.Minute, keeper.ProveTime(p, s.job(fast)))
-	s.Equal(10*time.Minute, keeper.ProveTime(p, s.job(full)), "a result posted under the 10-minute declaration stays booked at it")
-	_, err = s.jobsMsg.UpdateProvider(s.ctx, &jobstypes.MsgUpdateProvider{
+	s.Equal(time.Minute, keeper.ProveTime(s.job(fast)))
+	s.Equal(10*time.Minute, keeper.ProveTime(s.job(full)), "a result posted under the 10-minute declaration stays booked at it")
+	_, err := s.jobsMsg.UpdateProvider(s.ctx, &jobstypes.MsgUpdateProvider{
 		Operator: s.prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example:8443",
 		Classes:    []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
 		CircuitIds: []string{circuitID},

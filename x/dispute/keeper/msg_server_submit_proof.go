@@ -9,13 +9,21 @@ import (
 )
 
 func (s msgServer) SubmitProof(ctx context.Context, msg *types.MsgSubmitProof) (*types.MsgSubmitProofResponse, error) {
-	if _, err := s.k.addressCodec.StringToBytes(msg.Submitter); err != nil {
+	bz, err := s.k.addressCodec.StringToBytes(msg.Submitter)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "submitter: %v", err)
+	}
+	// the canonical spelling (bech32 also takes the upper-case one): the
+	// resolution stores it and the provider's own proof is recognised by it
+	// (TestReview11UpperCaseOwnProofCountsAsSunk)
+	submitter, err := s.k.addressCodec.BytesToString(bz)
+	if err != nil {
 		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "submitter: %v", err)
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	d, err := s.k.SubmitProof(ctx, msg.Submitter, msg.JobId, msg.Claim, msg.Proof)
+	d, err := s.k.SubmitProof(ctx, submitter, msg.JobId, msg.Claim, msg.Proof)
 	if err != nil {
 		return nil, err
 	}

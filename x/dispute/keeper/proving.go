@@ -14,22 +14,25 @@ import (
 )
 
 // ProveTime is how long the chain lets a provider take to prove a job's
-// result: the proving time it had declared for the circuit when it posted
-// the result (x/jobs freezes it in the result; a declaration is bounded by
-// x/jobs' max_prove_time when made), or default_prove_time when it
-// declared none. The chain never counts a provider faster than it said it
-// proves on the result in question: a cap applied here (once
-// max_prove_time), or the declaration read when the dispute opened (after
-// an offer update under a lowered bound, or a withdrawn circuit), booked a
-// flood at a pace the provider never promised for that result
-// (TestReview8LoweredMaxProveTimeUndercountsDeclaredPace,
+// result: the result's prove_time, frozen by x/jobs when it was posted
+// (the provider's declaration for the circuit, bounded by x/jobs'
+// max_prove_time when made, or x/jobs' default_prove_time then). The chain
+// never counts a provider faster than it said, or was told, it proves on
+// the result in question: a cap applied here (once max_prove_time), the
+// declaration read when the dispute opened (after an offer update under a
+// lowered bound, or a withdrawn circuit) or the default read then (after
+// governance lowered it) booked a flood at a pace the provider never
+// accepted for that result (TestReview8LoweredMaxProveTimeUndercountsDeclaredPace,
 // TestReview10OfferUpdateAfterLoweredMaxProveTimeUndercountsPostedResults,
-// TestReview10WithdrawnCircuitBooksPostedResultsAtDefault).
-func ProveTime(p types.Params, j jobstypes.Job) time.Duration {
+// TestReview10WithdrawnCircuitBooksPostedResultsAtDefault,
+// TestReview11DefaultProveTimeLoweredAfterPost). A result without one
+// (x/jobs' genesis refuses it) is counted at the longest any declaration
+// may be: slow for a fraud, never short for an honest provider.
+func ProveTime(j jobstypes.Job) time.Duration {
 	if j.Result != nil && j.Result.ProveTime > 0 {
 		return j.Result.ProveTime
 	}
-	return p.DefaultProveTime
+	return jobstypes.MaxProveTime
 }
 
 // provingSlot is where a new dispute of job j queues on its provider's
@@ -73,12 +76,19 @@ func (k *Keeper) provingSlot(ctx context.Context, p types.Params, j jobstypes.Jo
 	if err != nil {
 		return 0, 0, err
 	}
-	return backlogAt(b, now), ProveTime(p, j), nil
+	return backlogAt(b, now), ProveTime(j), nil
 }
 
-// backlogAt is what stands in front of a dispute opening at now.
+// backlogAt is what stands in front of a dispute opening at now. On a
+// running chain sunk_until is never more than one prove time ahead (at
+// most jobstypes.MaxProveTime); the clamp holds that for any state a
+// genesis file can carry too, so the sum cannot overflow into a deadline
+// before the dispute opened, nor a far-future entry stretch every
+// deadline of its provider (TestReview11GenesisFarFutureBacklogOverflows,
+// TestReview11GenesisFarFutureBacklogStretchesFraud).
 func backlogAt(b types.ProvingBacklog, now time.Time) time.Duration {
-	return min(b.OpenWork+max(b.SunkUntil.Sub(now), 0), max(b.BusyUntil.Sub(now), 0))
+	sunk := min(max(b.SunkUntil.Sub(now), 0), jobstypes.MaxProveTime)
+	return min(b.OpenWork+sunk, max(b.BusyUntil.Sub(now), 0))
 }
 
 // idle: nothing stands, nor can come to stand, in front of the provider's

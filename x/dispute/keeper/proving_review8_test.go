@@ -68,13 +68,9 @@ func (s *Suite) TestReview8ProveTimeEqualToWindowCannotBeMet() {
 func (s *Suite) TestReview8LoweredMaxProveTimeUndercountsDeclaredPace() {
 	const T = 10 * time.Minute
 	s.declareProving(T)
-	p, err := s.k.Params.Get(s.ctx)
-	s.Require().NoError(err)
-	p.DefaultProveTime = time.Minute
-	_, err = s.msg.UpdateParams(s.ctx, &types.MsgUpdateParams{Authority: s.authority, Params: p})
-	s.Require().NoError(err)
 	jp := s.jobsParams()
 	jp.MaxProveTime = time.Minute // governance lowers the bound after the declaration
+	jp.DefaultProveTime = time.Minute
 	s.setJobsParams(jp)
 
 	const n = 10

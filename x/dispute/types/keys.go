@@ -1,6 +1,10 @@
 package types
 
-import "cosmossdk.io/collections"
+import (
+	"time"
+
+	"cosmossdk.io/collections"
+)
 
 const (
 	// ModuleName is the module's name, store key and account (it holds
@@ -41,6 +45,9 @@ const (
 	AbsMaxProofBytes = 4096
 	AbsMaxVKBytes    = 1 << 20
 	MaxPpm           = 1_000_000
+	// MaxProofWindow bounds the proof_window param (a deadline adds it to
+	// the block time; 30 days is far beyond any use and far from overflow).
+	MaxProofWindow = 30 * 24 * time.Hour
 )
 
 // PublicInputNames is the public input layout every circuit verifies.

@@ -38,7 +38,6 @@ func DefaultParams() Params {
 		MaxResolutionsPerBlock: 50,
 		AuditDeterrenceBps:     20_000,
 		Retention:              30 * 24 * time.Hour,
-		DefaultProveTime:       time.Minute,
 	}
 }
 
@@ -47,8 +46,10 @@ func (p Params) Validate() error {
 	if !p.MinChallengeBond.IsValid() || !p.MinChallengeBond.IsPositive() {
 		return errorsmod.Wrapf(ErrInvalidParams, "min_challenge_bond must be positive, got %s", p.MinChallengeBond)
 	}
-	if p.ProofWindow <= 0 {
-		return errorsmod.Wrapf(ErrInvalidParams, "proof_window must be positive, got %s", p.ProofWindow)
+	// a deadline is opening + backlog + prove time + proof_window: bounded,
+	// it cannot overflow into the past (TestReview11HugeProofWindowOverflowsDeadline)
+	if p.ProofWindow <= 0 || p.ProofWindow > MaxProofWindow {
+		return errorsmod.Wrapf(ErrInvalidParams, "proof_window must be positive and at most %s, got %s", MaxProofWindow, p.ProofWindow)
 	}
 	for _, f := range []struct {
 		name    string
@@ -90,9 +91,6 @@ func (p Params) Validate() error {
 	// prune is what removes the provider's idle backlog entry
 	if p.Retention < jobstypes.MaxProveTime {
 		return errorsmod.Wrapf(ErrInvalidParams, "retention must be at least %s (longer than any proof in progress), got %s", jobstypes.MaxProveTime, p.Retention)
-	}
-	if p.DefaultProveTime <= 0 || p.DefaultProveTime > jobstypes.MaxProveTime {
-		return errorsmod.Wrapf(ErrInvalidParams, "default_prove_time must be positive and at most %s", jobstypes.MaxProveTime)
 	}
 	return nil
 }

@@ -302,9 +302,9 @@ func (k *Keeper) PostResult(ctx context.Context, msg *types.MsgPostResult) (type
 		PostedHeight:     sdkCtx.BlockHeight(),
 		EnclaveSignature: msg.EnclaveSignature,
 		// the pace disputes of this result are booked at: frozen now, so a
-		// later declaration (or a withdrawn circuit) cannot count the
-		// provider faster on a result it already posted
-		ProveTime: types.ProveTimeFor(p, j.CircuitId),
+		// later declaration, a withdrawn circuit or a lowered default
+		// cannot count the provider faster on a result it already posted
+		ProveTime: types.ResultProveTime(params, p, j.CircuitId),
 	}
 	// The window policy sees the result (x/attest checks an enclave
 	// signature and shortens the window; a bad signature fails the post).

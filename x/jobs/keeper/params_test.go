@@ -23,6 +23,9 @@ func TestParamsValidate(t *testing.T) {
 		"no settlements":              func(p *types.Params) { p.MaxSettlementsPerBlock = 0 },
 		"no scheduler scan":           func(p *types.Params) { p.MaxSchedulerScan = 0 },
 		"unbonding shorter than jobs": func(p *types.Params) { p.UnbondingPeriod = p.MaxJobDuration },
+		"max prove time over 1h":      func(p *types.Params) { p.MaxProveTime = types.MaxProveTime + 1 },
+		"no default prove time":       func(p *types.Params) { p.DefaultProveTime = 0 },
+		"default over max prove time": func(p *types.Params) { p.DefaultProveTime = p.MaxProveTime + 1 },
 	} {
 		p := types.DefaultParams()
 		f(&p)

@@ -127,8 +127,8 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		case JobStatus_JOB_STATUS_RESULT_POSTED:
 			needWindow[ref(j.WindowEnd, j.Id)] = true
 		}
-		if j.Result != nil && (j.Result.ProveTime < 0 || j.Result.ProveTime > MaxProveTime) {
-			return fail("job %d: result prove_time %s outside [0, %s]", j.Id, j.Result.ProveTime, MaxProveTime)
+		if j.Result != nil && (j.Result.ProveTime <= 0 || j.Result.ProveTime > MaxProveTime) {
+			return fail("job %d: result prove_time %s outside (0, %s]", j.Id, j.Result.ProveTime, MaxProveTime)
 		}
 		if (j.Status == JobStatus_JOB_STATUS_RESULT_POSTED || j.Status == JobStatus_JOB_STATUS_DISPUTED) && j.Result == nil {
 			return fail("job %d is %s without a result", j.Id, j.Status)

@@ -146,6 +146,16 @@ func ProveTimeFor(p Provider, circuitID string) time.Duration {
 	return 0
 }
 
+// ResultProveTime is the proving time a result of p on the circuit is
+// posted with (frozen in Result.prove_time): p's declaration, or the
+// chain's default_prove_time if p declared none.
+func ResultProveTime(params Params, p Provider, circuitID string) time.Duration {
+	if t := ProveTimeFor(p, circuitID); t > 0 {
+		return t
+	}
+	return params.DefaultProveTime
+}
+
 // OfferFor returns the provider's offer for a class (zero if none).
 func OfferFor(p Provider, class WorkloadClass) ClassPrice {
 	for _, pr := range p.Prices {

@@ -31,6 +31,7 @@ func DefaultParams() Params {
 		Retention:              30 * 24 * time.Hour,
 		MaxBlockGap:            30 * time.Second,
 		MaxProveTime:           10 * time.Minute,
+		DefaultProveTime:       time.Minute,
 	}
 }
 
@@ -54,6 +55,7 @@ func (p Params) Validate() error {
 		{"retention", p.Retention},
 		{"max_block_gap", p.MaxBlockGap},
 		{"max_prove_time", p.MaxProveTime},
+		{"default_prove_time", p.DefaultProveTime},
 	} {
 		if d.v <= 0 {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be positive, got %s", d.name, d.v)
@@ -78,6 +80,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxProveTime > MaxProveTime {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_prove_time must be at most %s, got %s", MaxProveTime, p.MaxProveTime)
+	}
+	if p.DefaultProveTime > p.MaxProveTime {
+		return errorsmod.Wrapf(ErrInvalidParams, "default_prove_time (%s) must not exceed max_prove_time (%s)", p.DefaultProveTime, p.MaxProveTime)
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")
