@@ -10,6 +10,8 @@ import (
 	"github.com/consensys/gnark/profile"
 	"github.com/consensys/gnark/std/rangecheck"
 	"github.com/consensys/gnark/std/selector"
+
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 )
 
 // clampBits bounds the distance checks of the clamp; with |acc| < 2^38 the
@@ -109,6 +111,20 @@ func (s Scheme) Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, 
 	if jobID == 0 {
 		return nil, nil, errors.New("zkml: job id must be positive")
 	}
+	return s.assign(m, input, new(big.Int).SetUint64(jobID))
+}
+
+// AssignItem builds the witness of item i of batch job jobID: its job_id
+// public input is zkverify.ItemTag(jobID, i), as the chain builds it.
+func (s Scheme) AssignItem(m *Model, input []int8, jobID, item uint64) (*Circuit, []int8, error) {
+	if jobID == 0 {
+		return nil, nil, errors.New("zkml: job id must be positive")
+	}
+	tag := zkverify.ItemTag(jobID, item)
+	return s.assign(m, input, new(big.Int).SetBytes(tag[:]))
+}
+
+func (s Scheme) assign(m *Model, input []int8, jobTag *big.Int) (*Circuit, []int8, error) {
 	out, err := Infer(m, input)
 	if err != nil {
 		return nil, nil, err
@@ -125,7 +141,7 @@ func (s Scheme) Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, 
 	c.ModelCommitment = new(big.Int).SetBytes(mc[:])
 	c.InputCommitment = new(big.Int).SetBytes(ic[:])
 	c.OutputCommitment = new(big.Int).SetBytes(oc[:])
-	c.JobID = new(big.Int).SetUint64(jobID)
+	c.JobID = jobTag
 	for l, layer := range m.Layers {
 		c.Shifts[l] = int(layer.Shift)
 		for k, w := range layer.Weights {

@@ -5,6 +5,8 @@ import (
 	"math/big"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 )
 
 // Commitments are hashes under a Scheme (MiMC-BN254 for version 1, a
@@ -23,7 +25,7 @@ import (
 // non-negative integer below 2^8 or 2^32, which the circuit range-checks.
 
 const (
-	bytesPerElem = 31
+	bytesPerElem = zkverify.BytesPerElem
 	wordsPerElem = 7
 	// CommitmentLen is the byte length of a commitment.
 	CommitmentLen = fr.Bytes
@@ -33,7 +35,7 @@ var (
 	// TagModel and TagTensor separate the two kinds of commitment (version
 	// 1; version 2's tags end in /v2).
 	TagModel  = tag("verdict/zkml/model/v1")
-	TagTensor = tag("verdict/zkml/tensor/v1")
+	TagTensor = zkverify.TensorTag(zkverify.SchemeMiMC)
 )
 
 func tag(s string) *big.Int { return new(big.Int).SetBytes([]byte(s)) }
@@ -111,12 +113,15 @@ func (s Scheme) ModelCommitment(m *Model) ([CommitmentLen]byte, error) {
 }
 
 func tensorElems(s Scheme, t []int8) []*big.Int {
-	vs := make([]uint64, len(t))
+	return zkverify.TensorElems(zkverify.Scheme(s), int8Bytes(t))
+}
+
+func int8Bytes(t []int8) []byte {
+	b := make([]byte, len(t))
 	for i, v := range t {
-		vs[i] = uint64(int64(v) + 128)
+		b[i] = byte(v)
 	}
-	_, tagTensor := s.tags()
-	return append([]*big.Int{tagTensor, big.NewInt(int64(len(t)))}, elemsPack(vs, bytesPerElem, 8)...)
+	return b
 }
 
 // TensorCommitment commits to an input or an output (version 1).

@@ -81,6 +81,19 @@ func (s Scheme) Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m 
 	if err != nil {
 		return nil, nil, err
 	}
+	return prove(ccs, pk, assignment, out)
+}
+
+// ProveItem proves item i of batch job jobID (its input is the item's).
+func (s Scheme) ProveItem(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, input []int8, jobID, item uint64) ([]byte, []int8, error) {
+	assignment, out, err := s.AssignItem(m, input, jobID, item)
+	if err != nil {
+		return nil, nil, err
+	}
+	return prove(ccs, pk, assignment, out)
+}
+
+func prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, assignment *Circuit, out []int8) ([]byte, []int8, error) {
 	w, err := frontend.NewWitness(assignment, ecc.BN254.ScalarField())
 	if err != nil {
 		return nil, nil, err

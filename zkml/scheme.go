@@ -4,14 +4,12 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
 
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr/poseidon2"
 	"github.com/consensys/gnark/frontend"
 	stdmimc "github.com/consensys/gnark/std/hash/mimc"
 	permposeidon2 "github.com/consensys/gnark/std/permutation/poseidon2"
+
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 )
 
 // Scheme is the commitment hash of a version of the reference circuit
@@ -39,12 +37,13 @@ const (
 	Poseidon2 Scheme = 2
 )
 
-// Poseidon2 parameters, the same in the circuit and natively.
+// Poseidon2 parameters, the same in the circuit and natively
+// (x/dispute/zkverify holds the native hash).
 const (
-	poseidon2Width         = 3
-	poseidon2Rate          = 2
-	poseidon2FullRounds    = 8
-	poseidon2PartialRounds = 56
+	poseidon2Width         = zkverify.Poseidon2Width
+	poseidon2Rate          = zkverify.Poseidon2Rate
+	poseidon2FullRounds    = zkverify.Poseidon2FullRounds
+	poseidon2PartialRounds = zkverify.Poseidon2PartialRounds
 )
 
 // Schemes lists every scheme, oldest first.
@@ -101,45 +100,18 @@ func ParseScheme(v string) (Scheme, error) {
 // tags separate the kinds of commitment, and the schemes from each other.
 func (s Scheme) tags() (model, tensor *big.Int) {
 	if s == Poseidon2 {
-		return tag("verdict/zkml/model/v2"), tag("verdict/zkml/tensor/v2")
+		return tag("verdict/zkml/model/v2"), zkverify.TensorTag(zkverify.SchemePoseidon2)
 	}
 	return TagModel, TagTensor
 }
 
-// hashNative hashes field elements under the scheme; every element must be
-// below the field modulus (pack keeps them so).
+// hashNative hashes field elements under the scheme (x/dispute/zkverify:
+// the chain computes batch items' commitments with the same code); every
+// element must be below the field modulus (pack keeps them so).
 func (s Scheme) hashNative(elems []*big.Int) [CommitmentLen]byte {
-	var out [CommitmentLen]byte
-	if s == Poseidon2 {
-		st := make([]fr.Element, poseidon2Width)
-		st[poseidon2Rate].SetUint64(uint64(len(elems)))
-		for i := 0; i == 0 || i < len(elems); i += poseidon2Rate {
-			for k := 0; k < poseidon2Rate && i+k < len(elems); k++ {
-				var x fr.Element
-				x.SetBigInt(elems[i+k])
-				st[k].Add(&st[k], &x)
-			}
-			_ = poseidon2Perm().Permutation(st) // the width is right by construction
-		}
-		b := st[0].Bytes()
-		return b
-	}
-	h := mimc.NewMiMC()
-	for _, e := range elems {
-		var x fr.Element
-		x.SetBigInt(e)
-		b := x.Bytes()
-		_, _ = h.Write(b[:]) // canonical by construction: cannot fail
-	}
-	copy(out[:], h.Sum(nil))
+	out, _ := zkverify.HashElems(zkverify.Scheme(s), elems) // s is valid by construction: cannot fail
 	return out
 }
-
-// poseidon2Perm is the native permutation (its round constants are
-// derived once; Permutation only reads them, so it is safe to share).
-var poseidon2Perm = sync.OnceValue(func() *poseidon2.Permutation {
-	return poseidon2.NewPermutation(poseidon2Width, poseidon2FullRounds, poseidon2PartialRounds)
-})
 
 // hashCircuit is hashNative inside a circuit.
 func (s Scheme) hashCircuit(api frontend.API, elems []frontend.Variable) (frontend.Variable, error) {

@@ -83,3 +83,11 @@ func (k *Kit) Prove(t testing.TB, j Job, jobID uint64) []byte {
 	require.NoError(t, err)
 	return p
 }
+
+// ProveItem proves j's true output as item `item` of batch job jobID.
+func (k *Kit) ProveItem(t testing.TB, j Job, jobID, item uint64) []byte {
+	t.Helper()
+	p, _, err := zkml.MiMC.ProveItem(k.CCS, k.PK, j.Model, j.Input, jobID, item)
+	require.NoError(t, err)
+	return p
+}

@@ -18,6 +18,17 @@ func AuditDraw(blockHash []byte, height int64, jobID uint64) uint32 {
 	return blockrand.PPM("verdict/audit/v1", blockHash, height, jobID)
 }
 
+// AuditItem is the item an audit of job j drawn in this block names: one of
+// a batch job's items, uniformly (a provider that filled a fraction of a
+// batch is caught in proportion), from the same block data as the draw;
+// 0 for a single-input job.
+func AuditItem(blockHash []byte, height int64, j jobstypes.Job) uint64 {
+	if !jobstypes.IsBatch(j) {
+		return 0
+	}
+	return blockrand.Uniform("verdict/audit-item/v1", blockHash, height, j.Id, j.Items)
+}
+
 // drawAudits runs the lottery for every result posted in this block, with
 // this block's hash (unknown to anyone before the block is built), then
 // empties the pending set.
@@ -89,11 +100,13 @@ func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) err
 	if k.disputable(ctx, j) != nil {
 		return nil // challenged, cancelled or otherwise moved on in this block
 	}
-	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_AUDIT, "", sdk.NewCoin(j.Escrow.Denom, math.ZeroInt()), nil)
+	hi := sdk.UnwrapSDKContext(ctx).HeaderInfo()
+	item := AuditItem(hi.Hash, hi.Height, j)
+	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_AUDIT, "", sdk.NewCoin(j.Escrow.Denom, math.ZeroInt()), nil, item)
 	if err != nil {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAudited{
-		JobId: j.Id, Provider: j.Provider, ProofDeadline: d.ProofDeadline,
+		JobId: j.Id, Provider: j.Provider, ProofDeadline: d.ProofDeadline, Item: item,
 	})
 }

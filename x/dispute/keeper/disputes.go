@@ -5,6 +5,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -32,8 +34,9 @@ func (k *Keeper) disputable(ctx context.Context, j jobstypes.Job) error {
 	return nil
 }
 
-// Challenge disputes job jobID's result against a bond.
-func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID uint64, counter []byte) (types.Dispute, error) {
+// Challenge disputes job jobID's result against a bond: for a batch job,
+// the result's item (the whole job fails if that item is proven wrong).
+func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID uint64, counter []byte, item uint64) (types.Dispute, error) {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
 		return types.Dispute{}, err
@@ -52,11 +55,19 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 	if challengerStr == j.Provider {
 		return types.Dispute{}, errorsmod.Wrap(types.ErrUnauthorized, "a provider cannot challenge its own result")
 	}
+	if jobstypes.IsBatch(j) && item >= j.Items {
+		return types.Dispute{}, errorsmod.Wrapf(types.ErrInvalidItem, "item %d of a batch of %d", item, j.Items)
+	}
+	if !jobstypes.IsBatch(j) && item != 0 {
+		return types.Dispute{}, errorsmod.Wrapf(types.ErrInvalidItem, "job %d is not a batch: it has no item %d", j.Id, item)
+	}
 	if len(counter) > 0 {
 		if err := jobstypes.ValidateCommitment("counter_commitment", counter); err != nil {
 			return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidCommitment, err.Error())
 		}
-		if bytes.Equal(counter, j.Result.OutputCommitment) {
+		// a batch result commits to its items by a tree root: the item's
+		// posted output is compared when the counter is proven (CheckItem)
+		if !jobstypes.IsBatch(j) && bytes.Equal(counter, j.Result.OutputCommitment) {
 			return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidCommitment, "counter_commitment equals the provider's output commitment")
 		}
 	}
@@ -67,12 +78,12 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 	if err := k.lockChallengeBond(ctx, challenger, bond); err != nil {
 		return types.Dispute{}, err
 	}
-	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_CHALLENGE, challengerStr, bond, counter)
+	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_CHALLENGE, challengerStr, bond, counter, item)
 	if err != nil {
 		return d, err
 	}
 	return d, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventChallenged{
-		JobId: j.Id, Challenger: challengerStr, Bond: bond, CounterCommitment: counter, ProofDeadline: d.ProofDeadline,
+		JobId: j.Id, Challenger: challengerStr, Bond: bond, CounterCommitment: counter, ProofDeadline: d.ProofDeadline, Item: item,
 	})
 }
 
@@ -85,7 +96,7 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 // it (provingSlot). The
 // deadline also stands later by every halt after it was set
 // (x/internal/haltclock).
-func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte) (types.Dispute, error) {
+func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte, item uint64) (types.Dispute, error) {
 	if _, err := k.jobs.MarkDisputed(ctx, j.Id); err != nil {
 		return types.Dispute{}, err
 	}
@@ -111,6 +122,7 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 		Status:            types.DisputeStatus_DISPUTE_STATUS_OPEN,
 		HaltCredit:        credit,
 		ProveTime:         prove,
+		Item:              item,
 	}
 	if err := k.bookProving(ctx, d, now); err != nil {
 		return d, err
@@ -136,13 +148,17 @@ func (k *Keeper) deadlineNow(ctx context.Context, d types.Dispute) (time.Time, t
 
 // SubmitProof checks a proof for a disputed job and resolves the dispute
 // when it verifies. Verification gas is charged first, before any decoding.
-func (k *Keeper) SubmitProof(ctx context.Context, submitter string, jobID uint64, claim types.Claim, proof []byte) (types.Dispute, error) {
+func (k *Keeper) SubmitProof(ctx context.Context, submitter string, msg *types.MsgSubmitProof) (types.Dispute, error) {
+	jobID, claim, proof := msg.JobId, msg.Claim, msg.Proof
 	p, err := k.Params.Get(ctx)
 	if err != nil {
 		return types.Dispute{}, err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	sdkCtx.GasMeter().ConsumeGas(p.VerifyGas, "x/dispute: groth16 proof check")
+	if msg.HasItem() {
+		sdkCtx.GasMeter().ConsumeGas(types.ItemGas(msg), "x/dispute: batch item paths and commitments")
+	}
 	if len(proof) > int(p.MaxProofBytes) {
 		return types.Dispute{}, errorsmod.Wrapf(types.ErrMalformedProof, "proof is %d bytes, max %d", len(proof), p.MaxProofBytes)
 	}
@@ -166,22 +182,46 @@ func (k *Keeper) SubmitProof(ctx context.Context, submitter string, jobID uint64
 	if err != nil {
 		return d, err
 	}
-	var output []byte
-	switch claim {
-	case types.Claim_CLAIM_PROVIDER:
-		if j.Result == nil {
-			return d, errorsmod.Wrapf(types.ErrInvalidClaim, "job %d has no result", jobID)
-		}
-		output = j.Result.OutputCommitment
-	case types.Claim_CLAIM_COUNTER:
-		if len(d.CounterCommitment) == 0 {
-			return d, errorsmod.Wrapf(types.ErrInvalidClaim, "dispute of job %d has no counter commitment", jobID)
-		}
-		output = d.CounterCommitment
-	default:
+	if claim != types.Claim_CLAIM_PROVIDER && claim != types.Claim_CLAIM_COUNTER {
 		return d, errorsmod.Wrapf(types.ErrInvalidClaim, "claim must be PROVIDER or COUNTER, got %s", claim)
 	}
-	if err := k.VerifyJobProof(ctx, d.CircuitId, j, output, proof); err != nil {
+	if j.Result == nil {
+		return d, errorsmod.Wrapf(types.ErrInvalidClaim, "job %d has no result", jobID)
+	}
+	if claim == types.Claim_CLAIM_COUNTER && len(d.CounterCommitment) == 0 {
+		return d, errorsmod.Wrapf(types.ErrInvalidClaim, "dispute of job %d has no counter commitment", jobID)
+	}
+	var public []fr.Element
+	if jobstypes.IsBatch(j) {
+		// the item's input and the provider's posted output, each proven
+		// to be item d.Item of its tree; the chain commits to them itself
+		in, posted, err := types.CheckItem(j, d.Item, msg)
+		if err != nil {
+			return d, errorsmod.Wrapf(err, "job %d", jobID)
+		}
+		output := posted[:]
+		if claim == types.Claim_CLAIM_COUNTER {
+			if bytes.Equal(d.CounterCommitment, posted[:]) {
+				return d, errorsmod.Wrapf(types.ErrInvalidClaim, "the provider posted item %d's output the counter claims: there is nothing to refute", d.Item)
+			}
+			output = d.CounterCommitment
+		}
+		if public, err = types.PublicInputsItem(j, d.Item, in[:], output); err != nil {
+			return d, err
+		}
+	} else {
+		if msg.HasItem() {
+			return d, errorsmod.Wrapf(types.ErrInvalidItem, "job %d is not a batch: a proof carries no item evidence", jobID)
+		}
+		output := j.Result.OutputCommitment
+		if claim == types.Claim_CLAIM_COUNTER {
+			output = d.CounterCommitment
+		}
+		if public, err = types.PublicInputs(j, output); err != nil {
+			return d, err
+		}
+	}
+	if err := k.verifyPublic(ctx, d.CircuitId, public, proof); err != nil {
 		return d, errorsmod.Wrapf(err, "job %d, %s claim", jobID, claim)
 	}
 	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventProofAccepted{

@@ -58,6 +58,15 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			continue
 		}
 		open[d.JobId] = true
+		// an open dispute names an item its job has (none for a single
+		// input): a proof of any other could never answer it
+		j, err := k.jobs.GetJob(ctx, d.JobId)
+		if err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for job %d: %v", d.JobId, err)
+		}
+		if d.Item >= jobstypes.Items(j) {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for job %d names item %d of %d", d.JobId, d.Item, jobstypes.Items(j))
+		}
 		if err := k.DeadlineQueue.Push(ctx, d.ProofDeadline, d.JobId); err != nil {
 			return err
 		}

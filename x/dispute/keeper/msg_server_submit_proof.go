@@ -23,7 +23,7 @@ func (s msgServer) SubmitProof(ctx context.Context, msg *types.MsgSubmitProof) (
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	d, err := s.k.SubmitProof(ctx, submitter, msg.JobId, msg.Claim, msg.Proof)
+	d, err := s.k.SubmitProof(ctx, submitter, msg)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -173,11 +175,17 @@ func (k *Keeper) dropIdleBacklog(ctx context.Context, provider string, now time.
 // ErrInvalidProof, ErrInvalidCommitment or ErrCircuitNotFound. Gas is the
 // caller's business (SubmitProof charges it first).
 func (k *Keeper) VerifyJobProof(ctx context.Context, circuitID string, j jobstypes.Job, output, proof []byte) error {
-	vk, err := k.verifyingKey(ctx, circuitID)
+	public, err := types.PublicInputs(j, output)
 	if err != nil {
 		return err
 	}
-	public, err := types.PublicInputs(j, output)
+	return k.verifyPublic(ctx, circuitID, public, proof)
+}
+
+// verifyPublic checks a proof under a registered circuit against public
+// inputs the chain built.
+func (k *Keeper) verifyPublic(ctx context.Context, circuitID string, public []fr.Element, proof []byte) error {
+	vk, err := k.verifyingKey(ctx, circuitID)
 	if err != nil {
 		return err
 	}

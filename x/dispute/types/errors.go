@@ -21,4 +21,5 @@ var (
 	ErrUnauthorized      = errorsmod.Register(ModuleName, 16, "signer not allowed")
 	ErrInvalidGenesis    = errorsmod.Register(ModuleName, 17, "invalid genesis")
 	ErrAccounting        = errorsmod.Register(ModuleName, 18, "module accounting mismatch")
+	ErrInvalidItem       = errorsmod.Register(ModuleName, 19, "invalid batch item evidence")
 )

@@ -48,6 +48,14 @@ const (
 	// MaxProofWindow bounds the proof_window param (a deadline adds it to
 	// the block time; 30 days is far beyond any use and far from overflow).
 	MaxProofWindow = 30 * 24 * time.Hour
+	// MaxItemBytes bounds a batch item's tensor in MsgSubmitProof (checked
+	// statelessly): 2^18 int8 values, a 3×256×256 image.
+	MaxItemBytes = 1 << 18
+	// ItemHashGas is charged per SHA-256 call of an item's path check and
+	// ItemCommitGasPerByte per tensor byte the chain commits to, before
+	// either runs (BenchmarkItemCheck calibrates them against verify_gas).
+	ItemHashGas          = 60
+	ItemCommitGasPerByte = 40
 )
 
 // PublicInputNames is the public input layout every circuit verifies.

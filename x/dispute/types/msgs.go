@@ -1,6 +1,8 @@
 package types
 
 import (
+	"github.com/verdict-chain/verdict/x/jobs/batch"
+
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
@@ -20,7 +22,18 @@ func (m *MsgSubmitProof) ValidateBasic() error {
 	if len(m.Proof) == 0 || len(m.Proof) > AbsMaxProofBytes {
 		return errorsmod.Wrapf(ErrMalformedProof, "proof is %d bytes, want 1..%d", len(m.Proof), AbsMaxProofBytes)
 	}
+	if len(m.ItemInput) > MaxItemBytes || len(m.ItemOutput) > MaxItemBytes {
+		return errorsmod.Wrapf(ErrInvalidItem, "item tensors are %d and %d bytes, at most %d each", len(m.ItemInput), len(m.ItemOutput), MaxItemBytes)
+	}
+	if len(m.InputPath) > batch.MaxDepth || len(m.OutputPath) > batch.MaxDepth {
+		return errorsmod.Wrapf(ErrInvalidItem, "paths of %d and %d siblings, at most %d each", len(m.InputPath), len(m.OutputPath), batch.MaxDepth)
+	}
 	return nil
+}
+
+// HasItem reports whether the message carries batch item evidence.
+func (m *MsgSubmitProof) HasItem() bool {
+	return len(m.ItemInput) > 0 || len(m.ItemOutput) > 0 || len(m.InputPath) > 0 || len(m.OutputPath) > 0
 }
 
 // ValidateBasic caps the verifying key size.

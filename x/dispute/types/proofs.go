@@ -11,6 +11,7 @@ import (
 
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	"github.com/verdict-chain/verdict/x/internal/bps"
+	"github.com/verdict-chain/verdict/x/jobs/batch"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -37,15 +38,68 @@ func ParseVK(vkBytes []byte, maxBytes uint32) (*zkverify.VerifyingKey, error) {
 func PublicInputs(j jobstypes.Job, output []byte) ([]fr.Element, error) {
 	var id [32]byte
 	binary.BigEndian.PutUint64(id[24:], j.Id)
+	return publicInputs(j.Id, j.ModelCommitment, j.InputCommitment, output, id[:])
+}
+
+// PublicInputsItem is the public witness of a proof of one batch item:
+// the job's model commitment, the item's input and output commitments (the
+// chain computes them from the revealed tensors, CheckItem) and
+// zkverify.ItemTag.
+func PublicInputsItem(j jobstypes.Job, item uint64, input, output []byte) ([]fr.Element, error) {
+	tag := zkverify.ItemTag(j.Id, item)
+	return publicInputs(j.Id, j.ModelCommitment, input, output, tag[:])
+}
+
+func publicInputs(id uint64, parts ...[]byte) ([]fr.Element, error) {
 	out := make([]fr.Element, 0, len(PublicInputNames))
-	for _, b := range [][]byte{j.ModelCommitment, j.InputCommitment, output, id[:]} {
+	for _, b := range parts {
 		e, err := zkverify.PublicInput(b)
 		if err != nil {
-			return nil, errorsmod.Wrapf(ErrInvalidCommitment, "job %d: %v", j.Id, err)
+			return nil, errorsmod.Wrapf(ErrInvalidCommitment, "job %d: %v", id, err)
 		}
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// ItemGas is what checking a batch item's evidence costs, charged before
+// it runs: a SHA-256 call per path level and leaf, and the commitments of
+// the two tensors.
+func ItemGas(m *MsgSubmitProof) uint64 {
+	hashes := uint64(len(m.InputPath)+len(m.OutputPath)) + 4
+	return hashes*ItemHashGas + uint64(len(m.ItemInput)+len(m.ItemOutput))*ItemCommitGasPerByte
+}
+
+// CheckItem checks a batch item's evidence against job j (a batch job with
+// a result) and returns the commitments of the item's input and of the
+// provider's posted output, under the circuit's scheme: the input is leaf
+// item of the job's input root, the output leaf item of the result's
+// output root. A registered error otherwise; nothing here panics on any
+// input.
+func CheckItem(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]byte, err error) {
+	if !jobstypes.IsBatch(j) || j.Result == nil {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is not a batch job with a result", j.Id)
+	}
+	if len(m.ItemInput) == 0 || len(m.ItemOutput) == 0 {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is a batch: the proof needs item %d's input and posted output", j.Id, item)
+	}
+	scheme, err := zkverify.SchemeOfCircuit(j.CircuitId)
+	if err != nil {
+		return in, out, errorsmod.Wrap(ErrInvalidItem, err.Error())
+	}
+	if err := batch.VerifyPath(batch.KindInput, j.InputCommitment, j.Items, item, batch.Leaf(batch.KindInput, item, m.ItemInput), m.InputPath); err != nil {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "item %d's input: %v", item, err)
+	}
+	if err := batch.VerifyPath(batch.KindOutput, j.Result.OutputCommitment, j.Items, item, batch.Leaf(batch.KindOutput, item, m.ItemOutput), m.OutputPath); err != nil {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "item %d's posted output: %v", item, err)
+	}
+	if in, err = zkverify.TensorCommitment(scheme, m.ItemInput); err != nil {
+		return in, out, errorsmod.Wrap(ErrInvalidItem, err.Error())
+	}
+	if out, err = zkverify.TensorCommitment(scheme, m.ItemOutput); err != nil {
+		return in, out, errorsmod.Wrap(ErrInvalidItem, err.Error())
+	}
+	return in, out, nil
 }
 
 // ChallengeBondFor is the bond a challenge of job j costs under params p.

@@ -113,6 +113,7 @@ func (k *Keeper) submit(ctx context.Context, payer sdk.AccAddress, msg *types.Ms
 		Parallel:        msg.Parallel,
 		RequireTee:      msg.RequireTee,
 		Units:           msg.Units,
+		Items:           msg.Items,
 		MaxPricePerUnit: msg.MaxPricePerUnit,
 		Escrow:          escrow,
 		PricePerUnit:    sdk.NewCoin(params.Denom, math.ZeroInt()),

@@ -8,6 +8,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/verdict-chain/verdict/x/internal/haltclock"
+	"github.com/verdict-chain/verdict/x/jobs/batch"
 )
 
 // HaltClock is the halt clock genesis carries (its pace starts at zero).
@@ -126,6 +127,9 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 			needDeadline[ref(j.Deadline, j.Id)] = true
 		case JobStatus_JOB_STATUS_RESULT_POSTED:
 			needWindow[ref(j.WindowEnd, j.Id)] = true
+		}
+		if IsBatch(*j) && (j.Items > batch.MaxItems || j.Units < j.Items || j.CircuitId == "" || j.Parallel != nil) {
+			return fail("job %d: a batch of %d items needs at most %d items, a unit per item (%d units), a circuit and one node", j.Id, j.Items, batch.MaxItems, j.Units)
 		}
 		if j.Result != nil && (j.Result.ProveTime <= 0 || j.Result.ProveTime > MaxProveTime) {
 			return fail("job %d: result prove_time %s outside (0, %s]", j.Id, j.Result.ProveTime, MaxProveTime)

@@ -44,6 +44,13 @@ func Nodes(j Job) []string {
 	return []string{j.Provider}
 }
 
+// IsBatch reports whether j is a batch job (x/jobs/batch): two or more
+// items, its commitments the roots of the items' trees.
+func IsBatch(j Job) bool { return j.Items > 1 }
+
+// Items is the number of inferences j carries (1 for a single-input job).
+func Items(j Job) uint64 { return max(j.Items, 1) }
+
 // RefundTo is who receives what is refunded of j's escrow: its payer, or
 // its buyer when the buyer paid.
 func RefundTo(j Job) string {
@@ -187,6 +194,9 @@ func TimeLimit(j Job) time.Duration { return j.Deadline.Sub(j.SubmittedAt) }
 func CoversTerms(o ClassPrice, j Job) error {
 	if j.Units > o.MaxUnitsPerJob {
 		return errorsmod.Wrapf(ErrNotEligible, "%d units are more than the %d per job the offer accepts", j.Units, o.MaxUnitsPerJob)
+	}
+	if IsBatch(j) && j.Items > o.MaxItemsPerJob {
+		return errorsmod.Wrapf(ErrNotEligible, "a batch of %d items is larger than the %d per job the offer accepts", j.Items, o.MaxItemsPerJob)
 	}
 	if tl := TimeLimit(j); tl < o.MinTimeLimit {
 		return errorsmod.Wrapf(ErrNotEligible, "time limit %s is shorter than the %s the offer accepts", tl, o.MinTimeLimit)

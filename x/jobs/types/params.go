@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/internal/bps"
+	"github.com/verdict-chain/verdict/x/jobs/batch"
 )
 
 // DefaultDenom is the chain's staking and fee denom.
@@ -32,6 +33,7 @@ func DefaultParams() Params {
 		MaxBlockGap:            30 * time.Second,
 		MaxProveTime:           10 * time.Minute,
 		DefaultProveTime:       time.Minute,
+		MaxItems:               batch.MaxItems,
 	}
 }
 
@@ -83,6 +85,9 @@ func (p Params) Validate() error {
 	}
 	if p.DefaultProveTime > p.MaxProveTime {
 		return errorsmod.Wrapf(ErrInvalidParams, "default_prove_time (%s) must not exceed max_prove_time (%s)", p.DefaultProveTime, p.MaxProveTime)
+	}
+	if p.MaxItems < 1 || p.MaxItems > batch.MaxItems {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_items must be in [1, %d], got %d", batch.MaxItems, p.MaxItems)
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")

@@ -55,7 +55,7 @@ type ProviderOffer struct {
 // ValidateOffer checks a provider's description, classes, offers and
 // declared proving times against the params in force.
 func ValidateOffer(o ProviderOffer, p Params) error {
-	denom, maxDuration := p.Denom, p.MaxJobDuration
+	denom, maxDuration, maxItems := p.Denom, p.MaxJobDuration, p.MaxItems
 	if err := checkString(ErrInvalidProvider, "moniker", o.Moniker, MaxMonikerLen, true); err != nil {
 		return err
 	}
@@ -98,6 +98,9 @@ func ValidateOffer(o ProviderOffer, p Params) error {
 		}
 		if p.MaxUnitsPerJob == 0 || p.MaxOpenUnits < p.MaxUnitsPerJob {
 			return errorsmod.Wrapf(ErrInvalidProvider, "the offer for %s must bound its size: max_units_per_job >= 1 and max_open_units >= max_units_per_job, got %d and %d", p.Class, p.MaxUnitsPerJob, p.MaxOpenUnits)
+		}
+		if p.MaxItemsPerJob > maxItems {
+			return errorsmod.Wrapf(ErrInvalidProvider, "max_items_per_job for %s is %d, the chain takes batches of at most %d (max_items)", p.Class, p.MaxItemsPerJob, maxItems)
 		}
 		if p.Sla != nil && (p.Sla.MaxSlashBps == 0 || p.Sla.MaxSlashBps > bps.Whole) {
 			return errorsmod.Wrapf(ErrInvalidProvider, "sla.max_slash_bps for %s must be in [1, %d]", p.Class, bps.Whole)
@@ -163,11 +166,36 @@ func ValidateSubmitJob(msg *MsgSubmitJob, p Params) error {
 			return err
 		}
 	}
+	if msg.Items > 1 {
+		if err := ValidateBatch(msg.Items, msg.Units, msg.CircuitId, p); err != nil {
+			return err
+		}
+		if msg.Parallel != nil {
+			return errorsmod.Wrap(ErrInvalidJob, "a batch job runs on one provider: it cannot be a multi-node job")
+		}
+	}
 	if msg.Parallel != nil {
 		if msg.Provider != "" {
 			return errorsmod.Wrap(ErrInvalidJob, "a multi-node job is placed by the scheduler: leave provider empty")
 		}
 		return ValidateParallelism(*msg.Parallel)
+	}
+	return nil
+}
+
+// ValidateBatch checks a batch job's size: items within the chain's
+// max_items, at least one unit per item (units is the job's total, what
+// the escrow and every penalty are sized by), and a circuit (an item is
+// disputed by proof: a batch nobody can prove could not be challenged).
+func ValidateBatch(items, units uint64, circuitID string, p Params) error {
+	if items > p.MaxItems {
+		return errorsmod.Wrapf(ErrInvalidJob, "items: %d, the chain takes at most %d (max_items)", items, p.MaxItems)
+	}
+	if units < items {
+		return errorsmod.Wrapf(ErrInvalidJob, "a batch of %d items needs at least one unit per item, got %d units", items, units)
+	}
+	if circuitID == "" {
+		return errorsmod.Wrap(ErrInvalidJob, "a batch job needs a circuit_id (its items are disputed by proof)")
 	}
 	return nil
 }

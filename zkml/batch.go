@@ -1,0 +1,184 @@
+package zkml
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/verdict-chain/verdict/x/jobs/batch"
+)
+
+// A batch file (.vbat) holds the N tensors of a batch job, all of one
+// length, in item order (integers little-endian, no trailing bytes):
+//
+//	batch (.vbat): "VBAT" | version u8 = 1 | item_len u32 (1..MaxTensorLen) |
+//	               count u32 (1..batch.MaxItems) | int8 × (count × item_len)
+//
+// The buyer writes the inputs, the provider the outputs. Readers stream
+// it: memory stays one item whatever the count, and a reader refuses a
+// file before reading its items when the header promises more bytes than
+// the reader's limit.
+
+var batchMagic = []byte("VBAT")
+
+const batchHeaderLen = 4 + 1 + 4 + 4
+
+// ErrBatchTooLarge: the header promises more bytes than the reader takes.
+var ErrBatchTooLarge = errors.New("zkml: batch file larger than allowed")
+
+// BatchHeader is a batch file's shape.
+type BatchHeader struct {
+	ItemLen int
+	Count   uint64
+}
+
+// Size is the file's length in bytes.
+func (h BatchHeader) Size() uint64 { return batchHeaderLen + h.Count*uint64(h.ItemLen) } //nolint:gosec // ItemLen is 1..MaxTensorLen
+
+func (h BatchHeader) check() error {
+	if h.ItemLen < 1 || h.ItemLen > MaxTensorLen {
+		return fmt.Errorf("%w: item length %d, want 1..%d", ErrFormat, h.ItemLen, MaxTensorLen)
+	}
+	if err := batch.CheckItems(h.Count); err != nil {
+		return fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	return nil
+}
+
+// BatchReader streams a batch file's items.
+type BatchReader struct {
+	BatchHeader
+	r    *bufio.Reader
+	next uint64
+	buf  []byte
+}
+
+// NewBatchReader reads the header; maxBytes (> 0) bounds the whole file.
+func NewBatchReader(r io.Reader, maxBytes uint64) (*BatchReader, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	var hdr [batchHeaderLen]byte
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		return nil, fmt.Errorf("%w: truncated header", ErrFormat)
+	}
+	if string(hdr[:4]) != string(batchMagic) {
+		return nil, fmt.Errorf("%w: bad magic %q, want %q", ErrFormat, hdr[:4], batchMagic)
+	}
+	if hdr[4] != formatV1 {
+		return nil, fmt.Errorf("%w: version %d, want %d", ErrFormat, hdr[4], formatV1)
+	}
+	h := BatchHeader{ItemLen: int(binary.LittleEndian.Uint32(hdr[5:])), Count: uint64(binary.LittleEndian.Uint32(hdr[9:]))}
+	if err := h.check(); err != nil {
+		return nil, err
+	}
+	if maxBytes > 0 && h.Size() > maxBytes {
+		return nil, fmt.Errorf("%w: %d bytes (%d items of %d), limit %d", ErrBatchTooLarge, h.Size(), h.Count, h.ItemLen, maxBytes)
+	}
+	return &BatchReader{BatchHeader: h, r: br, buf: make([]byte, h.ItemLen)}, nil
+}
+
+// Index is the index of the item Next returns next.
+func (b *BatchReader) Index() uint64 { return b.next }
+
+// Next reads the next item into dst (len ItemLen) and returns its raw
+// bytes (valid until the next call). After the last item it checks that
+// the file ends there and returns io.EOF.
+func (b *BatchReader) Next(dst []int8) ([]byte, error) {
+	if b.next == b.Count {
+		if _, err := b.r.ReadByte(); err != io.EOF {
+			return nil, fmt.Errorf("%w: trailing bytes after %d items", ErrFormat, b.Count)
+		}
+		return nil, io.EOF
+	}
+	if len(dst) != b.ItemLen {
+		return nil, fmt.Errorf("zkml: item buffer of %d values, items have %d", len(dst), b.ItemLen)
+	}
+	if _, err := io.ReadFull(b.r, b.buf); err != nil {
+		return nil, fmt.Errorf("%w: truncated at item %d of %d", ErrFormat, b.next, b.Count)
+	}
+	for i, v := range b.buf {
+		dst[i] = int8(v)
+	}
+	b.next++
+	return b.buf, nil
+}
+
+// BatchWriter writes a batch file item by item.
+type BatchWriter struct {
+	BatchHeader
+	w       *bufio.Writer
+	written uint64
+	buf     []byte
+}
+
+// NewBatchWriter writes the header of a batch of count items of itemLen.
+func NewBatchWriter(w io.Writer, itemLen int, count uint64) (*BatchWriter, error) {
+	h := BatchHeader{ItemLen: itemLen, Count: count}
+	if err := h.check(); err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var hdr [batchHeaderLen]byte
+	copy(hdr[:], batchMagic)
+	hdr[4] = formatV1
+	binary.LittleEndian.PutUint32(hdr[5:], uint32(itemLen)) //nolint:gosec // checked above
+	binary.LittleEndian.PutUint32(hdr[9:], uint32(count))   //nolint:gosec // checked above
+	if _, err := bw.Write(hdr[:]); err != nil {
+		return nil, err
+	}
+	return &BatchWriter{BatchHeader: h, w: bw, buf: make([]byte, itemLen)}, nil
+}
+
+// Write appends the next item and returns its raw bytes (valid until the
+// next call).
+func (b *BatchWriter) Write(t []int8) ([]byte, error) {
+	if len(t) != b.ItemLen {
+		return nil, fmt.Errorf("%w: item of %d values, batch items have %d", ErrFormat, len(t), b.ItemLen)
+	}
+	if b.written == b.Count {
+		return nil, fmt.Errorf("%w: more than %d items", ErrFormat, b.Count)
+	}
+	for i, v := range t {
+		b.buf[i] = byte(v)
+	}
+	if _, err := b.w.Write(b.buf); err != nil {
+		return nil, err
+	}
+	b.written++
+	return b.buf, nil
+}
+
+// Close flushes; it fails if fewer items than the header's were written.
+func (b *BatchWriter) Close() error {
+	if b.written != b.Count {
+		return fmt.Errorf("%w: %d of %d items written", ErrFormat, b.written, b.Count)
+	}
+	return b.w.Flush()
+}
+
+// BatchRoot reads a whole batch file and returns its header and its root
+// as a tree of the given kind (x/jobs/batch), in one item's memory.
+func BatchRoot(r io.Reader, kind batch.Kind, maxBytes uint64) (BatchHeader, batch.Hash, error) {
+	br, err := NewBatchReader(r, maxBytes)
+	if err != nil {
+		return BatchHeader{}, batch.Hash{}, err
+	}
+	tb := batch.NewBuilder(kind)
+	item := make([]int8, br.ItemLen)
+	for {
+		i := br.Index()
+		raw, err := br.Next(item)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return BatchHeader{}, batch.Hash{}, err
+		}
+		if err := tb.Add(batch.Leaf(kind, i, raw)); err != nil {
+			return BatchHeader{}, batch.Hash{}, err
+		}
+	}
+	root, err := tb.Root()
+	return br.BatchHeader, root, err
+}
