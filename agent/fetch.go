@@ -36,8 +36,11 @@ var ErrTooLarge = errors.New("file too large")
 
 // FetchConfig bounds what a buyer can make an agent read.
 type FetchConfig struct {
-	// MaxBytes caps one file.
+	// MaxBytes caps one file held in memory (a model, a tensor).
 	MaxBytes int64
+	// MaxBatchBytes caps one batch file (.vbat), streamed to disk: memory
+	// stays bounded whatever a batch's item count.
+	MaxBatchBytes int64
 	// Timeout bounds one fetch, end to end, whatever the scheme.
 	Timeout time.Duration
 	// FileRoot enables file:// URIs, confined to this directory (symlinks
@@ -83,6 +86,10 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 	f := &Fetcher{FetchConfig: cfg, models: map[modelKey]verifiedModel{}, sizes: map[string]fileSizes{}}
 	if cfg.MaxBytes <= 0 || cfg.Timeout <= 0 {
 		return nil, errors.New("fetcher: the size cap and the timeout must be positive")
+	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = cfg.MaxBytes
+		f.MaxBatchBytes = cfg.MaxBytes
 	}
 	if cfg.FileRoot != "" {
 		abs, err := filepath.Abs(cfg.FileRoot)
@@ -155,106 +162,147 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string) ([]byte, error) {
 // fetch reads at most limit bytes (never more than MaxBytes).
 func (f *Fetcher) fetch(ctx context.Context, uri string, limit int64) ([]byte, error) {
 	limit = min(limit, f.MaxBytes)
+	var buf bytes.Buffer
+	if err := f.stream(ctx, uri, limit, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// FetchFile writes the file at uri to path: at most limit bytes (which
+// may exceed MaxBytes: a batch file is streamed to disk, never held in
+// memory), within the fetch timeout. On error nothing is left at path.
+func (f *Fetcher) FetchFile(ctx context.Context, uri string, limit int64, path string) error {
+	fh, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) //nolint:gosec // the agent's own directory
+	if err != nil {
+		return err
+	}
+	err = f.stream(ctx, uri, limit, fh)
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return err
+}
+
+// stream copies at most limit bytes from uri to w, within the fetch
+// timeout.
+func (f *Fetcher) stream(ctx context.Context, uri string, limit int64, w io.Writer) error {
 	u, err := url.Parse(uri)
 	if err != nil {
-		return nil, fmt.Errorf("uri %q: %w", uri, err)
+		return fmt.Errorf("uri %q: %w", uri, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
 	defer cancel()
 	switch u.Scheme {
 	case "file":
-		return f.local(ctx, u, limit)
+		return f.local(ctx, u, limit, w)
 	case "http", "https":
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res, err := f.client.Do(req)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer func() { _ = res.Body.Close() }()
 		if res.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %s", uri, res.Status)
+			return fmt.Errorf("GET %s: %s", uri, res.Status)
 		}
 		if res.ContentLength > limit {
-			return nil, fmt.Errorf("%w: %s has %d bytes, the cap is %d", ErrTooLarge, uri, res.ContentLength, limit)
+			return fmt.Errorf("%w: %s has %d bytes, the cap is %d", ErrTooLarge, uri, res.ContentLength, limit)
 		}
-		return readCapped(uri, res.Body, limit)
+		return copyCapped(uri, w, res.Body, limit)
 	case "":
-		return nil, fmt.Errorf("%w: job names no file (empty uri)", ErrFetchRefused)
+		return fmt.Errorf("%w: job names no file (empty uri)", ErrFetchRefused)
 	default:
-		return nil, fmt.Errorf("%w: uri %q: scheme %q not supported (file, http, https)", ErrFetchRefused, uri, u.Scheme)
+		return fmt.Errorf("%w: uri %q: scheme %q not supported (file, http, https)", ErrFetchRefused, uri, u.Scheme)
 	}
 }
 
-func readCapped(uri string, r io.Reader, limit int64) ([]byte, error) {
-	bz, err := io.ReadAll(io.LimitReader(r, limit+1))
+func copyCapped(uri string, w io.Writer, r io.Reader, limit int64) error {
+	n, err := io.Copy(w, io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", uri, err)
+		return fmt.Errorf("read %s: %w", uri, err)
 	}
-	if int64(len(bz)) > limit {
-		return nil, fmt.Errorf("%w: %s is larger than the %d-byte cap", ErrTooLarge, uri, limit)
+	if n > limit {
+		return fmt.Errorf("%w: %s is larger than the %d-byte cap", ErrTooLarge, uri, limit)
 	}
-	return bz, nil
+	return nil
 }
 
 // local reads a file:// URI: only under the file root, only a regular
 // file, opened without blocking (a FIFO or a device is refused, never
 // waited on), and within the fetch timeout even if the disk hangs.
-func (f *Fetcher) local(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
+func (f *Fetcher) local(ctx context.Context, u *url.URL, limit int64, w io.Writer) error {
 	if f.root == "" {
-		return nil, fmt.Errorf("%w: file:// URIs are off (the agent's --file-root enables them for one directory)", ErrFetchRefused)
+		return fmt.Errorf("%w: file:// URIs are off (the agent's --file-root enables them for one directory)", ErrFetchRefused)
 	}
 	if u.Host != "" && u.Host != "localhost" {
-		return nil, fmt.Errorf("%w: file://%s: a remote host", ErrFetchRefused, u.Host)
+		return fmt.Errorf("%w: file://%s: a remote host", ErrFetchRefused, u.Host)
 	}
-	type result struct {
-		bz  []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() { // resolving and reading may block on a hung mount: the caller does not wait for it
-		bz, err := f.readLocal(u.Path, limit)
-		done <- result{bz, err}
+	// resolving and reading may block on a hung mount: the caller does not
+	// wait for it, and what it writes after the deadline goes to a buffer
+	// nobody reads
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := f.readLocal(u.Path, limit, pw)
+		_ = pw.CloseWithError(err)
+		done <- err
+	}()
+	copied := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(w, pr)
+		copied <- err
 	}()
 	select {
-	case r := <-done:
-		return r.bz, r.err
+	case err := <-copied:
+		if err != nil {
+			return err
+		}
+		return <-done
 	case <-ctx.Done():
-		return nil, fmt.Errorf("file://%s: %w", u.Path, ctx.Err())
+		_ = pr.CloseWithError(ctx.Err())
+		if err := <-copied; err != nil {
+			return fmt.Errorf("file://%s: %w (%v)", u.Path, ctx.Err(), err)
+		}
+		return fmt.Errorf("file://%s: %w", u.Path, ctx.Err())
 	}
 }
 
-func (f *Fetcher) readLocal(path string, limit int64) ([]byte, error) {
+func (f *Fetcher) readLocal(path string, limit int64, w io.Writer) error {
 	if !filepath.IsAbs(path) {
-		return nil, fmt.Errorf("%w: file://%s: not an absolute path", ErrFetchRefused, path)
+		return fmt.Errorf("%w: file://%s: not an absolute path", ErrFetchRefused, path)
 	}
 	real, err := filepath.EvalSymlinks(filepath.Clean(path))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if rel, err := filepath.Rel(f.root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%w: %s is outside the file root %s", ErrFetchRefused, path, f.root)
+		return fmt.Errorf("%w: %s is outside the file root %s", ErrFetchRefused, path, f.root)
 	}
 	// O_NONBLOCK: opening a FIFO does not wait for a writer; O_NOFOLLOW:
 	// the resolved path cannot be swapped for a link in between.
 	fh, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() { _ = fh.Close() }()
 	st, err := fh.Stat()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file (%s)", ErrFetchRefused, path, st.Mode().Type())
+		return fmt.Errorf("%w: %s is not a regular file (%s)", ErrFetchRefused, path, st.Mode().Type())
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%w: %s has %d bytes, the cap is %d", ErrTooLarge, path, st.Size(), limit)
+		return fmt.Errorf("%w: %s has %d bytes, the cap is %d", ErrTooLarge, path, st.Size(), limit)
 	}
-	return readCapped("file://"+path, fh, limit)
+	return copyCapped("file://"+path, w, fh, limit)
 }
 
 // modelKey names a parsed model's commitment under a scheme.
@@ -495,6 +543,41 @@ func Work(m *zkml.Model) int64 {
 // of at most maxWork multiply-adds. Errors: ErrUnprovable,
 // ErrCommitmentMismatch, ErrFetchRefused, or the fetch's own.
 func (f *Fetcher) JobFiles(ctx context.Context, j jobstypes.Job, maxWork int64) (*zkml.Model, []int8, error) {
+	m, _, limits, err := f.JobModel(ctx, j, maxWork)
+	if err != nil {
+		return nil, nil, err
+	}
+	ib, err := f.fetch(ctx, j.InputUri, limits.input)
+	if err != nil {
+		return nil, nil, fmt.Errorf("input %s: %w", j.InputUri, unprovable(j, err))
+	}
+	in, err := zkml.UnmarshalTensor(ib)
+	if err != nil {
+		return nil, nil, fmt.Errorf("input %s: %w", j.InputUri, err)
+	}
+	if err := CheckProvable(j, m, in); err != nil && j.CircuitId != "" {
+		return nil, nil, err
+	}
+	if want := inputLen(m); len(in) != want {
+		return nil, nil, fmt.Errorf("%w: the input has %d values, the model takes %d", ErrUnprovable, len(in), want)
+	}
+	if c := SchemeOf(j).TensorCommitment(in); !bytes.Equal(c[:], j.InputCommitment) {
+		return nil, nil, fmt.Errorf("%w: input %s commits to %x, the job to %x", ErrCommitmentMismatch, j.InputUri, c, j.InputCommitment)
+	}
+	return m, in, nil
+}
+
+// unprovable: a file larger than the circuit's cannot be its file.
+func unprovable(j jobstypes.Job, err error) error {
+	if j.CircuitId != "" && errors.Is(err, ErrTooLarge) {
+		return fmt.Errorf("%w: %v", ErrUnprovable, err)
+	}
+	return err
+}
+
+// JobModel fetches and checks a job's model as JobFiles does, and returns
+// it with its bytes and the file sizes the job's circuit takes.
+func (f *Fetcher) JobModel(ctx context.Context, j jobstypes.Job, maxWork int64) (*zkml.Model, []byte, fileSizes, error) {
 	sc := SchemeOf(j)
 	limits := fileSizes{f.MaxBytes, f.MaxBytes}
 	check := func(m *zkml.Model) error {
@@ -509,46 +592,23 @@ func (f *Fetcher) JobFiles(ctx context.Context, j jobstypes.Job, maxWork int64) 
 	if j.CircuitId != "" {
 		sz, err := f.sizesOf(j.CircuitId)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, limits, err
 		}
 		limits = sz
 		check = func(m *zkml.Model) error { return CheckProvable(j, m, nil) }
 	}
-	unprovable := func(err error) error { // a file larger than the circuit's cannot be its file
-		if j.CircuitId != "" && errors.Is(err, ErrTooLarge) {
-			return fmt.Errorf("%w: %v", ErrUnprovable, err)
-		}
-		return err
-	}
 	mb, err := f.fetch(ctx, j.ModelUri, limits.model)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model %s: %w", j.ModelUri, unprovable(err))
+		return nil, nil, limits, fmt.Errorf("model %s: %w", j.ModelUri, unprovable(j, err))
 	}
 	if j.CircuitId != "" && int64(len(mb)) != limits.model {
-		return nil, nil, fmt.Errorf("%w: the model file has %d bytes, a model of %s has %d", ErrUnprovable, len(mb), j.CircuitId, limits.model)
+		return nil, nil, limits, fmt.Errorf("%w: the model file has %d bytes, a model of %s has %d", ErrUnprovable, len(mb), j.CircuitId, limits.model)
 	}
 	m, err := f.parseModel(sc, mb, j.ModelCommitment, check)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model %s: %w", j.ModelUri, err)
+		return nil, nil, limits, fmt.Errorf("model %s: %w", j.ModelUri, err)
 	}
-	ib, err := f.fetch(ctx, j.InputUri, limits.input)
-	if err != nil {
-		return nil, nil, fmt.Errorf("input %s: %w", j.InputUri, unprovable(err))
-	}
-	in, err := zkml.UnmarshalTensor(ib)
-	if err != nil {
-		return nil, nil, fmt.Errorf("input %s: %w", j.InputUri, err)
-	}
-	if err := CheckProvable(j, m, in); err != nil && j.CircuitId != "" {
-		return nil, nil, err
-	}
-	if want := inputLen(m); len(in) != want {
-		return nil, nil, fmt.Errorf("%w: the input has %d values, the model takes %d", ErrUnprovable, len(in), want)
-	}
-	if c := sc.TensorCommitment(in); !bytes.Equal(c[:], j.InputCommitment) {
-		return nil, nil, fmt.Errorf("%w: input %s commits to %x, the job to %x", ErrCommitmentMismatch, j.InputUri, c, j.InputCommitment)
-	}
-	return m, in, nil
+	return m, mb, limits, nil
 }
 
 func inputLen(m *zkml.Model) int {

@@ -57,16 +57,8 @@ func (p *Prover) Prove(sc zkml.Scheme, m *zkml.Model, input []int8, jobID uint64
 	defer p.mu.Unlock()
 	key := m.CircuitID(sc)
 	start := time.Now()
-	if p.ccs[key] == nil {
-		ccs, _, err := zkml.CompileByID(key, false)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		pk, err := zkml.ReadProvingKeyByID(p.dir, key)
-		if err != nil {
-			return nil, nil, 0, fmt.Errorf("proving key for %s in %s: %w", key, p.dir, err)
-		}
-		p.ccs[key], p.pk[key] = ccs, pk
+	if err := p.load(key); err != nil {
+		return nil, nil, 0, err
 	}
 	proof, out, err = sc.Prove(p.ccs[key], p.pk[key], m, input, jobID)
 	took = time.Since(start)
@@ -88,4 +80,39 @@ func (p *Prover) WarmUp(id string) (time.Duration, error) {
 		return 0, err
 	}
 	return p.Estimate(id), nil
+}
+
+// ProveItem proves that m on input gives the returned output, as item
+// `item` of batch job jobID.
+func (p *Prover) ProveItem(sc zkml.Scheme, m *zkml.Model, input []int8, jobID, item uint64) (proof []byte, out []int8, took time.Duration, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := m.CircuitID(sc)
+	start := time.Now()
+	if err := p.load(key); err != nil {
+		return nil, nil, 0, err
+	}
+	proof, out, err = sc.ProveItem(p.ccs[key], p.pk[key], m, input, jobID, item)
+	took = time.Since(start)
+	if err == nil {
+		p.last[key] = took
+	}
+	return proof, out, took, err
+}
+
+// load compiles a circuit and reads its proving key once (p.mu held).
+func (p *Prover) load(key string) error {
+	if p.ccs[key] != nil {
+		return nil
+	}
+	ccs, _, err := zkml.CompileByID(key, false)
+	if err != nil {
+		return err
+	}
+	pk, err := zkml.ReadProvingKeyByID(p.dir, key)
+	if err != nil {
+		return fmt.Errorf("proving key for %s in %s: %w", key, p.dir, err)
+	}
+	p.ccs[key], p.pk[key] = ccs, pk
+	return nil
 }

@@ -32,6 +32,11 @@ type ProviderConfig struct {
 	// WrongOutputRate (testing): the share of jobs whose posted output is
 	// deliberately wrong.
 	WrongOutputRate float64
+	// WrongItemRate (testing): in a batch job chosen by WrongOutputRate,
+	// the share of items whose output is wrong (at least one).
+	WrongItemRate float64
+	// BatchWorkers infer a batch job's items at once (default: every core).
+	BatchWorkers int
 	// Delay (testing): added before each result is posted and to each
 	// answer of the inference endpoint.
 	Delay time.Duration
@@ -98,7 +103,7 @@ type probeTarget struct {
 // outputRecord is what the provider remembers about a job it ran.
 type outputRecord struct {
 	Commitment string `json:"commitment"`
-	Honest     bool   `json:"honest"`
+	Honest     bool   `json:"honest"` // a batch: every item's output is the model's
 	TxHash     string `json:"tx_hash,omitempty"`
 }
 
@@ -363,6 +368,9 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 		fctx, cancel = context.WithDeadline(ctx, by)
 		defer cancel()
 	}
+	if jobstypes.IsBatch(j) {
+		return p.runBatch(ctx, fctx, j, declinable)
+	}
 	// what cannot be proven is not run: the work a job costs is bounded by
 	// its circuit (JobFiles checks the shape before anything costly)
 	m, in, err := p.files(fctx, j)
@@ -412,16 +420,22 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 		return err
 	}
 	oc := SchemeOf(j).TensorCommitment(out)
-	rec := outputRecord{Commitment: hex.EncodeToString(oc[:]), Honest: honest}
+	return p.post(ctx, j, outputRecord{Commitment: hex.EncodeToString(oc[:]), Honest: honest}, oc[:], took)
+}
+
+// post records a job's output (the intent, before the transaction leaves)
+// and sends its result; the result's inclusion is awaited in OnBlock.
+func (p *Provider) post(ctx context.Context, j jobstypes.Job, rec outputRecord, oc []byte, took time.Duration) error {
+	id := j.Id
 	if err := p.Store.Put(jobKey("output", id), rec); err != nil {
 		return err
 	}
-	ms := max(uint32(took.Milliseconds()), 1)
+	ms := max(uint32(took.Milliseconds()), 1) //nolint:gosec // a run is shorter than 49 days
 	hash, err := p.Signer.Broadcast(ctx, "post_result", func(hash string) error {
 		rec.TxHash = hash // the intent, before the transaction leaves
 		return p.Store.Put(jobKey("output", id), rec)
 	}, &jobstypes.MsgPostResult{
-		Provider: p.Me, JobId: id, OutputCommitment: oc[:],
+		Provider: p.Me, JobId: id, OutputCommitment: oc,
 		OutputUri: strings.TrimRight(p.cfg.PublicURL, "/") + "/outputs/" + strconv.FormatUint(id, 10),
 		UnitsUsed: j.Units,
 		Metrics:   jobstypes.Metrics{LatencyP50Ms: ms, LatencyP99Ms: ms, ThroughputMilli: j.Units * 1_000_000 / uint64(ms)},
@@ -435,7 +449,7 @@ func (p *Provider) run(ctx context.Context, id uint64) error {
 	p.pendingM.Lock()
 	p.pending[id] = time.Now()
 	p.pendingM.Unlock()
-	p.Log.Info("result sent", "job", id, "output", rec.Commitment, "honest", honest, "inference", took, "tx", hash)
+	p.Log.Info("result sent", "job", id, "items", jobstypes.Items(j), "output", rec.Commitment, "honest", rec.Honest, "run", took, "tx", hash)
 	return nil
 }
 
@@ -559,6 +573,9 @@ func (p *Provider) prove(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
+	if jobstypes.IsBatch(j) {
+		return p.proveItem(ctx, j, d)
+	}
 	left := time.Until(d.ProofDeadline)
 	kind := strings.TrimPrefix(d.Kind.String(), "DISPUTE_KIND_")
 	var rec outputRecord
@@ -620,6 +637,10 @@ func (p *Provider) serveOutput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
+	if bp := filepath.Join(p.outDir, strconv.FormatUint(id, 10)+".vbat"); fileExists(bp) {
+		p.serveBatchOutput(w, r, bp)
+		return
+	}
 	http.ServeFile(w, r, filepath.Join(p.outDir, strconv.FormatUint(id, 10)+".vten"))
 }
 

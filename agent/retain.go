@@ -131,11 +131,114 @@ func (r *Retainer) Keep(jobID uint64, modelC, model, inputC, input []byte) error
 	return nil
 }
 
+// TempPath is where a batch job's input is fetched to before it is
+// verified (on the retention disk, so KeepFile moves it; a crash leaves a
+// file OpenRetainer deletes).
+func (r *Retainer) TempPath(jobID uint64) string {
+	return filepath.Join(r.dir, "fetch-"+strconv.FormatUint(jobID, 10)+".tmp")
+}
+
+// Fits reports whether add more bytes fit the budget now (a batch's input
+// is checked before it is fetched).
+func (r *Retainer) Fits(add int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.used+add > r.budget {
+		return fmt.Errorf("%w: %d bytes kept, %d more needed, budget %d", ErrRetentionFull, r.used, add, r.budget)
+	}
+	return nil
+}
+
+// KeepFile retains a batch job's model bytes and its input file, moved in
+// from tmp (on the same disk, already verified against the job's root):
+// the file is never held in memory. ErrRetentionFull as Keep; tmp is
+// removed whatever happens.
+func (r *Retainer) KeepFile(jobID uint64, modelC, model, inputC []byte, tmp string) error {
+	defer func() { _ = os.Remove(tmp) }()
+	st, err := os.Stat(tmp)
+	if err != nil {
+		return err
+	}
+	rec := retainRecord{Model: fileName("model", modelC), Input: fileName("batch", inputC)}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.store.Has(jobKey("retain", jobID)) {
+		return nil
+	}
+	var add int64
+	if r.refs[rec.Model] == 0 {
+		add += int64(len(model))
+	}
+	if r.refs[rec.Input] == 0 {
+		add += st.Size()
+	}
+	if r.used+add > r.budget {
+		return fmt.Errorf("%w: %d bytes kept, %d more needed, budget %d", ErrRetentionFull, r.used, add, r.budget)
+	}
+	if r.refs[rec.Model] == 0 {
+		if err := writeFileSync(filepath.Join(r.dir, rec.Model), model); err != nil {
+			return err
+		}
+		if _, seen := r.sizes[rec.Model]; !seen {
+			r.sizes[rec.Model] = int64(len(model))
+			r.used += int64(len(model))
+		}
+	}
+	if r.refs[rec.Input] == 0 {
+		if err := syncFile(tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, filepath.Join(r.dir, rec.Input)); err != nil {
+			return err
+		}
+		if _, seen := r.sizes[rec.Input]; !seen {
+			r.sizes[rec.Input] = st.Size()
+			r.used += st.Size()
+		}
+	}
+	if err := r.store.Put(jobKey("retain", jobID), rec); err != nil {
+		return err
+	}
+	r.refs[rec.Model]++
+	r.refs[rec.Input]++
+	return nil
+}
+
+// LoadBatch returns a retained batch job's model bytes and the path of its
+// input file; false when the job is not retained as a batch.
+func (r *Retainer) LoadBatch(jobID uint64) (model []byte, input string, ok bool) {
+	var rec retainRecord
+	if found, _ := r.store.Get(jobKey("retain", jobID), &rec); !found || !strings.HasPrefix(rec.Input, "batch-") {
+		return nil, "", false
+	}
+	model, err := os.ReadFile(filepath.Join(r.dir, rec.Model))
+	if err != nil {
+		return nil, "", false
+	}
+	input = filepath.Join(r.dir, rec.Input)
+	if _, err := os.Stat(input); err != nil {
+		return nil, "", false
+	}
+	return model, input, true
+}
+
+func syncFile(path string) error {
+	fh, err := os.OpenFile(path, os.O_RDWR, 0) //nolint:gosec // the agent's own file
+	if err != nil {
+		return err
+	}
+	if err := fh.Sync(); err != nil {
+		_ = fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
 // Load returns a retained job's model and input bytes; false when the job
 // is not retained (or its files are gone).
 func (r *Retainer) Load(jobID uint64) (model, input []byte, ok bool) {
 	var rec retainRecord
-	if found, _ := r.store.Get(jobKey("retain", jobID), &rec); !found {
+	if found, _ := r.store.Get(jobKey("retain", jobID), &rec); !found || strings.HasPrefix(rec.Input, "batch-") {
 		return nil, nil, false
 	}
 	model, err1 := os.ReadFile(filepath.Join(r.dir, rec.Model))

@@ -27,6 +27,11 @@ type WatcherConfig struct {
 	BondBudget math.Int
 	// Seed of the sampling lottery (keep it private).
 	Seed string
+	// BatchSample: the items of every batch result re-executed, drawn
+	// privately from Seed (0: batches are not checked).
+	BatchSample int
+	// BatchDir holds the files of the batches being checked or challenged.
+	BatchDir string
 }
 
 // Watcher re-executes a sample of posted results and challenges the ones
@@ -61,6 +66,7 @@ type checkRecord struct {
 type challengeRecord struct {
 	Bond    string `json:"bond"` // amount in the bond denom
 	Counter string `json:"counter"`
+	Item    uint64 `json:"item,omitempty"` // a batch job's challenged item
 	Open    bool   `json:"open"`
 	Proven  bool   `json:"proven"`
 }
@@ -131,6 +137,7 @@ func (w *Watcher) refreshChallenges(ctx context.Context) error {
 			w.heldM.Lock()
 			delete(w.held, id) // nothing left to prove
 			w.heldM.Unlock()
+			w.dropBatch(id)
 			w.Log.Info("challenge resolved", "job", id, "status", res.Dispute.Status.String(), "reason", resolutionReason(res.Dispute))
 			return w.Store.Put(key, rec)
 		case !rec.Proven:
@@ -187,6 +194,9 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 		return nil
 	}
 	w.Metrics.JobsSeen.Inc()
+	if jobstypes.IsBatch(j) {
+		return w.checkBatch(ctx, j, key)
+	}
 	why := ""
 	if w.cfg.SampleRate > 0 && lottery(w.cfg.Seed+"/sample", id) < w.cfg.SampleRate {
 		why = "sampled"
@@ -230,7 +240,7 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 	w.heldM.Lock()
 	w.held[id] = heldFiles{m, in} // the counter proof must not depend on the buyer serving them again
 	w.heldM.Unlock()
-	err = w.challenge(ctx, j, oc[:], key, why)
+	err = w.challenge(ctx, j, oc[:], 0, key, why)
 	if !w.Store.Has(jobKey("challenge", id)) { // not challenged: nothing to prove
 		w.heldM.Lock()
 		delete(w.held, id)
@@ -239,7 +249,7 @@ func (w *Watcher) check(ctx context.Context, id uint64) error {
 	return err
 }
 
-func (w *Watcher) challenge(ctx context.Context, j jobstypes.Job, counter []byte, key, why string) error {
+func (w *Watcher) challenge(ctx context.Context, j jobstypes.Job, counter []byte, item uint64, key, why string) error {
 	w.budgetM.Lock()
 	defer w.budgetM.Unlock()
 	bres, err := w.Chain.Disputes.ChallengeBond(ctx, &disputetypes.QueryChallengeBondRequest{JobId: j.Id})
@@ -254,11 +264,11 @@ func (w *Watcher) challenge(ctx context.Context, j jobstypes.Job, counter []byte
 		return w.Store.Put(key, checkRecord{Checked: true, Why: why + ",over_budget"})
 	}
 	ckey := jobKey("challenge", j.Id)
-	rec := challengeRecord{Bond: bond.String(), Counter: hex.EncodeToString(counter), Open: true}
+	rec := challengeRecord{Bond: bond.String(), Counter: hex.EncodeToString(counter), Item: item, Open: true}
 	if err := w.Store.Put(ckey, rec); err != nil { // intent first: a crash never forgets a bond
 		return err
 	}
-	res, err := w.Signer.Send(ctx, "challenge", &disputetypes.MsgChallenge{Challenger: w.Me, JobId: j.Id, CounterCommitment: counter})
+	res, err := w.Signer.Send(ctx, "challenge", &disputetypes.MsgChallenge{Challenger: w.Me, JobId: j.Id, CounterCommitment: counter, Item: item})
 	if err != nil {
 		_ = w.Store.Delete(ckey)
 		w.Metrics.Challenges.WithLabelValues("failed").Inc()
@@ -266,7 +276,7 @@ func (w *Watcher) challenge(ctx context.Context, j jobstypes.Job, counter []byte
 	}
 	w.Metrics.Challenges.WithLabelValues("opened").Inc()
 	w.Metrics.BondInUse.Set(float64(inUse.Add(bond).Int64()))
-	w.Log.Info("challenged", "job", j.Id, "bond", bond, "counter", rec.Counter, "tx", res.TxHash)
+	w.Log.Info("challenged", "job", j.Id, "item", item, "bond", bond, "counter", rec.Counter, "tx", res.TxHash)
 	if err := w.Store.Put(key, checkRecord{Checked: true, Why: why}); err != nil {
 		return err
 	}
@@ -305,6 +315,9 @@ func (w *Watcher) proveCounter(ctx context.Context, id uint64) (err error) {
 		return err
 	}
 	j := jres.Job
+	if jobstypes.IsBatch(j) {
+		return w.proveCounterItem(ctx, j, dres.Dispute, rec, h.model)
+	}
 	m, in := h.model, h.input
 	if !ok { // after a restart
 		if m, in, err = w.Fetch.JobFiles(ctx, j, 1); err != nil {

@@ -165,3 +165,22 @@ func BenchmarkBatchItemCost(b *testing.B) {
 	b.ReportMetric(float64(shaT)/float64(inferT), "sha256/infer")
 	b.ReportMetric(float64(posT)/float64(inferT), "poseidon2/infer")
 }
+
+// The chain reads an item's tensor lengths from the circuit id
+// (batch.ItemLens) without zkml: it must agree with the circuits.
+func TestItemLensMatchTheCircuits(t *testing.T) {
+	for _, id := range []string{"mlp-64-64-10", "mlp-16-16-4", "mlp2-784-128-10", "mlp2-64-64-10"} {
+		_, sh, err := ParseCircuitID(id)
+		require.NoError(t, err)
+		in, out, err := batch.ItemLens(id)
+		require.NoError(t, err)
+		require.Equal(t, []uint64{uint64(sh[0]), uint64(sh[len(sh)-1])}, []uint64{in, out}, id)
+	}
+	for _, id := range []string{"cnn-1x32x32-6k5-16k5-120-84-10", "cnn-1x10x10-2k3-3k3-5-4"} {
+		a, err := ParseCNNCircuitID(id)
+		require.NoError(t, err)
+		in, out, err := batch.ItemLens(id)
+		require.NoError(t, err)
+		require.Equal(t, []uint64{uint64(a.InputLen()), uint64(a.Dense[len(a.Dense)-1])}, []uint64{in, out}, id)
+	}
+}

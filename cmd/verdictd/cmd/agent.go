@@ -61,6 +61,7 @@ func commonAgentFlags(f *pflag.FlagSet) {
 	f.Duration("tx-timeout", 30*time.Second, "how long to wait for a transaction to be in a block")
 	f.Duration("stall-timeout", 30*time.Second, "no new block for this long: reconnect")
 	f.Int64("max-file-bytes", 16<<20, "largest model or input file fetched")
+	f.Int64("max-batch-bytes", 1<<30, "largest batch file (.vbat) fetched, streamed to disk (memory stays bounded whatever the batch's item count)")
 	f.Duration("fetch-timeout", 10*time.Second, "timeout of one file fetch, end to end (file:// included)")
 	f.String("file-root", "", "allow file:// URIs, only for regular files under this directory (default: file:// refused)")
 	f.Bool("fetch-private", false, "allow http(s) fetches from loopback, private and link-local addresses (a local test network)")
@@ -174,6 +175,7 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 	}
 	var fc agent.FetchConfig
 	fc.MaxBytes, _ = f.GetInt64("max-file-bytes")
+	fc.MaxBatchBytes, _ = f.GetInt64("max-batch-bytes")
 	fc.Timeout, _ = f.GetDuration("fetch-timeout")
 	fc.FileRoot, _ = f.GetString("file-root")
 	fc.AllowPrivate, _ = f.GetBool("fetch-private")
@@ -253,8 +255,10 @@ monitors.`,
 			cfg.RetainCheck, _ = f.GetDuration("retain-check")
 			cfg.MaxWork, _ = f.GetInt64("max-work")
 			cfg.DeclineMargin, _ = f.GetDuration("decline-margin")
-			if cfg.WrongOutputRate < 0 || cfg.WrongOutputRate > 1 {
-				return errors.New("--wrong-output-rate must be in [0, 1]")
+			cfg.BatchWorkers, _ = f.GetInt("batch-workers")
+			cfg.WrongItemRate, _ = f.GetFloat64("wrong-item-rate")
+			if cfg.WrongOutputRate < 0 || cfg.WrongOutputRate > 1 || cfg.WrongItemRate < 0 || cfg.WrongItemRate > 1 {
+				return errors.New("--wrong-output-rate and --wrong-item-rate must be in [0, 1]")
 			}
 			if cfg.Seed, err = seed(cmd, b); err != nil {
 				return err
@@ -285,6 +289,8 @@ monitors.`,
 	cmd.Flags().Duration("retain-check", time.Minute, "how often kept job files are checked for release")
 	cmd.Flags().Int64("max-work", 1_000_000_000, "most multiply-adds a run of a job that names no circuit may cost (a job naming a circuit is bounded by it)")
 	cmd.Flags().Duration("decline-margin", 6*time.Second, "a job's files must be checked this long before its decline window closes, or it is declined")
+	cmd.Flags().Int("batch-workers", 0, "goroutines inferring a batch job's items at once (0: one per core)")
+	cmd.Flags().Float64("wrong-item-rate", 0, "TESTING: in a batch job picked by --wrong-output-rate, the share of items posted wrong (at least one)")
 	return cmd
 }
 
@@ -307,7 +313,7 @@ its own output as counter commitment, bonding at most --bond-budget in open
 challenges, and proves its output (a valid counter proof settles at once).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, _, cleanup, err := newBase(cmd, "watcher")
+			b, agentHome, cleanup, err := newBase(cmd, "watcher")
 			if err != nil {
 				return err
 			}
@@ -324,6 +330,11 @@ challenges, and proves its output (a valid counter proof settles at once).`,
 			if cfg.SampleRate < 0 || cfg.SampleRate > 1 {
 				return errors.New("--sample-rate must be in [0, 1]")
 			}
+			cfg.BatchSample, _ = f.GetInt("batch-sample")
+			if cfg.BatchSample < 0 || cfg.BatchSample > 10_000 {
+				return errors.New("--batch-sample must be in [0, 10000]")
+			}
+			cfg.BatchDir = filepath.Join(agentHome, "batches")
 			if cfg.Seed, err = seed(cmd, b); err != nil {
 				return err
 			}
@@ -337,6 +348,7 @@ challenges, and proves its output (a valid counter proof settles at once).`,
 	cmd.Flags().Uint32("low-reputation-ppm", 500_000, "re-execute every result of providers scoring below this (0: off)")
 	cmd.Flags().String("bond-budget", "100000000", "most uverd held in open challenge bonds")
 	cmd.Flags().String("seed", "", "seed of the sampling lottery (default: random, kept in the agent's store)")
+	cmd.Flags().Int("batch-sample", 16, "items of every batch result re-executed, drawn privately from the seed (0: batches are not checked)")
 	return cmd
 }
 

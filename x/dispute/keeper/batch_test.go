@@ -327,3 +327,64 @@ func (s *Suite) TestBatchDisputeGenesis() {
 	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, s.kit.ProveItem(s.T(), b.items[12], b.id, 12), s.evidence(b, 12))
 	s.Require().NoError(err)
 }
+
+// One item proven right says nothing of the others. A provider's sybil
+// challenges the one honest item of a batch at once (the "shield"): the
+// provider proves it, and the result goes back to its challenge window for
+// exactly the time it had left, so the buyer still catches a wrong item,
+// the provider is slashed and the buyer refunded in full. The shield cost
+// the pair half the sybil's bond and bought nothing.
+func (s *Suite) TestBatchProvenItemShieldsNothing() {
+	b := s.postBatch("batch-shield", 8, 1, 2, 3, 4, 5, 6, 7)
+	windowEnd := s.job(b.id).WindowEnd
+	s.advance(time.Minute)
+	opened := s.ctx.BlockTime()
+	buyer0, pool0, bond0 := s.bal(s.buyer), s.pool(), s.providerBond()
+	escrow := s.job(b.id).Escrow.Amount.Int64()
+	pair0 := s.bal(s.challenger) + s.bal(s.prov) // the sybil (the suite's challenger) and the provider
+	_, err := s.challengeItem(b.id, 0, nil)
+	s.Require().NoError(err)
+	s.advance(10 * time.Minute) // the provider takes its time
+	res, err := s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, s.kit.ProveItem(s.T(), b.items[0], b.id, 0), s.evidence(b, 0))
+	s.Require().NoError(err)
+	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res.Dispute.Status)
+	first := res.Dispute
+
+	j := s.job(b.id)
+	s.Equal(jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, j.Status, "not finalized by one item")
+	s.Equal(windowEnd.Sub(opened), j.WindowEnd.Sub(s.ctx.BlockTime()), "the window left when the dispute opened, from now")
+	s.Less(s.bal(s.challenger)+s.bal(s.prov), pair0, "the shield cost the pair part of the bond")
+
+	// the buyer's watcher catches item 5 and proves its true output
+	s.advance(time.Minute)
+	truth := zkml.TensorCommitment(b.items[5].Output)
+	_, err = s.challengeItem(b.id, 5, truth[:])
+	s.Require().NoError(err)
+	dp, err := s.k.Params.Get(s.ctx)
+	s.Require().NoError(err)
+	has, err := s.k.PruneQueue.Has(s.ctx, first.Resolution.ResolvedAt.Add(dp.Retention), b.id)
+	s.Require().NoError(err)
+	s.False(has, "the first dispute's prune entry went with its record")
+	res, err = s.submitItem(s.challenger.String(), types.Claim_CLAIM_COUNTER, s.kit.ProveItem(s.T(), b.items[5], b.id, 5), s.evidence(b, 5))
+	s.Require().NoError(err)
+	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, res.Dispute.Status)
+	s.Equal(uint64(5), s.dispute(b.id).Item)
+	s.Equal(jobstypes.JobStatus_JOB_STATUS_FAILED, s.job(b.id).Status)
+	s.Equal(buyer0+escrow, s.bal(s.buyer), "the buyer is refunded in full")
+	s.Less(s.providerBond(), bond0, "the provider is slashed")
+	s.Greater(s.pool(), pool0)
+
+	// the window of an honest batch whose item was proven ends, and the
+	// job is paid once
+	h := s.postBatch("batch-resume", 5)
+	_, err = s.challengeItem(h.id, 3, nil)
+	s.Require().NoError(err)
+	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, s.kit.ProveItem(s.T(), h.items[3], h.id, 3), s.evidence(h, 3))
+	s.Require().NoError(err)
+	s.Equal(jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, s.job(h.id).Status)
+	p0 := s.bal(s.prov)
+	s.advance(2 * time.Hour)
+	hj := s.job(h.id)
+	s.Equal(jobstypes.JobStatus_JOB_STATUS_FINALIZED, hj.Status)
+	s.Equal(hj.Settlement.ProviderPayment.Amount.Int64(), s.bal(s.prov)-p0, "paid once, at the window's end")
+}

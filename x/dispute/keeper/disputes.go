@@ -127,6 +127,15 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 	if err := k.bookProving(ctx, d, now); err != nil {
 		return d, err
 	}
+	// a batch job disputed again (an item proven before): the earlier
+	// dispute's record gives way, and its prune entry goes with it
+	if old, err := k.Disputes.Get(ctx, d.JobId); err == nil && old.Resolution != nil {
+		if err := k.PruneQueue.Remove(ctx, old.Resolution.ResolvedAt.Add(p.Retention), d.JobId); err != nil {
+			return d, err
+		}
+	} else if err != nil && !isNotFound(err) {
+		return d, err
+	}
 	if err := k.Disputes.Set(ctx, d.JobId, d); err != nil {
 		return d, err
 	}
@@ -263,7 +272,17 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 		res.ToProvider = sdk.NewCoin(d.Bond.Denom, toProvider)
 		res.ToCommunityPool = sdk.NewCoin(d.Bond.Denom, rest)
 	}
-	if _, err := k.jobs.ResolveDispute(ctx, d.JobId, true); err != nil {
+	j, err := k.jobs.GetJob(ctx, d.JobId)
+	if err != nil {
+		return d, err
+	}
+	if jobstypes.IsBatch(j) {
+		// one item proven right says nothing of the others: the rest of
+		// the challenge window runs again (x/jobs ResumeWindow)
+		if _, err := k.jobs.ResumeWindow(ctx, d.JobId, d.OpenedAt); err != nil {
+			return d, err
+		}
+	} else if _, err := k.jobs.ResolveDispute(ctx, d.JobId, true); err != nil {
 		return d, err
 	}
 	return k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res)
@@ -354,6 +373,12 @@ func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, jobID uint64) err
 		return err
 	}
 	if d.Status == types.DisputeStatus_DISPUTE_STATUS_OPEN {
+		// a batch job disputed again after an item was proven: this entry
+		// was its earlier dispute's, and the open one pushes its own when
+		// it resolves
+		if j, err := k.jobs.GetJob(ctx, jobID); err == nil && jobstypes.IsBatch(j) {
+			return nil
+		}
 		return errorsmod.Wrapf(types.ErrDisputeClosed, "prune entry for the open dispute of job %d", jobID)
 	}
 	if err := k.Disputes.Remove(ctx, jobID); err != nil {

@@ -3,6 +3,8 @@ package types
 import (
 	"time"
 
+	"github.com/verdict-chain/verdict/x/jobs/batch"
+
 	"cosmossdk.io/collections"
 )
 
@@ -49,8 +51,9 @@ const (
 	// the block time; 30 days is far beyond any use and far from overflow).
 	MaxProofWindow = 30 * 24 * time.Hour
 	// MaxItemBytes bounds a batch item's tensor in MsgSubmitProof (checked
-	// statelessly): 2^18 int8 values, a 3×256×256 image.
-	MaxItemBytes = 1 << 18
+	// statelessly): 2^18 int8 values, a 3×256×256 image. x/jobs accepts a
+	// batch only on a circuit whose items fit (batch.CheckCircuit).
+	MaxItemBytes = batch.MaxItemBytes
 	// ItemHashGas is charged per SHA-256 call of an item's path check and
 	// ItemCommitGasPerByte per tensor byte the chain commits to, before
 	// either runs (BenchmarkItemCheck calibrates them against verify_gas).

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"time"
 
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
@@ -62,4 +63,32 @@ func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins boo
 		return j, err
 	}
 	return j, k.hooks.AfterJobFailed(ctx, j)
+}
+
+// ResumeWindow ends the dispute of one item of a DISPUTED batch job that
+// its provider proved. The proof shows that item right, not the others: a
+// batch is not finalized by one proven item (a sybil challenge of the one
+// honest item, or an audit that happens to draw it, would otherwise shield
+// every other item). The result goes back to RESULT_POSTED with the
+// challenge window it had left when the dispute opened (disputedAt), from
+// now on; the job is paid when that window ends undisputed.
+func (k *Keeper) ResumeWindow(ctx context.Context, id uint64, disputedAt time.Time) (types.Job, error) {
+	j, err := k.current(ctx, id)
+	if err != nil {
+		return j, err
+	}
+	if j.Status != types.JobStatus_JOB_STATUS_DISPUTED || !types.IsBatch(j) {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s with %d items: only a disputed batch resumes its window", id, j.Status, types.Items(j))
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
+	left := max(j.WindowEnd.Sub(disputedAt), 0)
+	j.Status = types.JobStatus_JOB_STATUS_RESULT_POSTED
+	j.WindowEnd = now.Add(left)
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return j, err
+	}
+	if err := k.WindowQueue.Push(ctx, j.WindowEnd, j.Id); err != nil {
+		return j, err
+	}
+	return j, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWindowResumed{JobId: j.Id, Provider: j.Provider, WindowEnd: j.WindowEnd})
 }

@@ -131,6 +131,11 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		if IsBatch(*j) && (j.Items > batch.MaxItems || j.Units < j.Items || j.CircuitId == "" || j.Parallel != nil) {
 			return fail("job %d: a batch of %d items needs at most %d items, a unit per item (%d units), a circuit and one node", j.Id, j.Items, batch.MaxItems, j.Units)
 		}
+		if IsBatch(*j) {
+			if err := batch.CheckCircuit(j.CircuitId); err != nil {
+				return fail("job %d: %v", j.Id, err)
+			}
+		}
 		if j.Result != nil && (j.Result.ProveTime <= 0 || j.Result.ProveTime > MaxProveTime) {
 			return fail("job %d: result prove_time %s outside (0, %s]", j.Id, j.Result.ProveTime, MaxProveTime)
 		}

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/internal/bps"
+	"github.com/verdict-chain/verdict/x/jobs/batch"
 )
 
 // Pure, stateless checks of user input, used by the keeper and usable by
@@ -196,6 +197,9 @@ func ValidateBatch(items, units uint64, circuitID string, p Params) error {
 	}
 	if circuitID == "" {
 		return errorsmod.Wrap(ErrInvalidJob, "a batch job needs a circuit_id (its items are disputed by proof)")
+	}
+	if err := batch.CheckCircuit(circuitID); err != nil {
+		return errorsmod.Wrap(ErrInvalidJob, err.Error())
 	}
 	return nil
 }
