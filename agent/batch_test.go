@@ -70,9 +70,9 @@ func TestInferBatchIsNativeInferenceOfEveryItem(t *testing.T) {
 		raw, err := bf.Item(uint64(i))
 		require.NoError(t, err)
 		if uint64(i) == wrongAt {
-			require.NotEqual(t, int8Bytes(want), raw, "the altered item")
+			require.NotEqual(t, zkml.Raw(want), raw, "the altered item")
 		} else {
-			require.Equal(t, int8Bytes(want), raw, "item %d", i)
+			require.Equal(t, zkml.Raw(want), raw, "item %d", i)
 		}
 		leaves[i] = batch.Leaf(batch.KindOutput, uint64(i), raw)
 	}
@@ -136,16 +136,16 @@ func TestItemEvidenceVerifiesAgainstTheRoots(t *testing.T) {
 	outRoot, err := InferBatch(context.Background(), m, filepath.Join(dir, "in.vbat"), filepath.Join(dir, "out.vbat"), 2, nil)
 	require.NoError(t, err)
 	for _, i := range []uint64{0, 1, 17, n - 1} {
-		ev, err := itemEvidence(filepath.Join(dir, "in.vbat"), filepath.Join(dir, "out.vbat"), i)
+		ev, err := ItemEvidence(filepath.Join(dir, "in.vbat"), filepath.Join(dir, "out.vbat"), i)
 		require.NoError(t, err)
-		require.Equal(t, inRoot, ev.inRoot)
-		require.Equal(t, outRoot, ev.outRoot)
-		require.NoError(t, batch.VerifyPath(batch.KindInput, inRoot[:], n, i, batch.Leaf(batch.KindInput, i, ev.input), ev.inPath))
-		require.NoError(t, batch.VerifyPath(batch.KindOutput, outRoot[:], n, i, batch.Leaf(batch.KindOutput, i, ev.output), ev.outPath))
+		require.Equal(t, inRoot, ev.InRoot)
+		require.Equal(t, outRoot, ev.OutRoot)
+		require.NoError(t, batch.VerifyPath(batch.KindInput, inRoot[:], n, i, batch.Leaf(batch.KindInput, i, ev.Input), ev.InPath))
+		require.NoError(t, batch.VerifyPath(batch.KindOutput, outRoot[:], n, i, batch.Leaf(batch.KindOutput, i, ev.Output), ev.OutPath))
 		// item i's evidence is not item i+1's
-		require.Error(t, batch.VerifyPath(batch.KindInput, inRoot[:], n, (i+1)%n, batch.Leaf(batch.KindInput, (i+1)%n, ev.input), ev.inPath))
+		require.Error(t, batch.VerifyPath(batch.KindInput, inRoot[:], n, (i+1)%n, batch.Leaf(batch.KindInput, (i+1)%n, ev.Input), ev.InPath))
 	}
-	_, err = itemEvidence(filepath.Join(dir, "in.vbat"), filepath.Join(dir, "out.vbat"), n)
+	_, err = ItemEvidence(filepath.Join(dir, "in.vbat"), filepath.Join(dir, "out.vbat"), n)
 	require.ErrorIs(t, err, batch.ErrIndex)
 }
 

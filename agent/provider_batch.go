@@ -114,11 +114,11 @@ func (p *Provider) proveItem(ctx context.Context, j jobstypes.Job, d disputetype
 	if err != nil {
 		return fmt.Errorf("dispute of job %d item %d: %w", j.Id, d.Item, err)
 	}
-	ev, err := itemEvidence(inPath, p.batchOutPath(j.Id), d.Item)
+	ev, err := ItemEvidence(inPath, p.batchOutPath(j.Id), d.Item)
 	if err != nil {
 		return fmt.Errorf("dispute of job %d item %d: %w", j.Id, d.Item, err)
 	}
-	if j.Result == nil || !bytes.Equal(ev.outRoot[:], j.Result.OutputCommitment) {
+	if j.Result == nil || !bytes.Equal(ev.OutRoot[:], j.Result.OutputCommitment) {
 		p.Metrics.Proofs.WithLabelValues("cannot").Inc()
 		p.Log.Warn("the kept outputs are not the posted root: no proof can verify; not submitting", "job", j.Id, "item", d.Item)
 		return nil
@@ -135,14 +135,14 @@ func (p *Provider) proveItem(ctx context.Context, j jobstypes.Job, d disputetype
 	} else {
 		var out []int8
 		var took time.Duration
-		proof, out, took, err = p.prover.ProveItem(sc, m, zkml.Int8s(ev.input), j.Id, d.Item)
+		proof, out, took, err = p.prover.ProveItem(sc, m, zkml.Int8s(ev.Input), j.Id, d.Item)
 		if err != nil {
 			p.Metrics.Proofs.WithLabelValues("error").Inc()
 			return fmt.Errorf("job %d item %d: proving: %w", j.Id, d.Item, err)
 		}
 		p.Metrics.ProofSeconds.Observe(took.Seconds())
 		p.Metrics.Proofs.WithLabelValues("generated").Inc()
-		if !bytes.Equal(int8Bytes(out), ev.output) {
+		if !bytes.Equal(zkml.Raw(out), ev.Output) {
 			p.Metrics.Proofs.WithLabelValues("cannot").Inc()
 			p.Log.Warn("posted item output differs from the model's: no proof can verify; not submitting", "job", j.Id, "item", d.Item)
 			return nil
@@ -156,7 +156,7 @@ func (p *Provider) proveItem(ctx context.Context, j jobstypes.Job, d disputetype
 	}
 	res, err := p.Signer.Send(ctx, "submit_proof", &disputetypes.MsgSubmitProof{
 		Submitter: p.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_PROVIDER, Proof: proof,
-		ItemInput: ev.input, InputPath: ev.inPath, ItemOutput: ev.output, OutputPath: ev.outPath,
+		ItemInput: ev.Input, InputPath: ev.InPath, ItemOutput: ev.Output, OutputPath: ev.OutPath,
 	})
 	if err != nil {
 		p.Metrics.Proofs.WithLabelValues("refused").Inc()
@@ -167,25 +167,25 @@ func (p *Provider) proveItem(ctx context.Context, j jobstypes.Job, d disputetype
 	return nil
 }
 
-// evidence is one batch item's input and output with their inclusion
-// paths, as MsgSubmitProof carries them.
-type evidence struct {
-	input, output   []byte
-	inPath, outPath [][]byte
-	inRoot, outRoot batch.Hash
+// Evidence is one batch item's input and output with their inclusion
+// paths, as MsgSubmitProof carries them, and the roots the paths lead to.
+type Evidence struct {
+	Input, Output   []byte
+	InPath, OutPath [][]byte
+	InRoot, OutRoot batch.Hash
 }
 
-// itemEvidence reads item i's evidence from a batch's input and output
+// ItemEvidence reads item i's evidence from a batch's input and output
 // files.
-func itemEvidence(inPath, outPath string, i uint64) (evidence, error) {
-	var ev evidence
+func ItemEvidence(inPath, outPath string, i uint64) (Evidence, error) {
+	var ev Evidence
 	for _, f := range []struct {
 		path string
 		kind batch.Kind
 		raw  *[]byte
 		p    *[][]byte
 		root *batch.Hash
-	}{{inPath, batch.KindInput, &ev.input, &ev.inPath, &ev.inRoot}, {outPath, batch.KindOutput, &ev.output, &ev.outPath, &ev.outRoot}} {
+	}{{inPath, batch.KindInput, &ev.Input, &ev.InPath, &ev.InRoot}, {outPath, batch.KindOutput, &ev.Output, &ev.OutPath, &ev.OutRoot}} {
 		bf, err := zkml.OpenBatchFile(f.path, zkml.BatchHeader{ItemLen: zkml.MaxTensorLen, Count: batch.MaxItems}.Size())
 		if err != nil {
 			return ev, err
@@ -196,18 +196,10 @@ func itemEvidence(inPath, outPath string, i uint64) (evidence, error) {
 			return ev, err
 		}
 	}
-	if len(ev.input) > disputetypes.MaxItemBytes || len(ev.output) > disputetypes.MaxItemBytes {
-		return ev, fmt.Errorf("item tensors of %d and %d bytes: more than a proof may carry (%d)", len(ev.input), len(ev.output), disputetypes.MaxItemBytes)
+	if len(ev.Input) > disputetypes.MaxItemBytes || len(ev.Output) > disputetypes.MaxItemBytes {
+		return ev, fmt.Errorf("item tensors of %d and %d bytes: more than a proof may carry (%d)", len(ev.Input), len(ev.Output), disputetypes.MaxItemBytes)
 	}
 	return ev, nil
-}
-
-func int8Bytes(t []int8) []byte {
-	out := make([]byte, len(t))
-	for i, v := range t {
-		out[i] = byte(v)
-	}
-	return out
 }
 
 // serveBatchOutput serves a batch job's outputs: the whole .vbat file, or
@@ -261,6 +253,6 @@ func counterCommitment(j jobstypes.Job, out []int8) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := zkverify.TensorCommitment(s, int8Bytes(out))
+	c, err := zkverify.TensorCommitment(s, zkml.Raw(out))
 	return c[:], err
 }

@@ -114,7 +114,7 @@ func (w *Watcher) checkBatch(ctx context.Context, j jobstypes.Job, key string) e
 		if err != nil {
 			return w.Store.Put(key, checkRecord{Why: "inference: " + err.Error()})
 		}
-		if bytes.Equal(int8Bytes(ours), rout) {
+		if bytes.Equal(zkml.Raw(ours), rout) {
 			continue
 		}
 		w.Metrics.Checked.WithLabelValues("mismatch").Inc()
@@ -157,13 +157,13 @@ func (w *Watcher) proveCounterItem(ctx context.Context, j jobstypes.Job, d dispu
 		}
 	}
 	dir := w.batchDir(j.Id)
-	ev, err := itemEvidence(filepath.Join(dir, "input.vbat"), filepath.Join(dir, "output.vbat"), d.Item)
+	ev, err := ItemEvidence(filepath.Join(dir, "input.vbat"), filepath.Join(dir, "output.vbat"), d.Item)
 	if err != nil {
 		return fmt.Errorf("job %d item %d: the batch files kept for the challenge: %w", j.Id, d.Item, err)
 	}
 	left := time.Until(d.ProofDeadline)
 	w.Log.Info("proving the counter output of a batch item", "job", j.Id, "item", d.Item, "left", left.Round(time.Millisecond))
-	proof, out, took, err := w.prover.ProveItem(SchemeOf(j), m, zkml.Int8s(ev.input), j.Id, d.Item)
+	proof, out, took, err := w.prover.ProveItem(SchemeOf(j), m, zkml.Int8s(ev.Input), j.Id, d.Item)
 	if err != nil {
 		w.Metrics.Proofs.WithLabelValues("error").Inc()
 		return err
@@ -179,7 +179,7 @@ func (w *Watcher) proveCounterItem(ctx context.Context, j jobstypes.Job, d dispu
 	}
 	res, err := w.Signer.Send(ctx, "submit_proof", &disputetypes.MsgSubmitProof{
 		Submitter: w.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_COUNTER, Proof: proof,
-		ItemInput: ev.input, InputPath: ev.inPath, ItemOutput: ev.output, OutputPath: ev.outPath,
+		ItemInput: ev.Input, InputPath: ev.InPath, ItemOutput: ev.Output, OutputPath: ev.OutPath,
 	})
 	if err != nil {
 		w.Metrics.Proofs.WithLabelValues("refused").Inc()

@@ -276,3 +276,12 @@ func Int8s(raw []byte) []int8 {
 	}
 	return t
 }
+
+// Raw is a tensor as raw item bytes (one byte per int8 value).
+func Raw(t []int8) []byte {
+	out := make([]byte, len(t))
+	for i, v := range t {
+		out[i] = byte(v)
+	}
+	return out
+}

@@ -55,6 +55,7 @@ poseidon2 for commit, infer and prove.`,
 	cmd.PersistentFlags().String("scheme", "mimc", "commitment scheme of the circuit family: mimc (version 1, circuit ids mlp-<shape>) or poseidon2 (version 2, mlp2-<shape>)")
 	cmd.AddCommand(setupCmd(), fingerprintCmd(), commitCmd(), inferCmd(), proveCmd(), verifyCmd(),
 		exampleModelCmd(), exampleInputCmd())
+	cmd.AddCommand(batchCmds()...)
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage = true // a failed check is not a usage error
 	}

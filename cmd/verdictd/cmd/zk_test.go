@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verdict-chain/verdict/cmd/verdictd/cmd"
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/dispute/zkverify"
+	"github.com/verdict-chain/verdict/x/jobs/batch"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // run executes `verdictd zk <args>` and returns stdout.
@@ -114,4 +120,79 @@ func TestZKFlowCNN(t *testing.T) {
 	require.ErrorContains(t, err, "version 2")
 	_, err = run(t, "setup", "--circuit", "cnn-1x10x10-2k4-5", "--out", keys) // odd convolution output
 	require.Error(t, err)
+}
+
+// A batch through the offline tools: example inputs and their root, the
+// outputs and theirs, one item extracted, and one item proven with its
+// evidence — which the chain's own check (CheckItem) accepts against the
+// two roots, and which verifies under the circuit's key.
+func TestZKBatchFlow(t *testing.T) {
+	dir := t.TempDir()
+	model, inputs, outputs, keys := filepath.Join(dir, "m.vmdl"), filepath.Join(dir, "in.vbat"), filepath.Join(dir, "out.vbat"), filepath.Join(dir, "keys")
+	_, err := run(t, "example-model", model, "--shape", "16-16-4", "--seed", "b")
+	require.NoError(t, err)
+	inRoot, err := run(t, "example-batch", inputs, "--items", "300", "--size", "16", "--seed", "b")
+	require.NoError(t, err)
+	again, err := run(t, "batch-root", inputs)
+	require.NoError(t, err)
+	require.Equal(t, inRoot, again)
+	outRoot, err := run(t, "infer-batch", model, inputs, outputs)
+	require.NoError(t, err)
+	o2, err := run(t, "batch-root", outputs, "--kind", "output")
+	require.NoError(t, err)
+	require.Equal(t, outRoot, o2)
+	_, err = run(t, "batch-root", outputs, "--kind", "sideways")
+	require.Error(t, err)
+
+	_, err = run(t, "batch-item", inputs, "299", "--out", filepath.Join(dir, "item.vten"))
+	require.NoError(t, err)
+	_, err = run(t, "batch-item", inputs, "300", "--out", filepath.Join(dir, "none.vten"))
+	require.ErrorIs(t, err, batch.ErrIndex)
+
+	_, err = run(t, "setup", "--shape", "16-16-4", "--out", keys)
+	require.NoError(t, err)
+	ev := filepath.Join(dir, "ev.flags")
+	proofHex, err := run(t, "prove-item", "--keys", keys, "--job-id", "5", "--item", "123", "--evidence", ev, model, inputs, outputs)
+	require.NoError(t, err)
+	flags, err := os.ReadFile(ev)
+	require.NoError(t, err)
+	msg := &disputetypes.MsgSubmitProof{}
+	f := strings.Fields(string(flags))
+	for k := 0; k+1 < len(f); k += 2 {
+		bz, err := hex.DecodeString(f[k+1])
+		require.NoError(t, err)
+		switch f[k] {
+		case "--item-input":
+			msg.ItemInput = bz
+		case "--item-output":
+			msg.ItemOutput = bz
+		case "--input-path":
+			msg.InputPath = append(msg.InputPath, bz)
+		case "--output-path":
+			msg.OutputPath = append(msg.OutputPath, bz)
+		}
+	}
+	require.Len(t, msg.InputPath, 9, "a tree of 300 items is 9 levels deep")
+	m, err := zkml.ReadModel(model)
+	require.NoError(t, err)
+	mc, err := zkml.ModelCommitment(m)
+	require.NoError(t, err)
+	ir, _ := hex.DecodeString(inRoot)
+	or, _ := hex.DecodeString(outRoot)
+	j := jobstypes.Job{Id: 5, Items: 300, Units: 300, CircuitId: "mlp-16-16-4", ModelCommitment: mc[:], InputCommitment: ir, Result: &jobstypes.Result{OutputCommitment: or}}
+	ic, oc, err := disputetypes.CheckItem(j, 123, msg)
+	require.NoError(t, err)
+	public, err := disputetypes.PublicInputsItem(j, 123, ic[:], oc[:])
+	require.NoError(t, err)
+	vkb, err := os.ReadFile(filepath.Join(keys, "mlp-16-16-4.vk"))
+	require.NoError(t, err)
+	vk, err := disputetypes.ParseVK(vkb, 1<<20)
+	require.NoError(t, err)
+	proof, err := hex.DecodeString(proofHex)
+	require.NoError(t, err)
+	require.NoError(t, zkverify.Verify(vk, proof, public))
+	// the same proof is no other item's
+	other, err := disputetypes.PublicInputsItem(j, 124, ic[:], oc[:])
+	require.NoError(t, err)
+	require.Error(t, zkverify.Verify(vk, proof, other))
 }
