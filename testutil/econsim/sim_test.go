@@ -91,6 +91,7 @@ var actors = []string{
 	honest1, honest2, lazy, slow, buyer, monitor, greedy, sybilProv, sybilBuyer, griefer, spammer,
 	ringProv1, ringProv2, ringBuyer, fwdGreedy, deadbeat, pretender, monitorBuyer, whale, intermittent, renewer,
 	prover, flooder, haltTimer,
+	partial50, partial90, partial99, batchBuyer, batchWatcher,
 }
 
 // strategy groups accounts whose wealth is judged together.
@@ -119,6 +120,11 @@ var strategies = []struct {
 	{"honest provider under a challenge flood (proves one at a time)", []string{prover}, false, true},
 	{"challenge flooder (a dozen challenges in one block, minimum bond)", []string{flooder}, true, false},
 	{"halt timer (challenges in the block before a 3-minute halt)", []string{haltTimer}, true, false},
+	{"partial batch provider (computes 50% of each batch's items)", []string{partial50}, true, true},
+	{"partial batch provider (computes 90%)", []string{partial90}, true, true},
+	{"partial batch provider (computes 63 of 64 items)", []string{partial99}, true, true},
+	{"batch buyer", []string{batchBuyer}, false, false},
+	{"batch watcher (samples 4 items of every batch)", []string{batchWatcher}, false, false},
 }
 
 type account struct {
@@ -139,9 +145,10 @@ type jobInfo struct {
 	reported bool
 	postAt   int64 // the block the provider intends to post at (slow)
 	sla      bool
-	declined bool // the decline-renewer handed it back
-	retook   bool // and tried to take it again
-	accepted bool // an honest provider took it while open
+	declined bool       // the decline-renewer handed it back
+	retook   bool       // and tried to take it again
+	accepted bool       // an honest provider took it while open
+	batch    *batchInfo // a batch job (round 4)
 }
 
 type sim struct {
@@ -171,6 +178,11 @@ type sim struct {
 	lazyWrong  int
 	proofsMade int
 	proverNext int64 // the honest prover's next proof, not before this height
+
+	// round 4
+	bd             *batchData
+	partialEV      map[string]math.Int // per partial provider: Σ expected value against honest service
+	partialAuditEV map[string]math.Int // the same, audits alone (no watcher)
 }
 
 type config struct {
