@@ -65,10 +65,13 @@ fuzz: ## long fuzz runs: FUZZTIME per target (default 5m; a failure without a ne
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; \
 	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
 
-bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table (MLP v1 and v2, LeNet-5 CNN, constraints by part, v2/v1 ratios), scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1, EndBlock at 10k vs 1M stored jobs, then bench-agents (~18 min)
+bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table (MLP v1 and v2, LeNet-5 CNN, constraints by part, v2/v1 ratios), scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1, batch jobs (tree leaves vs inference, batch pipeline vs native, an item's proof check vs a single job's), EndBlock at 10k vs 1M stored jobs, then bench-agents (~18 min)
 	go run ./cmd/verdict-bench $(BENCH_FLAGS)
 	go test -run '^$$' -bench BenchmarkSchedulerScaling -benchtime 2000x ./x/reputation/keeper
 	go test -run '^$$' -bench BenchmarkVerifyGas -benchtime 500x ./x/attest/tee
+	go test -run '^$$' -bench BenchmarkBatchItemCost -benchtime 2s ./zkml
+	go test -run '^$$' -bench BenchmarkInferBatch -benchtime 3x ./agent
+	go test -run '^$$' -bench BenchmarkItemCheck -benchtime 200x ./x/dispute/types
 	go run ./cmd/verdict-bench-endblock $(BENCH_ENDBLOCK_FLAGS)
 	./scripts/bench-agents.sh $(BENCH_AGENTS_FLAGS)
 
