@@ -75,9 +75,14 @@ func checkBatchFile(path string, kind batch.Kind, n uint64, itemLen int, root []
 	return nil
 }
 
-// batchChunk is how many items are read, inferred and written at a time:
-// memory is a chunk's inputs and outputs whatever the batch's size.
-const batchChunk = 4096
+// A chunk is what is read, inferred and written at a time: at most
+// batchChunk items and about batchChunkBytes of inputs (at least one item
+// per worker), so memory is a chunk whatever the batch's size or its
+// items' (a CNN item may be 2^18 values).
+const (
+	batchChunk      = 4096
+	batchChunkBytes = 8 << 20
+)
 
 // InferBatch runs model m over every item of the batch file at inPath,
 // across workers goroutines, writes the outputs to outPath (.vbat) and
@@ -129,15 +134,16 @@ func InferBatch(ctx context.Context, m *zkml.Model, inPath, outPath string, work
 	}
 	workers = max(workers, 1)
 	inLen, outLen := br.ItemLen, len(out0)
-	ins := make([]int8, batchChunk*inLen)
-	outs := make([][]int8, batchChunk)
-	leaves := make([]batch.Hash, batchChunk)
+	chunk := min(batchChunk, max(batchChunkBytes/inLen, workers))
+	ins := make([]int8, chunk*inLen)
+	outs := make([][]int8, chunk)
+	leaves := make([]batch.Hash, chunk)
 	errs := make([]error, workers)
 	for done := uint64(1); done < br.Count; {
 		if err := ctx.Err(); err != nil {
 			return root, err
 		}
-		n := int(min(uint64(batchChunk), br.Count-done)) //nolint:gosec // at most batchChunk
+		n := int(min(uint64(chunk), br.Count-done)) //nolint:gosec // at most chunk
 		for k := range n {
 			if _, err := br.Next(ins[k*inLen : (k+1)*inLen]); err != nil {
 				return root, err

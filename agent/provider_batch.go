@@ -86,14 +86,17 @@ func (p *Provider) batchFiles(ctx context.Context, j jobstypes.Job) (*zkml.Model
 	if err != nil {
 		return nil, "", err
 	}
-	if err := p.retain.Fits(int64(len(mb)) + batchSize(j, m)); err != nil {
+	need := int64(len(mb)) + batchSize(j, m)
+	release, err := p.retain.Reserve(need)
+	defer release()
+	if err != nil {
 		return nil, "", err
 	}
 	tmp := p.retain.TempPath(j.Id)
 	if err := p.Fetch.BatchInput(ctx, j, m, tmp); err != nil {
 		return nil, "", err
 	}
-	if err := p.retain.KeepFile(j.Id, j.ModelCommitment, mb, j.InputCommitment, tmp); err != nil {
+	if err := p.retain.KeepFile(j.Id, j.ModelCommitment, mb, j.InputCommitment, tmp, need); err != nil {
 		return nil, "", err
 	}
 	p.Metrics.RetainedBytes.Set(float64(p.retain.Used()))
@@ -154,10 +157,7 @@ func (p *Provider) proveItem(ctx context.Context, j jobstypes.Job, d disputetype
 	if dres, err := p.Chain.Disputes.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: j.Id}); err == nil && dres.Dispute.Status != disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN {
 		return nil
 	}
-	res, err := p.Signer.Send(ctx, "submit_proof", &disputetypes.MsgSubmitProof{
-		Submitter: p.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_PROVIDER, Proof: proof,
-		ItemInput: ev.Input, InputPath: ev.InPath, ItemOutput: ev.Output, OutputPath: ev.OutPath,
-	})
+	res, err := p.Signer.Send(ctx, "submit_proof", ev.Msg(p.Me, j.Id, disputetypes.Claim_CLAIM_PROVIDER, proof))
 	if err != nil {
 		p.Metrics.Proofs.WithLabelValues("refused").Inc()
 		return fmt.Errorf("submit proof of job %d item %d: %w", j.Id, d.Item, err)
@@ -173,6 +173,14 @@ type Evidence struct {
 	Input, Output   []byte
 	InPath, OutPath [][]byte
 	InRoot, OutRoot batch.Hash
+}
+
+// Msg is the proof of the item as a transaction's message.
+func (ev Evidence) Msg(submitter string, jobID uint64, claim disputetypes.Claim, proof []byte) *disputetypes.MsgSubmitProof {
+	return &disputetypes.MsgSubmitProof{
+		Submitter: submitter, JobId: jobID, Claim: claim, Proof: proof,
+		ItemInput: ev.Input, InputPath: ev.InPath, ItemOutput: ev.Output, OutputPath: ev.OutPath,
+	}
 }
 
 // ItemEvidence reads item i's evidence from a batch's input and output

@@ -138,22 +138,33 @@ func (r *Retainer) TempPath(jobID uint64) string {
 	return filepath.Join(r.dir, "fetch-"+strconv.FormatUint(jobID, 10)+".tmp")
 }
 
-// Fits reports whether add more bytes fit the budget now (a batch's input
-// is checked before it is fetched).
-func (r *Retainer) Fits(add int64) error {
+// Reserve holds n bytes of the budget for a batch input about to be
+// fetched (concurrent fetches cannot together overrun it): ErrRetentionFull
+// when they do not fit. The returned release gives the bytes back; call it
+// once the file is kept (KeepFile counts the file itself) or refused.
+func (r *Retainer) Reserve(n int64) (release func(), err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.used+add > r.budget {
-		return fmt.Errorf("%w: %d bytes kept, %d more needed, budget %d", ErrRetentionFull, r.used, add, r.budget)
+	if r.used+n > r.budget {
+		return func() {}, fmt.Errorf("%w: %d bytes kept, %d more needed, budget %d", ErrRetentionFull, r.used, n, r.budget)
 	}
-	return nil
+	r.used += n
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			r.used -= n
+			r.mu.Unlock()
+		})
+	}, nil
 }
 
 // KeepFile retains a batch job's model bytes and its input file, moved in
 // from tmp (on the same disk, already verified against the job's root):
-// the file is never held in memory. ErrRetentionFull as Keep; tmp is
-// removed whatever happens.
-func (r *Retainer) KeepFile(jobID uint64, modelC, model, inputC []byte, tmp string) error {
+// the file is never held in memory. reserved is what the caller holds of
+// the budget for it (Reserve, released by the caller after). ErrRetentionFull
+// as Keep; tmp is removed whatever happens.
+func (r *Retainer) KeepFile(jobID uint64, modelC, model, inputC []byte, tmp string, reserved int64) error {
 	defer func() { _ = os.Remove(tmp) }()
 	st, err := os.Stat(tmp)
 	if err != nil {
@@ -172,7 +183,7 @@ func (r *Retainer) KeepFile(jobID uint64, modelC, model, inputC []byte, tmp stri
 	if r.refs[rec.Input] == 0 {
 		add += st.Size()
 	}
-	if r.used+add > r.budget {
+	if r.used-reserved+add > r.budget {
 		return fmt.Errorf("%w: %d bytes kept, %d more needed, budget %d", ErrRetentionFull, r.used, add, r.budget)
 	}
 	if r.refs[rec.Model] == 0 {

@@ -102,6 +102,10 @@ func (w *Watcher) OnBlock(ctx context.Context, b Block) error {
 		switch e := ev.(type) {
 		case *jobstypes.EventResultPosted:
 			w.checkQ.push(e.JobId)
+		case *jobstypes.EventWindowResumed:
+			// a batch disputed when its result was posted (a challenge in
+			// the same block) was not checked then: it is now
+			w.checkQ.push(e.JobId)
 		case *disputetypes.EventDisputeResolved:
 			resolved = true
 		}

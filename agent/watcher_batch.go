@@ -177,10 +177,7 @@ func (w *Watcher) proveCounterItem(ctx context.Context, j jobstypes.Job, d dispu
 	if hex.EncodeToString(counter) != rec.Counter {
 		return fmt.Errorf("job %d item %d: proven output %x is not the counter commitment %s", j.Id, d.Item, counter, rec.Counter)
 	}
-	res, err := w.Signer.Send(ctx, "submit_proof", &disputetypes.MsgSubmitProof{
-		Submitter: w.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_COUNTER, Proof: proof,
-		ItemInput: ev.Input, InputPath: ev.InPath, ItemOutput: ev.Output, OutputPath: ev.OutPath,
-	})
+	res, err := w.Signer.Send(ctx, "submit_proof", ev.Msg(w.Me, j.Id, disputetypes.Claim_CLAIM_COUNTER, proof))
 	if err != nil {
 		w.Metrics.Proofs.WithLabelValues("refused").Inc()
 		return fmt.Errorf("counter proof of job %d item %d: %w", j.Id, d.Item, err)

@@ -158,6 +158,26 @@ func (b *BatchWriter) Close() error {
 	return b.w.Flush()
 }
 
+// Each reads every remaining item in order, handing fn its index and raw
+// bytes (valid until fn returns), and checks that the file ends after the
+// last one.
+func (b *BatchReader) Each(fn func(i uint64, raw []byte) error) error {
+	item := make([]int8, b.ItemLen)
+	for {
+		i := b.Index()
+		raw, err := b.Next(item)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(i, raw); err != nil {
+			return err
+		}
+	}
+}
+
 // BatchRoot reads a whole batch file and returns its header and its root
 // as a tree of the given kind (x/jobs/batch), in one item's memory.
 func BatchRoot(r io.Reader, kind batch.Kind, maxBytes uint64) (BatchHeader, batch.Hash, error) {
@@ -166,19 +186,8 @@ func BatchRoot(r io.Reader, kind batch.Kind, maxBytes uint64) (BatchHeader, batc
 		return BatchHeader{}, batch.Hash{}, err
 	}
 	tb := batch.NewBuilder(kind)
-	item := make([]int8, br.ItemLen)
-	for {
-		i := br.Index()
-		raw, err := br.Next(item)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return BatchHeader{}, batch.Hash{}, err
-		}
-		if err := tb.Add(batch.Leaf(kind, i, raw)); err != nil {
-			return BatchHeader{}, batch.Hash{}, err
-		}
+	if err := br.Each(func(i uint64, raw []byte) error { return tb.Add(batch.Leaf(kind, i, raw)) }); err != nil {
+		return BatchHeader{}, batch.Hash{}, err
 	}
 	root, err := tb.Root()
 	return br.BatchHeader, root, err
@@ -239,20 +248,15 @@ func (b *BatchFile) Evidence(kind batch.Kind, i uint64) (raw []byte, path [][]by
 		return nil, nil, root, err
 	}
 	leaves := make([]batch.Hash, 0, b.Count)
-	item := make([]int8, b.ItemLen)
-	for {
-		k := br.Index()
-		bz, err := br.Next(item)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, root, err
-		}
+	err = br.Each(func(k uint64, bz []byte) error {
 		if k == i {
 			raw = append([]byte(nil), bz...)
 		}
 		leaves = append(leaves, batch.Leaf(kind, k, bz))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, root, err
 	}
 	p, err := batch.Path(leaves, i)
 	if err != nil {
@@ -261,11 +265,7 @@ func (b *BatchFile) Evidence(kind batch.Kind, i uint64) (raw []byte, path [][]by
 	if root, err = batch.Root(kind, leaves); err != nil {
 		return nil, nil, root, err
 	}
-	path = make([][]byte, len(p))
-	for k := range p {
-		path[k] = append([]byte(nil), p[k][:]...)
-	}
-	return raw, path, root, nil
+	return raw, batch.PathBytes(p), root, nil
 }
 
 // Int8s is raw item bytes as a tensor.

@@ -138,16 +138,9 @@ func (s *sim) evidence(ji *jobInfo, i uint64) *disputetypes.MsgSubmitProof {
 	require.NoError(s.t, err)
 	op, err := batch.Path(ji.batch.outLeaves, i)
 	require.NoError(s.t, err)
-	raw := func(p []batch.Hash) [][]byte {
-		out := make([][]byte, len(p))
-		for k := range p {
-			out[k] = append([]byte(nil), p[k][:]...)
-		}
-		return out
-	}
 	return &disputetypes.MsgSubmitProof{
-		JobId: ji.id, ItemInput: zkml.Raw(bd.items[i].Input), InputPath: raw(ip),
-		ItemOutput: zkml.Raw(s.posted(ji.batch, i)), OutputPath: raw(op),
+		JobId: ji.id, ItemInput: zkml.Raw(bd.items[i].Input), InputPath: batch.PathBytes(ip),
+		ItemOutput: zkml.Raw(s.posted(ji.batch, i)), OutputPath: batch.PathBytes(op),
 	}
 }
 

@@ -97,6 +97,13 @@ func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job)
 }
 
 func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {
+	if jobstypes.IsBatch(j) && j.Status == jobstypes.JobStatus_JOB_STATUS_DISPUTED {
+		// an item challenged in the block of the result: the dispute of
+		// one item settles nothing about the others, so the audit waits
+		// for the window to resume (providerWins) instead of lapsing — or
+		// a challenge of the one honest item would buy a batch out of it
+		return k.DeferredAudits.Set(ctx, j.Id)
+	}
 	if k.disputable(ctx, j) != nil {
 		return nil // challenged, cancelled or otherwise moved on in this block
 	}

@@ -186,7 +186,7 @@ func (s *Suite) TestReview12BatchOnSchemelessCircuitUnprovable() {
 	s.Require().NoError(err)
 	ip, _ := batch.Path(inL, 0)
 	op, _ := batch.Path(outL, 0)
-	ev := &types.MsgSubmitProof{JobId: id, ItemInput: int8s(in[0]), InputPath: rawPath(ip), ItemOutput: int8s(kj.Output), OutputPath: rawPath(op)}
+	ev := &types.MsgSubmitProof{JobId: id, ItemInput: zkml.Raw(in[0]), InputPath: batch.PathBytes(ip), ItemOutput: zkml.Raw(kj.Output), OutputPath: batch.PathBytes(op)}
 	_, perr := s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, s.kit.ProveItem(s.T(), kj, id, 0), ev)
 	d := s.dispute(id)
 	s.setBlock(d.ProofDeadline.Add(time.Second), s.ctx.BlockHeight()+1)
@@ -251,7 +251,7 @@ func (s *Suite) TestReview12BatchItemLargerThanMaxItemBytes() {
 	s.Require().NoError(err)
 	ip, _ := batch.Path(inL, 1)
 	op, _ := batch.Path(outL, 1)
-	ev := &types.MsgSubmitProof{JobId: id, ItemInput: img, InputPath: rawPath(ip), ItemOutput: outT, OutputPath: rawPath(op)}
+	ev := &types.MsgSubmitProof{JobId: id, ItemInput: img, InputPath: batch.PathBytes(ip), ItemOutput: outT, OutputPath: batch.PathBytes(op)}
 	bond0, buyer0 := s.providerBond(), s.bal(s.buyer)
 	_, perr := s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, []byte{1, 2, 3}, ev)
 	s.Require().Error(perr)
@@ -322,7 +322,7 @@ func (s *Suite) TestReview12LargestBatch() {
 	op, err := batch.Path(outL, last)
 	s.Require().NoError(err)
 	s.Require().Len(ip, batch.MaxDepth)
-	ev := &types.MsgSubmitProof{JobId: id, ItemInput: int8s(kj.Input), InputPath: rawPath(ip), ItemOutput: int8s(kj.Output), OutputPath: rawPath(op)}
+	ev := &types.MsgSubmitProof{JobId: id, ItemInput: zkml.Raw(kj.Input), InputPath: batch.PathBytes(ip), ItemOutput: zkml.Raw(kj.Output), OutputPath: batch.PathBytes(op)}
 	over := *ev
 	over.InputPath = append(append([][]byte{}, ev.InputPath...), make([]byte, 32))
 	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, []byte{1}, &over)

@@ -80,22 +80,6 @@ func (s *Suite) postBatch(seed string, n int, wrong ...int) batchJob {
 	return b
 }
 
-func int8s(t []int8) []byte {
-	out := make([]byte, len(t))
-	for i, v := range t {
-		out[i] = byte(v)
-	}
-	return out
-}
-
-func rawPath(p []batch.Hash) [][]byte {
-	out := make([][]byte, len(p))
-	for i := range p {
-		out[i] = append([]byte(nil), p[i][:]...)
-	}
-	return out
-}
-
 // evidence is item i's evidence as an honest party sends it.
 func (s *Suite) evidence(b batchJob, i uint64) *types.MsgSubmitProof {
 	ip, err := batch.Path(b.inLeaves, i)
@@ -103,8 +87,8 @@ func (s *Suite) evidence(b batchJob, i uint64) *types.MsgSubmitProof {
 	op, err := batch.Path(b.outLeaves, i)
 	s.Require().NoError(err)
 	return &types.MsgSubmitProof{
-		JobId: b.id, ItemInput: int8s(b.items[i].Input), InputPath: rawPath(ip),
-		ItemOutput: int8s(b.posted[i]), OutputPath: rawPath(op),
+		JobId: b.id, ItemInput: zkml.Raw(b.items[i].Input), InputPath: batch.PathBytes(ip),
+		ItemOutput: zkml.Raw(b.posted[i]), OutputPath: batch.PathBytes(op),
 	}
 }
 

@@ -97,7 +97,8 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 // deadline also stands later by every halt after it was set
 // (x/internal/haltclock).
 func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte, item uint64) (types.Dispute, error) {
-	if _, err := k.jobs.MarkDisputed(ctx, j.Id); err != nil {
+	marked, err := k.jobs.MarkDisputed(ctx, j.Id)
+	if err != nil {
 		return types.Dispute{}, err
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
@@ -123,6 +124,7 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 		HaltCredit:        credit,
 		ProveTime:         prove,
 		Item:              item,
+		WindowLeft:        marked.WindowEnd.Sub(now), // positive: MarkDisputed checked the window
 	}
 	if err := k.bookProving(ctx, d, now); err != nil {
 		return d, err
@@ -276,16 +278,29 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 	if err != nil {
 		return d, err
 	}
-	if jobstypes.IsBatch(j) {
-		// one item proven right says nothing of the others: the rest of
-		// the challenge window runs again (x/jobs ResumeWindow)
-		if _, err := k.jobs.ResumeWindow(ctx, d.JobId, d.OpenedAt); err != nil {
+	if !jobstypes.IsBatch(j) {
+		if _, err := k.jobs.ResolveDispute(ctx, d.JobId, true); err != nil {
 			return d, err
 		}
-	} else if _, err := k.jobs.ResolveDispute(ctx, d.JobId, true); err != nil {
+		return k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res)
+	}
+	// one item proven right says nothing of the others: the rest of the
+	// challenge window runs again (x/jobs ResumeWindow)
+	if j, err = k.jobs.ResumeWindow(ctx, d.JobId, d.WindowLeft); err != nil {
 		return d, err
 	}
-	return k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res)
+	if d, err = k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res); err != nil {
+		return d, err
+	}
+	// an audit drawn while this dispute was open opens now
+	deferred, err := k.DeferredAudits.Has(ctx, d.JobId)
+	if err != nil || !deferred {
+		return d, err
+	}
+	if err := k.DeferredAudits.Remove(ctx, d.JobId); err != nil {
+		return d, err
+	}
+	return d, k.audit(ctx, p, j)
 }
 
 // providerLoses: the result is wrong (a counter proof) or unproven by the
@@ -335,6 +350,9 @@ func (k *Keeper) providerLoses(ctx context.Context, p types.Params, d types.Disp
 	if _, err := k.jobs.ResolveDispute(ctx, d.JobId, false); err != nil {
 		return d, err
 	}
+	if err := k.DeferredAudits.Remove(ctx, d.JobId); err != nil { // the job failed: nothing left to audit
+		return d, err
+	}
 	return k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, res)
 }
 
@@ -365,7 +383,7 @@ func (k *Keeper) close(ctx context.Context, p types.Params, d types.Dispute, sta
 }
 
 // settlePrune deletes a resolved dispute once the retention period passed.
-func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, jobID uint64) error {
+func (k *Keeper) settlePrune(ctx context.Context, due time.Time, jobID uint64) error {
 	d, err := k.Disputes.Get(ctx, jobID)
 	if isNotFound(err) {
 		return nil
@@ -380,6 +398,15 @@ func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, jobID uint64) err
 			return nil
 		}
 		return errorsmod.Wrapf(types.ErrDisputeClosed, "prune entry for the open dispute of job %d", jobID)
+	}
+	// an entry set for an earlier dispute of this (batch) job, or before
+	// retention grew: this record's time is later
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if want := d.Resolution.ResolvedAt.Add(p.Retention); due.Before(want) {
+		return k.PruneQueue.Push(ctx, want, jobID)
 	}
 	if err := k.Disputes.Remove(ctx, jobID); err != nil {
 		return err

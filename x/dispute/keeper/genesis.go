@@ -98,6 +98,12 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
+	// Validate checked each deferred audit waits on an open dispute
+	for _, id := range gs.DeferredAudits {
+		if err := k.DeferredAudits.Set(ctx, id); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -127,6 +133,12 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 		}
 		b.Provider = s
 		gs.ProvingBacklogs = append(gs.ProvingBacklogs, b)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.DeferredAudits.Walk(ctx, nil, func(id uint64) (bool, error) {
+		gs.DeferredAudits = append(gs.DeferredAudits, id)
 		return false, nil
 	}); err != nil {
 		return nil, err

@@ -58,6 +58,10 @@ type Keeper struct {
 	// PendingAudits holds results posted in the current block; EndBlock
 	// draws their audits and empties it.
 	PendingAudits collections.KeySet[uint64]
+	// DeferredAudits: batch jobs whose audit was drawn while one of their
+	// items was disputed (a challenge in the block of the result): the
+	// audit opens when that dispute resumes the job's window.
+	DeferredAudits collections.KeySet[uint64]
 	// TotalBonds is the sum of open challenge bonds (the module balance).
 	TotalBonds collections.Item[math.Int]
 	// ProvingBacklog: what stands in front of each provider's next dispute
@@ -102,6 +106,7 @@ func NewKeeper(
 		DeadlineQueue:  settle.New(sb, types.DeadlineQueueKey, types.DeadlineDeadLettersKey, "proof_deadline", collections.Uint64Key),
 		PruneQueue:     settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
 		PendingAudits:  collections.NewKeySet(sb, types.PendingAuditsKey, "pending_audits", collections.Uint64Key),
+		DeferredAudits: collections.NewKeySet(sb, types.DeferredAuditsKey, "deferred_audits", collections.Uint64Key),
 		TotalBonds:     collections.NewItem(sb, types.TotalBondsKey, "total_bonds", sdk.IntValue),
 		ProvingBacklog: collections.NewMap(sb, types.ProvingBacklogKey, "proving_backlog", sdk.AccAddressKey, codec.CollValue[types.ProvingBacklog](cdc)),
 	}

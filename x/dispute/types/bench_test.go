@@ -14,23 +14,8 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	"github.com/verdict-chain/verdict/x/jobs/batch"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
-
-func raw(t []int8) []byte {
-	out := make([]byte, len(t))
-	for i, v := range t {
-		out[i] = byte(v)
-	}
-	return out
-}
-
-func paths(p []batch.Hash) [][]byte {
-	out := make([][]byte, len(p))
-	for i := range p {
-		out[i] = append([]byte(nil), p[i][:]...)
-	}
-	return out
-}
 
 // BenchmarkItemCheck: the on-chain check of a challenged item of a batch of
 // 100,000 (its two inclusion paths, the item's commitments computed by the
@@ -42,7 +27,7 @@ func BenchmarkItemCheck(b *testing.B) {
 	kit := zk.Small(b)
 	kj := kit.NewJob(b, "bench-item")
 	const n, item = 100_000, 77_777
-	in, out := raw(kj.Input), raw(kj.Output)
+	in, out := zkml.Raw(kj.Input), zkml.Raw(kj.Output)
 	inLeaves, outLeaves := make([]batch.Hash, n), make([]batch.Hash, n)
 	for k := range uint64(n) {
 		fi, fo := in, out
@@ -69,7 +54,7 @@ func BenchmarkItemCheck(b *testing.B) {
 		Id: id, CircuitId: batchJob.CircuitId, ModelCommitment: kj.ModelC,
 		InputCommitment: kj.InputC, Result: &jobstypes.Result{OutputCommitment: kj.OutputC},
 	}
-	msg := &types.MsgSubmitProof{ItemInput: in, InputPath: paths(ip), ItemOutput: out, OutputPath: paths(op)}
+	msg := &types.MsgSubmitProof{ItemInput: in, InputPath: batch.PathBytes(ip), ItemOutput: out, OutputPath: batch.PathBytes(op)}
 	itemProof, singleProof := kit.ProveItem(b, kj, id, item), kit.Prove(b, kj, id)
 	vk, err := types.ParseVK(kit.VKBytes, 1<<20)
 	require.NoError(b, err)

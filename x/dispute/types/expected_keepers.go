@@ -30,7 +30,7 @@ type JobsKeeper interface {
 	GetProvider(ctx context.Context, operator sdk.AccAddress) (jobstypes.Provider, error)
 	MarkDisputed(ctx context.Context, id uint64) (jobstypes.Job, error)
 	ResolveDispute(ctx context.Context, id uint64, providerWins bool) (jobstypes.Job, error)
-	ResumeWindow(ctx context.Context, id uint64, disputedAt time.Time) (jobstypes.Job, error)
+	ResumeWindow(ctx context.Context, id uint64, left time.Duration) (jobstypes.Job, error)
 	JobIDsByStatus(ctx context.Context, status jobstypes.JobStatus) ([]uint64, error)
 	SlashBond(ctx context.Context, operator sdk.AccAddress, amount math.Int, reason string, payouts []jobstypes.Payout) (math.Int, error)
 	// HaltCredit is the chain's halt clock (x/internal/haltclock): how

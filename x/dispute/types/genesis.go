@@ -73,6 +73,9 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		if d.ProveTime < 0 || d.ProveTime > jobstypes.MaxProveTime {
 			return fail("dispute %d: prove_time %s outside 0..%s", d.JobId, d.ProveTime, jobstypes.MaxProveTime)
 		}
+		if d.WindowLeft < 0 || d.WindowLeft > jobstypes.MaxChallengeWindow {
+			return fail("dispute %d: window_left %s outside 0..%s", d.JobId, d.WindowLeft, jobstypes.MaxChallengeWindow)
+		}
 		switch d.Status {
 		case DisputeStatus_DISPUTE_STATUS_OPEN:
 			if d.Resolution != nil {
@@ -110,10 +113,20 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 			return fail("proving backlog of %s: open work %s, its open disputes booked %s", b.Provider, b.OpenWork, booked[b.Provider])
 		}
 	}
+	open := map[uint64]bool{}
 	for _, d := range gs.Disputes {
 		if d.Status == DisputeStatus_DISPUTE_STATUS_OPEN && !seen[d.Provider] {
 			return fail("dispute %d is open but its provider %s has no proving backlog", d.JobId, d.Provider)
 		}
+		open[d.JobId] = d.Status == DisputeStatus_DISPUTE_STATUS_OPEN
+	}
+	// a deferred audit waits for an open dispute of its job to end
+	deferred := map[uint64]bool{}
+	for _, id := range gs.DeferredAudits {
+		if deferred[id] || !open[id] {
+			return fail("deferred audit of job %d: repeated, or the job has no open dispute", id)
+		}
+		deferred[id] = true
 	}
 	return nil
 }

@@ -34,6 +34,8 @@ var (
 	// ProvingBacklogKey: what stands in front of each provider's next
 	// dispute (deadlines are spaced by it).
 	ProvingBacklogKey = collections.NewPrefix(13)
+	// DeferredAuditsKey: batch jobs whose audit was drawn while disputed.
+	DeferredAuditsKey = collections.NewPrefix(14)
 )
 
 // Limits.

@@ -295,3 +295,12 @@ func VerifyPath(kind Kind, root []byte, n, i uint64, leaf Hash, path [][]byte) e
 	}
 	return nil
 }
+
+// PathBytes is a path as MsgSubmitProof carries it: each sibling's bytes.
+func PathBytes(p []Hash) [][]byte {
+	out := make([][]byte, len(p))
+	for i := range p {
+		out[i] = append([]byte(nil), p[i][:]...)
+	}
+	return out
+}

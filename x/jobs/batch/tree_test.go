@@ -51,14 +51,6 @@ func testLeaves(kind Kind, n int) []Hash {
 	return out
 }
 
-func raw(p []Hash) [][]byte {
-	out := make([][]byte, len(p))
-	for i := range p {
-		out[i] = append([]byte(nil), p[i][:]...)
-	}
-	return out
-}
-
 func TestDepth(t *testing.T) {
 	for _, c := range []struct {
 		n    uint64
@@ -90,7 +82,7 @@ func TestBuilderAndPathsMatchTheDefinition(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := VerifyPath(KindInput, root[:], uint64(n), uint64(i), leaves[i], raw(p)); err != nil {
+			if err := VerifyPath(KindInput, root[:], uint64(n), uint64(i), leaves[i], PathBytes(p)); err != nil {
 				t.Fatalf("n=%d i=%d: %v", n, i, err)
 			}
 		}
@@ -102,15 +94,15 @@ func TestVerifyPathRefuses(t *testing.T) {
 	leaves := testLeaves(KindOutput, n)
 	root, _ := Root(KindOutput, leaves)
 	p3, _ := Path(leaves, 3)
-	good := raw(p3)
+	good := PathBytes(p3)
 	if err := VerifyPath(KindOutput, root[:], n, 3, leaves[3], good); err != nil {
 		t.Fatal(err)
 	}
-	flip := raw(p3)
+	flip := PathBytes(p3)
 	flip[2][5] ^= 1
 	short := good[:len(good)-1]
-	long := append(raw(p3), make([]byte, HashLen))
-	badSib := raw(p3)
+	long := append(PathBytes(p3), make([]byte, HashLen))
+	badSib := PathBytes(p3)
 	badSib[1] = badSib[1][:31]
 	cases := []struct {
 		name string
@@ -236,7 +228,7 @@ func BenchmarkVerifyPathDepth17(b *testing.B) {
 	leaves := testLeaves(KindInput, 100_000)
 	root, _ := Root(KindInput, leaves)
 	p, _ := Path(leaves, 77_777)
-	path := raw(p)
+	path := PathBytes(p)
 	for b.Loop() {
 		if err := VerifyPath(KindInput, root[:], 100_000, 77_777, leaves[77_777], path); err != nil {
 			b.Fatal(err)

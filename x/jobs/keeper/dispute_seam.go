@@ -70,9 +70,11 @@ func (k *Keeper) ResolveDispute(ctx context.Context, id uint64, providerWins boo
 // batch is not finalized by one proven item (a sybil challenge of the one
 // honest item, or an audit that happens to draw it, would otherwise shield
 // every other item). The result goes back to RESULT_POSTED with the
-// challenge window it had left when the dispute opened (disputedAt), from
-// now on; the job is paid when that window ends undisputed.
-func (k *Keeper) ResumeWindow(ctx context.Context, id uint64, disputedAt time.Time) (types.Job, error) {
+// challenge window it had left when the dispute opened (left, which
+// x/dispute recorded then), from now on: the time it spent disputed, a
+// halt included, was not window time. The job is paid when that window
+// ends undisputed.
+func (k *Keeper) ResumeWindow(ctx context.Context, id uint64, left time.Duration) (types.Job, error) {
 	j, err := k.current(ctx, id)
 	if err != nil {
 		return j, err
@@ -80,10 +82,11 @@ func (k *Keeper) ResumeWindow(ctx context.Context, id uint64, disputedAt time.Ti
 	if j.Status != types.JobStatus_JOB_STATUS_DISPUTED || !types.IsBatch(j) {
 		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d is %s with %d items: only a disputed batch resumes its window", id, j.Status, types.Items(j))
 	}
-	now := sdk.UnwrapSDKContext(ctx).BlockTime()
-	left := max(j.WindowEnd.Sub(disputedAt), 0)
+	if left < 0 || left > types.MaxChallengeWindow {
+		return j, errorsmod.Wrapf(types.ErrInvalidStatus, "job %d: a window of %s to resume", id, left)
+	}
 	j.Status = types.JobStatus_JOB_STATUS_RESULT_POSTED
-	j.WindowEnd = now.Add(left)
+	j.WindowEnd = sdk.UnwrapSDKContext(ctx).BlockTime().Add(left)
 	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 		return j, err
 	}

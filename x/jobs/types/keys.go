@@ -72,6 +72,10 @@ const (
 	// proving time (x/dispute spaces a provider's disputes by what it
 	// declared, in full).
 	MaxProveTime = time.Hour
+	// MaxChallengeWindow bounds the window a batch job resumes after an
+	// item is proven (x/dispute records what was left; genesis may carry
+	// any value).
+	MaxChallengeWindow = 365 * 24 * time.Hour
 	// MinMaxBlockGap is the least max_block_gap: a gap shorter is a slow
 	// block, never a halt.
 	MinMaxBlockGap = 10 * time.Second
