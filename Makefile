@@ -54,10 +54,10 @@ test-unit: ## keeper unit tests (real Groth16 proofs), the prover's circuits aga
 # coordinator can report a spurious "context deadline exceeded" failure when a
 # duration runs out (golang/go#75804, fixed in Go 1.27); a count has no deadline.
 FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof:40000 ./x/dispute/zkverify:FuzzParseVerifyingKey:30000 \
-	./zkml:FuzzModelFile:60000 ./zkml:FuzzTensorFile:60000 \
+	./zkml:FuzzModelFile:60000 ./zkml:FuzzTensorFile:60000 ./zkml:FuzzBatchFile:40000 ./x/jobs/batch:FuzzVerifyPath:40000 \
 	./x/attest/tee:FuzzVerifyTDX:3000 ./x/attest/tee:FuzzVerifySNP:10000 ./x/attest/tee:FuzzCheckCollateral:10000
 
-test-fuzz: ## short fuzz runs (a fixed number of executions, ~8 s each) of the proof, VK, model file and TEE evidence decoders
+test-fuzz: ## short fuzz runs (a fixed number of executions, ~8 s each) of the proof, VK, model, tensor and batch file decoders, batch inclusion paths and TEE evidence
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; n=$${rest##*:}; \
 	  echo "fuzz $$fn ($$pkg) for $$n executions"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${n}x -fuzzminimizetime 200x || exit 1; done
 
