@@ -50,6 +50,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "SubmitJob",
 					Use:       "submit-job [class] [model-commitment-hex] [input-commitment-hex] [units] [max-price-per-unit] [time-limit]",
 					Short:     "Submit a job, escrowing max-price-per-unit x units",
+					Long:      "Escrows max-price-per-unit x units and assigns an eligible provider (or leaves an open order). A batch job: --items N (2..max_items, at most the provider's max_items_per_job, units >= items), the input commitment the root of the batch file (`verdictd zk batch-root`), a circuit id required.",
 					Example:   "verdictd tx jobs submit-job inference <64 hex> <64 hex> 10 150uverd 10m --model-uri https://... --input-uri ipfs://... --from buyer",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
 						{ProtoField: "class"},
