@@ -16,7 +16,7 @@ GOTEST_FLAGS ?=
 
 FUZZTIME ?= 5m
 
-.PHONY: test-short bench-tx bench-endblock test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
+.PHONY: test-short bench-batch bench-tx bench-endblock test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -65,7 +65,7 @@ fuzz: ## long fuzz runs: FUZZTIME per target (default 5m; a failure without a ne
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; \
 	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
 
-bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table (MLP v1 and v2, LeNet-5 CNN, constraints by part, v2/v1 ratios), scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1, batch jobs (tree leaves vs inference, batch pipeline vs native, an item's proof check vs a single job's), EndBlock at 10k vs 1M stored jobs, then bench-agents (~18 min)
+bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table (MLP v1 and v2, LeNet-5 CNN, constraints by part, v2/v1 ratios), scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1, batch jobs (tree leaves vs inference, batch pipeline vs native, an item's proof check vs a single job's), EndBlock at 10k vs 1M stored jobs, then bench-agents and bench-batch (~20 min)
 	go run ./cmd/verdict-bench $(BENCH_FLAGS)
 	go test -run '^$$' -bench BenchmarkSchedulerScaling -benchtime 2000x ./x/reputation/keeper
 	go test -run '^$$' -bench BenchmarkVerifyGas -benchtime 500x ./x/attest/tee
@@ -74,6 +74,7 @@ bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs 
 	go test -run '^$$' -bench BenchmarkItemCheck -benchtime 200x ./x/dispute/types
 	go run ./cmd/verdict-bench-endblock $(BENCH_ENDBLOCK_FLAGS)
 	./scripts/bench-agents.sh $(BENCH_AGENTS_FLAGS)
+	./scripts/bench-batch.sh $(BENCH_BATCH_FLAGS)
 
 bench-endblock: ## block execution with 10,000 vs 1,000,000 stored jobs (same work due per block), its ratio, and the memory of the 1M-job node (~6 min)
 	go run ./cmd/verdict-bench-endblock $(BENCH_ENDBLOCK_FLAGS)
@@ -82,6 +83,9 @@ bench-agents: build ## the agents end to end on a localnet of their own: submit-
 	./scripts/bench-agents.sh $(BENCH_AGENTS_FLAGS)
 
 ECON_BLOCKS ?= 1000
+
+bench-batch: build ## batch jobs on a localnet of their own through the provider agent: 20 batches of 100,000 items (64-64-10), verified inferences/s vs native inference, submit-to-FINALIZED latency, gas per inference, an item's proof check vs a single job's (~1.5 min)
+	./scripts/bench-batch.sh $(BENCH_BATCH_FLAGS)
 
 bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult on a localnet of its own, as ratios to bank send, node CPU and gas per tx (PPROF=1: node pprof on 127.0.0.1:6061)
 	./scripts/bench-tx.sh $(BENCH_TX_FLAGS)

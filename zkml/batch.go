@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/verdict-chain/verdict/x/jobs/batch"
 )
@@ -284,4 +285,37 @@ func Raw(t []int8) []byte {
 		out[i] = byte(v)
 	}
 	return out
+}
+
+// WriteExampleBatch writes a batch file of n deterministic example inputs
+// of size values each (ExampleInput of seed/i for item i) to path and
+// returns its input root.
+func WriteExampleBatch(path string, size int, n uint64, seed string) (root batch.Hash, err error) {
+	fh, err := os.Create(path) //nolint:gosec // the caller's path
+	if err != nil {
+		return root, err
+	}
+	defer func() {
+		if cerr := fh.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	bw, err := NewBatchWriter(fh, size, n)
+	if err != nil {
+		return root, err
+	}
+	tb := batch.NewBuilder(batch.KindInput)
+	for i := range n {
+		raw, err := bw.Write(ExampleInput(size, seed+"/"+strconv.FormatUint(i, 10)))
+		if err != nil {
+			return root, err
+		}
+		if err := tb.Add(batch.Leaf(batch.KindInput, i, raw)); err != nil {
+			return root, err
+		}
+	}
+	if err := bw.Close(); err != nil {
+		return root, err
+	}
+	return tb.Root()
 }

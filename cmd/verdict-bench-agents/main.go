@@ -16,29 +16,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	dbm "github.com/cosmos/cosmos-db"
-
-	"cosmossdk.io/log/v2"
 	"cosmossdk.io/math"
-	"github.com/cosmos/cosmos-sdk/crypto/keyring"
-	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/agent"
-	"github.com/verdict-chain/verdict/app"
+	"github.com/verdict-chain/verdict/cmd/internal/benchkit"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 	"github.com/verdict-chain/verdict/zkml"
 )
@@ -49,6 +38,7 @@ type bench struct {
 	provider                             string
 	buyer                                *agent.Signer
 	chain                                *agent.Chain
+	agent                                *benchkit.Agent // the running provider agent
 	model                                []byte
 	modelURI                             string
 	inputs                               [][2]string // commitment (raw), uri
@@ -95,31 +85,11 @@ func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float
 		return err
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
-	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), false, simtestutil.NewAppOptionsWithFlagHome(tmp))
-	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if b.chain, err = agent.Dial(b.node, b.grpc, lg, agent.NewMetrics("bench")); err != nil {
-		return err
-	}
-	kr, err := keyring.New(sdk.KeyringServiceName(), keyring.BackendTest, b.home, nil, tempApp.AppCodec())
+	net, err := benchkit.Connect(ctx, b.home, b.node, b.grpc, tmp)
 	if err != nil {
 		return err
 	}
-	chainID, err := agent.NodeChainID(ctx, b.node)
-	if err != nil {
-		return err
-	}
-	if b.buyer, err = agent.NewSigner(b.chain, kr, tempApp.AppCodec(), tempApp.ClientTxConfig(), "buyer", chainID, "0.01uverd", 1.3, time.Minute, lg, agent.NewMetrics("bench-buyer")); err != nil {
-		return err
-	}
-	rec, err := kr.Key("provider")
-	if err != nil {
-		return err
-	}
-	addr, err := rec.GetAddress()
-	if err != nil {
-		return err
-	}
-	b.provider = addr.String()
+	b.chain, b.buyer, b.provider = net.Chain, net.Buyer, net.Provider
 	if err := b.writeFiles(tmp, max(jobs, single, proveJobs)+8); err != nil {
 		return err
 	}
@@ -148,7 +118,7 @@ func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float
 	var prof chan error
 	if profile != "" {
 		prof = make(chan error, 1)
-		go func() { prof <- b.fetchProfile(profile, 8) }()
+		go func() { prof <- b.agent.Profile(profile, 8) }()
 	}
 	opt, err := b.submitAndWait(ctx, jobs, batch, false)
 	if prof != nil {
@@ -231,63 +201,21 @@ func (b *bench) writeFiles(dir string, n int) error {
 
 // startAgent runs the provider agent and returns its stop function.
 func (b *bench) startAgent(dir, name string, extra ...string) (func(), error) {
-	logf, err := os.Create(filepath.Join(dir, name+".log"))
-	if err != nil {
-		return nil, err
-	}
 	args := append([]string{
-		"agent", "provider", "--home", b.home, "--from", "provider", "--node", b.node, "--grpc-addr", b.grpc,
+		"provider", "--home", b.home, "--from", "provider", "--node", b.node, "--grpc-addr", b.grpc,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", b.port), "--agent-home", filepath.Join(dir, "agent-"+name),
 		"--zk-keys", b.zkKeys, "--log-level", "warn", "--pprof", "--warm-up=false", "--file-root", dir,
 	}, extra...)
-	cmd := exec.Command(b.bin, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	a, err := benchkit.StartAgent(b.bin, b.port, filepath.Join(dir, name+".log"), args...)
+	if err != nil {
 		return nil, err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-		_ = logf.Close()
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", b.port)); err == nil {
-			_ = res.Body.Close()
-			return stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("agent %s not healthy (log %s)", name, logf.Name())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	b.agent = a
+	return a.Stop, nil
 }
 
-// agentMetric reads one sample of the agent's /metrics.
-func (b *bench) agentMetric(prefix string) (float64, error) {
-	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", b.port))
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = res.Body.Close() }()
-	bz, err := io.ReadAll(res.Body)
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(bz), "\n") {
-		if strings.HasPrefix(line, prefix) {
-			return strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		}
-	}
-	return 0, nil
-}
+// agentMetric reads one sample of the running agent's /metrics.
+func (b *bench) agentMetric(prefix string) (float64, error) { return b.agent.Metric(prefix) }
 
 type runResult struct {
 	latencies []time.Duration
@@ -388,28 +316,4 @@ func (b *bench) submitAndWait(ctx context.Context, n, batch int, proofs bool) (r
 	return r, nil
 }
 
-// pct is the nearest-rank percentile.
-func pct(ds []time.Duration, q int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[max((q*len(s)+99)/100-1, 0)]
-}
-
-// fetchProfile saves the agent's CPU profile over the next seconds.
-func (b *bench) fetchProfile(path string, seconds int) error {
-	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", b.port, seconds))
-	if err != nil {
-		return err
-	}
-	defer func() { _ = res.Body.Close() }()
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }()
-	_, err = io.Copy(f, res.Body)
-	return err
-}
+func pct(ds []time.Duration, q int) time.Duration { return benchkit.Pct(ds, q) }

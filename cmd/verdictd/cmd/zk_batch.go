@@ -44,35 +44,11 @@ func exampleBatchCmd() *cobra.Command {
 			if size < 1 || size > zkml.MaxDim {
 				return fmt.Errorf("--size must be 1..%d", zkml.MaxDim)
 			}
-			fh, err := os.Create(args[0])
+			root, err := zkml.WriteExampleBatch(args[0], size, n, seed)
 			if err != nil {
 				return err
 			}
-			bw, err := zkml.NewBatchWriter(fh, size, n)
-			if err == nil {
-				tb := batch.NewBuilder(batch.KindInput)
-				for i := range n {
-					var raw []byte
-					if raw, err = bw.Write(zkml.ExampleInput(size, seed+"/"+strconv.FormatUint(i, 10))); err != nil {
-						break
-					}
-					if err = tb.Add(batch.Leaf(batch.KindInput, i, raw)); err != nil {
-						break
-					}
-				}
-				if err == nil {
-					err = bw.Close()
-				}
-				if err == nil {
-					var root batch.Hash
-					if root, err = tb.Root(); err == nil {
-						_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(root[:]))
-					}
-				}
-			}
-			if cerr := fh.Close(); err == nil {
-				err = cerr
-			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(root[:]))
 			return err
 		},
 	}
