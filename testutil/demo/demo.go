@@ -53,7 +53,7 @@ type Config struct {
 	// the small MLP of the SLA and TEE scenes (a circuit no other scene's
 	// provider registers, so their scheduling is theirs alone).
 	ZKShape, CNNArch, SLAShape string
-	// AgentPorts: loopback ports for the agents (at least 7).
+	// AgentPorts: loopback ports for the agents (at least 8).
 	AgentPorts []int
 	// Out receives the story.
 	Out io.Writer
@@ -86,6 +86,7 @@ func Scenes() []Scene {
 		{Name: "forwards", Lane: "forwards", Title: "a delivery window sold forward, delivered in part, the rest refunded with the penalty", Run: forwardsScene},
 		{Name: "cnn", Lane: "cnn", Title: "dispute D: a LeNet-5 job settled by its proof", Run: cnnScene},
 		{Name: "agents", Lane: "agents", Title: "provider agents, a watcher and an SLA monitor with no human step", Run: agentsScene},
+		{Name: "batches", Lane: "batches", Title: "a batch job of 10,000 inferences finalized; a batch with wrong items caught by a watcher's sample and proven", Run: batchesScene},
 		{Name: "audit", Exclusive: true, Title: "governance turns audits on; an agent answers an audit with its proof", Run: auditScene},
 		{Name: "accounts", Exclusive: true, Title: "every bond and escrow has exactly one owner (closes every run)", Run: accountsScene},
 	}

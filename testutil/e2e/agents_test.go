@@ -311,46 +311,6 @@ func (c *chain) agentFaults(t *testing.T) {
 		}
 	})
 
-	t.Run("batches: 10,000 items each; an honest batch finalized, a batch with wrong items caught by the watcher's sample and proven", func(t *testing.T) {
-		h := c.startAgent(t, "gpu-h5", "provider", "agent-honest", ports[0], "--zk-keys", zk,
-			"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0]))
-		x := c.startAgent(t, "gpu-x5", "provider", "agent-cheat", ports[1], "--zk-keys", zk, "--wrong-output-rate", "1", "--wrong-item-rate", "0.5",
-			"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[1]))
-		w := c.startAgent(t, "watcher-batch", "watcher", "watcher", ports[2], "--zk-keys", zk, "--sample-rate", "0", "--low-reputation-ppm", "0",
-			"--batch-sample", "16", "--fetch-private")
-		stdout := func(args ...string) string { // progress goes to stderr
-			out, err := exec.Command(c.bin, args...).Output()
-			require.NoError(t, err, "%v", args)
-			return strings.TrimSpace(string(out))
-		}
-		batchFile := filepath.Join(dir, "batch.vbat")
-		root := stdout("zk", "example-batch", batchFile, "--items", "10000", "--size", "64", "--seed", "e2e-batch")
-		want := stdout("zk", "infer-batch", model, batchFile, filepath.Join(dir, "batch-out.vbat"))
-		submitBatch := func(provider string) string {
-			code, log := c.txCode("buyer", "jobs", "submit-job", "inference", commit(model), root, "10000", "150uverd", "90s", "--items", "10000",
-				"--circuit-id", "mlp-64-64-10", "--provider", provider, "--model-uri", "file://"+model, "--input-uri", "file://"+batchFile)
-			require.Zero(t, code, log)
-			return c.lastJobID()
-		}
-		bond0 := providerBond(t, jq, cheat)
-		good, bad := submitBatch(honest), submitBatch(cheat)
-		waitStatus(good, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, 60*time.Second)
-		require.Equal(t, want, fmt.Sprintf("%x", job(good).Result.OutputCommitment), "the provider agent posted the batch's true output root")
-		require.Eventually(t, func() bool {
-			d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, bad)})
-			return err == nil && d.Dispute.Status == disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST
-		}, 90*time.Second, 500*time.Millisecond, "watcher log:\n%s\ncheat log:\n%s", w.LogText(), x.LogText())
-		d, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: mustUint(t, bad)})
-		require.NoError(t, err)
-		require.Equal(t, disputetypes.Claim_CLAIM_COUNTER, d.Dispute.Resolution.Claim, "settled by the watcher's proof of the item")
-		require.Equal(t, job(bad).Status, jobstypes.JobStatus_JOB_STATUS_FAILED, "one wrong item fails the batch")
-		require.True(t, providerBond(t, jq, cheat).LT(bond0), "the cheat is slashed")
-		waitStatus(good, jobstypes.JobStatus_JOB_STATUS_FINALIZED, 60*time.Second)
-		require.Equal(t, float64(1), w.Metric(`verdict_agent_results_checked_total{outcome="reproduced"`), "the honest batch's sample reproduced; log:\n%s", w.LogText())
-		require.Zero(t, h.Metric(`verdict_agent_files_refused_total{reason="commitment"`))
-		t.Logf("batch %s: item %d of 10,000 proven wrong by the watcher; batch %s finalized", bad, d.Dispute.Item, good)
-	})
-
 	t.Run("file not matching its commitment is refused", func(t *testing.T) {
 		a := c.startAgent(t, "gpu-h2", "provider", "agent-honest", ports[0], "--zk-keys", zk,
 			"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ports[0]))
