@@ -29,9 +29,18 @@ func AuditItem(blockHash []byte, height int64, j jobstypes.Job) uint64 {
 	return blockrand.Uniform("verdict/audit-item/v1", blockHash, height, j.Id, j.Items)
 }
 
-// drawAudits runs the lottery for every result posted in this block, with
-// this block's hash (unknown to anyone before the block is built), then
-// empties the pending set.
+// drawAudits runs the lottery for every result posted in this block (and
+// every batch whose window resumed in it), with this block's hash (unknown
+// to anyone before the block is built), then empties the pending set.
+//
+// A batch job with an item already disputed is not drawn: its lottery is
+// postponed, undrawn, to the block its window resumes in (providerWins puts
+// it back in PendingAudits; a failed job needs no audit). Drawing it now
+// would either lose the audit (a challenge of the one honest item would buy
+// the batch out of it) or reveal it while its provider and a challenger
+// can still choose how the item dispute ends; and the draw never happens
+// inside a transaction, whose sender could retry it until it fell on an
+// honest item.
 func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 	var ids []uint64
 	if err := k.PendingAudits.Walk(ctx, nil, func(id uint64) (bool, error) {
@@ -49,6 +58,12 @@ func (k *Keeper) drawAudits(ctx context.Context, p types.Params) error {
 		j, err := k.jobs.GetJob(ctx, id)
 		if err != nil {
 			k.Logger(ctx).Error("posted job not found; not audited", "job", id, "err", err)
+			continue
+		}
+		if jobstypes.IsBatch(j) && j.Status == jobstypes.JobStatus_JOB_STATUS_DISPUTED {
+			if err := k.DeferredAudits.Set(ctx, id); err != nil {
+				return err
+			}
 			continue
 		}
 		rate, err := k.auditRate(ctx, p, j)
@@ -97,13 +112,6 @@ func (k *Keeper) auditRate(ctx context.Context, p types.Params, j jobstypes.Job)
 }
 
 func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) error {
-	if jobstypes.IsBatch(j) && j.Status == jobstypes.JobStatus_JOB_STATUS_DISPUTED {
-		// an item challenged in the block of the result: the dispute of
-		// one item settles nothing about the others, so the audit waits
-		// for the window to resume (providerWins) instead of lapsing — or
-		// a challenge of the one honest item would buy a batch out of it
-		return k.DeferredAudits.Set(ctx, j.Id)
-	}
 	if k.disputable(ctx, j) != nil {
 		return nil // challenged, cancelled or otherwise moved on in this block
 	}

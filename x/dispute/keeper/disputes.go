@@ -292,7 +292,9 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 	if d, err = k.close(ctx, p, d, types.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, res); err != nil {
 		return d, err
 	}
-	// an audit drawn while this dispute was open opens now
+	// a lottery postponed while this dispute was open is drawn at the end
+	// of this block (drawAudits), not here: inside a transaction its sender
+	// could retry the draw until it fell on an honest item
 	deferred, err := k.DeferredAudits.Has(ctx, d.JobId)
 	if err != nil || !deferred {
 		return d, err
@@ -300,7 +302,7 @@ func (k *Keeper) providerWins(ctx context.Context, p types.Params, d types.Dispu
 	if err := k.DeferredAudits.Remove(ctx, d.JobId); err != nil {
 		return d, err
 	}
-	return d, k.audit(ctx, p, j)
+	return d, k.PendingAudits.Set(ctx, j.Id)
 }
 
 // providerLoses: the result is wrong (a counter proof) or unproven by the

@@ -98,8 +98,17 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			return err
 		}
 	}
-	// Validate checked each deferred audit waits on an open dispute
+	// Validate checked each deferred audit waits on an open dispute; only a
+	// batch job's lottery is ever postponed (a single job's proof never
+	// reads the set: an entry there would outlive its dispute)
 	for _, id := range gs.DeferredAudits {
+		j, err := k.jobs.GetJob(ctx, id)
+		if err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "deferred audit of job %d: %v", id, err)
+		}
+		if !jobstypes.IsBatch(j) {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "deferred audit of job %d, which is not a batch job", id)
+		}
 		if err := k.DeferredAudits.Set(ctx, id); err != nil {
 			return err
 		}

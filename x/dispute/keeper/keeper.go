@@ -55,12 +55,14 @@ type Keeper struct {
 	DeadlineQueue *settle.Queue[uint64]
 	// PruneQueue holds resolved disputes until params.retention has passed.
 	PruneQueue *settle.Queue[uint64]
-	// PendingAudits holds results posted in the current block; EndBlock
-	// draws their audits and empties it.
+	// PendingAudits holds results posted in the current block (and batch
+	// jobs whose window resumed in it); EndBlock draws their audits and
+	// empties it.
 	PendingAudits collections.KeySet[uint64]
-	// DeferredAudits: batch jobs whose audit was drawn while one of their
-	// items was disputed (a challenge in the block of the result): the
-	// audit opens when that dispute resumes the job's window.
+	// DeferredAudits: batch jobs whose audit lottery was postponed, undrawn,
+	// because one of their items was disputed when it was due (a challenge
+	// in the block of the result): the lottery runs at the end of the block
+	// in which that dispute resumes the job's window.
 	DeferredAudits collections.KeySet[uint64]
 	// TotalBonds is the sum of open challenge bonds (the module balance).
 	TotalBonds collections.Item[math.Int]

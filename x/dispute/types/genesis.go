@@ -120,7 +120,7 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		}
 		open[d.JobId] = d.Status == DisputeStatus_DISPUTE_STATUS_OPEN
 	}
-	// a deferred audit waits for an open dispute of its job to end
+	// a postponed audit lottery waits for an open dispute of its job to end
 	deferred := map[uint64]bool{}
 	for _, id := range gs.DeferredAudits {
 		if deferred[id] || !open[id] {

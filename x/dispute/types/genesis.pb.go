@@ -34,9 +34,10 @@ type GenesisState struct {
 	// must equal the prove times they booked), and any still busy with the
 	// proof of a dispute closed under it.
 	ProvingBacklogs []ProvingBacklog `protobuf:"bytes,7,rep,name=proving_backlogs,json=provingBacklogs,proto3" json:"proving_backlogs"`
-	// deferred_audits: batch jobs whose audit was drawn while an item of
-	// theirs was disputed; the audit opens when the dispute ends with the
-	// job's window resumed (each must be a DISPUTED batch job).
+	// deferred_audits: batch jobs whose audit lottery was postponed, undrawn,
+	// while an item of theirs was disputed; it is drawn at the end of the
+	// block in which the dispute ends with the job's window resumed (each
+	// must be a DISPUTED batch job).
 	DeferredAudits []uint64 `protobuf:"varint,8,rep,packed,name=deferred_audits,json=deferredAudits,proto3" json:"deferred_audits,omitempty"`
 }
 

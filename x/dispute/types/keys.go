@@ -34,7 +34,7 @@ var (
 	// ProvingBacklogKey: what stands in front of each provider's next
 	// dispute (deadlines are spaced by it).
 	ProvingBacklogKey = collections.NewPrefix(13)
-	// DeferredAuditsKey: batch jobs whose audit was drawn while disputed.
+	// DeferredAuditsKey: batch jobs whose audit lottery is postponed while an item is disputed.
 	DeferredAuditsKey = collections.NewPrefix(14)
 )
 

@@ -72,9 +72,9 @@ const (
 	// proving time (x/dispute spaces a provider's disputes by what it
 	// declared, in full).
 	MaxProveTime = time.Hour
-	// MaxChallengeWindow bounds the window a batch job resumes after an
-	// item is proven (x/dispute records what was left; genesis may carry
-	// any value).
+	// MaxChallengeWindow bounds the challenge_window param, and so the
+	// window a batch job resumes after an item is proven (x/dispute records
+	// what was left).
 	MaxChallengeWindow = 365 * 24 * time.Hour
 	// MinMaxBlockGap is the least max_block_gap: a gap shorter is a slow
 	// block, never a halt.

@@ -69,6 +69,11 @@ func (p Params) Validate() error {
 	if p.CancelFeeBps > bps.Whole {
 		return errorsmod.Wrapf(ErrInvalidParams, "cancel_fee_bps must be <= %d, got %d", bps.Whole, p.CancelFeeBps)
 	}
+	// a batch job's window is recorded and resumed around item disputes
+	// (x/dispute window_left), within MaxChallengeWindow
+	if p.ChallengeWindow > MaxChallengeWindow {
+		return errorsmod.Wrapf(ErrInvalidParams, "challenge_window must be at most %s, got %s", MaxChallengeWindow, p.ChallengeWindow)
+	}
 	if p.UnbondingPeriod <= p.MaxJobDuration+p.ChallengeWindow {
 		return errorsmod.Wrapf(ErrInvalidParams, "unbonding_period (%s) must exceed max_job_duration + challenge_window (%s) so a bond outlives the jobs it backs", p.UnbondingPeriod, p.MaxJobDuration+p.ChallengeWindow)
 	}
