@@ -84,7 +84,7 @@ bench-agents: build ## the agents end to end on a localnet of their own: submit-
 
 ECON_BLOCKS ?= 1000
 
-bench-batch: build ## batch jobs on a localnet of their own through the provider agent: 20 batches of 100,000 items (64-64-10), verified inferences/s vs native inference, submit-to-FINALIZED latency, gas per inference, an item's proof check vs a single job's (~1.5 min)
+bench-batch: build ## batch jobs on a localnet of their own through the provider agent: 50 batches of 100,000 items (64-64-10), verified inferences/s vs native inference, submit-to-FINALIZED latency, gas per inference, an item's proof check vs a single job's (~1.5 min)
 	./scripts/bench-batch.sh $(BENCH_BATCH_FLAGS)
 
 bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult on a localnet of its own, as ratios to bank send, node CPU and gas per tx (PPROF=1: node pprof on 127.0.0.1:6061)

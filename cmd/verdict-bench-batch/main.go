@@ -11,8 +11,9 @@
 //     output tree, writes and keeps the outputs, and posts one result. The
 //     rate is every item over the wall time from the first submission to
 //     the last result committed on chain, and its ratio to native;
-//  3. latency: submission block to result block, and to FINALIZED (the
-//     challenge window adds latency, not a throughput limit);
+//  3. latency: submission block to result block (one batch alone, and the
+//     run's batches queued at once), and to FINALIZED (the challenge window
+//     adds latency, not a throughput limit);
 //  4. gas per inference: the submission's and the result's gas (from the
 //     committed transactions) over the items;
 //  5. a challenged item's proof check against a single job's: an item of a
@@ -90,7 +91,7 @@ func main() {
 	flag.Int64Var(&b.price, "price", 1, "uverd per unit (one unit per item)")
 	shape := flag.String("shape", "64-64-10", "reference circuit shape")
 	items := flag.Uint64("items", 100_000, "items per batch")
-	batches := flag.Int("batches", 20, "batches of the pipelined run")
+	batches := flag.Int("batches", 50, "batches of the pipelined run (enough that the first and last blocks' latency is a small part of the run)")
 	flag.Parse()
 	logger.Disable()
 	if err := b.run(*shape, *items, *batches); err != nil {
@@ -164,6 +165,20 @@ func (b *bench) run(shape string, items uint64, batches int) error {
 		return err
 	}
 
+	// One batch alone: its latency without a queue.
+	one, err := b.submit(ctx, run[:1])
+	if err != nil {
+		return err
+	}
+	if _, err := b.waitResults(ctx, one, 2*time.Minute); err != nil {
+		return err
+	}
+	oneJob, err := b.net.Chain.Jobs.Job(ctx, &jobstypes.QueryJobRequest{Id: one[0].id})
+	if err != nil {
+		return err
+	}
+	oneLatency := oneJob.Job.Result.PostedAt.Sub(oneJob.Job.SubmittedAt)
+
 	// 2. The pipelined run.
 	start := time.Now()
 	subs, err := b.submit(ctx, run)
@@ -236,7 +251,8 @@ func (b *bench) run(shape string, items uint64, batches int) error {
 	fmt.Printf("| verified end to end (first submission to last result on chain) | %d | %.2f | %.0f | %.2fx |\n\n", total, wall.Seconds(), rate, ratio)
 	fmt.Println("| latency (block times) | p50 | p99 |")
 	fmt.Println("|---|---|---|")
-	fmt.Printf("| submission to result | %s | %s |\n", p(toResult, 50), p(toResult, 99))
+	fmt.Printf("| submission to result, one batch alone | %s | |\n", oneLatency.Round(time.Millisecond))
+	fmt.Printf("| submission to result, %d batches submitted at once | %s | %s |\n", batches, p(toResult, 50), p(toResult, 99))
 	fmt.Printf("| submission to FINALIZED (challenge window %s) | %s | %s |\n\n", params.Params.ChallengeWindow, p(toFinal, 50), p(toFinal, 99))
 	gasPer := float64(submitGas+postGas) / float64(total)
 	fmt.Printf("on-chain gas: %d per MsgSubmitJob, %d per MsgPostResult (means over %d batches) = %.2f gas per inference\n\n",
