@@ -124,7 +124,10 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 		HaltCredit:        credit,
 		ProveTime:         prove,
 		Item:              item,
-		WindowLeft:        marked.WindowEnd.Sub(now), // positive: MarkDisputed checked the window
+		// positive: MarkDisputed checked the window; at most what any
+		// challenge_window allows (a window a hand-made genesis set longer
+		// could otherwise never resume, and an honest item proof would fail)
+		WindowLeft: min(marked.WindowEnd.Sub(now), jobstypes.MaxChallengeWindow),
 	}
 	if err := k.bookProving(ctx, d, now); err != nil {
 		return d, err

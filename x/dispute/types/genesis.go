@@ -113,18 +113,21 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 			return fail("proving backlog of %s: open work %s, its open disputes booked %s", b.Provider, b.OpenWork, booked[b.Provider])
 		}
 	}
-	open := map[uint64]bool{}
+	open, challenged := map[uint64]bool{}, map[uint64]bool{}
 	for _, d := range gs.Disputes {
 		if d.Status == DisputeStatus_DISPUTE_STATUS_OPEN && !seen[d.Provider] {
 			return fail("dispute %d is open but its provider %s has no proving backlog", d.JobId, d.Provider)
 		}
 		open[d.JobId] = d.Status == DisputeStatus_DISPUTE_STATUS_OPEN
+		challenged[d.JobId] = d.Kind == DisputeKind_DISPUTE_KIND_CHALLENGE
 	}
-	// a postponed audit lottery waits for an open dispute of its job to end
+	// a postponed audit lottery waits for an open challenge of one of its
+	// job's items to end (an audit is the lottery's own outcome: one
+	// postponed behind it would audit the job twice)
 	deferred := map[uint64]bool{}
 	for _, id := range gs.DeferredAudits {
-		if deferred[id] || !open[id] {
-			return fail("deferred audit of job %d: repeated, or the job has no open dispute", id)
+		if deferred[id] || !open[id] || !challenged[id] {
+			return fail("deferred audit of job %d: repeated, or the job has no open challenge", id)
 		}
 		deferred[id] = true
 	}
