@@ -19,23 +19,11 @@ export PROOF_WINDOW=${PROOF_WINDOW:-60s}
 AGENT_PORT=${BENCH_AGENT_PORT:-26791}
 ITEMS=100000
 
-./scripts/localnet.sh reset >/dev/null
-./scripts/localnet.sh start
-trap './scripts/localnet.sh stop >/dev/null 2>&1 || true' EXIT
-BIN=${VERDICTD:-build/verdictd}
-ZK_DIR=${ZK_DIR:-.localnet/zk}
-ZK_SHAPE=${ZK_SHAPE:-64-64-10}
+source scripts/bench-lib.sh
+bench_localnet
 CIRCUIT=mlp2-$ZK_SHAPE
-V=("$BIN" --home "$LOCALNET_HOME")
-"${V[@]}" tx jobs register-provider bench-batch-gpu "http://127.0.0.1:$AGENT_PORT" 2000000000uverd --classes inference --circuit-ids "$CIRCUIT" \
-  --prices '{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"'$ITEMS'","max_open_units":"100000000","max_items_per_job":"'$ITEMS'","price_per_unit":{"denom":"uverd","amount":"1"}}' \
-  --from provider -y -o json --gas auto --gas-adjustment 1.5 --gas-prices 0.01uverd >/dev/null
-PROVIDER=$("${V[@]}" keys show provider -a)
-deadline=$((SECONDS + 30))
-until "${V[@]}" q jobs provider "$PROVIDER" >/dev/null 2>&1; do
-  [ $SECONDS -lt $deadline ] || { echo "the provider's registration was not committed in 30 s" >&2; exit 1; }
-  sleep 1
-done
+bench_provider bench-batch-gpu "http://127.0.0.1:$AGENT_PORT" "$CIRCUIT" \
+  '{"class":"WORKLOAD_CLASS_INFERENCE","max_units_per_job":"'$ITEMS'","max_open_units":"100000000","max_items_per_job":"'$ITEMS'","price_per_unit":{"denom":"uverd","amount":"1"}}'
 WORK=$LOCALNET_HOME/bench-files
 mkdir -p "$WORK"
 go build -o "$WORK/verdict-bench-batch" ./cmd/verdict-bench-batch

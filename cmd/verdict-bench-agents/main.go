@@ -33,27 +33,22 @@ import (
 )
 
 type bench struct {
-	bin, home, node, grpc, zkKeys, files string
-	port                                 int
-	provider                             string
-	buyer                                *agent.Signer
-	chain                                *agent.Chain
-	agent                                *benchkit.Agent // the running provider agent
-	model                                []byte
-	modelURI                             string
-	inputs                               [][2]string // commitment (raw), uri
-	shape                                zkml.Shape
-	scheme                               zkml.Scheme
+	benchkit.Flags
+	files    string
+	provider string
+	buyer    *agent.Signer
+	chain    *agent.Chain
+	agent    *benchkit.Agent // the running provider agent
+	model    []byte
+	modelURI string
+	inputs   [][2]string // commitment (raw), uri
+	shape    zkml.Shape
+	scheme   zkml.Scheme
 }
 
 func main() {
 	b := &bench{}
-	flag.StringVar(&b.bin, "bin", "build/verdictd", "verdictd binary (runs the agent)")
-	flag.StringVar(&b.home, "home", ".localnet/bench/node", "localnet home (test keyring)")
-	flag.StringVar(&b.node, "node", "tcp://127.0.0.1:26757", "CometBFT RPC")
-	flag.StringVar(&b.grpc, "grpc", "127.0.0.1:9190", "gRPC")
-	flag.StringVar(&b.zkKeys, "zk-keys", ".localnet/zk", "proving keys")
-	flag.IntVar(&b.port, "port", 26790, "the provider agent's HTTP port")
+	b.Register(".localnet/bench/node", 26757, 9190, 26790)
 	shape := flag.String("shape", "64-64-10", "reference circuit shape")
 	scheme := flag.String("scheme", "poseidon2", "circuit version: poseidon2 (mlp2-<shape>) or mimc (mlp-<shape>)")
 	jobs := flag.Int("jobs", 1000, "jobs of the batched run")
@@ -85,7 +80,7 @@ func (b *bench) run(shape string, jobs, batch, single, proveJobs int, rate float
 		return err
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
-	net, err := benchkit.Connect(ctx, b.home, b.node, b.grpc, tmp)
+	net, err := benchkit.Connect(ctx, b.Home, b.Node, b.GRPC, tmp)
 	if err != nil {
 		return err
 	}
@@ -202,11 +197,11 @@ func (b *bench) writeFiles(dir string, n int) error {
 // startAgent runs the provider agent and returns its stop function.
 func (b *bench) startAgent(dir, name string, extra ...string) (func(), error) {
 	args := append([]string{
-		"provider", "--home", b.home, "--from", "provider", "--node", b.node, "--grpc-addr", b.grpc,
-		"--listen", fmt.Sprintf("127.0.0.1:%d", b.port), "--agent-home", filepath.Join(dir, "agent-"+name),
-		"--zk-keys", b.zkKeys, "--log-level", "warn", "--pprof", "--warm-up=false", "--file-root", dir,
+		"provider", "--home", b.Home, "--from", "provider", "--node", b.Node, "--grpc-addr", b.GRPC,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", b.Port), "--agent-home", filepath.Join(dir, "agent-"+name),
+		"--zk-keys", b.ZKKeys, "--log-level", "warn", "--pprof", "--warm-up=false", "--file-root", dir,
 	}, extra...)
-	a, err := benchkit.StartAgent(b.bin, b.port, filepath.Join(dir, name+".log"), args...)
+	a, err := benchkit.StartAgent(b.Bin, b.Port, filepath.Join(dir, name+".log"), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -61,16 +61,16 @@ const (
 )
 
 type bench struct {
-	bin, home, node, grpc, zkKeys, dir string
-	port                               int
-	net                                *benchkit.Net
-	agent                              *benchkit.Agent
-	shape                              zkml.Shape
-	scheme                             zkml.Scheme
-	model                              *zkml.Model
-	modelC                             []byte
-	modelURI                           string
-	price                              int64
+	benchkit.Flags
+	dir      string
+	net      *benchkit.Net
+	agent    *benchkit.Agent
+	shape    zkml.Shape
+	scheme   zkml.Scheme
+	model    *zkml.Model
+	modelC   []byte
+	modelURI string
+	price    int64
 }
 
 // A batchIn is a buyer's batch input file and its root.
@@ -82,12 +82,7 @@ type batchIn struct {
 
 func main() {
 	b := &bench{}
-	flag.StringVar(&b.bin, "bin", "build/verdictd", "verdictd binary (runs the agent)")
-	flag.StringVar(&b.home, "home", ".localnet/bench-batch/node", "localnet home (test keyring)")
-	flag.StringVar(&b.node, "node", "tcp://127.0.0.1:26767", "CometBFT RPC")
-	flag.StringVar(&b.grpc, "grpc", "127.0.0.1:9191", "gRPC")
-	flag.StringVar(&b.zkKeys, "zk-keys", ".localnet/zk", "proving keys")
-	flag.IntVar(&b.port, "port", 26791, "the provider agent's HTTP port")
+	b.Register(".localnet/bench-batch/node", 26767, 9191, 26791)
 	flag.Int64Var(&b.price, "price", 1, "uverd per unit (one unit per item)")
 	shape := flag.String("shape", "64-64-10", "reference circuit shape")
 	items := flag.Uint64("items", 100_000, "items per batch")
@@ -114,7 +109,7 @@ func (b *bench) run(shape string, items uint64, batches int) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(b.dir) }()
-	if b.net, err = benchkit.Connect(ctx, b.home, b.node, b.grpc, b.dir); err != nil {
+	if b.net, err = benchkit.Connect(ctx, b.Home, b.Node, b.GRPC, b.dir); err != nil {
 		return err
 	}
 	if err := b.writeModel(); err != nil {
@@ -147,10 +142,10 @@ func (b *bench) run(shape string, items uint64, batches int) error {
 	nativeRate := float64(total) / native.Seconds()
 
 	// The provider agent, warmed up (its proving key loaded) before anything is timed.
-	if b.agent, err = benchkit.StartAgent(b.bin, b.port, filepath.Join(b.dir, "provider.log"),
-		"provider", "--home", b.home, "--from", "provider", "--node", b.node, "--grpc-addr", b.grpc,
-		"--listen", fmt.Sprintf("127.0.0.1:%d", b.port), "--agent-home", filepath.Join(b.dir, "agent"),
-		"--zk-keys", b.zkKeys, "--log-level", "info", "--file-root", b.dir); err != nil {
+	if b.agent, err = benchkit.StartAgent(b.Bin, b.Port, filepath.Join(b.dir, "provider.log"),
+		"provider", "--home", b.Home, "--from", "provider", "--node", b.Node, "--grpc-addr", b.GRPC,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", b.Port), "--agent-home", filepath.Join(b.dir, "agent"),
+		"--zk-keys", b.ZKKeys, "--log-level", "info", "--file-root", b.dir); err != nil {
 		return err
 	}
 	defer b.agent.Stop()

@@ -7,6 +7,7 @@ package benchkit
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -166,4 +167,21 @@ func Pct(ds []time.Duration, q int) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[max((q*len(s)+99)/100-1, 0)]
+}
+
+// Flags are what every localnet benchmark is told about its localnet.
+type Flags struct {
+	Bin, Home, Node, GRPC, ZKKeys string
+	Port                          int // the provider agent's HTTP port
+}
+
+// Register defines the flags on the default flag set, with the defaults of
+// a benchmark's own localnet (scripts/bench-*.sh pass them all).
+func (f *Flags) Register(home string, rpcPort, grpcPort, agentPort int) {
+	flag.StringVar(&f.Bin, "bin", "build/verdictd", "verdictd binary (runs the agent)")
+	flag.StringVar(&f.Home, "home", home, "localnet home (test keyring)")
+	flag.StringVar(&f.Node, "node", fmt.Sprintf("tcp://127.0.0.1:%d", rpcPort), "CometBFT RPC")
+	flag.StringVar(&f.GRPC, "grpc", fmt.Sprintf("127.0.0.1:%d", grpcPort), "gRPC")
+	flag.StringVar(&f.ZKKeys, "zk-keys", ".localnet/zk", "proving keys")
+	flag.IntVar(&f.Port, "port", agentPort, "the provider agent's HTTP port")
 }
