@@ -46,8 +46,11 @@ func batchesScene(s *S) {
 
 	zk, err := filepath.Abs(s.cfg.ZKDir)
 	s.Must(err, "zk dir")
-	gpuH := s.startAgent("gpu-bh", "provider", "batch-honest", ap[5], "--zk-keys", zk, "--public-url", fmt.Sprintf("http://127.0.0.1:%d", ap[5]))
-	s.startAgent("gpu-bx", "provider", "batch-cheat", ap[6], "--zk-keys", zk, "--public-url", fmt.Sprintf("http://127.0.0.1:%d", ap[6]),
+	// neither provider proves here (the honest batch is not challenged, the
+	// cheat cannot prove): no warm-up proof, so the scene's only proofs are
+	// the watcher's
+	gpuH := s.startAgent("gpu-bh", "provider", "batch-honest", ap[5], "--zk-keys", zk, "--warm-up=false", "--public-url", fmt.Sprintf("http://127.0.0.1:%d", ap[5]))
+	s.startAgent("gpu-bx", "provider", "batch-cheat", ap[6], "--zk-keys", zk, "--warm-up=false", "--public-url", fmt.Sprintf("http://127.0.0.1:%d", ap[6]),
 		"--wrong-output-rate", "1", "--wrong-item-rate", "0.5")
 	w := s.startAgent("batch-watcher", "watcher", "batch-watcher", ap[7], "--zk-keys", zk,
 		"--sample-rate", "0", "--low-reputation-ppm", "0", "--batch-sample", "16", "--fetch-private")

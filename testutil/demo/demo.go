@@ -86,7 +86,9 @@ func Scenes() []Scene {
 		{Name: "forwards", Lane: "forwards", Title: "a delivery window sold forward, delivered in part, the rest refunded with the penalty", Run: forwardsScene},
 		{Name: "cnn", Lane: "cnn", Title: "dispute D: a LeNet-5 job settled by its proof", Run: cnnScene},
 		{Name: "agents", Lane: "agents", Title: "provider agents, a watcher and an SLA monitor with no human step", Run: agentsScene},
-		{Name: "batches", Lane: "batches", Title: "a batch job of 10,000 inferences finalized; a batch with wrong items caught by a watcher's sample and proven", Run: batchesScene},
+		// batches follows cnn in its lane: both lanes' proving then never
+		// overlaps, and the lane still ends before the forward's window
+		{Name: "batches", Lane: "cnn", Title: "a batch job of 10,000 inferences finalized; a batch with wrong items caught by a watcher's sample and proven", Run: batchesScene},
 		{Name: "audit", Exclusive: true, Title: "governance turns audits on; an agent answers an audit with its proof", Run: auditScene},
 		{Name: "accounts", Exclusive: true, Title: "every bond and escrow has exactly one owner (closes every run)", Run: accountsScene},
 	}

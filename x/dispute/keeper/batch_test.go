@@ -70,12 +70,12 @@ func (s *Suite) postBatch(seed string, n int, wrong ...int) batchJob {
 	res, err := s.jobsMsg.SubmitJob(s.ctx, &jobstypes.MsgSubmitJob{
 		Buyer: s.buyer.String(), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE,
 		ModelCommitment: mc[:], InputCommitment: b.inRoot[:], InputUri: "ipfs://batch", CircuitId: circuitID,
-		Units: units, MaxPricePerUnit: coin(150), TimeLimit: time.Hour, Items: uint64(n),
+		Units: max(units, uint64(n)), MaxPricePerUnit: coin(150), TimeLimit: time.Hour, Items: uint64(n),
 	})
 	s.Require().NoError(err)
 	s.Require().Equal(s.prov.String(), res.Provider)
 	b.id = res.JobId
-	_, err = s.jobsMsg.PostResult(s.ctx, &jobstypes.MsgPostResult{Provider: s.prov.String(), JobId: b.id, OutputCommitment: b.oRoot[:], UnitsUsed: units})
+	_, err = s.jobsMsg.PostResult(s.ctx, &jobstypes.MsgPostResult{Provider: s.prov.String(), JobId: b.id, OutputCommitment: b.oRoot[:], UnitsUsed: max(units, uint64(n))})
 	s.Require().NoError(err)
 	return b
 }
@@ -371,4 +371,37 @@ func (s *Suite) TestBatchProvenItemShieldsNothing() {
 	hj := s.job(h.id)
 	s.Equal(jobstypes.JobStatus_JOB_STATUS_FINALIZED, hj.Status)
 	s.Equal(hj.Settlement.ProviderPayment.Amount.Int64(), s.bal(s.prov)-p0, "paid once, at the window's end")
+}
+
+// At full size: in a batch of 100,000 items (17-sibling paths, the last
+// item on the tree's unbalanced right edge) a right item is proven and
+// resumes the window, and a wrong item is refused by proof: the provider
+// cannot prove what it posted, the evidence of the item next to it does
+// not answer it, and the challenger's proof of the true output fails the
+// whole job.
+func (s *Suite) TestBatchWrongItemInAHundredThousand() {
+	const n = 100_000
+	last := uint64(n - 1)
+	b := s.postBatch("batch-100k", n, int(last))
+	_, err := s.challengeItem(b.id, 0, nil)
+	s.Require().NoError(err)
+	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, s.kit.ProveItem(s.T(), b.items[0], b.id, 0), s.evidence(b, 0))
+	s.Require().NoError(err)
+	s.Equal(jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED, s.job(b.id).Status, "item 0 proven: the window resumes")
+
+	buyer0, bond0 := s.bal(s.buyer), s.providerBond()
+	escrow := s.job(b.id).Escrow.Amount.Int64()
+	truth := zkml.TensorCommitment(b.items[last].Output)
+	_, err = s.challengeItem(b.id, last, truth[:])
+	s.Require().NoError(err)
+	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, s.kit.ProveItem(s.T(), b.items[last], b.id, last), s.evidence(b, last))
+	s.Require().ErrorIs(err, types.ErrInvalidProof, "the posted output of the last item is not the model's")
+	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, s.kit.ProveItem(s.T(), b.items[last-1], b.id, last-1), s.evidence(b, last-1))
+	s.Require().Error(err, "the item next to it does not answer its dispute")
+	res, err := s.submitItem(s.challenger.String(), types.Claim_CLAIM_COUNTER, s.kit.ProveItem(s.T(), b.items[last], b.id, last), s.evidence(b, last))
+	s.Require().NoError(err)
+	s.Equal(types.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST, res.Dispute.Status)
+	s.Equal(jobstypes.JobStatus_JOB_STATUS_FAILED, s.job(b.id).Status)
+	s.Equal(buyer0+escrow, s.bal(s.buyer), "the buyer is refunded in full")
+	s.Less(s.providerBond(), bond0)
 }
