@@ -322,3 +322,51 @@ func TestExpectedSequence(t *testing.T) {
 	s.resequence("incorrect account sequence")
 	require.False(t, s.synced, "no number in the error: re-read the account")
 }
+
+// A dispute's proof goes before a warm-up: a warm-up does not take the
+// prover while a proof waits for it or holds it (a restart with a dispute
+// open must not lose the deadline to warm-ups), an estimate never waits
+// for a proof in progress, and a warm-up of a circuit a proof already
+// measured does not prove again.
+func TestProverWarmUpGivesWayToProofs(t *testing.T) {
+	sh := zkml.Shape{16, 16, 4}
+	ccs, err := zkml.Compile(sh)
+	require.NoError(t, err)
+	pk, vk, err := zksetup.Setup(ccs)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	_, err = zkml.WriteKeysByID(dir, zkml.MiMC.CircuitID(sh), pk, vk)
+	require.NoError(t, err)
+	p := NewProver(dir)
+
+	unlock := p.lockForProof() // a dispute's proof holds the prover
+	done := make(chan error, 1)
+	go func() { _, err := p.WarmUp("mlp-16-16-4"); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("the warm-up ran while a proof held the prover (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	estimated := make(chan time.Duration, 1)
+	go func() { estimated <- p.Estimate("mlp-16-16-4") }()
+	select {
+	case <-estimated:
+	case <-time.After(5 * time.Second):
+		t.Fatal("an estimate waited for the proof in progress")
+	}
+	unlock()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the warm-up never ran after the proof")
+	}
+	first := p.Estimate("mlp-16-16-4")
+	require.Positive(t, first)
+
+	// measured already (by the warm-up, as it would be by a proof): a second
+	// warm-up proves nothing and returns the measurement
+	took, err := p.WarmUp("mlp-16-16-4")
+	require.NoError(t, err)
+	require.Equal(t, first, took)
+}

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/consensys/gnark/backend/groth16"
@@ -29,12 +30,17 @@ func SchemeOf(j jobstypes.Job) zkml.Scheme {
 // keeping each circuit's compiled system and proving key in memory after
 // first use, and the last proving time per circuit to judge whether a
 // deadline can be met.
+//
+// A dispute's proof goes before a warm-up: a warm-up waits while any proof
+// is waiting, and measures nothing a proof already measured.
 type Prover struct {
-	dir  string
-	mu   sync.Mutex
-	ccs  map[string]constraint.ConstraintSystem
-	pk   map[string]groth16.ProvingKey
-	last map[string]time.Duration
+	dir     string
+	mu      sync.Mutex // held while loading or proving
+	ccs     map[string]constraint.ConstraintSystem
+	pk      map[string]groth16.ProvingKey
+	lastMu  sync.Mutex // guards last, so an estimate never waits for a proof
+	last    map[string]time.Duration
+	waiting atomic.Int32 // proofs (not warm-ups) waiting for or holding mu
 }
 
 // NewProver reads keys from dir (files <circuit id>.pk from `verdictd zk setup`).
@@ -45,16 +51,50 @@ func NewProver(dir string) *Prover {
 // Estimate is the last proving time for the circuit id (0 when never
 // proven).
 func (p *Prover) Estimate(id string) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.lastMu.Lock()
+	defer p.lastMu.Unlock()
 	return p.last[id]
+}
+
+func (p *Prover) measured(key string, took time.Duration) {
+	p.lastMu.Lock()
+	defer p.lastMu.Unlock()
+	p.last[key] = took
+}
+
+// lockForProof takes mu for a dispute's proof, ahead of any warm-up.
+func (p *Prover) lockForProof() func() {
+	p.waiting.Add(1)
+	p.mu.Lock()
+	return func() {
+		p.mu.Unlock()
+		p.waiting.Add(-1)
+	}
+}
+
+// lockForWarmUp takes mu only when no proof waits for it (polling; a
+// warm-up is never urgent).
+func (p *Prover) lockForWarmUp() {
+	for {
+		if p.waiting.Load() == 0 && p.mu.TryLock() {
+			if p.waiting.Load() == 0 {
+				return
+			}
+			p.mu.Unlock() // a proof arrived meanwhile: it goes first
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Prove proves that m on input gives the returned output, for jobID.
 // Proofs are made one at a time (each uses every core).
 func (p *Prover) Prove(sc zkml.Scheme, m *zkml.Model, input []int8, jobID uint64) (proof []byte, out []int8, took time.Duration, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.lockForProof()()
+	return p.prove(sc, m, input, jobID)
+}
+
+// prove is Prove with mu held.
+func (p *Prover) prove(sc zkml.Scheme, m *zkml.Model, input []int8, jobID uint64) (proof []byte, out []int8, took time.Duration, err error) {
 	key := m.CircuitID(sc)
 	start := time.Now()
 	if err := p.load(key); err != nil {
@@ -63,7 +103,7 @@ func (p *Prover) Prove(sc zkml.Scheme, m *zkml.Model, input []int8, jobID uint64
 	proof, out, err = sc.Prove(p.ccs[key], p.pk[key], m, input, jobID)
 	took = time.Since(start)
 	if err == nil {
-		p.last[key] = took
+		p.measured(key, took)
 	}
 	return proof, out, took, err
 }
@@ -71,12 +111,28 @@ func (p *Prover) Prove(sc zkml.Scheme, m *zkml.Model, input []int8, jobID uint64
 // WarmUp compiles a circuit, loads its proving key and times one proof of
 // an example model, so the first real dispute pays neither the compile nor
 // the load and the deadline estimate exists from the start.
+//
+// It gives way to disputes' proofs: it takes the prover only when no proof
+// waits, loads first and times its proof afterwards (a proof arriving in
+// between goes first), and skips the timing when a proof already measured
+// the circuit.
 func (p *Prover) WarmUp(id string) (time.Duration, error) {
 	m, in, sc, err := zkml.ExampleForID(id, "warm-up")
 	if err != nil {
 		return 0, err
 	}
-	if _, _, _, err := p.Prove(sc, m, in, 1); err != nil {
+	p.lockForWarmUp()
+	err = p.load(m.CircuitID(sc))
+	p.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if est := p.Estimate(id); est > 0 {
+		return est, nil
+	}
+	p.lockForWarmUp()
+	defer p.mu.Unlock()
+	if _, _, _, err := p.prove(sc, m, in, 1); err != nil {
 		return 0, err
 	}
 	return p.Estimate(id), nil
@@ -85,8 +141,7 @@ func (p *Prover) WarmUp(id string) (time.Duration, error) {
 // ProveItem proves that m on input gives the returned output, as item
 // `item` of batch job jobID.
 func (p *Prover) ProveItem(sc zkml.Scheme, m *zkml.Model, input []int8, jobID, item uint64) (proof []byte, out []int8, took time.Duration, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.lockForProof()()
 	key := m.CircuitID(sc)
 	start := time.Now()
 	if err := p.load(key); err != nil {
@@ -95,7 +150,7 @@ func (p *Prover) ProveItem(sc zkml.Scheme, m *zkml.Model, input []int8, jobID, i
 	proof, out, err = sc.ProveItem(p.ccs[key], p.pk[key], m, input, jobID, item)
 	took = time.Since(start)
 	if err == nil {
-		p.last[key] = took
+		p.measured(key, took)
 	}
 	return proof, out, took, err
 }
