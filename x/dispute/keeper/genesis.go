@@ -67,6 +67,13 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if d.Item >= jobstypes.Items(j) {
 			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for job %d names item %d of %d", d.JobId, d.Item, jobstypes.Items(j))
 		}
+		// a batch's dispute opens with window time left (MarkDisputed) and
+		// gives it back when an item is proven right: with none recorded, a
+		// proof of one honest item would finalize the batch at once, shutting
+		// out every challenge of its other items
+		if jobstypes.IsBatch(j) && d.WindowLeft <= 0 {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for batch job %d has no window_left (%s) to resume", d.JobId, d.WindowLeft)
+		}
 		if err := k.DeadlineQueue.Push(ctx, d.ProofDeadline, d.JobId); err != nil {
 			return err
 		}
