@@ -93,8 +93,10 @@ bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult o
 bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~2.5 min)
 	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '
 
-test-e2e: build ## two real verdictd localnets on loopback (scripts/localnet.sh), side by side: the whole demo plus every query surface on one, the agents under faults on the other
-	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags e2e -timeout 20m ./testutil/e2e/...
+# -parallel 3: the three chains' tests mostly wait for blocks and windows, so
+# they run side by side even on 2 cores (Go's default is one per core).
+test-e2e: build ## three real verdictd localnets on loopback (scripts/localnet.sh), side by side: the demo plus every query surface on one, the agents under faults on another, the audit scene (it turns audits on chain-wide) on the third
+	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags e2e -parallel 3 -timeout 20m ./testutil/e2e/...
 
 test-network: build ## four validators on loopback (scripts/testnet.sh) under faults while the demo runs against them: SIGKILL and restart, SIGSTOP/SIGCONT, a node joining by state sync, two of four stopped with txs in flight, app hashes compared at every height
 	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags network -timeout 30m -v -run TestNetworkUnderFaults ./testutil/network/...

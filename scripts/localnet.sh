@@ -85,16 +85,16 @@ init_chain() {
   for k in $KEYS; do
     "$BIN" keys add "$k" "${KR[@]}" --output json >"$HOME_DIR/$k.key.json" 2>&1
   done
-  "$BIN" genesis add-genesis-account validator 1000000000000$DENOM "${KR[@]}"
-  for k in ${KEYS#validator }; do
-    "$BIN" genesis add-genesis-account "$k" 100000000000$DENOM "${KR[@]}"
-  done
+  genesis_accounts "$HOME_DIR" "$DENOM" 1000000000000 "$HOME_DIR/validator.key.json"
+  local users=()
+  for k in ${KEYS#validator }; do users+=("$HOME_DIR/$k.key.json"); done
+  genesis_accounts "$HOME_DIR" "$DENOM" 100000000000 "${users[@]}"
   "$BIN" genesis gentx validator 100000000000$DENOM --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1
   "$BIN" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1
 
   # two registered SLA monitors: one reports by CLI in the demo, the
   # other is the monitor agent's key
-  verdict_genesis "$HOME_DIR" "$("$BIN" keys show monitor -a "${KR[@]}") $("$BIN" keys show monitor2 -a "${KR[@]}")"
+  verdict_genesis "$HOME_DIR" "$(key_address "$HOME_DIR/monitor.key.json") $(key_address "$HOME_DIR/monitor2.key.json")"
   verdict_node_config "$HOME_DIR" "$RPC_PORT" "$P2P_PORT" "$GRPC_PORT" "$API_PORT"
 }
 

@@ -78,16 +78,17 @@ init_net() {
     "$BIN" init "validator-$i" --chain-id "$CHAIN_ID" --default-denom "$DENOM" --home "$(home "$i")" >/dev/null 2>&1
     # shellcheck disable=SC2046
     "$BIN" keys add "$(valkey "$i")" $(kr 0) --output json >"$(home 0)/$(valkey "$i").key.json" 2>&1
-    # shellcheck disable=SC2046
-    "$BIN" genesis add-genesis-account "$(valkey "$i")" 1000000000000$DENOM $(kr 0)
   done
   local g0; g0="$(home 0)/config/genesis.json"
+  local vals=() users=()
+  for i in $(seq 0 $((N - 1))); do vals+=("$(home 0)/$(valkey "$i").key.json"); done
+  genesis_accounts "$(home 0)" "$DENOM" 1000000000000 "${vals[@]}"
   for k in $USERS; do
     # shellcheck disable=SC2046
     "$BIN" keys add "$k" $(kr 0) --output json >"$(home 0)/$k.key.json" 2>&1
-    # shellcheck disable=SC2046
-    "$BIN" genesis add-genesis-account "$k" 100000000000$DENOM $(kr 0)
+    users+=("$(home 0)/$k.key.json")
   done
+  genesis_accounts "$(home 0)" "$DENOM" 100000000000 "${users[@]}"
   # Every validator signs its own gentx (its node's consensus key) against
   # the same accounts.
   mkdir -p "$(home 0)/config/gentx"
@@ -98,8 +99,7 @@ init_net() {
       --home "$(home "$i")" --keyring-dir "$(home 0)" --keyring-backend test >/dev/null 2>&1
   done
   "$BIN" genesis collect-gentxs --home "$(home 0)" >/dev/null 2>&1
-  # shellcheck disable=SC2046
-  verdict_genesis "$(home 0)" "$("$BIN" keys show monitor -a $(kr 0)) $("$BIN" keys show monitor2 -a $(kr 0))"
+  verdict_genesis "$(home 0)" "$(key_address "$(home 0)/monitor.key.json") $(key_address "$(home 0)/monitor2.key.json")"
   local peers
   peers=$(jq -r '[.app_state.genutil.gen_txs[].body.memo] | join(",")' "$g0")
   for i in $(seq 0 $((N - 1))); do

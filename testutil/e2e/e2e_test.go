@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,10 +97,11 @@ func (c *chain) cli(args ...string) (string, error) {
 	return string(out), err
 }
 
+// addr is a key's address (the harness remembers it: one CLI call per key).
 func (c *chain) addr(key string) string {
-	out, err := c.cli("keys", "show", key, "-a")
-	require.NoError(c.t, err, out)
-	return strings.TrimSpace(out)
+	a, err := c.harness(c.t).Addr(context.Background(), key)
+	require.NoError(c.t, err)
+	return a
 }
 
 // txCode broadcasts, paying gas at the node's minimum price (a zero-fee tx
@@ -124,17 +124,11 @@ func (c *chain) txCode(from string, args ...string) (uint32, string) {
 	if res.Code != 0 {
 		return res.Code, res.RawLog
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		out, err = c.cli("q", "tx", res.TxHash, "-o", "json")
-		if err == nil {
-			require.NoError(c.t, json.Unmarshal([]byte(out), &res), out)
-			return res.Code, res.RawLog
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	c.t.Fatalf("tx %s not included in 30s", res.TxHash)
-	return 0, ""
+	// the block's result over CometBFT RPC (bounded by the harness's tx
+	// timeout), not a CLI process per poll
+	r, err := c.harness(c.t).WaitTx(context.Background(), res.TxHash)
+	require.NoError(c.t, err)
+	return r.Code, r.Log
 }
 
 // lastJobID is the newest job's id (ids are sequential; the listing is by id).
@@ -156,9 +150,9 @@ func mustUint(t *testing.T, s string) uint64 {
 	return n
 }
 
-// demo runs the demo's scenes (testutil/demo) against the test chain,
-// their story in <home>/demo.log.
-func (c *chain) demo(t *testing.T) *demo.Result {
+// demo runs the named demo scenes (testutil/demo; the closing accounts
+// scene always runs) against the test chain, their story in <home>/demo.log.
+func (c *chain) demo(t *testing.T, scenes []string) *demo.Result {
 	h := c.harness(t)
 	logPath := filepath.Join(c.home, "demo.log")
 	f, err := os.Create(logPath)
@@ -171,7 +165,7 @@ func (c *chain) demo(t *testing.T) *demo.Result {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 13*time.Minute)
 	defer cancel()
-	res, err := demo.Run(ctx, cfg, nil)
+	res, err := demo.Run(ctx, cfg, scenes)
 	if err != nil {
 		bz, _ := os.ReadFile(logPath)
 		story := string(bz)
@@ -184,9 +178,17 @@ func (c *chain) demo(t *testing.T) *demo.Result {
 	return res
 }
 
-// startMu: localnets start one at a time (the first start on a machine
-// makes the Groth16 keys every localnet shares, in .localnet/zk).
-var startMu sync.Mutex
+
+// TestAuditOnRealNode runs the demo's audit scene on a localnet of its own:
+// the scene turns audits on chain-wide, so on the demo's chain it must run
+// alone after every other scene; here it overlaps them.
+func TestAuditOnRealNode(t *testing.T) {
+	t.Parallel()
+	c := startChain(t, "audit", "8s")
+	res := c.demo(t, []string{"audit"})
+	_, ok := res.IDs["audit.audited"]
+	require.True(t, ok, "the audit scene recorded no audited job")
+}
 
 // startChain starts a one-validator localnet of the test's own on free
 // loopback ports (scripts/localnet.sh, a fresh home) and stops it when the
@@ -215,27 +217,33 @@ func startChain(t *testing.T, name, challengeWindow string) *chain {
 	return c
 }
 
-// start runs localnet.sh start (bounded; one start at a time).
+// start runs localnet.sh start (bounded). Localnets start side by side: the
+// first start on a machine makes the Groth16 keys every localnet shares (in
+// .localnet/zk, under the scripts' own lock) while the others wait for them.
 func (c *chain) start() (string, error) {
-	startMu.Lock()
-	defer startMu.Unlock()
 	return c.script(4*time.Minute, "localnet.sh", "start")
 }
 
-// TestLifecycleOnRealNode runs the whole demo on a localnet of its own,
-// then the wrong signers, every query surface and the CosmJS example.
-// It runs beside TestAgentFaultsOnRealNode, on another chain: each mostly
-// waits for blocks and windows.
+// TestLifecycleOnRealNode runs the demo on a localnet of its own, then the
+// wrong signers, every query surface and the CosmJS example. It runs beside
+// TestAgentFaultsOnRealNode and TestAuditOnRealNode, each on its own chain:
+// each mostly waits for blocks and windows.
 func TestLifecycleOnRealNode(t *testing.T) {
 	t.Parallel()
 	c := startChain(t, "1", "8s")
 	p := c.ports
 
-	// The whole demo, in-process: its scenes side by side (register,
-	// submit, post, window, FINALIZED, disputes settled by real Groth16
-	// proofs, SLA grading, TEE, forwards, the agents); exact balances
-	// throughout.
-	res := c.demo(t)
+	// The demo, in-process: its scenes side by side (register, submit,
+	// post, window, FINALIZED, disputes settled by real Groth16 proofs, SLA
+	// grading, TEE, forwards, the agents, batches); exact balances
+	// throughout. All but the audit scene, which TestAuditOnRealNode runs.
+	var scenes []string
+	for _, sc := range demo.Scenes() {
+		if sc.Name != "audit" {
+			scenes = append(scenes, sc.Name)
+		}
+	}
+	res := c.demo(t, scenes)
 	ids := func(k string) uint64 {
 		id, ok := res.IDs[k]
 		require.True(t, ok, "the demo recorded no %s", k)
