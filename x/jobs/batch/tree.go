@@ -35,12 +35,14 @@ import (
 	"fmt"
 )
 
-// Kind separates the input tree from the output tree.
+// Kind separates the input tree from the output tree, and both from a
+// serving checkpoint's receipt tree (x/jobs/serving).
 type Kind byte
 
 const (
-	KindInput  Kind = 1
-	KindOutput Kind = 2
+	KindInput   Kind = 1
+	KindOutput  Kind = 2
+	KindReceipt Kind = 3
 )
 
 const (
@@ -101,7 +103,7 @@ func CheckItems(n uint64) error {
 }
 
 func checkKind(k Kind) error {
-	if k != KindInput && k != KindOutput {
+	if k != KindInput && k != KindOutput && k != KindReceipt {
 		return fmt.Errorf("%w: %d", ErrKind, k)
 	}
 	return nil
