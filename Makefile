@@ -50,14 +50,15 @@ test-unit: ## keeper unit tests (real Groth16 proofs), the prover's circuits aga
 	go test $(GOTEST_FLAGS) ./x/... ./zkml/... ./app/... ./cmd/... ./agent/... ./testutil/econsim/... ./testutil/demo/...
 
 # package:target:executions. The short runs are bounded by a count of
-# executions (about 8 s each here), not by -fuzztime <duration>: Go 1.26's fuzz
+# executions (about 4 s each here), not by -fuzztime <duration>: Go 1.26's fuzz
 # coordinator can report a spurious "context deadline exceeded" failure when a
 # duration runs out (golang/go#75804, fixed in Go 1.27); a count has no deadline.
-FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof:40000 ./x/dispute/zkverify:FuzzParseVerifyingKey:30000 \
-	./zkml:FuzzModelFile:60000 ./zkml:FuzzTensorFile:60000 ./zkml:FuzzBatchFile:40000 ./x/jobs/batch:FuzzVerifyPath:40000 \
-	./x/attest/tee:FuzzVerifyTDX:3000 ./x/attest/tee:FuzzVerifySNP:10000 ./x/attest/tee:FuzzCheckCollateral:10000
+FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof:20000 ./x/dispute/zkverify:FuzzParseVerifyingKey:15000 \
+	./zkml:FuzzModelFile:30000 ./zkml:FuzzTensorFile:30000 ./zkml:FuzzBatchFile:20000 ./x/jobs/batch:FuzzVerifyPath:40000 \
+	./x/jobs/serving:FuzzParseBody:40000 \
+	./x/attest/tee:FuzzVerifyTDX:3000 ./x/attest/tee:FuzzVerifySNP:5000 ./x/attest/tee:FuzzCheckCollateral:5000
 
-test-fuzz: ## short fuzz runs (a fixed number of executions, ~8 s each) of the proof, VK, model, tensor and batch file decoders, batch inclusion paths and TEE evidence
+test-fuzz: ## short fuzz runs (a fixed number of executions, ~4 s each; `make fuzz` runs long ones) of the proof, VK, model, tensor and batch file decoders, batch inclusion paths, serving receipt bodies and TEE evidence
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; n=$${rest##*:}; \
 	  echo "fuzz $$fn ($$pkg) for $$n executions"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${n}x -fuzzminimizetime 200x || exit 1; done
 
@@ -93,10 +94,8 @@ bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult o
 bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~2.5 min)
 	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '
 
-# -parallel 3: the three chains' tests mostly wait for blocks and windows, so
-# they run side by side even on 2 cores (Go's default is one per core).
-test-e2e: build ## three real verdictd localnets on loopback (scripts/localnet.sh), side by side: the demo plus every query surface on one, the agents under faults on another, the audit scene (it turns audits on chain-wide) on the third
-	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags e2e -parallel 3 -timeout 20m ./testutil/e2e/...
+test-e2e: build ## real verdictd localnets on loopback (scripts/localnet.sh), two side by side: the demo plus every query surface on one; the agents under faults on the other, then the demo's audit scene (it turns audits on chain-wide) on a third
+	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags e2e -timeout 20m ./testutil/e2e/...
 
 test-network: build ## four validators on loopback (scripts/testnet.sh) under faults while the demo runs against them: SIGKILL and restart, SIGSTOP/SIGCONT, a node joining by state sync, two of four stopped with txs in flight, app hashes compared at every height
 	VERDICTD=$(CURDIR)/$(BIN) go test -count=1 -tags network -timeout 30m -v -run TestNetworkUnderFaults ./testutil/network/...

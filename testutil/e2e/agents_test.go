@@ -99,11 +99,23 @@ func (c *chain) fund(t *testing.T, addr string, amount int64) {
 }
 
 // TestAgentFaultsOnRealNode runs the agent fault tests on a localnet of
-// their own, beside TestLifecycleOnRealNode's demo.
+// their own, beside TestLifecycleOnRealNode's demo, then the demo's audit
+// scene on another fresh localnet: the scene turns audits on chain-wide, so
+// on the demo's chain it would have to run alone after every other scene;
+// here it overlaps them (the fault tests end before the demo's lanes).
 func TestAgentFaultsOnRealNode(t *testing.T) {
 	t.Parallel()
 	c := startChain(t, "agents", "15s")
 	c.agentFaults(t)
+	if out, err := c.script(30*time.Second, "localnet.sh", "stop"); err != nil { // its blocks would only load the machine
+		t.Logf("stopping the agents' chain: %v\n%s", err, out)
+	}
+	t.Run("the demo's audit scene on a chain of its own", func(t *testing.T) {
+		a := startChain(t, "audit", "8s")
+		res := a.demo(t, []string{"audit"})
+		_, ok := res.IDs["audit.audited"]
+		require.True(t, ok, "the audit scene recorded no audited job")
+	})
 }
 
 // agentFaults: a provider agent killed (SIGKILL) right after a challenge

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,17 +180,6 @@ func (c *chain) demo(t *testing.T, scenes []string) *demo.Result {
 }
 
 
-// TestAuditOnRealNode runs the demo's audit scene on a localnet of its own:
-// the scene turns audits on chain-wide, so on the demo's chain it must run
-// alone after every other scene; here it overlaps them.
-func TestAuditOnRealNode(t *testing.T) {
-	t.Parallel()
-	c := startChain(t, "audit", "8s")
-	res := c.demo(t, []string{"audit"})
-	_, ok := res.IDs["audit.audited"]
-	require.True(t, ok, "the audit scene recorded no audited job")
-}
-
 // startChain starts a one-validator localnet of the test's own on free
 // loopback ports (scripts/localnet.sh, a fresh home) and stops it when the
 // test ends. challengeWindow is x/jobs' challenge window: short where a
@@ -217,17 +207,23 @@ func startChain(t *testing.T, name, challengeWindow string) *chain {
 	return c
 }
 
-// start runs localnet.sh start (bounded). Localnets start side by side: the
-// first start on a machine makes the Groth16 keys every localnet shares (in
-// .localnet/zk, under the scripts' own lock) while the others wait for them.
+// startMu: localnets start one at a time. The first start on a machine
+// makes the Groth16 keys every localnet shares (in .localnet/zk, under the
+// scripts' own lock too); later ones take ~10 s, and staggering them keeps
+// the tests' busiest first minute apart on 2 cores.
+var startMu sync.Mutex
+
+// start runs localnet.sh start (bounded; one start at a time).
 func (c *chain) start() (string, error) {
+	startMu.Lock()
+	defer startMu.Unlock()
 	return c.script(4*time.Minute, "localnet.sh", "start")
 }
 
 // TestLifecycleOnRealNode runs the demo on a localnet of its own, then the
 // wrong signers, every query surface and the CosmJS example. It runs beside
-// TestAgentFaultsOnRealNode and TestAuditOnRealNode, each on its own chain:
-// each mostly waits for blocks and windows.
+// TestAgentFaultsOnRealNode (the agent faults, then the demo's audit scene),
+// each on chains of its own: each mostly waits for blocks and windows.
 func TestLifecycleOnRealNode(t *testing.T) {
 	t.Parallel()
 	c := startChain(t, "1", "8s")
@@ -236,7 +232,8 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	// The demo, in-process: its scenes side by side (register, submit,
 	// post, window, FINALIZED, disputes settled by real Groth16 proofs, SLA
 	// grading, TEE, forwards, the agents, batches); exact balances
-	// throughout. All but the audit scene, which TestAuditOnRealNode runs.
+	// throughout. All but the audit scene, which TestAgentFaultsOnRealNode
+	// runs on a chain of its own.
 	var scenes []string
 	for _, sc := range demo.Scenes() {
 		if sc.Name != "audit" {
