@@ -49,22 +49,21 @@ test-short: ## the edit-test loop: unit, app and agent tests with Go's test cach
 test-unit: ## keeper unit tests (real Groth16 proofs), the prover's circuits against native inference, app-wiring integration and attack tests, the economic simulation, fuzz seed corpora
 	go test $(GOTEST_FLAGS) ./x/... ./zkml/... ./app/... ./cmd/... ./agent/... ./testutil/econsim/... ./testutil/demo/...
 
-# package:target:executions. The short runs are bounded by a count of
-# executions (about 4 s each here), not by -fuzztime <duration>: Go 1.26's fuzz
-# coordinator can report a spurious "context deadline exceeded" failure when a
-# duration runs out (golang/go#75804, fixed in Go 1.27); a count has no deadline.
+# package:target:executions (scripts/fuzz.sh builds each package's fuzzing
+# binary once). The short runs are bounded by a count of executions (about
+# 4 s each here), not by a duration: Go 1.26's fuzz coordinator can report a
+# spurious "context deadline exceeded" failure when a duration runs out
+# (golang/go#75804, fixed in Go 1.27); a count has no deadline.
 FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof:20000 ./x/dispute/zkverify:FuzzParseVerifyingKey:15000 \
 	./zkml:FuzzModelFile:30000 ./zkml:FuzzTensorFile:30000 ./zkml:FuzzBatchFile:20000 ./x/jobs/batch:FuzzVerifyPath:40000 \
-	./x/jobs/serving:FuzzParseBody:40000 \
+	./x/jobs/serving:FuzzParseBody:10000 \
 	./x/attest/tee:FuzzVerifyTDX:3000 ./x/attest/tee:FuzzVerifySNP:5000 ./x/attest/tee:FuzzCheckCollateral:5000
 
 test-fuzz: ## short fuzz runs (a fixed number of executions, ~4 s each; `make fuzz` runs long ones) of the proof, VK, model, tensor and batch file decoders, batch inclusion paths, serving receipt bodies and TEE evidence
-	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; n=$${rest##*:}; \
-	  echo "fuzz $$fn ($$pkg) for $$n executions"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${n}x -fuzzminimizetime 200x || exit 1; done
+	./scripts/fuzz.sh $(FUZZ_TARGETS)
 
 fuzz: ## long fuzz runs: FUZZTIME per target (default 5m; a failure without a new testdata/fuzz file is the Go 1.26 deadline race, not a crash)
-	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; \
-	  echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; go test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
+	./scripts/fuzz.sh --time $(FUZZTIME) $(FUZZ_TARGETS)
 
 bench: build ## ratios: on-chain proof check vs raw gnark Verify, verify gas vs secp256k1, verification-tax table (MLP v1 and v2, LeNet-5 CNN, constraints by part, v2/v1 ratios), scheduler cost at 10/100/10,000 providers, TEE evidence gas vs secp256k1, batch jobs (tree leaves vs inference, batch pipeline vs native, an item's proof check vs a single job's), EndBlock at 10k vs 1M stored jobs, then bench-agents and bench-batch (~20 min)
 	go run ./cmd/verdict-bench $(BENCH_FLAGS)

@@ -36,7 +36,7 @@ func setup(t *testing.T, funded ...sdk.AccAddress) (*app.App, sdk.Context) {
 func setupWith(t *testing.T, opts []func(*baseapp.BaseApp), funded ...sdk.AccAddress) (*app.App, sdk.Context) {
 	t.Helper()
 	opts = append([]func(*baseapp.BaseApp){baseapp.SetChainID("verdict-test")}, opts...)
-	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), opts...)
+	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, appOpts(t), opts...)
 	valSet, err := simtestutil.CreateRandomValidatorSet()
 	require.NoError(t, err)
 	var accs []authtypes.GenesisAccount
@@ -127,7 +127,7 @@ func TestJobLifecycleThroughAppWiring(t *testing.T) {
 }
 
 func TestDefaultGenesisValidates(t *testing.T) {
-	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()))
+	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, appOpts(t))
 	require.NoError(t, a.BasicModuleManager.ValidateGenesis(a.AppCodec(), a.TxConfig(), a.DefaultGenesis()))
 	require.Equal(t, "verdict", sdk.GetConfig().GetBech32AccountAddrPrefix())
 }

@@ -14,7 +14,6 @@ import (
 	"cosmossdk.io/api/amino"
 	"cosmossdk.io/log/v2"
 
-	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/app"
@@ -26,7 +25,7 @@ import (
 // importing file was) has no fields, so the amino-JSON sign document of a
 // Msg that reaches one leaves that part of the Msg unsigned.
 func TestResolverHasNoPlaceholders(t *testing.T) {
-	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()))
+	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, appOpts(t))
 	reg := a.InterfaceRegistry()
 
 	// 1. Every registered Msg, and every type it reaches.

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -515,8 +517,14 @@ func nopLogger() log.Logger { return log.NewNopLogger() }
 
 func memDB() dbm.DB { return dbm.NewMemDB() }
 
+// appOpts gives the app a home it never writes to, at a fixed path: a
+// t.TempDir's removal opens its parent directory, whose listing changes
+// with every run and so would keep Go's test cache from ever reusing this
+// package's result.
 func appOpts(t *testing.T) servertypes.AppOptions {
-	return simtestutil.NewAppOptionsWithFlagHome(t.TempDir())
+	home := filepath.Join(os.TempDir(), "verdict-app-test-home")
+	require.NoError(t, os.MkdirAll(home, 0o755))
+	return simtestutil.NewAppOptionsWithFlagHome(home)
 }
 
 // Why the CLI signs through ClientTxConfig: AutoCLI sends a dynamicpb Msg
