@@ -105,13 +105,14 @@ func (c *chain) fund(t *testing.T, addr string, amount int64) {
 // here it overlaps them (the fault tests end before the demo's lanes).
 func TestAgentFaultsOnRealNode(t *testing.T) {
 	t.Parallel()
+	afterLifecycleStart(t)
 	c := startChain(t, "agents", "15s")
+	a := startChain(t, "audit", "8s") // idle until the faults are done: its start is off the longest path
 	c.agentFaults(t)
 	if out, err := c.script(30*time.Second, "localnet.sh", "stop"); err != nil { // its blocks would only load the machine
 		t.Logf("stopping the agents' chain: %v\n%s", err, out)
 	}
 	t.Run("the demo's audit scene on a chain of its own", func(t *testing.T) {
-		a := startChain(t, "audit", "8s")
 		res := a.demo(t, []string{"audit"})
 		_, ok := res.IDs["audit.audited"]
 		require.True(t, ok, "the audit scene recorded no audited job")

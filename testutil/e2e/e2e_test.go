@@ -9,11 +9,13 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -179,7 +181,6 @@ func (c *chain) demo(t *testing.T, scenes []string) *demo.Result {
 	return res
 }
 
-
 // startChain starts a one-validator localnet of the test's own on free
 // loopback ports (scripts/localnet.sh, a fresh home) and stops it when the
 // test ends. challengeWindow is x/jobs' challenge window: short where a
@@ -207,6 +208,31 @@ func startChain(t *testing.T, name, challengeWindow string) *chain {
 	return c
 }
 
+// The demo's chain starts first: the demo is the longest test, so nothing
+// else's start may delay it. lifecycleStarted is called once it is up (or
+// its test ends); the other tests wait for it (bounded) when it runs.
+var (
+	lifecycleUp   = make(chan struct{})
+	lifecycleOnce sync.Once
+)
+
+func lifecycleStarted() { lifecycleOnce.Do(func() { close(lifecycleUp) }) }
+
+// afterLifecycleStart waits for the demo's chain to be up, when
+// TestLifecycleOnRealNode is among the tests run.
+func afterLifecycleStart(t *testing.T) {
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() != "" {
+		if re, err := regexp.Compile(f.Value.String()); err != nil || !re.MatchString("TestLifecycleOnRealNode") {
+			return
+		}
+	}
+	select {
+	case <-lifecycleUp:
+	case <-time.After(2 * time.Minute):
+		t.Log("the demo's chain did not come up in 2 min: starting anyway")
+	}
+}
+
 // startMu: localnets start one at a time. The first start on a machine
 // makes the Groth16 keys every localnet shares (in .localnet/zk, under the
 // scripts' own lock too); later ones take ~10 s, and staggering them keeps
@@ -226,7 +252,9 @@ func (c *chain) start() (string, error) {
 // each on chains of its own: each mostly waits for blocks and windows.
 func TestLifecycleOnRealNode(t *testing.T) {
 	t.Parallel()
+	t.Cleanup(lifecycleStarted) // a failed start must not hold the others up
 	c := startChain(t, "1", "8s")
+	lifecycleStarted()
 	p := c.ports
 
 	// The demo, in-process: its scenes side by side (register, submit,
