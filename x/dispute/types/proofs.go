@@ -12,6 +12,7 @@ import (
 	"github.com/verdict-chain/verdict/x/dispute/zkverify"
 	"github.com/verdict-chain/verdict/x/internal/bps"
 	"github.com/verdict-chain/verdict/x/jobs/batch"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -80,6 +81,9 @@ func CheckItem(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]byt
 	if !jobstypes.IsBatch(j) || j.Result == nil {
 		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is not a batch job with a result", j.Id)
 	}
+	if j.Checkpoint != nil {
+		return checkReceipt(j, item, m)
+	}
 	if len(m.ItemInput) == 0 || len(m.ItemOutput) == 0 {
 		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is a batch: the proof needs item %d's input and posted output", j.Id, item)
 	}
@@ -100,6 +104,35 @@ func CheckItem(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]byt
 		return in, out, errorsmod.Wrap(ErrInvalidItem, err.Error())
 	}
 	return in, out, nil
+}
+
+// checkReceipt checks the evidence of item of a serving checkpoint's job:
+// the receipt body of request first+item (x/jobs/serving) in item_input,
+// its path in the checkpoint's receipt tree in input_path, nothing else.
+// The receipt carries the commitments the provider signed: they are the
+// item's input and posted output, and the input must be the one the buyer
+// sent with that request: the body carries the buyer's voucher of it
+// (count first+item, that input), checked against the session's key. A
+// receipt of an input the buyer never sent proves nothing.
+func checkReceipt(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]byte, err error) {
+	if len(m.ItemOutput) != 0 || len(m.OutputPath) != 0 {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is a serving checkpoint: the proof carries the receipt and its path only", j.Id)
+	}
+	r, err := serving.ParseBody(m.ItemInput)
+	if err != nil {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d: %v", j.Id, err)
+	}
+	if want := j.Checkpoint.First + item; r.Seq != want {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "item %d of job %d is request %d, the receipt is of request %d", item, j.Id, want, r.Seq)
+	}
+	if err := batch.VerifyPath(batch.KindReceipt, j.Result.OutputCommitment, j.Items, item, r.Leaf(item), m.InputPath); err != nil {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "item %d's receipt: %v", item, err)
+	}
+	r.Session = j.Checkpoint.SessionId
+	if err := serving.VerifyVoucher(j.Checkpoint.BuyerKey, j.Checkpoint.ChainId, r.VoucherOf()); err != nil {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "request %d's receipt answers no input the buyer sent with it (its voucher: %v)", r.Seq, err)
+	}
+	return r.Input, r.Output, nil
 }
 
 // ChallengeBondFor is the bond a challenge of job j costs under params p.

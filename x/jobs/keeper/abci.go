@@ -26,8 +26,9 @@ func (k *Keeper) BeginBlocker(ctx context.Context) error {
 
 // EndBlocker settles what is due, from the time-keyed queues only: posted
 // results whose window ended (FINALIZED), jobs whose deadline passed without
-// a result (EXPIRED), and providers whose unbonding ended (bond returned).
-// The three queues share max_settlements_per_block and take turns
+// a result (EXPIRED), providers whose unbonding ended (bond returned),
+// closed jobs to prune, and serving sessions that expire, end their notice
+// or are pruned. The queues share max_settlements_per_block and take turns
 // (x/internal/settle); the rest wait for the next block. Nothing scans all
 // jobs.
 func (k *Keeper) EndBlocker(ctx context.Context) error {
@@ -35,7 +36,7 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = settle.Run(ctx, int(params.MaxSettlementsPerBlock), k.WindowQueue, k.DeadlineQueue, k.UnbondingQueue, k.PruneQueue)
+	_, err = settle.Run(ctx, int(params.MaxSettlementsPerBlock), k.WindowQueue, k.DeadlineQueue, k.UnbondingQueue, k.PruneQueue, k.SessionQueue)
 	return err
 }
 
@@ -57,10 +58,16 @@ func (k *Keeper) settlePrune(ctx context.Context, _ time.Time, id uint64) error 
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventJobPruned{JobId: id})
 }
 
-// hasOpenClaims: open jobs (slots) or any claim another module holds.
+// hasOpenClaims: open jobs (slots), open serving sessions (a checkpoint
+// may still come), or any claim another module holds.
 func (k *Keeper) hasOpenClaims(ctx context.Context, op sdk.AccAddress) (bool, error) {
 	if n, err := k.openJobs(ctx, op); err != nil || n > 0 {
 		return n > 0, err
+	}
+	if n, err := k.OpenSessions.Get(ctx, op); err == nil && n > 0 {
+		return true, nil
+	} else if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return false, err
 	}
 	for _, src := range k.claimSources {
 		open, err := src.HasOpenClaims(ctx, op)

@@ -97,6 +97,13 @@ func (k *Keeper) CheckAccounting(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	err = k.Sessions.Walk(ctx, nil, func(_ uint64, s types.Session) (bool, error) {
+		sumEscrow = sumEscrow.Add(s.Escrow.Amount)
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
 	err = k.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p types.Provider) (bool, error) {
 		sumBonds = sumBonds.Add(p.Bond.Amount)
 		return false, nil
@@ -185,6 +192,15 @@ func (k *Keeper) payOutJob(ctx context.Context, j types.Job, providerGets, fee, 
 		return err
 	}
 	return nil
+}
+
+// refundSession pays what is left of a closing session's escrow back to
+// its buyer.
+func (k *Keeper) refundSession(ctx context.Context, buyer sdk.AccAddress, escrow sdk.Coin) error {
+	if err := k.funds.Pay(ctx, buyer, escrow); err != nil {
+		return err
+	}
+	return k.addEscrow(ctx, escrow.Amount.Neg())
 }
 
 // lockBond moves a provider's bond (or a top-up) into the module.

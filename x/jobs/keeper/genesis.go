@@ -71,6 +71,29 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			}
 		}
 	}
+	// sessions: their queue entries are rebuilt from their times (an open
+	// one's end, a closed one's pruning)
+	for _, se := range gs.Sessions {
+		if err := k.Sessions.Set(ctx, se.Id, se); err != nil {
+			return err
+		}
+		escrow = escrow.Add(se.Escrow.Amount)
+		due := types.SessionEnd(se)
+		if !types.SessionIsOpen(se.Status) {
+			due = se.CloseAt.Add(gs.Params.Retention)
+		} else {
+			op, err := k.addr("provider", se.Provider)
+			if err != nil {
+				return err
+			}
+			if err := k.addOpenSession(ctx, op, 1); err != nil {
+				return err
+			}
+		}
+		if err := k.SessionQueue.Push(ctx, due, se.Id); err != nil {
+			return err
+		}
+	}
 	for _, e := range gs.DeadlineQueue {
 		if err := k.DeadlineQueue.Push(ctx, e.Time, e.JobId); err != nil {
 			return err
@@ -95,7 +118,7 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 	if err := k.Halt.SetState(ctx, gs.HaltClock()); err != nil {
 		return err
 	}
-	return k.Ledger.Set(ctx, types.Ledger{NextJobId: gs.NextJobId, TotalEscrow: escrow, TotalBonds: bonds})
+	return k.Ledger.Set(ctx, types.Ledger{NextJobId: gs.NextJobId, NextSessionId: max(gs.NextSessionId, 1), TotalEscrow: escrow, TotalBonds: bonds})
 }
 
 // ExportGenesis writes out the whole state in key order. Dead-lettered
@@ -124,7 +147,13 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 	if err != nil {
 		return nil, err
 	}
-	gs.NextJobId = l.NextJobId
+	gs.NextJobId, gs.NextSessionId = l.NextJobId, max(l.NextSessionId, 1)
+	if err := k.Sessions.Walk(ctx, nil, func(_ uint64, se types.Session) (bool, error) {
+		gs.Sessions = append(gs.Sessions, se)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
 	if err := k.DeadlineQueue.WalkAll(ctx, func(t time.Time, id uint64) (bool, error) {
 		gs.DeadlineQueue = append(gs.DeadlineQueue, types.QueueEntry{Time: t, JobId: id})
 		return false, nil

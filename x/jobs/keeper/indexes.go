@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"cosmossdk.io/collections"
 	collcodec "cosmossdk.io/collections/codec"
@@ -241,6 +242,59 @@ func (k *Keeper) CheckIndexes(ctx context.Context) error {
 	}
 	for id, n := range units {
 		return errorsmod.Wrapf(types.ErrAccounting, "open jobs hold %d units of %s, open_units says none", n, id)
+	}
+	return k.checkSessionQueue(ctx)
+}
+
+// checkSessionQueue: every session has exactly one queue entry — an open
+// one at its end, a closed one (its pruning, at the retention of the day it
+// closed) after it closed — and each provider's open-session count matches.
+func (k *Keeper) checkSessionQueue(ctx context.Context) error {
+	sessions := map[uint64]types.Session{}
+	open := map[string]uint64{}
+	if err := k.Sessions.Walk(ctx, nil, func(id uint64, s types.Session) (bool, error) {
+		sessions[id] = s
+		if types.SessionIsOpen(s.Status) {
+			op, err := k.addr("provider", s.Provider)
+			if err != nil {
+				return true, err
+			}
+			open[op.String()]++
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	seen := map[uint64]bool{}
+	if err := k.SessionQueue.WalkAll(ctx, func(due time.Time, id uint64) (bool, error) {
+		s, ok := sessions[id]
+		switch {
+		case !ok || seen[id]:
+			return true, errorsmod.Wrapf(types.ErrAccounting, "session queue entry (%s, %d): no such session, or its second entry", due, id)
+		case types.SessionIsOpen(s.Status) && !due.Equal(types.SessionEnd(s)):
+			return true, errorsmod.Wrapf(types.ErrAccounting, "open session %d queued at %s, it ends at %s", id, due, types.SessionEnd(s))
+		case !types.SessionIsOpen(s.Status) && due.Before(s.CloseAt):
+			return true, errorsmod.Wrapf(types.ErrAccounting, "closed session %d queued at %s, before it closed at %s", id, due, s.CloseAt)
+		}
+		seen[id] = true
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if len(seen) != len(sessions) {
+		return errorsmod.Wrapf(types.ErrAccounting, "session queue holds %d sessions of %d", len(seen), len(sessions))
+	}
+	if err := k.OpenSessions.Walk(ctx, nil, func(op sdk.AccAddress, n uint64) (bool, error) {
+		if n == 0 || open[op.String()] != n {
+			return true, errorsmod.Wrapf(types.ErrAccounting, "provider %s open_sessions %d, sessions say %d", op, n, open[op.String()])
+		}
+		delete(open, op.String())
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for op, n := range open {
+		return errorsmod.Wrapf(types.ErrAccounting, "provider %s has %d open sessions, open_sessions says none", op, n)
 	}
 	return nil
 }

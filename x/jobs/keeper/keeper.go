@@ -92,6 +92,28 @@ type Keeper struct {
 	WindowQueue    *settle.Queue[uint64]         // posted results finalize when their window ends
 	UnbondingQueue *settle.Queue[sdk.AccAddress] // bonds return when unbonding ends
 	PruneQueue     *settle.Queue[uint64]         // closed jobs are deleted after params.retention
+
+	// Serving sessions (sessions.go). SessionQueue holds one entry per
+	// session: when an open one stops taking checkpoints (it then closes),
+	// when a closed one is pruned.
+	Sessions     *collections.IndexedMap[uint64, types.Session, SessionIndexes]
+	SessionQueue *settle.Queue[uint64]
+	// OpenSessions counts each provider's OPEN and CLOSING sessions (absent
+	// means none): its exit waits for them. Rebuilt at genesis.
+	OpenSessions collections.Map[sdk.AccAddress, uint64]
+}
+
+// SessionIndexes are the secondary indexes of sessions: by buyer, by
+// provider and by status.
+type SessionIndexes struct {
+	Buyer    *indexes.Multi[sdk.AccAddress, uint64, types.Session]
+	Provider *indexes.Multi[sdk.AccAddress, uint64, types.Session]
+	Status   *indexes.Multi[int32, uint64, types.Session]
+}
+
+// IndexesList implements collections.Indexes.
+func (i SessionIndexes) IndexesList() []collections.Index[uint64, types.Session] {
+	return []collections.Index[uint64, types.Session]{i.Buyer, i.Provider, i.Status}
 }
 
 type namedRule struct {
@@ -152,6 +174,16 @@ func NewKeeper(
 		WindowQueue:    settle.New(sb, types.WindowQueueKey, types.WindowDeadLettersKey, "window", collections.Uint64Key),
 		UnbondingQueue: settle.New(sb, types.UnbondingQueueKey, types.UnbondingDeadLettersKey, "unbonding", sdk.AccAddressKey),
 		PruneQueue:     settle.New(sb, types.PruneQueueKey, types.PruneDeadLettersKey, "prune", collections.Uint64Key),
+		Sessions: collections.NewIndexedMap(sb, types.SessionsKey, "sessions", collections.Uint64Key, codec.CollValue[types.Session](cdc), SessionIndexes{
+			Buyer: indexes.NewMulti(sb, types.SessionsByBuyerKey, "sessions_by_buyer", sdk.AccAddressKey, collections.Uint64Key,
+				func(_ uint64, s types.Session) (sdk.AccAddress, error) { return addrOf(s.Buyer) }),
+			Provider: indexes.NewMulti(sb, types.SessionsByProviderKey, "sessions_by_provider", sdk.AccAddressKey, collections.Uint64Key,
+				func(_ uint64, s types.Session) (sdk.AccAddress, error) { return addrOf(s.Provider) }),
+			Status: indexes.NewMulti(sb, types.SessionsByStatusKey, "sessions_by_status", collections.Int32Key, collections.Uint64Key,
+				func(_ uint64, s types.Session) (int32, error) { return int32(s.Status), nil }),
+		}),
+		SessionQueue: settle.New(sb, types.SessionQueueKey, types.SessionDeadLettersKey, "session", collections.Uint64Key),
+		OpenSessions: collections.NewMap(sb, types.OpenSessionsKey, "open_sessions", sdk.AccAddressKey, collections.Uint64Value),
 	}
 	// declared on a schema of its own: the prefix is Jobs', declared above
 	k.newJobs = collections.NewMap(collections.NewSchemaBuilder(storeService), types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc))
@@ -165,6 +197,7 @@ func NewKeeper(
 	k.DeadlineQueue.Handle(k.settleDeadline, deadLetter[uint64](k, "deadline"))
 	k.UnbondingQueue.Handle(k.settleUnbonding, deadLetter[sdk.AccAddress](k, "unbonding"))
 	k.PruneQueue.Handle(k.settlePrune, deadLetter[uint64](k, "prune"))
+	k.SessionQueue.Handle(k.settleSession, deadLetter[uint64](k, "session"))
 	return k
 }
 
@@ -278,6 +311,20 @@ func (k *Keeper) Logger(ctx context.Context) log.Logger {
 }
 
 // addr decodes a bech32 address field of a message.
+// canonical is an address in the codec's own spelling (bech32 also takes
+// an all-upper-case form), for string comparisons with stored addresses.
+func (k *Keeper) canonical(field, s string) (string, error) {
+	b, err := k.addr(field, s)
+	if err != nil {
+		return "", err
+	}
+	c, err := k.addressCodec.BytesToString(b)
+	if err != nil {
+		return "", errorsmod.Wrapf(types.ErrInvalidAddress, "%s: %v", field, err)
+	}
+	return c, nil
+}
+
 func (k *Keeper) addr(field, s string) (sdk.AccAddress, error) {
 	if s == "" {
 		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s is required", field)

@@ -196,7 +196,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 	} else if has {
 		return errorsmod.Wrapf(types.ErrProviderExists, "%s", msg.Operator)
 	}
-	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving}
+	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving, ServingKey: msg.ServingKey}
 	if err := types.ValidateOffer(offer, params); err != nil {
 		return err
 	}
@@ -228,6 +228,7 @@ func (k *Keeper) RegisterProvider(ctx context.Context, op sdk.AccAddress, msg *t
 		CircuitIds:       msg.CircuitIds,
 		Prices:           msg.Prices,
 		Proving:          msg.Proving,
+		ServingKey:       msg.ServingKey,
 		Bond:             msg.Bond,
 		Network:          types.NetworkProfile{DeclaredLatencyMs: msg.DeclaredLatencyMs, DeclaredBandwidthMbps: msg.DeclaredBandwidthMbps},
 		Status:           types.ProviderStatus_PROVIDER_STATUS_ACTIVE,
@@ -252,14 +253,14 @@ func (k *Keeper) UpdateProvider(ctx context.Context, op sdk.AccAddress, msg *typ
 	if err != nil {
 		return err
 	}
-	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving}
+	offer := types.ProviderOffer{Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Hardware: msg.Hardware, Classes: msg.Classes, CircuitIDs: msg.CircuitIds, Prices: msg.Prices, Proving: msg.Proving, ServingKey: msg.ServingKey}
 	if err := types.ValidateOffer(offer, params); err != nil {
 		return err
 	}
 	if err := k.checkCircuits(ctx, types.ErrInvalidProvider, msg.CircuitIds...); err != nil {
 		return err
 	}
-	p.Proving = msg.Proving
+	p.Proving, p.ServingKey = msg.Proving, msg.ServingKey
 	p.Moniker, p.Endpoint, p.Region, p.Hardware = msg.Moniker, msg.Endpoint, msg.Region, msg.Hardware
 	p.Classes, p.CircuitIds, p.Prices = msg.Classes, msg.CircuitIds, msg.Prices
 	p.Network.DeclaredLatencyMs, p.Network.DeclaredBandwidthMbps = msg.DeclaredLatencyMs, msg.DeclaredBandwidthMbps

@@ -24,6 +24,11 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{RpcMethod: "Jobs", Use: "jobs", Short: "List jobs (--buyer, --provider, --status to filter)"},
 				{RpcMethod: "Accounting", Use: "accounting", Short: "Compare the module balance with open escrows + bonds"},
+				{
+					RpcMethod: "Session", Use: "session [id]", Short: "Show one serving session",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
+				{RpcMethod: "Sessions", Use: "sessions", Short: "List serving sessions (--buyer, --provider, --status to filter)"},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{
@@ -83,6 +88,49 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "AddBond", Use: "add-bond [amount]",
 					Short:          "Top up the signer's provider bond (back above min_provider_bond after a slash)",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "amount"}},
+				},
+				{
+					RpcMethod: "OpenSession",
+					Use:       "open-session [provider] [class] [circuit-id] [model-commitment-hex] [units-per-request] [max-price-per-unit] [max-requests] [duration] [session-key-hex]",
+					Short:     "Open a serving session with a provider, escrowing max-requests x units-per-request x its price per unit",
+					Long: "Requests then go to the provider off-chain, each with a voucher signed by the session key (an ed25519 public key; any key the buyer holds), " +
+						"each answer with the provider's signed receipt; the provider checkpoints them on chain and is paid per checkpoint after its challenge window. " +
+						"The provider's offer must cover the whole session (class, circuit, price, max_units_per_job, capacity) and it needs a serving key.",
+					Example: "verdictd tx jobs open-session verdict1... inference mlp2-64-64-10 <64 hex> 1000 150uverd 10000 24h <64 hex> --from buyer",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "provider"},
+						{ProtoField: "class"},
+						{ProtoField: "circuit_id"},
+						{ProtoField: "model_commitment"},
+						{ProtoField: "units_per_request"},
+						{ProtoField: "max_price_per_unit"},
+						{ProtoField: "max_requests"},
+						{ProtoField: "duration"},
+						{ProtoField: "session_key"},
+					},
+				},
+				{
+					RpcMethod: "Checkpoint",
+					Use:       "checkpoint [session-id] [count] [last-input-hex] [voucher-signature-hex] [receipts-root-hex] [receipts-uri]",
+					Short:     "Claim the requests the buyer's latest voucher counts beyond the last checkpoint, committed by the root of their receipts",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "session_id"},
+						{ProtoField: "count"},
+						{ProtoField: "last_input"},
+						{ProtoField: "voucher_signature"},
+						{ProtoField: "receipts_root"},
+						{ProtoField: "receipts_uri"},
+					},
+				},
+				{
+					RpcMethod: "CloseSession", Use: "close-session [session-id]",
+					Short:          "Close a serving session: by its buyer after the notice period (the provider may still checkpoint), by its provider at once",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "session_id"}},
+				},
+				{
+					RpcMethod: "DeclineSession", Use: "decline-session [session-id]",
+					Short:          "Refuse a serving session opened with the signer, before its decline_until (the buyer is refunded in full)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "session_id"}},
 				},
 				{
 					RpcMethod: "UpdateParams", Use: "update-params-proposal [params]",

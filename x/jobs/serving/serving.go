@@ -15,12 +15,16 @@
 // serving key's signature over
 //
 //	"verdict/receipt/v1" | chain id | session u64 | body
-//	body = seq u64 | input commitment | output commitment | received_ms u64 | answered_ms u64
+//	body = seq u64 | input commitment | output commitment | received_ms u64 | answered_ms u64 | voucher signature
 //
 // where seq is the request's count, the commitments are the circuit's
 // (canonical BN254 field elements, 32 bytes big-endian: what a job's proof
-// takes as public inputs) and the times are the provider's clock in Unix
-// milliseconds, so a latency claim can be checked against the buyer's own.
+// takes as public inputs), the times are the provider's clock in Unix
+// milliseconds, so a latency claim can be checked against the buyer's own,
+// and the voucher signature is the buyer's voucher of that very request
+// (count seq, that input): a receipt can only answer an input the buyer
+// sent, so a provider cannot stand one inference of its choosing in for
+// the requests it was paid for.
 // A checkpoint commits to the receipts of requests first..last by the root
 // of a x/jobs/batch tree of kind KindReceipt whose leaf i is
 // batch.Leaf(KindReceipt, i, body) of request first+i: any receipt can be
@@ -50,7 +54,7 @@ const (
 	// CommitmentLen is the length of an input or output commitment.
 	CommitmentLen = 32
 	// BodyLen is the length of a receipt's body (a receipt leaf's value).
-	BodyLen = 8 + 2*CommitmentLen + 8 + 8
+	BodyLen = 8 + 2*CommitmentLen + 8 + 8 + ed25519.SignatureSize
 	// MaxChainIDLen bounds the chain id a signature binds.
 	MaxChainIDLen = 64
 
@@ -86,12 +90,28 @@ type Receipt struct {
 	Output     Commitment
 	ReceivedMs uint64
 	AnsweredMs uint64
-	Signature  []byte
+	// Voucher: the buyer's voucher signature of this request (count Seq,
+	// Input).
+	Voucher   []byte
+	Signature []byte
+}
+
+// VoucherOf is the buyer's voucher a receipt carries.
+func (r Receipt) VoucherOf() Voucher {
+	return Voucher{Session: r.Session, Count: r.Seq, Input: r.Input, Signature: r.Voucher}
+}
+
+// CheckChainID checks a chain id a signature can bind.
+func CheckChainID(chainID string) error {
+	if len(chainID) == 0 || len(chainID) > MaxChainIDLen {
+		return fmt.Errorf("%w: chain id of %d bytes, want 1..%d", ErrMalformed, len(chainID), MaxChainIDLen)
+	}
+	return nil
 }
 
 func prefix(domain, chainID string, session uint64, n int) ([]byte, error) {
-	if len(chainID) == 0 || len(chainID) > MaxChainIDLen {
-		return nil, fmt.Errorf("%w: chain id of %d bytes, want 1..%d", ErrMalformed, len(chainID), MaxChainIDLen)
+	if err := CheckChainID(chainID); err != nil {
+		return nil, err
 	}
 	b := make([]byte, 0, len(domain)+2+len(chainID)+8+n)
 	b = append(b, domain...)
@@ -118,7 +138,10 @@ func (r Receipt) Body() []byte {
 	b = append(b, r.Input[:]...)
 	b = append(b, r.Output[:]...)
 	b = binary.BigEndian.AppendUint64(b, r.ReceivedMs)
-	return binary.BigEndian.AppendUint64(b, r.AnsweredMs)
+	b = binary.BigEndian.AppendUint64(b, r.AnsweredMs)
+	v := make([]byte, ed25519.SignatureSize) // a missing or short voucher: zeros, which verify as nothing
+	copy(v, r.Voucher)
+	return append(b, v...)
 }
 
 // ParseBody reads a receipt body (the session and signature left empty).
@@ -132,6 +155,7 @@ func ParseBody(b []byte) (Receipt, error) {
 	copy(r.Output[:], b[8+CommitmentLen:])
 	r.ReceivedMs = binary.BigEndian.Uint64(b[8+2*CommitmentLen:])
 	r.AnsweredMs = binary.BigEndian.Uint64(b[16+2*CommitmentLen:])
+	r.Voucher = append([]byte(nil), b[24+2*CommitmentLen:]...)
 	return r, nil
 }
 

@@ -65,8 +65,12 @@ func TestVoucherRoundTripAndEveryFieldBound(t *testing.T) {
 
 func TestReceiptRoundTripAndEveryFieldBound(t *testing.T) {
 	pub, priv := key("provider")
+	_, buyer := key("buyer")
+	v, err := serving.SignVoucher(buyer, chain, serving.Voucher{Session: 7, Count: 3, Input: commit("in-3")})
+	require.NoError(t, err)
 	r, err := serving.SignReceipt(priv, chain, serving.Receipt{
 		Session: 7, Seq: 3, Input: commit("in-3"), Output: commit("out-3"), ReceivedMs: 1_700_000_000_000, AnsweredMs: 1_700_000_000_004,
+		Voucher: v.Signature,
 	})
 	require.NoError(t, err)
 	require.NoError(t, serving.VerifyReceipt(pub, chain, r))
@@ -77,6 +81,7 @@ func TestReceiptRoundTripAndEveryFieldBound(t *testing.T) {
 		"output":   func(r *serving.Receipt) { r.Output[5] ^= 1 },
 		"received": func(r *serving.Receipt) { r.ReceivedMs-- },
 		"answered": func(r *serving.Receipt) { r.AnsweredMs++ },
+		"voucher":  func(r *serving.Receipt) { r.Voucher = append([]byte{r.Voucher[0] ^ 1}, r.Voucher[1:]...) },
 	} {
 		x := r
 		f(&x)
@@ -86,13 +91,16 @@ func TestReceiptRoundTripAndEveryFieldBound(t *testing.T) {
 	zero := r
 	zero.Seq = 0
 	require.ErrorIs(t, serving.VerifyReceipt(pub, chain, zero), serving.ErrMalformed)
+	// the voucher it carries is the buyer's of that request
+	buyerPub, _ := key("buyer")
+	require.NoError(t, serving.VerifyVoucher(buyerPub, chain, r.VoucherOf()))
 
 	// a voucher's signature is never a receipt's (the domains differ)
 	bpub, bpriv := key("same key for both")
-	v, err := serving.SignVoucher(bpriv, chain, serving.Voucher{Session: 7, Count: 3, Input: commit("in-3")})
+	same, err := serving.SignVoucher(bpriv, chain, serving.Voucher{Session: 7, Count: 3, Input: commit("in-3")})
 	require.NoError(t, err)
 	forged := r
-	forged.Signature = v.Signature
+	forged.Signature = same.Signature
 	require.ErrorIs(t, serving.VerifyReceipt(bpub, chain, forged), serving.ErrSignature)
 }
 

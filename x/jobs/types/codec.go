@@ -22,6 +22,10 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgDeclineJob{}, "verdict/x/jobs/MsgDeclineJob")
 	legacy.RegisterAminoMsg(cdc, &MsgAddBond{}, "verdict/x/jobs/MsgAddBond")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "verdict/x/jobs/MsgUpdateParams")
+	legacy.RegisterAminoMsg(cdc, &MsgOpenSession{}, "verdict/x/jobs/MsgOpenSession")
+	legacy.RegisterAminoMsg(cdc, &MsgCheckpoint{}, "verdict/x/jobs/MsgCheckpoint")
+	legacy.RegisterAminoMsg(cdc, &MsgCloseSession{}, "verdict/x/jobs/MsgCloseSession")
+	legacy.RegisterAminoMsg(cdc, &MsgDeclineSession{}, "verdict/x/jobs/MsgDeclineSession")
 	cdc.RegisterConcrete(&Params{}, "verdict/x/jobs/Params", nil)
 }
 
@@ -40,6 +44,10 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgDeclineJob{},
 		&MsgAddBond{},
 		&MsgUpdateParams{},
+		&MsgOpenSession{},
+		&MsgCheckpoint{},
+		&MsgCloseSession{},
+		&MsgDeclineSession{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -24,4 +24,7 @@ var (
 	ErrAccounting        = errorsmod.Register(ModuleName, 19, "module accounting mismatch")
 	ErrWindowClosed      = errorsmod.Register(ModuleName, 20, "window has closed")
 	ErrNotDeclinable     = errorsmod.Register(ModuleName, 21, "job cannot be declined")
+	ErrSessionNotFound   = errorsmod.Register(ModuleName, 22, "session not found")
+	ErrInvalidSession    = errorsmod.Register(ModuleName, 23, "invalid session")
+	ErrInvalidVoucher    = errorsmod.Register(ModuleName, 24, "invalid voucher")
 )

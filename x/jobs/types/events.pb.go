@@ -1122,6 +1122,310 @@ func (m *EventJobPruned) GetJobId() uint64 {
 	return 0
 }
 
+// EventSessionOpened: a buyer opened a serving session and escrowed its
+// most requests' price.
+type EventSessionOpened struct {
+	SessionId       uint64     `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Buyer           string     `protobuf:"bytes,2,opt,name=buyer,proto3" json:"buyer,omitempty"`
+	Provider        string     `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	MaxRequests     uint64     `protobuf:"varint,4,opt,name=max_requests,json=maxRequests,proto3" json:"max_requests,omitempty"`
+	PricePerRequest types.Coin `protobuf:"bytes,5,opt,name=price_per_request,json=pricePerRequest,proto3" json:"price_per_request"`
+	Escrow          types.Coin `protobuf:"bytes,6,opt,name=escrow,proto3" json:"escrow"`
+	ExpiresAt       time.Time  `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3,stdtime" json:"expires_at"`
+}
+
+func (m *EventSessionOpened) Reset()         { *m = EventSessionOpened{} }
+func (m *EventSessionOpened) String() string { return proto.CompactTextString(m) }
+func (*EventSessionOpened) ProtoMessage()    {}
+func (*EventSessionOpened) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a0b248623fc4f5a5, []int{18}
+}
+func (m *EventSessionOpened) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventSessionOpened) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventSessionOpened.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventSessionOpened) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventSessionOpened.Merge(m, src)
+}
+func (m *EventSessionOpened) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventSessionOpened) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventSessionOpened.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventSessionOpened proto.InternalMessageInfo
+
+func (m *EventSessionOpened) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+func (m *EventSessionOpened) GetBuyer() string {
+	if m != nil {
+		return m.Buyer
+	}
+	return ""
+}
+
+func (m *EventSessionOpened) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventSessionOpened) GetMaxRequests() uint64 {
+	if m != nil {
+		return m.MaxRequests
+	}
+	return 0
+}
+
+func (m *EventSessionOpened) GetPricePerRequest() types.Coin {
+	if m != nil {
+		return m.PricePerRequest
+	}
+	return types.Coin{}
+}
+
+func (m *EventSessionOpened) GetEscrow() types.Coin {
+	if m != nil {
+		return m.Escrow
+	}
+	return types.Coin{}
+}
+
+func (m *EventSessionOpened) GetExpiresAt() time.Time {
+	if m != nil {
+		return m.ExpiresAt
+	}
+	return time.Time{}
+}
+
+// EventCheckpointPosted: the provider checkpointed requests first..count;
+// they are job job_id, paid after its challenge window.
+type EventCheckpointPosted struct {
+	SessionId    uint64     `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	JobId        uint64     `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	First        uint64     `protobuf:"varint,3,opt,name=first,proto3" json:"first,omitempty"`
+	Count        uint64     `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	ReceiptsRoot []byte     `protobuf:"bytes,5,opt,name=receipts_root,json=receiptsRoot,proto3" json:"receipts_root,omitempty"`
+	Amount       types.Coin `protobuf:"bytes,6,opt,name=amount,proto3" json:"amount"`
+}
+
+func (m *EventCheckpointPosted) Reset()         { *m = EventCheckpointPosted{} }
+func (m *EventCheckpointPosted) String() string { return proto.CompactTextString(m) }
+func (*EventCheckpointPosted) ProtoMessage()    {}
+func (*EventCheckpointPosted) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a0b248623fc4f5a5, []int{19}
+}
+func (m *EventCheckpointPosted) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventCheckpointPosted) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventCheckpointPosted.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventCheckpointPosted) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventCheckpointPosted.Merge(m, src)
+}
+func (m *EventCheckpointPosted) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventCheckpointPosted) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventCheckpointPosted.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventCheckpointPosted proto.InternalMessageInfo
+
+func (m *EventCheckpointPosted) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+func (m *EventCheckpointPosted) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventCheckpointPosted) GetFirst() uint64 {
+	if m != nil {
+		return m.First
+	}
+	return 0
+}
+
+func (m *EventCheckpointPosted) GetCount() uint64 {
+	if m != nil {
+		return m.Count
+	}
+	return 0
+}
+
+func (m *EventCheckpointPosted) GetReceiptsRoot() []byte {
+	if m != nil {
+		return m.ReceiptsRoot
+	}
+	return nil
+}
+
+func (m *EventCheckpointPosted) GetAmount() types.Coin {
+	if m != nil {
+		return m.Amount
+	}
+	return types.Coin{}
+}
+
+// EventSessionClosing: the buyer closed the session; the provider may
+// checkpoint until close_at.
+type EventSessionClosing struct {
+	SessionId uint64    `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	CloseAt   time.Time `protobuf:"bytes,2,opt,name=close_at,json=closeAt,proto3,stdtime" json:"close_at"`
+}
+
+func (m *EventSessionClosing) Reset()         { *m = EventSessionClosing{} }
+func (m *EventSessionClosing) String() string { return proto.CompactTextString(m) }
+func (*EventSessionClosing) ProtoMessage()    {}
+func (*EventSessionClosing) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a0b248623fc4f5a5, []int{20}
+}
+func (m *EventSessionClosing) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventSessionClosing) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventSessionClosing.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventSessionClosing) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventSessionClosing.Merge(m, src)
+}
+func (m *EventSessionClosing) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventSessionClosing) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventSessionClosing.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventSessionClosing proto.InternalMessageInfo
+
+func (m *EventSessionClosing) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+func (m *EventSessionClosing) GetCloseAt() time.Time {
+	if m != nil {
+		return m.CloseAt
+	}
+	return time.Time{}
+}
+
+// EventSessionClosed: no more checkpoints; refund went back to the buyer.
+// reason: "closed by the provider", "notice ended", "expired", "declined".
+type EventSessionClosed struct {
+	SessionId    uint64     `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Checkpointed uint64     `protobuf:"varint,2,opt,name=checkpointed,proto3" json:"checkpointed,omitempty"`
+	Refund       types.Coin `protobuf:"bytes,3,opt,name=refund,proto3" json:"refund"`
+	Reason       string     `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *EventSessionClosed) Reset()         { *m = EventSessionClosed{} }
+func (m *EventSessionClosed) String() string { return proto.CompactTextString(m) }
+func (*EventSessionClosed) ProtoMessage()    {}
+func (*EventSessionClosed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a0b248623fc4f5a5, []int{21}
+}
+func (m *EventSessionClosed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventSessionClosed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventSessionClosed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventSessionClosed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventSessionClosed.Merge(m, src)
+}
+func (m *EventSessionClosed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventSessionClosed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventSessionClosed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventSessionClosed proto.InternalMessageInfo
+
+func (m *EventSessionClosed) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+func (m *EventSessionClosed) GetCheckpointed() uint64 {
+	if m != nil {
+		return m.Checkpointed
+	}
+	return 0
+}
+
+func (m *EventSessionClosed) GetRefund() types.Coin {
+	if m != nil {
+		return m.Refund
+	}
+	return types.Coin{}
+}
+
+func (m *EventSessionClosed) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
 func init() {
 	proto.RegisterType((*EventProviderRegistered)(nil), "verdict.jobs.v1.EventProviderRegistered")
 	proto.RegisterType((*EventProviderUpdated)(nil), "verdict.jobs.v1.EventProviderUpdated")
@@ -1141,70 +1445,88 @@ func init() {
 	proto.RegisterType((*EventJobDeclined)(nil), "verdict.jobs.v1.EventJobDeclined")
 	proto.RegisterType((*EventBondAdded)(nil), "verdict.jobs.v1.EventBondAdded")
 	proto.RegisterType((*EventJobPruned)(nil), "verdict.jobs.v1.EventJobPruned")
+	proto.RegisterType((*EventSessionOpened)(nil), "verdict.jobs.v1.EventSessionOpened")
+	proto.RegisterType((*EventCheckpointPosted)(nil), "verdict.jobs.v1.EventCheckpointPosted")
+	proto.RegisterType((*EventSessionClosing)(nil), "verdict.jobs.v1.EventSessionClosing")
+	proto.RegisterType((*EventSessionClosed)(nil), "verdict.jobs.v1.EventSessionClosed")
 }
 
 func init() { proto.RegisterFile("verdict/jobs/v1/events.proto", fileDescriptor_a0b248623fc4f5a5) }
 
 var fileDescriptor_a0b248623fc4f5a5 = []byte{
-	// 914 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xc4, 0x56, 0xbf, 0x6f, 0x1c, 0x45,
-	0x14, 0xf6, 0xfa, 0xee, 0x2c, 0xef, 0x24, 0x71, 0xec, 0x95, 0x03, 0xc7, 0x39, 0x9c, 0xad, 0x6d,
-	0xb0, 0x40, 0xd9, 0x95, 0x1d, 0x0a, 0x24, 0x68, 0xe2, 0xcb, 0x05, 0x62, 0x51, 0x58, 0x6b, 0xa2,
-	0x48, 0x34, 0xa7, 0xd9, 0x9d, 0x97, 0xf3, 0x98, 0xdd, 0x79, 0xcb, 0xcc, 0xec, 0x39, 0xa6, 0xa0,
-	0xa2, 0x40, 0x02, 0xa1, 0xd0, 0x23, 0x2a, 0x0a, 0x4a, 0xfe, 0x05, 0xba, 0x94, 0x29, 0x29, 0x10,
-	0x20, 0xbb, 0xe0, 0x8f, 0xa0, 0x41, 0x33, 0xbb, 0x7b, 0xf6, 0x25, 0x0a, 0xce, 0x1d, 0xa0, 0x34,
-	0xa7, 0x7b, 0x33, 0xef, 0x7b, 0xf3, 0x7d, 0xef, 0xc7, 0xce, 0x90, 0xeb, 0x23, 0x90, 0x8c, 0x27,
-	0x3a, 0x3c, 0xc4, 0x58, 0x85, 0xa3, 0xad, 0x10, 0x46, 0x20, 0xb4, 0x0a, 0x72, 0x89, 0x1a, 0xbd,
-	0xab, 0xd5, 0x6e, 0x60, 0x76, 0x83, 0xd1, 0x56, 0x67, 0x75, 0x88, 0x43, 0xb4, 0x7b, 0xa1, 0xf9,
-	0x57, 0xba, 0x75, 0xba, 0x09, 0xaa, 0x0c, 0x55, 0x18, 0x53, 0x05, 0xe1, 0x68, 0x2b, 0x06, 0x4d,
-	0xb7, 0xc2, 0x04, 0xb9, 0xa8, 0xf6, 0xd7, 0x87, 0x88, 0xc3, 0x14, 0x42, 0x6b, 0xc5, 0xc5, 0x83,
-	0x50, 0xf3, 0x0c, 0x94, 0xa6, 0x59, 0x5e, 0x39, 0xac, 0x3d, 0xcd, 0x42, 0x1f, 0xe7, 0x50, 0x91,
-	0xe8, 0xac, 0xd0, 0x8c, 0x0b, 0x0c, 0xed, 0x6f, 0xb9, 0xe4, 0x23, 0x79, 0xb5, 0x6f, 0x78, 0xee,
-	0x49, 0x1c, 0x71, 0x06, 0x32, 0x82, 0x21, 0x57, 0x1a, 0x24, 0x30, 0xaf, 0x43, 0x16, 0x31, 0x07,
-	0x49, 0x35, 0xca, 0xb6, 0xb3, 0xe1, 0x6c, 0xba, 0xd1, 0xd8, 0xf6, 0xde, 0x21, 0xcd, 0x18, 0x05,
-	0x6b, 0xcf, 0x6f, 0x38, 0x9b, 0x97, 0xb6, 0x5f, 0x0b, 0x4a, 0xda, 0x81, 0xa1, 0x1d, 0x54, 0xb4,
-	0x83, 0x1e, 0x72, 0xb1, 0xe3, 0x3e, 0xfe, 0x6d, 0x7d, 0xee, 0xc7, 0x3f, 0x7f, 0x7a, 0xd3, 0x89,
-	0x2c, 0xc2, 0xdf, 0x26, 0xab, 0x13, 0x07, 0xde, 0xcb, 0x19, 0xd5, 0xff, 0x7c, 0x9a, 0xff, 0xbd,
-	0x43, 0x3a, 0x13, 0xa0, 0x7d, 0x4d, 0x75, 0xa1, 0x7a, 0x07, 0x54, 0x0c, 0x2f, 0x20, 0x7a, 0x93,
-	0x34, 0x1f, 0x48, 0xcc, 0x2c, 0xd1, 0xa5, 0xed, 0xf5, 0xe0, 0xa9, 0x32, 0x04, 0x93, 0x11, 0x23,
-	0xeb, 0xec, 0x85, 0x64, 0x5e, 0x63, 0xbb, 0xf1, 0x62, 0x90, 0x79, 0x8d, 0xfe, 0xe7, 0xe4, 0xda,
-	0xa4, 0x28, 0x61, 0xb4, 0x5e, 0x40, 0xed, 0x2e, 0xb9, 0x62, 0xbc, 0x06, 0x12, 0x74, 0x21, 0x05,
-	0x4c, 0x97, 0xcc, 0xcb, 0x06, 0x1a, 0x55, 0x48, 0xff, 0x0b, 0x87, 0x2c, 0x5b, 0x02, 0x3b, 0x28,
-	0xd8, 0x7e, 0x4a, 0xd5, 0xc1, 0x05, 0x67, 0xbf, 0x47, 0x16, 0x68, 0x86, 0x85, 0xd0, 0x53, 0x1d,
-	0x5a, 0x61, 0xbc, 0x57, 0xc8, 0x82, 0x04, 0xaa, 0x50, 0xd8, 0x1c, 0xb9, 0x51, 0x65, 0xf9, 0x7f,
-	0x39, 0x64, 0xc5, 0xd2, 0xd8, 0xc5, 0x78, 0xbf, 0x88, 0x33, 0xae, 0x4d, 0x65, 0xaf, 0x91, 0x85,
-	0x43, 0x8c, 0x07, 0x9c, 0x59, 0x16, 0xcd, 0xa8, 0x75, 0x88, 0xf1, 0x5d, 0xe6, 0xad, 0x92, 0x56,
-	0x5c, 0x1c, 0x83, 0xb4, 0x0c, 0xdc, 0xa8, 0x34, 0xbc, 0xb7, 0x49, 0x2b, 0x49, 0xa9, 0x52, 0x55,
-	0xf6, 0xbb, 0xcf, 0x64, 0xff, 0x3e, 0xca, 0x4f, 0x52, 0xa4, 0xac, 0x67, 0xbc, 0xa2, 0xd2, 0xd9,
-	0xc8, 0x01, 0x95, 0x48, 0x3c, 0x6a, 0x37, 0xa7, 0x91, 0x53, 0x62, 0xbc, 0x3e, 0x59, 0x64, 0x40,
-	0x59, 0xca, 0x05, 0xb4, 0x5b, 0x16, 0xdf, 0x09, 0xca, 0x39, 0x0b, 0xea, 0x39, 0x0b, 0x3e, 0xaa,
-	0xe7, 0x6c, 0xe7, 0x8a, 0x09, 0xf0, 0xe8, 0xf7, 0x75, 0xa7, 0x0c, 0x32, 0x86, 0xfa, 0x3f, 0xd7,
-	0x45, 0xd8, 0xc5, 0xf8, 0x96, 0x52, 0x7c, 0x28, 0x9e, 0x2f, 0xbe, 0x43, 0x16, 0xf3, 0xaa, 0x57,
-	0x2a, 0xfd, 0x63, 0xdb, 0xdb, 0x25, 0x4b, 0xb9, 0xe4, 0x09, 0x0c, 0x72, 0x90, 0x83, 0x42, 0x70,
-	0x6d, 0x73, 0xf1, 0xc2, 0x8d, 0x61, 0xb1, 0x7b, 0xa6, 0x07, 0xb9, 0xf6, 0x96, 0x49, 0x63, 0xc4,
-	0xa9, 0xcd, 0x8a, 0x1b, 0x99, 0xbf, 0xde, 0x75, 0xe2, 0xe6, 0x29, 0x4d, 0x20, 0x03, 0xa1, 0xdb,
-	0xad, 0x8d, 0xc6, 0xa6, 0x1b, 0x9d, 0x2d, 0xf8, 0xbf, 0xd6, 0x15, 0x8c, 0x40, 0x15, 0xa9, 0xde,
-	0x43, 0xa5, 0x67, 0x13, 0xf1, 0x16, 0x59, 0xc1, 0x42, 0xe7, 0x85, 0x1e, 0x24, 0x98, 0x65, 0x5c,
-	0xdb, 0xe3, 0x8c, 0x8e, 0xcb, 0xd1, 0x72, 0xb9, 0xd1, 0x1b, 0xaf, 0x7b, 0xaf, 0x13, 0x62, 0x74,
-	0xaa, 0x41, 0xa1, 0x80, 0x59, 0xb2, 0xcd, 0xc8, 0xb5, 0x2b, 0xf7, 0x14, 0x30, 0xef, 0x03, 0x42,
-	0x8e, 0xb8, 0x60, 0x78, 0x34, 0x00, 0xc1, 0xa6, 0xaf, 0x90, 0x5b, 0x82, 0xfb, 0x82, 0xf9, 0xfd,
-	0xb3, 0x0a, 0xdd, 0xe6, 0x2a, 0x2f, 0x66, 0x13, 0xe7, 0x7f, 0xeb, 0x10, 0xcf, 0xc6, 0xb9, 0x6f,
-	0x23, 0x9b, 0x5c, 0x65, 0xb3, 0xa5, 0x69, 0x52, 0x5a, 0xe3, 0x5f, 0x48, 0xfb, 0xe6, 0xdc, 0xec,
-	0xdd, 0xe1, 0x82, 0xa6, 0xfc, 0xb3, 0xd9, 0x28, 0xdd, 0x21, 0x44, 0x81, 0xd6, 0x29, 0x8c, 0x4b,
-	0x76, 0x69, 0x7b, 0xed, 0x99, 0x31, 0xdc, 0x1f, 0xbb, 0x9c, 0x6f, 0xbe, 0x73, 0x48, 0xff, 0x2b,
-	0x87, 0x2c, 0x8d, 0x09, 0x51, 0x9e, 0xbe, 0x5c, 0x36, 0x5f, 0x3b, 0xe4, 0x6a, 0xcd, 0xa6, 0xff,
-	0x30, 0xe7, 0xf2, 0xe5, 0xd2, 0xf9, 0xf2, 0x5c, 0xb5, 0x7a, 0x54, 0x24, 0x90, 0xa6, 0xd3, 0x7e,
-	0x29, 0xff, 0x2b, 0x2a, 0xdf, 0x39, 0x64, 0xcd, 0x52, 0x39, 0x73, 0xbd, 0x0d, 0x94, 0x7d, 0x08,
-	0xba, 0x7c, 0x06, 0xac, 0x92, 0xd6, 0xa7, 0x05, 0x14, 0x50, 0xdd, 0x21, 0xa5, 0x61, 0x56, 0x41,
-	0x68, 0x79, 0x5c, 0x73, 0xb2, 0x86, 0xf7, 0x2e, 0x69, 0xb0, 0x02, 0xa6, 0xef, 0x63, 0x83, 0xb2,
-	0x21, 0xa5, 0x44, 0x59, 0x7d, 0xad, 0x4a, 0x63, 0x62, 0x64, 0x21, 0x31, 0x1f, 0xda, 0x99, 0x46,
-	0xf6, 0x87, 0xba, 0x1b, 0xcd, 0x0d, 0x79, 0x8b, 0xb1, 0xff, 0xf5, 0x7e, 0xac, 0x5f, 0x47, 0x8d,
-	0xa9, 0x5f, 0x47, 0x6f, 0x9c, 0xcd, 0xcc, 0x9e, 0x2c, 0x9e, 0xaf, 0x75, 0xe7, 0xfd, 0xc7, 0x27,
-	0x5d, 0xe7, 0xc9, 0x49, 0xd7, 0xf9, 0xe3, 0xa4, 0xeb, 0x3c, 0x3a, 0xed, 0xce, 0x3d, 0x39, 0xed,
-	0xce, 0xfd, 0x72, 0xda, 0x9d, 0xfb, 0xf8, 0xc6, 0x90, 0xeb, 0x83, 0x22, 0x0e, 0x12, 0xcc, 0xc2,
-	0xaa, 0x1b, 0x6e, 0x24, 0x07, 0x94, 0x8b, 0xda, 0x0a, 0x1f, 0x96, 0x8f, 0x43, 0xfb, 0x32, 0x8c,
-	0x17, 0x6c, 0x75, 0x6e, 0xfe, 0x1d, 0x00, 0x00, 0xff, 0xff, 0x81, 0x6f, 0xb2, 0xc6, 0xbf, 0x0a,
-	0x00, 0x00,
+	// 1141 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xc4, 0x57, 0xbd, 0x6f, 0x1c, 0x45,
+	0x14, 0xf7, 0xde, 0x57, 0x7c, 0x93, 0xcb, 0x87, 0x17, 0x07, 0x8e, 0x4b, 0x72, 0x0e, 0x4b, 0x81,
+	0x05, 0xca, 0xae, 0xec, 0x50, 0x20, 0x41, 0x63, 0x9f, 0x1d, 0x12, 0x0b, 0x09, 0x6b, 0x4d, 0x14,
+	0x89, 0xe6, 0x34, 0xbb, 0xfb, 0x7c, 0x1e, 0x67, 0x77, 0x66, 0x33, 0x33, 0x7b, 0xb6, 0x53, 0x50,
+	0x51, 0x20, 0x81, 0x50, 0xe8, 0x11, 0x15, 0x05, 0x0d, 0x12, 0xff, 0x02, 0x5d, 0xca, 0x94, 0x14,
+	0x08, 0x90, 0x5d, 0xf0, 0x47, 0xd0, 0xa0, 0x99, 0x9d, 0xbd, 0x0f, 0x47, 0xe6, 0x7c, 0x07, 0x28,
+	0xcd, 0xe9, 0xde, 0x9b, 0xf7, 0x66, 0x7e, 0xef, 0xf7, 0xde, 0x9b, 0x37, 0x8b, 0x6e, 0xf4, 0x81,
+	0x47, 0x24, 0x94, 0xde, 0x3e, 0x0b, 0x84, 0xd7, 0x5f, 0xf1, 0xa0, 0x0f, 0x54, 0x0a, 0x37, 0xe5,
+	0x4c, 0x32, 0xfb, 0x8a, 0x59, 0x75, 0xd5, 0xaa, 0xdb, 0x5f, 0x69, 0x2d, 0xf6, 0x58, 0x8f, 0xe9,
+	0x35, 0x4f, 0xfd, 0xcb, 0xcd, 0x5a, 0xed, 0x90, 0x89, 0x84, 0x09, 0x2f, 0xc0, 0x02, 0xbc, 0xfe,
+	0x4a, 0x00, 0x12, 0xaf, 0x78, 0x21, 0x23, 0xd4, 0xac, 0x2f, 0xf5, 0x18, 0xeb, 0xc5, 0xe0, 0x69,
+	0x29, 0xc8, 0x76, 0x3d, 0x49, 0x12, 0x10, 0x12, 0x27, 0xa9, 0x31, 0xb8, 0x7e, 0x1a, 0x85, 0x3c,
+	0x4a, 0xc1, 0x80, 0x68, 0x2d, 0xe0, 0x84, 0x50, 0xe6, 0xe9, 0xdf, 0x5c, 0xe5, 0x30, 0xf4, 0xda,
+	0xa6, 0xc2, 0xb9, 0xcd, 0x59, 0x9f, 0x44, 0xc0, 0x7d, 0xe8, 0x11, 0x21, 0x81, 0x43, 0x64, 0xb7,
+	0xd0, 0x3c, 0x4b, 0x81, 0x63, 0xc9, 0x78, 0xd3, 0xba, 0x65, 0x2d, 0xd7, 0xfd, 0x81, 0x6c, 0xbf,
+	0x87, 0x2a, 0x01, 0xa3, 0x51, 0xb3, 0x74, 0xcb, 0x5a, 0xbe, 0xb8, 0xfa, 0xba, 0x9b, 0xc3, 0x76,
+	0x15, 0x6c, 0xd7, 0xc0, 0x76, 0x3b, 0x8c, 0xd0, 0xf5, 0xfa, 0xb3, 0xdf, 0x96, 0xe6, 0x7e, 0xf8,
+	0xf3, 0xa7, 0xb7, 0x2d, 0x5f, 0x7b, 0x38, 0xab, 0x68, 0x71, 0xec, 0xc0, 0x07, 0x69, 0x84, 0xe5,
+	0x3f, 0x9f, 0xe6, 0x7c, 0x67, 0xa1, 0xd6, 0x98, 0xd3, 0x8e, 0xc4, 0x32, 0x13, 0x9d, 0x3d, 0x4c,
+	0x7b, 0x13, 0x80, 0xde, 0x41, 0x95, 0x5d, 0xce, 0x12, 0x0d, 0xf4, 0xf2, 0xea, 0x92, 0x7b, 0x2a,
+	0x0d, 0xee, 0xf8, 0x8e, 0xbe, 0x36, 0xb6, 0x3d, 0x54, 0x92, 0xac, 0x59, 0x3e, 0x9f, 0x4b, 0x49,
+	0x32, 0xe7, 0x33, 0x74, 0x6d, 0x3c, 0x28, 0xaa, 0x62, 0x9d, 0x00, 0xed, 0x3e, 0xba, 0xa4, 0xac,
+	0xba, 0x1c, 0x64, 0xc6, 0x29, 0x4c, 0x47, 0x66, 0x43, 0xb9, 0xfa, 0xc6, 0xd3, 0xf9, 0xdc, 0x42,
+	0x57, 0x35, 0x80, 0x75, 0x46, 0xa3, 0x9d, 0x18, 0x8b, 0xbd, 0x09, 0x67, 0x7f, 0x80, 0x6a, 0x38,
+	0x61, 0x19, 0x95, 0x53, 0x1d, 0x6a, 0x7c, 0xec, 0x57, 0x51, 0x8d, 0x03, 0x16, 0x8c, 0x6a, 0x8e,
+	0xea, 0xbe, 0x91, 0x9c, 0xbf, 0x2c, 0xb4, 0xa0, 0x61, 0x6c, 0xb1, 0x60, 0x27, 0x0b, 0x12, 0x22,
+	0x55, 0x66, 0xaf, 0xa1, 0xda, 0x3e, 0x0b, 0xba, 0x24, 0xd2, 0x28, 0x2a, 0x7e, 0x75, 0x9f, 0x05,
+	0xf7, 0x23, 0x7b, 0x11, 0x55, 0x83, 0xec, 0x08, 0xb8, 0x46, 0x50, 0xf7, 0x73, 0xc1, 0x7e, 0x17,
+	0x55, 0xc3, 0x18, 0x0b, 0x61, 0xd8, 0x6f, 0xbf, 0xc0, 0xfe, 0x43, 0xc6, 0x1f, 0xc5, 0x0c, 0x47,
+	0x1d, 0x65, 0xe5, 0xe7, 0xc6, 0x2a, 0x1c, 0x10, 0x21, 0x67, 0x07, 0xcd, 0xca, 0x34, 0xe1, 0xe4,
+	0x3e, 0xf6, 0x26, 0x9a, 0x8f, 0x00, 0x47, 0x31, 0xa1, 0xd0, 0xac, 0x6a, 0xff, 0x96, 0x9b, 0xf7,
+	0x99, 0x5b, 0xf4, 0x99, 0xfb, 0x49, 0xd1, 0x67, 0xeb, 0x97, 0xd4, 0x06, 0x4f, 0x7f, 0x5f, 0xb2,
+	0xf2, 0x4d, 0x06, 0xae, 0xce, 0xcf, 0x45, 0x12, 0xb6, 0x58, 0xb0, 0x26, 0x04, 0xe9, 0xd1, 0xb3,
+	0x83, 0x6f, 0xa1, 0xf9, 0xd4, 0xd4, 0x8a, 0x89, 0x7f, 0x20, 0xdb, 0x5b, 0xe8, 0x72, 0xca, 0x49,
+	0x08, 0xdd, 0x14, 0x78, 0x37, 0xa3, 0x44, 0x6a, 0x2e, 0xce, 0x5d, 0x18, 0xda, 0x77, 0x5b, 0xd5,
+	0x20, 0x91, 0xf6, 0x55, 0x54, 0xee, 0x13, 0xac, 0x59, 0xa9, 0xfb, 0xea, 0xaf, 0x7d, 0x03, 0xd5,
+	0xd3, 0x18, 0x87, 0x90, 0x00, 0x95, 0xcd, 0xea, 0xad, 0xf2, 0x72, 0xdd, 0x1f, 0x2a, 0x9c, 0x5f,
+	0x8b, 0x0c, 0xfa, 0x20, 0xb2, 0x58, 0x6e, 0x33, 0x21, 0x67, 0x0b, 0xe2, 0x1d, 0xb4, 0xc0, 0x32,
+	0x99, 0x66, 0xb2, 0x1b, 0xb2, 0x24, 0x21, 0x52, 0x1f, 0xa7, 0xe2, 0x68, 0xf8, 0x57, 0xf3, 0x85,
+	0xce, 0x40, 0x6f, 0xdf, 0x44, 0x48, 0xc5, 0x29, 0xba, 0x99, 0x80, 0x48, 0x83, 0xad, 0xf8, 0x75,
+	0xad, 0x79, 0x20, 0x20, 0xb2, 0xef, 0x21, 0x74, 0x40, 0x68, 0xc4, 0x0e, 0xba, 0x40, 0xa3, 0xe9,
+	0x33, 0x54, 0xcf, 0x9d, 0x37, 0x69, 0xe4, 0x6c, 0x0e, 0x33, 0xb4, 0x41, 0x44, 0x9a, 0xcd, 0x16,
+	0x9c, 0xf3, 0x8d, 0x85, 0x6c, 0xbd, 0xcf, 0x43, 0xbd, 0xb3, 0xe2, 0x2a, 0x99, 0x8d, 0xa6, 0xf1,
+	0xd0, 0xca, 0xff, 0x22, 0xb4, 0xaf, 0x47, 0x7a, 0xef, 0x2e, 0xa1, 0x38, 0x26, 0x4f, 0x66, 0x83,
+	0x74, 0x17, 0x21, 0x01, 0x52, 0xc6, 0x30, 0x48, 0xd9, 0xc5, 0xd5, 0xeb, 0x2f, 0xb4, 0xe1, 0xce,
+	0xc0, 0x64, 0xb4, 0xf8, 0x46, 0x3c, 0x9d, 0x2f, 0x2d, 0x74, 0x79, 0x00, 0x08, 0x93, 0xf8, 0xe5,
+	0xa2, 0xf9, 0xca, 0x42, 0x57, 0x0a, 0x34, 0x9b, 0x87, 0x29, 0xe1, 0x2f, 0x17, 0xce, 0x17, 0x23,
+	0xd9, 0xea, 0x60, 0x1a, 0x42, 0x1c, 0x4f, 0x7b, 0x53, 0xfe, 0x57, 0x50, 0xbe, 0xb5, 0xd0, 0x75,
+	0x0d, 0x65, 0x68, 0xba, 0x01, 0x38, 0xfa, 0x08, 0x64, 0xfe, 0x0c, 0x58, 0x44, 0xd5, 0xc7, 0x19,
+	0x64, 0x60, 0x66, 0x48, 0x2e, 0x28, 0x2d, 0x50, 0xc9, 0x8f, 0x0a, 0x4c, 0x5a, 0xb0, 0xdf, 0x47,
+	0xe5, 0x28, 0x83, 0xe9, 0xeb, 0x58, 0x79, 0xe9, 0x2d, 0x39, 0x67, 0xdc, 0xdc, 0x56, 0xb9, 0x30,
+	0xd6, 0xb2, 0x10, 0xaa, 0x8b, 0x76, 0xa6, 0x96, 0xfd, 0xbe, 0xa8, 0x46, 0x35, 0x21, 0xd7, 0xa2,
+	0xe8, 0x7f, 0x9d, 0x8f, 0xc5, 0xeb, 0xa8, 0x3c, 0xf5, 0xeb, 0xe8, 0xad, 0x61, 0xcf, 0x6c, 0xf3,
+	0xec, 0xec, 0x58, 0x9d, 0xe3, 0x92, 0xb9, 0x82, 0x76, 0x40, 0x08, 0xc2, 0xe8, 0xc7, 0x29, 0x28,
+	0xeb, 0x9b, 0xaa, 0x28, 0xb4, 0x62, 0xe8, 0x51, 0x37, 0x9a, 0x33, 0x2b, 0x69, 0x94, 0xb7, 0xf2,
+	0xa9, 0x82, 0x7f, 0x03, 0x35, 0x12, 0x7c, 0xd8, 0xe5, 0xf0, 0x38, 0x03, 0x21, 0x85, 0xb9, 0x9c,
+	0x2f, 0x26, 0xf8, 0xd0, 0x37, 0x2a, 0x7b, 0x1b, 0x2d, 0x0c, 0xe7, 0x95, 0x31, 0x34, 0xb7, 0xf4,
+	0xf9, 0x42, 0xbf, 0x52, 0x8c, 0x2c, 0xb3, 0xe5, 0xc8, 0x38, 0xaf, 0xcd, 0x30, 0xce, 0xef, 0x21,
+	0x04, 0xba, 0xc3, 0x45, 0x17, 0xcb, 0xe6, 0x85, 0xa9, 0xef, 0x54, 0xe3, 0xbc, 0xa6, 0xa7, 0x61,
+	0xfe, 0xae, 0xeb, 0xec, 0x41, 0xf8, 0x28, 0x65, 0x84, 0x16, 0x13, 0x71, 0x02, 0xcf, 0xc3, 0xa4,
+	0x95, 0x4e, 0x35, 0xf2, 0x2e, 0xe1, 0x22, 0xef, 0xd6, 0x8a, 0x9f, 0x0b, 0x4a, 0x1b, 0xea, 0x52,
+	0xcb, 0xb9, 0xcd, 0x05, 0xfb, 0x4d, 0x74, 0x89, 0x43, 0x08, 0x24, 0x95, 0xa2, 0xcb, 0x19, 0xcb,
+	0x19, 0x6d, 0xf8, 0x8d, 0x42, 0xe9, 0x33, 0x26, 0x47, 0xca, 0xb4, 0x36, 0x7d, 0x99, 0x3a, 0x4f,
+	0xd0, 0x2b, 0xa3, 0x25, 0xd4, 0x89, 0x99, 0x20, 0xb4, 0x37, 0x29, 0xb6, 0x0d, 0x34, 0x1f, 0xc6,
+	0x4c, 0x80, 0x22, 0xb7, 0x34, 0x2d, 0xb9, 0x17, 0xb4, 0xeb, 0x9a, 0x74, 0x7e, 0xb4, 0xc6, 0xeb,
+	0x57, 0x1d, 0x3e, 0x99, 0x57, 0x07, 0x35, 0xc2, 0x41, 0x2a, 0xa0, 0x60, 0x77, 0x4c, 0xa7, 0x38,
+	0xe1, 0xb0, 0x9b, 0x4d, 0xd9, 0x7e, 0xc6, 0x67, 0xe4, 0x69, 0x5b, 0x19, 0x7d, 0xda, 0xae, 0x7f,
+	0xf8, 0xec, 0xb8, 0x6d, 0x3d, 0x3f, 0x6e, 0x5b, 0x7f, 0x1c, 0xb7, 0xad, 0xa7, 0x27, 0xed, 0xb9,
+	0xe7, 0x27, 0xed, 0xb9, 0x5f, 0x4e, 0xda, 0x73, 0x9f, 0xde, 0xee, 0x11, 0xb9, 0x97, 0x05, 0x6e,
+	0xc8, 0x12, 0xcf, 0xdc, 0xbe, 0xb7, 0xc3, 0x3d, 0x4c, 0x68, 0x21, 0x79, 0x87, 0xf9, 0xc7, 0x98,
+	0xfe, 0x12, 0x0b, 0x6a, 0x9a, 0xa4, 0x3b, 0x7f, 0x07, 0x00, 0x00, 0xff, 0xff, 0x3f, 0x5c, 0x69,
+	0x6e, 0x2f, 0x0e, 0x00, 0x00,
 }
 
 func (m *EventProviderRegistered) Marshal() (dAtA []byte, err error) {
@@ -2001,6 +2323,227 @@ func (m *EventJobPruned) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventSessionOpened) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventSessionOpened) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventSessionOpened) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	n16, err16 := github_com_cosmos_gogoproto_types.StdTimeMarshalTo(m.ExpiresAt, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdTime(m.ExpiresAt):])
+	if err16 != nil {
+		return 0, err16
+	}
+	i -= n16
+	i = encodeVarintEvents(dAtA, i, uint64(n16))
+	i--
+	dAtA[i] = 0x3a
+	{
+		size, err := m.Escrow.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	{
+		size, err := m.PricePerRequest.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	if m.MaxRequests != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.MaxRequests))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Buyer) > 0 {
+		i -= len(m.Buyer)
+		copy(dAtA[i:], m.Buyer)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Buyer)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.SessionId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventCheckpointPosted) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventCheckpointPosted) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventCheckpointPosted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Amount.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	if len(m.ReceiptsRoot) > 0 {
+		i -= len(m.ReceiptsRoot)
+		copy(dAtA[i:], m.ReceiptsRoot)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.ReceiptsRoot)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if m.Count != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Count))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.First != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.First))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.SessionId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventSessionClosing) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventSessionClosing) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventSessionClosing) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	n20, err20 := github_com_cosmos_gogoproto_types.StdTimeMarshalTo(m.CloseAt, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdTime(m.CloseAt):])
+	if err20 != nil {
+		return 0, err20
+	}
+	i -= n20
+	i = encodeVarintEvents(dAtA, i, uint64(n20))
+	i--
+	dAtA[i] = 0x12
+	if m.SessionId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventSessionClosed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventSessionClosed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventSessionClosed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x22
+	}
+	{
+		size, err := m.Refund.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.Checkpointed != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Checkpointed))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.SessionId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -2339,6 +2882,97 @@ func (m *EventJobPruned) Size() (n int) {
 	_ = l
 	if m.JobId != 0 {
 		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	return n
+}
+
+func (m *EventSessionOpened) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		n += 1 + sovEvents(uint64(m.SessionId))
+	}
+	l = len(m.Buyer)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.MaxRequests != 0 {
+		n += 1 + sovEvents(uint64(m.MaxRequests))
+	}
+	l = m.PricePerRequest.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.Escrow.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = github_com_cosmos_gogoproto_types.SizeOfStdTime(m.ExpiresAt)
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventCheckpointPosted) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		n += 1 + sovEvents(uint64(m.SessionId))
+	}
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	if m.First != 0 {
+		n += 1 + sovEvents(uint64(m.First))
+	}
+	if m.Count != 0 {
+		n += 1 + sovEvents(uint64(m.Count))
+	}
+	l = len(m.ReceiptsRoot)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventSessionClosing) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		n += 1 + sovEvents(uint64(m.SessionId))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdTime(m.CloseAt)
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventSessionClosed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		n += 1 + sovEvents(uint64(m.SessionId))
+	}
+	if m.Checkpointed != 0 {
+		n += 1 + sovEvents(uint64(m.Checkpointed))
+	}
+	l = m.Refund.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
 	}
 	return n
 }
@@ -4746,6 +5380,705 @@ func (m *EventJobPruned) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventSessionOpened) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventSessionOpened: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventSessionOpened: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Buyer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Buyer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxRequests", wireType)
+			}
+			m.MaxRequests = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxRequests |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PricePerRequest", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PricePerRequest.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Escrow", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Escrow.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExpiresAt", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdTimeUnmarshal(&m.ExpiresAt, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventCheckpointPosted) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventCheckpointPosted: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventCheckpointPosted: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field First", wireType)
+			}
+			m.First = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.First |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Count", wireType)
+			}
+			m.Count = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Count |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReceiptsRoot", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ReceiptsRoot = append(m.ReceiptsRoot[:0], dAtA[iNdEx:postIndex]...)
+			if m.ReceiptsRoot == nil {
+				m.ReceiptsRoot = []byte{}
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventSessionClosing) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventSessionClosing: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventSessionClosing: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CloseAt", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdTimeUnmarshal(&m.CloseAt, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventSessionClosed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventSessionClosed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventSessionClosed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Checkpointed", wireType)
+			}
+			m.Checkpointed = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Checkpointed |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Refund", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Refund.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])

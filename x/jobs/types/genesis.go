@@ -9,6 +9,7 @@ import (
 
 	"github.com/verdict-chain/verdict/x/internal/haltclock"
 	"github.com/verdict-chain/verdict/x/jobs/batch"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 )
 
 // HaltClock is the halt clock genesis carries (its pace starts at zero).
@@ -21,7 +22,7 @@ func (gs GenesisState) HaltClock() haltclock.State {
 
 // DefaultGenesis is an empty module with default params; job ids start at 1.
 func DefaultGenesis() *GenesisState {
-	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
+	return &GenesisState{Params: DefaultParams(), NextJobId: 1, NextSessionId: 1}
 }
 
 type queueRef struct {
@@ -149,6 +150,10 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		}
 	}
 
+	if err := validateSessions(gs, ac, providers, jobs); err != nil {
+		return err
+	}
+
 	checkQueue := func(name string, entries []QueueEntry, need map[queueRef]bool) error {
 		if len(entries) != len(need) {
 			return fail("%s has %d entries, jobs need %d", name, len(entries), len(need))
@@ -197,6 +202,90 @@ func CanonicalAddress(ac address.Codec, s string) error {
 	}
 	if c, err := ac.BytesToString(bz); err != nil || c != s {
 		return fmt.Errorf("not the canonical spelling %q", c)
+	}
+	return nil
+}
+
+// validateSessions checks every serving session and the jobs of their
+// checkpoints: canonical parties, keys, an escrow that is exactly the price
+// of the requests no checkpoint took (none once closed), checkpoints
+// within the session's requests, times that stand in order.
+func validateSessions(gs GenesisState, ac address.Codec, providers map[string]*Provider, jobs map[uint64]*Job) error {
+	fail := func(format string, args ...any) error { return errorsmod.Wrapf(ErrInvalidGenesis, format, args...) }
+	if len(gs.Sessions) > 0 && gs.NextSessionId == 0 {
+		return fail("next_session_id is 0 with %d sessions", len(gs.Sessions))
+	}
+	sessions := make(map[uint64]*Session, len(gs.Sessions))
+	for i := range gs.Sessions {
+		s := &gs.Sessions[i]
+		if s.Id == 0 || s.Id >= gs.NextSessionId || sessions[s.Id] != nil {
+			return fail("session id %d outside [1, next_session_id=%d) or repeated", s.Id, gs.NextSessionId)
+		}
+		sessions[s.Id] = s
+		if err := CanonicalAddress(ac, s.Buyer); err != nil {
+			return fail("session %d buyer: %v", s.Id, err)
+		}
+		if err := CanonicalAddress(ac, s.Provider); err != nil {
+			return fail("session %d provider: %v", s.Id, err)
+		}
+		if _, ok := SessionStatus_name[int32(s.Status)]; !ok || s.Status == SessionStatus_SESSION_STATUS_UNSPECIFIED {
+			return fail("session %d status %d", s.Id, s.Status)
+		}
+		if serving.CheckKey(s.BuyerKey) != nil || serving.CheckKey(s.ProviderKey) != nil || serving.CheckChainID(s.ChainId) != nil {
+			return fail("session %d: buyer and provider keys must be ed25519 public keys, and its chain id set", s.Id)
+		}
+		if s.UnitsPerRequest == 0 || s.MaxRequests == 0 || s.Checkpointed > s.MaxRequests {
+			return fail("session %d: %d of %d requests of %d units checkpointed", s.Id, s.Checkpointed, s.MaxRequests, s.UnitsPerRequest)
+		}
+		if _, err := SessionUnits(s.UnitsPerRequest, s.MaxRequests); err != nil {
+			return fail("session %d: %v", s.Id, err)
+		}
+		if s.PricePerUnit.Denom != gs.Params.Denom || s.PricePerUnit.Amount.IsNil() || !s.PricePerUnit.Amount.IsPositive() {
+			return fail("session %d price %s", s.Id, s.PricePerUnit)
+		}
+		if s.Escrow.Denom != gs.Params.Denom || s.Escrow.Amount.IsNil() || s.Refund.Denom != gs.Params.Denom || s.Refund.Amount.IsNil() {
+			return fail("session %d escrow %s refund %s", s.Id, s.Escrow, s.Refund)
+		}
+		want := RequestsPrice(*s, s.MaxRequests-s.Checkpointed)
+		if !SessionIsOpen(s.Status) {
+			want.Amount = want.Amount.Sub(s.Refund.Amount) // what went back is gone; nothing may be left
+			if !s.Escrow.Amount.IsZero() || !want.Amount.IsZero() {
+				return fail("closed session %d holds escrow %s, refunded %s of the %s its unclaimed requests cost", s.Id, s.Escrow, s.Refund, RequestsPrice(*s, s.MaxRequests-s.Checkpointed))
+			}
+		} else if !s.Escrow.Equal(want) {
+			return fail("session %d escrow %s, its %d unclaimed requests cost %s", s.Id, s.Escrow, s.MaxRequests-s.Checkpointed, want)
+		}
+		if SessionIsOpen(s.Status) && providers[s.Provider] == nil {
+			return fail("open session %d with unknown provider %s", s.Id, s.Provider)
+		}
+		if s.HaltCredit < 0 || s.HaltCredit > gs.HaltCredit {
+			return fail("session %d: halt_credit %s outside [0, the clock's %s]", s.Id, s.HaltCredit, gs.HaltCredit)
+		}
+		if s.ExpiresAt.Before(s.OpenedAt) || (s.Status != SessionStatus_SESSION_STATUS_OPEN && s.CloseAt.IsZero()) {
+			return fail("session %d: times out of order", s.Id)
+		}
+		if s.Checkpointed > 0 {
+			last := jobs[s.LastCheckpoint]
+			if last != nil && (last.Checkpoint == nil || last.Checkpoint.SessionId != s.Id || last.Checkpoint.First+last.Items-1 != s.Checkpointed) {
+				return fail("session %d: its last checkpoint job %d does not end at request %d", s.Id, s.LastCheckpoint, s.Checkpointed)
+			}
+		}
+	}
+	for _, j := range jobs {
+		if j.Checkpoint == nil {
+			continue
+		}
+		// a checkpoint's job stands on its own (its session's record may
+		// be pruned before it settles): what its disputes need is on it
+		if j.Items == 0 || j.Checkpoint.First == 0 || serving.CheckKey(j.Checkpoint.ProviderKey) != nil ||
+			serving.CheckKey(j.Checkpoint.BuyerKey) != nil || serving.CheckChainID(j.Checkpoint.ChainId) != nil {
+			return fail("checkpoint job %d: %d items from request %d, its session's keys and chain id required", j.Id, j.Items, j.Checkpoint.First)
+		}
+		s := sessions[j.Checkpoint.SessionId]
+		if s != nil && (j.Checkpoint.First+j.Items-1 > s.Checkpointed || j.Buyer != s.Buyer || j.Provider != s.Provider ||
+			string(j.Checkpoint.ProviderKey) != string(s.ProviderKey) || string(j.Checkpoint.BuyerKey) != string(s.BuyerKey) || j.Checkpoint.ChainId != s.ChainId) {
+			return fail("checkpoint job %d does not match session %d", j.Id, s.Id)
+		}
 	}
 	return nil
 }

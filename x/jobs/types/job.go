@@ -46,7 +46,7 @@ func Nodes(j Job) []string {
 
 // IsBatch reports whether j is a batch job (x/jobs/batch): two or more
 // items, its commitments the roots of the items' trees.
-func IsBatch(j Job) bool { return j.Items > 1 }
+func IsBatch(j Job) bool { return j.Items > 1 || j.Checkpoint != nil }
 
 // Items is the number of inferences j carries (1 for a single-input job).
 func Items(j Job) uint64 { return max(j.Items, 1) }

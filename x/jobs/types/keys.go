@@ -51,6 +51,16 @@ var (
 	HaltToKey     = collections.NewPrefix(24)
 	HaltBeforeKey = collections.NewPrefix(25)
 	HaltPaceKey   = collections.NewPrefix(26)
+	// Serving sessions and their indexes; SessionQueueKey: each session's
+	// next due time (its expiry, the end of its notice, then its pruning).
+	SessionsKey           = collections.NewPrefix(27)
+	SessionsByBuyerKey    = collections.NewPrefix(28)
+	SessionsByProviderKey = collections.NewPrefix(29)
+	SessionsByStatusKey   = collections.NewPrefix(30)
+	SessionQueueKey       = collections.NewPrefix(31)
+	SessionDeadLettersKey = collections.NewPrefix(32)
+	// OpenSessionsKey: each provider's count of open sessions.
+	OpenSessionsKey = collections.NewPrefix(33)
 )
 
 // Size limits for user-supplied strings and lists.
@@ -76,6 +86,9 @@ const (
 	// window a batch job resumes after an item is proven (x/dispute records
 	// what was left).
 	MaxChallengeWindow = 365 * 24 * time.Hour
+	// MaxSessionDuration bounds max_session_duration: a session's times
+	// stay far from any overflow, and its escrow is not locked for ever.
+	MaxSessionDuration = 365 * 24 * time.Hour
 	// MinMaxBlockGap is the least max_block_gap: a gap shorter is a slow
 	// block, never a halt.
 	MinMaxBlockGap = 10 * time.Second

@@ -34,6 +34,10 @@ func DefaultParams() Params {
 		MaxProveTime:           10 * time.Minute,
 		DefaultProveTime:       time.Minute,
 		MaxItems:               batch.MaxItems,
+		SessionNotice:          time.Hour,
+		// no serving sessions until the agents prove a session's receipts
+		// (the on-chain half is in place; governance turns it on)
+		MaxSessionDuration: 0,
 	}
 }
 
@@ -58,6 +62,7 @@ func (p Params) Validate() error {
 		{"max_block_gap", p.MaxBlockGap},
 		{"max_prove_time", p.MaxProveTime},
 		{"default_prove_time", p.DefaultProveTime},
+		{"session_notice", p.SessionNotice},
 	} {
 		if d.v <= 0 {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be positive, got %s", d.name, d.v)
@@ -93,6 +98,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxItems < 1 || p.MaxItems > batch.MaxItems {
 		return errorsmod.Wrapf(ErrInvalidParams, "max_items must be in [1, %d], got %d", batch.MaxItems, p.MaxItems)
+	}
+	if p.MaxSessionDuration < 0 || p.MaxSessionDuration > MaxSessionDuration {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_session_duration must be in [0, %s], got %s", MaxSessionDuration, p.MaxSessionDuration)
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")

@@ -552,7 +552,7 @@ var xxx_messageInfo_QueryAccountingRequest proto.InternalMessageInfo
 type QueryAccountingResponse struct {
 	// module_balance: what the module account holds in the params denom.
 	ModuleBalance types.Coin `protobuf:"bytes,1,opt,name=module_balance,json=moduleBalance,proto3" json:"module_balance"`
-	// open_escrow: the sum of escrows of open jobs.
+	// open_escrow: the sum of escrows of open jobs and serving sessions.
 	OpenEscrow types.Coin `protobuf:"bytes,2,opt,name=open_escrow,json=openEscrow,proto3" json:"open_escrow"`
 	// bonds: the sum of provider bonds (unbonding ones included).
 	Bonds types.Coin `protobuf:"bytes,3,opt,name=bonds,proto3" json:"bonds"`
@@ -621,6 +621,214 @@ func (m *QueryAccountingResponse) GetBalanced() bool {
 	return false
 }
 
+type QuerySessionRequest struct {
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+}
+
+func (m *QuerySessionRequest) Reset()         { *m = QuerySessionRequest{} }
+func (m *QuerySessionRequest) String() string { return proto.CompactTextString(m) }
+func (*QuerySessionRequest) ProtoMessage()    {}
+func (*QuerySessionRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d7cd33243c78f340, []int{12}
+}
+func (m *QuerySessionRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QuerySessionRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QuerySessionRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QuerySessionRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QuerySessionRequest.Merge(m, src)
+}
+func (m *QuerySessionRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QuerySessionRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QuerySessionRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QuerySessionRequest proto.InternalMessageInfo
+
+func (m *QuerySessionRequest) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+type QuerySessionResponse struct {
+	Session Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session"`
+}
+
+func (m *QuerySessionResponse) Reset()         { *m = QuerySessionResponse{} }
+func (m *QuerySessionResponse) String() string { return proto.CompactTextString(m) }
+func (*QuerySessionResponse) ProtoMessage()    {}
+func (*QuerySessionResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d7cd33243c78f340, []int{13}
+}
+func (m *QuerySessionResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QuerySessionResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QuerySessionResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QuerySessionResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QuerySessionResponse.Merge(m, src)
+}
+func (m *QuerySessionResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QuerySessionResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QuerySessionResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QuerySessionResponse proto.InternalMessageInfo
+
+func (m *QuerySessionResponse) GetSession() Session {
+	if m != nil {
+		return m.Session
+	}
+	return Session{}
+}
+
+type QuerySessionsRequest struct {
+	Buyer      string             `protobuf:"bytes,1,opt,name=buyer,proto3" json:"buyer,omitempty"`
+	Provider   string             `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Status     SessionStatus      `protobuf:"varint,3,opt,name=status,proto3,enum=verdict.jobs.v1.SessionStatus" json:"status,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,4,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QuerySessionsRequest) Reset()         { *m = QuerySessionsRequest{} }
+func (m *QuerySessionsRequest) String() string { return proto.CompactTextString(m) }
+func (*QuerySessionsRequest) ProtoMessage()    {}
+func (*QuerySessionsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d7cd33243c78f340, []int{14}
+}
+func (m *QuerySessionsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QuerySessionsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QuerySessionsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QuerySessionsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QuerySessionsRequest.Merge(m, src)
+}
+func (m *QuerySessionsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QuerySessionsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QuerySessionsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QuerySessionsRequest proto.InternalMessageInfo
+
+func (m *QuerySessionsRequest) GetBuyer() string {
+	if m != nil {
+		return m.Buyer
+	}
+	return ""
+}
+
+func (m *QuerySessionsRequest) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *QuerySessionsRequest) GetStatus() SessionStatus {
+	if m != nil {
+		return m.Status
+	}
+	return SessionStatus_SESSION_STATUS_UNSPECIFIED
+}
+
+func (m *QuerySessionsRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QuerySessionsResponse struct {
+	Sessions   []Session           `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QuerySessionsResponse) Reset()         { *m = QuerySessionsResponse{} }
+func (m *QuerySessionsResponse) String() string { return proto.CompactTextString(m) }
+func (*QuerySessionsResponse) ProtoMessage()    {}
+func (*QuerySessionsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d7cd33243c78f340, []int{15}
+}
+func (m *QuerySessionsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QuerySessionsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QuerySessionsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QuerySessionsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QuerySessionsResponse.Merge(m, src)
+}
+func (m *QuerySessionsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QuerySessionsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QuerySessionsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QuerySessionsResponse proto.InternalMessageInfo
+
+func (m *QuerySessionsResponse) GetSessions() []Session {
+	if m != nil {
+		return m.Sessions
+	}
+	return nil
+}
+
+func (m *QuerySessionsResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "verdict.jobs.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "verdict.jobs.v1.QueryParamsResponse")
@@ -634,65 +842,77 @@ func init() {
 	proto.RegisterType((*QueryJobsResponse)(nil), "verdict.jobs.v1.QueryJobsResponse")
 	proto.RegisterType((*QueryAccountingRequest)(nil), "verdict.jobs.v1.QueryAccountingRequest")
 	proto.RegisterType((*QueryAccountingResponse)(nil), "verdict.jobs.v1.QueryAccountingResponse")
+	proto.RegisterType((*QuerySessionRequest)(nil), "verdict.jobs.v1.QuerySessionRequest")
+	proto.RegisterType((*QuerySessionResponse)(nil), "verdict.jobs.v1.QuerySessionResponse")
+	proto.RegisterType((*QuerySessionsRequest)(nil), "verdict.jobs.v1.QuerySessionsRequest")
+	proto.RegisterType((*QuerySessionsResponse)(nil), "verdict.jobs.v1.QuerySessionsResponse")
 }
 
 func init() { proto.RegisterFile("verdict/jobs/v1/query.proto", fileDescriptor_d7cd33243c78f340) }
 
 var fileDescriptor_d7cd33243c78f340 = []byte{
-	// 840 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x56, 0xcf, 0x4f, 0xdc, 0x46,
-	0x14, 0x5e, 0xef, 0x2f, 0xed, 0x3e, 0x54, 0x28, 0xd3, 0xa5, 0x0b, 0x06, 0x16, 0x30, 0xe5, 0x87,
-	0x90, 0xb0, 0xb5, 0xdb, 0x43, 0x25, 0xa4, 0x4a, 0x2d, 0x15, 0x45, 0xa2, 0x17, 0x70, 0x4f, 0xed,
-	0x05, 0x8d, 0xed, 0x91, 0x31, 0xda, 0xf5, 0x18, 0xdb, 0xbb, 0x2d, 0x42, 0x48, 0x51, 0x94, 0x48,
-	0x39, 0xe4, 0x10, 0x29, 0x97, 0x1c, 0x73, 0xcc, 0x31, 0x7f, 0x42, 0x8e, 0x1c, 0x91, 0x72, 0xc9,
-	0x29, 0x8a, 0x20, 0x52, 0xae, 0xf9, 0x13, 0x22, 0xcf, 0x8c, 0xbd, 0xcb, 0x7a, 0x7f, 0xa0, 0x28,
-	0x17, 0xd8, 0x99, 0xf9, 0xde, 0xfb, 0xbe, 0xf7, 0xbe, 0x99, 0x27, 0xc3, 0x7c, 0x87, 0xf8, 0x96,
-	0x63, 0x86, 0xda, 0x29, 0x35, 0x02, 0xad, 0x53, 0xd7, 0xce, 0xda, 0xc4, 0x3f, 0x57, 0x3d, 0x9f,
-	0x86, 0x14, 0x4d, 0x89, 0x43, 0x35, 0x3a, 0x54, 0x3b, 0x75, 0xb9, 0x62, 0x53, 0x9b, 0xb2, 0x33,
-	0x2d, 0xfa, 0xc5, 0x61, 0xf2, 0x82, 0x4d, 0xa9, 0xdd, 0x24, 0x1a, 0xf6, 0x1c, 0x0d, 0xbb, 0x2e,
-	0x0d, 0x71, 0xe8, 0x50, 0x37, 0x10, 0xa7, 0x5b, 0x26, 0x0d, 0x5a, 0x34, 0xd0, 0x0c, 0x1c, 0x10,
-	0x9e, 0x5d, 0xeb, 0xd4, 0x0d, 0x12, 0xe2, 0xba, 0xe6, 0x61, 0xdb, 0x71, 0x19, 0x58, 0x60, 0x6b,
-	0xbd, 0xd8, 0x18, 0x65, 0x52, 0x27, 0x3e, 0x9f, 0xc6, 0x2d, 0xc7, 0xa5, 0x1a, 0xfb, 0x2b, 0xb6,
-	0x52, 0x05, 0x84, 0xe7, 0x1e, 0x11, 0xdc, 0x4a, 0x05, 0xd0, 0x51, 0xc4, 0x78, 0x88, 0x7d, 0xdc,
-	0x0a, 0x74, 0x72, 0xd6, 0x26, 0x41, 0xa8, 0x1c, 0xc1, 0x0f, 0x77, 0x76, 0x03, 0x8f, 0xba, 0x01,
-	0x41, 0x3b, 0x50, 0xf4, 0xd8, 0xce, 0xac, 0xb4, 0x2c, 0x6d, 0x4e, 0x34, 0xaa, 0x6a, 0x5f, 0xf9,
-	0x2a, 0x0f, 0xd8, 0x2d, 0x5f, 0xbd, 0x5f, 0xca, 0xbc, 0xfa, 0xf4, 0x7a, 0x4b, 0xd2, 0x45, 0x84,
-	0xd2, 0x80, 0x0a, 0x4f, 0xe9, 0xd3, 0x8e, 0x63, 0x11, 0x5f, 0x50, 0x21, 0x19, 0x4a, 0xd4, 0x23,
-	0x3e, 0x0e, 0xa9, 0xcf, 0xb2, 0x96, 0xf5, 0x64, 0xad, 0xfc, 0x03, 0x33, 0x7d, 0x31, 0x42, 0xc8,
-	0x6f, 0x50, 0xf2, 0xc4, 0x9e, 0x90, 0x32, 0x97, 0x96, 0x22, 0x00, 0xbd, 0x62, 0x92, 0x28, 0xe5,
-	0x85, 0xd4, 0x97, 0x3b, 0xae, 0x1d, 0xfd, 0x02, 0xc5, 0x20, 0xc4, 0x61, 0x9b, 0x17, 0x39, 0xd9,
-	0x58, 0x1a, 0x9a, 0xf9, 0x6f, 0x06, 0xd3, 0x05, 0x1c, 0xfd, 0x09, 0xd0, 0xb5, 0x6b, 0x36, 0xcb,
-	0x64, 0xad, 0xab, 0xdc, 0x2f, 0x35, 0xf2, 0x4b, 0xe5, 0x37, 0x47, 0xb8, 0xa6, 0x1e, 0x62, 0x9b,
-	0x08, 0x52, 0xbd, 0x27, 0x52, 0x79, 0x29, 0xc1, 0x8f, 0xfd, 0xd2, 0x44, 0xdd, 0xbf, 0x42, 0x39,
-	0xae, 0x20, 0x92, 0x97, 0x1b, 0x5d, 0x78, 0x3e, 0x2a, 0x5c, 0xef, 0x46, 0xa0, 0xfd, 0x01, 0x0a,
-	0x37, 0xc6, 0x2a, 0xe4, 0xdc, 0x77, 0x24, 0xae, 0xc0, 0x14, 0x53, 0x78, 0x40, 0x8d, 0xb8, 0x6d,
-	0x93, 0x90, 0x75, 0x2c, 0xd6, 0xb2, 0xbc, 0x9e, 0x75, 0x2c, 0x65, 0x0f, 0xbe, 0xef, 0x42, 0x84,
-	0xfc, 0x3a, 0xe4, 0x4e, 0xa9, 0x21, 0x1c, 0xab, 0xa4, 0x84, 0x1f, 0x50, 0xa3, 0xd7, 0xac, 0x08,
-	0xab, 0xbc, 0x91, 0xba, 0x79, 0x12, 0x8b, 0x2a, 0x50, 0x30, 0xda, 0xe7, 0x24, 0xbe, 0x30, 0x7c,
-	0x11, 0xdd, 0xa4, 0xe4, 0x52, 0x64, 0xf9, 0x4d, 0x8a, 0xd7, 0xa8, 0x91, 0x98, 0x9a, 0x63, 0xa6,
-	0xca, 0x83, 0xc8, 0x47, 0xfa, 0x99, 0xff, 0x6a, 0x3f, 0x9f, 0x4a, 0x30, 0xdd, 0x53, 0x82, 0xe8,
-	0x85, 0x0a, 0xf9, 0x88, 0x5a, 0xb8, 0x38, 0xb8, 0x19, 0xdc, 0x40, 0x86, 0xfb, 0x76, 0xde, 0xcd,
-	0x8a, 0xdb, 0xf5, 0xbb, 0x69, 0xd2, 0xb6, 0x1b, 0x3a, 0xae, 0x1d, 0xbf, 0xfa, 0xc7, 0x59, 0xa8,
-	0xa6, 0x8e, 0x84, 0xdc, 0xbf, 0x60, 0xb2, 0x45, 0xad, 0x76, 0x93, 0x1c, 0x1b, 0xb8, 0x89, 0x5d,
-	0x93, 0x24, 0xef, 0xae, 0x57, 0x42, 0x4c, 0xfe, 0x07, 0x75, 0xdc, 0x5e, 0x2b, 0xbf, 0xe3, 0xb1,
-	0xbb, 0x3c, 0x14, 0xed, 0xc1, 0x04, 0xf5, 0x88, 0x7b, 0x4c, 0x02, 0xd3, 0xa7, 0xff, 0x89, 0x62,
-	0xee, 0x97, 0x09, 0xa2, 0xc0, 0x3d, 0x16, 0x87, 0x76, 0xa0, 0x60, 0x50, 0xd7, 0xe2, 0x9e, 0xde,
-	0x37, 0x01, 0x0f, 0x89, 0x2e, 0x8b, 0x28, 0xc4, 0x62, 0xd6, 0x96, 0xf4, 0x64, 0xdd, 0xf8, 0x5c,
-	0x80, 0x02, 0xeb, 0x03, 0x0a, 0xa1, 0xc8, 0x27, 0x1a, 0x5a, 0x4d, 0x19, 0x94, 0x1e, 0x9b, 0xf2,
-	0x4f, 0xa3, 0x41, 0xbc, 0x95, 0xca, 0xd2, 0xc3, 0xb7, 0x1f, 0x9f, 0x67, 0xe7, 0x50, 0x55, 0xeb,
-	0x1f, 0xcc, 0x7c, 0x54, 0xa2, 0x27, 0x12, 0x94, 0xe2, 0x47, 0x8c, 0xd6, 0x86, 0xe4, 0xbc, 0x3b,
-	0x46, 0xe5, 0xf5, 0x71, 0x30, 0x41, 0xbe, 0xcd, 0xc8, 0x37, 0xd0, 0x5a, 0x9a, 0x3c, 0x1e, 0x13,
-	0xda, 0x45, 0x3c, 0x80, 0x2f, 0xd1, 0x03, 0x09, 0xca, 0xc9, 0x18, 0x42, 0x63, 0x48, 0x92, 0x3e,
-	0x6c, 0x8c, 0xc5, 0x09, 0x35, 0x0a, 0x53, 0xb3, 0x80, 0xe4, 0xe1, 0x6a, 0x90, 0x0b, 0xb9, 0x03,
-	0x6a, 0xa0, 0xe5, 0xc1, 0x39, 0xbb, 0x13, 0x48, 0x5e, 0x19, 0x81, 0x18, 0xcb, 0xc7, 0xfe, 0x5f,
-	0x38, 0xd6, 0x25, 0x6a, 0x42, 0x3e, 0x7a, 0xa8, 0x68, 0x78, 0xba, 0xa4, 0x4e, 0x65, 0x14, 0x44,
-	0x50, 0x2e, 0x32, 0xca, 0x2a, 0x9a, 0x19, 0x48, 0x89, 0x1e, 0x49, 0x00, 0xdd, 0xe7, 0x86, 0x86,
-	0x74, 0x2e, 0xf5, 0x56, 0xe5, 0xcd, 0xf1, 0x40, 0x21, 0x60, 0x95, 0x09, 0x58, 0x44, 0xf3, 0x29,
-	0x01, 0x38, 0x01, 0xef, 0xee, 0x5f, 0xdd, 0xd4, 0xa4, 0xeb, 0x9b, 0x9a, 0xf4, 0xe1, 0xa6, 0x26,
-	0x3d, 0xbb, 0xad, 0x65, 0xae, 0x6f, 0x6b, 0x99, 0x77, 0xb7, 0xb5, 0xcc, 0xbf, 0xdb, 0xb6, 0x13,
-	0x9e, 0xb4, 0x0d, 0xd5, 0xa4, 0xad, 0x38, 0xc1, 0xb6, 0x79, 0x82, 0x1d, 0x37, 0x49, 0xf7, 0x3f,
-	0x4f, 0xc8, 0xbe, 0x2a, 0x8c, 0x22, 0xfb, 0xac, 0xf8, 0xf9, 0x4b, 0x00, 0x00, 0x00, 0xff, 0xff,
-	0xbd, 0x77, 0xf0, 0x00, 0x36, 0x09, 0x00, 0x00,
+	// 968 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x56, 0xcf, 0x6f, 0xdc, 0x44,
+	0x14, 0x8e, 0x37, 0x9b, 0x64, 0xf3, 0x2a, 0x52, 0x3a, 0x6c, 0x49, 0xe2, 0xb4, 0x4e, 0xe2, 0x92,
+	0xa4, 0xaa, 0x14, 0x5b, 0xbb, 0x48, 0x20, 0x55, 0x42, 0x82, 0xa0, 0x50, 0x29, 0x5c, 0xda, 0xad,
+	0x38, 0xc0, 0xa5, 0x1a, 0x7b, 0x47, 0xae, 0xab, 0x5d, 0x8f, 0x6b, 0x7b, 0x17, 0xa2, 0x52, 0x84,
+	0x10, 0x48, 0x1c, 0x38, 0x20, 0x71, 0xe1, 0xc0, 0x81, 0x23, 0x47, 0xfe, 0x04, 0x8e, 0x39, 0x56,
+	0xe2, 0xc2, 0x09, 0xa1, 0x04, 0x89, 0x1b, 0x7f, 0x03, 0xf2, 0xcc, 0x1b, 0xdb, 0xbb, 0x5e, 0xaf,
+	0x2b, 0x28, 0x97, 0x36, 0x9e, 0xf9, 0xde, 0xfb, 0xbe, 0xf7, 0x63, 0xde, 0x5b, 0xd8, 0x1a, 0xb3,
+	0xa8, 0xef, 0xbb, 0x89, 0xfd, 0x88, 0x3b, 0xb1, 0x3d, 0xee, 0xd8, 0x8f, 0x47, 0x2c, 0x3a, 0xb5,
+	0xc2, 0x88, 0x27, 0x9c, 0x5c, 0xc6, 0x4b, 0x2b, 0xbd, 0xb4, 0xc6, 0x1d, 0xbd, 0xed, 0x71, 0x8f,
+	0x8b, 0x3b, 0x3b, 0xfd, 0x4b, 0xc2, 0xf4, 0x6b, 0x1e, 0xe7, 0xde, 0x80, 0xd9, 0x34, 0xf4, 0x6d,
+	0x1a, 0x04, 0x3c, 0xa1, 0x89, 0xcf, 0x83, 0x18, 0x6f, 0x6f, 0xb9, 0x3c, 0x1e, 0xf2, 0xd8, 0x76,
+	0x68, 0xcc, 0xa4, 0x77, 0x7b, 0xdc, 0x71, 0x58, 0x42, 0x3b, 0x76, 0x48, 0x3d, 0x3f, 0x10, 0x60,
+	0xc4, 0x1a, 0x45, 0xac, 0x42, 0xb9, 0xdc, 0x57, 0xf7, 0x57, 0xe8, 0xd0, 0x0f, 0xb8, 0x2d, 0xfe,
+	0xc5, 0xa3, 0x52, 0x00, 0xc9, 0x69, 0xc8, 0x90, 0xdb, 0x6c, 0x03, 0xb9, 0x97, 0x32, 0xde, 0xa5,
+	0x11, 0x1d, 0xc6, 0x3d, 0xf6, 0x78, 0xc4, 0xe2, 0xc4, 0xbc, 0x07, 0xaf, 0x4c, 0x9c, 0xc6, 0x21,
+	0x0f, 0x62, 0x46, 0x6e, 0xc3, 0x72, 0x28, 0x4e, 0x36, 0xb4, 0x1d, 0xed, 0xe6, 0xa5, 0xee, 0xba,
+	0x35, 0x15, 0xbe, 0x25, 0x0d, 0x8e, 0x56, 0xcf, 0x7e, 0xdf, 0x5e, 0xf8, 0xe9, 0xaf, 0x9f, 0x6f,
+	0x69, 0x3d, 0xb4, 0x30, 0xbb, 0xd0, 0x96, 0x2e, 0x23, 0x3e, 0xf6, 0xfb, 0x2c, 0x42, 0x2a, 0xa2,
+	0x43, 0x8b, 0x87, 0x2c, 0xa2, 0x09, 0x8f, 0x84, 0xd7, 0xd5, 0x5e, 0xf6, 0x6d, 0x7e, 0x08, 0x57,
+	0xa7, 0x6c, 0x50, 0xc8, 0xdb, 0xd0, 0x0a, 0xf1, 0x0c, 0xa5, 0x6c, 0x96, 0xa5, 0x20, 0xa0, 0x28,
+	0x26, 0xb3, 0x32, 0xbf, 0xd7, 0xa6, 0x7c, 0xab, 0xd8, 0xc9, 0x9b, 0xb0, 0x1c, 0x27, 0x34, 0x19,
+	0xc9, 0x20, 0xd7, 0xba, 0xdb, 0x95, 0x9e, 0xef, 0x0b, 0x58, 0x0f, 0xe1, 0xe4, 0x3d, 0x80, 0xbc,
+	0x5c, 0x1b, 0x0d, 0x21, 0x6b, 0xdf, 0x92, 0xf5, 0xb2, 0xd2, 0x7a, 0x59, 0xb2, 0x73, 0xb0, 0x6a,
+	0xd6, 0x5d, 0xea, 0x31, 0x24, 0xed, 0x15, 0x2c, 0xcd, 0x1f, 0x35, 0x78, 0x75, 0x5a, 0x1a, 0xc6,
+	0xfd, 0x16, 0xac, 0xaa, 0x08, 0x52, 0x79, 0x8b, 0xf3, 0x03, 0x6f, 0xa6, 0x81, 0xf7, 0x72, 0x0b,
+	0x72, 0x67, 0x86, 0xc2, 0x83, 0x5a, 0x85, 0x92, 0x7b, 0x42, 0xe2, 0x2e, 0x5c, 0x16, 0x0a, 0x4f,
+	0xb8, 0xa3, 0xd2, 0xb6, 0x06, 0x0d, 0xbf, 0x2f, 0x52, 0xd6, 0xec, 0x35, 0xfc, 0xbe, 0x79, 0x0c,
+	0x2f, 0xe7, 0x10, 0x94, 0xdf, 0x81, 0xc5, 0x47, 0xdc, 0xc1, 0x8a, 0xb5, 0x4b, 0xc2, 0x4f, 0xb8,
+	0x53, 0x2c, 0x56, 0x8a, 0x35, 0x7f, 0xd1, 0x72, 0x3f, 0x59, 0x89, 0xda, 0xb0, 0xe4, 0x8c, 0x4e,
+	0x99, 0x6a, 0x18, 0xf9, 0x91, 0x76, 0x52, 0xd6, 0x14, 0x0d, 0xd9, 0x49, 0xea, 0x9b, 0x74, 0xb3,
+	0xa2, 0x2e, 0x8a, 0xa2, 0xea, 0xb3, 0xc8, 0xe7, 0xd6, 0xb3, 0xf9, 0xaf, 0xeb, 0xf9, 0x8d, 0x06,
+	0x57, 0x0a, 0x21, 0x60, 0x2e, 0x2c, 0x68, 0xa6, 0xd4, 0x58, 0xc5, 0xd9, 0xc9, 0x90, 0x05, 0x14,
+	0xb8, 0x17, 0x57, 0xbb, 0x0d, 0xec, 0xae, 0x77, 0x5c, 0x97, 0x8f, 0x82, 0xc4, 0x0f, 0x3c, 0xf5,
+	0xea, 0xbf, 0x6a, 0xc0, 0x7a, 0xe9, 0x0a, 0xe5, 0xbe, 0x0f, 0x6b, 0x43, 0xde, 0x1f, 0x0d, 0xd8,
+	0x03, 0x87, 0x0e, 0x68, 0xe0, 0xb2, 0xec, 0xdd, 0x15, 0x25, 0x28, 0xf2, 0x77, 0xb9, 0x1f, 0x14,
+	0x4b, 0xf9, 0x92, 0xb4, 0x3d, 0x92, 0xa6, 0xe4, 0x18, 0x2e, 0xf1, 0x90, 0x05, 0x0f, 0x58, 0xec,
+	0x46, 0xfc, 0x63, 0x0c, 0xe6, 0xf9, 0x3c, 0x41, 0x6a, 0x78, 0x2c, 0xec, 0xc8, 0x6d, 0x58, 0x72,
+	0x78, 0xd0, 0x97, 0x35, 0x7d, 0x5e, 0x07, 0xd2, 0x24, 0x6d, 0x16, 0x0c, 0xa4, 0x2f, 0x4a, 0xdb,
+	0xea, 0x65, 0xdf, 0xe6, 0x1e, 0x4e, 0xbf, 0xfb, 0x2c, 0x8e, 0x7d, 0x1e, 0x54, 0x75, 0xf8, 0x07,
+	0x38, 0xd1, 0x32, 0x58, 0xf6, 0x48, 0x57, 0x62, 0x79, 0x84, 0x39, 0xda, 0x28, 0x15, 0x17, 0x4d,
+	0x8a, 0xba, 0x94, 0x8d, 0x79, 0xa6, 0x4d, 0xfa, 0xfd, 0x0f, 0x5d, 0xff, 0xc6, 0x54, 0xd7, 0x1b,
+	0x55, 0x42, 0xfe, 0xa7, 0xce, 0xff, 0x41, 0x0d, 0xd9, 0x3c, 0x94, 0x6c, 0x93, 0xb4, 0x30, 0x5e,
+	0xf5, 0x02, 0xaa, 0x93, 0x24, 0x5f, 0x41, 0x86, 0x7f, 0x61, 0x2f, 0xa1, 0xfb, 0xf7, 0x0a, 0x2c,
+	0x09, 0x79, 0x24, 0x81, 0x65, 0xb9, 0xb9, 0xc8, 0x8d, 0x92, 0x8c, 0xf2, 0x7a, 0xd4, 0x5f, 0x9b,
+	0x0f, 0x92, 0x54, 0xe6, 0xf6, 0x17, 0xbf, 0xfe, 0xf9, 0x5d, 0x63, 0x93, 0xac, 0xdb, 0xd3, 0x0b,
+	0x58, 0xae, 0x44, 0xf2, 0xb5, 0x06, 0x2d, 0x35, 0xac, 0xc9, 0x5e, 0x85, 0xcf, 0xc9, 0x75, 0xa9,
+	0xef, 0xd7, 0xc1, 0x90, 0xfc, 0x50, 0x90, 0x1f, 0x90, 0xbd, 0x32, 0xb9, 0x5a, 0x07, 0xf6, 0x13,
+	0xb5, 0x68, 0x9f, 0x92, 0xcf, 0x35, 0x58, 0xcd, 0xd6, 0x0d, 0xa9, 0x21, 0xc9, 0xf2, 0x70, 0x50,
+	0x8b, 0x43, 0x35, 0xa6, 0x50, 0x73, 0x8d, 0xe8, 0xd5, 0x6a, 0x48, 0x00, 0x8b, 0x27, 0xdc, 0x21,
+	0x3b, 0xb3, 0x7d, 0xe6, 0x9b, 0x46, 0xdf, 0x9d, 0x83, 0xa8, 0xe5, 0x13, 0xff, 0x3f, 0xf1, 0xfb,
+	0x4f, 0xc9, 0x00, 0x9a, 0xe9, 0x40, 0x26, 0xd5, 0xee, 0xb2, 0x38, 0xcd, 0x79, 0x10, 0xa4, 0xbc,
+	0x2e, 0x28, 0xd7, 0xc9, 0xd5, 0x99, 0x94, 0xe4, 0x4b, 0x0d, 0x20, 0x1f, 0xab, 0xa4, 0x22, 0x73,
+	0xa5, 0x99, 0xac, 0xdf, 0xac, 0x07, 0xa2, 0x80, 0x1b, 0x42, 0xc0, 0x75, 0xb2, 0x55, 0x12, 0x40,
+	0x73, 0xde, 0xcf, 0x60, 0x05, 0x9f, 0x15, 0xa9, 0x68, 0xe2, 0xc9, 0xa1, 0xa7, 0xef, 0xd5, 0xa0,
+	0x90, 0x7c, 0x5f, 0x90, 0xef, 0x10, 0xa3, 0x44, 0xae, 0x9e, 0xad, 0x4c, 0xfa, 0xa7, 0xd0, 0x52,
+	0xb3, 0x80, 0xcc, 0x77, 0x1d, 0xd7, 0x74, 0xfc, 0xf4, 0x48, 0x31, 0x77, 0x85, 0x84, 0x2d, 0xb2,
+	0x59, 0x29, 0xe1, 0xe8, 0xce, 0xd9, 0xb9, 0xa1, 0x3d, 0x3b, 0x37, 0xb4, 0x3f, 0xce, 0x0d, 0xed,
+	0xdb, 0x0b, 0x63, 0xe1, 0xd9, 0x85, 0xb1, 0xf0, 0xdb, 0x85, 0xb1, 0xf0, 0xd1, 0xa1, 0xe7, 0x27,
+	0x0f, 0x47, 0x8e, 0xe5, 0xf2, 0xa1, 0x32, 0x3f, 0x74, 0x1f, 0x52, 0x3f, 0xc8, 0x9c, 0x7d, 0x22,
+	0xdd, 0x89, 0xdf, 0xce, 0xce, 0xb2, 0xf8, 0xf1, 0xfc, 0xfa, 0x3f, 0x01, 0x00, 0x00, 0xff, 0xff,
+	0xa1, 0xea, 0xbd, 0xd6, 0x1c, 0x0c, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -717,6 +937,10 @@ type QueryClient interface {
 	// Accounting compares the module account balance with the escrows and
 	// bonds the module tracks.
 	Accounting(ctx context.Context, in *QueryAccountingRequest, opts ...grpc.CallOption) (*QueryAccountingResponse, error)
+	Session(ctx context.Context, in *QuerySessionRequest, opts ...grpc.CallOption) (*QuerySessionResponse, error)
+	// Sessions lists serving sessions, filtered by buyer, provider and/or
+	// status.
+	Sessions(ctx context.Context, in *QuerySessionsRequest, opts ...grpc.CallOption) (*QuerySessionsResponse, error)
 }
 
 type queryClient struct {
@@ -781,6 +1005,24 @@ func (c *queryClient) Accounting(ctx context.Context, in *QueryAccountingRequest
 	return out, nil
 }
 
+func (c *queryClient) Session(ctx context.Context, in *QuerySessionRequest, opts ...grpc.CallOption) (*QuerySessionResponse, error) {
+	out := new(QuerySessionResponse)
+	err := c.cc.Invoke(ctx, "/verdict.jobs.v1.Query/Session", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Sessions(ctx context.Context, in *QuerySessionsRequest, opts ...grpc.CallOption) (*QuerySessionsResponse, error) {
+	out := new(QuerySessionsResponse)
+	err := c.cc.Invoke(ctx, "/verdict.jobs.v1.Query/Sessions", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 type QueryServer interface {
 	Params(context.Context, *QueryParamsRequest) (*QueryParamsResponse, error)
@@ -793,6 +1035,10 @@ type QueryServer interface {
 	// Accounting compares the module account balance with the escrows and
 	// bonds the module tracks.
 	Accounting(context.Context, *QueryAccountingRequest) (*QueryAccountingResponse, error)
+	Session(context.Context, *QuerySessionRequest) (*QuerySessionResponse, error)
+	// Sessions lists serving sessions, filtered by buyer, provider and/or
+	// status.
+	Sessions(context.Context, *QuerySessionsRequest) (*QuerySessionsResponse, error)
 }
 
 // UnimplementedQueryServer can be embedded to have forward compatible implementations.
@@ -816,6 +1062,12 @@ func (*UnimplementedQueryServer) Jobs(ctx context.Context, req *QueryJobsRequest
 }
 func (*UnimplementedQueryServer) Accounting(ctx context.Context, req *QueryAccountingRequest) (*QueryAccountingResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Accounting not implemented")
+}
+func (*UnimplementedQueryServer) Session(ctx context.Context, req *QuerySessionRequest) (*QuerySessionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Session not implemented")
+}
+func (*UnimplementedQueryServer) Sessions(ctx context.Context, req *QuerySessionsRequest) (*QuerySessionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Sessions not implemented")
 }
 
 func RegisterQueryServer(s grpc1.Server, srv QueryServer) {
@@ -930,6 +1182,42 @@ func _Query_Accounting_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Session_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QuerySessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Session(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/verdict.jobs.v1.Query/Session",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Session(ctx, req.(*QuerySessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Sessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QuerySessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Sessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/verdict.jobs.v1.Query/Sessions",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Sessions(ctx, req.(*QuerySessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Query_serviceDesc = _Query_serviceDesc
 var _Query_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "verdict.jobs.v1.Query",
@@ -958,6 +1246,14 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Accounting",
 			Handler:    _Query_Accounting_Handler,
+		},
+		{
+			MethodName: "Session",
+			Handler:    _Query_Session_Handler,
+		},
+		{
+			MethodName: "Sessions",
+			Handler:    _Query_Sessions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -1422,6 +1718,170 @@ func (m *QueryAccountingResponse) MarshalToSizedBuffer(dAtA []byte) (int, error)
 	return len(dAtA) - i, nil
 }
 
+func (m *QuerySessionRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QuerySessionRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QuerySessionRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Id != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QuerySessionResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QuerySessionResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QuerySessionResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Session.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QuerySessionsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QuerySessionsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QuerySessionsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Status != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Buyer) > 0 {
+		i -= len(m.Buyer)
+		copy(dAtA[i:], m.Buyer)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Buyer)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QuerySessionsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QuerySessionsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QuerySessionsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Sessions) > 0 {
+		for iNdEx := len(m.Sessions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Sessions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -1601,6 +2061,72 @@ func (m *QueryAccountingResponse) Size() (n int) {
 	n += 1 + l + sovQuery(uint64(l))
 	if m.Balanced {
 		n += 2
+	}
+	return n
+}
+
+func (m *QuerySessionRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovQuery(uint64(m.Id))
+	}
+	return n
+}
+
+func (m *QuerySessionResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Session.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QuerySessionsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Buyer)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.Status != 0 {
+		n += 1 + sovQuery(uint64(m.Status))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QuerySessionsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Sessions) > 0 {
+		for _, e := range m.Sessions {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
 	}
 	return n
 }
@@ -2773,6 +3299,447 @@ func (m *QueryAccountingResponse) Unmarshal(dAtA []byte) error {
 				}
 			}
 			m.Balanced = bool(v != 0)
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QuerySessionRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QuerySessionRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QuerySessionRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QuerySessionResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QuerySessionResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QuerySessionResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Session", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Session.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QuerySessionsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QuerySessionsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QuerySessionsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Buyer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Buyer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= SessionStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QuerySessionsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QuerySessionsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QuerySessionsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Sessions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Sessions = append(m.Sessions, Session{})
+			if err := m.Sessions[len(m.Sessions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipQuery(dAtA[iNdEx:])

@@ -50,6 +50,9 @@ type MsgRegisterProvider struct {
 	DeclaredBandwidthMbps uint64          `protobuf:"varint,11,opt,name=declared_bandwidth_mbps,json=declaredBandwidthMbps,proto3" json:"declared_bandwidth_mbps,omitempty"`
 	// proving: the time to prove one result, per circuit (see Provider).
 	Proving []ProvingTime `protobuf:"bytes,12,rep,name=proving,proto3" json:"proving"`
+	// serving_key: the ed25519 key of the provider's serving receipts
+	// (optional; see Provider).
+	ServingKey []byte `protobuf:"bytes,13,opt,name=serving_key,json=servingKey,proto3" json:"serving_key,omitempty"`
 }
 
 func (m *MsgRegisterProvider) Reset()         { *m = MsgRegisterProvider{} }
@@ -169,6 +172,13 @@ func (m *MsgRegisterProvider) GetProving() []ProvingTime {
 	return nil
 }
 
+func (m *MsgRegisterProvider) GetServingKey() []byte {
+	if m != nil {
+		return m.ServingKey
+	}
+	return nil
+}
+
 type MsgRegisterProviderResponse struct {
 }
 
@@ -218,6 +228,9 @@ type MsgUpdateProvider struct {
 	DeclaredBandwidthMbps uint64          `protobuf:"varint,10,opt,name=declared_bandwidth_mbps,json=declaredBandwidthMbps,proto3" json:"declared_bandwidth_mbps,omitempty"`
 	// proving: the time to prove one result, per circuit (see Provider).
 	Proving []ProvingTime `protobuf:"bytes,11,rep,name=proving,proto3" json:"proving"`
+	// serving_key: the ed25519 key of the provider's serving receipts
+	// (optional; see Provider). Sessions already open keep theirs.
+	ServingKey []byte `protobuf:"bytes,12,opt,name=serving_key,json=servingKey,proto3" json:"serving_key,omitempty"`
 }
 
 func (m *MsgUpdateProvider) Reset()         { *m = MsgUpdateProvider{} }
@@ -326,6 +339,13 @@ func (m *MsgUpdateProvider) GetDeclaredBandwidthMbps() uint64 {
 func (m *MsgUpdateProvider) GetProving() []ProvingTime {
 	if m != nil {
 		return m.Proving
+	}
+	return nil
+}
+
+func (m *MsgUpdateProvider) GetServingKey() []byte {
+	if m != nil {
+		return m.ServingKey
 	}
 	return nil
 }
@@ -1398,6 +1418,490 @@ func (m *MsgUpdateParamsResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgUpdateParamsResponse proto.InternalMessageInfo
 
+type MsgOpenSession struct {
+	Buyer     string        `protobuf:"bytes,1,opt,name=buyer,proto3" json:"buyer,omitempty"`
+	Provider  string        `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Class     WorkloadClass `protobuf:"varint,3,opt,name=class,proto3,enum=verdict.jobs.v1.WorkloadClass" json:"class,omitempty"`
+	CircuitId string        `protobuf:"bytes,4,opt,name=circuit_id,json=circuitId,proto3" json:"circuit_id,omitempty"`
+	// 32-byte model commitment (hex on the CLI).
+	ModelCommitment []byte     `protobuf:"bytes,5,opt,name=model_commitment,json=modelCommitment,proto3" json:"model_commitment,omitempty"`
+	UnitsPerRequest uint64     `protobuf:"varint,6,opt,name=units_per_request,json=unitsPerRequest,proto3" json:"units_per_request,omitempty"`
+	MaxPricePerUnit types.Coin `protobuf:"bytes,7,opt,name=max_price_per_unit,json=maxPricePerUnit,proto3" json:"max_price_per_unit"`
+	MaxRequests     uint64     `protobuf:"varint,8,opt,name=max_requests,json=maxRequests,proto3" json:"max_requests,omitempty"`
+	// duration: the session expires this long after it opens.
+	Duration time.Duration `protobuf:"bytes,9,opt,name=duration,proto3,stdduration" json:"duration"`
+	// session_key: the ed25519 public key (32 bytes) that signs the buyer's
+	// vouchers; any key the buyer holds, not necessarily an account's.
+	SessionKey []byte `protobuf:"bytes,10,opt,name=session_key,json=sessionKey,proto3" json:"session_key,omitempty"`
+}
+
+func (m *MsgOpenSession) Reset()         { *m = MsgOpenSession{} }
+func (m *MsgOpenSession) String() string { return proto.CompactTextString(m) }
+func (*MsgOpenSession) ProtoMessage()    {}
+func (*MsgOpenSession) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{24}
+}
+func (m *MsgOpenSession) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgOpenSession) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgOpenSession.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgOpenSession) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgOpenSession.Merge(m, src)
+}
+func (m *MsgOpenSession) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgOpenSession) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgOpenSession.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgOpenSession proto.InternalMessageInfo
+
+func (m *MsgOpenSession) GetBuyer() string {
+	if m != nil {
+		return m.Buyer
+	}
+	return ""
+}
+
+func (m *MsgOpenSession) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgOpenSession) GetClass() WorkloadClass {
+	if m != nil {
+		return m.Class
+	}
+	return WorkloadClass_WORKLOAD_CLASS_UNSPECIFIED
+}
+
+func (m *MsgOpenSession) GetCircuitId() string {
+	if m != nil {
+		return m.CircuitId
+	}
+	return ""
+}
+
+func (m *MsgOpenSession) GetModelCommitment() []byte {
+	if m != nil {
+		return m.ModelCommitment
+	}
+	return nil
+}
+
+func (m *MsgOpenSession) GetUnitsPerRequest() uint64 {
+	if m != nil {
+		return m.UnitsPerRequest
+	}
+	return 0
+}
+
+func (m *MsgOpenSession) GetMaxPricePerUnit() types.Coin {
+	if m != nil {
+		return m.MaxPricePerUnit
+	}
+	return types.Coin{}
+}
+
+func (m *MsgOpenSession) GetMaxRequests() uint64 {
+	if m != nil {
+		return m.MaxRequests
+	}
+	return 0
+}
+
+func (m *MsgOpenSession) GetDuration() time.Duration {
+	if m != nil {
+		return m.Duration
+	}
+	return 0
+}
+
+func (m *MsgOpenSession) GetSessionKey() []byte {
+	if m != nil {
+		return m.SessionKey
+	}
+	return nil
+}
+
+type MsgOpenSessionResponse struct {
+	SessionId uint64 `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+}
+
+func (m *MsgOpenSessionResponse) Reset()         { *m = MsgOpenSessionResponse{} }
+func (m *MsgOpenSessionResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgOpenSessionResponse) ProtoMessage()    {}
+func (*MsgOpenSessionResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{25}
+}
+func (m *MsgOpenSessionResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgOpenSessionResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgOpenSessionResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgOpenSessionResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgOpenSessionResponse.Merge(m, src)
+}
+func (m *MsgOpenSessionResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgOpenSessionResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgOpenSessionResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgOpenSessionResponse proto.InternalMessageInfo
+
+func (m *MsgOpenSessionResponse) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+type MsgCheckpoint struct {
+	Provider  string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	SessionId uint64 `protobuf:"varint,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// The buyer's latest voucher: the count of requests it sent, the input
+	// commitment of the last one, and its session key's signature.
+	Count            uint64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	LastInput        []byte `protobuf:"bytes,4,opt,name=last_input,json=lastInput,proto3" json:"last_input,omitempty"`
+	VoucherSignature []byte `protobuf:"bytes,5,opt,name=voucher_signature,json=voucherSignature,proto3" json:"voucher_signature,omitempty"`
+	// receipts_root: the root of the receipt tree of requests
+	// checkpointed+1..count (x/jobs/serving).
+	ReceiptsRoot []byte `protobuf:"bytes,6,opt,name=receipts_root,json=receiptsRoot,proto3" json:"receipts_root,omitempty"`
+	// receipts_uri: where the checkpoint's receipts are served (anyone may
+	// check them and challenge one).
+	ReceiptsUri string `protobuf:"bytes,7,opt,name=receipts_uri,json=receiptsUri,proto3" json:"receipts_uri,omitempty"`
+}
+
+func (m *MsgCheckpoint) Reset()         { *m = MsgCheckpoint{} }
+func (m *MsgCheckpoint) String() string { return proto.CompactTextString(m) }
+func (*MsgCheckpoint) ProtoMessage()    {}
+func (*MsgCheckpoint) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{26}
+}
+func (m *MsgCheckpoint) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCheckpoint) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCheckpoint.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCheckpoint) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCheckpoint.Merge(m, src)
+}
+func (m *MsgCheckpoint) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCheckpoint) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCheckpoint.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCheckpoint proto.InternalMessageInfo
+
+func (m *MsgCheckpoint) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgCheckpoint) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+func (m *MsgCheckpoint) GetCount() uint64 {
+	if m != nil {
+		return m.Count
+	}
+	return 0
+}
+
+func (m *MsgCheckpoint) GetLastInput() []byte {
+	if m != nil {
+		return m.LastInput
+	}
+	return nil
+}
+
+func (m *MsgCheckpoint) GetVoucherSignature() []byte {
+	if m != nil {
+		return m.VoucherSignature
+	}
+	return nil
+}
+
+func (m *MsgCheckpoint) GetReceiptsRoot() []byte {
+	if m != nil {
+		return m.ReceiptsRoot
+	}
+	return nil
+}
+
+func (m *MsgCheckpoint) GetReceiptsUri() string {
+	if m != nil {
+		return m.ReceiptsUri
+	}
+	return ""
+}
+
+type MsgCheckpointResponse struct {
+	// job_id: the job of the checkpoint's requests.
+	JobId uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+}
+
+func (m *MsgCheckpointResponse) Reset()         { *m = MsgCheckpointResponse{} }
+func (m *MsgCheckpointResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCheckpointResponse) ProtoMessage()    {}
+func (*MsgCheckpointResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{27}
+}
+func (m *MsgCheckpointResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCheckpointResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCheckpointResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCheckpointResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCheckpointResponse.Merge(m, src)
+}
+func (m *MsgCheckpointResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCheckpointResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCheckpointResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCheckpointResponse proto.InternalMessageInfo
+
+func (m *MsgCheckpointResponse) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+type MsgCloseSession struct {
+	// signer: the session's buyer or its provider.
+	Signer    string `protobuf:"bytes,1,opt,name=signer,proto3" json:"signer,omitempty"`
+	SessionId uint64 `protobuf:"varint,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+}
+
+func (m *MsgCloseSession) Reset()         { *m = MsgCloseSession{} }
+func (m *MsgCloseSession) String() string { return proto.CompactTextString(m) }
+func (*MsgCloseSession) ProtoMessage()    {}
+func (*MsgCloseSession) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{28}
+}
+func (m *MsgCloseSession) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCloseSession) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCloseSession.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCloseSession) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCloseSession.Merge(m, src)
+}
+func (m *MsgCloseSession) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCloseSession) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCloseSession.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCloseSession proto.InternalMessageInfo
+
+func (m *MsgCloseSession) GetSigner() string {
+	if m != nil {
+		return m.Signer
+	}
+	return ""
+}
+
+func (m *MsgCloseSession) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+type MsgCloseSessionResponse struct {
+}
+
+func (m *MsgCloseSessionResponse) Reset()         { *m = MsgCloseSessionResponse{} }
+func (m *MsgCloseSessionResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCloseSessionResponse) ProtoMessage()    {}
+func (*MsgCloseSessionResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{29}
+}
+func (m *MsgCloseSessionResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCloseSessionResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCloseSessionResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCloseSessionResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCloseSessionResponse.Merge(m, src)
+}
+func (m *MsgCloseSessionResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCloseSessionResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCloseSessionResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCloseSessionResponse proto.InternalMessageInfo
+
+type MsgDeclineSession struct {
+	Provider  string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	SessionId uint64 `protobuf:"varint,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+}
+
+func (m *MsgDeclineSession) Reset()         { *m = MsgDeclineSession{} }
+func (m *MsgDeclineSession) String() string { return proto.CompactTextString(m) }
+func (*MsgDeclineSession) ProtoMessage()    {}
+func (*MsgDeclineSession) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{30}
+}
+func (m *MsgDeclineSession) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDeclineSession) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDeclineSession.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDeclineSession) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDeclineSession.Merge(m, src)
+}
+func (m *MsgDeclineSession) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDeclineSession) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDeclineSession.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDeclineSession proto.InternalMessageInfo
+
+func (m *MsgDeclineSession) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgDeclineSession) GetSessionId() uint64 {
+	if m != nil {
+		return m.SessionId
+	}
+	return 0
+}
+
+type MsgDeclineSessionResponse struct {
+}
+
+func (m *MsgDeclineSessionResponse) Reset()         { *m = MsgDeclineSessionResponse{} }
+func (m *MsgDeclineSessionResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgDeclineSessionResponse) ProtoMessage()    {}
+func (*MsgDeclineSessionResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30db0d78e2bb3af, []int{31}
+}
+func (m *MsgDeclineSessionResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDeclineSessionResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDeclineSessionResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDeclineSessionResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDeclineSessionResponse.Merge(m, src)
+}
+func (m *MsgDeclineSessionResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDeclineSessionResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDeclineSessionResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDeclineSessionResponse proto.InternalMessageInfo
+
 func init() {
 	proto.RegisterType((*MsgRegisterProvider)(nil), "verdict.jobs.v1.MsgRegisterProvider")
 	proto.RegisterType((*MsgRegisterProviderResponse)(nil), "verdict.jobs.v1.MsgRegisterProviderResponse")
@@ -1423,113 +1927,146 @@ func init() {
 	proto.RegisterType((*MsgAddBondResponse)(nil), "verdict.jobs.v1.MsgAddBondResponse")
 	proto.RegisterType((*MsgUpdateParams)(nil), "verdict.jobs.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "verdict.jobs.v1.MsgUpdateParamsResponse")
+	proto.RegisterType((*MsgOpenSession)(nil), "verdict.jobs.v1.MsgOpenSession")
+	proto.RegisterType((*MsgOpenSessionResponse)(nil), "verdict.jobs.v1.MsgOpenSessionResponse")
+	proto.RegisterType((*MsgCheckpoint)(nil), "verdict.jobs.v1.MsgCheckpoint")
+	proto.RegisterType((*MsgCheckpointResponse)(nil), "verdict.jobs.v1.MsgCheckpointResponse")
+	proto.RegisterType((*MsgCloseSession)(nil), "verdict.jobs.v1.MsgCloseSession")
+	proto.RegisterType((*MsgCloseSessionResponse)(nil), "verdict.jobs.v1.MsgCloseSessionResponse")
+	proto.RegisterType((*MsgDeclineSession)(nil), "verdict.jobs.v1.MsgDeclineSession")
+	proto.RegisterType((*MsgDeclineSessionResponse)(nil), "verdict.jobs.v1.MsgDeclineSessionResponse")
 }
 
 func init() { proto.RegisterFile("verdict/jobs/v1/tx.proto", fileDescriptor_b30db0d78e2bb3af) }
 
 var fileDescriptor_b30db0d78e2bb3af = []byte{
-	// 1603 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xec, 0x58, 0x4f, 0x4f, 0x1c, 0xc9,
-	0x15, 0xa7, 0x81, 0x19, 0x66, 0x1e, 0x60, 0xa0, 0x16, 0x2f, 0xcd, 0xb0, 0x0c, 0x93, 0xc9, 0xc6,
-	0x9a, 0xc5, 0x61, 0x46, 0x10, 0xb4, 0x72, 0x46, 0x9b, 0x83, 0xc1, 0xd1, 0xc6, 0x89, 0x47, 0x61,
-	0x1b, 0x50, 0xa4, 0x95, 0xa2, 0x49, 0x4f, 0x77, 0xd1, 0x94, 0xdd, 0xdd, 0xd5, 0xa9, 0xea, 0xc6,
-	0xa0, 0x28, 0x52, 0x12, 0x29, 0x17, 0xcb, 0x87, 0x1c, 0xf3, 0x11, 0x72, 0x89, 0xe4, 0x43, 0x0e,
-	0x91, 0xf2, 0x05, 0x7c, 0x8a, 0xac, 0xe4, 0x92, 0x53, 0x12, 0x99, 0x83, 0xbf, 0x46, 0x54, 0xd5,
-	0xdd, 0x35, 0x7f, 0xba, 0x61, 0xf0, 0x1f, 0xe5, 0xb4, 0x17, 0x44, 0xbd, 0xdf, 0xef, 0xbd, 0x7a,
-	0xaf, 0xea, 0xbd, 0x57, 0xaf, 0x07, 0xf4, 0x33, 0xcc, 0x6c, 0x62, 0x85, 0xad, 0xc7, 0xb4, 0xc7,
-	0x5b, 0x67, 0xdb, 0xad, 0xf0, 0xbc, 0x19, 0x30, 0x1a, 0x52, 0xb4, 0x90, 0x20, 0x4d, 0x81, 0x34,
-	0xcf, 0xb6, 0x2b, 0xcb, 0x0e, 0x75, 0xa8, 0xc4, 0x5a, 0xe2, 0xbf, 0x98, 0x56, 0x59, 0xb5, 0x28,
-	0xf7, 0x28, 0xef, 0xc6, 0x40, 0xbc, 0x48, 0xa0, 0x95, 0x78, 0xd5, 0xf2, 0xb8, 0x23, 0x2c, 0x7b,
-	0xdc, 0x49, 0x80, 0x6a, 0x02, 0xf4, 0x4c, 0x8e, 0x5b, 0x67, 0xdb, 0x3d, 0x1c, 0x9a, 0xdb, 0x2d,
-	0x8b, 0x12, 0x3f, 0xc5, 0x1d, 0x4a, 0x1d, 0x17, 0xb7, 0xe4, 0xaa, 0x17, 0x9d, 0xb4, 0xec, 0x88,
-	0x99, 0x21, 0xa1, 0x29, 0xbe, 0x64, 0x7a, 0xc4, 0xa7, 0x2d, 0xf9, 0x37, 0x11, 0xad, 0x65, 0xe2,
-	0xb8, 0x08, 0x70, 0xe2, 0x48, 0xfd, 0x79, 0x01, 0x3e, 0xea, 0x70, 0xc7, 0xc0, 0x0e, 0xe1, 0x21,
-	0x66, 0x07, 0x8c, 0x9e, 0x11, 0x1b, 0x33, 0xb4, 0x0b, 0x25, 0x1a, 0x60, 0x66, 0x86, 0x94, 0xe9,
-	0x5a, 0x4d, 0x6b, 0x94, 0xf7, 0xf4, 0x7f, 0xfc, 0x65, 0x6b, 0x39, 0x09, 0xe2, 0xbe, 0x6d, 0x33,
-	0xcc, 0xf9, 0x61, 0xc8, 0x88, 0xef, 0x18, 0x8a, 0x89, 0x74, 0x98, 0xf1, 0xa8, 0x4f, 0x9e, 0x60,
-	0xa6, 0x4f, 0x0a, 0x25, 0x23, 0x5d, 0xa2, 0x0a, 0x94, 0xb0, 0x6f, 0x07, 0x94, 0xf8, 0xa1, 0x3e,
-	0x25, 0x21, 0xb5, 0x46, 0x1f, 0x43, 0x91, 0x61, 0x87, 0x50, 0x5f, 0x9f, 0x96, 0x48, 0xb2, 0x42,
-	0x3f, 0x84, 0xd2, 0xa9, 0xc9, 0xec, 0xa7, 0x26, 0xc3, 0x7a, 0xa1, 0xa6, 0x35, 0x66, 0x77, 0xaa,
-	0xcd, 0x91, 0x93, 0x6f, 0xfe, 0x28, 0x21, 0xfc, 0xf4, 0xe4, 0x04, 0xb3, 0xbd, 0xf2, 0xcb, 0x7f,
-	0x6f, 0x4c, 0xfc, 0xe9, 0xcd, 0x8b, 0x4d, 0xcd, 0x50, 0xaa, 0xe8, 0x1e, 0xcc, 0x58, 0xae, 0xc9,
-	0x39, 0xe6, 0x7a, 0xb1, 0x36, 0xd5, 0xb8, 0x95, 0x63, 0xe5, 0x67, 0x94, 0x3d, 0x71, 0xa9, 0x69,
-	0xef, 0x0b, 0x9e, 0x91, 0xd2, 0xd1, 0x06, 0xcc, 0x5a, 0x84, 0x59, 0x11, 0x09, 0xbb, 0xc4, 0xe6,
-	0xfa, 0x4c, 0x6d, 0xaa, 0x51, 0x36, 0x20, 0x11, 0x3d, 0xb4, 0x39, 0xfa, 0x3e, 0x14, 0x03, 0x46,
-	0x2c, 0xcc, 0xf5, 0x52, 0x6d, 0xaa, 0x31, 0xbb, 0xb3, 0x96, 0xb1, 0x2c, 0x2d, 0x1e, 0x08, 0xce,
-	0xde, 0xb4, 0x70, 0xce, 0x48, 0x14, 0xd0, 0x3d, 0x98, 0xee, 0x51, 0xdf, 0xd6, 0xcb, 0x32, 0xb0,
-	0xd5, 0x66, 0x72, 0xb2, 0xe2, 0xde, 0x9b, 0xc9, 0xbd, 0x37, 0xf7, 0x29, 0xf1, 0x07, 0x63, 0x92,
-	0x1a, 0xa8, 0x09, 0x1f, 0xd9, 0xd8, 0x72, 0x4d, 0x86, 0xed, 0xae, 0x6b, 0x86, 0xd8, 0xb7, 0x2e,
-	0xba, 0x1e, 0xd7, 0xa1, 0xa6, 0x35, 0xe6, 0x8d, 0xa5, 0x14, 0x7a, 0x14, 0x23, 0x1d, 0x8e, 0x3e,
-	0x87, 0x15, 0xc5, 0xef, 0x99, 0xbe, 0xfd, 0x94, 0xd8, 0xe1, 0x69, 0xd7, 0xeb, 0x05, 0x5c, 0x9f,
-	0xad, 0x69, 0x8d, 0x69, 0xe3, 0x76, 0x0a, 0xef, 0xa5, 0x68, 0xa7, 0x17, 0x70, 0xf4, 0x05, 0xcc,
-	0x04, 0x22, 0x1d, 0x7c, 0x47, 0x9f, 0x93, 0xd1, 0x7d, 0x92, 0x89, 0xee, 0x20, 0xc6, 0x8f, 0x88,
-	0x97, 0x86, 0x97, 0xaa, 0xb4, 0x77, 0x7f, 0xf7, 0xe6, 0xc5, 0xa6, 0xca, 0x8c, 0x67, 0x6f, 0x5e,
-	0x6c, 0xd6, 0xd3, 0x3c, 0x3c, 0x8f, 0x33, 0x31, 0x27, 0xed, 0xea, 0xeb, 0xb0, 0x96, 0x23, 0x36,
-	0x30, 0x0f, 0xa8, 0xcf, 0x71, 0xfd, 0xef, 0xd3, 0xb0, 0xd4, 0xe1, 0xce, 0x71, 0x60, 0x9b, 0x21,
-	0xfe, 0x26, 0x57, 0xff, 0x5f, 0xb9, 0x7a, 0x45, 0xc6, 0x95, 0xdf, 0x21, 0xe3, 0xe0, 0x86, 0x19,
-	0x37, 0xfb, 0xf6, 0x19, 0xb7, 0x93, 0xc9, 0xb8, 0x5a, 0x36, 0xe3, 0x86, 0x53, 0xa7, 0xbe, 0x06,
-	0xab, 0x19, 0xa1, 0xca, 0xb6, 0x5f, 0xc1, 0x62, 0x87, 0x3b, 0x07, 0x66, 0xc4, 0xdf, 0x33, 0xd7,
-	0xda, 0xdb, 0x19, 0xd7, 0x36, 0xb2, 0xae, 0x0d, 0x6d, 0x54, 0xaf, 0x80, 0x3e, 0x2a, 0x53, 0x8e,
-	0xfd, 0x5a, 0x56, 0x81, 0x81, 0x79, 0xe4, 0xbd, 0xaf, 0x67, 0x37, 0x3a, 0xb4, 0xe1, 0x9d, 0x92,
-	0x43, 0x1b, 0x16, 0x2a, 0xdf, 0x7e, 0xaf, 0xc1, 0xed, 0x0e, 0x77, 0x1e, 0x60, 0xf6, 0x41, 0x9e,
-	0x94, 0xf6, 0xe7, 0x19, 0x07, 0x3f, 0xcd, 0x3a, 0x98, 0xdd, 0xad, 0xbe, 0x01, 0xeb, 0xb9, 0x80,
-	0x72, 0xf4, 0x6f, 0x05, 0x98, 0xeb, 0x70, 0xe7, 0x30, 0xea, 0x79, 0x24, 0xfc, 0x31, 0xed, 0xa1,
-	0x26, 0x14, 0x7a, 0xd1, 0x05, 0x1e, 0xef, 0x5c, 0x4c, 0x43, 0xbb, 0x50, 0x90, 0xc5, 0x27, 0xdb,
-	0xc7, 0xf8, 0x4a, 0x8d, 0xc9, 0xe8, 0x33, 0x58, 0xf4, 0xa8, 0x8d, 0xdd, 0xae, 0x45, 0x3d, 0x8f,
-	0x84, 0x1e, 0x4e, 0x9a, 0xcc, 0x9c, 0xb1, 0x20, 0xe5, 0xfb, 0x4a, 0x2c, 0xa8, 0xc4, 0x0f, 0xa2,
-	0x70, 0x90, 0x3a, 0x1d, 0x53, 0xa5, 0x7c, 0x80, 0xba, 0x06, 0xe5, 0x98, 0x1a, 0x31, 0x22, 0xfb,
-	0x4f, 0xd9, 0x28, 0x49, 0xc1, 0x31, 0x23, 0x68, 0x1d, 0xa0, 0xdf, 0x1a, 0xf4, 0xa2, 0x44, 0xcb,
-	0xaa, 0x33, 0xa0, 0x65, 0x28, 0x44, 0x3e, 0x09, 0x45, 0xcf, 0x10, 0xb5, 0x19, 0x2f, 0xd0, 0x57,
-	0x80, 0x3c, 0xf3, 0xbc, 0x2b, 0x3b, 0x40, 0x37, 0xc0, 0xac, 0x2b, 0xc4, 0x7a, 0xe9, 0x2d, 0x5e,
-	0xab, 0x05, 0xcf, 0x3c, 0x97, 0xdd, 0xe4, 0x00, 0xb3, 0x63, 0x9f, 0x84, 0xa2, 0xaf, 0x06, 0xc9,
-	0x2d, 0xc8, 0xde, 0x51, 0x36, 0xd4, 0x1a, 0x7d, 0x09, 0x10, 0x12, 0x0f, 0x77, 0x5d, 0xe2, 0x91,
-	0x50, 0x76, 0x09, 0xb1, 0x4d, 0x3c, 0xec, 0x34, 0xd3, 0x61, 0xa7, 0xf9, 0x20, 0x19, 0x76, 0xf6,
-	0xe6, 0xc5, 0x36, 0x7f, 0xfc, 0xcf, 0x86, 0x16, 0x6f, 0x55, 0x16, 0xba, 0x8f, 0x84, 0x2a, 0xba,
-	0x0b, 0x53, 0xdc, 0x35, 0xe5, 0xcb, 0x26, 0x2c, 0x8c, 0xde, 0xc9, 0xe1, 0xa3, 0xfb, 0x47, 0x98,
-	0x79, 0xdc, 0x10, 0x2c, 0x74, 0x0f, 0x4a, 0x81, 0xc9, 0x4c, 0xd7, 0xc5, 0xae, 0x3e, 0x27, 0x35,
-	0x72, 0x3a, 0x4e, 0x42, 0x20, 0xdc, 0x33, 0x14, 0x5b, 0xb4, 0x5b, 0x86, 0x7f, 0x19, 0x11, 0x86,
-	0xbb, 0x21, 0xc6, 0xfa, 0x7c, 0x4d, 0x6b, 0x94, 0x0c, 0x48, 0x44, 0x47, 0x18, 0x8b, 0x1b, 0x89,
-	0xef, 0x59, 0xdc, 0xc8, 0xad, 0x38, 0x5a, 0x29, 0x10, 0x37, 0xb2, 0x0c, 0x05, 0x12, 0x62, 0x8f,
-	0xeb, 0x0b, 0xf1, 0x91, 0xcb, 0x45, 0x7b, 0x53, 0xa4, 0x7a, 0x9c, 0x5c, 0x22, 0xcf, 0xd7, 0xb2,
-	0x79, 0xae, 0x92, 0xb5, 0xfe, 0x10, 0x96, 0x07, 0xd7, 0x69, 0x56, 0xa3, 0xdb, 0x50, 0x7c, 0x4c,
-	0x7b, 0xe2, 0x9e, 0xb5, 0xd8, 0xf4, 0x63, 0xda, 0x7b, 0x68, 0x0f, 0x1d, 0xfd, 0xe4, 0xf0, 0xd1,
-	0xd7, 0x9f, 0x69, 0xb2, 0x10, 0xee, 0x5b, 0x16, 0x0e, 0x64, 0x21, 0xec, 0x0e, 0x90, 0xc7, 0x16,
-	0xaa, 0xba, 0xc1, 0xfe, 0xce, 0x93, 0x03, 0x3b, 0xb7, 0xb7, 0x64, 0xfd, 0xa6, 0xac, 0x2b, 0xe2,
-	0x52, 0x7b, 0xd7, 0x3f, 0x96, 0x71, 0xa9, 0xb5, 0xaa, 0xd6, 0xdf, 0xc6, 0x4e, 0xee, 0x9b, 0xbe,
-	0x85, 0xdd, 0x77, 0xa9, 0xd6, 0x2b, 0xdc, 0x1b, 0x7f, 0xe6, 0x6a, 0xcb, 0xc4, 0x37, 0xb5, 0x56,
-	0xbe, 0x5d, 0x4e, 0xc2, 0xbc, 0xe8, 0xd5, 0x94, 0x87, 0xa2, 0x29, 0xba, 0xe1, 0x07, 0x3d, 0x41,
-	0x74, 0x17, 0x96, 0x68, 0x14, 0x8e, 0xf4, 0x81, 0xb8, 0x65, 0x2c, 0xc6, 0xc0, 0x40, 0x23, 0x58,
-	0x07, 0x48, 0xc8, 0x22, 0xef, 0xe2, 0x19, 0xa5, 0x1c, 0x4b, 0x92, 0x56, 0x20, 0xcb, 0xbb, 0x1b,
-	0x71, 0x6c, 0xcb, 0x46, 0x31, 0x6d, 0x94, 0xa5, 0xe4, 0x98, 0x63, 0x1b, 0xfd, 0x00, 0x66, 0x3c,
-	0x1c, 0x32, 0x62, 0x71, 0xd9, 0x26, 0x66, 0x77, 0xf4, 0x4c, 0x39, 0x74, 0x62, 0x7c, 0xb0, 0xd0,
-	0x53, 0x1d, 0xe1, 0x29, 0xf6, 0x2d, 0xd7, 0x3c, 0xc3, 0x5d, 0x4e, 0x1c, 0xdf, 0x0c, 0x23, 0x86,
-	0x65, 0x57, 0x99, 0x33, 0x16, 0x13, 0xe0, 0x30, 0x95, 0xb7, 0x9b, 0x99, 0xc4, 0xf8, 0x24, 0xe7,
-	0x4d, 0x54, 0x67, 0x5a, 0x5f, 0x91, 0xef, 0x4a, 0x5f, 0xa0, 0x8e, 0xff, 0xb9, 0x26, 0x8f, 0xff,
-	0x01, 0xb6, 0x5c, 0xe2, 0xe3, 0x0f, 0x9e, 0xc0, 0x37, 0xf2, 0xb3, 0xbf, 0x79, 0xe2, 0x67, 0x5f,
-	0xa0, 0xfc, 0xfc, 0xb3, 0x06, 0x20, 0x72, 0xdb, 0xb6, 0xf7, 0xc4, 0x18, 0xff, 0x6e, 0x53, 0xeb,
-	0x17, 0x50, 0x34, 0x3d, 0x1a, 0xf9, 0xa1, 0x74, 0xf2, 0xa6, 0xad, 0x38, 0xd1, 0x69, 0xdf, 0xcd,
-	0x3c, 0xa6, 0xab, 0x39, 0xc5, 0x18, 0x3b, 0x58, 0x5f, 0x06, 0xd4, 0x5f, 0xa9, 0x28, 0xfe, 0xaa,
-	0xc1, 0x42, 0x7f, 0x64, 0x32, 0x99, 0xe9, 0x89, 0x79, 0xaf, 0x6c, 0x46, 0xe1, 0x29, 0x65, 0x24,
-	0xbc, 0x18, 0x1b, 0x4b, 0x9f, 0x8a, 0xda, 0x50, 0x0c, 0xa4, 0x85, 0x24, 0x98, 0x95, 0xdc, 0xe6,
-	0xeb, 0x0d, 0x25, 0x5b, 0xa2, 0x11, 0x8f, 0x54, 0x7d, 0x5b, 0x22, 0x96, 0xea, 0x95, 0xe3, 0x9e,
-	0x54, 0xa9, 0xaf, 0xc2, 0xca, 0x88, 0x28, 0x8d, 0x6a, 0xe7, 0x9f, 0x25, 0x98, 0xea, 0x70, 0x07,
-	0x9d, 0xc0, 0x62, 0xe6, 0x53, 0xf8, 0xd3, 0x6c, 0x0d, 0x64, 0x3f, 0x51, 0x2a, 0xdf, 0xbd, 0x09,
-	0x4b, 0xb5, 0xe9, 0x5f, 0xc0, 0xad, 0x91, 0x8f, 0x98, 0x7a, 0x9e, 0xfe, 0x30, 0xa7, 0xb2, 0x39,
-	0x9e, 0xa3, 0x76, 0xf8, 0x39, 0xcc, 0x0f, 0x4f, 0xae, 0xdf, 0xca, 0x53, 0x1e, 0xa2, 0x54, 0x3e,
-	0x1b, 0x4b, 0x19, 0x0c, 0x60, 0x64, 0xfe, 0xac, 0xe7, 0x1f, 0xc0, 0x20, 0x27, 0x3f, 0x80, 0xfc,
-	0x41, 0x12, 0xb9, 0x80, 0x72, 0x86, 0xc8, 0x3b, 0x79, 0x16, 0xb2, 0xbc, 0x4a, 0xf3, 0x66, 0x3c,
-	0xb5, 0xdb, 0x57, 0x50, 0xee, 0x4f, 0x82, 0xeb, 0x79, 0xca, 0x0a, 0xae, 0x7c, 0xe7, 0x5a, 0x78,
-	0xd0, 0x64, 0xff, 0x4d, 0xcd, 0x35, 0xa9, 0xe0, 0x7c, 0x93, 0x99, 0x57, 0x50, 0x98, 0xec, 0xbf,
-	0x80, 0xb9, 0x26, 0x15, 0x9c, 0x6f, 0x32, 0xf3, 0x78, 0xa1, 0x23, 0x80, 0x81, 0x87, 0xab, 0x9a,
-	0x9b, 0x01, 0x0a, 0xaf, 0xdc, 0xb9, 0x1e, 0x1f, 0xb4, 0x3a, 0xd0, 0x8f, 0xab, 0xf9, 0x97, 0x91,
-	0xe2, 0x95, 0x3b, 0xd7, 0xe3, 0xca, 0xea, 0x4f, 0x60, 0x26, 0xed, 0x9e, 0x6b, 0xb9, 0x07, 0x16,
-	0x83, 0x95, 0x6f, 0x5f, 0x03, 0x2a, 0x63, 0x5f, 0xc3, 0xdc, 0x50, 0x13, 0xab, 0x5d, 0x53, 0x5c,
-	0x92, 0x51, 0x69, 0x8c, 0x63, 0xa4, 0xb6, 0x2b, 0x85, 0xdf, 0x88, 0x5e, 0xb5, 0xf7, 0xe5, 0xcb,
-	0xd7, 0x55, 0xed, 0xd5, 0xeb, 0xaa, 0xf6, 0xdf, 0xd7, 0x55, 0xed, 0x0f, 0x97, 0xd5, 0x89, 0x57,
-	0x97, 0xd5, 0x89, 0x7f, 0x5d, 0x56, 0x27, 0xbe, 0xde, 0x72, 0x48, 0x78, 0x1a, 0xf5, 0x9a, 0x16,
-	0xf5, 0x5a, 0x89, 0xd1, 0x2d, 0xeb, 0xd4, 0x24, 0x7e, 0x6b, 0xa4, 0x87, 0xc9, 0xdf, 0xea, 0x7a,
-	0x45, 0x39, 0x01, 0x7f, 0xef, 0x7f, 0x01, 0x00, 0x00, 0xff, 0xff, 0xc7, 0x51, 0x7a, 0xbd, 0x93,
-	0x14, 0x00, 0x00,
+	// 2012 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xec, 0x59, 0xcd, 0x6f, 0x1b, 0xc7,
+	0x15, 0x37, 0x25, 0xea, 0x83, 0x8f, 0x94, 0x25, 0x6d, 0x14, 0x6b, 0x45, 0x45, 0x14, 0xb3, 0x49,
+	0x5d, 0x46, 0x8e, 0xc9, 0x4a, 0x35, 0x52, 0x57, 0x48, 0x0f, 0x96, 0x5c, 0xa4, 0x6a, 0x4c, 0x44,
+	0x59, 0x59, 0x08, 0x60, 0xa0, 0x60, 0x97, 0xbb, 0xe3, 0xd5, 0xd8, 0xdc, 0x1d, 0x76, 0x66, 0x57,
+	0x91, 0x50, 0x14, 0x68, 0x0b, 0xf4, 0x12, 0xf4, 0x50, 0xf4, 0xd4, 0x43, 0xff, 0x80, 0x5e, 0x02,
+	0xf8, 0xd0, 0x43, 0x81, 0x02, 0x45, 0x8f, 0x39, 0x06, 0x3d, 0xf5, 0xd4, 0x16, 0xf6, 0xc1, 0xc7,
+	0xfe, 0x0b, 0xc5, 0x7c, 0xec, 0x70, 0xc9, 0x5d, 0x89, 0xf4, 0x47, 0x7b, 0xea, 0x45, 0xe0, 0xbc,
+	0xf7, 0x9b, 0x37, 0x6f, 0xde, 0xbc, 0xf9, 0xbd, 0x37, 0x2b, 0x30, 0x4f, 0x11, 0xf5, 0xb0, 0x1b,
+	0xb5, 0x1e, 0x91, 0x2e, 0x6b, 0x9d, 0x6e, 0xb7, 0xa2, 0xb3, 0x66, 0x9f, 0x92, 0x88, 0x18, 0x8b,
+	0x4a, 0xd3, 0xe4, 0x9a, 0xe6, 0xe9, 0x76, 0x75, 0xc5, 0x27, 0x3e, 0x11, 0xba, 0x16, 0xff, 0x25,
+	0x61, 0xd5, 0x35, 0x97, 0xb0, 0x80, 0xb0, 0x8e, 0x54, 0xc8, 0x81, 0x52, 0xad, 0xca, 0x51, 0x2b,
+	0x60, 0x3e, 0xb7, 0x1c, 0x30, 0x5f, 0x29, 0x6a, 0x4a, 0xd1, 0x75, 0x18, 0x6a, 0x9d, 0x6e, 0x77,
+	0x51, 0xe4, 0x6c, 0xb7, 0x5c, 0x82, 0xc3, 0x44, 0xef, 0x13, 0xe2, 0xf7, 0x50, 0x4b, 0x8c, 0xba,
+	0xf1, 0xc3, 0x96, 0x17, 0x53, 0x27, 0xc2, 0x24, 0xd1, 0x2f, 0x3b, 0x01, 0x0e, 0x49, 0x4b, 0xfc,
+	0x55, 0xa2, 0xf5, 0xcc, 0x3e, 0xce, 0xfb, 0x48, 0x39, 0x62, 0x7d, 0x39, 0x03, 0x6f, 0xb4, 0x99,
+	0x6f, 0x23, 0x1f, 0xb3, 0x08, 0xd1, 0x43, 0x4a, 0x4e, 0xb1, 0x87, 0xa8, 0x71, 0x0b, 0xe6, 0x49,
+	0x1f, 0x51, 0x27, 0x22, 0xd4, 0x2c, 0xd4, 0x0b, 0x8d, 0xd2, 0x9e, 0xf9, 0xb7, 0x3f, 0xde, 0x5c,
+	0x51, 0x9b, 0xb8, 0xe3, 0x79, 0x14, 0x31, 0x76, 0x14, 0x51, 0x1c, 0xfa, 0xb6, 0x46, 0x1a, 0x26,
+	0xcc, 0x05, 0x24, 0xc4, 0x8f, 0x11, 0x35, 0xa7, 0xf8, 0x24, 0x3b, 0x19, 0x1a, 0x55, 0x98, 0x47,
+	0xa1, 0xd7, 0x27, 0x38, 0x8c, 0xcc, 0x69, 0xa1, 0xd2, 0x63, 0xe3, 0x1a, 0xcc, 0x52, 0xe4, 0x63,
+	0x12, 0x9a, 0x45, 0xa1, 0x51, 0x23, 0xe3, 0xfb, 0x30, 0x7f, 0xe2, 0x50, 0xef, 0x73, 0x87, 0x22,
+	0x73, 0xa6, 0x5e, 0x68, 0x94, 0x77, 0x6a, 0xcd, 0x91, 0xc8, 0x37, 0x7f, 0xa0, 0x00, 0x9f, 0x3c,
+	0x7c, 0x88, 0xe8, 0x5e, 0xe9, 0xab, 0x7f, 0x6c, 0x5e, 0xf9, 0xc3, 0xf3, 0x27, 0x5b, 0x05, 0x5b,
+	0x4f, 0x35, 0x6e, 0xc3, 0x9c, 0xdb, 0x73, 0x18, 0x43, 0xcc, 0x9c, 0xad, 0x4f, 0x37, 0xae, 0xe6,
+	0x58, 0xf9, 0x8c, 0xd0, 0xc7, 0x3d, 0xe2, 0x78, 0xfb, 0x1c, 0x67, 0x27, 0x70, 0x63, 0x13, 0xca,
+	0x2e, 0xa6, 0x6e, 0x8c, 0xa3, 0x0e, 0xf6, 0x98, 0x39, 0x57, 0x9f, 0x6e, 0x94, 0x6c, 0x50, 0xa2,
+	0x03, 0x8f, 0x19, 0xdf, 0x85, 0xd9, 0x3e, 0xc5, 0x2e, 0x62, 0xe6, 0x7c, 0x7d, 0xba, 0x51, 0xde,
+	0x59, 0xcf, 0x58, 0x16, 0x16, 0x0f, 0x39, 0x66, 0xaf, 0xc8, 0x9d, 0xb3, 0xd5, 0x04, 0xe3, 0x36,
+	0x14, 0xbb, 0x24, 0xf4, 0xcc, 0x92, 0xd8, 0xd8, 0x5a, 0x53, 0x45, 0x96, 0x9f, 0x7b, 0x53, 0x9d,
+	0x7b, 0x73, 0x9f, 0xe0, 0x30, 0xbd, 0x27, 0x31, 0xc3, 0x68, 0xc2, 0x1b, 0x1e, 0x72, 0x7b, 0x0e,
+	0x45, 0x5e, 0xa7, 0xe7, 0x44, 0x28, 0x74, 0xcf, 0x3b, 0x01, 0x33, 0xa1, 0x5e, 0x68, 0x2c, 0xd8,
+	0xcb, 0x89, 0xea, 0x9e, 0xd4, 0xb4, 0x99, 0xf1, 0x01, 0xac, 0x6a, 0x7c, 0xd7, 0x09, 0xbd, 0xcf,
+	0xb1, 0x17, 0x9d, 0x74, 0x82, 0x6e, 0x9f, 0x99, 0xe5, 0x7a, 0xa1, 0x51, 0xb4, 0xdf, 0x4c, 0xd4,
+	0x7b, 0x89, 0xb6, 0xdd, 0xed, 0x33, 0xe3, 0x43, 0x98, 0xeb, 0xf3, 0x74, 0x08, 0x7d, 0xb3, 0x22,
+	0x76, 0xf7, 0x56, 0x66, 0x77, 0x87, 0x52, 0x7f, 0x1f, 0x07, 0xc9, 0xf6, 0x92, 0x29, 0x3c, 0x76,
+	0x0c, 0x51, 0xfe, 0xb3, 0xf3, 0x18, 0x9d, 0x9b, 0x0b, 0xf5, 0x42, 0xa3, 0x62, 0x83, 0x12, 0x7d,
+	0x8c, 0xce, 0x77, 0x6f, 0xfd, 0xf2, 0xf9, 0x93, 0x2d, 0x9d, 0x3a, 0x5f, 0x3c, 0x7f, 0xb2, 0x65,
+	0x25, 0x89, 0x7a, 0x26, 0x53, 0x35, 0x27, 0x2f, 0xad, 0x0d, 0x58, 0xcf, 0x11, 0xdb, 0x88, 0xf5,
+	0x49, 0xc8, 0x90, 0xf5, 0xef, 0x22, 0x2c, 0xb7, 0x99, 0x7f, 0xdc, 0xf7, 0x9c, 0x08, 0xfd, 0x3f,
+	0x99, 0xff, 0x57, 0xc9, 0x7c, 0x41, 0x4a, 0x96, 0x5e, 0x22, 0x25, 0x61, 0xc2, 0x94, 0x2c, 0xbf,
+	0x72, 0x4a, 0x56, 0x32, 0x29, 0xb9, 0x93, 0x49, 0xc9, 0x7a, 0x36, 0x25, 0x87, 0x73, 0xcb, 0x5a,
+	0x87, 0xb5, 0x8c, 0x50, 0xa7, 0xe3, 0x4f, 0x61, 0xa9, 0xcd, 0xfc, 0x43, 0x27, 0x66, 0xaf, 0x98,
+	0x8c, 0xbb, 0xdb, 0x19, 0xd7, 0x36, 0xb3, 0xae, 0x0d, 0x2d, 0x64, 0x55, 0xc1, 0x1c, 0x95, 0x69,
+	0xc7, 0x7e, 0x26, 0xae, 0x89, 0x8d, 0x58, 0x1c, 0xbc, 0xaa, 0x67, 0x13, 0x05, 0x6d, 0x78, 0x25,
+	0x15, 0xb4, 0x61, 0xa1, 0xf6, 0xed, 0x57, 0x05, 0x78, 0xb3, 0xcd, 0xfc, 0xbb, 0x88, 0xbe, 0x96,
+	0xa2, 0xb4, 0xfb, 0x41, 0xc6, 0xc1, 0x77, 0xb3, 0x0e, 0x66, 0x57, 0xb3, 0x36, 0x61, 0x23, 0x57,
+	0xa1, 0x1d, 0xfd, 0xf3, 0x0c, 0x54, 0xda, 0xcc, 0x3f, 0x8a, 0xbb, 0x01, 0x8e, 0x7e, 0x48, 0xba,
+	0x46, 0x13, 0x66, 0xba, 0xf1, 0x39, 0x1a, 0xef, 0x9c, 0x84, 0x19, 0xb7, 0x60, 0x46, 0xdc, 0x4e,
+	0xc1, 0x2f, 0xe3, 0xaf, 0xb2, 0x04, 0x1b, 0xef, 0xc1, 0x52, 0x40, 0x3c, 0xd4, 0xeb, 0xb8, 0x24,
+	0x08, 0x70, 0x14, 0x20, 0xc5, 0x42, 0x15, 0x7b, 0x51, 0xc8, 0xf7, 0xb5, 0x98, 0x43, 0x71, 0xd8,
+	0x8f, 0xa3, 0x34, 0xb4, 0x28, 0xa1, 0x42, 0x9e, 0x82, 0xae, 0x43, 0x49, 0x42, 0x63, 0x8a, 0x05,
+	0x41, 0x95, 0xec, 0x79, 0x21, 0x38, 0xa6, 0xd8, 0xd8, 0x00, 0x18, 0x70, 0x87, 0x39, 0x2b, 0xb4,
+	0x25, 0x4d, 0x1d, 0xc6, 0x0a, 0xcc, 0xc4, 0x21, 0x8e, 0x38, 0xa9, 0xf0, 0xcb, 0x2b, 0x07, 0xc6,
+	0xa7, 0x60, 0x04, 0xce, 0x59, 0x47, 0x50, 0x44, 0xa7, 0x8f, 0x68, 0x87, 0x8b, 0xcd, 0xf9, 0x17,
+	0xa8, 0x77, 0x8b, 0x81, 0x73, 0x26, 0xe8, 0xe6, 0x10, 0xd1, 0xe3, 0x10, 0x47, 0x9c, 0x78, 0xfb,
+	0xea, 0x14, 0x04, 0xb9, 0x94, 0x6c, 0x3d, 0x36, 0x3e, 0x02, 0x88, 0x70, 0x80, 0x3a, 0x3d, 0x1c,
+	0xe0, 0x48, 0xd0, 0x08, 0x5f, 0x46, 0xb6, 0x4b, 0xcd, 0xa4, 0x5d, 0x6a, 0xde, 0x55, 0xed, 0xd2,
+	0xde, 0x02, 0x5f, 0xe6, 0x77, 0xff, 0xdc, 0x2c, 0xc8, 0xa5, 0x4a, 0x7c, 0xee, 0x3d, 0x3e, 0xd5,
+	0xb8, 0x01, 0xd3, 0xac, 0xe7, 0x88, 0xda, 0xc8, 0x2d, 0x8c, 0x9e, 0xc9, 0xd1, 0xbd, 0x3b, 0xf7,
+	0x11, 0x0d, 0x98, 0xcd, 0x51, 0xc6, 0x6d, 0x98, 0xef, 0x3b, 0xd4, 0xe9, 0xf5, 0x50, 0x4f, 0x10,
+	0x4a, 0x2e, 0x25, 0x29, 0x00, 0x66, 0x81, 0xad, 0xd1, 0x9c, 0x8d, 0x28, 0xfa, 0x49, 0x8c, 0x29,
+	0xea, 0x44, 0x08, 0x89, 0x02, 0x39, 0x6f, 0x83, 0x12, 0xdd, 0x47, 0x88, 0x9f, 0x88, 0x3c, 0x67,
+	0x7e, 0x22, 0x57, 0xe5, 0x6e, 0x85, 0x80, 0x9f, 0xc8, 0x0a, 0xcc, 0xe0, 0x08, 0x05, 0xcc, 0x5c,
+	0x94, 0x21, 0x17, 0x83, 0xdd, 0x2d, 0x9e, 0xea, 0x32, 0xb9, 0x78, 0x9e, 0xaf, 0x67, 0xf3, 0x5c,
+	0x27, 0xab, 0x75, 0x00, 0x2b, 0xe9, 0x71, 0x92, 0xd5, 0xc6, 0x9b, 0x30, 0xfb, 0x88, 0x74, 0xf9,
+	0x39, 0x17, 0xa4, 0xe9, 0x47, 0xa4, 0x7b, 0xe0, 0x0d, 0x85, 0x7e, 0x6a, 0x38, 0xf4, 0xd6, 0x17,
+	0x05, 0x71, 0x11, 0xee, 0xb8, 0x2e, 0xea, 0x8b, 0x8b, 0x70, 0x2b, 0x05, 0x1e, 0x7b, 0x51, 0xf5,
+	0x09, 0x0e, 0x56, 0x9e, 0x4a, 0xad, 0xbc, 0x7b, 0x53, 0xdc, 0xdf, 0x04, 0x75, 0xc1, 0xbe, 0xf4,
+	0xda, 0xd6, 0x35, 0xb1, 0x2f, 0x3d, 0xd6, 0xb7, 0xf5, 0x17, 0xd2, 0xc9, 0x7d, 0x27, 0x74, 0x51,
+	0xef, 0x65, 0x6e, 0xeb, 0x05, 0xee, 0x8d, 0x8f, 0xb9, 0x5e, 0x52, 0xf9, 0xa6, 0xc7, 0xda, 0xb7,
+	0x67, 0x53, 0xb0, 0xc0, 0xb9, 0x9a, 0xb0, 0x88, 0x93, 0x62, 0x2f, 0x7a, 0xad, 0x11, 0x34, 0x6e,
+	0xc0, 0x32, 0x89, 0xa3, 0x11, 0x1e, 0x90, 0x94, 0xb1, 0x24, 0x15, 0x29, 0x22, 0xd8, 0x00, 0x50,
+	0x60, 0x9e, 0x77, 0xb2, 0x89, 0x29, 0x49, 0x89, 0xa2, 0x02, 0x71, 0xbd, 0x3b, 0x31, 0x43, 0x9e,
+	0x20, 0x8a, 0xa2, 0x5d, 0x12, 0x92, 0x63, 0x86, 0x3c, 0xe3, 0x7b, 0x30, 0x17, 0xa0, 0x88, 0x62,
+	0x97, 0x09, 0x9a, 0x28, 0xef, 0x98, 0x99, 0xeb, 0xd0, 0x96, 0xfa, 0xf4, 0x45, 0x4f, 0xe6, 0x70,
+	0x4f, 0x51, 0xe8, 0xf6, 0x9c, 0x53, 0xd4, 0x61, 0xd8, 0x0f, 0x9d, 0x28, 0xa6, 0x48, 0xb0, 0x4a,
+	0xc5, 0x5e, 0x52, 0x8a, 0xa3, 0x44, 0xbe, 0xdb, 0xcc, 0x24, 0xc6, 0x5b, 0x39, 0x35, 0x51, 0xc7,
+	0xd4, 0x5a, 0x15, 0x75, 0x65, 0x20, 0xd0, 0xe1, 0xff, 0x75, 0x41, 0x84, 0xff, 0x2e, 0x72, 0x7b,
+	0x38, 0x44, 0xaf, 0x3d, 0x81, 0x27, 0xf2, 0x73, 0xb0, 0xb8, 0xf2, 0x73, 0x20, 0xd0, 0x7e, 0x7e,
+	0x59, 0x00, 0xe0, 0xb9, 0xed, 0x79, 0x7b, 0xfc, 0x21, 0xf0, 0x72, 0x6d, 0xed, 0x87, 0x30, 0xeb,
+	0x04, 0x24, 0x0e, 0x23, 0xe1, 0xe4, 0xa4, 0x54, 0xac, 0xe6, 0xec, 0xde, 0xc8, 0x14, 0xd3, 0xb5,
+	0x9c, 0xcb, 0x28, 0x1d, 0xb4, 0x56, 0xc0, 0x18, 0x8c, 0xf4, 0x2e, 0xfe, 0x54, 0x80, 0xc5, 0x41,
+	0xcb, 0xe4, 0x50, 0x27, 0xe0, 0x0d, 0x61, 0xc9, 0x89, 0xa3, 0x13, 0x42, 0x71, 0x74, 0x3e, 0x76,
+	0x2f, 0x03, 0xa8, 0xb1, 0x0b, 0xb3, 0x7d, 0x61, 0x41, 0x6d, 0x66, 0x35, 0x97, 0x7c, 0x83, 0xa1,
+	0x64, 0x53, 0x33, 0x64, 0x4b, 0x35, 0xb0, 0xc5, 0xf7, 0x52, 0xbb, 0xb0, 0xdd, 0x13, 0x53, 0xac,
+	0x35, 0x58, 0x1d, 0x11, 0x0d, 0xce, 0xa6, 0x08, 0x57, 0xdb, 0xcc, 0xff, 0xa4, 0x8f, 0xc2, 0x23,
+	0xc4, 0x18, 0x6f, 0xf9, 0x5f, 0xbc, 0x1d, 0x18, 0xa1, 0xd8, 0x89, 0x92, 0x4e, 0x37, 0x11, 0xd3,
+	0x2f, 0xd2, 0x44, 0x0c, 0x57, 0xf4, 0xe2, 0x68, 0x45, 0xcf, 0xeb, 0x31, 0x66, 0xf2, 0x7b, 0x8c,
+	0x2d, 0x58, 0x96, 0x84, 0xc0, 0x4b, 0x3c, 0x2f, 0x5f, 0x88, 0x45, 0xe2, 0xee, 0x17, 0xed, 0x45,
+	0xa1, 0x38, 0xe4, 0x2d, 0x93, 0x10, 0x5f, 0xd0, 0x12, 0xcc, 0xbd, 0x4a, 0x4b, 0xf0, 0x36, 0x54,
+	0xb8, 0x49, 0xb5, 0x30, 0x13, 0xfd, 0x45, 0xd1, 0x2e, 0x07, 0xce, 0x99, 0x5a, 0x94, 0x19, 0x77,
+	0x61, 0x3e, 0xf9, 0x4a, 0xa2, 0x9f, 0xdb, 0x93, 0xf6, 0x05, 0x7a, 0xa6, 0x7c, 0x3d, 0x88, 0x83,
+	0x15, 0xaf, 0x07, 0x48, 0x5e, 0x0f, 0x42, 0xc4, 0x5f, 0x0f, 0xef, 0x0f, 0x17, 0x82, 0x8d, 0x6c,
+	0x2e, 0xa5, 0x92, 0xc3, 0xfa, 0x0e, 0x5c, 0x1b, 0x96, 0xe8, 0x02, 0xbc, 0x01, 0x89, 0xd5, 0x41,
+	0x11, 0x2e, 0x29, 0xc9, 0x81, 0x67, 0xfd, 0x45, 0xd6, 0x8a, 0xfd, 0x13, 0xe4, 0x3e, 0x96, 0x4f,
+	0xce, 0x97, 0x23, 0xab, 0xe1, 0x65, 0xa6, 0x46, 0x96, 0xe1, 0x0d, 0x86, 0x2b, 0x58, 0x62, 0x5a,
+	0x52, 0x99, 0x18, 0xf0, 0x49, 0x3d, 0x87, 0x45, 0x1d, 0xd1, 0x19, 0xaa, 0x56, 0xb2, 0xc4, 0x25,
+	0x07, 0x5c, 0xc0, 0xe9, 0xfb, 0x94, 0xc4, 0xee, 0x09, 0xa2, 0x29, 0xfa, 0x96, 0x79, 0xb3, 0xa4,
+	0x14, 0x9a, 0xbe, 0x8d, 0x77, 0x60, 0x81, 0x22, 0x17, 0xe1, 0x7e, 0xc4, 0x3a, 0x94, 0x10, 0x99,
+	0x34, 0x15, 0xbb, 0x92, 0x08, 0x6d, 0x42, 0xc4, 0xf1, 0x6a, 0x10, 0xaf, 0x47, 0x73, 0x22, 0x53,
+	0xcb, 0x89, 0xec, 0x98, 0xe2, 0xc9, 0xe8, 0x75, 0x10, 0x2e, 0xab, 0x29, 0xe8, 0x75, 0x20, 0x18,
+	0xd3, 0xf9, 0x58, 0xbf, 0x95, 0x7c, 0xb5, 0xdf, 0x23, 0x0c, 0x25, 0x57, 0xfb, 0x5b, 0x30, 0xcb,
+	0x37, 0x38, 0x41, 0xc0, 0x15, 0x6e, 0x4c, 0xb8, 0xe5, 0x26, 0x14, 0xf6, 0x02, 0x26, 0x4a, 0x3b,
+	0xa0, 0x98, 0x28, 0x2d, 0xd2, 0x4c, 0xf4, 0xfb, 0x82, 0x78, 0xdc, 0xa9, 0xfa, 0x91, 0x78, 0xfc,
+	0xdf, 0x48, 0x12, 0xf5, 0xf6, 0x4b, 0x87, 0xbe, 0x7e, 0x61, 0x65, 0x4b, 0x3c, 0x97, 0x6f, 0xbf,
+	0x61, 0x61, 0xe2, 0xfb, 0xce, 0x5f, 0xcb, 0x30, 0xdd, 0x66, 0xbe, 0xf1, 0x10, 0x96, 0x32, 0x9f,
+	0x24, 0xdf, 0xcd, 0x76, 0x12, 0xd9, 0x2f, 0x41, 0xd5, 0xf7, 0x27, 0x41, 0xe9, 0x23, 0xff, 0x31,
+	0x5c, 0x1d, 0xf9, 0x56, 0x64, 0xe5, 0xcd, 0x1f, 0xc6, 0x54, 0xb7, 0xc6, 0x63, 0xf4, 0x0a, 0x3f,
+	0x82, 0x85, 0xe1, 0xf7, 0xff, 0xdb, 0x79, 0x93, 0x87, 0x20, 0xd5, 0xf7, 0xc6, 0x42, 0xd2, 0x1b,
+	0x18, 0x79, 0xc5, 0x5b, 0xf9, 0x01, 0x48, 0x63, 0xf2, 0x37, 0x90, 0xff, 0x1c, 0x37, 0x7a, 0x60,
+	0xe4, 0x3c, 0xc5, 0xaf, 0xe7, 0x59, 0xc8, 0xe2, 0xaa, 0xcd, 0xc9, 0x70, 0x7a, 0xb5, 0x4f, 0xa1,
+	0x34, 0x78, 0x4f, 0x6f, 0xe4, 0x4d, 0xd6, 0xea, 0xea, 0x37, 0x2e, 0x55, 0xa7, 0x4d, 0x0e, 0x5e,
+	0x26, 0xb9, 0x26, 0xb5, 0x3a, 0xdf, 0x64, 0xe6, 0x2d, 0xc1, 0x4d, 0x0e, 0xde, 0x11, 0xb9, 0x26,
+	0xb5, 0x3a, 0xdf, 0x64, 0xe6, 0x09, 0x60, 0xdc, 0x07, 0x48, 0xb5, 0xff, 0xb5, 0xdc, 0x0c, 0xd0,
+	0xfa, 0xea, 0xf5, 0xcb, 0xf5, 0x69, 0xab, 0xa9, 0xae, 0xb6, 0x96, 0x7f, 0x18, 0x89, 0xbe, 0x7a,
+	0xfd, 0x72, 0xbd, 0xb6, 0xfa, 0x31, 0xcc, 0x25, 0x3d, 0xe8, 0x7a, 0x6e, 0xc0, 0xa4, 0xb2, 0xfa,
+	0xce, 0x25, 0x4a, 0x6d, 0xec, 0x01, 0x54, 0x86, 0x5a, 0xc1, 0xfa, 0x25, 0x97, 0x4b, 0x20, 0xaa,
+	0x8d, 0x71, 0x08, 0x6d, 0xfb, 0x33, 0x28, 0xa7, 0x1b, 0xb2, 0xcd, 0xbc, 0x89, 0x29, 0x40, 0xf5,
+	0x9b, 0x63, 0x00, 0xe9, 0xb8, 0xa6, 0x0a, 0x70, 0x6e, 0x5c, 0x07, 0xfa, 0xfc, 0xb8, 0xe6, 0x14,
+	0xa0, 0x07, 0x50, 0x19, 0xaa, 0x32, 0xb9, 0xa1, 0x48, 0x23, 0xf2, 0x43, 0x91, 0x57, 0x15, 0x38,
+	0x51, 0x8c, 0x54, 0x04, 0xeb, 0x92, 0xd3, 0x4e, 0xec, 0x6f, 0x8d, 0xc7, 0x24, 0x2b, 0x54, 0x67,
+	0x7e, 0xce, 0x3b, 0xa6, 0xbd, 0x8f, 0xbe, 0x7a, 0x5a, 0x2b, 0x7c, 0xfd, 0xb4, 0x56, 0xf8, 0xd7,
+	0xd3, 0x5a, 0xe1, 0x37, 0xcf, 0x6a, 0x57, 0xbe, 0x7e, 0x56, 0xbb, 0xf2, 0xf7, 0x67, 0xb5, 0x2b,
+	0x0f, 0x6e, 0xfa, 0x38, 0x3a, 0x89, 0xbb, 0x4d, 0x97, 0x04, 0x2d, 0x65, 0xf6, 0xa6, 0x7b, 0xe2,
+	0xe0, 0xb0, 0x35, 0x52, 0x34, 0xc4, 0x3f, 0xa8, 0xba, 0xb3, 0xa2, 0x39, 0xfb, 0xf6, 0x7f, 0x02,
+	0x00, 0x00, 0xff, 0xff, 0xb0, 0x04, 0x05, 0x14, 0x88, 0x1b, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -1571,6 +2108,20 @@ type MsgClient interface {
 	AddBond(ctx context.Context, in *MsgAddBond, opts ...grpc.CallOption) (*MsgAddBondResponse, error)
 	// UpdateParams sets the module params (governance).
 	UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error)
+	// OpenSession opens a serving session with one provider and escrows
+	// max_requests x units_per_request x the provider's price per unit.
+	OpenSession(ctx context.Context, in *MsgOpenSession, opts ...grpc.CallOption) (*MsgOpenSessionResponse, error)
+	// Checkpoint: the session's provider claims the requests the buyer's
+	// latest voucher counts beyond the last checkpoint, committed by the root
+	// of their receipts; they become a job, paid after its challenge window.
+	Checkpoint(ctx context.Context, in *MsgCheckpoint, opts ...grpc.CallOption) (*MsgCheckpointResponse, error)
+	// CloseSession: by the buyer, after the notice period (the provider may
+	// still checkpoint until then); by the provider, at once. What no
+	// checkpoint took goes back to the buyer.
+	CloseSession(ctx context.Context, in *MsgCloseSession, opts ...grpc.CallOption) (*MsgCloseSessionResponse, error)
+	// DeclineSession lets the provider refuse a session before its
+	// decline_until, at no penalty: the buyer is refunded in full.
+	DeclineSession(ctx context.Context, in *MsgDeclineSession, opts ...grpc.CallOption) (*MsgDeclineSessionResponse, error)
 }
 
 type msgClient struct {
@@ -1689,6 +2240,42 @@ func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts 
 	return out, nil
 }
 
+func (c *msgClient) OpenSession(ctx context.Context, in *MsgOpenSession, opts ...grpc.CallOption) (*MsgOpenSessionResponse, error) {
+	out := new(MsgOpenSessionResponse)
+	err := c.cc.Invoke(ctx, "/verdict.jobs.v1.Msg/OpenSession", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) Checkpoint(ctx context.Context, in *MsgCheckpoint, opts ...grpc.CallOption) (*MsgCheckpointResponse, error) {
+	out := new(MsgCheckpointResponse)
+	err := c.cc.Invoke(ctx, "/verdict.jobs.v1.Msg/Checkpoint", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) CloseSession(ctx context.Context, in *MsgCloseSession, opts ...grpc.CallOption) (*MsgCloseSessionResponse, error) {
+	out := new(MsgCloseSessionResponse)
+	err := c.cc.Invoke(ctx, "/verdict.jobs.v1.Msg/CloseSession", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) DeclineSession(ctx context.Context, in *MsgDeclineSession, opts ...grpc.CallOption) (*MsgDeclineSessionResponse, error) {
+	out := new(MsgDeclineSessionResponse)
+	err := c.cc.Invoke(ctx, "/verdict.jobs.v1.Msg/DeclineSession", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MsgServer is the server API for Msg service.
 type MsgServer interface {
 	// RegisterProvider registers the signer as a provider and locks its bond.
@@ -1718,6 +2305,20 @@ type MsgServer interface {
 	AddBond(context.Context, *MsgAddBond) (*MsgAddBondResponse, error)
 	// UpdateParams sets the module params (governance).
 	UpdateParams(context.Context, *MsgUpdateParams) (*MsgUpdateParamsResponse, error)
+	// OpenSession opens a serving session with one provider and escrows
+	// max_requests x units_per_request x the provider's price per unit.
+	OpenSession(context.Context, *MsgOpenSession) (*MsgOpenSessionResponse, error)
+	// Checkpoint: the session's provider claims the requests the buyer's
+	// latest voucher counts beyond the last checkpoint, committed by the root
+	// of their receipts; they become a job, paid after its challenge window.
+	Checkpoint(context.Context, *MsgCheckpoint) (*MsgCheckpointResponse, error)
+	// CloseSession: by the buyer, after the notice period (the provider may
+	// still checkpoint until then); by the provider, at once. What no
+	// checkpoint took goes back to the buyer.
+	CloseSession(context.Context, *MsgCloseSession) (*MsgCloseSessionResponse, error)
+	// DeclineSession lets the provider refuse a session before its
+	// decline_until, at no penalty: the buyer is refunded in full.
+	DeclineSession(context.Context, *MsgDeclineSession) (*MsgDeclineSessionResponse, error)
 }
 
 // UnimplementedMsgServer can be embedded to have forward compatible implementations.
@@ -1759,6 +2360,18 @@ func (*UnimplementedMsgServer) AddBond(ctx context.Context, req *MsgAddBond) (*M
 }
 func (*UnimplementedMsgServer) UpdateParams(ctx context.Context, req *MsgUpdateParams) (*MsgUpdateParamsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateParams not implemented")
+}
+func (*UnimplementedMsgServer) OpenSession(ctx context.Context, req *MsgOpenSession) (*MsgOpenSessionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method OpenSession not implemented")
+}
+func (*UnimplementedMsgServer) Checkpoint(ctx context.Context, req *MsgCheckpoint) (*MsgCheckpointResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Checkpoint not implemented")
+}
+func (*UnimplementedMsgServer) CloseSession(ctx context.Context, req *MsgCloseSession) (*MsgCloseSessionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CloseSession not implemented")
+}
+func (*UnimplementedMsgServer) DeclineSession(ctx context.Context, req *MsgDeclineSession) (*MsgDeclineSessionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeclineSession not implemented")
 }
 
 func RegisterMsgServer(s grpc1.Server, srv MsgServer) {
@@ -1981,6 +2594,78 @@ func _Msg_UpdateParams_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_OpenSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgOpenSession)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).OpenSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/verdict.jobs.v1.Msg/OpenSession",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).OpenSession(ctx, req.(*MsgOpenSession))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_Checkpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCheckpoint)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).Checkpoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/verdict.jobs.v1.Msg/Checkpoint",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).Checkpoint(ctx, req.(*MsgCheckpoint))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_CloseSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCloseSession)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CloseSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/verdict.jobs.v1.Msg/CloseSession",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CloseSession(ctx, req.(*MsgCloseSession))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_DeclineSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgDeclineSession)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).DeclineSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/verdict.jobs.v1.Msg/DeclineSession",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).DeclineSession(ctx, req.(*MsgDeclineSession))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Msg_serviceDesc = _Msg_serviceDesc
 var _Msg_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "verdict.jobs.v1.Msg",
@@ -2034,6 +2719,22 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 			MethodName: "UpdateParams",
 			Handler:    _Msg_UpdateParams_Handler,
 		},
+		{
+			MethodName: "OpenSession",
+			Handler:    _Msg_OpenSession_Handler,
+		},
+		{
+			MethodName: "Checkpoint",
+			Handler:    _Msg_Checkpoint_Handler,
+		},
+		{
+			MethodName: "CloseSession",
+			Handler:    _Msg_CloseSession_Handler,
+		},
+		{
+			MethodName: "DeclineSession",
+			Handler:    _Msg_DeclineSession_Handler,
+		},
 	},
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "verdict/jobs/v1/tx.proto",
@@ -2059,6 +2760,13 @@ func (m *MsgRegisterProvider) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.ServingKey) > 0 {
+		i -= len(m.ServingKey)
+		copy(dAtA[i:], m.ServingKey)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.ServingKey)))
+		i--
+		dAtA[i] = 0x6a
+	}
 	if len(m.Proving) > 0 {
 		for iNdEx := len(m.Proving) - 1; iNdEx >= 0; iNdEx-- {
 			{
@@ -2218,6 +2926,13 @@ func (m *MsgUpdateProvider) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.ServingKey) > 0 {
+		i -= len(m.ServingKey)
+		copy(dAtA[i:], m.ServingKey)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.ServingKey)))
+		i--
+		dAtA[i] = 0x62
+	}
 	if len(m.Proving) > 0 {
 		for iNdEx := len(m.Proving) - 1; iNdEx >= 0; iNdEx-- {
 			{
@@ -3074,6 +3789,337 @@ func (m *MsgUpdateParamsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error)
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgOpenSession) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgOpenSession) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgOpenSession) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.SessionKey) > 0 {
+		i -= len(m.SessionKey)
+		copy(dAtA[i:], m.SessionKey)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.SessionKey)))
+		i--
+		dAtA[i] = 0x52
+	}
+	n15, err15 := github_com_cosmos_gogoproto_types.StdDurationMarshalTo(m.Duration, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.Duration):])
+	if err15 != nil {
+		return 0, err15
+	}
+	i -= n15
+	i = encodeVarintTx(dAtA, i, uint64(n15))
+	i--
+	dAtA[i] = 0x4a
+	if m.MaxRequests != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MaxRequests))
+		i--
+		dAtA[i] = 0x40
+	}
+	{
+		size, err := m.MaxPricePerUnit.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x3a
+	if m.UnitsPerRequest != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.UnitsPerRequest))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.ModelCommitment) > 0 {
+		i -= len(m.ModelCommitment)
+		copy(dAtA[i:], m.ModelCommitment)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.ModelCommitment)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.CircuitId) > 0 {
+		i -= len(m.CircuitId)
+		copy(dAtA[i:], m.CircuitId)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.CircuitId)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Class != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Class))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Buyer) > 0 {
+		i -= len(m.Buyer)
+		copy(dAtA[i:], m.Buyer)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Buyer)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgOpenSessionResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgOpenSessionResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgOpenSessionResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCheckpoint) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCheckpoint) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCheckpoint) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.ReceiptsUri) > 0 {
+		i -= len(m.ReceiptsUri)
+		copy(dAtA[i:], m.ReceiptsUri)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.ReceiptsUri)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if len(m.ReceiptsRoot) > 0 {
+		i -= len(m.ReceiptsRoot)
+		copy(dAtA[i:], m.ReceiptsRoot)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.ReceiptsRoot)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.VoucherSignature) > 0 {
+		i -= len(m.VoucherSignature)
+		copy(dAtA[i:], m.VoucherSignature)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.VoucherSignature)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.LastInput) > 0 {
+		i -= len(m.LastInput)
+		copy(dAtA[i:], m.LastInput)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.LastInput)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Count != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Count))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.SessionId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCheckpointResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCheckpointResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCheckpointResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCloseSession) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCloseSession) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCloseSession) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Signer) > 0 {
+		i -= len(m.Signer)
+		copy(dAtA[i:], m.Signer)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Signer)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCloseSessionResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCloseSessionResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCloseSessionResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDeclineSession) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDeclineSession) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDeclineSession) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.SessionId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDeclineSessionResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDeclineSessionResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDeclineSessionResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -3142,6 +4188,10 @@ func (m *MsgRegisterProvider) Size() (n int) {
 			n += 1 + l + sovTx(uint64(l))
 		}
 	}
+	l = len(m.ServingKey)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
 	return n
 }
 
@@ -3208,6 +4258,10 @@ func (m *MsgUpdateProvider) Size() (n int) {
 			l = e.Size()
 			n += 1 + l + sovTx(uint64(l))
 		}
+	}
+	l = len(m.ServingKey)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
 	}
 	return n
 }
@@ -3521,6 +4575,157 @@ func (m *MsgUpdateParams) Size() (n int) {
 }
 
 func (m *MsgUpdateParamsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgOpenSession) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Buyer)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.Class != 0 {
+		n += 1 + sovTx(uint64(m.Class))
+	}
+	l = len(m.CircuitId)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.ModelCommitment)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.UnitsPerRequest != 0 {
+		n += 1 + sovTx(uint64(m.UnitsPerRequest))
+	}
+	l = m.MaxPricePerUnit.Size()
+	n += 1 + l + sovTx(uint64(l))
+	if m.MaxRequests != 0 {
+		n += 1 + sovTx(uint64(m.MaxRequests))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.Duration)
+	n += 1 + l + sovTx(uint64(l))
+	l = len(m.SessionKey)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgOpenSessionResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SessionId != 0 {
+		n += 1 + sovTx(uint64(m.SessionId))
+	}
+	return n
+}
+
+func (m *MsgCheckpoint) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.SessionId != 0 {
+		n += 1 + sovTx(uint64(m.SessionId))
+	}
+	if m.Count != 0 {
+		n += 1 + sovTx(uint64(m.Count))
+	}
+	l = len(m.LastInput)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.VoucherSignature)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.ReceiptsRoot)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.ReceiptsUri)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgCheckpointResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovTx(uint64(m.JobId))
+	}
+	return n
+}
+
+func (m *MsgCloseSession) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Signer)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.SessionId != 0 {
+		n += 1 + sovTx(uint64(m.SessionId))
+	}
+	return n
+}
+
+func (m *MsgCloseSessionResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgDeclineSession) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.SessionId != 0 {
+		n += 1 + sovTx(uint64(m.SessionId))
+	}
+	return n
+}
+
+func (m *MsgDeclineSessionResponse) Size() (n int) {
 	if m == nil {
 		return 0
 	}
@@ -3963,6 +5168,40 @@ func (m *MsgRegisterProvider) Unmarshal(dAtA []byte) error {
 			m.Proving = append(m.Proving, ProvingTime{})
 			if err := m.Proving[len(m.Proving)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
+			}
+			iNdEx = postIndex
+		case 13:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ServingKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ServingKey = append(m.ServingKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.ServingKey == nil {
+				m.ServingKey = []byte{}
 			}
 			iNdEx = postIndex
 		default:
@@ -4431,6 +5670,40 @@ func (m *MsgUpdateProvider) Unmarshal(dAtA []byte) error {
 			m.Proving = append(m.Proving, ProvingTime{})
 			if err := m.Proving[len(m.Proving)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
+			}
+			iNdEx = postIndex
+		case 12:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ServingKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ServingKey = append(m.ServingKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.ServingKey == nil {
+				m.ServingKey = []byte{}
 			}
 			iNdEx = postIndex
 		default:
@@ -6557,6 +7830,1037 @@ func (m *MsgUpdateParamsResponse) Unmarshal(dAtA []byte) error {
 		}
 		if fieldNum <= 0 {
 			return fmt.Errorf("proto: MsgUpdateParamsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgOpenSession) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgOpenSession: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgOpenSession: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Buyer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Buyer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			m.Class = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Class |= WorkloadClass(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CircuitId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CircuitId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ModelCommitment", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ModelCommitment = append(m.ModelCommitment[:0], dAtA[iNdEx:postIndex]...)
+			if m.ModelCommitment == nil {
+				m.ModelCommitment = []byte{}
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field UnitsPerRequest", wireType)
+			}
+			m.UnitsPerRequest = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.UnitsPerRequest |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxPricePerUnit", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.MaxPricePerUnit.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxRequests", wireType)
+			}
+			m.MaxRequests = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxRequests |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Duration", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdDurationUnmarshal(&m.Duration, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.SessionKey = append(m.SessionKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.SessionKey == nil {
+				m.SessionKey = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgOpenSessionResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgOpenSessionResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgOpenSessionResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCheckpoint) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCheckpoint: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCheckpoint: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Count", wireType)
+			}
+			m.Count = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Count |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LastInput", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.LastInput = append(m.LastInput[:0], dAtA[iNdEx:postIndex]...)
+			if m.LastInput == nil {
+				m.LastInput = []byte{}
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field VoucherSignature", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.VoucherSignature = append(m.VoucherSignature[:0], dAtA[iNdEx:postIndex]...)
+			if m.VoucherSignature == nil {
+				m.VoucherSignature = []byte{}
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReceiptsRoot", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ReceiptsRoot = append(m.ReceiptsRoot[:0], dAtA[iNdEx:postIndex]...)
+			if m.ReceiptsRoot == nil {
+				m.ReceiptsRoot = []byte{}
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReceiptsUri", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ReceiptsUri = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCheckpointResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCheckpointResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCheckpointResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCloseSession) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCloseSession: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCloseSession: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Signer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Signer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCloseSessionResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCloseSessionResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCloseSessionResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDeclineSession) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDeclineSession: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDeclineSession: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SessionId", wireType)
+			}
+			m.SessionId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SessionId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDeclineSessionResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDeclineSessionResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDeclineSessionResponse: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
 		default:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/verdict-chain/verdict/x/internal/bps"
 	"github.com/verdict-chain/verdict/x/jobs/batch"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 )
 
 // Pure, stateless checks of user input, used by the keeper and usable by
@@ -51,6 +52,8 @@ type ProviderOffer struct {
 	CircuitIDs                []string
 	Prices                    []ClassPrice
 	Proving                   []ProvingTime
+	// ServingKey: empty, or the ed25519 key of its serving receipts.
+	ServingKey []byte
 }
 
 // ValidateOffer checks a provider's description, classes, offers and
@@ -119,6 +122,11 @@ func ValidateOffer(o ProviderOffer, p Params) error {
 			return errorsmod.Wrapf(ErrInvalidProvider, "duplicate circuit id %q", id)
 		}
 		ids[id] = true
+	}
+	if len(o.ServingKey) != 0 {
+		if err := serving.CheckKey(o.ServingKey); err != nil {
+			return errorsmod.Wrapf(ErrInvalidProvider, "serving_key: %v", err)
+		}
 	}
 	declared := map[string]bool{}
 	for _, pt := range o.Proving {
