@@ -1,7 +1,6 @@
 package keeper_test
 
 import (
-	"crypto/ed25519"
 	"fmt"
 	"time"
 
@@ -20,31 +19,8 @@ import (
 // that one inference for every request. It checkpoints with the buyer's
 // genuine last voucher (count n, the buyer's last input).
 func (s *Suite) r17StandInCheckpoint(seed string, n int) (c checkpointJob, standIn zk.Job, buyerInputs [][]int8) {
-	s.ctx = s.ctx.WithChainID(sessionChain)
-	p := jobstypes.DefaultParams()
-	p.MaxSessionDuration = 24 * time.Hour
-	_, err := s.jobsMsg.UpdateParams(s.ctx, &jobstypes.MsgUpdateParams{Authority: s.authority, Params: p})
-	s.Require().NoError(err)
-	provKey, buyerKey := edKey("serving"), edKey("buyer session")
-	_, err = s.jobsMsg.UpdateProvider(s.ctx, &jobstypes.MsgUpdateProvider{
-		Operator: s.prov.String(), Moniker: "gpu", Endpoint: "https://gpu.example:8443",
-		Classes:    []jobstypes.WorkloadClass{jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE},
-		CircuitIds: []string{circuitID},
-		Prices:     []jobstypes.ClassPrice{{MaxUnitsPerJob: 1 << 40, MaxOpenUnits: 1 << 50, Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE, PricePerUnit: coin(price)}},
-		ServingKey: provKey.Public().(ed25519.PublicKey),
-	})
-	s.Require().NoError(err)
-	m, err := zkml.ExampleModel(s.kit.Shape, seed)
-	s.Require().NoError(err)
-	mc, err := zkml.ModelCommitment(m)
-	s.Require().NoError(err)
-	open, err := s.jobsMsg.OpenSession(s.ctx, &jobstypes.MsgOpenSession{
-		Buyer: s.buyer.String(), Provider: s.prov.String(), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE,
-		CircuitId: circuitID, ModelCommitment: mc[:], UnitsPerRequest: units, MaxPricePerUnit: coin(150),
-		MaxRequests: uint64(n) + 10, Duration: 12 * time.Hour, SessionKey: buyerKey.Public().(ed25519.PublicKey),
-	})
-	s.Require().NoError(err)
-	c = checkpointJob{session: open.SessionId}
+	id, m, provKey, buyerKey := s.openServing(seed, uint64(n)+10)
+	c = checkpointJob{session: id}
 
 	// the provider's stand-in: one inference on an input it chose, run once
 	x := zkml.ExampleInput(s.kit.Shape[0], seed+"-provider-chosen")

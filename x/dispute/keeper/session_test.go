@@ -31,10 +31,10 @@ type checkpointJob struct {
 	leaves   []batch.Hash
 }
 
-// postCheckpoint opens a session with the suite's provider (sessions on,
-// a serving key set), serves n requests of one model off-chain — the
-// requests in wrong answered with a wrong output — and checkpoints them.
-func (s *Suite) postCheckpoint(seed string, n int, wrong ...int) checkpointJob {
+// openServing turns sessions on, gives the suite's provider a serving key
+// and opens a session of maxRequests requests of seed's model; it returns
+// the session, the model and the two parties' keys.
+func (s *Suite) openServing(seed string, maxRequests uint64) (uint64, *zkml.Model, ed25519.PrivateKey, ed25519.PrivateKey) {
 	s.ctx = s.ctx.WithChainID(sessionChain)
 	p := jobstypes.DefaultParams()
 	p.MaxSessionDuration = 24 * time.Hour
@@ -56,10 +56,18 @@ func (s *Suite) postCheckpoint(seed string, n int, wrong ...int) checkpointJob {
 	open, err := s.jobsMsg.OpenSession(s.ctx, &jobstypes.MsgOpenSession{
 		Buyer: s.buyer.String(), Provider: s.prov.String(), Class: jobstypes.WorkloadClass_WORKLOAD_CLASS_INFERENCE,
 		CircuitId: circuitID, ModelCommitment: mc[:], UnitsPerRequest: units, MaxPricePerUnit: coin(150),
-		MaxRequests: uint64(n) + 10, Duration: 12 * time.Hour, SessionKey: buyerKey.Public().(ed25519.PublicKey),
+		MaxRequests: maxRequests, Duration: 12 * time.Hour, SessionKey: buyerKey.Public().(ed25519.PublicKey),
 	})
 	s.Require().NoError(err)
-	c := checkpointJob{session: open.SessionId}
+	return open.SessionId, m, provKey, buyerKey
+}
+
+// postCheckpoint opens a session with the suite's provider, serves n
+// requests of one model off-chain — the requests in wrong answered with a
+// wrong output — and checkpoints them.
+func (s *Suite) postCheckpoint(seed string, n int, wrong ...int) checkpointJob {
+	id, m, provKey, buyerKey := s.openServing(seed, uint64(n)+10)
+	c := checkpointJob{session: id}
 	var last serving.Commitment
 	var v serving.Voucher
 	for i := range n {

@@ -110,22 +110,7 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		err  error
 	)
 	byAddr := func(index query.Collection[collections.Pair[sdk.AccAddress, uint64], collections.NoValue], addr sdk.AccAddress) {
-		// The paginator calls the predicate, then the transform on the same
-		// key: keep the job the predicate loaded instead of reading it twice.
-		var loaded types.Job
-		list, page, err = query.CollectionFilteredPaginate(ctx, index, req.Pagination,
-			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
-				j, err := q.k.Jobs.Get(ctx, key.K2())
-				loaded = j
-				return err == nil && match(j), err
-			},
-			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
-				if loaded.Id == key.K2() {
-					return loaded, nil
-				}
-				return q.k.Jobs.Get(ctx, key.K2())
-			},
-			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
+		list, page, err = pageByAddr(ctx, index, addr, req.Pagination, q.k.Jobs.Get, match)
 	}
 	switch {
 	case req.Provider != "":
@@ -154,6 +139,33 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &types.QueryJobsResponse{Jobs: list, Pagination: page}, nil
+}
+
+// pageByAddr pages the records an address index (address, id) points at,
+// those match accepts. The paginator calls the predicate, then the
+// transform on the same key: the record the predicate loaded is kept
+// instead of read twice.
+func pageByAddr[V any](ctx context.Context, index query.Collection[collections.Pair[sdk.AccAddress, uint64], collections.NoValue],
+	addr sdk.AccAddress, pagination *query.PageRequest, get func(context.Context, uint64) (V, error), match func(V) bool,
+) ([]V, *query.PageResponse, error) {
+	var (
+		loaded   V
+		loadedID uint64
+		ok       bool
+	)
+	return query.CollectionFilteredPaginate(ctx, index, pagination,
+		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
+			v, err := get(ctx, key.K2())
+			loaded, loadedID, ok = v, key.K2(), err == nil
+			return err == nil && match(v), err
+		},
+		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (V, error) {
+			if ok && loadedID == key.K2() {
+				return loaded, nil
+			}
+			return get(ctx, key.K2())
+		},
+		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
 }
 
 func (q queryServer) Accounting(ctx context.Context, _ *types.QueryAccountingRequest) (*types.QueryAccountingResponse, error) {

@@ -40,20 +40,7 @@ func (q queryServer) Sessions(ctx context.Context, req *types.QuerySessionsReque
 		err  error
 	)
 	byAddr := func(index query.Collection[collections.Pair[sdk.AccAddress, uint64], collections.NoValue], addr sdk.AccAddress) {
-		var loaded types.Session
-		list, page, err = query.CollectionFilteredPaginate(ctx, index, req.Pagination,
-			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
-				s, err := q.k.Sessions.Get(ctx, key.K2())
-				loaded = s
-				return err == nil && match(s), err
-			},
-			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Session, error) {
-				if loaded.Id == key.K2() {
-					return loaded, nil
-				}
-				return q.k.Sessions.Get(ctx, key.K2())
-			},
-			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
+		list, page, err = pageByAddr(ctx, index, addr, req.Pagination, q.k.Sessions.Get, match)
 	}
 	switch {
 	case req.Provider != "":
