@@ -117,7 +117,7 @@ func (k *Keeper) audit(ctx context.Context, p types.Params, j jobstypes.Job) err
 	}
 	hi := sdk.UnwrapSDKContext(ctx).HeaderInfo()
 	item := AuditItem(hi.Hash, hi.Height, j)
-	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_AUDIT, "", sdk.NewCoin(j.Escrow.Denom, math.ZeroInt()), nil, item)
+	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_AUDIT, "", sdk.NewCoin(j.Escrow.Denom, math.ZeroInt()), nil, item, nil)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package keeper
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -34,9 +35,15 @@ func (k *Keeper) disputable(ctx context.Context, j jobstypes.Job) error {
 	return nil
 }
 
-// Challenge disputes job jobID's result against a bond: for a batch job,
-// the result's item (the whole job fails if that item is proven wrong).
-func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID uint64, counter []byte, item uint64) (types.Dispute, error) {
+// Challenge disputes job msg.JobId's result against a bond: for a batch
+// job, the result's item (the whole job fails if that item is proven
+// wrong). A serving checkpoint's challenge may carry the receipt of that
+// request (CheckChallengeReceipt): the dispute is then about that receipt,
+// and with the checkpoint's differing leaf it is equivocation, resolved
+// against the provider at once.
+func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, msg *types.MsgChallenge) (types.Dispute, error) {
+	jobID, counter, item := msg.JobId, msg.CounterCommitment, msg.Item
+	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(types.ReceiptGas(msg), "x/dispute: serving receipt evidence")
 	p, err := k.Params.Get(ctx)
 	if err != nil {
 		return types.Dispute{}, err
@@ -71,6 +78,13 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 			return types.Dispute{}, errorsmod.Wrap(types.ErrInvalidCommitment, "counter_commitment equals the provider's output commitment")
 		}
 	}
+	var receipt []byte
+	equivocation := false
+	if msg.HasReceipt() {
+		if receipt, equivocation, err = types.CheckChallengeReceipt(j, msg); err != nil {
+			return types.Dispute{}, err
+		}
+	}
 	bond := types.ChallengeBondFor(p, j)
 	if bond.Denom != j.Escrow.Denom {
 		return types.Dispute{}, errorsmod.Wrapf(types.ErrInvalidParams, "challenge bond denom %s differs from the job's %s", bond.Denom, j.Escrow.Denom)
@@ -78,13 +92,27 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 	if err := k.lockChallengeBond(ctx, challenger, bond); err != nil {
 		return types.Dispute{}, err
 	}
-	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_CHALLENGE, challengerStr, bond, counter, item)
+	d, err := k.open(ctx, j, p, types.DisputeKind_DISPUTE_KIND_CHALLENGE, challengerStr, bond, counter, item, receipt)
 	if err != nil {
 		return d, err
 	}
-	return d, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventChallenged{
-		JobId: j.Id, Challenger: challengerStr, Bond: bond, CounterCommitment: counter, ProofDeadline: d.ProofDeadline, Item: item,
-	})
+	var seq uint64
+	if receipt != nil {
+		seq = j.Checkpoint.First + item
+	}
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventChallenged{
+		JobId: j.Id, Challenger: challengerStr, Bond: bond, CounterCommitment: counter, ProofDeadline: d.ProofDeadline, Item: item, ReceiptSeq: seq,
+	}); err != nil {
+		return d, err
+	}
+	if !equivocation {
+		return d, nil
+	}
+	return k.providerLoses(ctx, p, d, equivocationReason(seq), challengerStr, types.Claim_CLAIM_UNSPECIFIED)
+}
+
+func equivocationReason(seq uint64) string {
+	return fmt.Sprintf("equivocation: the provider signed a receipt of request %d that its checkpoint does not hold", seq)
 }
 
 // open marks the job disputed and records an OPEN dispute with its
@@ -96,7 +124,7 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, jobID
 // it (provingSlot). The
 // deadline also stands later by every halt after it was set
 // (x/internal/haltclock).
-func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte, item uint64) (types.Dispute, error) {
+func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind types.DisputeKind, challenger string, bond sdk.Coin, counter []byte, item uint64, receipt []byte) (types.Dispute, error) {
 	marked, err := k.jobs.MarkDisputed(ctx, j.Id)
 	if err != nil {
 		return types.Dispute{}, err
@@ -124,6 +152,7 @@ func (k *Keeper) open(ctx context.Context, j jobstypes.Job, p types.Params, kind
 		HaltCredit:        credit,
 		ProveTime:         prove,
 		Item:              item,
+		Receipt:           receipt,
 		// positive: MarkDisputed checked the window; at most what any
 		// challenge_window allows (a window a hand-made genesis set longer
 		// could otherwise never resume, and an honest item proof would fail)
@@ -212,6 +241,12 @@ func (k *Keeper) SubmitProof(ctx context.Context, submitter string, msg *types.M
 		in, posted, err := types.CheckItem(j, d.Item, msg)
 		if err != nil {
 			return d, errorsmod.Wrapf(err, "job %d", jobID)
+		}
+		// a challenge with a receipt is answered by that receipt only: the
+		// checkpoint's leaf, now revealed, differs from what the provider
+		// signed to the buyer — equivocation, no proof needed either way
+		if d.Receipt != nil && !bytes.Equal(msg.ItemInput, d.Receipt) {
+			return k.providerLoses(ctx, p, d, equivocationReason(j.Checkpoint.First+d.Item), submitter, types.Claim_CLAIM_UNSPECIFIED)
 		}
 		output := posted[:]
 		if claim == types.Claim_CLAIM_COUNTER {

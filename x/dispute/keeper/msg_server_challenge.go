@@ -13,7 +13,7 @@ func (s msgServer) Challenge(ctx context.Context, msg *types.MsgChallenge) (*typ
 	if err != nil {
 		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "challenger: %v", err)
 	}
-	d, err := s.k.Challenge(ctx, challenger, msg.JobId, msg.CounterCommitment, msg.Item)
+	d, err := s.k.Challenge(ctx, challenger, msg)
 	if err != nil {
 		return nil, err
 	}

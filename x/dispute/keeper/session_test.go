@@ -27,8 +27,10 @@ type checkpointJob struct {
 	id       uint64
 	session  uint64
 	items    []zk.Job
-	receipts []serving.Receipt
+	receipts []serving.Receipt // the tree's
+	served   []serving.Receipt // what the buyer got
 	leaves   []batch.Hash
+	provKey  ed25519.PrivateKey
 }
 
 // openServing turns sessions on, gives the suite's provider a serving key
@@ -66,8 +68,15 @@ func (s *Suite) openServing(seed string, maxRequests uint64) (uint64, *zkml.Mode
 // requests of one model off-chain — the requests in wrong answered with a
 // wrong output — and checkpoints them.
 func (s *Suite) postCheckpoint(seed string, n int, wrong ...int) checkpointJob {
+	return s.postServed(seed, n, wrong, nil)
+}
+
+// postServed is postCheckpoint whose tree may hold other receipts than the
+// ones served: before the tree's receipt of request i+1 is signed,
+// treeEdit (if any) changes it, knowing the request's right output. c.served are the receipts the buyer got.
+func (s *Suite) postServed(seed string, n int, wrong []int, treeEdit func(i int, right []int8, r *serving.Receipt)) checkpointJob {
 	id, m, provKey, buyerKey := s.openServing(seed, uint64(n)+10)
-	c := checkpointJob{session: id}
+	c := checkpointJob{session: id, provKey: provKey}
 	var last serving.Commitment
 	var v serving.Voucher
 	for i := range n {
@@ -86,6 +95,12 @@ func (s *Suite) postCheckpoint(seed string, n int, wrong ...int) checkpointJob {
 		v, err = serving.SignVoucher(buyerKey, sessionChain, serving.Voucher{Session: c.session, Count: uint64(i) + 1, Input: zkml.TensorCommitment(in)})
 		s.Require().NoError(err)
 		r := serving.Receipt{Session: c.session, Seq: uint64(i) + 1, Input: v.Input, Output: zkml.TensorCommitment(answered), ReceivedMs: 1000, AnsweredMs: 1004, Voucher: v.Signature}
+		served, err := serving.SignReceipt(provKey, sessionChain, r)
+		s.Require().NoError(err)
+		c.served = append(c.served, served)
+		if treeEdit != nil {
+			treeEdit(i, out, &r)
+		}
 		r, err = serving.SignReceipt(provKey, sessionChain, r)
 		s.Require().NoError(err)
 		c.receipts = append(c.receipts, r)

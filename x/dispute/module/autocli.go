@@ -36,7 +36,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod:      "Challenge",
 					Use:            "challenge [job-id]",
 					Short:          "Challenge a posted result inside its window, posting the challenge bond",
-					Long:           "Moves the job to DISPUTED and starts the proof window. --counter-commitment (hex) names the output you say is right; proving it later wins the dispute at once. For a batch job, --item names the item challenged (0..items-1) and the counter commitment is that item's output commitment (`verdictd zk batch-item` then `zk commit`).",
+					Long:           "Moves the job to DISPUTED and starts the proof window. --counter-commitment (hex) names the output you say is right; proving it later wins the dispute at once. For a batch job, --item names the item challenged (0..items-1) and the counter commitment is that item's output commitment (`verdictd zk batch-item` then `zk commit`). For a serving checkpoint, --item is the request's place in it (request minus the checkpoint's first) and --receipt, --receipt-signature (hex) the receipt the provider served: only that very receipt then answers the dispute; add the checkpoint's own --leaf and --leaf-path when the provider published them and they differ, and the provider is slashed for equivocation in this transaction.",
 					Example:        "verdictd tx dispute challenge 7 --counter-commitment 0a1b... --from challenger",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "job_id"}},
 				},

@@ -22,4 +22,5 @@ var (
 	ErrInvalidGenesis    = errorsmod.Register(ModuleName, 17, "invalid genesis")
 	ErrAccounting        = errorsmod.Register(ModuleName, 18, "module accounting mismatch")
 	ErrInvalidItem       = errorsmod.Register(ModuleName, 19, "invalid batch item evidence")
+	ErrInvalidReceipt    = errorsmod.Register(ModuleName, 20, "invalid serving receipt evidence")
 )

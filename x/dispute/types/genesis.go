@@ -8,6 +8,7 @@ import (
 	"cosmossdk.io/core/address"
 	errorsmod "cosmossdk.io/errors"
 
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -61,14 +62,17 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 				return fail("dispute %d: bond %s", d.JobId, d.Bond)
 			}
 		case DisputeKind_DISPUTE_KIND_AUDIT:
-			if d.Challenger != "" || (!d.Bond.Amount.IsNil() && !d.Bond.IsZero()) || len(d.CounterCommitment) != 0 {
-				return fail("dispute %d: an audit has no challenger, bond or counter commitment", d.JobId)
+			if d.Challenger != "" || (!d.Bond.Amount.IsNil() && !d.Bond.IsZero()) || len(d.CounterCommitment) != 0 || len(d.Receipt) != 0 {
+				return fail("dispute %d: an audit has no challenger, bond, counter commitment or receipt", d.JobId)
 			}
 		default:
 			return fail("dispute %d: kind %s", d.JobId, d.Kind)
 		}
 		if len(d.CounterCommitment) != 0 && len(d.CounterCommitment) != CommitmentLen {
 			return fail("dispute %d: counter commitment length %d", d.JobId, len(d.CounterCommitment))
+		}
+		if len(d.Receipt) != 0 && len(d.Receipt) != serving.BodyLen {
+			return fail("dispute %d: receipt of %d bytes, want %d", d.JobId, len(d.Receipt), serving.BodyLen)
 		}
 		if d.ProveTime < 0 || d.ProveTime > jobstypes.MaxProveTime {
 			return fail("dispute %d: prove_time %s outside 0..%s", d.JobId, d.ProveTime, jobstypes.MaxProveTime)

@@ -61,6 +61,10 @@ const (
 	// either runs (BenchmarkItemCheck calibrates them against verify_gas).
 	ItemHashGas          = 60
 	ItemCommitGasPerByte = 40
+	// ReceiptSigGas is charged per ed25519 check of a challenge's receipt
+	// evidence (what the SDK's auth module charges for an ed25519
+	// signature, sig_verify_cost_ed25519).
+	ReceiptSigGas = 590
 )
 
 // PublicInputNames is the public input layout every circuit verifies.

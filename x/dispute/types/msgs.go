@@ -1,7 +1,10 @@
 package types
 
 import (
+	"crypto/ed25519"
+
 	"github.com/verdict-chain/verdict/x/jobs/batch"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -15,7 +18,28 @@ import (
 var (
 	_ sdk.HasValidateBasic = (*MsgSubmitProof)(nil)
 	_ sdk.HasValidateBasic = (*MsgRegisterCircuit)(nil)
+	_ sdk.HasValidateBasic = (*MsgChallenge)(nil)
 )
+
+// ValidateBasic caps a challenge's receipt evidence: a receipt body and its
+// signature come together, a leaf only with them.
+func (m *MsgChallenge) ValidateBasic() error {
+	if !m.HasReceipt() {
+		return nil
+	}
+	if len(m.Receipt) != serving.BodyLen || len(m.ReceiptSignature) != ed25519.SignatureSize {
+		return errorsmod.Wrapf(ErrInvalidReceipt, "receipt of %d bytes signed by %d, want %d and %d", len(m.Receipt), len(m.ReceiptSignature), serving.BodyLen, ed25519.SignatureSize)
+	}
+	if len(m.Leaf) > serving.BodyLen || len(m.LeafPath) > batch.MaxDepth {
+		return errorsmod.Wrapf(ErrInvalidReceipt, "leaf of %d bytes with %d siblings, at most %d and %d", len(m.Leaf), len(m.LeafPath), serving.BodyLen, batch.MaxDepth)
+	}
+	return nil
+}
+
+// HasReceipt reports whether the challenge carries receipt evidence.
+func (m *MsgChallenge) HasReceipt() bool {
+	return len(m.Receipt) > 0 || len(m.ReceiptSignature) > 0 || len(m.Leaf) > 0 || len(m.LeafPath) > 0
+}
 
 // ValidateBasic caps the proof size.
 func (m *MsgSubmitProof) ValidateBasic() error {

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -133,6 +134,59 @@ func checkReceipt(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]
 		return in, out, errorsmod.Wrapf(ErrInvalidItem, "request %d's receipt answers no input the buyer sent with it (its voucher: %v)", r.Seq, err)
 	}
 	return r.Input, r.Output, nil
+}
+
+// ReceiptGas is what checking a challenge's receipt evidence costs,
+// charged before it runs: two ed25519 checks (the provider's receipt and
+// the buyer's voucher in it) and, with a leaf, its path.
+func ReceiptGas(m *MsgChallenge) uint64 {
+	if !m.HasReceipt() {
+		return 0
+	}
+	return 2*ReceiptSigGas + uint64(len(m.LeafPath)+2)*ItemHashGas
+}
+
+// CheckChallengeReceipt checks the receipt a challenge of item of job j
+// carries: j is a serving checkpoint, the receipt is of its request
+// first+item, signed by the provider's serving key on the checkpoint's
+// chain and session, and answers an input the buyer sent with that
+// request (its voucher, by the session's key). With a leaf, it also checks
+// the leaf is the checkpoint tree's at item and reports whether it differs
+// from the receipt: equivocation, the provider's two signatures (the
+// receipt's, and its checkpoint's over the tree root) saying two things of
+// one request. A registered error otherwise; nothing here panics.
+func CheckChallengeReceipt(j jobstypes.Job, m *MsgChallenge) (body []byte, equivocation bool, err error) {
+	if j.Checkpoint == nil || j.Result == nil {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "job %d is not a serving checkpoint: a challenge of it carries no receipt", j.Id)
+	}
+	cp := j.Checkpoint
+	r, err := serving.ParseBody(m.Receipt)
+	if err != nil {
+		return nil, false, errorsmod.Wrap(ErrInvalidReceipt, err.Error())
+	}
+	if want := cp.First + m.Item; r.Seq != want {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "item %d of job %d is request %d, the receipt is of request %d", m.Item, j.Id, want, r.Seq)
+	}
+	r.Session, r.Signature = cp.SessionId, m.ReceiptSignature
+	if err := serving.VerifyReceipt(cp.ProviderKey, cp.ChainId, r); err != nil {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "request %d: not the provider's receipt on session %d of %s: %v", r.Seq, cp.SessionId, cp.ChainId, err)
+	}
+	if err := serving.VerifyVoucher(cp.BuyerKey, cp.ChainId, r.VoucherOf()); err != nil {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "request %d's receipt answers no input the buyer sent with it (its voucher: %v)", r.Seq, err)
+	}
+	if len(m.Leaf) == 0 && len(m.LeafPath) == 0 {
+		return m.Receipt, false, nil
+	}
+	if len(m.Leaf) != serving.BodyLen {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "leaf of %d bytes, want a receipt body of %d", len(m.Leaf), serving.BodyLen)
+	}
+	if err := batch.VerifyPath(batch.KindReceipt, j.Result.OutputCommitment, j.Items, m.Item, batch.Leaf(batch.KindReceipt, m.Item, m.Leaf), m.LeafPath); err != nil {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "the leaf is not item %d of job %d's receipt tree: %v", m.Item, j.Id, err)
+	}
+	if bytes.Equal(m.Leaf, m.Receipt) {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "the checkpoint holds this very receipt of request %d: no equivocation (challenge it without the leaf to have it proven)", r.Seq)
+	}
+	return m.Receipt, true, nil
 }
 
 // ChallengeBondFor is the bond a challenge of job j costs under params p.
