@@ -160,7 +160,7 @@ func (k *Keeper) OpenSession(ctx context.Context, msg *types.MsgOpenSession) (ty
 		PricePerUnit: price, MaxRequests: msg.MaxRequests, BuyerKey: msg.SessionKey, ProviderKey: p.ServingKey,
 		Status: types.SessionStatus_SESSION_STATUS_OPEN, OpenedAt: now, ExpiresAt: now.Add(msg.Duration),
 		DeclineUntil: now.Add(min(params.DeclineWindow, msg.Duration/2)), HaltCredit: credit,
-		Refund: sdk.NewCoin(params.Denom, math.ZeroInt()), ChainId: sdkCtx.ChainID(),
+		Refund: sdk.NewCoin(params.Denom, math.ZeroInt()), ChainId: sdkCtx.ChainID(), ModelUri: msg.ModelUri,
 	}
 	if err := serving.CheckChainID(s.ChainId); err != nil {
 		return s, errorsmod.Wrapf(types.ErrInvalidSession, "this chain's id: %v", err)
@@ -255,7 +255,7 @@ func (k *Keeper) Checkpoint(ctx context.Context, msg *types.MsgCheckpoint) (type
 	}
 	j := types.Job{
 		Id: ledger.NextJobId, Buyer: s.Buyer, Class: s.Class, ModelCommitment: s.ModelCommitment,
-		InputCommitment: msg.ReceiptsRoot, InputUri: msg.ReceiptsUri, CircuitId: s.CircuitId,
+		InputCommitment: msg.ReceiptsRoot, InputUri: msg.ReceiptsUri, CircuitId: s.CircuitId, ModelUri: s.ModelUri,
 		Units: units, Items: n, MaxPricePerUnit: s.PricePerUnit, Escrow: amount, Provider: s.Provider,
 		PricePerUnit: s.PricePerUnit, Status: types.JobStatus_JOB_STATUS_RESULT_POSTED,
 		SubmittedAt: now, Deadline: now, AssignedAt: now, AssignedVia: "session", HaltCredit: credit,

@@ -32,7 +32,7 @@ func (s *KeeperSuite) openMsg() *types.MsgOpenSession {
 	return &types.MsgOpenSession{
 		Buyer: s.buyer.String(), Provider: s.prov1.String(), Class: types.WorkloadClass_WORKLOAD_CLASS_INFERENCE,
 		CircuitId: "mlp-16-16-4", ModelCommitment: commit(1), UnitsPerRequest: 10, MaxPricePerUnit: coin(150),
-		MaxRequests: 1000, Duration: 24 * time.Hour, SessionKey: pub,
+		MaxRequests: 1000, Duration: 24 * time.Hour, SessionKey: pub, ModelUri: "https://models.example/m1.vmod",
 	}
 }
 
@@ -110,6 +110,7 @@ func (s *KeeperSuite) TestSessionLifecycle() {
 	buyerKey, _ := edKey("buyer session")
 	s.Equal(&types.SessionCheckpoint{SessionId: id, First: 1, ProviderKey: servingKey, ChainId: sessionChain, BuyerKey: buyerKey}, job.Checkpoint)
 	s.Equal(coin(300*perRequest), job.Escrow)
+	s.Equal("https://models.example/m1.vmod", job.ModelUri, "the session's model, where the provider and watchers fetch it")
 	s.Equal(commit(9), job.Result.OutputCommitment)
 	s.Equal(coin(700*perRequest), s.session(id).Escrow)
 	s.True(types.IsBatch(job), "a checkpoint is disputed item by item")

@@ -234,6 +234,9 @@ func validateSessions(gs GenesisState, ac address.Codec, providers map[string]*P
 		if serving.CheckKey(s.BuyerKey) != nil || serving.CheckKey(s.ProviderKey) != nil || serving.CheckChainID(s.ChainId) != nil {
 			return fail("session %d: buyer and provider keys must be ed25519 public keys, and its chain id set", s.Id)
 		}
+		if len(s.ModelUri) > MaxURILen {
+			return fail("session %d: model_uri of %d bytes, at most %d", s.Id, len(s.ModelUri), MaxURILen)
+		}
 		if s.UnitsPerRequest == 0 || s.MaxRequests == 0 || s.Checkpointed > s.MaxRequests {
 			return fail("session %d: %d of %d requests of %d units checkpointed", s.Id, s.Checkpointed, s.MaxRequests, s.UnitsPerRequest)
 		}

@@ -78,7 +78,7 @@ func ValidateOpenSession(msg *MsgOpenSession, p Params) error {
 	if err := serving.CheckKey(msg.SessionKey); err != nil {
 		return errorsmod.Wrapf(ErrInvalidSession, "session_key: %v", err)
 	}
-	return nil
+	return checkString(ErrInvalidSession, "model_uri", msg.ModelUri, MaxURILen, false)
 }
 
 // ValidateCheckpoint checks a checkpoint's own fields (the keeper checks
