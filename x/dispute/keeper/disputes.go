@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -112,7 +113,7 @@ func (k *Keeper) Challenge(ctx context.Context, challenger sdk.AccAddress, msg *
 }
 
 func equivocationReason(seq uint64) string {
-	return fmt.Sprintf("equivocation: the provider signed a receipt of request %d that its checkpoint does not hold", seq)
+	return fmt.Sprintf("equivocation: the provider served request %d with another output than its checkpoint holds", seq)
 }
 
 // open marks the job disputed and records an OPEN dispute with its
@@ -242,11 +243,15 @@ func (k *Keeper) SubmitProof(ctx context.Context, submitter string, msg *types.M
 		if err != nil {
 			return d, errorsmod.Wrapf(err, "job %d", jobID)
 		}
-		// a challenge with a receipt is answered by that receipt only: the
-		// checkpoint's leaf, now revealed, differs from what the provider
-		// signed to the buyer — equivocation, no proof needed either way
-		if d.Receipt != nil && !bytes.Equal(msg.ItemInput, d.Receipt) {
-			return k.providerLoses(ctx, p, d, equivocationReason(j.Checkpoint.First+d.Item), submitter, types.Claim_CLAIM_UNSPECIFIED)
+		// a challenge with a receipt: the checkpoint's leaf, now revealed,
+		// answers the receipt's request and input with another output than
+		// the provider signed to the buyer — equivocation, no proof needed
+		if len(d.Receipt) != 0 && j.Checkpoint != nil {
+			served, err1 := serving.ParseBody(d.Receipt)
+			leaf, err2 := serving.ParseBody(msg.ItemInput)
+			if err1 == nil && err2 == nil && types.Contradicts(served, leaf) {
+				return k.providerLoses(ctx, p, d, equivocationReason(j.Checkpoint.First+d.Item), submitter, types.Claim_CLAIM_UNSPECIFIED)
+			}
 		}
 		output := posted[:]
 		if claim == types.Claim_CLAIM_COUNTER {

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
 )
 
@@ -93,6 +94,9 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 		if open[d.JobId] {
 			return errorsmod.Wrapf(types.ErrInvalidGenesis, "open dispute for job %d, which x/jobs does not hold as DISPUTED", d.JobId)
 		}
+		if err := k.checkGenesisReceipt(ctx, d); err != nil {
+			return err
+		}
 	}
 	// Validate checked each backlog's open work against the open disputes
 	for _, b := range gs.ProvingBacklogs {
@@ -160,4 +164,23 @@ func (k *Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error)
 		return nil, err
 	}
 	return gs, nil
+}
+
+// checkGenesisReceipt: a dispute carrying a receipt is of a serving
+// checkpoint, and the receipt is of the disputed request (what
+// CheckChallengeReceipt checked when it opened), or no reveal could ever
+// answer it.
+func (k *Keeper) checkGenesisReceipt(ctx context.Context, d types.Dispute) error {
+	if len(d.Receipt) == 0 {
+		return nil
+	}
+	j, err := k.jobs.GetJob(ctx, d.JobId)
+	if err != nil {
+		return errorsmod.Wrapf(types.ErrInvalidGenesis, "dispute of job %d with a receipt: %v", d.JobId, err)
+	}
+	r, err := serving.ParseBody(d.Receipt)
+	if err != nil || j.Checkpoint == nil || r.Seq != j.Checkpoint.First+d.Item {
+		return errorsmod.Wrapf(types.ErrInvalidGenesis, "dispute of job %d carries a receipt that is not of its item %d of a serving checkpoint", d.JobId, d.Item)
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"bytes"
 	"encoding/binary"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -183,10 +182,26 @@ func CheckChallengeReceipt(j jobstypes.Job, m *MsgChallenge) (body []byte, equiv
 	if err := batch.VerifyPath(batch.KindReceipt, j.Result.OutputCommitment, j.Items, m.Item, batch.Leaf(batch.KindReceipt, m.Item, m.Leaf), m.LeafPath); err != nil {
 		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "the leaf is not item %d of job %d's receipt tree: %v", m.Item, j.Id, err)
 	}
-	if bytes.Equal(m.Leaf, m.Receipt) {
-		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "the checkpoint holds this very receipt of request %d: no equivocation (challenge it without the leaf to have it proven)", r.Seq)
+	leaf, err := serving.ParseBody(m.Leaf)
+	if err != nil {
+		return nil, false, errorsmod.Wrap(ErrInvalidReceipt, err.Error())
+	}
+	if !Contradicts(r, leaf) {
+		return nil, false, errorsmod.Wrapf(ErrInvalidReceipt, "the checkpoint's leaf answers request %d's input as the receipt does: no equivocation (challenge without the leaf to have it proven)", r.Seq)
 	}
 	return m.Receipt, true, nil
+}
+
+// Contradicts reports whether the checkpoint's leaf contradicts a receipt
+// the provider served of the same request: equivocation is one request —
+// the same sequence and input — answered with two outputs. Nothing else
+// counts: the provider's times may differ between two answers of one
+// request (a retry answered again), and so may the bytes of the buyer's
+// voucher (ed25519 admits many valid signatures of one message); a leaf of
+// another input means the buyer signed two vouchers of that request, its
+// own doing, and its proof answers the dispute as any item's.
+func Contradicts(served, leaf serving.Receipt) bool {
+	return served.Seq == leaf.Seq && served.Input == leaf.Input && served.Output != leaf.Output
 }
 
 // ChallengeBondFor is the bond a challenge of job j costs under params p.

@@ -171,16 +171,16 @@ type MsgChallenge struct {
 	// For a serving checkpoint (x/jobs sessions) only, optional: the receipt
 	// of request first+item the challenger holds (x/jobs/serving: its body
 	// and the provider's serving key's signature). The dispute is then about
-	// that very receipt: the provider must reveal the same body in its
-	// checkpoint's receipt tree and prove it; a different body is
-	// equivocation and loses at once.
+	// that receipt: the provider reveals its checkpoint's leaf of the
+	// request; one answering the receipt's input with another output is
+	// equivocation and loses at once, any other is proven as an item.
 	Receipt          []byte `protobuf:"bytes,5,opt,name=receipt,proto3" json:"receipt,omitempty"`
 	ReceiptSignature []byte `protobuf:"bytes,6,opt,name=receipt_signature,json=receiptSignature,proto3" json:"receipt_signature,omitempty"`
 	// leaf and leaf_path (optional, with a receipt): the checkpoint's own
 	// receipt body at that position and its path in the receipt tree, when
 	// the challenger has them (the provider publishes its receipts). A leaf
-	// that differs from the signed receipt is equivocation: the provider is
-	// slashed in this transaction, with no proof to wait for.
+	// answering the receipt's input with another output is equivocation: the
+	// provider is slashed in this transaction, with no proof to wait for.
 	Leaf     []byte   `protobuf:"bytes,7,opt,name=leaf,proto3" json:"leaf,omitempty"`
 	LeafPath [][]byte `protobuf:"bytes,8,rep,name=leaf_path,json=leafPath,proto3" json:"leaf_path,omitempty"`
 }

@@ -294,8 +294,8 @@ type Dispute struct {
 	// included, is not window time.
 	WindowLeft time.Duration `protobuf:"bytes,15,opt,name=window_left,json=windowLeft,proto3,stdduration" json:"window_left"`
 	// receipt: for a serving checkpoint challenged with a receipt, that
-	// receipt's body (its signature checked when the challenge opened). Only
-	// a proof of this very body answers the dispute.
+	// receipt's body (its signature checked when the challenge opened). A
+	// revealed leaf answering its input with another output loses at once.
 	Receipt []byte `protobuf:"bytes,16,opt,name=receipt,proto3" json:"receipt,omitempty"`
 }
 

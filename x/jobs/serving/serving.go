@@ -25,6 +25,13 @@
 // (count seq, that input): a receipt can only answer an input the buyer
 // sent, so a provider cannot stand one inference of its choosing in for
 // the requests it was paid for.
+// A provider answers each request once (counts are strictly sequential)
+// and keeps its receipt durably before the answer leaves: the one
+// contradiction the chain slashes at once is a request whose checkpoint
+// leaf answers the receipt's input with another output (x/dispute
+// Contradicts); times or voucher bytes that differ between two answers of
+// one request are not evidence, and neither is a buyer's second voucher of
+// a count.
 // A checkpoint commits to the receipts of requests first..last by the root
 // of a x/jobs/batch tree of kind KindReceipt whose leaf i is
 // batch.Leaf(KindReceipt, i, body) of request first+i: any receipt can be
