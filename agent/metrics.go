@@ -25,6 +25,8 @@ type Metrics struct {
 	Txs           *prometheus.CounterVec // what, result
 	Errors        *prometheus.CounterVec // where
 	BondInUse     prometheus.Gauge       // watcher: challenge bonds open
+	Served        *prometheus.CounterVec // provider: session requests, by outcome
+	Checkpoints   *prometheus.CounterVec // provider: session checkpoints, by outcome
 }
 
 // NewMetrics registers an agent's metrics under verdict_agent_*.
@@ -75,5 +77,7 @@ func NewMetrics(role string) *Metrics {
 		Errors:        vec("errors_total", "errors, by where they happened", "where"),
 		RetainedBytes: gauge("retained_bytes", "job files kept on disk for disputes"),
 		BondInUse:     gauge("challenge_bond_in_use", "challenge bonds open, in the bond denom's base unit"),
+		Served:        vec("session_requests_total", "serving session requests, by outcome (answered, or why refused)", "outcome"),
+		Checkpoints:   vec("session_checkpoints_total", "serving session checkpoints, by outcome", "outcome"),
 	}
 }

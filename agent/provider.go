@@ -63,6 +63,17 @@ type ProviderConfig struct {
 	// decline window closes, or it is declined (the decline must land in a
 	// block inside the window).
 	DeclineMargin time.Duration
+	// ServingKeyFile holds the ed25519 serving key that signs session
+	// receipts (created if absent); empty: no sessions are served.
+	ServingKeyFile string
+	// CheckpointEvery, CheckpointInterval: a session's answered requests
+	// are checkpointed once this many wait, or this long after the first
+	// of them.
+	CheckpointEvery    uint64
+	CheckpointInterval time.Duration
+	// SessionMargin: no request is answered this close to a session's end,
+	// so its last checkpoint lands in time.
+	SessionMargin time.Duration
 }
 
 // ErrDeclineClosing: the job's decline window closes before its files
@@ -91,6 +102,10 @@ type Provider struct {
 	// must be sent by
 	closingM sync.Mutex
 	closing  map[uint64]time.Time
+	// serve answers serving sessions (nil without a serving key);
+	// sessionQ: sessions to (re)load from the chain
+	serve    *Server
+	sessionQ *queue
 }
 
 // probeTarget is a running SLA job /infer may answer for.
@@ -115,7 +130,17 @@ func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Pro
 	p := &Provider{
 		Base: b, cfg: cfg, prover: prover, runQ: newQueue(), fairQ: newFairQueue(cfg.RunWorkers / 4), proveQ: newQueue(),
 		outDir: filepath.Join(home, "outputs"), pending: map[uint64]time.Time{},
-		probing: map[uint64]*probeTarget{}, auth: newProbeAuth(b.Chain), closing: map[uint64]time.Time{},
+		probing: map[uint64]*probeTarget{}, auth: newProbeAuth(b.Chain), closing: map[uint64]time.Time{}, sessionQ: newQueue(),
+	}
+	if cfg.ServingKeyFile != "" {
+		if cfg.CheckpointEvery == 0 || cfg.CheckpointInterval <= 0 || cfg.SessionMargin <= 0 {
+			return nil, errors.New("provider: checkpoint size and interval and the session margin must be positive")
+		}
+		key, err := LoadServingKey(cfg.ServingKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		p.startServing(key)
 	}
 	if err := os.MkdirAll(p.outDir, 0o755); err != nil {
 		return nil, err
@@ -139,6 +164,10 @@ func (p *Provider) Start(ctx context.Context, wg *sync.WaitGroup) {
 	work(ctx, wg, p.proveQ, p.Log, p.Metrics, "prove", p.prove)
 	every(ctx, wg, time.Second, p.declineClosing)
 	every(ctx, wg, p.cfg.RetainCheck, p.sweep)
+	if p.serve != nil {
+		work(ctx, wg, p.sessionQ, p.Log, p.Metrics, "load_session", p.loadSession)
+		every(ctx, wg, time.Second, p.checkpointSessions)
+	}
 	if p.cfg.WarmUp {
 		wg.Add(1)
 		go func() {
@@ -187,6 +216,9 @@ func (p *Provider) CatchUp(ctx context.Context) error {
 			p.proveQ.push(d.JobId)
 		}
 	}
+	if p.serve != nil {
+		return p.catchUpSessions(ctx)
+	}
 	return nil
 }
 
@@ -194,6 +226,7 @@ func (p *Provider) CatchUp(ctx context.Context) error {
 // and confirms the results it sent.
 func (p *Provider) OnBlock(ctx context.Context, b Block) error {
 	for _, ev := range typedEvents(b) {
+		p.onSessionEvent(ev)
 		switch e := ev.(type) {
 		case *jobstypes.EventResultPosted:
 			if e.Provider == p.Me {
@@ -572,6 +605,9 @@ func (p *Provider) prove(ctx context.Context, id uint64) error {
 	j, err := p.job(ctx, id)
 	if err != nil {
 		return err
+	}
+	if j.Checkpoint != nil {
+		return p.proveReceipt(ctx, j, d)
 	}
 	if jobstypes.IsBatch(j) {
 		return p.proveItem(ctx, j, d)

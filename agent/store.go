@@ -51,6 +51,23 @@ func (s *Store) Put(key string, v any) error {
 	return s.db.SetSync([]byte(key), bz)
 }
 
+// PutRawSync writes raw values at their keys in one batch, synced to disk
+// before it returns (concurrent writers share a sync: goleveldb merges
+// them).
+func (s *Store) PutRawSync(kv ...[2][]byte) error {
+	b := s.db.NewBatch()
+	defer func() { _ = b.Close() }()
+	for _, e := range kv {
+		if err := b.Set(e[0], e[1]); err != nil {
+			return err
+		}
+	}
+	return b.WriteSync()
+}
+
+// GetRaw reads the raw value at key (nil when absent).
+func (s *Store) GetRaw(key []byte) ([]byte, error) { return s.db.Get(key) }
+
 // Delete removes key.
 func (s *Store) Delete(key string) error { return s.db.DeleteSync([]byte(key)) }
 

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -42,7 +43,7 @@ cleanly on SIGINT or SIGTERM. Every flag may also be set in a TOML file
 (--config, default <agent-home>/config.toml) under the flag's name;
 flags given on the command line win.`,
 	}
-	cmd.AddCommand(providerAgentCmd(), watcherAgentCmd(), monitorAgentCmd())
+	cmd.AddCommand(providerAgentCmd(), watcherAgentCmd(), monitorAgentCmd(), servingKeyCmd())
 	return cmd
 }
 
@@ -268,6 +269,14 @@ monitors.`,
 					return err
 				}
 			}
+			if serve, _ := f.GetBool("serve-sessions"); serve {
+				if cfg.ServingKeyFile, _ = f.GetString("serving-key"); cfg.ServingKeyFile == "" {
+					cfg.ServingKeyFile = filepath.Join(agentHome, "serving_key")
+				}
+			}
+			cfg.CheckpointEvery, _ = f.GetUint64("checkpoint-every")
+			cfg.CheckpointInterval, _ = f.GetDuration("checkpoint-interval")
+			cfg.SessionMargin, _ = f.GetDuration("session-margin")
 			keys, _ := f.GetString("zk-keys")
 			p, err := agent.NewProvider(b, cfg, agent.NewProver(keys), agentHome)
 			if err != nil {
@@ -291,7 +300,32 @@ monitors.`,
 	cmd.Flags().Duration("decline-margin", 6*time.Second, "a job's files must be checked this long before its decline window closes, or it is declined")
 	cmd.Flags().Int("batch-workers", 0, "goroutines inferring a batch job's items at once (0: one per core)")
 	cmd.Flags().Float64("wrong-item-rate", 0, "TESTING: in a batch job picked by --wrong-output-rate, the share of items posted wrong (at least one)")
+	cmd.Flags().Bool("serve-sessions", true, "answer serving sessions at /v1/sessions/<id>/infer with signed receipts, and checkpoint them")
+	cmd.Flags().String("serving-key", "", "the ed25519 serving key file (hex seed; created if absent; default <agent-home>/serving_key): register its public key (verdictd agent serving-key FILE) as the provider's serving key")
+	cmd.Flags().Uint64("checkpoint-every", 5000, "checkpoint a session once this many answered requests wait")
+	cmd.Flags().Duration("checkpoint-interval", 30*time.Second, "checkpoint a session's answered requests at most this long after the first of them")
+	cmd.Flags().Duration("session-margin", 20*time.Second, "stop answering a session this long before its end, so its last checkpoint lands")
 	return cmd
+}
+
+func servingKeyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serving-key [file]",
+		Short: "Print the public key (hex) of a provider agent's serving key file, creating the key if absent",
+		Long: `The provider agent signs session receipts with this ed25519 key
+(--serving-key, default <agent-home>/serving_key). Register its public key
+with the provider (tx jobs register-provider / update-provider
+--serving-key <hex>) so buyers can open sessions with it.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := agent.LoadServingKey(args[0])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(key.Public().(ed25519.PublicKey)))
+			return err
+		},
+	}
 }
 
 func registeredEndpoint(ctx context.Context, b *agent.Base) (string, error) {

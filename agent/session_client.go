@@ -1,0 +1,249 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/x/jobs/batch"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
+)
+
+// SessionClient is the buyer's half of a serving session: it signs a
+// voucher for each request, sends it to the provider's endpoint, and
+// accepts an answer only with a receipt that the session's provider key
+// signed, for this request, this input and this very output. It keeps
+// every receipt (and the request's input and output), which is what a
+// challenge needs: Receipts, and Check against a checkpoint's published
+// receipts.
+type SessionClient struct {
+	Session jobstypes.Session
+	// Endpoint: the provider's base URL (its registered endpoint).
+	Endpoint string
+	Key      ed25519.PrivateKey
+	HTTP     *http.Client
+	scheme   zkml.Scheme
+
+	mu       sync.Mutex
+	count    uint64 // vouchers signed so far
+	receipts map[uint64]ServedRequest
+}
+
+// ServedRequest is one answered request as the buyer holds it.
+type ServedRequest struct {
+	Receipt serving.Receipt
+	Input   []int8
+	Output  []int8
+}
+
+// ErrBadReceipt: an answer without a receipt the buyer can hold the
+// provider to.
+var ErrBadReceipt = errors.New("session: answer without a valid receipt")
+
+// NewSessionClient is a client of session s (as the chain has it) at the
+// provider's endpoint, signing with key (whose public half is the session's
+// buyer key), continuing after count requests already sent.
+func NewSessionClient(s jobstypes.Session, endpoint string, key ed25519.PrivateKey, count uint64) (*SessionClient, error) {
+	if !bytes.Equal(key.Public().(ed25519.PublicKey), s.BuyerKey) {
+		return nil, fmt.Errorf("session %d: the key is not its buyer key %x", s.Id, s.BuyerKey)
+	}
+	if err := serving.CheckKey(s.ProviderKey); err != nil {
+		return nil, err
+	}
+	return &SessionClient{
+		Session: s, Endpoint: strings.TrimRight(endpoint, "/"), Key: key, HTTP: http.DefaultClient,
+		scheme: SchemeOf(jobstypes.Job{CircuitId: s.CircuitId}), count: count, receipts: map[uint64]ServedRequest{},
+	}, nil
+}
+
+// Count is the number of requests the buyer signed vouchers for.
+func (c *SessionClient) Count() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count
+}
+
+// Infer sends one request and returns the provider's answer once its
+// receipt checks out. Requests of one session go one at a time.
+func (c *SessionClient) Infer(ctx context.Context, in []int8) ([]int8, serving.Receipt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, r, served, err := c.send(ctx, c.count+1, in)
+	if errors.Is(err, ErrNotNext) && served >= c.count && served < c.Session.MaxRequests {
+		// the provider answered requests the buyer never saw the answers
+		// of (a lost response): go on after them
+		c.count = served
+		out, r, _, err = c.send(ctx, c.count+1, in)
+	}
+	return out, r, err
+}
+
+func (c *SessionClient) send(ctx context.Context, count uint64, in []int8) ([]int8, serving.Receipt, uint64, error) {
+	commit := c.scheme.TensorCommitment(in)
+	v, err := serving.SignVoucher(c.Key, c.Session.ChainId, serving.Voucher{Session: c.Session.Id, Count: count, Input: commit})
+	if err != nil {
+		return nil, serving.Receipt{}, 0, err
+	}
+	body, err := zkml.MarshalTensor(in)
+	if err != nil {
+		return nil, serving.Receipt{}, 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s%s%d/infer", c.Endpoint, sessionsPath, c.Session.Id), bytes.NewReader(body))
+	if err != nil {
+		return nil, serving.Receipt{}, 0, err
+	}
+	req.Header.Set(hdrCount, strconv.FormatUint(count, 10))
+	req.Header.Set(hdrVoucher, b64(v.Signature))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	c.count = count // signed: the provider may hold it now
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, serving.Receipt{}, 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	bz, err := io.ReadAll(io.LimitReader(resp.Body, maxInferBody+1))
+	if err != nil {
+		return nil, serving.Receipt{}, 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg := fmt.Errorf("provider refused request %d of session %d (%s): %s", count, c.Session.Id, resp.Status, strings.TrimSpace(string(bz)))
+		if resp.StatusCode == http.StatusConflict {
+			served, _ := strconv.ParseUint(resp.Header.Get(hdrServed), 10, 64)
+			c.count = count - 1 // never received: the next request is count again
+			return nil, serving.Receipt{}, served, errors.Join(ErrNotNext, msg)
+		}
+		return nil, serving.Receipt{}, 0, msg
+	}
+	out, err := zkml.UnmarshalTensor(bz)
+	if err != nil {
+		return nil, serving.Receipt{}, 0, fmt.Errorf("%w: the answer: %v", ErrBadReceipt, err)
+	}
+	r, err := c.checkReceipt(resp.Header, count, commit, out, v.Signature)
+	if err != nil {
+		return nil, r, 0, err
+	}
+	c.receipts[count] = ServedRequest{Receipt: r, Input: append([]int8(nil), in...), Output: out}
+	return out, r, count, nil
+}
+
+func (c *SessionClient) checkReceipt(h http.Header, count uint64, in serving.Commitment, out []int8, voucher []byte) (serving.Receipt, error) {
+	body, err1 := base64.StdEncoding.DecodeString(h.Get(hdrReceipt))
+	sig, err2 := base64.StdEncoding.DecodeString(h.Get(hdrReceiptSig))
+	if err := errors.Join(err1, err2); err != nil {
+		return serving.Receipt{}, fmt.Errorf("%w: %v", ErrBadReceipt, err)
+	}
+	r, err := serving.ParseBody(body)
+	if err != nil {
+		return r, fmt.Errorf("%w: %v", ErrBadReceipt, err)
+	}
+	r.Session, r.Signature = c.Session.Id, sig
+	switch {
+	case r.Seq != count:
+		return r, fmt.Errorf("%w: a receipt of request %d for request %d", ErrBadReceipt, r.Seq, count)
+	case r.Input != in:
+		return r, fmt.Errorf("%w: the receipt names another input", ErrBadReceipt)
+	case r.Output != c.scheme.TensorCommitment(out):
+		return r, fmt.Errorf("%w: the receipt names another output than the one sent", ErrBadReceipt)
+	case !bytes.Equal(r.Voucher, voucher):
+		return r, fmt.Errorf("%w: the receipt carries another voucher", ErrBadReceipt)
+	}
+	if err := serving.VerifyReceipt(c.Session.ProviderKey, c.Session.ChainId, r); err != nil {
+		return r, fmt.Errorf("%w: %v", ErrBadReceipt, err)
+	}
+	return r, nil
+}
+
+// Served is request seq as answered, if the buyer holds its receipt.
+func (c *SessionClient) Served(seq uint64) (ServedRequest, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.receipts[seq]
+	return r, ok
+}
+
+// Equivocation is a request of a checkpoint whose leaf differs from the
+// receipt the buyer was served, with what a challenge needs.
+type Equivocation struct {
+	Seq  uint64
+	Item uint64
+	Held serving.Receipt
+	Leaf []byte
+	Path [][]byte
+}
+
+// Challenge is the challenge that slashes it at once.
+func (e Equivocation) Challenge(challenger string, jobID uint64) *disputetypes.MsgChallenge {
+	return &disputetypes.MsgChallenge{
+		Challenger: challenger, JobId: jobID, Item: e.Item,
+		Receipt: e.Held.Body(), ReceiptSignature: e.Held.Signature, Leaf: e.Leaf, LeafPath: e.Path,
+	}
+}
+
+// Check compares checkpoint job j's published receipts (fetched from its
+// receipts_uri: they must build the job's root) with the receipts the buyer
+// holds, and returns the first request whose leaf differs, if any.
+func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocation, error) {
+	if j.Checkpoint == nil || j.Result == nil || j.Checkpoint.SessionId != c.Session.Id {
+		return nil, fmt.Errorf("job %d is not a checkpoint of session %d", j.Id, c.Session.Id)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.InputUri, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	bz, err := io.ReadAll(io.LimitReader(resp.Body, int64(j.Items)*ReceiptRecordLen+1))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("checkpoint job %d's receipts: %s", j.Id, resp.Status)
+	}
+	published, err := ParseReceipts(c.Session.Id, bz)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(published)) != j.Items {
+		return nil, fmt.Errorf("checkpoint job %d: %d receipts published for %d requests", j.Id, len(published), j.Items)
+	}
+	leaves := make([]batch.Hash, len(published))
+	for i, r := range published {
+		leaves[i] = r.Leaf(uint64(i))
+	}
+	root, err := batch.Root(batch.KindReceipt, leaves)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(root[:], j.Result.OutputCommitment) {
+		return nil, fmt.Errorf("checkpoint job %d: the published receipts are not its tree (challenge the requests you hold receipts of)", j.Id)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, r := range published {
+		seq := j.Checkpoint.First + uint64(i)
+		held, ok := c.receipts[seq]
+		if !ok || bytes.Equal(held.Receipt.Body(), r.Body()) {
+			continue
+		}
+		p, err := batch.Path(leaves, uint64(i))
+		if err != nil {
+			return nil, err
+		}
+		return &Equivocation{Seq: seq, Item: uint64(i), Held: held.Receipt, Leaf: r.Body(), Path: batch.PathBytes(p)}, nil
+	}
+	return nil, nil
+}
