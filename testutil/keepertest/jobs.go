@@ -36,6 +36,7 @@ type Jobs interface {
 	EndBlocker(ctx context.Context) error
 	CheckAccounting(ctx context.Context) error
 	CheckIndexes(ctx context.Context) error
+	GetSession(ctx context.Context, id uint64) (jobstypes.Session, error)
 	ProviderView(ctx context.Context, p jobstypes.Provider) (jobstypes.Provider, error)
 	SetHooks(hooks ...jobstypes.JobHooks)
 	SetScheduler(s jobstypes.Scheduler)
