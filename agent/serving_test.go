@@ -321,3 +321,72 @@ func TestParseReceipts(t *testing.T) {
 		require.NotEqual(t, http.StatusOK, resp.StatusCode, q)
 	}
 }
+
+// The buyer's receipts file reads back what was appended; a torn last
+// record ends it; a malformed one is an error, never a panic. A client
+// holding the file goes on after its last request, and Wrong finds an
+// answer that is not the model's, with the challenge that carries its
+// receipt and the right output.
+func TestSessionReceiptsFileAndWrongAnswers(t *testing.T) {
+	f := newServingFixture(t, t.TempDir(), 20)
+	f.srv.Tamper = func(_, seq uint64, out []int8) []int8 {
+		if seq == 3 {
+			out = append([]int8(nil), out...)
+			out[0]++
+		}
+		return out
+	}
+	c := f.client(t, 0)
+	var file bytes.Buffer
+	for i := 1; i <= 5; i++ {
+		out, r, err := c.Infer(context.Background(), input(i))
+		require.NoError(t, err)
+		require.NoError(t, AppendServed(&file, ServedRequest{Receipt: r, Input: input(i), Output: out}))
+	}
+	whole := file.Bytes()
+	held, err := ReadServed(bytes.NewReader(whole), 7)
+	require.NoError(t, err)
+	require.Len(t, held, 5)
+	for i, h := range held {
+		got, _ := c.Served(uint64(i) + 1)
+		require.Equal(t, got, h)
+	}
+	torn, err := ReadServed(bytes.NewReader(whole[:len(whole)-7]), 7)
+	require.NoError(t, err)
+	require.Len(t, torn, 4, "a torn last record ends the file")
+	bad := append([]byte{}, whole...)
+	bad[3] = 5 // a first record of 5 bytes
+	_, err = ReadServed(bytes.NewReader(bad), 7)
+	require.Error(t, err)
+
+	c2 := f.client(t, 0)
+	c2.Hold(held)
+	require.Equal(t, uint64(5), c2.Count())
+	_, r, err := c2.Infer(context.Background(), input(6))
+	require.NoError(t, err)
+	require.Equal(t, uint64(6), r.Seq)
+
+	job := jobstypes.Job{Id: 12, Items: 5, Checkpoint: &jobstypes.SessionCheckpoint{SessionId: 7, First: 1}}
+	wrong, err := c2.Wrong(job, f.model, "verdict1buyer")
+	require.NoError(t, err)
+	require.Len(t, wrong, 1)
+	require.Equal(t, uint64(2), wrong[0].Item, "request 3")
+	right, err := zkml.Infer(f.model, input(3))
+	require.NoError(t, err)
+	sc, _, _ := zkml.ParseCircuitID(servingCircuit)
+	rc := sc.TensorCommitment(right)
+	require.Equal(t, rc[:], wrong[0].CounterCommitment)
+	require.NoError(t, wrong[0].ValidateBasic())
+}
+
+// Nothing a malformed receipts file holds makes ReadServed panic.
+func FuzzReadServed(f *testing.F) {
+	var b bytes.Buffer
+	r := serving.Receipt{Seq: 1, Voucher: make([]byte, 64), Signature: make([]byte, 64)}
+	_ = AppendServed(&b, ServedRequest{Receipt: r, Input: []int8{1, 2}, Output: []int8{3}})
+	f.Add(b.Bytes())
+	f.Fuzz(func(t *testing.T, bz []byte) {
+		_, _ = ReadServed(bytes.NewReader(bz), 1)
+		_, _ = ParseReceipts(1, bz)
+	})
+}

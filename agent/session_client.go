@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -246,4 +247,113 @@ func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocati
 		return &Equivocation{Seq: seq, Item: uint64(i), Held: held.Receipt, Leaf: r.Body(), Path: batch.PathBytes(p)}, nil
 	}
 	return nil, nil
+}
+
+// A buyer's receipts file holds the requests it was answered, appended one
+// record at a time: u32 length | body | signature | u32 n | input | u32 m |
+// output (big-endian lengths, tensors one int8 per byte).
+
+// AppendServed appends one answered request to w.
+func AppendServed(w io.Writer, r ServedRequest) error {
+	rec := make([]byte, 0, ReceiptRecordLen+8+len(r.Input)+len(r.Output))
+	rec = append(append(rec, r.Receipt.Body()...), r.Receipt.Signature...)
+	rec = binary.BigEndian.AppendUint32(rec, uint32(len(r.Input))) //nolint:gosec // a tensor is at most zkml.MaxTensorLen
+	rec = append(rec, zkml.Raw(r.Input)...)
+	rec = binary.BigEndian.AppendUint32(rec, uint32(len(r.Output))) //nolint:gosec // idem
+	rec = append(rec, zkml.Raw(r.Output)...)
+	_, err := w.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(rec))), rec...)) //nolint:gosec // idem
+	return err
+}
+
+// ReadServed reads a receipts file of session id. A torn last record (a
+// write cut short) ends the file; anything else malformed is an error.
+func ReadServed(r io.Reader, id uint64) ([]ServedRequest, error) {
+	var out []ServedRequest
+	for {
+		var n [4]byte
+		if _, err := io.ReadFull(r, n[:]); err != nil {
+			return out, nil //nolint:nilerr // end of file, or a torn length
+		}
+		size := binary.BigEndian.Uint32(n[:])
+		if size < ReceiptRecordLen+8 || size > ReceiptRecordLen+8+2*zkml.MaxTensorLen {
+			return nil, fmt.Errorf("%w: a record of %d bytes", serving.ErrMalformed, size)
+		}
+		rec := make([]byte, size)
+		if _, err := io.ReadFull(r, rec); err != nil {
+			return out, nil //nolint:nilerr // a torn last record
+		}
+		body, sig, rest := rec[:serving.BodyLen], rec[serving.BodyLen:ReceiptRecordLen], rec[ReceiptRecordLen:]
+		rc, err := serving.ParseBody(body)
+		if err != nil {
+			return nil, err
+		}
+		rc.Session, rc.Signature = id, append([]byte(nil), sig...)
+		tensor := func() ([]int8, error) {
+			if len(rest) < 4 {
+				return nil, fmt.Errorf("%w: a truncated record", serving.ErrMalformed)
+			}
+			l := binary.BigEndian.Uint32(rest)
+			if uint64(len(rest)-4) < uint64(l) {
+				return nil, fmt.Errorf("%w: a truncated record", serving.ErrMalformed)
+			}
+			t := zkml.Int8s(rest[4 : 4+l])
+			rest = rest[4+l:]
+			return t, nil
+		}
+		in, err := tensor()
+		if err != nil {
+			return nil, err
+		}
+		o, err := tensor()
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) != 0 {
+			return nil, fmt.Errorf("%w: %d stray bytes in a record", serving.ErrMalformed, len(rest))
+		}
+		out = append(out, ServedRequest{Receipt: rc, Input: in, Output: o})
+	}
+}
+
+// Hold adds requests answered earlier (a receipts file) to what the client
+// holds, and continues after the last of them.
+func (c *SessionClient) Hold(reqs []ServedRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range reqs {
+		c.receipts[r.Receipt.Seq] = r
+		c.count = max(c.count, r.Receipt.Seq)
+	}
+}
+
+// Wrong are the requests of checkpoint job j the buyer holds whose answer
+// is not the model's, with the challenge of each (the receipt and the right
+// output's commitment: the provider cannot prove its answer and loses at
+// the deadline, or at once to a counter proof).
+func (c *SessionClient) Wrong(j jobstypes.Job, m *zkml.Model, challenger string) ([]*disputetypes.MsgChallenge, error) {
+	if j.Checkpoint == nil || j.Checkpoint.SessionId != c.Session.Id {
+		return nil, fmt.Errorf("job %d is not a checkpoint of session %d", j.Id, c.Session.Id)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*disputetypes.MsgChallenge
+	for i := range j.Items {
+		held, ok := c.receipts[j.Checkpoint.First+i]
+		if !ok {
+			continue
+		}
+		want, err := zkml.Infer(m, held.Input)
+		if err != nil {
+			return nil, err
+		}
+		right := c.scheme.TensorCommitment(want)
+		if right == held.Receipt.Output {
+			continue
+		}
+		out = append(out, &disputetypes.MsgChallenge{
+			Challenger: challenger, JobId: j.Id, Item: i, CounterCommitment: right[:],
+			Receipt: held.Receipt.Body(), ReceiptSignature: held.Receipt.Signature,
+		})
+	}
+	return out, nil
 }

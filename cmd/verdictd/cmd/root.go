@@ -105,6 +105,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		keys.Commands(),
 		ZKCmd(),
 		AgentCmd(),
+		SessionCmd(),
 	)
 }
 
