@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func (p *Provider) lookupSession(ctx context.Context, id uint64) (*ServedSession
 	if got := m.CircuitID(sc); got != s.CircuitId {
 		return nil, fmt.Errorf("%w: session %d names circuit %s, its model is %s", ErrSessionOver, id, s.CircuitId, got)
 	}
-	return &ServedSession{Session: s, Model: m, Scheme: sc, Until: jobstypes.SessionEnd(s).Add(-p.cfg.SessionMargin)}, nil
+	return &ServedSession{Session: s, Model: m, Until: jobstypes.SessionEnd(s).Add(-p.cfg.SessionMargin)}, nil
 }
 
 // loadSession starts answering a session opened with this provider (or
@@ -253,6 +254,11 @@ func (p *Provider) proveReceipt(ctx context.Context, j jobstypes.Job, d disputet
 		proof, _ = hex.DecodeString(hexProof)
 	} else {
 		p.Log.Info("dispute: proving a served request", "job", j.Id, "session", cp.SessionId, "request", seq, "left", time.Until(d.ProofDeadline).Round(time.Millisecond))
+		if want, err := zkml.Infer(m, k.Input); err != nil || !slices.Equal(want, k.Output) {
+			p.Metrics.Proofs.WithLabelValues("cannot").Inc()
+			p.Log.Warn("the answer served is not the model's: no proof can verify; not submitting", "job", j.Id, "request", seq)
+			return nil
+		}
 		var out []int8
 		var took time.Duration
 		proof, out, took, err = p.prover.ProveItem(sc, m, k.Input, j.Id, d.Item)
@@ -262,7 +268,7 @@ func (p *Provider) proveReceipt(ctx context.Context, j jobstypes.Job, d disputet
 		}
 		p.Metrics.ProofSeconds.Observe(took.Seconds())
 		p.Metrics.Proofs.WithLabelValues("generated").Inc()
-		if sc.TensorCommitment(out) != k.Receipt.Output {
+		if !slices.Equal(out, k.Output) {
 			p.Metrics.Proofs.WithLabelValues("cannot").Inc()
 			p.Log.Warn("the answer served differs from the model's: no proof can verify; not submitting", "job", j.Id, "request", seq)
 			return nil
@@ -276,7 +282,7 @@ func (p *Provider) proveReceipt(ctx context.Context, j jobstypes.Job, d disputet
 	}
 	tx, err := p.Signer.Send(ctx, "submit_proof", &disputetypes.MsgSubmitProof{
 		Submitter: p.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_PROVIDER, Proof: proof,
-		ItemInput: k.Receipt.Body(), InputPath: batch.PathBytes(path),
+		Receipt: k.Receipt.Body(), InputPath: batch.PathBytes(path), ItemInput: zkml.Raw(k.Input), ItemOutput: zkml.Raw(k.Output),
 	})
 	if err != nil {
 		p.Metrics.Proofs.WithLabelValues("refused").Inc()

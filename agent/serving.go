@@ -95,7 +95,6 @@ type Server struct {
 type ServedSession struct {
 	Session jobstypes.Session
 	Model   *zkml.Model
-	Scheme  zkml.Scheme
 	// Until: no request is answered from then on (the last checkpoint must
 	// still land before the session's end).
 	Until time.Time
@@ -225,7 +224,8 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 	if want := inputLen(ss.Model); len(in) != want {
 		return nil, serving.Receipt{}, fmt.Errorf("%w: an input of %d values, the model takes %d", serving.ErrMalformed, len(in), want)
 	}
-	v := serving.Voucher{Session: id, Count: count, Input: ss.Scheme.TensorCommitment(in), Signature: voucherSig}
+	raw := zkml.Raw(in)
+	v := serving.Voucher{Session: id, Count: count, Input: serving.Digest(raw), Signature: voucherSig}
 	if err := serving.VerifyVoucher(ss.Session.BuyerKey, ss.Session.ChainId, v); err != nil {
 		return nil, serving.Receipt{}, err
 	}
@@ -240,14 +240,13 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 		out = s.Tamper(id, count, out)
 	}
 	r := serving.Receipt{
-		Session: id, Seq: count, Input: v.Input, Output: ss.Scheme.TensorCommitment(out),
+		Session: id, Seq: count, Input: v.Input, Output: serving.Digest(zkml.Raw(out)),
 		ReceivedMs: uint64(received.UnixMilli()), AnsweredMs: uint64(time.Now().UnixMilli()), Voucher: voucherSig, //nolint:gosec // after 1970
 	}
 	if r, err = serving.SignReceipt(s.key, ss.Session.ChainId, r); err != nil {
 		return nil, r, err
 	}
-	rec := make([]byte, 0, ReceiptRecordLen+len(in))
-	rec = append(append(append(rec, r.Body()...), r.Signature...), zkml.Raw(in)...)
+	rec := KeptReceipt{Receipt: r, Input: in, Output: out}.encode()
 	if err := s.store.PutRawSync([2][]byte{receiptKey(id, count), rec}, [2][]byte{servedKey(id), binary.BigEndian.AppendUint64(nil, count)}); err != nil {
 		return nil, r, fmt.Errorf("keeping the receipt: %w", err)
 	}
@@ -258,10 +257,21 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 	return out, r, nil
 }
 
-// KeptReceipt is a receipt the server signed and the request's input.
+// KeptReceipt is a receipt the server signed, the request's input and the
+// output served.
 type KeptReceipt struct {
 	Receipt serving.Receipt
 	Input   []int8
+	Output  []int8
+}
+
+// encode is the record kept: body | signature | u32 input length | input |
+// output.
+func (k KeptReceipt) encode() []byte {
+	rec := make([]byte, 0, ReceiptRecordLen+4+len(k.Input)+len(k.Output))
+	rec = append(append(rec, k.Receipt.Body()...), k.Receipt.Signature...)
+	rec = binary.BigEndian.AppendUint32(rec, uint32(len(k.Input))) //nolint:gosec // at most maxInferBody
+	return append(append(rec, zkml.Raw(k.Input)...), zkml.Raw(k.Output)...)
 }
 
 // Kept reads request seq of a session from the store.
@@ -270,7 +280,7 @@ func (s *Server) Kept(session, seq uint64) (KeptReceipt, error) {
 	if err != nil {
 		return KeptReceipt{}, err
 	}
-	if len(bz) < ReceiptRecordLen {
+	if len(bz) < ReceiptRecordLen+4 {
 		return KeptReceipt{}, fmt.Errorf("session %d: no receipt of request %d kept", session, seq)
 	}
 	r, err := serving.ParseBody(bz[:serving.BodyLen])
@@ -278,7 +288,12 @@ func (s *Server) Kept(session, seq uint64) (KeptReceipt, error) {
 		return KeptReceipt{}, err
 	}
 	r.Session, r.Signature = session, append([]byte(nil), bz[serving.BodyLen:ReceiptRecordLen]...)
-	return KeptReceipt{Receipt: r, Input: zkml.Int8s(bz[ReceiptRecordLen:])}, nil
+	tensors := bz[ReceiptRecordLen+4:]
+	n := binary.BigEndian.Uint32(bz[ReceiptRecordLen:])
+	if uint64(n) > uint64(len(tensors)) {
+		return KeptReceipt{}, fmt.Errorf("session %d: request %d's record is corrupt", session, seq)
+	}
+	return KeptReceipt{Receipt: r, Input: zkml.Int8s(tensors[:n]), Output: zkml.Int8s(tensors[n:])}, nil
 }
 
 // Leaves are the receipt tree leaves of requests first..last.

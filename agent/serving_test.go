@@ -47,7 +47,7 @@ func newServingFixture(t *testing.T, dir string, maxRequests uint64) *servingFix
 	store, err := OpenStore(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	sc, shape, err := zkml.ParseCircuitID(servingCircuit)
+	_, shape, err := zkml.ParseCircuitID(servingCircuit)
 	require.NoError(t, err)
 	m, err := zkml.ExampleModel(shape, "serving")
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func newServingFixture(t *testing.T, dir string, maxRequests uint64) *servingFix
 		Status: jobstypes.SessionStatus_SESSION_STATUS_OPEN,
 	}
 	srv := NewServer(provKey, store, NewMetrics("test"))
-	_, err = srv.Add(&ServedSession{Session: s, Model: m, Scheme: sc, Until: time.Now().Add(time.Hour)})
+	_, err = srv.Add(&ServedSession{Session: s, Model: m, Until: time.Now().Add(time.Hour)})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	srv.Routes(mux)
@@ -106,8 +106,7 @@ func TestSessionRequestsAnsweredWithReceipts(t *testing.T) {
 // and session, over in.
 func (f *servingFixture) post(t *testing.T, key ed25519.PrivateKey, chain string, session, count uint64, in []int8) *http.Response {
 	t.Helper()
-	sc, _, _ := zkml.ParseCircuitID(servingCircuit)
-	v, err := serving.SignVoucher(key, chain, serving.Voucher{Session: session, Count: count, Input: sc.TensorCommitment(in)})
+	v, err := serving.SignVoucher(key, chain, serving.Voucher{Session: session, Count: count, Input: serving.Digest(zkml.Raw(in))})
 	require.NoError(t, err)
 	body, err := zkml.MarshalTensor(in)
 	require.NoError(t, err)
@@ -153,8 +152,7 @@ func TestSessionBadVouchersRefused(t *testing.T) {
 	require.Equal(t, "3", cases[0].resp.Header.Get(hdrServed), "a refused count says where the session stands")
 
 	// a voucher signed over one input, sent with another
-	sc, _, _ := zkml.ParseCircuitID(servingCircuit)
-	v, err := serving.SignVoucher(f.buyer, servingChain, serving.Voucher{Session: id, Count: 4, Input: sc.TensorCommitment(input(4))})
+	v, err := serving.SignVoucher(f.buyer, servingChain, serving.Voucher{Session: id, Count: 4, Input: serving.Digest(zkml.Raw(input(4)))})
 	require.NoError(t, err)
 	_, _, err = f.srv.Answer(context.Background(), id, 4, v.Signature, input(5))
 	require.ErrorIs(t, err, serving.ErrSignature)
@@ -266,8 +264,8 @@ func TestSessionCheckpointAndEquivocationCheck(t *testing.T) {
 	r.Output[31] ^= 1
 	r, err = serving.SignReceipt(servingKey("provider serving"), servingChain, r)
 	require.NoError(t, err)
-	rec := append(append(append([]byte{}, r.Body()...), r.Signature...), zkml.Raw(k.Input)...)
-	require.NoError(t, f.store.PutRawSync([2][]byte{receiptKey(7, 3), rec}))
+	k.Receipt = r
+	require.NoError(t, f.store.PutRawSync([2][]byte{receiptKey(7, 3), k.encode()}))
 	lying, err := f.srv.CheckpointMsg("verdict1provider", 7, 1, 4, msg.ReceiptsUri)
 	require.NoError(t, err)
 	job.Result.OutputCommitment = lying.ReceiptsRoot

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,7 +92,7 @@ func (c *SessionClient) Infer(ctx context.Context, in []int8) ([]int8, serving.R
 }
 
 func (c *SessionClient) send(ctx context.Context, count uint64, in []int8) ([]int8, serving.Receipt, uint64, error) {
-	commit := c.scheme.TensorCommitment(in)
+	commit := serving.Digest(zkml.Raw(in))
 	v, err := serving.SignVoucher(c.Key, c.Session.ChainId, serving.Voucher{Session: c.Session.Id, Count: count, Input: commit})
 	if err != nil {
 		return nil, serving.Receipt{}, 0, err
@@ -154,7 +155,7 @@ func (c *SessionClient) checkReceipt(h http.Header, count uint64, in serving.Com
 		return r, fmt.Errorf("%w: a receipt of request %d for request %d", ErrBadReceipt, r.Seq, count)
 	case r.Input != in:
 		return r, fmt.Errorf("%w: the receipt names another input", ErrBadReceipt)
-	case r.Output != c.scheme.TensorCommitment(out):
+	case r.Output != serving.Digest(zkml.Raw(out)):
 		return r, fmt.Errorf("%w: the receipt names another output than the one sent", ErrBadReceipt)
 	case !bytes.Equal(r.Voucher, voucher):
 		return r, fmt.Errorf("%w: the receipt carries another voucher", ErrBadReceipt)
@@ -346,10 +347,10 @@ func (c *SessionClient) Wrong(j jobstypes.Job, m *zkml.Model, challenger string)
 		if err != nil {
 			return nil, err
 		}
-		right := c.scheme.TensorCommitment(want)
-		if right == held.Receipt.Output {
+		if slices.Equal(want, held.Output) {
 			continue
 		}
+		right := c.scheme.TensorCommitment(want)
 		out = append(out, &disputetypes.MsgChallenge{
 			Challenger: challenger, JobId: j.Id, Item: i, CounterCommitment: right[:],
 			Receipt: held.Receipt.Body(), ReceiptSignature: held.Receipt.Signature,

@@ -248,7 +248,7 @@ func (k *Keeper) SubmitProof(ctx context.Context, submitter string, msg *types.M
 		// the provider signed to the buyer — equivocation, no proof needed
 		if len(d.Receipt) != 0 && j.Checkpoint != nil {
 			served, err1 := serving.ParseBody(d.Receipt)
-			leaf, err2 := serving.ParseBody(msg.ItemInput)
+			leaf, err2 := serving.ParseBody(msg.Receipt)
 			if err1 == nil && err2 == nil && types.Contradicts(served, leaf) {
 				return k.providerLoses(ctx, p, d, equivocationReason(j.Checkpoint.First+d.Item), submitter, types.Claim_CLAIM_UNSPECIFIED)
 			}

@@ -7,7 +7,6 @@ import (
 	"github.com/verdict-chain/verdict/x/jobs/batch"
 	"github.com/verdict-chain/verdict/x/jobs/serving"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
-	"github.com/verdict-chain/verdict/zkml"
 )
 
 // Challenges that carry a served receipt (MsgChallenge.receipt): the
@@ -34,7 +33,7 @@ func (s *Suite) receiptChallenge(c checkpointJob, i uint64, leaf bool) *types.Ms
 func (s *Suite) equivocating(seed string) checkpointJob {
 	c := s.postServed(seed, 6, []int{3}, func(i int, right []int8, r *serving.Receipt) {
 		if i == 3 {
-			r.Output = zkml.TensorCommitment(right)
+			r.Output = digest(right)
 		}
 	})
 	s.Require().NotEqual(c.served[3].Body(), c.receipts[3].Body())

@@ -33,16 +33,17 @@ func (s *Suite) r17StandInCheckpoint(seed string, n int) (c checkpointJob, stand
 		y := zkml.ExampleInput(s.kit.Shape[0], fmt.Sprintf("%s-buyer-%d", seed, i))
 		buyerInputs = append(buyerInputs, y)
 		// the buyer's voucher for request i+1 names its own input y
-		lastVoucher, err = serving.SignVoucher(buyerKey, sessionChain, serving.Voucher{Session: c.session, Count: uint64(i) + 1, Input: zkml.TensorCommitment(y)})
+		lastVoucher, err = serving.SignVoucher(buyerKey, sessionChain, serving.Voucher{Session: c.session, Count: uint64(i) + 1, Input: digest(y)})
 		s.Require().NoError(err)
 		// the provider's receipt for request i+1 names x, not y, and carries
 		// the buyer's genuine voucher of request i+1 (which names y)
-		r := serving.Receipt{Session: c.session, Seq: uint64(i) + 1, Input: zkml.TensorCommitment(x), Output: zkml.TensorCommitment(fx), ReceivedMs: 1000, AnsweredMs: 1004, Voucher: lastVoucher.Signature}
+		r := serving.Receipt{Session: c.session, Seq: uint64(i) + 1, Input: digest(x), Output: digest(fx), ReceivedMs: 1000, AnsweredMs: 1004, Voucher: lastVoucher.Signature}
 		r, err = serving.SignReceipt(provKey, sessionChain, r)
 		s.Require().NoError(err)
 		c.receipts = append(c.receipts, r)
 		c.leaves = append(c.leaves, r.Leaf(uint64(i)))
 		c.items = append(c.items, standIn)
+		c.treeOuts = append(c.treeOuts, fx)
 	}
 	root, err := batch.Root(batch.KindReceipt, c.leaves)
 	s.Require().NoError(err)

@@ -178,10 +178,10 @@ func (s *Suite) TestReview18BuyerDoubleVoucherIsNotProviderFraud() {
 	y := zkml.ExampleInput(s.kit.Shape[0], seed+"-the-other-request-4")
 	fy, err := zkml.Infer(m, y)
 	s.Require().NoError(err)
-	v, err := serving.SignVoucher(edKey("buyer session"), sessionChain, serving.Voucher{Session: c.session, Count: 4, Input: zkml.TensorCommitment(y)})
+	v, err := serving.SignVoucher(edKey("buyer session"), sessionChain, serving.Voucher{Session: c.session, Count: 4, Input: digest(y)})
 	s.Require().NoError(err)
 	answeredY := s.r18resign(c, 3, func(r *serving.Receipt) {
-		r.Input, r.Output, r.Voucher = v.Input, zkml.TensorCommitment(fy), v.Signature
+		r.Input, r.Output, r.Voucher = v.Input, digest(fy), v.Signature
 	})
 
 	bond0, b0 := s.providerBond(), s.bal(s.buyer)

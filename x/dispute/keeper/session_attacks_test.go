@@ -84,7 +84,7 @@ func (s *Suite) TestSessionWithheldCheckpointsArePaidNothing() {
 	s.Equal(b0+escrow, s.bal(s.buyer), "nothing checkpointed, nothing paid")
 	// the buyer's real voucher of 10 requests the provider answered
 	in := zkml.ExampleInput(s.kit.Shape[0], "withheld-10")
-	v, err := serving.SignVoucher(buyerKey, sessionChain, serving.Voucher{Session: id, Count: 10, Input: zkml.TensorCommitment(in)})
+	v, err := serving.SignVoucher(buyerKey, sessionChain, serving.Voucher{Session: id, Count: 10, Input: digest(in)})
 	s.Require().NoError(err)
 	_, err = s.jobsMsg.Checkpoint(s.ctx, &jobstypes.MsgCheckpoint{
 		Provider: s.prov.String(), SessionId: id, Count: 10, LastInput: v.Input[:], VoucherSignature: v.Signature,

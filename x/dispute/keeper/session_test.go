@@ -28,6 +28,7 @@ type checkpointJob struct {
 	session  uint64
 	items    []zk.Job
 	receipts []serving.Receipt // the tree's
+	treeOuts [][]int8          // the output tensor each tree receipt names (nil: none known)
 	served   []serving.Receipt // what the buyer got
 	leaves   []batch.Hash
 	provKey  ed25519.PrivateKey
@@ -92,14 +93,22 @@ func (s *Suite) postServed(seed string, n int, wrong []int, treeEdit func(i int,
 		}
 		// the buyer's voucher of this request, then the provider's receipt
 		// of it, carrying the voucher
-		v, err = serving.SignVoucher(buyerKey, sessionChain, serving.Voucher{Session: c.session, Count: uint64(i) + 1, Input: zkml.TensorCommitment(in)})
+		v, err = serving.SignVoucher(buyerKey, sessionChain, serving.Voucher{Session: c.session, Count: uint64(i) + 1, Input: digest(in)})
 		s.Require().NoError(err)
-		r := serving.Receipt{Session: c.session, Seq: uint64(i) + 1, Input: v.Input, Output: zkml.TensorCommitment(answered), ReceivedMs: 1000, AnsweredMs: 1004, Voucher: v.Signature}
+		r := serving.Receipt{Session: c.session, Seq: uint64(i) + 1, Input: v.Input, Output: digest(answered), ReceivedMs: 1000, AnsweredMs: 1004, Voucher: v.Signature}
 		served, err := serving.SignReceipt(provKey, sessionChain, r)
 		s.Require().NoError(err)
 		c.served = append(c.served, served)
 		if treeEdit != nil {
 			treeEdit(i, out, &r)
+		}
+		switch r.Output {
+		case digest(answered):
+			c.treeOuts = append(c.treeOuts, answered)
+		case digest(out):
+			c.treeOuts = append(c.treeOuts, out)
+		default:
+			c.treeOuts = append(c.treeOuts, nil)
 		}
 		r, err = serving.SignReceipt(provKey, sessionChain, r)
 		s.Require().NoError(err)
@@ -118,12 +127,19 @@ func (s *Suite) postServed(seed string, n int, wrong []int, treeEdit func(i int,
 	return c
 }
 
-// receiptEvidence is request first+i's evidence: its receipt body and path.
+// receiptEvidence is request first+i's evidence: its receipt body and
+// path, the request's input and the output the receipt names.
 func (s *Suite) receiptEvidence(c checkpointJob, i uint64) *types.MsgSubmitProof {
 	p, err := batch.Path(c.leaves, i)
 	s.Require().NoError(err)
-	return &types.MsgSubmitProof{JobId: c.id, ItemInput: c.receipts[i].Body(), InputPath: batch.PathBytes(p)}
+	return &types.MsgSubmitProof{
+		JobId: c.id, Receipt: c.receipts[i].Body(), InputPath: batch.PathBytes(p),
+		ItemInput: zkml.Raw(c.items[i].Input), ItemOutput: zkml.Raw(c.treeOuts[i]),
+	}
 }
+
+// digest is a tensor's digest in vouchers and receipts.
+func digest(t []int8) serving.Commitment { return serving.Digest(zkml.Raw(t)) }
 
 // An honest provider answers a challenge of any receipt of its checkpoint
 // with that request's proof — the batch item path, its commitments read
@@ -143,11 +159,23 @@ func (s *Suite) TestCheckpointReceiptProvenByItsProvider() {
 	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, proof, wrongSeq)
 	s.ErrorIs(err, types.ErrInvalidItem, "request 6's receipt offered for item 6 (request 7)")
 	batchForm := s.receiptEvidence(c, 6)
-	batchForm.ItemOutput = zkml.Raw(c.items[6].Output)
+	batchForm.OutputPath = batchForm.InputPath
 	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, proof, batchForm)
-	s.ErrorIs(err, types.ErrInvalidItem)
+	s.ErrorIs(err, types.ErrInvalidItem, "a batch item's output path")
+	for name, edit := range map[string]func(m *types.MsgSubmitProof){
+		"no input tensor":             func(m *types.MsgSubmitProof) { m.ItemInput = nil },
+		"no output tensor":            func(m *types.MsgSubmitProof) { m.ItemOutput = nil },
+		"another input than received": func(m *types.MsgSubmitProof) { m.ItemInput = zkml.Raw(c.items[5].Input) },
+		"another output than served":  func(m *types.MsgSubmitProof) { m.ItemOutput = zkml.Raw(c.items[5].Output) },
+		"no receipt":                  func(m *types.MsgSubmitProof) { m.Receipt = nil },
+	} {
+		m := s.receiptEvidence(c, 6)
+		edit(m)
+		_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, proof, m)
+		s.ErrorIs(err, types.ErrInvalidItem, name)
+	}
 	tampered := s.receiptEvidence(c, 6)
-	tampered.ItemInput[8+2*32+15]++ // the answer time
+	tampered.Receipt[8+2*32+15]++ // the answer time
 	_, err = s.submitItem(s.prov.String(), types.Claim_CLAIM_PROVIDER, proof, tampered)
 	s.ErrorIs(err, types.ErrInvalidItem, "a body the tree does not hold")
 

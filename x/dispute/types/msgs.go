@@ -52,12 +52,15 @@ func (m *MsgSubmitProof) ValidateBasic() error {
 	if len(m.InputPath) > batch.MaxDepth || len(m.OutputPath) > batch.MaxDepth {
 		return errorsmod.Wrapf(ErrInvalidItem, "paths of %d and %d siblings, at most %d each", len(m.InputPath), len(m.OutputPath), batch.MaxDepth)
 	}
+	if len(m.Receipt) != 0 && len(m.Receipt) != serving.BodyLen {
+		return errorsmod.Wrapf(ErrInvalidItem, "a receipt body of %d bytes, want %d", len(m.Receipt), serving.BodyLen)
+	}
 	return nil
 }
 
 // HasItem reports whether the message carries batch item evidence.
 func (m *MsgSubmitProof) HasItem() bool {
-	return len(m.ItemInput) > 0 || len(m.ItemOutput) > 0 || len(m.InputPath) > 0 || len(m.OutputPath) > 0
+	return len(m.ItemInput) > 0 || len(m.ItemOutput) > 0 || len(m.InputPath) > 0 || len(m.OutputPath) > 0 || len(m.Receipt) > 0
 }
 
 // ValidateBasic caps the verifying key size.

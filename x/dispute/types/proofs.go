@@ -68,6 +68,10 @@ func publicInputs(id uint64, parts ...[]byte) ([]fr.Element, error) {
 // the two tensors.
 func ItemGas(m *MsgSubmitProof) uint64 {
 	hashes := uint64(len(m.InputPath)+len(m.OutputPath)) + 4
+	if len(m.Receipt) > 0 { // the receipt's leaf, its voucher's check, the tensors' digests
+		hashes += 3
+		return hashes*ItemHashGas + ReceiptSigGas + uint64(len(m.ItemInput)+len(m.ItemOutput))*ItemCommitGasPerByte
+	}
 	return hashes*ItemHashGas + uint64(len(m.ItemInput)+len(m.ItemOutput))*ItemCommitGasPerByte
 }
 
@@ -83,6 +87,9 @@ func CheckItem(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]byt
 	}
 	if j.Checkpoint != nil {
 		return checkReceipt(j, item, m)
+	}
+	if len(m.Receipt) != 0 {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is not a serving checkpoint: a proof of it carries no receipt", j.Id)
 	}
 	if len(m.ItemInput) == 0 || len(m.ItemOutput) == 0 {
 		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is a batch: the proof needs item %d's input and posted output", j.Id, item)
@@ -107,18 +114,20 @@ func CheckItem(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]byt
 }
 
 // checkReceipt checks the evidence of item of a serving checkpoint's job:
-// the receipt body of request first+item (x/jobs/serving) in item_input,
-// its path in the checkpoint's receipt tree in input_path, nothing else.
-// The receipt carries the commitments the provider signed: they are the
-// item's input and posted output, and the input must be the one the buyer
-// sent with that request: the body carries the buyer's voucher of it
-// (count first+item, that input), checked against the session's key. A
-// receipt of an input the buyer never sent proves nothing.
+// the receipt body of request first+item (x/jobs/serving) in receipt, its
+// path in the checkpoint's receipt tree in input_path, and the request's
+// input and served output tensors in item_input and item_output, whose
+// SHA-256 digests must be the receipt's. The input must be the one the
+// buyer sent with that request: the body carries the buyer's voucher of
+// it (count first+item, that input's digest), checked against the
+// session's key. A receipt of an input the buyer never sent proves
+// nothing. The circuit's commitments of the two tensors are computed here,
+// as for a batch item.
 func checkReceipt(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]byte, err error) {
-	if len(m.ItemOutput) != 0 || len(m.OutputPath) != 0 {
-		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is a serving checkpoint: the proof carries the receipt and its path only", j.Id)
+	if len(m.OutputPath) != 0 || len(m.ItemInput) == 0 || len(m.ItemOutput) == 0 {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d is a serving checkpoint: the proof carries the receipt, its path and the request's input and output tensors", j.Id)
 	}
-	r, err := serving.ParseBody(m.ItemInput)
+	r, err := serving.ParseBody(m.Receipt)
 	if err != nil {
 		return in, out, errorsmod.Wrapf(ErrInvalidItem, "job %d: %v", j.Id, err)
 	}
@@ -132,7 +141,20 @@ func checkReceipt(j jobstypes.Job, item uint64, m *MsgSubmitProof) (in, out [32]
 	if err := serving.VerifyVoucher(j.Checkpoint.BuyerKey, j.Checkpoint.ChainId, r.VoucherOf()); err != nil {
 		return in, out, errorsmod.Wrapf(ErrInvalidItem, "request %d's receipt answers no input the buyer sent with it (its voucher: %v)", r.Seq, err)
 	}
-	return r.Input, r.Output, nil
+	if serving.Digest(m.ItemInput) != r.Input || serving.Digest(m.ItemOutput) != r.Output {
+		return in, out, errorsmod.Wrapf(ErrInvalidItem, "request %d: the tensors are not the receipt's (their SHA-256 digests)", r.Seq)
+	}
+	scheme, err := zkverify.SchemeOfCircuit(j.CircuitId)
+	if err != nil {
+		return in, out, errorsmod.Wrap(ErrInvalidItem, err.Error())
+	}
+	if in, err = zkverify.TensorCommitment(scheme, m.ItemInput); err != nil {
+		return in, out, errorsmod.Wrap(ErrInvalidItem, err.Error())
+	}
+	if out, err = zkverify.TensorCommitment(scheme, m.ItemOutput); err != nil {
+		return in, out, errorsmod.Wrap(ErrInvalidItem, err.Error())
+	}
+	return in, out, nil
 }
 
 // ReceiptGas is what checking a challenge's receipt evidence costs,

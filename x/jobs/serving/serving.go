@@ -7,7 +7,7 @@
 // buyer and one provider. Every request travels off-chain with a voucher,
 // the buyer's session key's signature over
 //
-//	"verdict/voucher/v1" | chain id | session u64 | count u64 | input commitment
+//	"verdict/voucher/v1" | chain id | session u64 | count u64 | input digest
 //
 // where count is the number of requests the buyer has sent in the session,
 // this one included (1, 2, 3, ...): the buyer's consent to pay for count
@@ -15,16 +15,21 @@
 // serving key's signature over
 //
 //	"verdict/receipt/v1" | chain id | session u64 | body
-//	body = seq u64 | input commitment | output commitment | received_ms u64 | answered_ms u64 | voucher signature
+//	body = seq u64 | input digest | output digest | received_ms u64 | answered_ms u64 | voucher signature
 //
-// where seq is the request's count, the commitments are the circuit's
-// (canonical BN254 field elements, 32 bytes big-endian: what a job's proof
-// takes as public inputs), the times are the provider's clock in Unix
-// milliseconds, so a latency claim can be checked against the buyer's own,
-// and the voucher signature is the buyer's voucher of that very request
-// (count seq, that input): a receipt can only answer an input the buyer
-// sent, so a provider cannot stand one inference of its choosing in for
-// the requests it was paid for.
+// where seq is the request's count, a digest is the SHA-256 of the raw
+// tensor (one int8 per byte: Digest), the times are the provider's clock
+// in Unix milliseconds, so a latency claim can be checked against the
+// buyer's own, and the voucher signature is the buyer's voucher of that
+// very request (count seq, that input): a receipt can only answer an input
+// the buyer sent, so a provider cannot stand one inference of its choosing
+// in for the requests it was paid for.
+//
+// Digests, not the circuit's commitments: a request costs a SHA-256 of its
+// tensors (microseconds), not a ZK-friendly hash of them (tens to hundreds
+// of microseconds, more than a small model's inference). The circuit's
+// commitments are computed only when a receipt is disputed, by the chain,
+// from the tensors the proof reveals (x/dispute), as for a batch item.
 // A provider answers each request once (counts are strictly sequential)
 // and keeps its receipt durably before the answer leaves: the one
 // contradiction the chain slashes at once is a request whose checkpoint
@@ -50,6 +55,7 @@ package serving
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -58,7 +64,7 @@ import (
 )
 
 const (
-	// CommitmentLen is the length of an input or output commitment.
+	// CommitmentLen is the length of an input or output digest.
 	CommitmentLen = 32
 	// BodyLen is the length of a receipt's body (a receipt leaf's value).
 	BodyLen = 8 + 2*CommitmentLen + 8 + 8 + ed25519.SignatureSize
@@ -75,15 +81,19 @@ var (
 	ErrMalformed = errors.New("serving: malformed voucher or receipt")
 )
 
-// Commitment is an input or output commitment.
+// Commitment is an input or output digest (Digest).
 type Commitment = [CommitmentLen]byte
+
+// Digest is a tensor's digest in vouchers and receipts: the SHA-256 of its
+// raw bytes (one int8 value per byte).
+func Digest(raw []byte) Commitment { return sha256.Sum256(raw) }
 
 // Voucher is the buyer's consent to pay for Count requests of a session.
 type Voucher struct {
 	Session uint64
 	// Count: requests sent in the session so far, this one included.
 	Count uint64
-	// Input: the commitment of request Count's input.
+	// Input: the digest of request Count's input.
 	Input     Commitment
 	Signature []byte
 }

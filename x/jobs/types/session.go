@@ -87,8 +87,8 @@ func ValidateCheckpoint(msg *MsgCheckpoint) error {
 	if msg.Count == 0 {
 		return errorsmod.Wrap(ErrInvalidVoucher, "a voucher counts at least one request")
 	}
-	if err := ValidateCommitment("last_input", msg.LastInput); err != nil {
-		return err
+	if len(msg.LastInput) != serving.CommitmentLen { // a SHA-256 digest (x/jobs/serving), any value
+		return errorsmod.Wrapf(ErrInvalidVoucher, "last_input must be a %d-byte digest, got %d bytes", serving.CommitmentLen, len(msg.LastInput))
 	}
 	if err := ValidateCommitment("receipts_root", msg.ReceiptsRoot); err != nil {
 		return err

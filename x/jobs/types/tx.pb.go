@@ -1596,7 +1596,8 @@ type MsgCheckpoint struct {
 	Provider  string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
 	SessionId uint64 `protobuf:"varint,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	// The buyer's latest voucher: the count of requests it sent, the input
-	// commitment of the last one, and its session key's signature.
+	// digest (SHA-256 of the tensor) of the last one, and its session key's
+	// signature.
 	Count            uint64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
 	LastInput        []byte `protobuf:"bytes,4,opt,name=last_input,json=lastInput,proto3" json:"last_input,omitempty"`
 	VoucherSignature []byte `protobuf:"bytes,5,opt,name=voucher_signature,json=voucherSignature,proto3" json:"voucher_signature,omitempty"`
