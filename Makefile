@@ -16,7 +16,7 @@ GOTEST_FLAGS ?=
 
 FUZZTIME ?= 5m
 
-.PHONY: test-short bench-batch bench-tx bench-endblock test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
+.PHONY: test-short bench-serve bench-batch bench-tx bench-endblock test-network testnet-start testnet-stop bench-agents bench-econ help build install proto-gen proto-check lint test test-unit test-fuzz test-e2e fuzz bench localnet-start localnet-stop localnet-reset demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -89,6 +89,10 @@ bench-batch: build ## batch jobs on a localnet of their own through the provider
 
 bench-tx: build ## committed tx/s of bank send, MsgSubmitJob and MsgPostResult on a localnet of its own, as ratios to bank send, node CPU and gas per tx (PPROF=1: node pprof on 127.0.0.1:6061)
 	./scripts/bench-tx.sh $(BENCH_TX_FLAGS)
+
+bench-serve: ## serving sessions: requests/s and p50/p99 through the agent's session endpoint (vouchers, receipts) vs the same endpoint without them, LeNet-5 and a 64-64-10 MLP, and a checkpoint's gas per request (~1 min)
+	go run ./cmd/verdict-bench-serve $(BENCH_SERVE_FLAGS)
+	go run ./cmd/verdict-bench-serve -circuit mlp2-64-64-10 $(BENCH_SERVE_FLAGS)
 
 bench-econ: ## the economic simulation's table: each strategy's net gain or loss per 1,000 jobs, default params (~2.5 min)
 	go test -count=1 -run '^TestEconomicTable$$' ./testutil/econsim -v -args -econ.table -econ.blocks=$(ECON_BLOCKS) | grep -v '^=== \|^--- \|^PASS\|^ok '

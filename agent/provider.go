@@ -140,7 +140,9 @@ func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Pro
 		if err != nil {
 			return nil, err
 		}
-		p.startServing(key)
+		if err := p.startServing(key); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(p.outDir, 0o755); err != nil {
 		return nil, err
@@ -167,6 +169,14 @@ func (p *Provider) Start(ctx context.Context, wg *sync.WaitGroup) {
 	if p.serve != nil {
 		work(ctx, wg, p.sessionQ, p.Log, p.Metrics, "load_session", p.loadSession)
 		every(ctx, wg, time.Second, p.checkpointSessions)
+		wg.Add(1)
+		go func() { // a clean stop: the next start trusts the kept receipts
+			defer wg.Done()
+			<-ctx.Done()
+			if err := p.serve.Close(); err != nil {
+				p.Log.Error("serving: marking a clean stop", "err", err)
+			}
+		}()
 	}
 	if p.cfg.WarmUp {
 		wg.Add(1)

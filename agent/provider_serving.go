@@ -52,11 +52,15 @@ func LoadServingKey(path string) (ed25519.PrivateKey, error) {
 }
 
 // startServing answers sessions with key (NewProvider, when a key is set).
-func (p *Provider) startServing(key ed25519.PrivateKey) {
-	p.serve = NewServer(key, p.Store, p.Metrics)
+func (p *Provider) startServing(key ed25519.PrivateKey) error {
+	var err error
+	if p.serve, err = NewServer(key, p.Store, p.Metrics); err != nil {
+		return err
+	}
 	p.serve.Delay = p.cfg.Delay
 	p.serve.Lookup = p.lookupSession
 	p.serve.Routes(p.Mux)
+	return nil
 }
 
 // lookupSession reads session id from the chain and fetches its model: a
@@ -193,6 +197,29 @@ func (p *Provider) checkpointSessions(ctx context.Context) {
 		}
 		p.Metrics.Checkpoints.WithLabelValues("posted").Inc()
 		p.Log.Info("checkpoint posted", "session", id, "requests", fmt.Sprintf("%d..%d", first, count))
+	}
+	for _, id := range ids {
+		if p.serve.Suspect(id) && p.serve.Waiting(id) == 0 {
+			p.closeSuspect(ctx, id)
+		}
+	}
+}
+
+// closeSuspect closes a session that may have lost answers in a machine
+// crash, once what was kept is checkpointed: answering it on could mean
+// answering a request twice.
+func (p *Provider) closeSuspect(ctx context.Context, id uint64) {
+	p.Log.Warn("closing a session whose answers a machine crash may have lost (what was kept is checkpointed)", "session", id)
+	if _, err := p.Signer.Send(ctx, "close_session", &jobstypes.MsgCloseSession{Signer: p.Me, SessionId: id}); err != nil {
+		res, qerr := p.Chain.Jobs.Session(ctx, &jobstypes.QuerySessionRequest{Id: id})
+		if qerr != nil || jobstypes.SessionIsOpen(res.Session.Status) {
+			p.Log.Warn("closing the suspect session failed; trying again", "session", id, "err", err)
+			return
+		}
+	}
+	p.serve.End(id)
+	if err := p.serve.Forget(id); err != nil {
+		p.Log.Warn("forgetting the suspect mark", "session", id, "err", err)
 	}
 }
 

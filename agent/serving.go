@@ -1,7 +1,7 @@
 package agent
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,9 +41,21 @@ import (
 // when the voucher does not verify, 410 when the session takes no more
 // requests, 404 when it is not this provider's. Counts are strictly
 // sequential, so a buyer who stops signing vouchers gets no more answers,
-// and a request is answered once: its receipt is on disk (synced) before
-// the answer leaves, so no restart can make the provider sign a second,
-// different receipt of the same request (equivocation, slashed).
+// and a request is answered once: no restart may make the provider answer
+// a request again with another output (equivocation, slashed at once).
+//
+// That without a disk sync per request (a sync costs more than a small
+// model's inference): a receipt is written before its answer leaves, in
+// the OS's cache, which a crash of the agent does not lose; what a crash
+// of the machine could lose is bounded by a reservation, synced once per
+// reserveAhead requests of a session: no request beyond it is answered
+// before the next one is on disk. At start, if the agent did not stop
+// cleanly and the machine restarted since (its boot id changed), a
+// session whose reservation runs past its kept receipts may have answers
+// the agent no longer knows: it is a suspect — answered no more,
+// checkpointed up to the receipts kept, then closed by the provider. The
+// provider gives up the lost requests' pay; it never signs two answers of
+// one request.
 //
 //	GET /v1/sessions/<id>/receipts?first=f&count=n
 //
@@ -58,9 +71,12 @@ const (
 	hdrServed        = "X-Verdict-Served"
 	sessionsPath     = "/v1/sessions/"
 	ReceiptRecordLen = serving.BodyLen + ed25519.SignatureSize
-	// maxReceiptsServed bounds one receipts read (x/jobs' max_items is
-	// 100,000 by default: 21.6 MB).
-	maxReceiptsServed = 100_000
+	// maxReceiptsServed bounds one receipts read: x/jobs' default max_items,
+	// 2^20 requests (226 MB, streamed).
+	maxReceiptsServed = 1 << 20
+	// reserveAhead: requests of a session answered per synced reservation.
+	reserveAhead = 4096
+	bootIDPath   = "/proc/sys/kernel/random/boot_id"
 )
 
 // Refusals of a session request.
@@ -89,6 +105,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[uint64]*ServedSession
+	// life: answers hold it shared; Close takes it whole, so no answer is
+	// written after the clean-stop mark
+	life   sync.RWMutex
+	closed bool
 }
 
 // ServedSession is one session as the server answers it.
@@ -101,6 +121,8 @@ type ServedSession struct {
 
 	mu           sync.Mutex
 	served       uint64 // the last request answered
+	reserved     uint64 // requests up to this may be answered (synced)
+	suspect      bool   // answers may have been lost in a machine crash
 	checkpointed uint64 // requests covered by checkpoints on chain
 	pendingSince time.Time
 	sending      bool
@@ -108,8 +130,93 @@ type ServedSession struct {
 }
 
 // NewServer is a server signing receipts with key, keeping them in store.
-func NewServer(key ed25519.PrivateKey, store *Store, m *Metrics) *Server {
-	return &Server{key: key, store: store, metrics: m, sessions: map[uint64]*ServedSession{}}
+// It marks the sessions whose answers a machine crash may have lost since
+// the last run (suspects: see above).
+func NewServer(key ed25519.PrivateKey, store *Store, m *Metrics) (*Server, error) {
+	s := &Server{key: key, store: store, metrics: m, sessions: map[uint64]*ServedSession{}}
+	clean := store.Has(cleanKey)
+	prev, err := store.GetRaw([]byte(bootKey))
+	if err != nil {
+		return nil, err
+	}
+	boot := bootID()
+	if !clean && (boot == "" || string(prev) != boot) {
+		// the machine may have restarted without the cache written out
+		var suspects [][2][]byte
+		err := store.Each(reservedPrefix, func(k string, raw []byte) error {
+			var id uint64
+			if _, err := fmt.Sscanf(k, reservedPrefix+"%d", &id); err != nil || len(raw) != 8 {
+				return nil //nolint:nilerr // not a reservation
+			}
+			last, err := s.lastServed(id)
+			if err != nil {
+				return err
+			}
+			if binary.BigEndian.Uint64(raw) > last {
+				suspects = append(suspects, [2][]byte{suspectKey(id), {1}})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(suspects) > 0 {
+			if err := store.PutRawSync(suspects...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := store.PutRawSync([2][]byte{[]byte(bootKey), []byte(boot)}); err != nil {
+		return nil, err
+	}
+	return s, store.Delete(cleanKey)
+}
+
+// Close stops answering and marks a clean stop, everything written before
+// it synced: the next start trusts the kept receipts.
+func (s *Server) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.store.PutRawSync([2][]byte{[]byte(cleanKey), {1}})
+}
+
+func bootID() string {
+	bz, err := os.ReadFile(bootIDPath)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(bz))
+}
+
+// Suspect reports whether a session may have lost answers in a machine
+// crash (it is answered no more; checkpoint what was kept, then close it).
+func (s *Server) Suspect(id uint64) bool {
+	s.mu.Lock()
+	ss := s.sessions[id]
+	s.mu.Unlock()
+	if ss == nil {
+		return false
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.suspect
+}
+
+// Waiting is how many answered requests of a session no checkpoint covers.
+func (s *Server) Waiting(id uint64) uint64 {
+	s.mu.Lock()
+	ss := s.sessions[id]
+	s.mu.Unlock()
+	if ss == nil {
+		return 0
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.served - ss.checkpointed
 }
 
 // PublicKey is the serving key's public half (what the provider registers).
@@ -137,6 +244,14 @@ func (s *Server) Add(ss *ServedSession) (*ServedSession, error) {
 	if err != nil {
 		return nil, err
 	}
+	reserved, err := s.store.GetRaw(reservedKey(ss.Session.Id))
+	if err != nil {
+		return nil, err
+	}
+	if len(reserved) == 8 {
+		ss.reserved = binary.BigEndian.Uint64(reserved)
+	}
+	ss.suspect = s.store.Has(string(suspectKey(ss.Session.Id)))
 	ss.served, ss.checkpointed = max(last, ss.Session.Checkpointed), ss.Session.Checkpointed
 	if ss.served > ss.checkpointed {
 		ss.pendingSince = time.Now()
@@ -194,6 +309,18 @@ func receiptKey(session, seq uint64) []byte {
 
 func servedKey(session uint64) []byte { return fmt.Appendf(nil, "served/%020d", session) }
 
+const (
+	reservedPrefix = "reserved/"
+	cleanKey       = "serving/clean"
+	bootKey        = "serving/boot"
+)
+
+func reservedKey(session uint64) []byte { return fmt.Appendf(nil, reservedPrefix+"%020d", session) }
+func suspectKey(session uint64) []byte  { return fmt.Appendf(nil, "suspect/%020d", session) }
+
+// Forget drops a suspect mark once its session is closed.
+func (s *Server) Forget(id uint64) error { return s.store.Delete(string(suspectKey(id))) }
+
 func (s *Server) lastServed(session uint64) (uint64, error) {
 	bz, err := s.store.GetRaw(servedKey(session))
 	if err != nil || len(bz) != 8 {
@@ -207,6 +334,11 @@ func (s *Server) lastServed(session uint64) (uint64, error) {
 // kept on disk before it returns.
 func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte, in []int8) ([]int8, serving.Receipt, error) {
 	received := time.Now()
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed {
+		return nil, serving.Receipt{}, ErrSessionOver
+	}
 	ss, err := s.get(ctx, id)
 	if err != nil {
 		return nil, serving.Receipt{}, err
@@ -214,7 +346,7 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	switch {
-	case ss.over || !received.Before(ss.Until):
+	case ss.over || ss.suspect || !received.Before(ss.Until):
 		return nil, serving.Receipt{}, ErrSessionOver
 	case count != ss.served+1:
 		return nil, serving.Receipt{}, fmt.Errorf("%w: request %d, the last answered is %d", ErrNotNext, count, ss.served)
@@ -232,6 +364,13 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 	if err := sleep(ctx, s.Delay); err != nil {
 		return nil, serving.Receipt{}, err
 	}
+	if count > ss.reserved { // on disk before any request beyond it is answered
+		next := count + reserveAhead
+		if err := s.store.PutRawSync([2][]byte{reservedKey(id), binary.BigEndian.AppendUint64(nil, next)}); err != nil {
+			return nil, serving.Receipt{}, fmt.Errorf("reserving requests: %w", err)
+		}
+		ss.reserved = next
+	}
 	out, err := zkml.Infer(ss.Model, in)
 	if err != nil {
 		return nil, serving.Receipt{}, err
@@ -247,7 +386,7 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 		return nil, r, err
 	}
 	rec := KeptReceipt{Receipt: r, Input: in, Output: out}.encode()
-	if err := s.store.PutRawSync([2][]byte{receiptKey(id, count), rec}, [2][]byte{servedKey(id), binary.BigEndian.AppendUint64(nil, count)}); err != nil {
+	if err := s.store.PutRaw([2][]byte{receiptKey(id, count), rec}, [2][]byte{servedKey(id), binary.BigEndian.AppendUint64(nil, count)}); err != nil {
 		return nil, r, fmt.Errorf("keeping the receipt: %w", err)
 	}
 	if ss.served == ss.checkpointed {
@@ -331,7 +470,7 @@ func (s *Server) Due(id uint64, now time.Time, every uint64, interval time.Durat
 	if ss.sending || waiting == 0 {
 		return 0, 0, false
 	}
-	if waiting < every && now.Sub(ss.pendingSince) < interval && now.Before(ss.Until) {
+	if waiting < every && now.Sub(ss.pendingSince) < interval && now.Before(ss.Until) && !ss.suspect {
 		return 0, 0, false
 	}
 	ss.sending = true
@@ -461,18 +600,22 @@ func (s *Server) serveReceipts(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("session id, first ≥ 1 and count 1..%d expected", maxReceiptsServed), http.StatusBadRequest)
 		return
 	}
+	if _, err := s.Kept(id, first+n-1); err != nil { // kept up to the last: the whole range is
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	var buf bytes.Buffer
+	w.Header().Set("Content-Length", strconv.FormatUint(n*ReceiptRecordLen, 10))
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for seq := first; seq < first+n; seq++ {
 		k, err := s.Kept(id, seq)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
-			return
+			return // the response is cut short: a reader sees the length fall short
 		}
-		buf.Write(k.Receipt.Body())
-		buf.Write(k.Receipt.Signature)
+		_, _ = bw.Write(k.Receipt.Body())
+		_, _ = bw.Write(k.Receipt.Signature)
 	}
-	_, _ = w.Write(buf.Bytes())
+	_ = bw.Flush()
 }
 
 // ParseReceipts reads a receipts response (ReceiptRecordLen bytes each) of

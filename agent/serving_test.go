@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -57,7 +58,8 @@ func newServingFixture(t *testing.T, dir string, maxRequests uint64) *servingFix
 		BuyerKey: buyer.Public().(ed25519.PublicKey), ProviderKey: provKey.Public().(ed25519.PublicKey),
 		Status: jobstypes.SessionStatus_SESSION_STATUS_OPEN,
 	}
-	srv := NewServer(provKey, store, NewMetrics("test"))
+	srv, err := NewServer(provKey, store, NewMetrics("test"))
+	require.NoError(t, err)
 	_, err = srv.Add(&ServedSession{Session: s, Model: m, Until: time.Now().Add(time.Hour)})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
@@ -387,4 +389,58 @@ func FuzzReadServed(f *testing.F) {
 		_, _ = ReadServed(bytes.NewReader(bz), 1)
 		_, _ = ParseReceipts(1, bz)
 	})
+}
+
+// A machine crash may lose receipts written but not synced; a session
+// whose synced reservation runs past its kept receipts after such a crash
+// (no clean stop, another boot) is a suspect: answered no more, its kept
+// requests due for a checkpoint at once, then closed by the provider. An
+// agent's own crash (same boot) or a clean stop loses nothing and makes no
+// suspect.
+func TestSessionCrashSafety(t *testing.T) {
+	serve := func(f *servingFixture, from, to int) {
+		c := f.client(t, uint64(from-1))
+		for i := from; i <= to; i++ {
+			_, _, err := c.Infer(context.Background(), input(i))
+			require.NoError(t, err)
+		}
+	}
+	// the agent crashes (no clean stop), the machine does not: trusted
+	dir := t.TempDir()
+	f := newServingFixture(t, dir, 100)
+	serve(f, 1, 5)
+	require.NoError(t, f.store.Close())
+	f = newServingFixture(t, dir, 100)
+	require.False(t, f.srv.Suspect(7))
+	serve(f, 6, 8)
+
+	// a clean stop, then a new boot: trusted
+	require.NoError(t, f.srv.Close())
+	_, _, err := f.srv.Answer(context.Background(), 7, 9, make([]byte, 64), input(9))
+	require.ErrorIs(t, err, ErrSessionOver, "nothing is answered after the clean-stop mark")
+	require.NoError(t, f.store.PutRawSync([2][]byte{[]byte(bootKey), []byte("an earlier boot")}))
+	require.NoError(t, f.store.Close())
+	f = newServingFixture(t, dir, 100)
+	require.False(t, f.srv.Suspect(7))
+	serve(f, 9, 10)
+
+	// the machine crashes: requests 9 and 10 answered, their receipts lost
+	require.NoError(t, f.store.PutRawSync(
+		[2][]byte{servedKey(7), binary.BigEndian.AppendUint64(nil, 8)},
+		[2][]byte{[]byte(bootKey), []byte("the boot before the crash")},
+	))
+	for _, seq := range []uint64{9, 10} {
+		require.NoError(t, f.store.Delete(string(receiptKey(7, seq))))
+	}
+	require.NoError(t, f.store.Close())
+	f = newServingFixture(t, dir, 100)
+	require.True(t, f.srv.Suspect(7))
+	require.Equal(t, http.StatusGone, f.post(t, f.buyer, servingChain, 7, 9, input(90)).StatusCode, "request 9 may have been answered: never again")
+	first, count, ok := f.srv.Due(7, time.Now(), 1000, time.Hour, 1000)
+	require.True(t, ok, "a suspect's kept requests are due at once")
+	require.Equal(t, [2]uint64{1, 8}, [2]uint64{first, count})
+	f.srv.Checkpointed(7, 8)
+	require.Zero(t, f.srv.Waiting(7))
+	require.NoError(t, f.srv.Forget(7))
+	f.srv.End(7)
 }

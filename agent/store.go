@@ -65,6 +65,20 @@ func (s *Store) PutRawSync(kv ...[2][]byte) error {
 	return b.WriteSync()
 }
 
+// PutRaw writes raw values at their keys in one batch, not synced: in the
+// OS's cache when it returns (an agent's crash does not lose it, a
+// machine's may).
+func (s *Store) PutRaw(kv ...[2][]byte) error {
+	b := s.db.NewBatch()
+	defer func() { _ = b.Close() }()
+	for _, e := range kv {
+		if err := b.Set(e[0], e[1]); err != nil {
+			return err
+		}
+	}
+	return b.Write()
+}
+
 // GetRaw reads the raw value at key (nil when absent).
 func (s *Store) GetRaw(key []byte) ([]byte, error) { return s.db.Get(key) }
 
