@@ -74,6 +74,11 @@ type ProviderConfig struct {
 	// SessionMargin: no request is answered this close to a session's end,
 	// so its last checkpoint lands in time.
 	SessionMargin time.Duration
+	// ServeWrongAt (testing): request n of every session is answered with
+	// a wrong output (its receipt and checkpoint say the same);
+	// ServeEquivocateAt: request n is answered wrong, its checkpoint holds
+	// the model's output.
+	ServeWrongAt, ServeEquivocateAt uint64
 }
 
 // ErrDeclineClosing: the job's decline window closes before its files

@@ -59,6 +59,19 @@ func (p *Provider) startServing(key ed25519.PrivateKey) error {
 	}
 	p.serve.Delay = p.cfg.Delay
 	p.serve.Lookup = p.lookupSession
+	if n := p.cfg.ServeWrongAt; n > 0 {
+		p.serve.Tamper = func(_, seq uint64, out []int8) []int8 {
+			if seq != n {
+				return out
+			}
+			wrong := append([]int8(nil), out...)
+			wrong[0]++
+			return wrong
+		}
+	}
+	if n := p.cfg.ServeEquivocateAt; n > 0 {
+		p.serve.Equivocate = func(_, seq uint64) bool { return seq == n }
+	}
 	p.serve.Routes(p.Mux)
 	return nil
 }

@@ -96,9 +96,14 @@ type Server struct {
 	store   *Store
 	metrics *Metrics
 	// Delay (testing) is added to each answer; Tamper (testing), when set,
-	// may change an answer's output before its receipt is made.
-	Delay  time.Duration
-	Tamper func(session, seq uint64, out []int8) []int8
+	// may change an answer's output before its receipt is made (the kept
+	// record says the same); Equivocate (testing), when it says so, serves
+	// a request a wrong output with its receipt but keeps the model's
+	// output and a receipt of that for the checkpoint: a provider that
+	// answers wrong and commits right.
+	Delay      time.Duration
+	Tamper     func(session, seq uint64, out []int8) []int8
+	Equivocate func(session, seq uint64) bool
 	// Lookup finds a session this server does not know yet (the provider:
 	// from the chain); nil: unknown sessions are refused.
 	Lookup func(ctx context.Context, id uint64) (*ServedSession, error)
@@ -385,8 +390,16 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 	if r, err = serving.SignReceipt(s.key, ss.Session.ChainId, r); err != nil {
 		return nil, r, err
 	}
-	rec := KeptReceipt{Receipt: r, Input: in, Output: out}.encode()
-	if err := s.store.PutRaw([2][]byte{receiptKey(id, count), rec}, [2][]byte{servedKey(id), binary.BigEndian.AppendUint64(nil, count)}); err != nil {
+	kept := KeptReceipt{Receipt: r, Input: in, Output: out}
+	if s.Equivocate != nil && s.Equivocate(id, count) {
+		out = append([]int8(nil), out...)
+		out[0]++
+		r.Output = serving.Digest(zkml.Raw(out))
+		if r, err = serving.SignReceipt(s.key, ss.Session.ChainId, r); err != nil {
+			return nil, r, err
+		}
+	}
+	if err := s.store.PutRaw([2][]byte{receiptKey(id, count), kept.encode()}, [2][]byte{servedKey(id), binary.BigEndian.AppendUint64(nil, count)}); err != nil {
 		return nil, r, fmt.Errorf("keeping the receipt: %w", err)
 	}
 	if ss.served == ss.checkpointed {

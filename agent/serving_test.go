@@ -444,3 +444,33 @@ func TestSessionCrashSafety(t *testing.T) {
 	require.NoError(t, f.srv.Forget(7))
 	f.srv.End(7)
 }
+
+// An equivocating server (testing) answers the buyer wrong and keeps the
+// model's output for its checkpoint: the buyer's Check finds it.
+func TestSessionEquivocationTestingKnob(t *testing.T) {
+	f := newServingFixture(t, t.TempDir(), 10)
+	f.srv.Equivocate = func(_, seq uint64) bool { return seq == 2 }
+	c := f.client(t, 0)
+	for i := 1; i <= 3; i++ {
+		_, _, err := c.Infer(context.Background(), input(i))
+		require.NoError(t, err)
+	}
+	held, _ := c.Served(2)
+	right, err := zkml.Infer(f.model, input(2))
+	require.NoError(t, err)
+	require.NotEqual(t, right, held.Output, "served wrong")
+	k, err := f.srv.Kept(7, 2)
+	require.NoError(t, err)
+	require.Equal(t, right, k.Output, "kept right")
+	msg, err := f.srv.CheckpointMsg("verdict1provider", 7, 1, 3, ReceiptsURI(f.http.URL, 7, 1, 3))
+	require.NoError(t, err)
+	job := jobstypes.Job{
+		Id: 5, Items: 3, CircuitId: servingCircuit, InputUri: msg.ReceiptsUri,
+		Result:     &jobstypes.Result{OutputCommitment: msg.ReceiptsRoot},
+		Checkpoint: &jobstypes.SessionCheckpoint{SessionId: 7, First: 1, ProviderKey: f.session.ProviderKey, BuyerKey: f.session.BuyerKey, ChainId: servingChain},
+	}
+	eq, err := c.Check(context.Background(), job)
+	require.NoError(t, err)
+	require.NotNil(t, eq)
+	require.Equal(t, uint64(2), eq.Seq)
+}

@@ -192,35 +192,34 @@ func (e Equivocation) Challenge(challenger string, jobID uint64) *disputetypes.M
 	}
 }
 
-// Check compares checkpoint job j's published receipts (fetched from its
-// receipts_uri: they must build the job's root) with the receipts the buyer
-// holds, and returns the first request whose leaf differs, if any.
-func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocation, error) {
+// published fetches checkpoint job j's receipts from its receipts_uri and
+// checks that they build the job's root.
+func (c *SessionClient) published(ctx context.Context, j jobstypes.Job) ([]serving.Receipt, []batch.Hash, error) {
 	if j.Checkpoint == nil || j.Result == nil || j.Checkpoint.SessionId != c.Session.Id {
-		return nil, fmt.Errorf("job %d is not a checkpoint of session %d", j.Id, c.Session.Id)
+		return nil, nil, fmt.Errorf("job %d is not a checkpoint of session %d", j.Id, c.Session.Id)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.InputUri, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	bz, err := io.ReadAll(io.LimitReader(resp.Body, int64(j.Items)*ReceiptRecordLen+1))
+	bz, err := io.ReadAll(io.LimitReader(resp.Body, int64(j.Items)*ReceiptRecordLen+1)) //nolint:gosec // items ≤ max_items
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("checkpoint job %d's receipts: %s", j.Id, resp.Status)
+		return nil, nil, fmt.Errorf("checkpoint job %d's receipts: %s", j.Id, resp.Status)
 	}
 	published, err := ParseReceipts(c.Session.Id, bz)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if uint64(len(published)) != j.Items {
-		return nil, fmt.Errorf("checkpoint job %d: %d receipts published for %d requests", j.Id, len(published), j.Items)
+		return nil, nil, fmt.Errorf("checkpoint job %d: %d receipts published for %d requests", j.Id, len(published), j.Items)
 	}
 	leaves := make([]batch.Hash, len(published))
 	for i, r := range published {
@@ -228,17 +227,29 @@ func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocati
 	}
 	root, err := batch.Root(batch.KindReceipt, leaves)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !bytes.Equal(root[:], j.Result.OutputCommitment) {
-		return nil, fmt.Errorf("checkpoint job %d: the published receipts are not its tree (challenge the requests you hold receipts of)", j.Id)
+		return nil, nil, fmt.Errorf("checkpoint job %d: the published receipts are not its tree (challenge the requests you hold receipts of)", j.Id)
+	}
+	return published, leaves, nil
+}
+
+// Check compares checkpoint job j's published receipts (fetched from its
+// receipts_uri: they must build the job's root) with the receipts the buyer
+// holds, and returns the first request whose leaf answers the buyer's input
+// with another output than the buyer was served, if any.
+func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocation, error) {
+	published, leaves, err := c.published(ctx, j)
+	if err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, r := range published {
 		seq := j.Checkpoint.First + uint64(i)
 		held, ok := c.receipts[seq]
-		if !ok || bytes.Equal(held.Receipt.Body(), r.Body()) {
+		if !ok || !disputetypes.Contradicts(held.Receipt, r) {
 			continue
 		}
 		p, err := batch.Path(leaves, uint64(i))
@@ -248,6 +259,34 @@ func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocati
 		return &Equivocation{Seq: seq, Item: uint64(i), Held: held.Receipt, Leaf: r.Body(), Path: batch.PathBytes(p)}, nil
 	}
 	return nil, nil
+}
+
+// CounterEvidence is the evidence of a counter proof of item of checkpoint
+// job j, from the request the buyer holds and the checkpoint's published
+// receipts (the path); the proof itself is the caller's.
+func (c *SessionClient) CounterEvidence(ctx context.Context, j jobstypes.Job, item uint64, submitter string, proof []byte) (*disputetypes.MsgSubmitProof, error) {
+	published, leaves, err := c.published(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	if item >= uint64(len(published)) {
+		return nil, fmt.Errorf("item %d of a checkpoint of %d", item, len(published))
+	}
+	held, ok := c.Served(j.Checkpoint.First + item)
+	if !ok {
+		return nil, fmt.Errorf("no receipt of request %d held", j.Checkpoint.First+item)
+	}
+	if !bytes.Equal(published[item].Body(), held.Receipt.Body()) {
+		return nil, fmt.Errorf("request %d: the checkpoint holds another receipt than the one served", j.Checkpoint.First+item)
+	}
+	p, err := batch.Path(leaves, item)
+	if err != nil {
+		return nil, err
+	}
+	return &disputetypes.MsgSubmitProof{
+		Submitter: submitter, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_COUNTER, Proof: proof,
+		Receipt: held.Receipt.Body(), InputPath: batch.PathBytes(p), ItemInput: zkml.Raw(held.Input), ItemOutput: zkml.Raw(held.Output),
+	}, nil
 }
 
 // A buyer's receipts file holds the requests it was answered, appended one

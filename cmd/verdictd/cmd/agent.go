@@ -277,6 +277,8 @@ monitors.`,
 			cfg.CheckpointEvery, _ = f.GetUint64("checkpoint-every")
 			cfg.CheckpointInterval, _ = f.GetDuration("checkpoint-interval")
 			cfg.SessionMargin, _ = f.GetDuration("session-margin")
+			cfg.ServeWrongAt, _ = f.GetUint64("serve-wrong")
+			cfg.ServeEquivocateAt, _ = f.GetUint64("serve-equivocate")
 			keys, _ := f.GetString("zk-keys")
 			p, err := agent.NewProvider(b, cfg, agent.NewProver(keys), agentHome)
 			if err != nil {
@@ -305,6 +307,8 @@ monitors.`,
 	cmd.Flags().Uint64("checkpoint-every", 200_000, "checkpoint a session once this many answered requests wait (a checkpoint costs ~146,000 gas whatever its size: 0.73 gas per request at 200,000)")
 	cmd.Flags().Duration("checkpoint-interval", 30*time.Second, "checkpoint a session's answered requests at most this long after the first of them")
 	cmd.Flags().Duration("session-margin", 20*time.Second, "stop answering a session this long before its end, so its last checkpoint lands")
+	cmd.Flags().Uint64("serve-wrong", 0, "TESTING: answer request N of every session wrong (its receipt and checkpoint say the same)")
+	cmd.Flags().Uint64("serve-equivocate", 0, "TESTING: answer request N of every session wrong, and checkpoint the model's output for it (equivocation)")
 	return cmd
 }
 

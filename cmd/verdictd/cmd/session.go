@@ -231,6 +231,38 @@ type checkpointReport struct {
 	Wrong        []uint64 `json:"wrong,omitempty"`
 	Error        string   `json:"error,omitempty"`
 	Challenged   string   `json:"challenged,omitempty"`
+	Proven       bool     `json:"counter_proven,omitempty"`
+}
+
+// proveCounter proves the right output of a wrong answer just challenged
+// (once the chain holds its dispute) and submits the proof: the provider
+// loses at once instead of at its deadline.
+func proveCounter(cmd *cobra.Command, txCtx client.Context, c *agent.SessionClient, j jobstypes.Job, ch *disputetypes.MsgChallenge, m *zkml.Model, keys string) error {
+	q := disputetypes.NewQueryClient(txCtx)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		res, err := q.Dispute(cmd.Context(), &disputetypes.QueryDisputeRequest{JobId: j.Id})
+		if err == nil && res.Dispute.Status == disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN && res.Dispute.Item == ch.Item {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the challenge's dispute did not appear within a minute")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	held, ok := c.Served(j.Checkpoint.First + ch.Item)
+	if !ok {
+		return errors.New("the request is not held")
+	}
+	proof, _, _, err := agent.NewProver(keys).ProveItem(agent.SchemeOf(j), m, held.Input, j.Id, ch.Item)
+	if err != nil {
+		return err
+	}
+	msg, err := c.CounterEvidence(cmd.Context(), j, ch.Item, txCtx.GetFromAddress().String(), proof)
+	if err != nil {
+		return err
+	}
+	return tx.GenerateOrBroadcastTxCLI(txCtx, cmd.Flags(), msg)
 }
 
 func sessionCheckCmd() *cobra.Command {
@@ -321,10 +353,18 @@ per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
 				if challenge && len(msgs) > 0 {
 					// one dispute of a job at a time: equivocation first
 					// (it settles at once), else the first wrong answer
-					if err := tx.GenerateOrBroadcastTxCLI(txCtx, f, msgs[0]); err != nil {
+					ch := msgs[0]
+					if err := tx.GenerateOrBroadcastTxCLI(txCtx, f, ch); err != nil {
 						rep.Error = err.Error()
 					} else {
-						rep.Challenged = fmt.Sprintf("request %d", j.Checkpoint.First+msgs[0].Item)
+						rep.Challenged = fmt.Sprintf("request %d", j.Checkpoint.First+ch.Item)
+						if keys, _ := f.GetString("zk-keys"); keys != "" && len(ch.CounterCommitment) > 0 && m != nil {
+							if err := proveCounter(cmd, txCtx, c, j, ch, m, keys); err != nil {
+								rep.Error = "counter proof: " + err.Error()
+							} else {
+								rep.Proven = true
+							}
+						}
 					}
 				}
 				if err := enc.Encode(rep); err != nil {
@@ -338,6 +378,7 @@ per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
 	sessionFlags(cmd)
 	cmd.Flags().String("model", "", "the session's model file (.vmod): run every answer held again")
 	cmd.Flags().Bool("challenge", false, "challenge the first equivocation or wrong answer of each checkpoint (signed by --from)")
+	cmd.Flags().String("zk-keys", "", "with --challenge and --model: prove the right output of a wrong answer challenged (the proving keys' directory), so the provider loses at once")
 	return cmd
 }
 
