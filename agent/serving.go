@@ -467,8 +467,8 @@ func (s *Server) Leaves(session, first, last uint64) ([]batch.Hash, []KeptReceip
 }
 
 // Due is the checkpoint a session needs now, if any: requests
-// checkpointed+1..count, count at most maxItems past the last checkpoint.
-// A checkpoint is due once every requests wait, after interval since the
+// checkpointed+1..count, at most every (and maxItems) of them. A
+// checkpoint is due once every requests wait, after interval since the
 // first of them, or at the session's Until.
 func (s *Server) Due(id uint64, now time.Time, every uint64, interval time.Duration, maxItems uint64) (first, count uint64, ok bool) {
 	s.mu.Lock()
@@ -487,7 +487,7 @@ func (s *Server) Due(id uint64, now time.Time, every uint64, interval time.Durat
 		return 0, 0, false
 	}
 	ss.sending = true
-	return ss.checkpointed + 1, ss.checkpointed + min(waiting, maxItems), true
+	return ss.checkpointed + 1, ss.checkpointed + min(waiting, every, maxItems), true
 }
 
 // Checkpointed records the outcome of a due checkpoint: count the requests

@@ -61,6 +61,8 @@ verdict_genesis() {
     | .app_state.forwards.params.window_lengths = ["60s"]
     | .app_state.jobs.params.max_job_duration = "120s"
     | .app_state.jobs.params.unbonding_period = "300s"
+    | .app_state.jobs.params.max_session_duration = "600s"
+    | .app_state.jobs.params.session_notice = "10s"
     | .app_state.gov.params.voting_period = $vp
     | .app_state.gov.params.expedited_voting_period = $evp
     | .app_state.mint.params.mint_denom = "uverd"

@@ -80,6 +80,9 @@ func Dial(cfg Config) (*Chain, error) {
 // Close closes the gRPC connection.
 func (c *Chain) Close() error { return c.conn.Close() }
 
+// GasPrices is what every transaction pays per gas (the node's minimum).
+func (c *Chain) GasPrices() string { return c.cfg.GasPrices }
+
 // Conn is the gRPC connection, for the modules' query clients.
 func (c *Chain) Conn() *grpc.ClientConn { return c.conn }
 

@@ -53,7 +53,7 @@ type Config struct {
 	// the small MLP of the SLA and TEE scenes (a circuit no other scene's
 	// provider registers, so their scheduling is theirs alone).
 	ZKShape, CNNArch, SLAShape string
-	// AgentPorts: loopback ports for the agents (at least 8).
+	// AgentPorts: loopback ports for the agents (at least 10).
 	AgentPorts []int
 	// Out receives the story.
 	Out io.Writer
@@ -89,6 +89,7 @@ func Scenes() []Scene {
 		// batches follows cnn in its lane: both lanes' proving then never
 		// overlaps, and the lane still ends before the forward's window
 		{Name: "batches", Lane: "cnn", Title: "a batch job of 10,000 inferences finalized; a batch with wrong items caught by a watcher's sample and proven", Run: batchesScene},
+		{Name: "serving", Lane: "serving", Title: "a serving session of 10,000 requests paid in two checkpoints; a wrong answer caught by its receipt and proven, an equivocating checkpoint slashed, a claim beyond the vouchers refused", Run: servingScene},
 		{Name: "audit", Exclusive: true, Title: "governance turns audits on; an agent answers an audit with its proof", Run: auditScene},
 		{Name: "accounts", Exclusive: true, Title: "every bond and escrow has exactly one owner (closes every run)", Run: accountsScene},
 	}

@@ -164,7 +164,7 @@ func (c *chain) demo(t *testing.T, scenes []string) *demo.Result {
 	cfg := demo.Config{
 		Chain: h, Bin: c.bin, TEESim: filepath.Join(filepath.Dir(c.bin), "verdict-teesim"), TEEDir: filepath.Join(c.home, "tee"),
 		ZKDir: filepath.Join(c.root, ".localnet", "zk"), Work: filepath.Join(c.home, "demo-files"),
-		ZKShape: "64-64-10", CNNArch: "1x32x32-6k5-16k5-120-84-10", SLAShape: "16-16-4", AgentPorts: loopback.FreePorts(t, 8), Out: f,
+		ZKShape: "64-64-10", CNNArch: "1x32x32-6k5-16k5-120-84-10", SLAShape: "16-16-4", AgentPorts: loopback.FreePorts(t, 10), Out: f,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 13*time.Minute)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -312,6 +313,7 @@ per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
 				if txCtx, err = client.GetClientTxContext(cmd); err != nil {
 					return err
 				}
+				txCtx = txCtx.WithOutput(io.Discard) // the report says what was sent
 			}
 			jobs, err := checkpointJobs(cmd.Context(), clientCtx, c.Session)
 			if err != nil {
