@@ -181,8 +181,10 @@ func servingScene(s *S) {
 	})
 	xb0, bb0 := s.Bond(cheat), s.Gross(buyer)
 	check := func(sid uint64) string {
-		return s.Verdictd(append([]string{"session", "check", id(sid), "--key", buyerKey, "--receipts", receipts(sid), "--model", modelPath,
-			"--challenge", "--zk-keys", zk}, s.txFlags("buyer-serving")...)...)
+		return s.Verdictd(append([]string{
+			"session", "check", id(sid), "--key", buyerKey, "--receipts", receipts(sid), "--model", modelPath,
+			"--challenge", "--zk-keys", zk,
+		}, s.txFlags("buyer-serving")...)...)
 	}
 	s.Info("%s", check(sw))
 	s.WaitFor(fmt.Sprintf("job %d: the wrong answer's dispute settled", wj.Id), agentTimeout, func() bool {
