@@ -65,7 +65,12 @@ func (s *S) startAgent(name, role, key string, port int, args ...string) *cli.Ag
 	s.Must(err, "work dir")
 	ag, err := s.c.StartAgent(s.ctx, filepath.Join(work, "agents"), name, role, key, port, append(args, "--file-root", work)...)
 	s.Must(err, "agent "+name)
-	s.Cleanup(func() { ag.Stop() })
+	s.Cleanup(func() {
+		if s.err != nil { // what the agent was doing when the scene failed
+			s.Info("%s's log, last lines:\n%s", name, ag.Tail(12))
+		}
+		ag.Stop()
+	})
 	s.Info("%s: verdictd agent %s --from %s (pid %d, http://127.0.0.1:%d, log %s)", name, role, key, ag.Pid(), port, ag.Log)
 	return ag
 }

@@ -350,10 +350,20 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, acc.Balanced)
 	require.Zero(t, acc.OpenEscrow.Amount.Int64())
+	// the serving scene's session: 10,000 requests checkpointed, closed,
+	// the 2,000 unused refunded; listed by its buyer
+	sess, err := q.Session(ctx, &jobstypes.QuerySessionRequest{Id: ids("serving.session")})
+	require.NoError(t, err)
+	require.Equal(t, jobstypes.SessionStatus_SESSION_STATUS_CLOSED, sess.Session.Status)
+	require.Equal(t, uint64(10_000), sess.Session.Checkpointed)
+	require.Equal(t, int64(2_000*100), sess.Session.Refund.Amount.Int64())
+	sessions, err := q.Sessions(ctx, &jobstypes.QuerySessionsRequest{Buyer: sess.Session.Buyer})
+	require.NoError(t, err)
+	require.Len(t, sessions.Sessions, 3, "gpu-v's and gpu-w's two")
 
 	// ...and over REST.
 	hc := &http.Client{Timeout: 10 * time.Second}
-	for _, path := range []string{"params", "providers", "providers/" + c.addr("provider"), "jobs", "jobs/1", "jobs?status=5", "accounting"} {
+	for _, path := range []string{"params", "providers", "providers/" + c.addr("provider"), "jobs", "jobs/1", "jobs?status=5", "accounting", "sessions", "sessions/" + strconv.FormatUint(ids("serving.session"), 10)} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/jobs/v1/%s", p.api, path))
 		require.NoError(t, err, path)
 		var body map[string]any
