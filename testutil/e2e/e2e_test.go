@@ -389,7 +389,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
 	lost, err := dq.Disputes(ctx, &disputetypes.QueryDisputesRequest{Status: disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_LOST})
 	require.NoError(t, err)
-	require.Len(t, lost.Disputes, 4, "dispute B and C, the cheat the watcher agent caught, and the batch the batch watcher caught")
+	require.Len(t, lost.Disputes, 6, "dispute B and C, the cheat the watcher agent caught, the batch the batch watcher caught, and the serving scene's wrong answer and equivocation")
 	dparams, err := dq.Params(ctx, &disputetypes.QueryParamsRequest{})
 	require.NoError(t, err)
 	require.Zero(t, dparams.Params.AuditRatePpm, "the localnet turns audits off")
