@@ -35,6 +35,7 @@ import (
 
 	"github.com/verdict-chain/verdict/app"
 	"github.com/verdict-chain/verdict/app/protoreg"
+	"github.com/verdict-chain/verdict/x/jobs/serving"
 )
 
 // signingKit is the real app with funded secp256k1 accounts in an in-memory
@@ -191,6 +192,14 @@ func (fl filler) fill(m protoreflect.Message, top bool) {
 	}
 }
 
+// byteSizes are the bytes fields whose size ValidateBasic fixes (32 bytes
+// otherwise): a serving receipt's body and signature.
+var byteSizes = map[protoreflect.FullName]int{
+	"verdict.dispute.v1.MsgChallenge.receipt":           serving.BodyLen,
+	"verdict.dispute.v1.MsgChallenge.receipt_signature": 64,
+	"verdict.dispute.v1.MsgSubmitProof.receipt":         serving.BodyLen,
+}
+
 func (fl filler) scalar(f protoreflect.FieldDescriptor, top bool) protoreflect.Value {
 	switch f.Kind() {
 	case protoreflect.BoolKind:
@@ -208,6 +217,9 @@ func (fl filler) scalar(f protoreflect.FieldDescriptor, top bool) protoreflect.V
 		return protoreflect.ValueOfUint64(7)
 	case protoreflect.BytesKind:
 		b := make([]byte, 32)
+		if n, ok := byteSizes[f.FullName()]; ok {
+			b = make([]byte, n)
+		}
 		for i := range b {
 			b[i] = 7
 		}

@@ -35,9 +35,8 @@ func DefaultParams() Params {
 		DefaultProveTime:       time.Minute,
 		MaxItems:               batch.MaxItems,
 		SessionNotice:          time.Hour,
-		// no serving sessions until the agents prove a session's receipts
-		// (the on-chain half is in place; governance turns it on)
-		MaxSessionDuration: 0,
+		// serving sessions of up to 30 days (0 turns them off)
+		MaxSessionDuration: 30 * 24 * time.Hour,
 	}
 }
 
