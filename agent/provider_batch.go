@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,40 +131,53 @@ func (p *Provider) proveItem(ctx context.Context, j jobstypes.Job, d disputetype
 	left := time.Until(d.ProofDeadline)
 	est := p.prover.Estimate(m.CircuitID(sc))
 	p.Log.Info("dispute: proving a batch item", "job", j.Id, "item", d.Item, "kind", kind, "left", left.Round(time.Millisecond), "estimate", est.Round(time.Millisecond))
+	return p.proveAndSubmit(ctx, j, d, sc, m, zkml.Int8s(ev.Input), zkml.Int8s(ev.Output), ev.Msg(p.Me, j.Id, disputetypes.Claim_CLAIM_PROVIDER, nil))
+}
+
+// proveAndSubmit answers the open dispute d of an item of job j (a batch
+// item or a served request): the item's proof on input, kept in the store
+// once made, sent as msg's proof only if the proven output is want, the
+// output posted or served (a wrong one cannot be proven: nothing is spent
+// trying), and only while the dispute is open.
+func (p *Provider) proveAndSubmit(ctx context.Context, j jobstypes.Job, d disputetypes.Dispute, sc zkml.Scheme, m *zkml.Model, input, want []int8, msg *disputetypes.MsgSubmitProof) error {
 	key := jobKey("proof", j.Id) + "/" + strconv.FormatUint(d.Item, 10)
-	var proof []byte
 	var hexProof string
 	if ok, _ := p.Store.Get(key, &hexProof); ok {
-		proof, _ = hex.DecodeString(hexProof)
+		msg.Proof, _ = hex.DecodeString(hexProof)
 	} else {
-		var out []int8
-		var took time.Duration
-		proof, out, took, err = p.prover.ProveItem(sc, m, zkml.Int8s(ev.Input), j.Id, d.Item)
+		if out, err := zkml.Infer(m, input); err != nil || !slices.Equal(out, want) {
+			p.Metrics.Proofs.WithLabelValues("cannot").Inc()
+			p.Log.Warn("the item's posted or served output is not the model's: no proof can verify; not submitting", "job", j.Id, "item", d.Item)
+			return nil
+		}
+		proof, out, took, err := p.prover.ProveItem(sc, m, input, j.Id, d.Item)
 		if err != nil {
 			p.Metrics.Proofs.WithLabelValues("error").Inc()
 			return fmt.Errorf("job %d item %d: proving: %w", j.Id, d.Item, err)
 		}
 		p.Metrics.ProofSeconds.Observe(took.Seconds())
 		p.Metrics.Proofs.WithLabelValues("generated").Inc()
-		if !bytes.Equal(zkml.Raw(out), ev.Output) {
+		if !slices.Equal(out, want) {
 			p.Metrics.Proofs.WithLabelValues("cannot").Inc()
-			p.Log.Warn("posted item output differs from the model's: no proof can verify; not submitting", "job", j.Id, "item", d.Item)
+			p.Log.Warn("the proven output differs from the posted or served one: not submitting", "job", j.Id, "item", d.Item)
 			return nil
 		}
 		if err := p.Store.Put(key, hex.EncodeToString(proof)); err != nil {
 			return err
 		}
+		msg.Proof = proof
 	}
 	if dres, err := p.Chain.Disputes.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: j.Id}); err == nil && dres.Dispute.Status != disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN {
 		return nil
 	}
-	res, err := p.Signer.Send(ctx, "submit_proof", ev.Msg(p.Me, j.Id, disputetypes.Claim_CLAIM_PROVIDER, proof))
+	res, err := p.Signer.Send(ctx, "submit_proof", msg)
 	if err != nil {
 		p.Metrics.Proofs.WithLabelValues("refused").Inc()
 		return fmt.Errorf("submit proof of job %d item %d: %w", j.Id, d.Item, err)
 	}
 	p.Metrics.Proofs.WithLabelValues("accepted").Inc()
-	p.Log.Info("proof accepted", "job", j.Id, "item", d.Item, "kind", kind, "left", time.Until(d.ProofDeadline).Round(time.Millisecond), "tx", res.TxHash)
+	p.Log.Info("proof accepted", "job", j.Id, "item", d.Item, "kind", strings.TrimPrefix(d.Kind.String(), "DISPUTE_KIND_"),
+		"left", time.Until(d.ProofDeadline).Round(time.Millisecond), "tx", res.TxHash)
 	return nil
 }
 

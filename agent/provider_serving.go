@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,9 +25,10 @@ import (
 // checked), their checkpoints, and the proofs of their receipts when one
 // is disputed or audited. Server (serving.go) answers the requests.
 
-// LoadServingKey reads the ed25519 serving key at path (its 32-byte seed,
-// hex), creating it (mode 0600) if absent.
-func LoadServingKey(path string) (ed25519.PrivateKey, error) {
+// LoadKeyFile reads the ed25519 key at path (its 32-byte seed, hex: a
+// provider's serving key, a buyer's session key), creating it (mode 0600)
+// if absent.
+func LoadKeyFile(path string) (ed25519.PrivateKey, error) {
 	bz, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		_, key, gerr := ed25519.GenerateKey(nil)
@@ -287,48 +286,9 @@ func (p *Provider) proveReceipt(ctx context.Context, j jobstypes.Job, d disputet
 	if err != nil {
 		return fmt.Errorf("dispute of checkpoint job %d: the model: %w", j.Id, err)
 	}
-	key := jobKey("proof", j.Id) + "/" + strconv.FormatUint(d.Item, 10)
-	var proof []byte
-	var hexProof string
-	if ok, _ := p.Store.Get(key, &hexProof); ok {
-		proof, _ = hex.DecodeString(hexProof)
-	} else {
-		p.Log.Info("dispute: proving a served request", "job", j.Id, "session", cp.SessionId, "request", seq, "left", time.Until(d.ProofDeadline).Round(time.Millisecond))
-		if want, err := zkml.Infer(m, k.Input); err != nil || !slices.Equal(want, k.Output) {
-			p.Metrics.Proofs.WithLabelValues("cannot").Inc()
-			p.Log.Warn("the answer served is not the model's: no proof can verify; not submitting", "job", j.Id, "request", seq)
-			return nil
-		}
-		var out []int8
-		var took time.Duration
-		proof, out, took, err = p.prover.ProveItem(sc, m, k.Input, j.Id, d.Item)
-		if err != nil {
-			p.Metrics.Proofs.WithLabelValues("error").Inc()
-			return fmt.Errorf("checkpoint job %d request %d: proving: %w", j.Id, seq, err)
-		}
-		p.Metrics.ProofSeconds.Observe(took.Seconds())
-		p.Metrics.Proofs.WithLabelValues("generated").Inc()
-		if !slices.Equal(out, k.Output) {
-			p.Metrics.Proofs.WithLabelValues("cannot").Inc()
-			p.Log.Warn("the answer served differs from the model's: no proof can verify; not submitting", "job", j.Id, "request", seq)
-			return nil
-		}
-		if err := p.Store.Put(key, hex.EncodeToString(proof)); err != nil {
-			return err
-		}
-	}
-	if dres, err := p.Chain.Disputes.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: j.Id}); err == nil && dres.Dispute.Status != disputetypes.DisputeStatus_DISPUTE_STATUS_OPEN {
-		return nil
-	}
-	tx, err := p.Signer.Send(ctx, "submit_proof", &disputetypes.MsgSubmitProof{
-		Submitter: p.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_PROVIDER, Proof: proof,
+	p.Log.Info("dispute: proving a served request", "job", j.Id, "session", cp.SessionId, "request", seq, "left", time.Until(d.ProofDeadline).Round(time.Millisecond))
+	return p.proveAndSubmit(ctx, j, d, sc, m, k.Input, k.Output, &disputetypes.MsgSubmitProof{
+		Submitter: p.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_PROVIDER,
 		Receipt: k.Receipt.Body(), InputPath: batch.PathBytes(path), ItemInput: zkml.Raw(k.Input), ItemOutput: zkml.Raw(k.Output),
 	})
-	if err != nil {
-		p.Metrics.Proofs.WithLabelValues("refused").Inc()
-		return fmt.Errorf("submit proof of checkpoint job %d request %d: %w", j.Id, seq, err)
-	}
-	p.Metrics.Proofs.WithLabelValues("accepted").Inc()
-	p.Log.Info("proof accepted", "job", j.Id, "session", cp.SessionId, "request", seq, "tx", tx.TxHash)
-	return nil
 }

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -313,23 +312,11 @@ monitors.`,
 }
 
 func servingKeyCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "serving-key [file]",
-		Short: "Print the public key (hex) of a provider agent's serving key file, creating the key if absent",
-		Long: `The provider agent signs session receipts with this ed25519 key
+	return keyFileCmd("serving-key [file]", "Print the public key (hex) of a provider agent's serving key file, creating the key if absent",
+		`The provider agent signs session receipts with this ed25519 key
 (--serving-key, default <agent-home>/serving_key). Register its public key
 with the provider (tx jobs register-provider / update-provider
---serving-key <hex>) so buyers can open sessions with it.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := agent.LoadServingKey(args[0])
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(key.Public().(ed25519.PublicKey)))
-			return err
-		},
-	}
+--serving-key <hex>) so buyers can open sessions with it.`)
 }
 
 func registeredEndpoint(ctx context.Context, b *agent.Base) (string, error) {

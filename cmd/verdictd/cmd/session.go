@@ -46,13 +46,17 @@ checkpoint and challenges a wrong answer or an equivocation.`,
 }
 
 func sessionKeyCmd() *cobra.Command {
+	return keyFileCmd("key [file]", "Print the public key (hex) of an ed25519 session key file, creating the key if absent",
+		"Pass the printed key as open-session's session-key; keep the file: it signs the session's vouchers.")
+}
+
+// keyFileCmd prints the public key of an ed25519 key file (a provider's
+// serving key, a buyer's session key), creating the key if absent.
+func keyFileCmd(use, short, long string) *cobra.Command {
 	return &cobra.Command{
-		Use:   "key [file]",
-		Short: "Print the public key (hex) of an ed25519 session key file, creating the key if absent",
-		Long:  "Pass the printed key as open-session's session-key; keep the file: it signs the session's vouchers.",
-		Args:  cobra.ExactArgs(1),
+		Use: use, Short: short, Long: long, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := agent.LoadServingKey(args[0])
+			key, err := agent.LoadKeyFile(args[0])
 			if err != nil {
 				return err
 			}
@@ -87,7 +91,7 @@ func sessionClient(cmd *cobra.Command, id uint64) (*agent.SessionClient, client.
 	if keyFile == "" {
 		return nil, clientCtx, "", errors.New("--key: the session key file is required")
 	}
-	key, err := agent.LoadServingKey(keyFile)
+	key, err := agent.LoadKeyFile(keyFile)
 	if err != nil {
 		return nil, clientCtx, "", err
 	}
