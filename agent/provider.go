@@ -141,7 +141,7 @@ func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Pro
 		if cfg.CheckpointEvery == 0 || cfg.CheckpointInterval <= 0 || cfg.SessionMargin <= 0 {
 			return nil, errors.New("provider: checkpoint size and interval and the session margin must be positive")
 		}
-		key, err := LoadServingKey(cfg.ServingKeyFile)
+		key, err := LoadKeyFile(cfg.ServingKeyFile)
 		if err != nil {
 			return nil, err
 		}

@@ -76,7 +76,11 @@ const (
 	maxReceiptsServed = 1 << 20
 	// reserveAhead: requests of a session answered per synced reservation.
 	reserveAhead = 4096
-	bootIDPath   = "/proc/sys/kernel/random/boot_id"
+	// a session a lookup refused is not looked up again for refusalTTL
+	// (a session opened since is added from its event, not by a lookup)
+	refusalTTL = 30 * time.Second
+	maxRefused = 4096
+	bootIDPath = "/proc/sys/kernel/random/boot_id"
 )
 
 // Refusals of a session request.
@@ -110,6 +114,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[uint64]*ServedSession
+	// refused: sessions a lookup refused lately, not looked up again
+	// before the time (at most maxRefused remembered)
+	refused map[uint64]time.Time
 	// life: answers hold it shared; Close takes it whole, so no answer is
 	// written after the clean-stop mark
 	life   sync.RWMutex
@@ -138,7 +145,7 @@ type ServedSession struct {
 // It marks the sessions whose answers a machine crash may have lost since
 // the last run (suspects: see above).
 func NewServer(key ed25519.PrivateKey, store *Store, m *Metrics) (*Server, error) {
-	s := &Server{key: key, store: store, metrics: m, sessions: map[uint64]*ServedSession{}}
+	s := &Server{key: key, store: store, metrics: m, sessions: map[uint64]*ServedSession{}, refused: map[uint64]time.Time{}}
 	clean := store.Has(cleanKey)
 	prev, err := store.GetRaw([]byte(bootKey))
 	if err != nil {
@@ -242,6 +249,7 @@ func (s *Server) Add(ss *ServedSession) (*ServedSession, error) {
 		old.mu.Lock()
 		old.Session, old.Until = ss.Session, ss.Until
 		old.checkpointed = max(old.checkpointed, ss.Session.Checkpointed)
+		old.served = max(old.served, old.checkpointed)
 		old.mu.Unlock()
 		return old, nil
 	}
@@ -301,8 +309,20 @@ func (s *Server) get(ctx context.Context, id uint64) (*ServedSession, error) {
 	if s.Lookup == nil {
 		return nil, ErrUnknownSess
 	}
+	s.mu.Lock()
+	until, refused := s.refused[id]
+	s.mu.Unlock()
+	if refused && time.Now().Before(until) {
+		return nil, fmt.Errorf("%w: session %d refused lately", ErrUnknownSess, id)
+	}
 	ss, err := s.Lookup(ctx, id)
 	if err != nil {
+		s.mu.Lock()
+		if len(s.refused) >= maxRefused {
+			clear(s.refused)
+		}
+		s.refused[id] = time.Now().Add(refusalTTL)
+		s.mu.Unlock()
 		return nil, err
 	}
 	return s.Add(ss)
@@ -317,6 +337,7 @@ func servedKey(session uint64) []byte { return fmt.Appendf(nil, "served/%020d", 
 const (
 	reservedPrefix = "reserved/"
 	cleanKey       = "serving/clean"
+	syncedKey      = "serving/synced"
 	bootKey        = "serving/boot"
 )
 
@@ -504,12 +525,18 @@ func (s *Server) Checkpointed(id, count uint64) {
 	ss.sending = false
 	if count > ss.checkpointed {
 		ss.checkpointed = count
+		ss.served = max(ss.served, count) // a checkpoint sent before a crash landed: nothing before it is answered again
 		ss.pendingSince = time.Now()
 	}
 }
 
-// CheckpointMsg builds the checkpoint of requests first..count of a session.
+// CheckpointMsg builds the checkpoint of requests first..count of a
+// session, once everything kept is synced to disk: a checkpoint on chain
+// must be provable after any crash (its receipts, inputs and outputs).
 func (s *Server) CheckpointMsg(provider string, id, first, count uint64, receiptsURI string) (*jobstypes.MsgCheckpoint, error) {
+	if err := s.store.PutRawSync([2][]byte{[]byte(syncedKey), binary.BigEndian.AppendUint64(nil, count)}); err != nil {
+		return nil, fmt.Errorf("syncing the receipts before their checkpoint: %w", err)
+	}
 	leaves, kept, err := s.Leaves(id, first, count)
 	if err != nil {
 		return nil, err
@@ -609,7 +636,7 @@ func (s *Server) serveReceipts(w http.ResponseWriter, r *http.Request) {
 	id, err1 := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	first, err2 := strconv.ParseUint(r.URL.Query().Get("first"), 10, 64)
 	n, err3 := strconv.ParseUint(r.URL.Query().Get("count"), 10, 64)
-	if err := errors.Join(err1, err2, err3); err != nil || first == 0 || n == 0 || n > maxReceiptsServed {
+	if err := errors.Join(err1, err2, err3); err != nil || first == 0 || n == 0 || n > maxReceiptsServed || first+n-1 < first {
 		http.Error(w, fmt.Sprintf("session id, first ≥ 1 and count 1..%d expected", maxReceiptsServed), http.StatusBadRequest)
 		return
 	}

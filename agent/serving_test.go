@@ -202,11 +202,17 @@ func TestSessionRestartNeverAnswersARequestTwice(t *testing.T) {
 	held, _ := c.Served(4)
 	require.Equal(t, held.Receipt, k.Receipt)
 
-	// a client that lost the answer of its last request goes on after it
-	c3 := g.client(t, 2)
+	// a client that lost the answer of its last request (5) goes on after
+	// it; one that the provider says is further behind does not jump ahead
+	// (it would sign for requests it never sent)
+	c3 := g.client(t, 4)
 	_, r, err = c3.Infer(context.Background(), input(6))
 	require.NoError(t, err)
 	require.Equal(t, uint64(6), r.Seq)
+	c4 := g.client(t, 2)
+	_, _, err = c4.Infer(context.Background(), input(7))
+	require.ErrorIs(t, err, ErrNotNext)
+	require.Equal(t, uint64(2), c4.Count())
 }
 
 // A checkpoint is due after CheckpointEvery requests, after the interval,

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	"github.com/verdict-chain/verdict/x/jobs/batch"
@@ -35,7 +36,11 @@ type SessionClient struct {
 	Endpoint string
 	Key      ed25519.PrivateKey
 	HTTP     *http.Client
-	scheme   zkml.Scheme
+	// PublishedTimeout bounds the read of a checkpoint's published
+	// receipts: a provider that stalls it must not hold a check past the
+	// challenge window (30 s by default).
+	PublishedTimeout time.Duration
+	scheme           zkml.Scheme
 
 	mu       sync.Mutex
 	count    uint64 // vouchers signed so far
@@ -64,7 +69,7 @@ func NewSessionClient(s jobstypes.Session, endpoint string, key ed25519.PrivateK
 		return nil, err
 	}
 	return &SessionClient{
-		Session: s, Endpoint: strings.TrimRight(endpoint, "/"), Key: key, HTTP: http.DefaultClient,
+		Session: s, Endpoint: strings.TrimRight(endpoint, "/"), Key: key, HTTP: http.DefaultClient, PublishedTimeout: 30 * time.Second,
 		scheme: SchemeOf(jobstypes.Job{CircuitId: s.CircuitId}), count: count, receipts: map[uint64]ServedRequest{},
 	}, nil
 }
@@ -82,9 +87,12 @@ func (c *SessionClient) Infer(ctx context.Context, in []int8) ([]int8, serving.R
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out, r, served, err := c.send(ctx, c.count+1, in)
-	if errors.Is(err, ErrNotNext) && served >= c.count && served < c.Session.MaxRequests {
-		// the provider answered requests the buyer never saw the answers
-		// of (a lost response): go on after them
+	if errors.Is(err, ErrNotNext) && served >= c.count && served <= c.count+1 && served < c.Session.MaxRequests {
+		// the provider answered the request the buyer never saw the answer
+		// of (a lost response, a client restarted before it kept it): go
+		// on after it. Never further: a voucher of count n is consent to
+		// pay for n requests, and a provider that says it served more
+		// than the buyer sent gets no voucher for them
 		c.count = served
 		out, r, _, err = c.send(ctx, c.count+1, in)
 	}
@@ -174,9 +182,14 @@ func (c *SessionClient) Served(seq uint64) (ServedRequest, bool) {
 	return r, ok
 }
 
-// Equivocation is a request of a checkpoint whose leaf differs from the
-// receipt the buyer was served, with what a challenge needs.
-type Equivocation struct {
+// Finding is a request of a checkpoint the provider cannot defend, with
+// what a challenge needs: Equivocation (its leaf answers the buyer's input
+// with another output than the buyer was served: Held and the leaf with
+// its path slash at once) or Unprovable (its leaf carries no voucher of
+// the buyer's for that request, or is of another request: no proof of it
+// can verify, so a challenge of the item wins at the proof deadline).
+type Finding struct {
+	Kind string
 	Seq  uint64
 	Item uint64
 	Held serving.Receipt
@@ -184,12 +197,19 @@ type Equivocation struct {
 	Path [][]byte
 }
 
-// Challenge is the challenge that slashes it at once.
-func (e Equivocation) Challenge(challenger string, jobID uint64) *disputetypes.MsgChallenge {
-	return &disputetypes.MsgChallenge{
-		Challenger: challenger, JobId: jobID, Item: e.Item,
-		Receipt: e.Held.Body(), ReceiptSignature: e.Held.Signature, Leaf: e.Leaf, LeafPath: e.Path,
+// Finding kinds.
+const (
+	Equivocation = "equivocation"
+	Unprovable   = "unprovable"
+)
+
+// Challenge is the challenge that wins on it.
+func (f Finding) Challenge(challenger string, jobID uint64) *disputetypes.MsgChallenge {
+	m := &disputetypes.MsgChallenge{Challenger: challenger, JobId: jobID, Item: f.Item}
+	if f.Kind == Equivocation {
+		m.Receipt, m.ReceiptSignature, m.Leaf, m.LeafPath = f.Held.Body(), f.Held.Signature, f.Leaf, f.Path
 	}
+	return m
 }
 
 // published fetches checkpoint job j's receipts from its receipts_uri and
@@ -198,6 +218,8 @@ func (c *SessionClient) published(ctx context.Context, j jobstypes.Job) ([]servi
 	if j.Checkpoint == nil || j.Result == nil || j.Checkpoint.SessionId != c.Session.Id {
 		return nil, nil, fmt.Errorf("job %d is not a checkpoint of session %d", j.Id, c.Session.Id)
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.PublishedTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.InputUri, nil)
 	if err != nil {
 		return nil, nil, err
@@ -236,10 +258,12 @@ func (c *SessionClient) published(ctx context.Context, j jobstypes.Job) ([]servi
 }
 
 // Check compares checkpoint job j's published receipts (fetched from its
-// receipts_uri: they must build the job's root) with the receipts the buyer
-// holds, and returns the first request whose leaf answers the buyer's input
-// with another output than the buyer was served, if any.
-func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocation, error) {
+// receipts_uri, bounded in time: they must build the job's root) with what
+// the buyer sent and holds, and returns the first request the provider
+// cannot defend, if any: a leaf without the buyer's voucher of its request
+// (a request the buyer never sent, or never sent that input), or a leaf
+// answering a held request's input with another output than the one served.
+func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Finding, error) {
 	published, leaves, err := c.published(ctx, j)
 	if err != nil {
 		return nil, err
@@ -248,15 +272,20 @@ func (c *SessionClient) Check(ctx context.Context, j jobstypes.Job) (*Equivocati
 	defer c.mu.Unlock()
 	for i, r := range published {
 		seq := j.Checkpoint.First + uint64(i)
-		held, ok := c.receipts[seq]
-		if !ok || !disputetypes.Contradicts(held.Receipt, r) {
+		f := &Finding{Seq: seq, Item: uint64(i), Leaf: r.Body()}
+		if r.Seq != seq || serving.VerifyVoucher(c.Session.BuyerKey, c.Session.ChainId, r.VoucherOf()) != nil {
+			f.Kind = Unprovable
+		} else if held, ok := c.receipts[seq]; ok && disputetypes.Contradicts(held.Receipt, r) {
+			f.Kind, f.Held = Equivocation, held.Receipt
+		} else {
 			continue
 		}
 		p, err := batch.Path(leaves, uint64(i))
 		if err != nil {
 			return nil, err
 		}
-		return &Equivocation{Seq: seq, Item: uint64(i), Held: held.Receipt, Leaf: r.Body(), Path: batch.PathBytes(p)}, nil
+		f.Path = batch.PathBytes(p)
+		return f, nil
 	}
 	return nil, nil
 }

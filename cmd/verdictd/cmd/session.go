@@ -233,6 +233,7 @@ type checkpointReport struct {
 	Status       string   `json:"status"`
 	Held         uint64   `json:"held"`
 	Equivocation uint64   `json:"equivocation,omitempty"`
+	Unprovable   uint64   `json:"unprovable,omitempty"`
 	Wrong        []uint64 `json:"wrong,omitempty"`
 	Error        string   `json:"error,omitempty"`
 	Challenged   string   `json:"challenged,omitempty"`
@@ -278,7 +279,9 @@ func sessionCheckCmd() *cobra.Command {
 the receipts the provider published (its receipts_uri), checks that they
 build the checkpoint's root, and compares them with the receipts file: a
 request answered with another output than the checkpoint holds is
-equivocation (the challenge carries both and slashes the provider at once).
+equivocation (the challenge carries both and slashes the provider at once);
+a request the checkpoint holds without your voucher of it cannot be proven
+(its challenge wins at the proof deadline).
 With --model (the session's model file), every answer held is also run
 again: a wrong answer is challenged with its receipt and the right output's
 commitment (the provider cannot prove its answer). Prints one JSON report
@@ -343,7 +346,11 @@ per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
 				if err != nil {
 					rep.Error = err.Error()
 				} else if eq != nil {
-					rep.Equivocation = eq.Seq
+					if eq.Kind == agent.Equivocation {
+						rep.Equivocation = eq.Seq
+					} else {
+						rep.Unprovable = eq.Seq
+					}
 					msgs = append(msgs, eq.Challenge(challenger, j.Id))
 				}
 				if m != nil {
