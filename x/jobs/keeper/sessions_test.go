@@ -235,8 +235,13 @@ func (s *KeeperSuite) TestSessionWrongSigners() {
 // serving key, and the session's terms are sane; a refused order escrows
 // nothing.
 func (s *KeeperSuite) TestSessionConsent() {
-	_, err := s.msg.OpenSession(s.ctx, s.openMsg())
-	s.ErrorIs(err, types.ErrInvalidSession, "the default params take no sessions")
+	p, err := s.k.Params.Get(s.ctx)
+	s.Require().NoError(err)
+	s.Equal(30*24*time.Hour, p.MaxSessionDuration, "sessions are on by default")
+	p.MaxSessionDuration = 0
+	s.Require().NoError(s.k.Params.Set(s.ctx, p))
+	_, err = s.msg.OpenSession(s.ctx, s.openMsg())
+	s.ErrorIs(err, types.ErrInvalidSession, "max_session_duration 0 takes no sessions")
 	s.enableSessions()
 	s.register(s.prov2, 100) // no serving key
 	m := registerMsg(s.prov1, 100)
