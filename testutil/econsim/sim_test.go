@@ -92,6 +92,7 @@ var actors = []string{
 	ringProv1, ringProv2, ringBuyer, fwdGreedy, deadbeat, pretender, monitorBuyer, whale, intermittent, renewer,
 	prover, flooder, haltTimer,
 	partial50, partial90, partial99, batchBuyer, batchWatcher,
+	servingCheat, servingBuyer,
 }
 
 // strategy groups accounts whose wealth is judged together.
@@ -125,6 +126,8 @@ var strategies = []struct {
 	{"partial batch provider (computes 63 of 64 items)", []string{partial99}, true, true},
 	{"batch buyer", []string{batchBuyer}, false, false},
 	{"batch watcher (samples 4 items of every batch)", []string{batchWatcher}, false, false},
+	{"serving provider (answers 1 request in 4 of a session wrong)", []string{servingCheat}, true, true},
+	{"serving buyer (checks 1 request of every checkpoint)", []string{servingBuyer}, false, false},
 }
 
 type account struct {
@@ -183,6 +186,9 @@ type sim struct {
 	bd             *batchData
 	partialEV      map[string]math.Int // per partial provider: Σ expected value against honest service
 	partialAuditEV map[string]math.Int // the same, audits alone (no watcher)
+
+	// round 5
+	ss *servingState
 }
 
 type config struct {

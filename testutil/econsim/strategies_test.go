@@ -55,12 +55,14 @@ func (s *sim) setup() {
 		{partial50, batchOffer()},
 		{partial90, batchOffer()},
 		{partial99, batchOffer()},
+		{servingCheat, servingOffer()},
 	} {
 		txs = append(txs, tx{from: p.name, msg: &jobstypes.MsgRegisterProvider{
 			Operator: s.addr(p.name), Moniker: p.name, Endpoint: "https://" + p.name + ".example", Region: "eu",
 			Classes: []jobstypes.WorkloadClass{inference}, CircuitIds: []string{circuitID},
 			Prices: []jobstypes.ClassPrice{p.offer},
 			Bond:   coin(bond), DeclaredLatencyMs: 20, DeclaredBandwidthMbps: 1000, Proving: proving(p.name),
+			ServingKey: servingPub(p.name),
 		}})
 	}
 	for i, r := range s.block(txs, nil) {
@@ -172,6 +174,7 @@ func (s *sim) step() []tx {
 	s.round2(ctx, add, agent)
 	s.round3(ctx, add)
 	s.round4(ctx, add)
+	s.round5(ctx, add)
 	for _, from := range batchOrder {
 		busy[from] = true
 		txs = append(txs, tx{from: from, batch: batches[from]})
