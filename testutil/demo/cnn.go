@@ -31,7 +31,9 @@ func cnnScene(s *S) {
 	}
 	s.Zk("", "example-input", input, "--size", strconv.Itoa(size), "--seed", "demo-cnn")
 	modelC, inC := s.Zk("poseidon2", "commit", model), s.Zk("poseidon2", "commit", input)
-	jd := s.JobID(s.Tx("buyer-cnn", "jobs", "submit-job", "inference", modelC, inC, strconv.Itoa(units), u(maxPrice), "90s",
+	// the localnet's longest time limit: the proof comes first, and under
+	// the other lanes' load a LeNet-5 proof has taken over a minute
+	jd := s.JobID(s.Tx("buyer-cnn", "jobs", "submit-job", "inference", modelC, inC, strconv.Itoa(units), u(maxPrice), "120s",
 		"--circuit-id", cnn, "--provider", provider, "--input-uri", "ipfs://demo-cnn-input"))
 	s.Record("job", jd)
 	s.Info("the provider runs the CNN and proves the result before posting it (a proof is ready before any window opens):")

@@ -181,8 +181,14 @@ seconds, requests per second.`,
 					return err
 				}
 			}
+			rate, _ := f.GetFloat64("rate")
 			start := time.Now()
 			for i := range total {
+				if rate > 0 { // at most rate requests per second
+					if wait := time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))); wait > 0 {
+						time.Sleep(wait)
+					}
+				}
 				in := func() []int8 {
 					if i < uint64(len(inputs)) {
 						return inputs[i]
@@ -222,6 +228,7 @@ seconds, requests per second.`,
 	cmd.Flags().Uint64("requests", 0, "send this many example inputs (derived from --seed and the request count) instead of files")
 	cmd.Flags().String("seed", "request", "seed of the example inputs of --requests")
 	cmd.Flags().String("out", "", "directory for the output tensors (<seq>.vten)")
+	cmd.Flags().Float64("rate", 0, "send at most this many requests per second (0: as fast as they are answered)")
 	return cmd
 }
 
