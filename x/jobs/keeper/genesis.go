@@ -89,6 +89,13 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs types.GenesisState) error {
 			if err := k.addOpenSession(ctx, op, 1); err != nil {
 				return err
 			}
+			reserved, err := types.SessionReserved(se)
+			if err != nil {
+				return err
+			}
+			if err := k.addOpenUnits(ctx, op, se.Class, reserved); err != nil { // capacity the session holds
+				return err
+			}
 		}
 		if err := k.SessionQueue.Push(ctx, due, se.Id); err != nil {
 			return err

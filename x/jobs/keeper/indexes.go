@@ -161,7 +161,8 @@ func (i *NodeIndex) Has(ctx context.Context, op sdk.AccAddress, id uint64) (bool
 // CheckIndexes is the index invariant: every job has exactly its buyer,
 // status and node entries, no entry points at a missing or different job,
 // and each provider's open-job count and open units per class equal the
-// open jobs it holds a slot on. It reads the whole state: for tests and operators' checks.
+// open jobs it holds a slot on plus what its open sessions reserve. It
+// reads the whole state: for tests and operators' checks.
 func (k *Keeper) CheckIndexes(ctx context.Context) error {
 	want := map[string]bool{}
 	open := map[string]uint64{}
@@ -187,6 +188,21 @@ func (k *Keeper) CheckIndexes(ctx context.Context) error {
 		return false, nil
 	})
 	if err != nil {
+		return err
+	}
+	// an open session holds the units it may still checkpoint
+	if err := k.Sessions.Walk(ctx, nil, func(_ uint64, se types.Session) (bool, error) {
+		reserved, err := types.SessionReserved(se)
+		if err != nil || reserved == 0 {
+			return err != nil, err
+		}
+		op, err := k.addr("provider", se.Provider)
+		if err != nil {
+			return true, err
+		}
+		units[fmt.Sprintf("%s/%s", op, se.Class)] += reserved
+		return false, nil
+	}); err != nil {
 		return err
 	}
 	got := map[string]bool{}
@@ -233,7 +249,7 @@ func (k *Keeper) CheckIndexes(ctx context.Context) error {
 	if err := k.OpenUnits.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, int32], n uint64) (bool, error) {
 		id := fmt.Sprintf("%s/%s", key.K1(), types.WorkloadClass(key.K2()))
 		if n == 0 || units[id] != n {
-			return true, errorsmod.Wrapf(types.ErrAccounting, "open units %s: %d, jobs say %d", id, n, units[id])
+			return true, errorsmod.Wrapf(types.ErrAccounting, "open units %s: %d, open jobs and sessions say %d", id, n, units[id])
 		}
 		delete(units, id)
 		return false, nil
@@ -241,7 +257,7 @@ func (k *Keeper) CheckIndexes(ctx context.Context) error {
 		return err
 	}
 	for id, n := range units {
-		return errorsmod.Wrapf(types.ErrAccounting, "open jobs hold %d units of %s, open_units says none", n, id)
+		return errorsmod.Wrapf(types.ErrAccounting, "open jobs and sessions hold %d units of %s, open_units says none", n, id)
 	}
 	return k.checkSessionQueue(ctx)
 }

@@ -55,14 +55,7 @@ func (k *Keeper) takeSlot(ctx context.Context, operator string, class types.Work
 	if err := k.OpenJobs.Set(ctx, op, n+1); err != nil {
 		return err
 	}
-	u, err := k.OpenUnitsOf(ctx, op, class)
-	if err != nil {
-		return err
-	}
-	if u+units < u {
-		return errorsmod.Wrapf(types.ErrAccounting, "provider %s open units overflow", operator)
-	}
-	return k.OpenUnits.Set(ctx, collections.Join(op, int32(class)), u+units)
+	return k.addOpenUnits(ctx, op, class, units)
 }
 
 // releaseSlot counts one open job less on a provider and gives its units
@@ -87,6 +80,31 @@ func (k *Keeper) releaseSlot(ctx context.Context, operator string, class types.W
 	if err != nil {
 		return err
 	}
+	return k.subOpenUnits(ctx, op, class, units)
+}
+
+// addOpenUnits counts units more of a provider's capacity in a class as in
+// use: an open job's, or what an open session may still checkpoint.
+func (k *Keeper) addOpenUnits(ctx context.Context, op sdk.AccAddress, class types.WorkloadClass, units uint64) error {
+	if units == 0 {
+		return nil
+	}
+	u, err := k.OpenUnitsOf(ctx, op, class)
+	if err != nil {
+		return err
+	}
+	if u+units < u {
+		return errorsmod.Wrapf(types.ErrAccounting, "provider %s open units overflow", op)
+	}
+	return k.OpenUnits.Set(ctx, collections.Join(op, int32(class)), u+units)
+}
+
+// subOpenUnits gives units of a provider's capacity in a class back; the
+// entry goes when it reaches zero.
+func (k *Keeper) subOpenUnits(ctx context.Context, op sdk.AccAddress, class types.WorkloadClass, units uint64) error {
+	if units == 0 {
+		return nil
+	}
 	u, err := k.OpenUnitsOf(ctx, op, class)
 	if err != nil {
 		return err
@@ -94,7 +112,7 @@ func (k *Keeper) releaseSlot(ctx context.Context, operator string, class types.W
 	key := collections.Join(op, int32(class))
 	switch {
 	case u < units:
-		return errorsmod.Wrapf(types.ErrAccounting, "provider %s holds %d open units of %s, releasing %d", operator, u, class, units)
+		return errorsmod.Wrapf(types.ErrAccounting, "provider %s holds %d open units of %s, releasing %d", op, u, class, units)
 	case u == units:
 		return k.OpenUnits.Remove(ctx, key)
 	default:

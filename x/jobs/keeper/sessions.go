@@ -30,8 +30,12 @@ import (
 // Consent: the provider's offer must cover the whole session as it would
 // one job of max_requests x units_per_request units (class, circuit,
 // price, size, capacity, bond), and it may decline the session at no cost
-// until decline_until. Each checkpoint takes a slot of its units like any
-// job, so the provider's exit waits for them.
+// until decline_until. The session holds the capacity it was checked
+// against: its unclaimed requests' units count in the provider's open units
+// (SessionReserved) until it closes, so sessions and jobs together never
+// exceed the offer's max_open_units. Each checkpoint moves its units from
+// the session to its job, which takes a slot like any job, so the
+// provider's exit waits for them.
 
 // GetSession loads a session or returns ErrSessionNotFound.
 func (k *Keeper) GetSession(ctx context.Context, id uint64) (types.Session, error) {
@@ -182,6 +186,9 @@ func (k *Keeper) OpenSession(ctx context.Context, msg *types.MsgOpenSession) (ty
 	if err := k.addOpenSession(ctx, op, 1); err != nil { // its provider's exit waits for it
 		return s, err
 	}
+	if err := k.addOpenUnits(ctx, op, s.Class, units); err != nil { // the capacity it was checked against
+		return s, err
+	}
 	return s, sdkCtx.EventManager().EmitTypedEvent(&types.EventSessionOpened{
 		SessionId: s.Id, Buyer: s.Buyer, Provider: s.Provider, MaxRequests: s.MaxRequests,
 		PricePerRequest: types.RequestsPrice(s, 1), Escrow: s.Escrow, ExpiresAt: s.ExpiresAt,
@@ -272,6 +279,10 @@ func (k *Keeper) Checkpoint(ctx context.Context, msg *types.MsgCheckpoint) (type
 	j.WindowEnd = now.Add(window)
 	ledger.NextJobId++
 	if err := k.Ledger.Set(ctx, ledger); err != nil { // the escrow total is unchanged: it moves from the session to the job
+		return j, err
+	}
+	// the units move from the session's reservation to the job's slot
+	if err := k.subOpenUnits(ctx, op, j.Class, j.Units); err != nil {
 		return j, err
 	}
 	if err := k.takeSlot(ctx, j.Provider, j.Class, j.Units); err != nil {
@@ -385,6 +396,13 @@ func (k *Keeper) closeSession(ctx context.Context, s types.Session, reason strin
 		return s, err
 	}
 	if err := k.addOpenSession(ctx, op, -1); err != nil {
+		return s, err
+	}
+	reserved, err := types.SessionReserved(s)
+	if err != nil {
+		return s, err
+	}
+	if err := k.subOpenUnits(ctx, op, s.Class, reserved); err != nil { // the capacity it held, back
 		return s, err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)

@@ -25,6 +25,17 @@ func SessionUnits(unitsPerRequest, requests uint64) (uint64, error) {
 	return lo, nil
 }
 
+// SessionReserved is the capacity an open session holds on its provider's
+// offer: the units of the requests it may still checkpoint. A closed
+// session holds none. Genesis validation keeps the product from
+// overflowing.
+func SessionReserved(s Session) (uint64, error) {
+	if !SessionIsOpen(s.Status) || s.Checkpointed >= s.MaxRequests {
+		return 0, nil
+	}
+	return SessionUnits(s.UnitsPerRequest, s.MaxRequests-s.Checkpointed)
+}
+
 // RequestsPrice is what n requests of session s cost: n x units per
 // request x the session's price per unit.
 func RequestsPrice(s Session, n uint64) sdk.Coin {
