@@ -74,6 +74,12 @@ type ProviderConfig struct {
 	// SessionMargin: no request is answered this close to a session's end,
 	// so its last checkpoint lands in time.
 	SessionMargin time.Duration
+	// SessionIdle: a session that answered nothing for this long, with
+	// nothing left to checkpoint, is closed (0: never). An open session
+	// holds the provider's capacity on chain until it closes, and costs
+	// its buyer nothing while idle: without this, anyone could hold the
+	// provider's whole max_open_units for a session's duration for gas.
+	SessionIdle time.Duration
 	// ServeWrongAt (testing): request n of every session is answered with
 	// a wrong output (its receipt and checkpoint say the same);
 	// ServeEquivocateAt: request n is answered wrong, its checkpoint holds

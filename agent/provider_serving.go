@@ -210,22 +210,30 @@ func (p *Provider) checkpointSessions(ctx context.Context) {
 		p.Metrics.Checkpoints.WithLabelValues("posted").Inc()
 		p.Log.Info("checkpoint posted", "session", id, "requests", fmt.Sprintf("%d..%d", first, count))
 	}
+	now := time.Now()
 	for _, id := range ids {
-		if p.serve.Suspect(id) && p.serve.Waiting(id) == 0 {
-			p.closeSuspect(ctx, id)
+		switch {
+		case p.serve.Suspect(id) && p.serve.Waiting(id) == 0:
+			p.closeServed(ctx, id, "closing a session whose answers a machine crash may have lost (what was kept is checkpointed)")
+		case p.serve.StopIdle(id, now, p.cfg.SessionIdle):
+			p.closeServed(ctx, id, "closing an idle session: the capacity it holds goes back to the market")
 		}
 	}
 }
 
-// closeSuspect closes a session that may have lost answers in a machine
-// crash, once what was kept is checkpointed: answering it on could mean
-// answering a request twice.
-func (p *Provider) closeSuspect(ctx context.Context, id uint64) {
-	p.Log.Warn("closing a session whose answers a machine crash may have lost (what was kept is checkpointed)", "session", id)
+// closeServed closes a session this provider stopped answering, once what
+// it answered is checkpointed: one that may have lost answers in a machine
+// crash (answering it on could mean answering a request twice), or one
+// idle for --session-idle (an open session holds the provider's capacity
+// until it closes; the buyer, refunded what it did not use, may open
+// another). Until the close lands it is tried again every second.
+func (p *Provider) closeServed(ctx context.Context, id uint64, why string) {
+	p.Log.Warn(why, "session", id)
 	if _, err := p.Signer.Send(ctx, "close_session", &jobstypes.MsgCloseSession{Signer: p.Me, SessionId: id}); err != nil {
 		res, qerr := p.Chain.Jobs.Session(ctx, &jobstypes.QuerySessionRequest{Id: id})
 		if qerr != nil || jobstypes.SessionIsOpen(res.Session.Status) {
-			p.Log.Warn("closing the suspect session failed; trying again", "session", id, "err", err)
+			p.Log.Warn("closing the session failed; trying again", "session", id, "err", err)
+			p.serve.Retry(id)
 			return
 		}
 	}

@@ -137,6 +137,7 @@ type ServedSession struct {
 	suspect      bool   // answers may have been lost in a machine crash
 	checkpointed uint64 // requests covered by checkpoints on chain
 	pendingSince time.Time
+	active       time.Time // the last answer (or when the session was added)
 	sending      bool
 	over         bool
 }
@@ -265,6 +266,7 @@ func (s *Server) Add(ss *ServedSession) (*ServedSession, error) {
 		ss.reserved = binary.BigEndian.Uint64(reserved)
 	}
 	ss.suspect = s.store.Has(string(suspectKey(ss.Session.Id)))
+	ss.active = time.Now()
 	ss.served, ss.checkpointed = max(last, ss.Session.Checkpointed), ss.Session.Checkpointed
 	if ss.served > ss.checkpointed {
 		ss.pendingSince = time.Now()
@@ -426,7 +428,7 @@ func (s *Server) Answer(ctx context.Context, id, count uint64, voucherSig []byte
 	if ss.served == ss.checkpointed {
 		ss.pendingSince = received
 	}
-	ss.served = count
+	ss.served, ss.active = count, time.Now()
 	return out, r, nil
 }
 
@@ -509,6 +511,39 @@ func (s *Server) Due(id uint64, now time.Time, every uint64, interval time.Durat
 	}
 	ss.sending = true
 	return ss.checkpointed + 1, ss.checkpointed + min(waiting, every, maxItems), true
+}
+
+// StopIdle stops answering a session that answered nothing for idle and
+// has nothing waiting for a checkpoint, and says so: the provider then
+// closes it, which gives back the capacity it holds on chain. A request
+// that comes after is refused (410), never answered unpaid.
+func (s *Server) StopIdle(id uint64, now time.Time, idle time.Duration) bool {
+	s.mu.Lock()
+	ss := s.sessions[id]
+	s.mu.Unlock()
+	if ss == nil || idle <= 0 {
+		return false
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.over || ss.sending || ss.served != ss.checkpointed || now.Sub(ss.active) < idle {
+		return false
+	}
+	ss.over = true
+	return true
+}
+
+// Retry answers a session StopIdle stopped again: its close failed, and it
+// is still open on chain.
+func (s *Server) Retry(id uint64) {
+	s.mu.Lock()
+	ss := s.sessions[id]
+	s.mu.Unlock()
+	if ss != nil {
+		ss.mu.Lock()
+		ss.over = false
+		ss.mu.Unlock()
+	}
 }
 
 // Checkpointed records the outcome of a due checkpoint: count the requests

@@ -480,3 +480,33 @@ func TestSessionEquivocationTestingKnob(t *testing.T) {
 	require.NotNil(t, eq)
 	require.Equal(t, uint64(2), eq.Seq)
 }
+
+// An idle session is stopped (and the provider then closes it, giving its
+// capacity back) only when nothing it answered waits for a checkpoint: a
+// request after the stop is refused, never answered unpaid; a failed close
+// lets it answer again.
+func TestSessionIdleStopped(t *testing.T) {
+	f := newServingFixture(t, t.TempDir(), 100)
+	id, idle := f.session.Id, 10*time.Minute
+	require.False(t, f.srv.StopIdle(id, time.Now().Add(idle/2), idle), "not idle yet")
+
+	c := f.client(t, 0)
+	_, _, err := c.Infer(context.Background(), input(1))
+	require.NoError(t, err)
+	later := time.Now().Add(2 * idle)
+	require.False(t, f.srv.StopIdle(id, later, idle), "request 1 waits for its checkpoint: closing now would give up its pay")
+	first, count, ok := f.srv.Due(id, later, 1, time.Second, 1000)
+	require.True(t, ok)
+	require.Equal(t, [2]uint64{1, 1}, [2]uint64{first, count})
+	f.srv.Checkpointed(id, 1)
+	require.False(t, f.srv.StopIdle(id, time.Now(), idle), "answered a moment ago")
+	require.True(t, f.srv.StopIdle(id, later, idle), "idle, nothing waiting")
+	require.False(t, f.srv.StopIdle(id, later, idle), "stopped once")
+
+	_, _, err = c.Infer(context.Background(), input(2))
+	require.ErrorContains(t, err, "410 Gone", "a stopped session answers nothing: the provider is closing it")
+	f.srv.Retry(id) // the close failed: the session is still open on chain
+	_, _, err = f.client(t, 1).Infer(context.Background(), input(2))
+	require.NoError(t, err)
+	require.False(t, f.srv.StopIdle(id, time.Now(), 0), "--session-idle 0: never")
+}

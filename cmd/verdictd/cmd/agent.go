@@ -276,6 +276,7 @@ monitors.`,
 			cfg.CheckpointEvery, _ = f.GetUint64("checkpoint-every")
 			cfg.CheckpointInterval, _ = f.GetDuration("checkpoint-interval")
 			cfg.SessionMargin, _ = f.GetDuration("session-margin")
+			cfg.SessionIdle, _ = f.GetDuration("session-idle")
 			cfg.ServeWrongAt, _ = f.GetUint64("serve-wrong")
 			cfg.ServeEquivocateAt, _ = f.GetUint64("serve-equivocate")
 			keys, _ := f.GetString("zk-keys")
@@ -306,6 +307,7 @@ monitors.`,
 	cmd.Flags().Uint64("checkpoint-every", 200_000, "checkpoint a session once this many answered requests wait (a checkpoint costs ~146,000 gas whatever its size: 0.73 gas per request at 200,000)")
 	cmd.Flags().Duration("checkpoint-interval", 30*time.Second, "checkpoint a session's answered requests at most this long after the first of them")
 	cmd.Flags().Duration("session-margin", 20*time.Second, "stop answering a session this long before its end, so its last checkpoint lands")
+	cmd.Flags().Duration("session-idle", 10*time.Minute, "close a session that answered nothing this long (0: never): an open session holds this provider's capacity on chain, free to its buyer while idle")
 	cmd.Flags().Uint64("serve-wrong", 0, "TESTING: answer request N of every session wrong (its receipt and checkpoint say the same)")
 	cmd.Flags().Uint64("serve-equivocate", 0, "TESTING: answer request N of every session wrong, and checkpoint the model's output for it (equivocation)")
 	return cmd
