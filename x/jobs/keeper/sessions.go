@@ -138,6 +138,7 @@ func (k *Keeper) OpenSession(ctx context.Context, msg *types.MsgOpenSession) (ty
 	whole := types.Job{
 		Buyer: buyerName, Class: msg.Class, CircuitId: msg.CircuitId, ModelCommitment: msg.ModelCommitment,
 		Units: units, MaxPricePerUnit: msg.MaxPricePerUnit, SubmittedAt: now, Deadline: now.Add(msg.Duration),
+		Sla: msg.Sla, // the offer must promise terms at least as tight
 	}
 	if err := k.checkEligible(ctx, p, whole, params); err != nil {
 		return types.Session{}, err
@@ -165,6 +166,7 @@ func (k *Keeper) OpenSession(ctx context.Context, msg *types.MsgOpenSession) (ty
 		Status: types.SessionStatus_SESSION_STATUS_OPEN, OpenedAt: now, ExpiresAt: now.Add(msg.Duration),
 		DeclineUntil: now.Add(min(params.DeclineWindow, msg.Duration/2)), HaltCredit: credit,
 		Refund: sdk.NewCoin(params.Denom, math.ZeroInt()), ChainId: sdkCtx.ChainID(), ModelUri: msg.ModelUri,
+		Sla: msg.Sla,
 	}
 	if err := serving.CheckChainID(s.ChainId); err != nil {
 		return s, errorsmod.Wrapf(types.ErrInvalidSession, "this chain's id: %v", err)
@@ -265,7 +267,7 @@ func (k *Keeper) Checkpoint(ctx context.Context, msg *types.MsgCheckpoint) (type
 		InputCommitment: msg.ReceiptsRoot, InputUri: msg.ReceiptsUri, CircuitId: s.CircuitId, ModelUri: s.ModelUri,
 		Units: units, Items: n, MaxPricePerUnit: s.PricePerUnit, Escrow: amount, Provider: s.Provider,
 		PricePerUnit: s.PricePerUnit, Status: types.JobStatus_JOB_STATUS_RESULT_POSTED,
-		SubmittedAt: now, Deadline: now, AssignedAt: now, AssignedVia: "session", HaltCredit: credit,
+		SubmittedAt: now, Deadline: now, AssignedAt: now, AssignedVia: "session", HaltCredit: credit, Sla: s.Sla,
 		Checkpoint: &types.SessionCheckpoint{SessionId: s.Id, First: s.Checkpointed + 1, ProviderKey: s.ProviderKey, ChainId: s.ChainId, BuyerKey: s.BuyerKey},
 	}
 	j.Result = &types.Result{

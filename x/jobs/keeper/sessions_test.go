@@ -381,4 +381,7 @@ func (s *KeeperSuite) TestSessionGenesis() {
 	bad.Sessions[0].Checkpointed = 200 // the checkpoint job ends at 250
 	bad.Sessions[0].Escrow = coin(800 * 1000)
 	s.ErrorIs(bad.Validate(s.cdc.InterfaceRegistry().SigningContext().AddressCodec()), types.ErrInvalidGenesis)
+	bad.Sessions[0] = gs.Sessions[0]
+	bad.Sessions[0].Sla = &types.SLATerms{MaxP99LatencyMs: 100, MinThroughputMilli: 1, MaxSlashBps: 100} // a session takes no throughput floor
+	s.ErrorIs(bad.Validate(s.cdc.InterfaceRegistry().SigningContext().AddressCodec()), types.ErrInvalidGenesis)
 }

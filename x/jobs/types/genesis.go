@@ -243,6 +243,11 @@ func validateSessions(gs GenesisState, ac address.Codec, providers map[string]*P
 		if _, err := SessionUnits(s.UnitsPerRequest, s.MaxRequests); err != nil {
 			return fail("session %d: %v", s.Id, err)
 		}
+		if s.Sla != nil {
+			if err := ValidateSessionSLA(*s.Sla); err != nil {
+				return fail("session %d: %v", s.Id, err)
+			}
+		}
 		if s.PricePerUnit.Denom != gs.Params.Denom || s.PricePerUnit.Amount.IsNil() || !s.PricePerUnit.Amount.IsPositive() {
 			return fail("session %d price %s", s.Id, s.PricePerUnit)
 		}

@@ -8,6 +8,7 @@ import (
 	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/verdict-chain/verdict/x/internal/bps"
 	"github.com/verdict-chain/verdict/x/jobs/batch"
 	"github.com/verdict-chain/verdict/x/jobs/serving"
 )
@@ -89,7 +90,30 @@ func ValidateOpenSession(msg *MsgOpenSession, p Params) error {
 	if err := serving.CheckKey(msg.SessionKey); err != nil {
 		return errorsmod.Wrapf(ErrInvalidSession, "session_key: %v", err)
 	}
+	if msg.Sla != nil {
+		if err := ValidateSessionSLA(*msg.Sla); err != nil {
+			return err
+		}
+	}
 	return checkString(ErrInvalidSession, "model_uri", msg.ModelUri, MaxURILen, false)
+}
+
+// ValidateSessionSLA checks a session's SLA terms: a latency or jitter
+// bound and a slash cap in (0, 100%]. A session's requests come at the
+// buyer's pace and are answered at once, so a throughput floor or a
+// completion time would grade the provider on what is not its to keep:
+// refused.
+func ValidateSessionSLA(t SLATerms) error {
+	if t.MinThroughputMilli != 0 || t.CompletionTime != 0 {
+		return errorsmod.Wrap(ErrInvalidSession, "sla: a session takes latency and jitter bounds only (its pace is the buyer's): min_throughput_milli and completion_time must be 0")
+	}
+	if t.MaxP99LatencyMs == 0 && t.MaxJitterMs == 0 {
+		return errorsmod.Wrap(ErrInvalidSession, "sla: set max_p99_latency_ms or max_jitter_ms")
+	}
+	if t.MaxSlashBps == 0 || t.MaxSlashBps > bps.Whole {
+		return errorsmod.Wrapf(ErrInvalidSession, "sla: max_slash_bps must be in [1, %d], got %d", bps.Whole, t.MaxSlashBps)
+	}
+	return nil
 }
 
 // ValidateCheckpoint checks a checkpoint's own fields (the keeper checks
