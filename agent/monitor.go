@@ -30,7 +30,9 @@ type MonitorConfig struct {
 
 // Monitor probes the endpoint of every provider running a job with SLA
 // terms while the job runs, and reports what it measured once the result
-// is posted, within the report window.
+// is posted, within the report window; and the endpoint of every serving
+// session with SLA terms while it is open, reporting on each checkpoint
+// (monitor_sessions.go).
 type Monitor struct {
 	*Base
 	cfg      MonitorConfig
@@ -40,6 +42,10 @@ type Monitor struct {
 	reportQ  *queue
 	ctx      context.Context
 	wg       *sync.WaitGroup
+	// serving sessions with SLA terms (monitor_sessions.go)
+	probed  map[uint64]*probedSession
+	periods map[uint64]period // checkpoint job -> its measurements
+	cpQ     *queue
 }
 
 type sample struct {
@@ -59,13 +65,17 @@ type session struct {
 
 // NewMonitor builds the monitor.
 func NewMonitor(b *Base, cfg MonitorConfig) *Monitor {
-	return &Monitor{Base: b, cfg: cfg, http: &http.Client{Timeout: cfg.ProbeTimeout}, sessions: map[uint64]*session{}, reportQ: newQueue()}
+	return &Monitor{
+		Base: b, cfg: cfg, http: &http.Client{Timeout: cfg.ProbeTimeout}, sessions: map[uint64]*session{}, reportQ: newQueue(),
+		probed: map[uint64]*probedSession{}, periods: map[uint64]period{}, cpQ: newQueue(),
+	}
 }
 
 // Start launches the reporting worker; probe sessions start per job.
 func (m *Monitor) Start(ctx context.Context, wg *sync.WaitGroup) {
 	m.ctx, m.wg = ctx, wg
 	work(ctx, wg, m.reportQ, m.Log, m.Metrics, "report", m.report)
+	work(ctx, wg, m.cpQ, m.Log, m.Metrics, "report_checkpoint", m.reportCheckpoint)
 }
 
 // CatchUp starts sessions for running SLA jobs and queues reports for
@@ -85,11 +95,11 @@ func (m *Monitor) CatchUp(ctx context.Context) error {
 		return err
 	}
 	for _, j := range posted {
-		if j.Sla != nil {
+		if j.Sla != nil && j.Checkpoint == nil {
 			m.reportQ.push(j.Id)
 		}
 	}
-	return nil
+	return m.catchUpSessions(ctx)
 }
 
 // OnBlock starts a session at each assignment and reports at each result.
@@ -106,6 +116,12 @@ func (m *Monitor) OnBlock(ctx context.Context, b Block) error {
 			m.end(e.JobId)
 		case *jobstypes.EventJobDeclined:
 			m.end(e.JobId) // probed again if it is assigned anew
+		case *jobstypes.EventSessionOpened:
+			m.beginSession(e.SessionId, nil) // probed if it has SLA terms
+		case *jobstypes.EventCheckpointPosted:
+			m.checkpointed(e.SessionId, e.JobId)
+		case *jobstypes.EventSessionClosed:
+			m.endSession(e.SessionId)
 		}
 	}
 	return nil
@@ -235,7 +251,8 @@ func (m *Monitor) probeLoop(ctx context.Context, s *session, j jobstypes.Job, ur
 	t := time.NewTicker(m.cfg.ProbeInterval)
 	defer t.Stop()
 	for n := 0; n < m.cfg.MaxProbes; n++ {
-		if smp, counted := m.probe(ctx, j.Id, url, body); counted {
+		sign := func(req *http.Request) error { return m.Signer.SignProbe(req, j.Id, body, time.Now()) }
+		if smp, counted, _ := m.probe(ctx, url, body, sign); counted {
 			s.mu.Lock()
 			s.samples = append(s.samples, smp)
 			s.mu.Unlock()
@@ -250,38 +267,40 @@ func (m *Monitor) probeLoop(ctx context.Context, s *session, j jobstypes.Job, ur
 	}
 }
 
-// probe sends one inference request. A model the provider does not hold
-// yet (404) is not counted; an error or timeout counts at the timeout.
-func (m *Monitor) probe(ctx context.Context, jobID uint64, url string, body []byte) (sample, bool) {
+// probe sends one inference request, signed by sign, and says whether it
+// counts and the answer's HTTP status (0: none). A model the provider does
+// not hold yet (404) and a probe of something that ended (410) are not
+// counted; an error or timeout counts at the timeout.
+func (m *Monitor) probe(ctx context.Context, url string, body []byte, sign func(*http.Request) error) (sample, bool, int) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return sample{}, false
+		return sample{}, false, 0
 	}
-	if err := m.Signer.SignProbe(req, jobID, body, time.Now()); err != nil {
-		m.Log.Error("sign probe", "job", jobID, "err", err)
-		return sample{}, false
+	if err := sign(req); err != nil {
+		m.Log.Error("sign probe", "url", url, "err", err)
+		return sample{}, false, 0
 	}
 	start := time.Now()
 	res, err := m.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return sample{}, false
+			return sample{}, false, 0
 		}
 		m.Metrics.Probes.WithLabelValues("failed").Inc()
-		return sample{latency: m.cfg.ProbeTimeout}, true
+		return sample{latency: m.cfg.ProbeTimeout}, true, 0
 	}
 	defer func() { _ = res.Body.Close() }()
 	out, _ := io.ReadAll(io.LimitReader(res.Body, maxInferBody))
 	lat := time.Since(start)
-	if res.StatusCode == http.StatusNotFound {
-		return sample{}, false
+	if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusGone {
+		return sample{}, false, res.StatusCode
 	}
 	if _, terr := zkml.UnmarshalTensor(out); res.StatusCode != http.StatusOK || terr != nil {
 		m.Metrics.Probes.WithLabelValues("failed").Inc()
-		return sample{latency: m.cfg.ProbeTimeout}, true
+		return sample{latency: m.cfg.ProbeTimeout}, true, res.StatusCode
 	}
 	m.Metrics.Probes.WithLabelValues("ok").Inc()
-	return sample{latency: lat, ok: true}, true
+	return sample{latency: lat, ok: true}, true, res.StatusCode
 }
 
 // report ends the job's session and submits what it measured.

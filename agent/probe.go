@@ -33,25 +33,33 @@ import (
 // has SLA terms, only to that job's buyer or a registered SLA monitor, and
 // only within probeSkew of its own clock: /infer is not an open oracle of
 // the buyers' models.
+//
+// A serving session with SLA terms is probed the same way at
+// `POST /v1/sessions/<id>/probe`, with any input of the session model's
+// size, signed under the domain "verdict-session-probe/v1" and the session
+// id (a job's probe is never a session's). A probe is answered with the
+// model's output and no receipt: it is not one of the session's requests
+// and nobody pays for it.
 const (
-	probeDomain   = "verdict-probe/v1"
-	hdrProber     = "X-Verdict-Prober"
-	hdrProbeTime  = "X-Verdict-Time"
-	hdrProbeSig   = "X-Verdict-Signature"
-	hdrProbeKey   = "X-Verdict-Pubkey"
-	probeSkew     = 2 * time.Minute
-	monitorsTTL   = time.Minute
-	monitorsRetry = 5 * time.Second
+	probeDomain        = "verdict-probe/v1"
+	sessionProbeDomain = "verdict-session-probe/v1"
+	hdrProber          = "X-Verdict-Prober"
+	hdrProbeTime       = "X-Verdict-Time"
+	hdrProbeSig        = "X-Verdict-Signature"
+	hdrProbeKey        = "X-Verdict-Pubkey"
+	probeSkew          = 2 * time.Minute
+	monitorsTTL        = time.Minute
+	monitorsRetry      = 5 * time.Second
 )
 
 // ErrProbeRefused: a probe the provider does not answer.
 var ErrProbeRefused = errors.New("probe refused")
 
-func probeDigest(jobID uint64, prober string, unix int64, body []byte) []byte {
+func probeDigest(domain string, id uint64, prober string, unix int64, body []byte) []byte {
 	h := sha256.New()
-	h.Write([]byte(probeDomain))
+	h.Write([]byte(domain))
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], jobID)
+	binary.BigEndian.PutUint64(b[:], id)
 	h.Write(b[:])
 	h.Write([]byte(prober))
 	binary.BigEndian.PutUint64(b[:], uint64(unix))
@@ -63,8 +71,17 @@ func probeDigest(jobID uint64, prober string, unix int64, body []byte) []byte {
 
 // SignProbe sets the headers of a probe of job jobID with this body.
 func (s *Signer) SignProbe(req *http.Request, jobID uint64, body []byte, now time.Time) error {
+	return s.signProbe(req, probeDomain, jobID, body, now)
+}
+
+// SignSessionProbe sets the headers of a probe of serving session id.
+func (s *Signer) SignSessionProbe(req *http.Request, id uint64, body []byte, now time.Time) error {
+	return s.signProbe(req, sessionProbeDomain, id, body, now)
+}
+
+func (s *Signer) signProbe(req *http.Request, domain string, id uint64, body []byte, now time.Time) error {
 	unix := now.Unix()
-	sig, pk, err := s.kr.Sign(s.keyName, probeDigest(jobID, s.Address.String(), unix, body), signing.SignMode_SIGN_MODE_DIRECT)
+	sig, pk, err := s.kr.Sign(s.keyName, probeDigest(domain, id, s.Address.String(), unix, body), signing.SignMode_SIGN_MODE_DIRECT)
 	if err != nil {
 		return err
 	}
@@ -107,8 +124,9 @@ func (a *probeAuth) allowed(ctx context.Context, r *http.Request, buyer string) 
 	return nil
 }
 
-// check verifies a probe of a job whose buyer is buyer.
-func (a *probeAuth) check(ctx context.Context, r *http.Request, jobID uint64, buyer string, body []byte, now time.Time) (string, error) {
+// check verifies a probe (under domain) of the job or session id whose
+// buyer is buyer.
+func (a *probeAuth) check(ctx context.Context, r *http.Request, domain string, id uint64, buyer string, body []byte, now time.Time) (string, error) {
 	prober := r.Header.Get(hdrProber)
 	if _, err := sdk.AccAddressFromBech32(prober); err != nil {
 		return "", fmt.Errorf("%w: %s header: not an address", ErrProbeRefused, hdrProber)
@@ -141,7 +159,7 @@ func (a *probeAuth) check(ctx context.Context, r *http.Request, jobID uint64, bu
 	if !sdk.AccAddress(pk.Address()).Equals(sdk.MustAccAddressFromBech32(prober)) {
 		return prober, fmt.Errorf("%w: the key is not %s's", ErrProbeRefused, prober)
 	}
-	if !pk.VerifySignature(probeDigest(jobID, prober, unix, body), sig) {
+	if !pk.VerifySignature(probeDigest(domain, id, prober, unix, body), sig) {
 		return prober, fmt.Errorf("%w: bad signature", ErrProbeRefused)
 	}
 	return prober, nil

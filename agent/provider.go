@@ -115,8 +115,10 @@ type Provider struct {
 	closing  map[uint64]time.Time
 	// serve answers serving sessions (nil without a serving key);
 	// sessionQ: sessions to (re)load from the chain
-	serve    *Server
-	sessionQ *queue
+	serve *Server
+	// sessionProbes: "session/<id>/<prober>" -> a probe being answered
+	sessionProbes map[string]bool
+	sessionQ      *queue
 }
 
 // probeTarget is a running SLA job /infer may answer for.
@@ -141,7 +143,7 @@ func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Pro
 	p := &Provider{
 		Base: b, cfg: cfg, prover: prover, runQ: newQueue(), fairQ: newFairQueue(cfg.RunWorkers / 4), proveQ: newQueue(),
 		outDir: filepath.Join(home, "outputs"), pending: map[uint64]time.Time{},
-		probing: map[uint64]*probeTarget{}, auth: newProbeAuth(b.Chain), closing: map[uint64]time.Time{}, sessionQ: newQueue(),
+		probing: map[uint64]*probeTarget{}, sessionProbes: map[string]bool{}, auth: newProbeAuth(b.Chain), closing: map[uint64]time.Time{}, sessionQ: newQueue(),
 	}
 	if cfg.ServingKeyFile != "" {
 		if cfg.CheckpointEvery == 0 || cfg.CheckpointInterval <= 0 || cfg.SessionMargin <= 0 {
@@ -762,7 +764,7 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
 		return
 	}
-	prober, err := p.auth.check(ctx, r, id, t.buyer, bz, time.Now())
+	prober, err := p.auth.check(ctx, r, probeDomain, id, t.buyer, bz, time.Now())
 	if err != nil {
 		p.Metrics.Probes.WithLabelValues("refused").Inc()
 		http.Error(w, err.Error(), http.StatusForbidden)

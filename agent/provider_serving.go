@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +75,7 @@ func (p *Provider) startServing(key ed25519.PrivateKey) error {
 		p.serve.Equivocate = func(_, seq uint64) bool { return seq == n }
 	}
 	p.serve.Routes(p.Mux)
+	p.Mux.HandleFunc("POST "+sessionsPath+"{id}/probe", p.serveSessionProbe)
 	return nil
 }
 
@@ -299,4 +303,86 @@ func (p *Provider) proveReceipt(ctx context.Context, j jobstypes.Job, d disputet
 		Submitter: p.Me, JobId: j.Id, Claim: disputetypes.Claim_CLAIM_PROVIDER,
 		Receipt: k.Receipt.Body(), InputPath: batch.PathBytes(path), ItemInput: zkml.Raw(k.Input), ItemOutput: zkml.Raw(k.Output),
 	})
+}
+
+// serveSessionProbe answers an SLA probe of a serving session (see
+// probe.go): from the session's buyer or a registered monitor, signed for
+// this session, one at a time per prober, with the model's output and no
+// receipt. The answer takes what a request's does (--delay included), so
+// what the monitor measures is what the buyer gets.
+func (p *Provider) serveSessionProbe(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "session id expected", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	s, m, err := p.serve.Probed(ctx, id)
+	switch {
+	case errors.Is(err, ErrSessionOver):
+		http.Error(w, err.Error(), http.StatusGone)
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if err := p.auth.allowed(ctx, r, s.Buyer); err != nil {
+		p.Metrics.Probes.WithLabelValues("refused").Inc()
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(probeBodyTime))
+	bz, err := io.ReadAll(io.LimitReader(r.Body, maxInferBody+1))
+	if err != nil || len(bz) > maxInferBody {
+		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+		return
+	}
+	prober, err := p.auth.check(ctx, r, sessionProbeDomain, id, s.Buyer, bz, time.Now())
+	if err != nil {
+		p.Metrics.Probes.WithLabelValues("refused").Inc()
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	key := fmt.Sprintf("session/%d/%s", id, prober)
+	p.probingM.Lock()
+	busy := p.sessionProbes[key]
+	if !busy {
+		p.sessionProbes[key] = true
+	}
+	p.probingM.Unlock()
+	if busy {
+		http.Error(w, "one probe at a time", http.StatusTooManyRequests)
+		return
+	}
+	defer func() {
+		p.probingM.Lock()
+		delete(p.sessionProbes, key)
+		p.probingM.Unlock()
+	}()
+	in, err := zkml.UnmarshalTensor(bz)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if want := inputLen(m); len(in) != want {
+		http.Error(w, fmt.Sprintf("an input of %d values, the model takes %d", len(in), want), http.StatusBadRequest)
+		return
+	}
+	if err := sleep(r.Context(), p.cfg.Delay); err != nil {
+		return
+	}
+	out, err := zkml.Infer(m, in)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	res, err := zkml.MarshalTensor(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	p.Metrics.Probes.WithLabelValues("answered").Inc()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	_, _ = w.Write(res)
 }

@@ -513,6 +513,25 @@ func (s *Server) Due(id uint64, now time.Time, every uint64, interval time.Durat
 	return ss.checkpointed + 1, ss.checkpointed + min(waiting, every, maxItems), true
 }
 
+// Probed is the session an SLA probe of id measures: one this server
+// answers now (not over, not suspect, before its Until) whose terms are
+// graded (it has SLA terms). It is looked up like a request's.
+func (s *Server) Probed(ctx context.Context, id uint64) (jobstypes.Session, *zkml.Model, error) {
+	ss, err := s.get(ctx, id)
+	if err != nil {
+		return jobstypes.Session{}, nil, err
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.over || ss.suspect || !time.Now().Before(ss.Until) {
+		return ss.Session, nil, ErrSessionOver
+	}
+	if ss.Session.Sla == nil {
+		return ss.Session, nil, fmt.Errorf("%w: session %d has no SLA terms: nothing to probe", ErrUnknownSess, id)
+	}
+	return ss.Session, ss.Model, nil
+}
+
 // StopIdle stops answering a session that answered nothing for idle and
 // has nothing waiting for a checkpoint, and says so: the provider then
 // closes it, which gives back the capacity it holds on chain. A request

@@ -1,0 +1,188 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+
+	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	"github.com/verdict-chain/verdict/zkml"
+)
+
+// slaSessionFixture: a provider answering session 7 (SLA terms, bought by
+// buyer) and session 8 (no terms), with delay added to every answer, and
+// its probe endpoint.
+type slaSessionFixture struct {
+	*servingFixture
+	p                        *Provider
+	url                      string
+	buyer, monitor, stranger *Signer
+}
+
+func newSLASessionFixture(t *testing.T, delay time.Duration) *slaSessionFixture {
+	f := newServingFixture(t, t.TempDir(), 100)
+	buyer, monitor, stranger := testSigner(t, "buyer"), testSigner(t, "monitor"), testSigner(t, "stranger")
+	s := f.session
+	s.Buyer, s.Sla = buyer.Address.String(), &jobstypes.SLATerms{MaxP99LatencyMs: 200, MaxSlashBps: 10_000}
+	_, err := f.srv.Add(&ServedSession{Session: s, Model: f.model, Until: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	plain := f.session
+	plain.Id, plain.Buyer = 8, buyer.Address.String()
+	_, err = f.srv.Add(&ServedSession{Session: plain, Model: f.model, Until: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	f.session = s
+	p := &Provider{
+		Base:  &Base{Metrics: NewMetrics("test"), Chain: &Chain{SLA: fakeSLA{monitors: []string{monitor.Address.String()}}}},
+		serve: f.srv, sessionProbes: map[string]bool{}, cfg: ProviderConfig{Delay: delay},
+	}
+	p.auth = newProbeAuth(p.Chain)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+sessionsPath+"{id}/probe", p.serveSessionProbe)
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	return &slaSessionFixture{servingFixture: f, p: p, url: hs.URL, buyer: buyer, monitor: monitor, stranger: stranger}
+}
+
+// A session's probe endpoint answers its buyer and registered monitors,
+// for a session with SLA terms this provider answers now, signed for that
+// session and that body, with the model's output and no receipt; nobody
+// else, nothing else.
+func TestSessionProbeIsNotAnOpenOracle(t *testing.T) {
+	f := newSLASessionFixture(t, 0)
+	in := input(1)
+	body, err := zkml.MarshalTensor(in)
+	require.NoError(t, err)
+	want, err := zkml.Infer(f.model, in)
+	require.NoError(t, err)
+	probe := func(sign func(*http.Request) error, id uint64, sent []byte) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, f.url+sessionsPath+strconv.FormatUint(id, 10)+"/probe", bytes.NewReader(sent))
+		require.NoError(t, err)
+		if sign != nil {
+			require.NoError(t, sign(req))
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = res.Body.Close() })
+		return res
+	}
+	as := func(s *Signer, id uint64, signed []byte) func(*http.Request) error {
+		return func(req *http.Request) error { return s.SignSessionProbe(req, id, signed, time.Now()) }
+	}
+	for _, s := range []*Signer{f.buyer, f.monitor} {
+		res := probe(as(s, 7, body), 7, body)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		var buf bytes.Buffer
+		_, err := buf.ReadFrom(res.Body)
+		require.NoError(t, err)
+		out, err := zkml.UnmarshalTensor(buf.Bytes())
+		require.NoError(t, err)
+		require.Equal(t, want, out)
+		require.Empty(t, res.Header.Get(hdrReceipt), "a probe is not a request of the session: no receipt")
+	}
+	served, err := f.srv.lastServed(7)
+	require.NoError(t, err)
+	require.Zero(t, served, "probes are not counted as the session's requests")
+
+	require.Equal(t, http.StatusForbidden, probe(nil, 7, body).StatusCode, "unsigned")
+	require.Equal(t, http.StatusForbidden, probe(as(f.stranger, 7, body), 7, body).StatusCode, "neither buyer nor monitor")
+	require.Equal(t, http.StatusForbidden, probe(as(f.monitor, 6, body), 7, body).StatusCode, "signed for another session")
+	require.Equal(t, http.StatusForbidden, probe(func(req *http.Request) error { return f.monitor.SignProbe(req, 7, body, time.Now()) }, 7, body).StatusCode,
+		"a job's probe signature is not a session's")
+	require.Equal(t, http.StatusForbidden, probe(as(f.monitor, 7, body), 7, body[:len(body)-1]).StatusCode, "body not the signed one")
+	short, err := zkml.MarshalTensor(in[:3])
+	require.NoError(t, err)
+	require.Equal(t, http.StatusBadRequest, probe(as(f.monitor, 7, short), 7, short).StatusCode, "not the model's input size")
+	require.Equal(t, http.StatusNotFound, probe(as(f.monitor, 8, body), 8, body).StatusCode, "no SLA terms: nothing to probe")
+	require.Equal(t, http.StatusNotFound, probe(as(f.monitor, 9, body), 9, body).StatusCode, "not a session of this provider")
+	require.True(t, f.srv.StopIdle(7, time.Now().Add(time.Hour), time.Minute))
+	require.Equal(t, http.StatusGone, probe(as(f.monitor, 7, body), 7, body).StatusCode, "a session being closed")
+}
+
+type sessionJobs struct {
+	jobstypes.QueryClient
+	session  jobstypes.Session
+	endpoint string
+}
+
+func (f sessionJobs) Session(context.Context, *jobstypes.QuerySessionRequest, ...grpc.CallOption) (*jobstypes.QuerySessionResponse, error) {
+	return &jobstypes.QuerySessionResponse{Session: f.session}, nil
+}
+
+func (f sessionJobs) Provider(_ context.Context, in *jobstypes.QueryProviderRequest, _ ...grpc.CallOption) (*jobstypes.QueryProviderResponse, error) {
+	return &jobstypes.QueryProviderResponse{Provider: jobstypes.Provider{Operator: in.Operator, Endpoint: f.endpoint}}, nil
+}
+
+// The monitor probes a session with SLA terms from its opening, and at each
+// checkpoint the samples since the previous one become that checkpoint's
+// period: a provider that answers 60 ms late is measured at 60 ms or more,
+// and each period holds only its own samples.
+func TestMonitorMeasuresSessionCheckpoints(t *testing.T) {
+	f := newSLASessionFixture(t, 60*time.Millisecond)
+	dir := t.TempDir()
+	require.NoError(t, zkml.WriteModel(filepath.Join(dir, "m.vmdl"), f.model))
+	mc, err := SchemeOf(jobstypes.Job{CircuitId: f.session.CircuitId}).ModelCommitment(f.model)
+	require.NoError(t, err)
+	se := f.session
+	se.ModelUri, se.ModelCommitment, se.Provider = "file://"+filepath.Join(dir, "m.vmdl"), mc[:], "p"
+	store, err := OpenStore(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	fetch, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, FileRoot: dir})
+	require.NoError(t, err)
+	m := NewMonitor(&Base{
+		Log: slog.New(slog.DiscardHandler), Metrics: NewMetrics("monitor"), Store: store, Fetch: fetch,
+		Chain: &Chain{Jobs: sessionJobs{session: se, endpoint: f.url}}, Signer: f.monitor,
+	}, MonitorConfig{ProbeInterval: 10 * time.Millisecond, ProbeTimeout: time.Second, MaxProbes: 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	m.ctx, m.wg = ctx, &wg // no report worker: nothing is sent without a chain
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+
+	m.beginSession(se.Id, nil)
+	samples := func() int {
+		m.mu.Lock()
+		ps := m.probed[se.Id]
+		m.mu.Unlock()
+		if ps == nil {
+			return 0
+		}
+		ps.mu.Lock()
+		defer ps.mu.Unlock()
+		return len(ps.sample)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for samples() < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.GreaterOrEqual(t, samples(), 3, "the session is probed")
+	m.checkpointed(se.Id, 42)
+	first := m.periods[42]
+	require.GreaterOrEqual(t, len(first.samples), 3)
+	for _, s := range first.samples {
+		require.True(t, s.ok)
+		require.GreaterOrEqual(t, s.latency, 60*time.Millisecond, "the provider's delay is measured")
+	}
+	metrics := Summarize(first.samples, first.window)
+	require.GreaterOrEqual(t, metrics.LatencyP99Ms, uint32(60))
+	require.LessOrEqual(t, samples(), 1, "the next period starts empty")
+
+	m.checkpointed(99, 43) // a session not probed: no period, nothing to report
+	_, ok := m.periods[43]
+	require.False(t, ok)
+
+	m.endSession(se.Id)
+	require.Nil(t, m.probed[se.Id], "a closed session is probed no more")
+}
