@@ -347,7 +347,12 @@ func TestSessionReceiptsFileAndWrongAnswers(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		out, r, err := c.Infer(context.Background(), input(i))
 		require.NoError(t, err)
-		require.NoError(t, AppendServed(&file, ServedRequest{Receipt: r, Input: input(i), Output: out}))
+		sr, ok := c.Served(r.Seq)
+		require.True(t, ok)
+		require.Equal(t, out, sr.Output)
+		require.NotZero(t, sr.SentMs, "the buyer's own times are kept")
+		require.GreaterOrEqual(t, sr.GotMs, sr.SentMs)
+		require.NoError(t, AppendServed(&file, sr))
 	}
 	whole := file.Bytes()
 	held, err := ReadServed(bytes.NewReader(whole), 7)
@@ -509,4 +514,51 @@ func TestSessionIdleStopped(t *testing.T) {
 	_, _, err = f.client(t, 1).Infer(context.Background(), input(2))
 	require.NoError(t, err)
 	require.False(t, f.srv.StopIdle(id, time.Now(), 0), "--session-idle 0: never")
+}
+
+// The buyer sets the latency it saw against the service times the
+// provider's receipts claim: a provider 40 ms slow is seen 40 ms slow by
+// both; receipts whose times cannot be true beside the buyer's clock are
+// counted. Records written before the buyer's times were kept still read.
+func TestSessionTiming(t *testing.T) {
+	f := newServingFixture(t, t.TempDir(), 20)
+	f.srv.Delay = 40 * time.Millisecond
+	c := f.client(t, 0)
+	for i := 1; i <= 5; i++ {
+		_, _, err := c.Infer(context.Background(), input(i))
+		require.NoError(t, err)
+	}
+	job := jobstypes.Job{Id: 12, Items: 5, Checkpoint: &jobstypes.SessionCheckpoint{SessionId: 7, First: 1}}
+	tm := c.Timing(job)
+	require.NotNil(t, tm)
+	require.Equal(t, 5, tm.Requests)
+	require.GreaterOrEqual(t, tm.BuyerP99Ms, uint32(40))
+	require.GreaterOrEqual(t, tm.ClaimedP99Ms, uint32(40), "the receipts' own times show the delay")
+	require.Zero(t, tm.Inconsistent)
+	require.GreaterOrEqual(t, tm.Metrics.LatencyP99Ms, uint32(40))
+
+	// a provider whose receipt says it answered 5 s after the buyer had the answer, or took longer than the round trip
+	lie, _ := c.Served(2)
+	lie.Receipt.AnsweredMs = lie.GotMs + 5_000
+	worse, _ := c.Served(4)
+	worse.Receipt.ReceivedMs = worse.SentMs - 10_000
+	c.Hold([]ServedRequest{lie, worse})
+	tm = c.Timing(job)
+	require.Equal(t, 2, tm.Inconsistent)
+	require.Equal(t, uint64(2), tm.FirstInconsistent)
+
+	// an old record (no times): read, and left out of the timing
+	var old bytes.Buffer
+	sr, _ := c.Served(1)
+	require.NoError(t, AppendServed(&old, sr))
+	bz := old.Bytes()
+	bz = bz[:len(bz)-16]
+	binary.BigEndian.PutUint32(bz, uint32(len(bz)-4))
+	held, err := ReadServed(bytes.NewReader(bz), 7)
+	require.NoError(t, err)
+	require.Len(t, held, 1)
+	require.Zero(t, held[0].SentMs)
+	c2 := f.client(t, 0)
+	c2.Hold(held)
+	require.Nil(t, c2.Timing(job), "nothing held with the buyer's times")
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/verdict-chain/verdict/x/jobs/batch"
 	"github.com/verdict-chain/verdict/x/jobs/serving"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 	"github.com/verdict-chain/verdict/zkml"
 )
 
@@ -52,6 +53,10 @@ type ServedRequest struct {
 	Receipt serving.Receipt
 	Input   []int8
 	Output  []int8
+	// SentMs, GotMs: when the buyer sent the request and had its answer
+	// (unix ms, the buyer's clock; 0 in files written before they were
+	// kept): its own latency, to set against the receipt's times.
+	SentMs, GotMs uint64
 }
 
 // ErrBadReceipt: an answer without a receipt the buyer can hold the
@@ -117,6 +122,7 @@ func (c *SessionClient) send(ctx context.Context, count uint64, in []int8) ([]in
 	req.Header.Set(hdrVoucher, b64(v.Signature))
 	req.Header.Set("Content-Type", "application/octet-stream")
 	c.count = count // signed: the provider may hold it now
+	sent := time.Now()
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return nil, serving.Receipt{}, 0, err
@@ -143,7 +149,10 @@ func (c *SessionClient) send(ctx context.Context, count uint64, in []int8) ([]in
 	if err != nil {
 		return nil, r, 0, err
 	}
-	c.receipts[count] = ServedRequest{Receipt: r, Input: append([]int8(nil), in...), Output: out}
+	c.receipts[count] = ServedRequest{
+		Receipt: r, Input: append([]int8(nil), in...), Output: out,
+		SentMs: uint64(sent.UnixMilli()), GotMs: uint64(time.Now().UnixMilli()), //nolint:gosec // after 1970
+	}
 	return out, r, count, nil
 }
 
@@ -320,7 +329,9 @@ func (c *SessionClient) CounterEvidence(ctx context.Context, j jobstypes.Job, it
 
 // A buyer's receipts file holds the requests it was answered, appended one
 // record at a time: u32 length | body | signature | u32 n | input | u32 m |
-// output (big-endian lengths, tensors one int8 per byte).
+// output | u64 sent ms | u64 got ms (big-endian, tensors one int8 per
+// byte; the two times are absent in records written before they were
+// kept).
 
 // AppendServed appends one answered request to w.
 func AppendServed(w io.Writer, r ServedRequest) error {
@@ -330,6 +341,7 @@ func AppendServed(w io.Writer, r ServedRequest) error {
 	rec = append(rec, zkml.Raw(r.Input)...)
 	rec = binary.BigEndian.AppendUint32(rec, uint32(len(r.Output))) //nolint:gosec // idem
 	rec = append(rec, zkml.Raw(r.Output)...)
+	rec = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(rec, r.SentMs), r.GotMs)
 	_, err := w.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(rec))), rec...)) //nolint:gosec // idem
 	return err
 }
@@ -344,7 +356,7 @@ func ReadServed(r io.Reader, id uint64) ([]ServedRequest, error) {
 			return out, nil //nolint:nilerr // end of file, or a torn length
 		}
 		size := binary.BigEndian.Uint32(n[:])
-		if size < ReceiptRecordLen+8 || size > ReceiptRecordLen+8+2*zkml.MaxTensorLen {
+		if size < ReceiptRecordLen+8 || size > ReceiptRecordLen+8+2*zkml.MaxTensorLen+16 {
 			return nil, fmt.Errorf("%w: a record of %d bytes", serving.ErrMalformed, size)
 		}
 		rec := make([]byte, size)
@@ -377,10 +389,15 @@ func ReadServed(r io.Reader, id uint64) ([]ServedRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(rest) != 0 {
+		sr := ServedRequest{Receipt: rc, Input: in, Output: o}
+		switch len(rest) {
+		case 0:
+		case 16:
+			sr.SentMs, sr.GotMs = binary.BigEndian.Uint64(rest), binary.BigEndian.Uint64(rest[8:])
+		default:
 			return nil, fmt.Errorf("%w: %d stray bytes in a record", serving.ErrMalformed, len(rest))
 		}
-		out = append(out, ServedRequest{Receipt: rc, Input: in, Output: o})
+		out = append(out, sr)
 	}
 }
 
@@ -425,4 +442,74 @@ func (c *SessionClient) Wrong(j jobstypes.Job, m *zkml.Model, challenger string)
 		})
 	}
 	return out, nil
+}
+
+// TimingSkew is how far apart the buyer's and the provider's clocks may be
+// before a receipt's times count as inconsistent with the buyer's.
+const TimingSkew = time.Second
+
+// Timing sets, over the requests of a checkpoint the buyer holds with its
+// own times, the latency the buyer saw (request sent to answer received,
+// its clock) against the service time the provider's receipts claim
+// (received to answered, the provider's clock). Inconsistent counts the
+// receipts whose times cannot be true within TimingSkew: received before
+// the buyer sent the request, answered after the buyer had the answer, or
+// a service time longer than the whole round trip. A receipt is the
+// provider's signed word, so what the buyer saw beside it is evidence of
+// how it served, whatever it claims. Metrics is the buyer's own
+// measurement as an SLA report carries it.
+type Timing struct {
+	Requests          int                 `json:"requests"`
+	BuyerP50Ms        uint32              `json:"buyer_p50_ms"`
+	BuyerP99Ms        uint32              `json:"buyer_p99_ms"`
+	ClaimedP50Ms      uint32              `json:"claimed_p50_ms"`
+	ClaimedP99Ms      uint32              `json:"claimed_p99_ms"`
+	Inconsistent      int                 `json:"inconsistent,omitempty"`
+	FirstInconsistent uint64              `json:"first_inconsistent,omitempty"`
+	Metrics           slatypes.SLAMetrics `json:"-"`
+}
+
+// Timing of checkpoint job j (nil if the buyer holds none of its requests
+// with its own times).
+func (c *SessionClient) Timing(j jobstypes.Job) *Timing {
+	if j.Checkpoint == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var seen, claimed []sample
+	t := &Timing{}
+	skew := uint64(TimingSkew.Milliseconds())
+	var from, to uint64
+	for i := range j.Items {
+		seq := j.Checkpoint.First + i
+		r, ok := c.receipts[seq]
+		if !ok || r.SentMs == 0 || r.GotMs < r.SentMs {
+			continue
+		}
+		rc := r.Receipt
+		rtt, service := r.GotMs-r.SentMs, rc.AnsweredMs-min(rc.ReceivedMs, rc.AnsweredMs)
+		seen = append(seen, sample{latency: time.Duration(rtt) * time.Millisecond, ok: true})           //nolint:gosec // a round trip in ms
+		claimed = append(claimed, sample{latency: time.Duration(service) * time.Millisecond, ok: true}) //nolint:gosec // idem
+		if rc.ReceivedMs+skew < r.SentMs || rc.AnsweredMs > r.GotMs+skew || rc.AnsweredMs < rc.ReceivedMs || service > rtt+2*skew {
+			if t.Inconsistent == 0 {
+				t.FirstInconsistent = seq
+			}
+			t.Inconsistent++
+		}
+		if from == 0 {
+			from = r.SentMs
+		}
+		to = r.GotMs
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	t.Requests = len(seen)
+	t.Metrics = Summarize(seen, time.Duration(to-from)*time.Millisecond) //nolint:gosec // idem
+	t.Metrics.CompletedPpm = slatypes.PPM
+	cm := Summarize(claimed, 0)
+	t.BuyerP50Ms, t.BuyerP99Ms = t.Metrics.LatencyP50Ms, t.Metrics.LatencyP99Ms
+	t.ClaimedP50Ms, t.ClaimedP99Ms = cm.LatencyP50Ms, cm.LatencyP99Ms
+	return t
 }

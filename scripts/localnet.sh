@@ -3,8 +3,8 @@
 # tests. Usage: scripts/localnet.sh start|stop|status|reset
 #
 # start  initialises the chain once (keys validator, provider, provider2,
-#        provider3, buyer, challenger, monitor and monitor2 in a test
-#        keyring, all funded; both monitors registered as SLA monitors) and
+#        provider3, buyer, challenger, monitor, monitor2 and monitor3 in a
+#        test keyring, all funded; the monitors registered as SLA monitors) and
 #        starts verdictd in
 #        the background; waits (bounded) for the first block.
 # stop   stops the node.     status  prints height and addresses.
@@ -65,7 +65,7 @@ DENOM=uverd
 KR=(--keyring-backend test --home "$HOME_DIR")
 PIDFILE="$HOME_DIR/verdictd.pid"
 LOG="$HOME_DIR/verdictd.log"
-KEYS="validator provider provider2 provider3 buyer challenger monitor monitor2"
+KEYS="validator provider provider2 provider3 buyer challenger monitor monitor2 monitor3"
 # shellcheck source=scripts/genesis-lib.sh
 source scripts/genesis-lib.sh
 
@@ -92,9 +92,10 @@ init_chain() {
   "$BIN" genesis gentx validator 100000000000$DENOM --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1
   "$BIN" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1
 
-  # two registered SLA monitors: one reports by CLI in the demo, the
-  # other is the monitor agent's key
-  verdict_genesis "$HOME_DIR" "$(key_address "$HOME_DIR/monitor.key.json") $(key_address "$HOME_DIR/monitor2.key.json")"
+  # three registered SLA monitors: one reports by CLI in the demo, the
+  # others are the monitor agents' keys (the agents scene's, the serving
+  # scene's)
+  verdict_genesis "$HOME_DIR" "$(key_address "$HOME_DIR/monitor.key.json") $(key_address "$HOME_DIR/monitor2.key.json") $(key_address "$HOME_DIR/monitor3.key.json")"
   verdict_node_config "$HOME_DIR" "$RPC_PORT" "$P2P_PORT" "$GRPC_PORT" "$API_PORT"
 }
 

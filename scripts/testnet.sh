@@ -50,7 +50,7 @@ ZK_SHAPE=${ZK_SHAPE:-64-64-10}
 CNN_ARCH=${CNN_ARCH:-1x32x32-6k5-16k5-120-84-10}
 ZK_DIR=${ZK_DIR:-.localnet/zk}
 DENOM=uverd
-USERS="provider provider2 provider3 buyer challenger monitor monitor2"
+USERS="provider provider2 provider3 buyer challenger monitor monitor2 monitor3"
 # shellcheck source=scripts/genesis-lib.sh
 source scripts/genesis-lib.sh
 
@@ -99,7 +99,7 @@ init_net() {
       --home "$(home "$i")" --keyring-dir "$(home 0)" --keyring-backend test >/dev/null 2>&1
   done
   "$BIN" genesis collect-gentxs --home "$(home 0)" >/dev/null 2>&1
-  verdict_genesis "$(home 0)" "$(key_address "$(home 0)/monitor.key.json") $(key_address "$(home 0)/monitor2.key.json")"
+  verdict_genesis "$(home 0)" "$(key_address "$(home 0)/monitor.key.json") $(key_address "$(home 0)/monitor2.key.json") $(key_address "$(home 0)/monitor3.key.json")"
   local peers
   peers=$(jq -r '[.app_state.genutil.gen_txs[].body.memo] | join(",")' "$g0")
   for i in $(seq 0 $((N - 1))); do

@@ -68,15 +68,15 @@ func run(scene string, timeout time.Duration) error {
 		SLAShape: env("SLA_SHAPE", "16-16-4"),
 		Out:      os.Stdout,
 	}
-	for _, p := range strings.Fields(env("AGENT_PORTS", "26701 26702 26703 26704 26705 26706 26707 26708 26709 26710")) {
+	for _, p := range strings.Fields(env("AGENT_PORTS", "26701 26702 26703 26704 26705 26706 26707 26708 26709 26710 26711")) {
 		n, err := strconv.Atoi(p)
 		if err != nil {
 			return fmt.Errorf("AGENT_PORTS: %w", err)
 		}
 		cfg.AgentPorts = append(cfg.AgentPorts, n)
 	}
-	if len(cfg.AgentPorts) < 10 {
-		return fmt.Errorf("AGENT_PORTS needs ten ports")
+	if len(cfg.AgentPorts) < 11 {
+		return fmt.Errorf("AGENT_PORTS needs eleven ports")
 	}
 	txTimeout, err := strconv.Atoi(env("TX_TIMEOUT", "30"))
 	if err != nil {

@@ -53,7 +53,7 @@ type Config struct {
 	// the small MLP of the SLA and TEE scenes (a circuit no other scene's
 	// provider registers, so their scheduling is theirs alone).
 	ZKShape, CNNArch, SLAShape string
-	// AgentPorts: loopback ports for the agents (at least 10).
+	// AgentPorts: loopback ports for the agents (at least 11).
 	AgentPorts []int
 	// Out receives the story.
 	Out io.Writer

@@ -15,6 +15,7 @@ import (
 	"github.com/verdict-chain/verdict/agent"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 )
 
 // The serving scene's sizes: the honest session's requests, in two
@@ -24,6 +25,9 @@ const (
 	servedEvery     = 5_000
 	servedMax       = 12_000
 	servingDuration = "300s"
+	// servingSLA: the honest session's terms (gpu-v's offer promises p99
+	// 100 ms and jitter 10 ms; these are looser, as consent requires)
+	servingSLA = `{"max_p99_latency_ms":2000,"max_jitter_ms":1000,"max_slash_bps":10000}`
 	// the cheating provider answers request 3 of every session wrong, and
 	// request 7 wrong while its checkpoint holds the model's output
 	servedWrongAt, servedEquivocateAt = 3, 7
@@ -100,11 +104,12 @@ func servingScene(s *S) {
 		var pub string
 		provs[i].keyFile, pub = keyOf("serving-" + provs[i].moniker)
 		endpoint := fmt.Sprintf("http://127.0.0.1:%d", ap[8+i])
+		offer := priceJSON(price, i == 0) // gpu-v answers for an SLA
 		if p, ok := s.Provider(provs[i].addr); ok && hex.EncodeToString(p.ServingKey) != pub {
 			s.Tx(provs[i].key, "jobs", "update-provider", provs[i].moniker, endpoint, "--classes", "inference",
-				"--circuit-ids", s.cfg.circuitV1(), "--prices", priceJSON(price, false), "--serving-key", pub)
+				"--circuit-ids", s.cfg.circuitV1(), "--prices", offer, "--serving-key", pub)
 		}
-		s.registerProviderAt(provs[i].key, provs[i].moniker, endpoint, "--circuit-ids", s.cfg.circuitV1(), "--prices", priceJSON(price, false), "--serving-key", pub)
+		s.registerProviderAt(provs[i].key, provs[i].moniker, endpoint, "--circuit-ids", s.cfg.circuitV1(), "--prices", offer, "--serving-key", pub)
 		s.Info("%s %s: serving key %s… (verdictd agent serving-key), endpoint %s", provs[i].moniker, provs[i].addr, pub[:16], endpoint)
 	}
 	model := s.File("serving-model.vmdl")
@@ -121,18 +126,24 @@ func servingScene(s *S) {
 		"--public-url", fmt.Sprintf("http://127.0.0.1:%d", ap[9]),
 		"--serve-wrong", id(servedWrongAt), "--serve-equivocate", id(servedEquivocateAt))...)
 	s.Info("gpu-w's agent answers request %d of every session wrong, and request %d wrong while checkpointing the model's output (--serve-wrong, --serve-equivocate: testing only)", servedWrongAt, servedEquivocateAt)
+	s.startAgent("monitor-s", "monitor", "monitor3", ap[10], "--probe-interval", "100ms")
+	s.Info("an SLA monitor agent (monitor3) probes every open session with SLA terms and reports on each of its checkpoints")
 
 	s.Say("The buyer makes a session key and opens three sessions: %d requests with gpu-v, 20 each with gpu-w", servedMax)
 	buyerKey := filepath.Join(work, "buyer-serving.key")
 	buyerPub := s.Verdictd("session", "key", buyerKey)
-	open := func(provider string, maxRequests int) uint64 {
-		r := s.Tx("buyer-serving", "jobs", "open-session", provider, "inference", s.cfg.circuitV1(), modelC, "1", u(maxPrice), id(uint64(maxRequests)),
-			servingDuration, buyerPub, "--model-uri", "file://"+modelPath)
+	open := func(provider string, maxRequests int, extra ...string) uint64 {
+		r := s.Tx("buyer-serving", append([]string{
+			"jobs", "open-session", provider, "inference", s.cfg.circuitV1(), modelC, "1", u(maxPrice), id(uint64(maxRequests)),
+			servingDuration, buyerPub, "--model-uri", "file://" + modelPath,
+		}, extra...)...)
 		return s.SessionID(r)
 	}
 	jp, dp := s.JobsParams(), s.DisputeParams()
 	b0, v0, c0 := s.Gross(buyer), s.Gross(honest), s.Pool()
-	sh := open(honest, servedMax)
+	// loose terms (the scene shares 2 cores with other lanes): what is
+	// shown is the grading of every checkpoint from live probes
+	sh := open(honest, servedMax, "--sla", servingSLA)
 	sw, se := open(cheat, 20), open(cheat, 20)
 	s.Record("session", sh)
 	h := s.Session(sh)
@@ -163,6 +174,27 @@ func servingScene(s *S) {
 		s.Show(map[string]any{"job": j.Id, "first": j.Checkpoint.First, "requests": j.Items, "receipts_root": hex.EncodeToString(j.Result.OutputCommitment), "receipts_uri": j.Result.OutputUri})
 	}
 	s.Expect("requests checkpointed", cps[0].Items+cps[1].Items, servedRequests)
+
+	s.Say("The buyer sets the latency it saw beside what the receipts claim (verdictd session check: its receipts file keeps its own times)")
+	out = s.Verdictd("session", "check", id(sh), "--key", buyerKey, "--receipts", receipts(sh))
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rep struct {
+			Job    uint64 `json:"job"`
+			Timing *struct {
+				Requests     int    `json:"requests"`
+				BuyerP99     uint32 `json:"buyer_p99_ms"`
+				ClaimedP99   uint32 `json:"claimed_p99_ms"`
+				Inconsistent int    `json:"inconsistent"`
+			} `json:"timing"`
+		}
+		s.Must(json.Unmarshal([]byte(line), &rep), "session check output")
+		if rep.Timing == nil {
+			s.Fatalf("checkpoint job %d: no timing in %s", rep.Job, line)
+		}
+		s.Info("checkpoint job %d: %d requests, p99 %d ms seen by the buyer, %d ms claimed by the receipts", rep.Job, rep.Timing.Requests, rep.Timing.BuyerP99, rep.Timing.ClaimedP99)
+		s.Expect(fmt.Sprintf("job %d: requests timed", rep.Job), rep.Timing.Requests, int(servedEvery))
+		s.Expect(fmt.Sprintf("job %d: receipts whose times contradict the buyer's clock", rep.Job), rep.Timing.Inconsistent, 0)
+	}
 
 	s.Say("A provider that claims more requests than the buyer's vouchers cannot")
 	held := s.readReceipts(sh, receipts(sh))
@@ -222,6 +254,17 @@ func servingScene(s *S) {
 	s.Say("gpu-v's checkpoints pass their windows: FINALIZED, paid; the buyer's sessions close and the rest of their escrow comes back")
 	for _, j := range cps {
 		s.WaitStatus(j.Id, jobstypes.JobStatus_JOB_STATUS_FINALIZED, 60*time.Second)
+	}
+	for _, j := range cps {
+		var as slatypes.Assessment
+		s.WaitFor(fmt.Sprintf("checkpoint job %d graded", j.Id), 30*time.Second, func() bool {
+			var ok bool
+			as, ok = s.Assessment(j.Id)
+			return ok
+		})
+		s.Show(map[string]any{"job": j.Id, "monitor_reports": as.MonitorReports, "p99_ms": as.Aggregate.LatencyP99Ms, "jitter_ms": as.Aggregate.JitterMs, "severity_ppm": as.Severity.TotalPpm, "slashed": as.Slashed.String()})
+		s.Expect(fmt.Sprintf("job %d: graded on the monitor's probes of the session", j.Id), as.MonitorReports >= 1, true)
+		s.Expect(fmt.Sprintf("job %d: within the session's terms, nothing slashed", j.Id), as.Slashed.IsZero(), true)
 	}
 	s.WaitFor("the three sessions closed after the notice", 2*time.Minute, func() bool {
 		for _, sid := range []uint64{sh, sw, se} {

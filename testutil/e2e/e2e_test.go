@@ -164,7 +164,7 @@ func (c *chain) demo(t *testing.T, scenes []string) *demo.Result {
 	cfg := demo.Config{
 		Chain: h, Bin: c.bin, TEESim: filepath.Join(filepath.Dir(c.bin), "verdict-teesim"), TEEDir: filepath.Join(c.home, "tee"),
 		ZKDir: filepath.Join(c.root, ".localnet", "zk"), Work: filepath.Join(c.home, "demo-files"),
-		ZKShape: "64-64-10", CNNArch: "1x32x32-6k5-16k5-120-84-10", SLAShape: "16-16-4", AgentPorts: loopback.FreePorts(t, 10), Out: f,
+		ZKShape: "64-64-10", CNNArch: "1x32x32-6k5-16k5-120-84-10", SLAShape: "16-16-4", AgentPorts: loopback.FreePorts(t, 11), Out: f,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 13*time.Minute)
 	defer cancel()
@@ -421,7 +421,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.Equal(t, uint32(2750), as.Assessment.SlashBps)
 	mons, err := sq.Monitors(ctx, &slashingslatypes.QueryMonitorsRequest{})
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{c.addr("monitor"), c.addr("monitor2")}, mons.Monitors)
+	require.ElementsMatch(t, []string{c.addr("monitor"), c.addr("monitor2"), c.addr("monitor3")}, mons.Monitors)
 	for _, path := range []string{
 		"reputation/v1/params", "reputation/v1/reputation/" + c.addr("provider2") + "/1", "reputation/v1/rank?class=1&max_price_per_unit=150uverd",
 		"slashingsla/v1/params", "slashingsla/v1/monitors", "slashingsla/v1/assessments/" + strconv.FormatUint(ids("sla.job"), 10), "slashingsla/v1/violations/" + c.addr("provider2"),

@@ -221,7 +221,7 @@ func TestNetworkUnderFaults(t *testing.T) {
 	// while the faults below happen. NETWORK_SKIP_DEMO=1 leaves it out
 	// (working on the faults alone).
 	withDemo := os.Getenv("NETWORK_SKIP_DEMO") == ""
-	ap := loopback.FreePorts(t, 10)
+	ap := loopback.FreePorts(t, 11)
 	demo := exec.Command(filepath.Join(filepath.Dir(bin), "verdict-demo"))
 	demo.Dir = n.root // the Groth16 keys are in the repository's .localnet/zk
 	demo.Env = append(os.Environ(), "VERDICTD="+bin, "LOCALNET_HOME="+filepath.Join(n.home, "node0"), "CHAIN_ID="+chainID,

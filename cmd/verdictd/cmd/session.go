@@ -24,6 +24,7 @@ import (
 	"github.com/verdict-chain/verdict/agent"
 	disputetypes "github.com/verdict-chain/verdict/x/dispute/types"
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
+	slatypes "github.com/verdict-chain/verdict/x/slashing-sla/types"
 	"github.com/verdict-chain/verdict/zkml"
 )
 
@@ -201,7 +202,8 @@ seconds, requests per second.`,
 				if err != nil {
 					return fmt.Errorf("request %d of %d: %w", i+1, total, err)
 				}
-				if err := agent.AppendServed(fh, agent.ServedRequest{Receipt: r, Input: in, Output: out}); err != nil {
+				sr, _ := c.Served(r.Seq) // with the buyer's own times
+				if err := agent.AppendServed(fh, sr); err != nil {
 					return err
 				}
 				if outDir != "" {
@@ -245,6 +247,9 @@ type checkpointReport struct {
 	Error        string   `json:"error,omitempty"`
 	Challenged   string   `json:"challenged,omitempty"`
 	Proven       bool     `json:"counter_proven,omitempty"`
+	// Timing: the latency the buyer saw beside what the receipts claim
+	Timing   *agent.Timing `json:"timing,omitempty"`
+	Reported bool          `json:"sla_reported,omitempty"`
 }
 
 // proveCounter proves the right output of a wrong answer just challenged
@@ -292,7 +297,12 @@ a request the checkpoint holds without your voucher of it cannot be proven
 With --model (the session's model file), every answer held is also run
 again: a wrong answer is challenged with its receipt and the right output's
 commitment (the provider cannot prove its answer). Prints one JSON report
-per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
+per checkpoint. --challenge signs and broadcasts the challenges (--from).
+Each report also sets the latency you saw (your receipts file keeps when
+each request left and its answer came) against the service times the
+provider's receipts claim, and counts receipts whose times cannot be true
+beside your clock; --report submits your measurement as your SLA report
+on a checkpoint of a session with SLA terms.`,
 		Example: "verdictd session check 3 --key buyer.key --model model.vmod --challenge --from buyer",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -322,8 +332,9 @@ per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
 				}
 			}
 			challenge, _ := f.GetBool("challenge")
+			report, _ := f.GetBool("report")
 			var txCtx client.Context
-			if challenge {
+			if challenge || report {
 				if txCtx, err = client.GetClientTxContext(cmd); err != nil {
 					return err
 				}
@@ -335,10 +346,17 @@ per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
 			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			for _, j := range jobs {
-				rep := checkpointReport{Job: j.Id, First: j.Checkpoint.First, Requests: j.Items, Status: j.Status.String()}
+				rep := checkpointReport{Job: j.Id, First: j.Checkpoint.First, Requests: j.Items, Status: j.Status.String(), Timing: c.Timing(j)}
 				for i := range j.Items {
 					if _, ok := c.Served(j.Checkpoint.First + i); ok {
 						rep.Held++
+					}
+				}
+				if report && j.Sla != nil && rep.Timing != nil && j.Status == jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED {
+					if err := reportTiming(cmd, txCtx, clientCtx, j, rep.Timing); err != nil {
+						rep.Error = "sla report: " + err.Error()
+					} else {
+						rep.Reported = true
 					}
 				}
 				if j.Status != jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED {
@@ -399,7 +417,24 @@ per checkpoint. --challenge signs and broadcasts the challenges (--from).`,
 	cmd.Flags().String("model", "", "the session's model file (.vmod): run every answer held again")
 	cmd.Flags().Bool("challenge", false, "challenge the first equivocation or wrong answer of each checkpoint (signed by --from)")
 	cmd.Flags().String("zk-keys", "", "with --challenge and --model: prove the right output of a wrong answer challenged (the proving keys' directory), so the provider loses at once")
+	cmd.Flags().Bool("report", false, "submit the latency you measured as your SLA report on each checkpoint of a session with SLA terms (signed by --from; a buyer's report weighs on reputation and moves no money)")
 	return cmd
+}
+
+// reportTiming submits the buyer's measurement of checkpoint job j as its
+// SLA report, once: a report already on chain from this buyer is left.
+func reportTiming(cmd *cobra.Command, txCtx, clientCtx client.Context, j jobstypes.Job, t *agent.Timing) error {
+	me := txCtx.GetFromAddress().String()
+	res, err := slatypes.NewQueryClient(clientCtx).Reports(cmd.Context(), &slatypes.QueryReportsRequest{JobId: j.Id})
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Reports {
+		if r.Reporter == me {
+			return nil
+		}
+	}
+	return tx.GenerateOrBroadcastTxCLI(txCtx, cmd.Flags(), &slatypes.MsgSubmitReport{Reporter: me, JobId: j.Id, Metrics: t.Metrics})
 }
 
 // checkpointJobs are the jobs of a session's checkpoints, oldest first.
