@@ -96,7 +96,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Long: "Requests then go to the provider off-chain, each with a voucher signed by the session key (an ed25519 public key; any key the buyer holds), " +
 						"each answer with the provider's signed receipt; the provider checkpoints them on chain and is paid per checkpoint after its challenge window. " +
 						"The provider's offer must cover the whole session (class, circuit, price, max_units_per_job, capacity) and it needs a serving key. " +
-						"--model-uri says where the provider fetches the model (checked against the commitment before it serves). `verdictd session infer` is the client that signs the vouchers and checks the receipts.",
+						"--model-uri says where the provider fetches the model (checked against the commitment before it serves). `verdictd session infer` is the client that signs the vouchers and checks the receipts. " +
+						"--sla '{\"max_p99_latency_ms\":200,\"max_jitter_ms\":50,\"max_slash_bps\":10000}' sets SLA terms (latency and jitter only; the provider's offer must promise at least as much): monitors probe the session and each checkpoint is graded like a job.",
 					Example: "verdictd tx jobs open-session verdict1... inference mlp2-64-64-10 <64 hex> 1000 150uverd 10000 24h <64 hex> --from buyer",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
 						{ProtoField: "provider"},
