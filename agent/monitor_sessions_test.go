@@ -43,7 +43,7 @@ func newSLASessionFixture(t *testing.T, delay time.Duration) *slaSessionFixture 
 	f.session = s
 	p := &Provider{
 		Base:  &Base{Metrics: NewMetrics("test"), Chain: &Chain{SLA: fakeSLA{monitors: []string{monitor.Address.String()}}}},
-		serve: f.srv, sessionProbes: map[string]bool{}, cfg: ProviderConfig{Delay: delay},
+		serve: f.srv, cfg: ProviderConfig{Delay: delay},
 	}
 	p.auth = newProbeAuth(p.Chain)
 	mux := http.NewServeMux()

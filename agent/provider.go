@@ -116,16 +116,16 @@ type Provider struct {
 	// serve answers serving sessions (nil without a serving key);
 	// sessionQ: sessions to (re)load from the chain
 	serve *Server
-	// sessionProbes: "session/<id>/<prober>" -> a probe being answered
-	sessionProbes map[string]bool
-	sessionQ      *queue
+	// probesInFlight: "<domain>/<id>/<prober>" -> a probe being answered
+	// (under probingM)
+	probesInFlight map[string]bool
+	sessionQ       *queue
 }
 
 // probeTarget is a running SLA job /infer may answer for.
 type probeTarget struct {
-	model    *zkml.Model
-	buyer    string
-	inFlight map[string]bool // prober -> a probe being answered
+	model *zkml.Model
+	buyer string
 }
 
 // outputRecord is what the provider remembers about a job it ran.
@@ -143,7 +143,7 @@ func NewProvider(b *Base, cfg ProviderConfig, prover *Prover, home string) (*Pro
 	p := &Provider{
 		Base: b, cfg: cfg, prover: prover, runQ: newQueue(), fairQ: newFairQueue(cfg.RunWorkers / 4), proveQ: newQueue(),
 		outDir: filepath.Join(home, "outputs"), pending: map[uint64]time.Time{},
-		probing: map[uint64]*probeTarget{}, sessionProbes: map[string]bool{}, auth: newProbeAuth(b.Chain), closing: map[uint64]time.Time{}, sessionQ: newQueue(),
+		probing: map[uint64]*probeTarget{}, auth: newProbeAuth(b.Chain), closing: map[uint64]time.Time{}, sessionQ: newQueue(),
 	}
 	if cfg.ServingKeyFile != "" {
 		if cfg.CheckpointEvery == 0 || cfg.CheckpointInterval <= 0 || cfg.SessionMargin <= 0 {
@@ -715,7 +715,7 @@ func (p *Provider) startProbes(j jobstypes.Job, m *zkml.Model) {
 	p.probingM.Lock()
 	defer p.probingM.Unlock()
 	if p.probing[j.Id] == nil {
-		p.probing[j.Id] = &probeTarget{model: m, buyer: j.Buyer, inFlight: map[string]bool{}}
+		p.probing[j.Id] = &probeTarget{model: m, buyer: j.Buyer}
 	}
 }
 
@@ -747,11 +747,18 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no running SLA job with this id here", http.StatusNotFound)
 		return
 	}
+	p.answerProbe(w, r, probeDomain, id, t.buyer, t.model)
+}
+
+// answerProbe answers a signed SLA probe of the job or serving session id
+// (its signing domain) whose buyer is buyer: only to that buyer or a
+// registered monitor (decided from the headers before the body is read),
+// one probe at a time per prober and target, with model's output on the
+// posted tensor after the same --delay as real answers.
+func (p *Provider) answerProbe(w http.ResponseWriter, r *http.Request, domain string, id uint64, buyer string, m *zkml.Model) {
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	// who may probe is in the headers: a stranger is refused before its
-	// body is read
-	if err := p.auth.allowed(ctx, r, t.buyer); err != nil {
+	if err := p.auth.allowed(ctx, r, buyer); err != nil {
 		p.Metrics.Probes.WithLabelValues("refused").Inc()
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
@@ -764,15 +771,19 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
 		return
 	}
-	prober, err := p.auth.check(ctx, r, probeDomain, id, t.buyer, bz, time.Now())
+	prober, err := p.auth.check(ctx, r, domain, id, buyer, bz, time.Now())
 	if err != nil {
 		p.Metrics.Probes.WithLabelValues("refused").Inc()
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
+	key := fmt.Sprintf("%s/%d/%s", domain, id, prober)
 	p.probingM.Lock()
-	busy := t.inFlight[prober]
-	t.inFlight[prober] = true
+	if p.probesInFlight == nil {
+		p.probesInFlight = map[string]bool{}
+	}
+	busy := p.probesInFlight[key]
+	p.probesInFlight[key] = true
 	p.probingM.Unlock()
 	if busy {
 		http.Error(w, "one probe at a time", http.StatusTooManyRequests)
@@ -780,7 +791,7 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		p.probingM.Lock()
-		delete(t.inFlight, prober)
+		delete(p.probesInFlight, key)
 		p.probingM.Unlock()
 	}()
 	in, err := zkml.UnmarshalTensor(bz)
@@ -788,10 +799,14 @@ func (p *Provider) serveInfer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if want := inputLen(m); len(in) != want {
+		http.Error(w, fmt.Sprintf("an input of %d values, the model takes %d", len(in), want), http.StatusBadRequest)
+		return
+	}
 	if err := sleep(r.Context(), p.cfg.Delay); err != nil {
 		return
 	}
-	out, err := zkml.Infer(t.model, in)
+	out, err := zkml.Infer(m, in)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -327,62 +326,5 @@ func (p *Provider) serveSessionProbe(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	if err := p.auth.allowed(ctx, r, s.Buyer); err != nil {
-		p.Metrics.Probes.WithLabelValues("refused").Inc()
-		http.Error(w, err.Error(), http.StatusForbidden)
-		return
-	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(probeBodyTime))
-	bz, err := io.ReadAll(io.LimitReader(r.Body, maxInferBody+1))
-	if err != nil || len(bz) > maxInferBody {
-		http.Error(w, "body too large or unreadable", http.StatusBadRequest)
-		return
-	}
-	prober, err := p.auth.check(ctx, r, sessionProbeDomain, id, s.Buyer, bz, time.Now())
-	if err != nil {
-		p.Metrics.Probes.WithLabelValues("refused").Inc()
-		http.Error(w, err.Error(), http.StatusForbidden)
-		return
-	}
-	key := fmt.Sprintf("session/%d/%s", id, prober)
-	p.probingM.Lock()
-	busy := p.sessionProbes[key]
-	if !busy {
-		p.sessionProbes[key] = true
-	}
-	p.probingM.Unlock()
-	if busy {
-		http.Error(w, "one probe at a time", http.StatusTooManyRequests)
-		return
-	}
-	defer func() {
-		p.probingM.Lock()
-		delete(p.sessionProbes, key)
-		p.probingM.Unlock()
-	}()
-	in, err := zkml.UnmarshalTensor(bz)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if want := inputLen(m); len(in) != want {
-		http.Error(w, fmt.Sprintf("an input of %d values, the model takes %d", len(in), want), http.StatusBadRequest)
-		return
-	}
-	if err := sleep(r.Context(), p.cfg.Delay); err != nil {
-		return
-	}
-	out, err := zkml.Infer(m, in)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	res, err := zkml.MarshalTensor(out)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	p.Metrics.Probes.WithLabelValues("answered").Inc()
-	w.Header().Set("Content-Type", "application/octet-stream")
-	_, _ = w.Write(res)
+	p.answerProbe(w, r, sessionProbeDomain, id, s.Buyer, m)
 }
