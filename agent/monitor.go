@@ -117,9 +117,9 @@ func (m *Monitor) OnBlock(ctx context.Context, b Block) error {
 		case *jobstypes.EventJobDeclined:
 			m.end(e.JobId) // probed again if it is assigned anew
 		case *jobstypes.EventSessionOpened:
-			m.beginSession(e.SessionId, nil) // probed if it has SLA terms
+			m.beginSession(e.SessionId, e.Buyer, e.Provider, nil) // probed if it has SLA terms
 		case *jobstypes.EventCheckpointPosted:
-			m.checkpointed(e.SessionId, e.JobId)
+			m.checkpointed(e.SessionId, e.JobId, b.Height)
 		case *jobstypes.EventSessionClosed:
 			m.endSession(e.SessionId)
 		}

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,45 +17,129 @@ import (
 )
 
 // Serving sessions with SLA terms: the monitor probes the session's
-// endpoint (POST /v1/sessions/<id>/probe, see probe.go) for as long as the
-// session is open, each probe a fresh input of the model's size (nothing
-// to answer from a cache). Each checkpoint is a job carrying the session's
-// terms: at its EventCheckpointPosted the samples since the previous
-// checkpoint become that period's report, submitted on the checkpoint's
-// job — so every checkpoint is graded on what the endpoint did while its
-// requests were served.
+// endpoint (POST /v1/sessions/<id>/probe, see probe.go) while the session
+// is open, each probe a fresh input of the model's size (nothing to answer
+// from a cache). Each checkpoint is a job carrying the session's terms: at
+// its EventCheckpointPosted the samples since the previous checkpoint
+// become that period's report, submitted on the checkpoint's job — so
+// every checkpoint is graded on what the endpoint did while its requests
+// were served. The checkpoints of one session posted in one block share
+// their period (a provider cannot leave its bulk unmeasured by posting a
+// one-request checkpoint first in the same block).
+//
+// Bounds. A period keeps a uniform sample (reservoir) of at most
+// MaxProbes of its probes, so a slow spell early in a long period weighs
+// as much as a fast one at its end. Probes go every ProbeInterval, the
+// interval doubling after every MaxProbes/2 probes of one period (up to
+// maxSessionProbeInterval) and back to ProbeInterval at each checkpoint:
+// a session in use is measured at full rate, an unused one costs its
+// provider a number of unpaid inferences that grows with the logarithm of
+// its idle time. Probing ends with the session (closed, or its expiry).
+// At most maxSessionsPerProvider sessions of one provider are probed at
+// once, and the jobs' caps (maxSessions, maxSessionsPerBuyer) count
+// sessions too: filling the monitor takes bonded providers.
+
+const (
+	maxSessionProbeInterval = 10 * time.Minute
+	maxSessionsPerProvider  = 16
+	maxReportAttempts       = 5
+)
+
+// reportRetry: the wait before a report that failed to send is tried again.
+var reportRetry = 5 * time.Second
 
 // probedSession is one session being probed.
 type probedSession struct {
-	id     uint64
-	buyer  string // set once the session is read
-	stop   chan struct{}
-	done   chan struct{}
-	mu     sync.Mutex
-	since  time.Time // the current period's start
-	sample []sample  // the current period's samples, the newest MaxProbes
+	id       uint64
+	buyer    string
+	provider string
+	end      time.Time // probing stops then at the latest (set once the session is read)
+	stop     chan struct{}
+	done     chan struct{}
+	mu       sync.Mutex
+	since    time.Time // the current period's start
+	sample   []sample  // the current period's reservoir
+	seen     int       // samples the current period offered the reservoir
+	probes   int       // probes sent in the current period
+	rng      *rand.Rand
+	// the period closed at height (shared by its checkpoints of that block)
+	height int64
+	last   period
 }
 
 // period is a checkpoint's measurements, waiting for its report.
 type period struct {
-	samples []sample
-	window  time.Duration
+	samples  []sample
+	window   time.Duration
+	attempts int
+}
+
+// keep offers smp to the period's reservoir of at most n samples: every
+// sample of the period ends up kept with the same chance.
+func (ps *probedSession) keep(smp sample, n int) {
+	ps.seen++
+	if len(ps.sample) < n {
+		ps.sample = append(ps.sample, smp)
+		return
+	}
+	if ps.rng == nil {
+		ps.rng = rand.New(rand.NewPCG(ps.id, uint64(time.Now().UnixNano()))) //nolint:gosec // sampling, not secrets
+	}
+	if j := ps.rng.IntN(ps.seen); j < n {
+		ps.sample[j] = smp
+	}
+}
+
+// interval is the wait before the next probe: base, doubled after every
+// half of maxProbes probes of the period, at most maxSessionProbeInterval.
+func (ps *probedSession) interval(base time.Duration, maxProbes int) time.Duration {
+	ps.mu.Lock()
+	n := ps.probes / max(maxProbes/2, 1)
+	ps.mu.Unlock()
+	d := base
+	for range n {
+		if d >= maxSessionProbeInterval/2 {
+			return maxSessionProbeInterval
+		}
+		d *= 2
+	}
+	return min(d, maxSessionProbeInterval)
 }
 
 // beginSession starts probing session id once; like begin, reading the
 // session, its provider and its model happen in the probe's goroutine.
-func (m *Monitor) beginSession(id uint64, se *jobstypes.Session) {
+// buyer and provider are the session's (from its EventSessionOpened, or
+// se), which the caps are checked against at once.
+func (m *Monitor) beginSession(id uint64, buyer, provider string, se *jobstypes.Session) {
+	if se != nil {
+		buyer, provider = se.Buyer, se.Provider
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.probed[id] != nil || m.ctx == nil {
 		return
 	}
-	if len(m.sessions)+len(m.probed) >= maxSessions {
+	byBuyer, byProvider := 0, 0
+	for _, o := range m.sessions {
+		if o.buyer == buyer {
+			byBuyer++
+		}
+	}
+	for _, o := range m.probed {
+		if o.buyer == buyer {
+			byBuyer++
+		}
+		if o.provider == provider {
+			byProvider++
+		}
+	}
+	if len(m.sessions)+len(m.probed) >= maxSessions || byBuyer >= maxSessionsPerBuyer || byProvider >= maxSessionsPerProvider {
 		m.Metrics.Errors.WithLabelValues("sessions_full").Inc()
-		m.Log.Warn("too many jobs and sessions probed at once; not probing this session", "session", id, "max", maxSessions)
+		m.Log.Warn("too many jobs and sessions probed at once (in all, of this buyer or of this provider); not probing this session",
+			"session", id, "buyer", buyer, "provider", provider)
 		return
 	}
-	ps := &probedSession{id: id, since: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	ps := &probedSession{buyer: buyer, provider: provider, id: id, since: time.Now(), stop: make(chan struct{}), done: make(chan struct{}), rng: rand.New(rand.NewPCG(id, uint64(time.Now().UnixNano())))} //nolint:gosec // sampling, not secrets
 	m.probed[id] = ps
 	m.wg.Add(1)
 	go func() {
@@ -112,25 +197,11 @@ func (m *Monitor) prepareSession(ctx context.Context, ps *probedSession, se *job
 	if se.Sla == nil || !jobstypes.SessionIsOpen(se.Status) {
 		return "", 0, false
 	}
-	m.mu.Lock()
-	ps.buyer = se.Buyer
-	n := 0
-	for _, o := range m.sessions {
-		if o.buyer == se.Buyer {
-			n++
-		}
+	ps.mu.Lock()
+	if end := jobstypes.SessionEnd(*se); !end.IsZero() {
+		ps.end = end.Add(time.Minute)
 	}
-	for _, o := range m.probed {
-		if o.buyer == se.Buyer {
-			n++
-		}
-	}
-	m.mu.Unlock()
-	if n > maxSessionsPerBuyer {
-		m.Metrics.Errors.WithLabelValues("sessions_full").Inc()
-		m.Log.Warn("this buyer has too many jobs and sessions probed at once; not probing this session", "session", ps.id, "buyer", se.Buyer)
-		return "", 0, false
-	}
+	ps.mu.Unlock()
 	model, err := m.Fetch.Model(ctx, SchemeOf(jobstypes.Job{CircuitId: se.CircuitId}), se.ModelUri, se.ModelCommitment)
 	if err != nil {
 		m.Metrics.Refused.WithLabelValues("model").Inc()
@@ -145,30 +216,14 @@ func (m *Monitor) prepareSession(ctx context.Context, ps *probedSession, se *job
 	return fmt.Sprintf("%s%s%d/probe", strings.TrimRight(pres.Provider.Endpoint, "/"), sessionsPath, ps.id), inputLen(model), true
 }
 
-// probeSession probes every ProbeInterval until the session ends (closed,
-// or the provider says it is over), keeping a period's newest MaxProbes
-// samples.
+// probeSession probes until the session ends (closed, or past its end),
+// at the pace and into the reservoir described above. A 410 (the provider
+// is closing the session) is not counted and does not end the probing: a
+// close that fails leaves the session answered again.
 func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url string, inLen int) {
-	t := time.NewTicker(m.cfg.ProbeInterval)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for n := 0; ; n++ {
-		body, err := zkml.MarshalTensor(zkml.ExampleInput(inLen, fmt.Sprintf("probe-%d-%d-%d", ps.id, time.Now().UnixNano(), n)))
-		if err != nil {
-			return
-		}
-		sign := func(req *http.Request) error { return m.Signer.SignSessionProbe(req, ps.id, body, time.Now()) }
-		smp, counted, status := m.probe(ctx, url, body, sign)
-		if status == http.StatusGone {
-			return // the provider answers it no more: its close is on its way
-		}
-		if counted {
-			ps.mu.Lock()
-			if len(ps.sample) >= m.cfg.MaxProbes {
-				ps.sample = ps.sample[1:]
-			}
-			ps.sample = append(ps.sample, smp)
-			ps.mu.Unlock()
-		}
 		select {
 		case <-ctx.Done():
 			return
@@ -176,12 +231,33 @@ func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url strin
 			return
 		case <-t.C:
 		}
+		ps.mu.Lock()
+		end := ps.end
+		ps.mu.Unlock()
+		if !end.IsZero() && time.Now().After(end) {
+			return
+		}
+		body, err := zkml.MarshalTensor(zkml.ExampleInput(inLen, fmt.Sprintf("probe-%d-%d-%d", ps.id, time.Now().UnixNano(), n)))
+		if err != nil {
+			return
+		}
+		sign := func(req *http.Request) error { return m.Signer.SignSessionProbe(req, ps.id, body, time.Now()) }
+		smp, counted, _ := m.probe(ctx, url, body, sign)
+		ps.mu.Lock()
+		ps.probes++
+		if counted {
+			ps.keep(smp, m.cfg.MaxProbes)
+		}
+		ps.mu.Unlock()
+		t.Reset(ps.interval(m.cfg.ProbeInterval, m.cfg.MaxProbes))
 	}
 }
 
-// checkpointed closes a session's period at its checkpoint job's posting:
-// the samples since the previous checkpoint are that job's to report.
-func (m *Monitor) checkpointed(sessionID, jobID uint64) {
+// checkpointed closes a session's period at its checkpoint job's posting
+// (in the block at height): the samples since the previous checkpoint are
+// that job's to report, and any other checkpoint of the session in the
+// same block gets the same period.
+func (m *Monitor) checkpointed(sessionID, jobID uint64, height int64) {
 	m.mu.Lock()
 	ps := m.probed[sessionID]
 	m.mu.Unlock()
@@ -189,14 +265,23 @@ func (m *Monitor) checkpointed(sessionID, jobID uint64) {
 		return // not probed (no SLA terms, or the monitor started later): nothing honest to report
 	}
 	ps.mu.Lock()
-	p := period{samples: ps.sample, window: time.Since(ps.since)}
-	ps.sample, ps.since = nil, time.Now()
+	if ps.height != height || ps.height == 0 {
+		ps.last = period{samples: ps.sample, window: time.Since(ps.since)}
+		ps.sample, ps.seen, ps.probes, ps.since, ps.height = nil, 0, 0, time.Now(), height
+	}
+	p := ps.last
 	ps.mu.Unlock()
 	m.mu.Lock()
-	if len(m.periods) < maxSessions {
+	full := len(m.periods) >= maxSessions
+	if !full {
 		m.periods[jobID] = p
 	}
 	m.mu.Unlock()
+	if full {
+		m.Metrics.Errors.WithLabelValues("periods_full").Inc()
+		m.Log.Warn("too many checkpoint reports waiting; this checkpoint is not reported", "job", jobID)
+		return
+	}
 	m.cpQ.push(jobID)
 }
 
@@ -217,14 +302,19 @@ func (m *Monitor) reportCheckpoint(ctx context.Context, id uint64) error {
 		m.Log.Warn("no probe of the session answered before its checkpoint; no report", "job", id)
 		return m.Store.Put(key, "no samples")
 	}
-	metrics := Summarize(p.samples, p.window)
+	// the chain takes a window of at most a week: a longer period is
+	// reported over its sample all the same
+	metrics := Summarize(p.samples, min(p.window, slatypes.MaxMeasurementWindowSeconds*time.Second))
 	metrics.CompletedPpm = slatypes.PPM // every request of a checkpoint is answered (its receipts say so)
 	tx, err := m.Signer.Send(ctx, "sla_report", &slatypes.MsgSubmitReport{Reporter: m.Me, JobId: id, Metrics: metrics})
 	if err != nil {
-		m.mu.Lock()
-		m.periods[id] = p // tried again
-		m.mu.Unlock()
-		return fmt.Errorf("report on checkpoint job %d: %w", id, err)
+		if p.attempts++; p.attempts < maxReportAttempts && ctx.Err() == nil {
+			m.mu.Lock()
+			m.periods[id] = p
+			m.mu.Unlock()
+			time.AfterFunc(reportRetry, func() { m.cpQ.push(id) }) // tried again
+		}
+		return fmt.Errorf("report on checkpoint job %d (attempt %d of %d): %w", id, p.attempts, maxReportAttempts, err)
 	}
 	m.Metrics.Reports.Inc()
 	m.Log.Info("SLA report on a session checkpoint submitted", "job", id, "probes", len(p.samples), "p50_ms", metrics.LatencyP50Ms,
@@ -246,7 +336,7 @@ func (m *Monitor) catchUpSessions(ctx context.Context) error {
 			}
 			for i := range res.Sessions {
 				if res.Sessions[i].Sla != nil {
-					m.beginSession(res.Sessions[i].Id, &res.Sessions[i])
+					m.beginSession(res.Sessions[i].Id, "", "", &res.Sessions[i])
 				}
 			}
 			if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {

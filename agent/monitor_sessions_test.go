@@ -53,7 +53,7 @@ func newSLASessionFixture(t *testing.T, delay time.Duration) *slaSessionFixture 
 	return &slaSessionFixture{servingFixture: f, p: p, url: hs.URL, buyer: buyer, monitor: monitor, stranger: stranger}
 }
 
-// A session's probe endpoint answers its buyer and registered monitors,
+// A session's probe endpoint answers registered monitors only,
 // for a session with SLA terms this provider answers now, signed for that
 // session and that body, with the model's output and no receipt; nobody
 // else, nothing else.
@@ -78,7 +78,9 @@ func TestSessionProbeIsNotAnOpenOracle(t *testing.T) {
 	as := func(s *Signer, id uint64, signed []byte) func(*http.Request) error {
 		return func(req *http.Request) error { return s.SignSessionProbe(req, id, signed, time.Now()) }
 	}
-	for _, s := range []*Signer{f.buyer, f.monitor} {
+	require.Equal(t, http.StatusForbidden, probe(as(f.buyer, 7, body), 7, body).StatusCode,
+		"the session's buyer has its paid requests: a probe of its own would be free inference")
+	for _, s := range []*Signer{f.monitor} {
 		res := probe(as(s, 7, body), 7, body)
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		var buf bytes.Buffer
@@ -151,7 +153,7 @@ func TestMonitorMeasuresSessionCheckpoints(t *testing.T) {
 		wg.Wait()
 	}()
 
-	m.beginSession(se.Id, nil)
+	m.beginSession(se.Id, se.Buyer, se.Provider, nil)
 	samples := func() int {
 		m.mu.Lock()
 		ps := m.probed[se.Id]
@@ -168,7 +170,7 @@ func TestMonitorMeasuresSessionCheckpoints(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.GreaterOrEqual(t, samples(), 3, "the session is probed")
-	m.checkpointed(se.Id, 42)
+	m.checkpointed(se.Id, 42, 10)
 	first := m.periods[42]
 	require.GreaterOrEqual(t, len(first.samples), 3)
 	for _, s := range first.samples {
@@ -179,7 +181,7 @@ func TestMonitorMeasuresSessionCheckpoints(t *testing.T) {
 	require.GreaterOrEqual(t, metrics.LatencyP99Ms, uint32(60))
 	require.LessOrEqual(t, samples(), 1, "the next period starts empty")
 
-	m.checkpointed(99, 43) // a session not probed: no period, nothing to report
+	m.checkpointed(99, 43, 10) // a session not probed: no period, nothing to report
 	_, ok := m.periods[43]
 	require.False(t, ok)
 

@@ -35,11 +35,12 @@ import (
 // the buyers' models.
 //
 // A serving session with SLA terms is probed the same way at
-// `POST /v1/sessions/<id>/probe`, with any input of the session model's
-// size, signed under the domain "verdict-session-probe/v1" and the session
-// id (a job's probe is never a session's). A probe is answered with the
-// model's output and no receipt: it is not one of the session's requests
-// and nobody pays for it.
+// `POST /v1/sessions/<id>/probe`, by registered monitors only (its buyer
+// has its paid requests: a probe of its own would be free inference), with
+// any input of the session model's size, signed under the domain
+// "verdict-session-probe/v1" and the session id (a job's probe is never a
+// session's). A probe is answered with the model's output and no receipt:
+// it is not one of the session's requests and nobody pays for it.
 const (
 	probeDomain        = "verdict-probe/v1"
 	sessionProbeDomain = "verdict-session-probe/v1"

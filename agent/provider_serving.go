@@ -305,9 +305,8 @@ func (p *Provider) proveReceipt(ctx context.Context, j jobstypes.Job, d disputet
 }
 
 // serveSessionProbe answers an SLA probe of a serving session (see
-// probe.go): from the session's buyer or a registered monitor, signed for
-// this session, one at a time per prober, with the model's output and no
-// receipt. The answer takes what a request's does (--delay included), so
+// probe.go): from a registered monitor, signed for this session, one at a
+// time per prober, with the model's output and no receipt. The answer takes what a request's does (--delay included), so
 // what the monitor measures is what the buyer gets.
 func (p *Provider) serveSessionProbe(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
@@ -317,7 +316,7 @@ func (p *Provider) serveSessionProbe(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	s, m, err := p.serve.Probed(ctx, id)
+	_, m, err := p.serve.Probed(ctx, id)
 	switch {
 	case errors.Is(err, ErrSessionOver):
 		http.Error(w, err.Error(), http.StatusGone)
@@ -326,5 +325,7 @@ func (p *Provider) serveSessionProbe(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	p.answerProbe(w, r, sessionProbeDomain, id, s.Buyer, m)
+	// registered monitors only: a session's buyer has its paid requests,
+	// and a probe of its own would be free inference
+	p.answerProbe(w, r, sessionProbeDomain, id, "", m)
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/verdict-chain/verdict/x/jobs/batch"
@@ -140,6 +141,23 @@ type ServedSession struct {
 	active       time.Time // the last answer (or when the session was added)
 	sending      bool
 	over         bool
+	// view is what a probe reads, published under mu at every change and
+	// read without it: a probe never waits behind a request being answered
+	// (the monitor would measure the request's time on top of its own)
+	view atomic.Pointer[probeView]
+}
+
+// probeView: what an SLA probe of a session needs.
+type probeView struct {
+	session jobstypes.Session
+	model   *zkml.Model
+	until   time.Time
+	stopped bool // over or suspect
+}
+
+// publish refreshes the probe view; ss.mu is held.
+func (ss *ServedSession) publish() {
+	ss.view.Store(&probeView{session: ss.Session, model: ss.Model, until: ss.Until, stopped: ss.over || ss.suspect})
 }
 
 // NewServer is a server signing receipts with key, keeping them in store.
@@ -251,6 +269,7 @@ func (s *Server) Add(ss *ServedSession) (*ServedSession, error) {
 		old.Session, old.Until = ss.Session, ss.Until
 		old.checkpointed = max(old.checkpointed, ss.Session.Checkpointed)
 		old.served = max(old.served, old.checkpointed)
+		old.publish()
 		old.mu.Unlock()
 		return old, nil
 	}
@@ -271,6 +290,7 @@ func (s *Server) Add(ss *ServedSession) (*ServedSession, error) {
 	if ss.served > ss.checkpointed {
 		ss.pendingSince = time.Now()
 	}
+	ss.publish()
 	s.sessions[ss.Session.Id] = ss
 	return ss, nil
 }
@@ -285,6 +305,7 @@ func (s *Server) End(id uint64) {
 	if ss != nil {
 		ss.mu.Lock()
 		ss.over = true
+		ss.publish()
 		ss.mu.Unlock()
 	}
 }
@@ -515,21 +536,21 @@ func (s *Server) Due(id uint64, now time.Time, every uint64, interval time.Durat
 
 // Probed is the session an SLA probe of id measures: one this server
 // answers now (not over, not suspect, before its Until) whose terms are
-// graded (it has SLA terms). It is looked up like a request's.
+// graded (it has SLA terms). It is looked up like a request's, and read
+// without waiting for a request being answered.
 func (s *Server) Probed(ctx context.Context, id uint64) (jobstypes.Session, *zkml.Model, error) {
 	ss, err := s.get(ctx, id)
 	if err != nil {
 		return jobstypes.Session{}, nil, err
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.over || ss.suspect || !time.Now().Before(ss.Until) {
-		return ss.Session, nil, ErrSessionOver
+	v := ss.view.Load()
+	if v == nil || v.stopped || !time.Now().Before(v.until) {
+		return jobstypes.Session{}, nil, ErrSessionOver
 	}
-	if ss.Session.Sla == nil {
-		return ss.Session, nil, fmt.Errorf("%w: session %d has no SLA terms: nothing to probe", ErrUnknownSess, id)
+	if v.session.Sla == nil {
+		return v.session, nil, fmt.Errorf("%w: session %d has no SLA terms: nothing to probe", ErrUnknownSess, id)
 	}
-	return ss.Session, ss.Model, nil
+	return v.session, v.model, nil
 }
 
 // StopIdle stops answering a session that answered nothing for idle and
@@ -549,6 +570,7 @@ func (s *Server) StopIdle(id uint64, now time.Time, idle time.Duration) bool {
 		return false
 	}
 	ss.over = true
+	ss.publish()
 	return true
 }
 
@@ -561,6 +583,7 @@ func (s *Server) Retry(id uint64) {
 	if ss != nil {
 		ss.mu.Lock()
 		ss.over = false
+		ss.publish()
 		ss.mu.Unlock()
 	}
 }
