@@ -117,7 +117,7 @@ func (m *Monitor) OnBlock(ctx context.Context, b Block) error {
 		case *jobstypes.EventJobDeclined:
 			m.end(e.JobId) // probed again if it is assigned anew
 		case *jobstypes.EventSessionOpened:
-			m.beginSession(e.SessionId, e.Buyer, e.Provider, nil) // probed if it has SLA terms
+			m.beginSession(e.SessionId, *e, nil) // probed if it has SLA terms
 		case *jobstypes.EventCheckpointPosted:
 			m.checkpointed(e.SessionId, e.JobId, b.Height)
 		case *jobstypes.EventSessionClosed:
@@ -272,6 +272,12 @@ func (m *Monitor) probeLoop(ctx context.Context, s *session, j jobstypes.Job, ur
 // not hold yet (404) and a probe of something that ended (410) are not
 // counted; an error or timeout counts at the timeout.
 func (m *Monitor) probe(ctx context.Context, url string, body []byte, sign func(*http.Request) error) (sample, bool, int) {
+	return m.probeChecked(ctx, url, body, sign, nil)
+}
+
+// probeChecked is probe with check, if set, deciding whether an answer is
+// right: a wrong one counts as failed.
+func (m *Monitor) probeChecked(ctx context.Context, url string, body []byte, sign func(*http.Request) error, check func([]int8) bool) (sample, bool, int) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return sample{}, false, 0
@@ -295,7 +301,7 @@ func (m *Monitor) probe(ctx context.Context, url string, body []byte, sign func(
 	if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusGone {
 		return sample{}, false, res.StatusCode
 	}
-	if _, terr := zkml.UnmarshalTensor(out); res.StatusCode != http.StatusOK || terr != nil {
+	if got, terr := zkml.UnmarshalTensor(out); res.StatusCode != http.StatusOK || terr != nil || (check != nil && !check(got)) {
 		m.Metrics.Probes.WithLabelValues("failed").Inc()
 		return sample{latency: m.cfg.ProbeTimeout}, true, res.StatusCode
 	}

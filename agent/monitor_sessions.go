@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"cosmossdk.io/math"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
@@ -34,14 +36,25 @@ import (
 // maxSessionProbeInterval) and back to ProbeInterval at each checkpoint:
 // a session in use is measured at full rate, an unused one costs its
 // provider a number of unpaid inferences that grows with the logarithm of
-// its idle time. Probing ends with the session (closed, or its expiry).
-// At most maxSessionsPerProvider sessions of one provider are probed at
-// once, and the jobs' caps (maxSessions, maxSessionsPerBuyer) count
-// sessions too: filling the monitor takes bonded providers.
+// its idle time; a checkpoint brings the next probe at once. Probing ends
+// with the session (closed, or its expiry).
+//
+// A probe answered with another output than the model's counts as failed
+// (at --probe-timeout): answering probes at once with anything is not
+// being fast. A probe refused (410, 404) is not counted, unless refusals
+// are most of a period's probes: a provider answering its buyer while
+// refusing every probe is graded as failing them, while an honest one's
+// few 410s (an idle close in flight, then retried) weigh nothing.
+//
+// Only sessions with SLA terms take a slot (EventSessionOpened says so), at
+// most maxProbedSessions at once and maxSessionsPerBuyer of one buyer; when
+// full, a session of more escrow evicts the one of least: taking a
+// provider's sessions out of monitoring takes more locked escrow than the
+// buyers it would hide, not a handful of sybil sessions.
 
 const (
 	maxSessionProbeInterval = 10 * time.Minute
-	maxSessionsPerProvider  = 16
+	maxProbedSessions       = 2048
 	maxReportAttempts       = 5
 )
 
@@ -53,7 +66,9 @@ type probedSession struct {
 	id       uint64
 	buyer    string
 	provider string
-	end      time.Time // probing stops then at the latest (set once the session is read)
+	value    math.Int      // its escrow when it opened: what eviction weighs
+	end      time.Time     // probing stops then at the latest (set once the session is read)
+	kick     chan struct{} // a checkpoint: probe now
 	stop     chan struct{}
 	done     chan struct{}
 	mu       sync.Mutex
@@ -61,6 +76,7 @@ type probedSession struct {
 	sample   []sample  // the current period's reservoir
 	seen     int       // samples the current period offered the reservoir
 	probes   int       // probes sent in the current period
+	refused  int       // probes refused (410, 404) in the current period
 	rng      *rand.Rand
 	// the period closed at height (shared by its checkpoints of that block)
 	height int64
@@ -108,50 +124,68 @@ func (ps *probedSession) interval(base time.Duration, maxProbes int) time.Durati
 
 // beginSession starts probing session id once; like begin, reading the
 // session, its provider and its model happen in the probe's goroutine.
-// buyer and provider are the session's (from its EventSessionOpened, or
-// se), which the caps are checked against at once.
-func (m *Monitor) beginSession(id uint64, buyer, provider string, se *jobstypes.Session) {
+// opened is what its EventSessionOpened says (or se, at catch-up): a
+// session without SLA terms takes no slot, and the caps are checked at
+// once.
+func (m *Monitor) beginSession(id uint64, opened jobstypes.EventSessionOpened, se *jobstypes.Session) {
 	if se != nil {
-		buyer, provider = se.Buyer, se.Provider
+		opened = jobstypes.EventSessionOpened{SessionId: se.Id, Buyer: se.Buyer, Provider: se.Provider, Escrow: se.Escrow, Sla: se.Sla}
+	}
+	if opened.Sla == nil {
+		return // nothing to grade
+	}
+	value := opened.Escrow.Amount
+	if value.IsNil() {
+		value = math.ZeroInt()
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.probed[id] != nil || m.ctx == nil {
 		return
 	}
-	byBuyer, byProvider := 0, 0
+	byBuyer := 0
 	for _, o := range m.sessions {
-		if o.buyer == buyer {
+		if o.buyer == opened.Buyer {
 			byBuyer++
 		}
 	}
+	var least *probedSession
 	for _, o := range m.probed {
-		if o.buyer == buyer {
+		if o.buyer == opened.Buyer {
 			byBuyer++
 		}
-		if o.provider == provider {
-			byProvider++
+		if least == nil || o.value.LT(least.value) || (o.value.Equal(least.value) && o.id > least.id) {
+			least = o
 		}
 	}
-	if len(m.sessions)+len(m.probed) >= maxSessions || byBuyer >= maxSessionsPerBuyer || byProvider >= maxSessionsPerProvider {
+	if byBuyer >= maxSessionsPerBuyer {
 		m.Metrics.Errors.WithLabelValues("sessions_full").Inc()
-		m.Log.Warn("too many jobs and sessions probed at once (in all, of this buyer or of this provider); not probing this session",
-			"session", id, "buyer", buyer, "provider", provider)
+		m.Log.Warn("this buyer has too many jobs and sessions probed at once; not probing this session", "session", id, "buyer", opened.Buyer)
 		return
 	}
-	ps := &probedSession{buyer: buyer, provider: provider, id: id, since: time.Now(), stop: make(chan struct{}), done: make(chan struct{}), rng: rand.New(rand.NewPCG(id, uint64(time.Now().UnixNano())))} //nolint:gosec // sampling, not secrets
+	if len(m.probed) >= maxProbedSessions {
+		if least == nil || !least.value.LT(value) {
+			m.Metrics.Errors.WithLabelValues("sessions_full").Inc()
+			m.Log.Warn("too many sessions probed at once, none of less escrow; not probing this session", "session", id, "max", maxProbedSessions)
+			return
+		}
+		m.Log.Warn("too many sessions probed at once: the one of least escrow gives way", "session", id, "evicted", least.id)
+		delete(m.probed, least.id)
+		close(least.stop)
+	}
+	ps := &probedSession{buyer: opened.Buyer, provider: opened.Provider, value: value, kick: make(chan struct{}, 1), id: id, since: time.Now(), stop: make(chan struct{}), done: make(chan struct{}), rng: rand.New(rand.NewPCG(id, uint64(time.Now().UnixNano())))} //nolint:gosec // sampling, not secrets
 	m.probed[id] = ps
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		defer close(ps.done)
-		url, in, ok := m.prepareSession(m.ctx, ps, se)
+		url, model, ok := m.prepareSession(m.ctx, ps, se)
 		if !ok {
 			m.forgetSession(ps)
 			return
 		}
 		m.Log.Info("probing a serving session's endpoint", "session", id, "endpoint", url)
-		m.probeSession(m.ctx, ps, url, in)
+		m.probeSession(m.ctx, ps, url, inputLen(model), model)
 	}()
 }
 
@@ -174,10 +208,10 @@ func (m *Monitor) endSession(id uint64) {
 	}
 }
 
-// prepareSession reads what probing a session needs: its probe URL and the
-// size of its model's input. False when it has no SLA terms, is over, its
-// buyer has too many probed at once, or its model cannot be fetched.
-func (m *Monitor) prepareSession(ctx context.Context, ps *probedSession, se *jobstypes.Session) (string, int, bool) {
+// prepareSession reads what probing a session needs: its probe URL and its
+// model. False when it has no SLA terms, is over, or its model cannot be
+// fetched.
+func (m *Monitor) prepareSession(ctx context.Context, ps *probedSession, se *jobstypes.Session) (string, *zkml.Model, bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -190,12 +224,12 @@ func (m *Monitor) prepareSession(ctx context.Context, ps *probedSession, se *job
 	if se == nil {
 		res, err := m.Chain.Jobs.Session(ctx, &jobstypes.QuerySessionRequest{Id: ps.id})
 		if err != nil {
-			return "", 0, false
+			return "", nil, false
 		}
 		se = &res.Session
 	}
 	if se.Sla == nil || !jobstypes.SessionIsOpen(se.Status) {
-		return "", 0, false
+		return "", nil, false
 	}
 	ps.mu.Lock()
 	if end := jobstypes.SessionEnd(*se); !end.IsZero() {
@@ -206,21 +240,28 @@ func (m *Monitor) prepareSession(ctx context.Context, ps *probedSession, se *job
 	if err != nil {
 		m.Metrics.Refused.WithLabelValues("model").Inc()
 		m.Log.Warn("cannot probe the session: its model is unavailable", "session", ps.id, "err", err)
-		return "", 0, false
+		return "", nil, false
 	}
 	pres, err := m.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: se.Provider})
 	if err != nil {
 		m.Log.Warn("cannot probe the session: provider unknown", "session", ps.id, "err", err)
-		return "", 0, false
+		return "", nil, false
 	}
-	return fmt.Sprintf("%s%s%d/probe", strings.TrimRight(pres.Provider.Endpoint, "/"), sessionsPath, ps.id), inputLen(model), true
+	return fmt.Sprintf("%s%s%d/probe", strings.TrimRight(pres.Provider.Endpoint, "/"), sessionsPath, ps.id), model, true
 }
 
 // probeSession probes until the session ends (closed, or past its end),
-// at the pace and into the reservoir described above. A 410 (the provider
-// is closing the session) is not counted and does not end the probing: a
+// at the pace and into the reservoir described above, inputs of inLen
+// values; with model, each answer is checked against the model's output. A
+// 410 (the provider is closing the session) does not end the probing: a
 // close that fails leaves the session answered again.
-func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url string, inLen int) {
+func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url string, inLen int, model *zkml.Model) {
+	ps.mu.Lock()
+	if ps.kick == nil {
+		ps.kick = make(chan struct{}, 1)
+	}
+	kick := ps.kick
+	ps.mu.Unlock()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for n := 0; ; n++ {
@@ -230,6 +271,13 @@ func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url strin
 		case <-ps.stop:
 			return
 		case <-t.C:
+		case <-kick: // a checkpoint: the new period starts at full rate
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
 		}
 		ps.mu.Lock()
 		end := ps.end
@@ -237,16 +285,26 @@ func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url strin
 		if !end.IsZero() && time.Now().After(end) {
 			return
 		}
-		body, err := zkml.MarshalTensor(zkml.ExampleInput(inLen, fmt.Sprintf("probe-%d-%d-%d", ps.id, time.Now().UnixNano(), n)))
+		in := zkml.ExampleInput(inLen, fmt.Sprintf("probe-%d-%d-%d", ps.id, time.Now().UnixNano(), n))
+		body, err := zkml.MarshalTensor(in)
 		if err != nil {
 			return
 		}
 		sign := func(req *http.Request) error { return m.Signer.SignSessionProbe(req, ps.id, body, time.Now()) }
-		smp, counted, _ := m.probe(ctx, url, body, sign)
+		var check func([]int8) bool
+		if model != nil {
+			if want, err := zkml.Infer(model, in); err == nil {
+				check = func(out []int8) bool { return slices.Equal(out, want) }
+			}
+		}
+		smp, counted, status := m.probeChecked(ctx, url, body, sign, check)
 		ps.mu.Lock()
 		ps.probes++
-		if counted {
+		switch {
+		case counted:
 			ps.keep(smp, m.cfg.MaxProbes)
+		case status == http.StatusGone || status == http.StatusNotFound:
+			ps.refused++
 		}
 		ps.mu.Unlock()
 		t.Reset(ps.interval(m.cfg.ProbeInterval, m.cfg.MaxProbes))
@@ -266,8 +324,18 @@ func (m *Monitor) checkpointed(sessionID, jobID uint64, height int64) {
 	}
 	ps.mu.Lock()
 	if ps.height != height || ps.height == 0 {
-		ps.last = period{samples: ps.sample, window: time.Since(ps.since)}
-		ps.sample, ps.seen, ps.probes, ps.since, ps.height = nil, 0, 0, time.Now(), height
+		samples := ps.sample
+		if ps.refused > ps.seen { // refusing most probes while it serves: failed probes
+			for range min(ps.refused, m.cfg.MaxProbes) {
+				samples = append(samples, sample{latency: m.cfg.ProbeTimeout})
+			}
+		}
+		ps.last = period{samples: samples, window: time.Since(ps.since)}
+		ps.sample, ps.seen, ps.probes, ps.refused, ps.since, ps.height = nil, 0, 0, 0, time.Now(), height
+		select { // probe now: the new period starts at full rate
+		case ps.kick <- struct{}{}:
+		default:
+		}
 	}
 	p := ps.last
 	ps.mu.Unlock()
@@ -336,7 +404,7 @@ func (m *Monitor) catchUpSessions(ctx context.Context) error {
 			}
 			for i := range res.Sessions {
 				if res.Sessions[i].Sla != nil {
-					m.beginSession(res.Sessions[i].Id, "", "", &res.Sessions[i])
+					m.beginSession(res.Sessions[i].Id, jobstypes.EventSessionOpened{}, &res.Sessions[i])
 				}
 			}
 			if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {

@@ -153,7 +153,7 @@ func TestMonitorMeasuresSessionCheckpoints(t *testing.T) {
 		wg.Wait()
 	}()
 
-	m.beginSession(se.Id, se.Buyer, se.Provider, nil)
+	m.beginSession(se.Id, jobstypes.EventSessionOpened{SessionId: se.Id, Buyer: se.Buyer, Provider: se.Provider, Sla: se.Sla}, nil)
 	samples := func() int {
 		m.mu.Lock()
 		ps := m.probed[se.Id]

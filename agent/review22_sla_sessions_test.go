@@ -227,7 +227,7 @@ func TestReview22CheckpointAfterAFastSpellHidesTheSlowPeriod(t *testing.T) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		m.probeSession(m.ctx, ps, url, 4)
+		m.probeSession(m.ctx, ps, url, 4, nil)
 	}()
 	// the slow spell: 20 probes (4x MaxProbes), then the fast one: MaxProbes
 	deadline := time.Now().Add(10 * time.Second)
@@ -343,7 +343,7 @@ func TestReview22MonitorGivesUpOnOneGone(t *testing.T) {
 
 	// the provider stops the idle session to close it: the next probes are 410
 	require.True(t, f.srv.StopIdle(se.Id, time.Now().Add(time.Hour), time.Minute))
-	m.beginSession(se.Id, se.Buyer, se.Provider, nil)
+	m.beginSession(se.Id, jobstypes.EventSessionOpened{SessionId: se.Id, Buyer: se.Buyer, Provider: se.Provider, Sla: se.Sla}, nil)
 	m.mu.Lock()
 	ps := m.probed[se.Id]
 	m.mu.Unlock()
@@ -376,9 +376,10 @@ func TestReview22MonitorGivesUpOnOneGone(t *testing.T) {
 // sessions each switch session monitoring off network-wide: a session an
 // honest buyer opens with SLA terms is never probed, so its provider's
 // latency is never graded.
-// FIXED: at most maxSessionsPerProvider sessions of one provider are
-// probed at once, checked when the session opens: filling the monitor
-// takes 32 bonded providers, not one.
+// FIXED: sessions have their own, larger cap (maxProbedSessions, 2048);
+// when it is full a session of more escrow evicts the one of least
+// (review 23 removed review 22's per-provider cap: a provider used it to
+// opt its own sessions out).
 func TestReview22SybilSessionsSwitchMonitoringOff(t *testing.T) {
 	f := newSLASessionFixture(t, 0)
 	dir := t.TempDir()
@@ -398,11 +399,11 @@ func TestReview22SybilSessionsSwitchMonitoringOff(t *testing.T) {
 		return &s
 	}
 	for i := range maxSessions {
-		m.beginSession(uint64(1000+i), "", "", sess(uint64(1000+i), "sybil-"+strconv.Itoa(i/maxSessionsPerBuyer)))
+		m.beginSession(uint64(1000+i), jobstypes.EventSessionOpened{}, sess(uint64(1000+i), "sybil-"+strconv.Itoa(i/maxSessionsPerBuyer)))
 	}
 	honest := sess(7, "honest-buyer")
 	honest.Provider = "honest-provider"
-	m.beginSession(7, "", "", honest)
+	m.beginSession(7, jobstypes.EventSessionOpened{}, honest)
 	m.mu.Lock()
 	_, probed := m.probed[7]
 	m.mu.Unlock()
@@ -512,7 +513,7 @@ func TestReview22MonitorProbesAnUnusedSessionWithoutBound(t *testing.T) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		m.probeSession(m.ctx, ps, url, 4)
+		m.probeSession(m.ctx, ps, url, 4, nil)
 	}()
 	time.Sleep(400 * time.Millisecond)
 	endSession := hits.Load()

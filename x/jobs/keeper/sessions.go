@@ -193,7 +193,7 @@ func (k *Keeper) OpenSession(ctx context.Context, msg *types.MsgOpenSession) (ty
 	}
 	return s, sdkCtx.EventManager().EmitTypedEvent(&types.EventSessionOpened{
 		SessionId: s.Id, Buyer: s.Buyer, Provider: s.Provider, MaxRequests: s.MaxRequests,
-		PricePerRequest: types.RequestsPrice(s, 1), Escrow: s.Escrow, ExpiresAt: s.ExpiresAt,
+		PricePerRequest: types.RequestsPrice(s, 1), Escrow: s.Escrow, ExpiresAt: s.ExpiresAt, Sla: s.Sla,
 	})
 }
 
