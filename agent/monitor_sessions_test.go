@@ -110,6 +110,29 @@ func TestSessionProbeIsNotAnOpenOracle(t *testing.T) {
 	require.Equal(t, http.StatusGone, probe(as(f.monitor, 7, body), 7, body).StatusCode, "a session being closed")
 }
 
+// sessionModelFiles writes the fixture's model where a Fetcher finds it and
+// returns the fetcher and the session's model URI and commitment.
+func sessionModelFiles(t *testing.T, f *slaSessionFixture) (*Fetcher, string, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, zkml.WriteModel(filepath.Join(dir, "m.vmdl"), f.model))
+	mc, err := SchemeOf(jobstypes.Job{CircuitId: f.session.CircuitId}).ModelCommitment(f.model)
+	require.NoError(t, err)
+	fetch, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, FileRoot: dir})
+	require.NoError(t, err)
+	return fetch, "file://" + filepath.Join(dir, "m.vmdl"), mc[:]
+}
+
+// startProbing runs m's probe loop of ps in the background, until the
+// monitor's context ends or the session is ended.
+func startProbing(m *Monitor, ps *probedSession, url string, inLen int, model *zkml.Model) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.probeSession(m.ctx, ps, url, inLen, model)
+	}()
+}
+
 type sessionJobs struct {
 	jobstypes.QueryClient
 	session  jobstypes.Session
@@ -130,17 +153,12 @@ func (f sessionJobs) Provider(_ context.Context, in *jobstypes.QueryProviderRequ
 // and each period holds only its own samples.
 func TestMonitorMeasuresSessionCheckpoints(t *testing.T) {
 	f := newSLASessionFixture(t, 60*time.Millisecond)
-	dir := t.TempDir()
-	require.NoError(t, zkml.WriteModel(filepath.Join(dir, "m.vmdl"), f.model))
-	mc, err := SchemeOf(jobstypes.Job{CircuitId: f.session.CircuitId}).ModelCommitment(f.model)
-	require.NoError(t, err)
+	fetch, uri, mc := sessionModelFiles(t, f)
 	se := f.session
-	se.ModelUri, se.ModelCommitment, se.Provider = "file://"+filepath.Join(dir, "m.vmdl"), mc[:], "p"
+	se.ModelUri, se.ModelCommitment, se.Provider = uri, mc, "p"
 	store, err := OpenStore(t.TempDir())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	fetch, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, FileRoot: dir})
-	require.NoError(t, err)
 	m := NewMonitor(&Base{
 		Log: slog.New(slog.DiscardHandler), Metrics: NewMetrics("monitor"), Store: store, Fetch: fetch,
 		Chain: &Chain{Jobs: sessionJobs{session: se, endpoint: f.url}}, Signer: f.monitor,

@@ -224,11 +224,7 @@ func TestReview22CheckpointAfterAFastSpellHidesTheSlowPeriod(t *testing.T) {
 		return 0
 	}, nil)
 	ps := probedWith(m, 7, time.Now())
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		m.probeSession(m.ctx, ps, url, 4, nil)
-	}()
+	startProbing(m, ps, url, 4, nil)
 	// the slow spell: 20 probes (4x MaxProbes), then the fast one: MaxProbes
 	deadline := time.Now().Add(10 * time.Second)
 	for hits.Load() < 20 && time.Now().Before(deadline) {
@@ -328,14 +324,9 @@ func TestReview22LongPeriodReportRefusedByTheChain(t *testing.T) {
 // closes or ends.
 func TestReview22MonitorGivesUpOnOneGone(t *testing.T) {
 	f := newSLASessionFixture(t, 60*time.Millisecond)
-	dir := t.TempDir()
-	require.NoError(t, zkml.WriteModel(filepath.Join(dir, "m.vmdl"), f.model))
-	mc, err := SchemeOf(jobstypes.Job{CircuitId: f.session.CircuitId}).ModelCommitment(f.model)
-	require.NoError(t, err)
+	fetch, uri, mc := sessionModelFiles(t, f)
 	se := f.session
-	se.ModelUri, se.ModelCommitment, se.Provider = "file://"+filepath.Join(dir, "m.vmdl"), mc[:], "p"
-	fetch, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, FileRoot: dir})
-	require.NoError(t, err)
+	se.ModelUri, se.ModelCommitment, se.Provider = uri, mc, "p"
 	signer, captured := review22Signer(t, false)
 	m := review22Monitor(t, signer, &Chain{Jobs: sessionJobs{session: se, endpoint: f.url}}, fetch,
 		MonitorConfig{ProbeInterval: 10 * time.Millisecond, ProbeTimeout: time.Second, MaxProbes: 50})
@@ -510,11 +501,7 @@ func TestReview22MonitorProbesAnUnusedSessionWithoutBound(t *testing.T) {
 	m := review22Monitor(t, signer, nil, nil, MonitorConfig{ProbeInterval: 2 * time.Millisecond, ProbeTimeout: time.Second, MaxProbes: 5})
 	url, hits := review22Endpoint(t, nil, nil)
 	ps := probedWith(m, 7, time.Now())
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		m.probeSession(m.ctx, ps, url, 4, nil)
-	}()
+	startProbing(m, ps, url, 4, nil)
 	time.Sleep(400 * time.Millisecond)
 	endSession := hits.Load()
 	m.endSession(7)

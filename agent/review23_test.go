@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -15,24 +14,10 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	jobstypes "github.com/verdict-chain/verdict/x/jobs/types"
-	"github.com/verdict-chain/verdict/zkml"
 )
 
 // Attacker review 23: review 22's fixes to session SLA monitoring
 // (commit 502b947), attacked.
-
-// review23Model writes the fixture's model where a Fetcher finds it and
-// returns the fetcher and the session's model URI and commitment.
-func review23Model(t *testing.T, f *slaSessionFixture) (*Fetcher, string, []byte) {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, zkml.WriteModel(filepath.Join(dir, "m.vmdl"), f.model))
-	mc, err := SchemeOf(jobstypes.Job{CircuitId: f.session.CircuitId}).ModelCommitment(f.model)
-	require.NoError(t, err)
-	fetch, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, FileRoot: dir})
-	require.NoError(t, err)
-	return fetch, "file://" + filepath.Join(dir, "m.vmdl"), mc[:]
-}
 
 func review23Probed(m *Monitor, id uint64) bool {
 	m.mu.Lock()
@@ -64,7 +49,7 @@ func review23Probed(m *Monitor, id uint64) bool {
 // evicts the one of least (TestReview23EvictionByEscrow).
 func TestReview23ProviderOptsOutOfMonitoringWithSybilSessions(t *testing.T) {
 	f := newSLASessionFixture(t, 0)
-	fetch, uri, mc := review23Model(t, f)
+	fetch, uri, mc := sessionModelFiles(t, f)
 	url, _ := review22Endpoint(t, nil, nil)
 	signer, _ := review22Signer(t, false)
 	m := review22Monitor(t, signer, &Chain{Jobs: sessionJobs{endpoint: url[:len(url)-len("/v1/sessions/7/probe")]}}, fetch,
@@ -133,7 +118,7 @@ func (j review23Jobs) Provider(_ context.Context, in *jobstypes.QueryProviderReq
 // without them takes no slot.
 func TestReview23PlainSessionsFillTheProviderCap(t *testing.T) {
 	f := newSLASessionFixture(t, 0)
-	fetch, uri, mc := review23Model(t, f)
+	fetch, uri, mc := sessionModelFiles(t, f)
 	url, _ := review22Endpoint(t, nil, nil)
 	jobs := review23Jobs{sessions: map[uint64]jobstypes.Session{}, release: make(chan struct{}), endpoint: url[:len(url)-len("/v1/sessions/7/probe")]}
 	var events []abci.Event
@@ -194,11 +179,7 @@ func TestReview23GoneOrNotFoundForeverIsNeverGraded(t *testing.T) {
 			m := review22Monitor(t, signer, nil, nil, MonitorConfig{ProbeInterval: 5 * time.Millisecond, ProbeTimeout: 500 * time.Millisecond, MaxProbes: 400})
 			url, hits := review22Endpoint(t, nil, func() int { return status })
 			ps := probedWith(m, 7, time.Now())
-			m.wg.Add(1)
-			go func() {
-				defer m.wg.Done()
-				m.probeSession(m.ctx, ps, url, 4, nil)
-			}()
+			startProbing(m, ps, url, 4, nil)
 			deadline := time.Now().Add(10 * time.Second)
 			for cp := uint64(1); cp <= 3; cp++ {
 				at := hits.Load()
@@ -242,11 +223,7 @@ func TestReview23CheckpointDoesNotResetTheProbeTimer(t *testing.T) {
 	ps.mu.Lock()
 	ps.probes = 10_000 // a long quiet period: the interval is backed off to its most
 	ps.mu.Unlock()
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		m.probeSession(m.ctx, ps, url, 4, nil)
-	}()
+	startProbing(m, ps, url, 4, nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for hits.Load() < 1 && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
@@ -268,7 +245,7 @@ func TestReview23CheckpointDoesNotResetTheProbeTimer(t *testing.T) {
 // takes the slot of the one of least; one of no more escrow is refused.
 func TestReview23EvictionByEscrow(t *testing.T) {
 	f := newSLASessionFixture(t, 0)
-	fetch, uri, mc := review23Model(t, f)
+	fetch, uri, mc := sessionModelFiles(t, f)
 	url, _ := review22Endpoint(t, nil, nil)
 	signer, _ := review22Signer(t, false)
 	m := review22Monitor(t, signer, &Chain{Jobs: sessionJobs{endpoint: url[:len(url)-len("/v1/sessions/7/probe")]}}, fetch,
@@ -300,11 +277,7 @@ func TestReview23WrongProbeAnswersFail(t *testing.T) {
 	m := review22Monitor(t, signer, nil, nil, MonitorConfig{ProbeInterval: 5 * time.Millisecond, ProbeTimeout: 700 * time.Millisecond, MaxProbes: 100})
 	url, hits := review22Endpoint(t, nil, nil) // answers [1 2 3 4] at once
 	ps := probedWith(m, 7, time.Now())
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		m.probeSession(m.ctx, ps, url, 16, f.model)
-	}()
+	startProbing(m, ps, url, 16, f.model)
 	deadline := time.Now().Add(5 * time.Second)
 	for hits.Load() < 10 && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
