@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,19 +172,23 @@ func (m *Monitor) begin(id uint64, j *jobstypes.Job) {
 	go func() {
 		defer m.wg.Done()
 		defer close(s.done)
-		job, body, url, ok := m.prepare(m.ctx, s, id, j)
+		job, body, url, check, ok := m.prepare(m.ctx, s, id, j)
 		if !ok {
 			return
 		}
 		m.Metrics.JobsSeen.Inc()
 		m.Log.Info("probing the provider while the job runs", "job", id, "endpoint", url)
-		m.probeLoop(m.ctx, s, job, url, body)
+		m.probeLoop(m.ctx, s, job, url, body, check)
 	}()
 }
 
 // prepare reads what a session needs; false (and the session forgotten)
 // when the job has no SLA terms or cannot be probed.
-func (m *Monitor) prepare(ctx context.Context, s *session, id uint64, j *jobstypes.Job) (jobstypes.Job, []byte, string, bool) {
+// The check it returns (nil when the job's model cannot be fetched: the
+// probes are then timed only) says whether an answer is the model's
+// output on the job's input: a provider answering probes at once with
+// anything is not fast.
+func (m *Monitor) prepare(ctx context.Context, s *session, id uint64, j *jobstypes.Job) (jobstypes.Job, []byte, string, func([]int8) bool, bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { // the session's stop ends the preparation too
@@ -204,13 +209,13 @@ func (m *Monitor) prepare(ctx context.Context, s *session, id uint64, j *jobstyp
 		res, err := m.Chain.Jobs.Job(ctx, &jobstypes.QueryJobRequest{Id: id})
 		if err != nil {
 			forget()
-			return jobstypes.Job{}, nil, "", false
+			return jobstypes.Job{}, nil, "", nil, false
 		}
 		j = &res.Job
 	}
 	if j.Sla == nil || j.Status != jobstypes.JobStatus_JOB_STATUS_ASSIGNED {
 		forget()
-		return jobstypes.Job{}, nil, "", false
+		return jobstypes.Job{}, nil, "", nil, false
 	}
 	m.mu.Lock()
 	s.buyer = j.Buyer
@@ -225,34 +230,40 @@ func (m *Monitor) prepare(ctx context.Context, s *session, id uint64, j *jobstyp
 		forget()
 		m.Metrics.Errors.WithLabelValues("sessions_full").Inc()
 		m.Log.Warn("this buyer has too many jobs probed at once; not probing this one", "job", id, "buyer", j.Buyer, "max", maxSessionsPerBuyer)
-		return jobstypes.Job{}, nil, "", false
+		return jobstypes.Job{}, nil, "", nil, false
 	}
 	in, err := m.Fetch.Tensor(ctx, SchemeOf(*j), j.InputUri, j.InputCommitment)
 	if err != nil {
 		forget() // nothing measured: no report, and the slot is free for others
 		m.Metrics.Refused.WithLabelValues("input").Inc()
 		m.Log.Warn("cannot probe: the job's input is unavailable", "job", id, "err", err)
-		return jobstypes.Job{}, nil, "", false
+		return jobstypes.Job{}, nil, "", nil, false
 	}
 	pres, err := m.Chain.Jobs.Provider(ctx, &jobstypes.QueryProviderRequest{Operator: j.Provider})
 	if err != nil {
 		forget()
 		m.Log.Warn("cannot probe: provider unknown", "job", id, "err", err)
-		return jobstypes.Job{}, nil, "", false
+		return jobstypes.Job{}, nil, "", nil, false
 	}
 	body, err := zkml.MarshalTensor(in)
 	if err != nil {
-		return jobstypes.Job{}, nil, "", false
+		return jobstypes.Job{}, nil, "", nil, false
 	}
-	return *j, body, strings.TrimRight(pres.Provider.Endpoint, "/") + "/infer?job=" + strconv.FormatUint(id, 10), true
+	var check func([]int8) bool
+	if model, err := m.Fetch.Model(ctx, SchemeOf(*j), j.ModelUri, j.ModelCommitment); err != nil {
+		m.Log.Info("probing without checking answers: the job's model is unavailable to the monitor", "job", id, "err", err)
+	} else if want, err := zkml.Infer(model, in); err == nil {
+		check = func(out []int8) bool { return slices.Equal(out, want) }
+	}
+	return *j, body, strings.TrimRight(pres.Provider.Endpoint, "/") + "/infer?job=" + strconv.FormatUint(id, 10), check, true
 }
 
-func (m *Monitor) probeLoop(ctx context.Context, s *session, j jobstypes.Job, url string, body []byte) {
+func (m *Monitor) probeLoop(ctx context.Context, s *session, j jobstypes.Job, url string, body []byte, check func([]int8) bool) {
 	t := time.NewTicker(m.cfg.ProbeInterval)
 	defer t.Stop()
 	for n := 0; n < m.cfg.MaxProbes; n++ {
 		sign := func(req *http.Request) error { return m.Signer.SignProbe(req, j.Id, body, time.Now()) }
-		if smp, counted, _ := m.probe(ctx, url, body, sign); counted {
+		if smp, counted, _ := m.probe(ctx, url, body, sign, check); counted {
 			s.mu.Lock()
 			s.samples = append(s.samples, smp)
 			s.mu.Unlock()
@@ -270,14 +281,9 @@ func (m *Monitor) probeLoop(ctx context.Context, s *session, j jobstypes.Job, ur
 // probe sends one inference request, signed by sign, and says whether it
 // counts and the answer's HTTP status (0: none). A model the provider does
 // not hold yet (404) and a probe of something that ended (410) are not
-// counted; an error or timeout counts at the timeout.
-func (m *Monitor) probe(ctx context.Context, url string, body []byte, sign func(*http.Request) error) (sample, bool, int) {
-	return m.probeChecked(ctx, url, body, sign, nil)
-}
-
-// probeChecked is probe with check, if set, deciding whether an answer is
-// right: a wrong one counts as failed.
-func (m *Monitor) probeChecked(ctx context.Context, url string, body []byte, sign func(*http.Request) error, check func([]int8) bool) (sample, bool, int) {
+// counted; an error, a timeout, or (with check) an answer check refuses
+// counts at the timeout.
+func (m *Monitor) probe(ctx context.Context, url string, body []byte, sign func(*http.Request) error, check func([]int8) bool) (sample, bool, int) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return sample{}, false, 0

@@ -297,7 +297,7 @@ func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url strin
 				check = func(out []int8) bool { return slices.Equal(out, want) }
 			}
 		}
-		smp, counted, status := m.probeChecked(ctx, url, body, sign, check)
+		smp, counted, status := m.probe(ctx, url, body, sign, check)
 		ps.mu.Lock()
 		ps.probes++
 		switch {

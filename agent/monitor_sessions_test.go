@@ -206,3 +206,63 @@ func TestMonitorMeasuresSessionCheckpoints(t *testing.T) {
 	m.endSession(se.Id)
 	require.Nil(t, m.probed[se.Id], "a closed session is probed no more")
 }
+
+// A job's probe answered with another output than the model's on the job's
+// input counts as a failed probe (at the probe timeout), however fast it
+// came; the model's own output counts at its latency.
+func TestMonitorChecksJobProbeAnswers(t *testing.T) {
+	dir, model, mc, in, ic := writeFiles(t)
+	right, err := zkml.Infer(model, in)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		answer []int8
+		ok     bool
+	}{{"the model's output", right, true}, {"any tensor", []int8{1, 2, 3, 4}, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := zkml.MarshalTensor(tc.answer)
+			require.NoError(t, err)
+			endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(out) }))
+			defer endpoint.Close()
+			jobs := fakeJobs{job: func(id uint64) (*jobstypes.QueryJobResponse, error) {
+				return &jobstypes.QueryJobResponse{Job: jobstypes.Job{
+					Id: id, Status: jobstypes.JobStatus_JOB_STATUS_ASSIGNED, Provider: "p", Buyer: "b", Sla: &jobstypes.SLATerms{},
+					InputUri: "file://" + filepath.Join(dir, "in.vten"), InputCommitment: ic[:], CircuitId: "mlp-16-16-4",
+					ModelUri: "file://" + filepath.Join(dir, "m.vmdl"), ModelCommitment: mc[:],
+				}}, nil
+			}}
+			store, err := OpenStore(t.TempDir())
+			require.NoError(t, err)
+			defer func() { _ = store.Close() }()
+			fetch, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, FileRoot: dir})
+			require.NoError(t, err)
+			m := NewMonitor(&Base{
+				Log: slog.New(slog.DiscardHandler), Metrics: NewMetrics("monitor"), Store: store, Fetch: fetch,
+				Chain: &Chain{Jobs: jobsWithEndpoint{fakeJobs: jobs, endpoint: endpoint.URL}}, Signer: testSigner(t, "monitor"),
+			}, MonitorConfig{ProbeInterval: 5 * time.Millisecond, ProbeTimeout: 900 * time.Millisecond, MaxProbes: 5})
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			m.ctx, m.wg = ctx, &wg
+			m.begin(1, nil)
+			var samples []sample
+			for deadline := time.Now().Add(5 * time.Second); len(samples) < 3 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				m.mu.Lock()
+				if s := m.sessions[1]; s != nil {
+					s.mu.Lock()
+					samples = append([]sample(nil), s.samples...)
+					s.mu.Unlock()
+				}
+				m.mu.Unlock()
+			}
+			cancel()
+			wg.Wait()
+			require.GreaterOrEqual(t, len(samples), 3)
+			for _, s := range samples {
+				require.Equal(t, tc.ok, s.ok)
+				if !tc.ok {
+					require.Equal(t, 900*time.Millisecond, s.latency)
+				}
+			}
+		})
+	}
+}
