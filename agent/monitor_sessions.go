@@ -279,10 +279,7 @@ func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url strin
 				}
 			}
 		}
-		ps.mu.Lock()
-		end := ps.end
-		ps.mu.Unlock()
-		if !end.IsZero() && time.Now().After(end) {
+		if !m.sessionGoesOn(ctx, ps) {
 			return
 		}
 		in := zkml.ExampleInput(inLen, fmt.Sprintf("probe-%d-%d-%d", ps.id, time.Now().UnixNano(), n))
@@ -309,6 +306,30 @@ func (m *Monitor) probeSession(ctx context.Context, ps *probedSession, url strin
 		ps.mu.Unlock()
 		t.Reset(ps.interval(m.cfg.ProbeInterval, m.cfg.MaxProbes))
 	}
+}
+
+// sessionGoesOn says whether ps is still to be probed: before its end as
+// last read, or, past it, still open on chain (a halt moves a session's
+// end later: its new end is read then).
+func (m *Monitor) sessionGoesOn(ctx context.Context, ps *probedSession) bool {
+	ps.mu.Lock()
+	end := ps.end
+	ps.mu.Unlock()
+	if end.IsZero() || !time.Now().After(end) {
+		return true
+	}
+	res, err := m.Chain.Jobs.Session(ctx, &jobstypes.QuerySessionRequest{Id: ps.id})
+	if err != nil || !jobstypes.SessionIsOpen(res.Session.Status) {
+		return false
+	}
+	newEnd := jobstypes.SessionEnd(res.Session).Add(time.Minute)
+	if !newEnd.After(end) {
+		return false
+	}
+	ps.mu.Lock()
+	ps.end = newEnd
+	ps.mu.Unlock()
+	return true
 }
 
 // checkpointed closes a session's period at its checkpoint job's posting

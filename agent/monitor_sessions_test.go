@@ -266,3 +266,26 @@ func TestMonitorChecksJobProbeAnswers(t *testing.T) {
 		})
 	}
 }
+
+// Past the end it last read, the monitor asks the chain: a session whose
+// end a halt moved later is probed on to its new end; a closed one is not.
+func TestMonitorSessionEndMovesWithHalts(t *testing.T) {
+	f := newSLASessionFixture(t, 0)
+	se := f.session
+	se.Status = jobstypes.SessionStatus_SESSION_STATUS_OPEN
+	se.ExpiresAt = time.Now().Add(time.Hour) // moved by a halt
+	m := &Monitor{Base: &Base{Chain: &Chain{Jobs: sessionJobs{session: se}}}}
+	ps := &probedSession{id: se.Id, end: time.Now().Add(-time.Second)}
+	require.True(t, m.sessionGoesOn(context.Background(), ps))
+	require.True(t, ps.end.After(time.Now().Add(59*time.Minute)), "its new end is read")
+	require.True(t, m.sessionGoesOn(context.Background(), ps), "before its end: no question asked")
+
+	se.Status = jobstypes.SessionStatus_SESSION_STATUS_CLOSED
+	m.Chain.Jobs = sessionJobs{session: se}
+	ps.end = time.Now().Add(-time.Second)
+	require.False(t, m.sessionGoesOn(context.Background(), ps), "closed: probing ends")
+	se.Status = jobstypes.SessionStatus_SESSION_STATUS_OPEN
+	se.ExpiresAt = time.Now().Add(-time.Hour)
+	m.Chain.Jobs = sessionJobs{session: se}
+	require.False(t, m.sessionGoesOn(context.Background(), ps), "open on chain but its end is not later: ends")
+}
