@@ -48,14 +48,20 @@ func (k *Keeper) takeSlot(ctx context.Context, operator string, class types.Work
 	if err != nil {
 		return err
 	}
+	if err := k.countOpenJob(ctx, op); err != nil {
+		return err
+	}
+	return k.addOpenUnits(ctx, op, class, units)
+}
+
+// countOpenJob counts one more open job on a provider (its exit waits for
+// it), its units counted already or by the caller.
+func (k *Keeper) countOpenJob(ctx context.Context, op sdk.AccAddress) error {
 	n, err := k.openJobs(ctx, op)
 	if err != nil {
 		return err
 	}
-	if err := k.OpenJobs.Set(ctx, op, n+1); err != nil {
-		return err
-	}
-	return k.addOpenUnits(ctx, op, class, units)
+	return k.OpenJobs.Set(ctx, op, n+1)
 }
 
 // releaseSlot counts one open job less on a provider and gives its units

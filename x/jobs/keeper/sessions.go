@@ -283,11 +283,9 @@ func (k *Keeper) Checkpoint(ctx context.Context, msg *types.MsgCheckpoint) (type
 	if err := k.Ledger.Set(ctx, ledger); err != nil { // the escrow total is unchanged: it moves from the session to the job
 		return j, err
 	}
-	// the units move from the session's reservation to the job's slot
-	if err := k.subOpenUnits(ctx, op, j.Class, j.Units); err != nil {
-		return j, err
-	}
-	if err := k.takeSlot(ctx, j.Provider, j.Class, j.Units); err != nil {
+	// the job takes a slot; its units move from the session's reservation
+	// to it, so the provider's open units stay as they are
+	if err := k.countOpenJob(ctx, op); err != nil {
 		return j, err
 	}
 	if err := k.writeJob(ctx, j, true); err != nil {
