@@ -245,7 +245,7 @@ func TestReview13CheckCircuitAgreesWithZkml(t *testing.T) {
 			continue // no such circuit: no key, nothing to register
 		}
 		var zin, zout int
-		if a, err := zkml.ParseCNNCircuitID(id); err == nil {
+		if _, a, err := zkml.ParseCNNCircuitID(id); err == nil {
 			zin, zout = a.Image.C*a.Image.H*a.Image.W, a.Dense[len(a.Dense)-1]
 		} else {
 			_, sh, err := zkml.ParseCircuitID(id)

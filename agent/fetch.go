@@ -472,7 +472,7 @@ func zeroModel(circuitID string) (*zkml.Model, int, error) {
 		}
 		return m, sh[0], nil
 	}
-	a, err := zkml.ParseCNNCircuitID(circuitID)
+	_, a, err := zkml.ParseCNNCircuitID(circuitID)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %q is not a circuit this agent knows", ErrUnprovable, circuitID)
 	}

@@ -20,8 +20,8 @@ func SchemeOf(j jobstypes.Job) zkml.Scheme {
 	if sc, _, err := zkml.ParseCircuitID(j.CircuitId); err == nil {
 		return sc
 	}
-	if _, err := zkml.ParseCNNCircuitID(j.CircuitId); err == nil {
-		return zkml.Poseidon2 // CNNs are version 2 only
+	if sc, _, err := zkml.ParseCNNCircuitID(j.CircuitId); err == nil {
+		return sc
 	}
 	return zkml.MiMC
 }

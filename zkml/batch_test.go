@@ -177,7 +177,7 @@ func TestItemLensMatchTheCircuits(t *testing.T) {
 		require.Equal(t, []uint64{uint64(sh[0]), uint64(sh[len(sh)-1])}, []uint64{in, out}, id)
 	}
 	for _, id := range []string{"cnn-1x32x32-6k5-16k5-120-84-10", "cnn-1x10x10-2k3-3k3-5-4"} {
-		a, err := ParseCNNCircuitID(id)
+		_, a, err := ParseCNNCircuitID(id)
 		require.NoError(t, err)
 		in, out, err := batch.ItemLens(id)
 		require.NoError(t, err)

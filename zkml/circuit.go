@@ -70,8 +70,8 @@ func (s Scheme) NewCircuit(sh Shape) *Circuit {
 	return c
 }
 
-// NewCNNCircuit allocates the circuit of a CNN architecture (version 2
-// commitments: s must be Poseidon2, which Define checks).
+// NewCNNCircuit allocates the circuit of a CNN architecture (version 2 or
+// 3 commitments, which Define checks).
 func (s Scheme) NewCNNCircuit(a Arch) (*Circuit, error) {
 	geo, err := a.Layers()
 	if err != nil {
@@ -106,30 +106,37 @@ func Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
 }
 
 // Assign builds a full witness for proving under scheme s: it runs the
-// model natively and returns the output with the assignment.
+// model natively and returns the output with the assignment. Version 3
+// needs the circuit's commitment key: see AssignWithKey.
 func (s Scheme) Assign(m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
+	return s.AssignWithKey(nil, m, input, jobID)
+}
+
+// AssignWithKey is Assign with the commitment key a version 3 circuit's
+// model commitment is computed with (ignored by the older versions).
+func (s Scheme) AssignWithKey(ck *CommitmentKey, m *Model, input []int8, jobID uint64) (*Circuit, []int8, error) {
 	if jobID == 0 {
 		return nil, nil, errors.New("zkml: job id must be positive")
 	}
-	return s.assign(m, input, new(big.Int).SetUint64(jobID))
+	return s.assign(ck, m, input, new(big.Int).SetUint64(jobID))
 }
 
 // AssignItem builds the witness of item i of batch job jobID: its job_id
 // public input is zkverify.ItemTag(jobID, i), as the chain builds it.
-func (s Scheme) AssignItem(m *Model, input []int8, jobID, item uint64) (*Circuit, []int8, error) {
+func (s Scheme) AssignItem(ck *CommitmentKey, m *Model, input []int8, jobID, item uint64) (*Circuit, []int8, error) {
 	if jobID == 0 {
 		return nil, nil, errors.New("zkml: job id must be positive")
 	}
 	tag := zkverify.ItemTag(jobID, item)
-	return s.assign(m, input, new(big.Int).SetBytes(tag[:]))
+	return s.assign(ck, m, input, new(big.Int).SetBytes(tag[:]))
 }
 
-func (s Scheme) assign(m *Model, input []int8, jobTag *big.Int) (*Circuit, []int8, error) {
+func (s Scheme) assign(ck *CommitmentKey, m *Model, input []int8, jobTag *big.Int) (*Circuit, []int8, error) {
 	out, err := Infer(m, input)
 	if err != nil {
 		return nil, nil, err
 	}
-	mc, err := s.ModelCommitment(m)
+	mc, err := s.ModelCommitmentWithKey(m, ck)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,8 +200,8 @@ func (c *Circuit) Define(api frontend.API) error {
 		if err != nil {
 			return err
 		}
-		if c.scheme != Poseidon2 {
-			return fmt.Errorf("zkml: CNN circuits use version 2 (poseidon2) commitments, not %v", c.scheme)
+		if !c.scheme.HasCNN() {
+			return fmt.Errorf("zkml: CNN circuits use version 2 or 3 commitments, not %v", c.scheme)
 		}
 		geo, inLen = g, c.arch.InputLen()
 	case c.shape.Layers() >= 1:
@@ -210,6 +217,27 @@ func (c *Circuit) Define(api frontend.API) error {
 	if !c.scheme.Valid() {
 		return fmt.Errorf("zkml: circuit has no commitment scheme (%v)", c.scheme)
 	}
+	// Version 3 commits to the model first, so that its commitment is
+	// commitment 0 of every proof and holds only the model's wires (see
+	// modelcommit.go); the range checks' commitment comes after Define.
+	if c.scheme == Pedersen {
+		model := append([]frontend.Variable{}, c.Shifts...)
+		for l := 0; l < L; l++ {
+			model = append(model, c.Weights[l]...)
+		}
+		for l := 0; l < L; l++ {
+			model = append(model, c.Biases[l]...)
+		}
+		committer, ok := api.(frontend.Committer)
+		if !ok {
+			return errors.New("zkml: version 3 circuits need a builder with commitments")
+		}
+		h, err := committer.Commit(model...)
+		if err != nil {
+			return err
+		}
+		api.AssertIsEqual(h, c.ModelCommitment)
+	}
 	c.countRangeChecks(api)
 	rc := rangecheck.New(api) // its constraints are emitted after Define returns
 
@@ -217,48 +245,27 @@ func (c *Circuit) Define(api frontend.API) error {
 	// another; job ids start at 1, and this constraint is what binds it.
 	api.AssertIsDifferent(c.JobID, 0)
 
-	// Model commitment, and the shift of each layer as a power of two.
-	var elems []frontend.Variable
-	for _, e := range c.modelHeader() {
-		elems = append(elems, e)
-	}
+	// The shift of each layer as a power of two.
 	powTable := make([]frontend.Variable, MaxShift+1)
 	for s := range powTable {
 		powTable[s] = new(big.Int).Lsh(big.NewInt(1), uint(s))
 	}
 	pows := make([]frontend.Variable, L)
 	for l := 0; l < L; l++ {
-		elems = append(elems, c.Shifts[l])
 		pows[l] = selector.Mux(api, c.Shifts[l], powTable...) // also asserts shift ∈ [0, MaxShift]
 	}
 	// Bytes: version 1 range-checks them through gnark's general checker,
-	// version 2 through its own byte lookup (one constraint each).
+	// versions 2 and 3 through their own byte lookup (one constraint each).
 	var bc byteChecker
 	checkByte := func(v frontend.Variable) { rc.Check(v, 8) }
 	if c.scheme != MiMC {
 		checkByte = bc.Check
 	}
-	var ws, bs []frontend.Variable
-	for l := 0; l < L; l++ {
-		for _, w := range c.Weights[l] {
-			checkByte(w)
+	if c.scheme != Pedersen {
+		if err := c.hashModel(api, rc, checkByte); err != nil {
+			return err
 		}
-		for _, b := range c.Biases[l] {
-			rc.Check(b, 32)
-		}
-		ws = append(ws, c.Weights[l]...)
-		bs = append(bs, c.Biases[l]...)
 	}
-	elems = append(elems, pack(api, ws, bytesPerElem, 8)...)
-	elems = append(elems, pack(api, bs, wordsPerElem, 32)...)
-	var mh frontend.Variable
-	if err := c.count(partHashing, func() (err error) {
-		mh, err = c.scheme.hashCircuit(api, elems)
-		return err
-	}); err != nil {
-		return err
-	}
-	api.AssertIsEqual(mh, c.ModelCommitment)
 
 	// Input commitment.
 	for _, x := range c.Input {
@@ -312,6 +319,40 @@ func (c *Circuit) Define(api frontend.API) error {
 	}
 	api.AssertIsEqual(oh, c.OutputCommitment)
 	return bc.finish(api)
+}
+
+// hashModel is versions 1 and 2's model commitment: every weight
+// range-checked to a byte and every bias to 32 bits (packing relies on
+// it), the model hashed, the hash asserted equal to the public
+// model_commitment.
+func (c *Circuit) hashModel(api frontend.API, rc frontend.Rangechecker, checkByte func(frontend.Variable)) error {
+	var elems []frontend.Variable
+	for _, e := range c.modelHeader() {
+		elems = append(elems, e)
+	}
+	elems = append(elems, c.Shifts...)
+	var ws, bs []frontend.Variable
+	for l := range c.Weights {
+		for _, w := range c.Weights[l] {
+			checkByte(w)
+		}
+		for _, b := range c.Biases[l] {
+			rc.Check(b, 32)
+		}
+		ws = append(ws, c.Weights[l]...)
+		bs = append(bs, c.Biases[l]...)
+	}
+	elems = append(elems, pack(api, ws, bytesPerElem, 8)...)
+	elems = append(elems, pack(api, bs, wordsPerElem, 32)...)
+	var mh frontend.Variable
+	if err := c.count(partHashing, func() (err error) {
+		mh, err = c.scheme.hashCircuit(api, elems)
+		return err
+	}); err != nil {
+		return err
+	}
+	api.AssertIsEqual(mh, c.ModelCommitment)
+	return nil
 }
 
 // rowNeuron is version 1's matrix product for neuron j of layer l: one

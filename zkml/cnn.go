@@ -99,13 +99,25 @@ func (a Arch) String() string {
 // CircuitID is the arch's circuit id.
 func (a Arch) CircuitID() string { return CNNPrefix + a.String() }
 
-// ParseCNNCircuitID reads cnn-<arch>.
-func ParseCNNCircuitID(id string) (Arch, error) {
-	rest, ok := strings.CutPrefix(id, CNNPrefix)
-	if !ok {
-		return Arch{}, fmt.Errorf("zkml: circuit id %q is not cnn-<arch>", id)
+// CircuitIDFor names the arch's circuit under scheme s (cnn-<arch> for
+// version 2, cnn3-<arch> for version 3).
+func (a Arch) CircuitIDFor(s Scheme) string { return s.CNNPrefix() + a.String() }
+
+// ParseCNNCircuitID reads cnn-<arch> (version 2) or cnn3-<arch> (version
+// 3).
+func ParseCNNCircuitID(id string) (Scheme, Arch, error) {
+	for _, s := range []Scheme{Poseidon2, Pedersen} {
+		if rest, ok := strings.CutPrefix(id, s.CNNPrefix()); ok {
+			a, err := ParseArch(rest)
+			return s, a, err
+		}
 	}
-	return ParseArch(rest)
+	return 0, Arch{}, fmt.Errorf("zkml: circuit id %q is not cnn-<arch> or cnn3-<arch>", id)
+}
+
+// isCNNID reports whether id has a CNN circuit prefix.
+func isCNNID(id string) bool {
+	return strings.HasPrefix(id, CNNPrefix) || strings.HasPrefix(id, Pedersen.CNNPrefix())
 }
 
 // LayerGeom is one layer of an arch: its dense view (In × Out weights) and,

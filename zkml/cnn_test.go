@@ -25,7 +25,7 @@ func TestArchParseAndGeometry(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, LeNet5, a)
 	require.Equal(t, "cnn-1x32x32-6k5-16k5-120-84-10", a.CircuitID())
-	got, err := ParseCNNCircuitID(a.CircuitID())
+	_, got, err := ParseCNNCircuitID(a.CircuitID())
 	require.NoError(t, err)
 	require.Equal(t, a, got)
 	geo, err := a.Layers()
@@ -47,7 +47,7 @@ func TestArchParseAndGeometry(t *testing.T) {
 		_, err := ParseArch(bad)
 		require.Error(t, err, bad)
 	}
-	_, err = ParseCNNCircuitID("mlp2-16-16-4")
+	_, _, err = ParseCNNCircuitID("mlp2-16-16-4")
 	require.Error(t, err)
 }
 

@@ -106,14 +106,17 @@ func (s Scheme) ModelCommitment(m *Model) ([CommitmentLen]byte, error) {
 	if err := m.Validate(); err != nil {
 		return [CommitmentLen]byte{}, err
 	}
+	if s == Pedersen {
+		return [CommitmentLen]byte{}, fmt.Errorf("%w: a version 3 model commitment is computed with its circuit's commitment key (ModelCommitmentWithKey)", ErrCommitmentKey)
+	}
 	if m.Arch != nil && s != Poseidon2 {
-		return [CommitmentLen]byte{}, fmt.Errorf("zkml: CNN models are committed under version 2 (poseidon2), not %v", s)
+		return [CommitmentLen]byte{}, fmt.Errorf("zkml: CNN models are committed under version 2 (poseidon2) or 3, not %v", s)
 	}
 	return s.hashNative(modelElems(s, m)), nil
 }
 
 func tensorElems(s Scheme, t []int8) []*big.Int {
-	return zkverify.TensorElems(zkverify.Scheme(s), int8Bytes(t))
+	return zkverify.TensorElems(s.hashScheme(), int8Bytes(t))
 }
 
 func int8Bytes(t []int8) []byte {

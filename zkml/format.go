@@ -118,9 +118,12 @@ type Model struct {
 }
 
 // CircuitID names the circuit that proves the model under scheme s: a CNN
-// has one id whatever s (its commitments are version 2).
+// is proven by its version 2 circuit, or its version 3 one under s = 3.
 func (m *Model) CircuitID(s Scheme) string {
 	if m.Arch != nil {
+		if s == Pedersen {
+			return m.Arch.CircuitIDFor(s)
+		}
 		return m.Arch.CircuitID()
 	}
 	return s.CircuitID(m.Shape())

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
@@ -35,13 +34,14 @@ func (s Scheme) Compile(sh Shape) (constraint.ConstraintSystem, error) {
 }
 
 // NewCircuitByID allocates the reference circuit a circuit id names:
-// mlp-<shape> (version 1), mlp2-<shape> (version 2) or cnn-<arch>
-// (version 2), with the scheme its commitments use.
+// mlp-<shape> (version 1), mlp2-<shape> or cnn-<arch> (version 2),
+// mlp3-<shape> or cnn3-<arch> (version 3), with the scheme its commitments
+// use.
 func NewCircuitByID(id string) (*Circuit, Scheme, error) {
-	if a, err := ParseCNNCircuitID(id); err == nil {
-		c, err := Poseidon2.NewCNNCircuit(a)
-		return c, Poseidon2, err
-	} else if strings.HasPrefix(id, CNNPrefix) {
+	if sc, a, err := ParseCNNCircuitID(id); err == nil {
+		c, err := sc.NewCNNCircuit(a)
+		return c, sc, err
+	} else if isCNNID(id) {
 		return nil, 0, err
 	}
 	sc, sh, err := ParseCircuitID(id)
@@ -77,28 +77,45 @@ func Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, inp
 
 // Prove is Prove for a circuit compiled under scheme s.
 func (s Scheme) Prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, input []int8, jobID uint64) ([]byte, []int8, error) {
-	assignment, out, err := s.Assign(m, input, jobID)
+	ck, err := s.keyOf(pk)
 	if err != nil {
 		return nil, nil, err
 	}
-	return prove(ccs, pk, assignment, out)
+	assignment, out, err := s.AssignWithKey(ck, m, input, jobID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.prove(ccs, pk, assignment, out)
 }
 
 // ProveItem proves item i of batch job jobID (its input is the item's).
 func (s Scheme) ProveItem(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, m *Model, input []int8, jobID, item uint64) ([]byte, []int8, error) {
-	assignment, out, err := s.AssignItem(m, input, jobID, item)
+	ck, err := s.keyOf(pk)
 	if err != nil {
 		return nil, nil, err
 	}
-	return prove(ccs, pk, assignment, out)
+	assignment, out, err := s.AssignItem(ck, m, input, jobID, item)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.prove(ccs, pk, assignment, out)
 }
 
-func prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, assignment *Circuit, out []int8) ([]byte, []int8, error) {
+// keyOf is the commitment key a version 3 proof's model commitment is
+// computed with: its proving key's (nil for the older versions).
+func (s Scheme) keyOf(pk groth16.ProvingKey) (*CommitmentKey, error) {
+	if s != Pedersen {
+		return nil, nil
+	}
+	return CommitmentKeyOf(pk)
+}
+
+func (s Scheme) prove(ccs constraint.ConstraintSystem, pk groth16.ProvingKey, assignment *Circuit, out []int8) ([]byte, []int8, error) {
 	w, err := frontend.NewWitness(assignment, ecc.BN254.ScalarField())
 	if err != nil {
 		return nil, nil, err
 	}
-	proof, err := groth16.Prove(ccs, pk, w)
+	proof, err := groth16.Prove(ccs, pk, w, s.ProverOptions()...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("zkml: prove: %w", err)
 	}
@@ -163,9 +180,9 @@ func ReadProvingKeyByID(dir, id string) (groth16.ProvingKey, error) {
 // ExampleForID derives an example model and input for a reference circuit
 // id (a provider's warm-up, benchmarks) and the scheme it is proven under.
 func ExampleForID(id, seed string) (*Model, []int8, Scheme, error) {
-	if a, err := ParseCNNCircuitID(id); err == nil {
+	if sc, a, err := ParseCNNCircuitID(id); err == nil {
 		m, err := ExampleCNN(a, seed)
-		return m, ExampleInput(a.InputLen(), seed), Poseidon2, err
+		return m, ExampleInput(a.InputLen(), seed), sc, err
 	}
 	sc, sh, err := ParseCircuitID(id)
 	if err != nil {

@@ -41,8 +41,7 @@ func TestCircuitMatchesNativeAtExtremes(t *testing.T) {
 		for _, c := range [][2]int8{{127, 127}, {-128, -128}, {127, -128}, {-128, 127}, {0, 127}} {
 			m, in := extremeModel(t, sh, c[0], c[1])
 			for _, sc := range Schemes {
-				a, _, err := sc.Assign(m, in, 9)
-				require.NoError(t, err)
+				a, _ := assignT(t, sc, m, in, 9)
 				require.NoError(t, test.IsSolved(sc.NewCircuit(sh), a, ecc.BN254.ScalarField()), "%v %v w=%d x=%d", sc, sh, c[0], c[1])
 			}
 		}

@@ -96,8 +96,7 @@ func TestCircuitMatchesNative(t *testing.T) {
 					m.Layers[1].Biases[j] = int32(1<<20) * int32(j%3-1)
 				}
 			}
-			a, _, err := sc.Assign(m, in, uint64(seed+1))
-			require.NoError(t, err)
+			a, _ := assignT(t, sc, m, in, uint64(seed+1))
 			require.NoError(t, test.IsSolved(sc.NewCircuit(small), a, ecc.BN254.ScalarField()), "%v seed %d", sc, seed)
 		}
 	}
@@ -108,8 +107,7 @@ func TestCircuitRejectsWrongClaims(t *testing.T) {
 		m, err := ExampleModel(small, "w")
 		require.NoError(t, err)
 		in := ExampleInput(16, "w")
-		a, out, err := sc.Assign(m, in, 7)
-		require.NoError(t, err)
+		a, out := assignT(t, sc, m, in, 7)
 
 		wrongOut := append([]int8{}, out...)
 		wrongOut[0]++
@@ -176,18 +174,18 @@ func TestSchemeCommitments(t *testing.T) {
 }
 
 func TestParseCircuitID(t *testing.T) {
-	for id, want := range map[string]Scheme{"mlp-16-16-4": MiMC, "mlp2-16-16-4": Poseidon2} {
+	for id, want := range map[string]Scheme{"mlp-16-16-4": MiMC, "mlp2-16-16-4": Poseidon2, "mlp3-16-16-4": Pedersen} {
 		sc, sh, err := ParseCircuitID(id)
 		require.NoError(t, err, id)
 		require.Equal(t, want, sc)
 		require.Equal(t, small, sh)
 		require.Equal(t, id, sc.CircuitID(sh))
 	}
-	for _, bad := range []string{"", "mlp3-16-16-4", "cnn-1", "mlp2-", "mlp-16"} {
+	for _, bad := range []string{"", "mlp4-16-16-4", "cnn-1", "mlp2-", "mlp-16", "mlp3-16"} {
 		_, _, err := ParseCircuitID(bad)
 		require.Error(t, err, bad)
 	}
-	for v, want := range map[string]Scheme{"mimc": MiMC, "1": MiMC, "Poseidon2": Poseidon2, "v2": Poseidon2} {
+	for v, want := range map[string]Scheme{"mimc": MiMC, "1": MiMC, "Poseidon2": Poseidon2, "v2": Poseidon2, "pedersen": Pedersen, "3": Pedersen} {
 		got, err := ParseScheme(v)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
@@ -225,7 +223,13 @@ func TestGroth16RoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, nat, out)
 
-		mc, _ := sc.ModelCommitment(m)
+		var ck *CommitmentKey
+		if sc == Pedersen {
+			ck, err = CommitmentKeyOf(pk)
+			require.NoError(t, err)
+		}
+		mc, err := sc.ModelCommitmentWithKey(m, ck)
+		require.NoError(t, err)
 		ic, oc := sc.TensorCommitment(in), sc.TensorCommitment(out)
 		pub := &Circuit{ModelCommitment: mc[:], InputCommitment: ic[:], OutputCommitment: oc[:], JobID: 42}
 		pw, err := frontend.NewWitness(pub, ecc.BN254.ScalarField(), frontend.PublicOnly())

@@ -203,7 +203,7 @@ func (s *Suite) TestReview12BatchOnSchemelessCircuitUnprovable() {
 // or the honest item evidence passes the item check.
 func (s *Suite) TestReview12BatchItemLargerThanMaxItemBytes() {
 	const cnn = "cnn-3x512x512-1k3-1k2-1k2-1k2-1k2-1k2-10" // a 786,432-value image, a valid zkml arch
-	arch, err := zkml.ParseCNNCircuitID(cnn)
+	_, arch, err := zkml.ParseCNNCircuitID(cnn)
 	s.Require().NoError(err)
 	_, err = arch.Layers()
 	s.Require().NoError(err, "a valid zkml CNN circuit id")

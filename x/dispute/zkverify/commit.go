@@ -42,21 +42,30 @@ const (
 // ErrScheme: a circuit id names no known commitment scheme.
 var ErrScheme = errors.New("unknown commitment scheme")
 
-// Circuit id prefixes and their schemes: mlp-<shape> (version 1),
-// mlp2-<shape> (version 2), cnn-<arch> (version 2).
+// Circuit id prefixes and the schemes of their tensor commitments:
+// mlp-<shape> (version 1), mlp2-<shape> and cnn-<arch> (version 2),
+// mlp3-<shape> and cnn3-<arch> (version 3, whose tensors are committed as
+// version 2's; its model commitment is a Pedersen commitment's hash, which
+// the chain never computes).
 var circuitPrefixes = []struct {
 	prefix string
 	scheme Scheme
-}{{"mlp-", SchemeMiMC}, {"mlp2-", SchemePoseidon2}, {"cnn-", SchemePoseidon2}}
+}{
+	{"mlp-", SchemeMiMC},
+	{"mlp2-", SchemePoseidon2},
+	{"cnn-", SchemePoseidon2},
+	{"mlp3-", SchemePoseidon2},
+	{"cnn3-", SchemePoseidon2},
+}
 
-// SchemeOfCircuit is the commitment scheme of a circuit id.
+// SchemeOfCircuit is the scheme of a circuit id's tensor commitments.
 func SchemeOfCircuit(id string) (Scheme, error) {
 	for _, p := range circuitPrefixes {
 		if strings.HasPrefix(id, p.prefix) {
 			return p.scheme, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: circuit id %q is not mlp-, mlp2- or cnn-", ErrScheme, id)
+	return 0, fmt.Errorf("%w: circuit id %q is not mlp-, mlp2-, mlp3-, cnn- or cnn3-", ErrScheme, id)
 }
 
 // Tag turns a domain string into a field element (its bytes, big-endian).

@@ -29,9 +29,10 @@ import (
 const (
 	g1Size = curve.SizeOfG1AffineCompressed // 32
 	g2Size = curve.SizeOfG2AffineCompressed // 64
-	// MaxCommitments bounds the Pedersen commitments a circuit may use
-	// (gnark's range checks use one).
-	MaxCommitments = 1
+	// MaxCommitments bounds the Pedersen commitments a circuit may use:
+	// gnark's range checks use one, and version 3 circuits commit to their
+	// model in another.
+	MaxCommitments = 2
 )
 
 // ProofSize is the exact length of a proof for a VK with nCommitments.
@@ -209,7 +210,10 @@ func ParseVerifyingKey(b []byte, lim Limits) (*VerifyingKey, error) {
 	}
 
 	// Structure: K holds the constant term, the public inputs and one entry
-	// per commitment; committed indices name public inputs, in order.
+	// per commitment; committed indices name public inputs (1..nbPublic)
+	// or an earlier commitment's hash (nbPublic+1+c for commitment c < i:
+	// the verifier appends each hash to the public inputs in order), in
+	// increasing order.
 	nbPublic := nK - 1 - nC
 	if nbPublic < 1 {
 		return nil, fmt.Errorf("%w: %d K points for %d commitments", ErrMalformedVK, nK, nC)
@@ -219,7 +223,7 @@ func ParseVerifyingKey(b []byte, lim Limits) (*VerifyingKey, error) {
 	}
 	for i, idx := range committed {
 		for j, v := range idx {
-			if v < 1 || v > nbPublic || (j > 0 && v <= idx[j-1]) {
+			if v < 1 || v > nbPublic+i || (j > 0 && v <= idx[j-1]) {
 				return nil, fmt.Errorf("%w: commitment %d: committed index %d out of range or order", ErrMalformedVK, i, v)
 			}
 		}

@@ -34,10 +34,14 @@ func ItemLens(circuitID string) (in, out uint64, err error) {
 		rest = strings.TrimPrefix(circuitID, "mlp-")
 	case strings.HasPrefix(circuitID, "mlp2-"):
 		rest = strings.TrimPrefix(circuitID, "mlp2-")
+	case strings.HasPrefix(circuitID, "mlp3-"):
+		rest = strings.TrimPrefix(circuitID, "mlp3-")
 	case strings.HasPrefix(circuitID, "cnn-"):
 		rest, cnn = strings.TrimPrefix(circuitID, "cnn-"), true
+	case strings.HasPrefix(circuitID, "cnn3-"):
+		rest, cnn = strings.TrimPrefix(circuitID, "cnn3-"), true
 	default:
-		return bad("batch jobs take mlp-, mlp2- or cnn- circuits")
+		return bad("batch jobs take mlp-, mlp2-, mlp3-, cnn- or cnn3- circuits")
 	}
 	parts := strings.Split(rest, "-")
 	if len(parts) < 2 || len(parts) > 64 {
