@@ -20,7 +20,7 @@ import (
 const clampBits = 40
 
 func init() {
-	solver.RegisterHint(RequantizeHint, UnpackHint, ByteCountHint)
+	solver.RegisterHint(RequantizeHint, Requantize3Hint, UnpackHint, ByteCountHint)
 }
 
 // Circuit proves: the model committed in ModelCommitment, run on the input
@@ -245,14 +245,11 @@ func (c *Circuit) Define(api frontend.API) error {
 	// another; job ids start at 1, and this constraint is what binds it.
 	api.AssertIsDifferent(c.JobID, 0)
 
-	// The shift of each layer as a power of two.
-	powTable := make([]frontend.Variable, MaxShift+1)
-	for s := range powTable {
-		powTable[s] = new(big.Int).Lsh(big.NewInt(1), uint(s))
-	}
-	pows := make([]frontend.Variable, L)
+	// The shift of each layer: as a power of two (versions 1 and 2), as
+	// the two constants of requantize3 (version 3).
+	shifts := make([]layerShift, L)
 	for l := 0; l < L; l++ {
-		pows[l] = selector.Mux(api, c.Shifts[l], powTable...) // also asserts shift ∈ [0, MaxShift]
+		shifts[l] = c.layerShift(api, c.Shifts[l]) // also asserts shift ∈ [0, MaxShift]
 	}
 	// Bytes: version 1 range-checks them through gnark's general checker,
 	// versions 2 and 3 through their own byte lookup (one constraint each).
@@ -260,6 +257,17 @@ func (c *Circuit) Define(api frontend.API) error {
 	checkByte := func(v frontend.Variable) { rc.Check(v, 8) }
 	if c.scheme != MiMC {
 		checkByte = bc.Check
+	}
+	rq := func(acc frontend.Variable, l int, lo, hi int64) (y frontend.Variable) {
+		_ = c.count(partRequantization, func() error {
+			if c.scheme == Pedersen {
+				y = requantize3(api, rc, &bc, acc, shifts[l], lo, hi)
+			} else {
+				y = requantize(api, rc, acc, shifts[l].pow, lo, hi)
+			}
+			return nil
+		})
+		return y
 	}
 	if c.scheme != Pedersen {
 		if err := c.hashModel(api, rc, checkByte); err != nil {
@@ -285,7 +293,7 @@ func (c *Circuit) Define(api frontend.API) error {
 	for l, g := range geo {
 		lo, hi := clampBounds(l, L)
 		if g.IsConv {
-			x = c.convLayer(api, rc, l, g, x, pows[l])
+			x = c.convLayer(api, rc, l, g, x, rq)
 			continue
 		}
 		y := make([]frontend.Variable, g.Out)
@@ -300,10 +308,7 @@ func (c *Circuit) Define(api frontend.API) error {
 			if c.scheme == MiMC { // version 1 interleaves, and its constraint order is its keys'
 				accs = append(accs, c.rowNeuron(api, l, j, x))
 			}
-			_ = c.count(partRequantization, func() error {
-				y[j] = requantize(api, rc, accs[j], pows[l], lo, hi)
-				return nil
-			})
+			y[j] = rq(accs[j], l, lo, hi)
 		}
 		x = y
 	}
@@ -439,7 +444,15 @@ func (c *Circuit) packedDot(api frontend.API, rc frontend.Rangechecker, l, in, o
 					rc.Check(a, k)
 					R = api.Add(R, api.Mul(a, pow2(k*t)))
 				}
-				api.AssertIsEqual(S, R)
+				if c.scheme == Pedersen {
+					// gnark's R1CS builder puts the longer side of a
+					// constraint in its B matrix, whose wires cost the
+					// prover a G2 point each: this order puts the g limbs
+					// there and S's products (one per input) in C
+					api.AssertIsEqual(R, S)
+				} else {
+					api.AssertIsEqual(S, R)
+				}
 				for t, a := range sums {
 					res[p][j0+t] = api.Add(a, api.Mul(sumX, -128), api.Mul(sumW[j0+t], -128), 128*128*in)
 				}
@@ -454,7 +467,7 @@ func (c *Circuit) packedDot(api frontend.API, rc frontend.Rangechecker, l, in, o
 // products of every output position (packedDot on the patches), the four
 // of each pooling window summed with their biases (linear), then one
 // requantization per pooled value into [0, 127].
-func (c *Circuit) convLayer(api frontend.API, rc frontend.Rangechecker, l int, g LayerGeom, x []frontend.Variable, pow frontend.Variable) []frontend.Variable {
+func (c *Circuit) convLayer(api frontend.API, rc frontend.Rangechecker, l int, g LayerGeom, x []frontend.Variable, rq func(acc frontend.Variable, l int, lo, hi int64) frontend.Variable) []frontend.Variable {
 	patches := make([][]frontend.Variable, 0, g.OutH*g.OutW)
 	for oy := 0; oy < g.OutH; oy++ {
 		for ox := 0; ox < g.OutW; ox++ {
@@ -471,10 +484,7 @@ func (c *Circuit) convLayer(api frontend.API, rc frontend.Rangechecker, l int, g
 				for d := 0; d < 4; d++ {
 					pooled = api.Add(pooled, dots[(2*py+d/2)*g.OutW+2*px+d%2][f])
 				}
-				_ = c.count(partRequantization, func() error {
-					y[(f*g.PoolH+py)*g.PoolW+px] = requantize(api, rc, pooled, pow, 0, 127)
-					return nil
-				})
+				y[(f*g.PoolH+py)*g.PoolW+px] = rq(pooled, l, 0, 127)
 			}
 		}
 	}
@@ -525,6 +535,101 @@ func requantize(api frontend.API, rc frontend.Rangechecker, acc, pow frontend.Va
 	rc.Check(api.Select(isLow, api.Sub(lo-1, q), api.Sub(q, lo)), clampBits)
 	rc.Check(api.Select(isHigh, api.Sub(q, hi+1), api.Sub(hi, q)), clampBits)
 	return api.Add(q, api.Mul(isLow, api.Sub(lo, q)), api.Mul(isHigh, api.Sub(hi, q)))
+}
+
+// layerShift is a layer's shift s in the forms requantization uses:
+// pow = 2^s, and scale = 2^(24−s) (version 3).
+type layerShift struct{ pow, scale frontend.Variable }
+
+func (c *Circuit) layerShift(api frontend.API, s frontend.Variable) layerShift {
+	table := func(exp func(s int) int) []frontend.Variable {
+		t := make([]frontend.Variable, MaxShift+1)
+		for k := range t {
+			t[k] = pow2(exp(k))
+		}
+		return t
+	}
+	if c.scheme != Pedersen {
+		return layerShift{pow: selector.Mux(api, s, table(func(s int) int { return s })...)}
+	}
+	return layerShift{
+		pow:   selector.Mux(api, s, table(func(s int) int { return s })...),
+		scale: selector.Mux(api, s, table(func(s int) int { return MaxShift - s })...),
+	}
+}
+
+// requantize3 is version 3's y = clamp(floor(acc / 2^s), lo, hi), with
+// hi − lo < 256: two range checks instead of version 2's four.
+//
+// Division: the prover supplies q and r with acc = q·2^s + r, and
+// r·2^(24−s) is range-checked to 24 bits. That alone does not make r an
+// integer below 2^s (r·2^(24−s) = u < 2^24 holds for r = u/2^(24−s) in the
+// field, integer or not), but with acc and q integers, u = acc·2^(24−s) −
+// q·2^24 is one too, and the clamp below accepts only q within 2^40 of
+// [lo, hi]: for such q, u < 2^24 leaves exactly q = floor(acc / 2^s) (an
+// integer of magnitude below 2^(254−24−41) cannot be a nonzero multiple of
+// p), so r = acc − q·2^s is that floor's remainder.
+//
+// Clamp: the prover supplies flags low, high and a distance m < 2^40;
+// y = q − (high − low)·m, high ⇒ y = hi, low ⇒ y = lo, and y ∈ [lo, hi]
+// (byte lookups). So high means q = hi + m ≥ hi, low means q = lo − m ≤ lo,
+// neither means q = y ∈ [lo, hi]: in every case y = clamp(q, lo, hi),
+// whichever flags a prover picks at the bounds.
+//
+// Its constraints are written with acc, a long linear combination (a
+// neuron's every weight and input), on the C side: gnark's R1CS builder
+// puts the longer side of a product in B, whose wires cost the prover a G2
+// point each.
+func requantize3(api frontend.API, rc frontend.Rangechecker, bc *byteChecker, acc frontend.Variable, sh layerShift, lo, hi int64) frontend.Variable {
+	out, err := api.Compiler().NewHint(Requantize3Hint, 5, acc, sh.pow, lo, hi)
+	if err != nil {
+		panic(err) // only at compile time, on a programming error
+	}
+	q, r, low, high, m := out[0], out[1], out[2], out[3], out[4]
+	// acc = q·2^s + r, with acc (long) on the constraint's C side
+	api.AssertIsEqual(api.Add(api.Mul(q, sh.pow), r), acc)
+	rc.Check(api.Mul(r, sh.scale), MaxShift) // r·2^(24−s) < 2^24
+	api.AssertIsBoolean(low)
+	api.AssertIsBoolean(high)
+	rc.Check(m, clampBits)
+	y := api.Sub(q, api.Mul(api.Sub(high, low), m))
+	api.AssertIsEqual(api.Mul(high, api.Sub(y, hi)), 0)
+	api.AssertIsEqual(api.Mul(low, api.Sub(y, lo)), 0)
+	bc.Check(api.Sub(y, lo))
+	if span := hi - lo + 1; span < 256 {
+		bc.Check(api.Add(api.Sub(y, lo), 256-span)) // y − lo ≤ span − 1
+	}
+	return y
+}
+
+// Requantize3Hint computes requantize3's q = floor(acc / pow), r = acc −
+// q·pow, the clamp flags and the distance (inputs acc, pow, lo, hi). A
+// prover-side hint; the circuit checks every output.
+func Requantize3Hint(field *big.Int, in, out []*big.Int) error {
+	if len(in) != 4 || len(out) != 5 {
+		return errors.New("requantize3 hint: want 4 inputs and 5 outputs")
+	}
+	acc, pow := signed(field, in[0]), signed(field, in[1])
+	lo, hi := signed(field, in[2]), signed(field, in[3])
+	if pow.Sign() <= 0 {
+		return errors.New("requantize3 hint: non-positive divisor")
+	}
+	q, r := new(big.Int), new(big.Int)
+	q.DivMod(acc, pow, r) // Euclidean: r ≥ 0, so q is the floor for pow > 0
+	out[0].Mod(q, field)
+	out[1].Set(r)
+	for _, o := range out[2:] {
+		o.SetInt64(0)
+	}
+	switch {
+	case q.Cmp(lo) < 0:
+		out[2].SetInt64(1)
+		out[4].Sub(lo, q)
+	case q.Cmp(hi) > 0:
+		out[3].SetInt64(1)
+		out[4].Sub(q, hi)
+	}
+	return nil
 }
 
 // signed reads a field element as a signed integer (values above p/2 are

@@ -7,11 +7,13 @@
 //  2. the verify-gas calibration: the same check against a secp256k1
 //     signature check, which the SDK prices at 1,000 gas;
 //  3. the verification tax: for each reference shape and commitment scheme
-//     (version 1 MiMC, version 2 Poseidon2 with packed products), native
-//     inference, compile, setup, prove and verify times, key and proof
-//     sizes, prove ÷ native, and the constraints split by part; then, per
-//     shape, version 2's prove time, setup time and proving-key size as
-//     ratios to version 1's, measured in the same run.
+//     (version 1 MiMC, version 2 Poseidon2 with packed products, version 3
+//     with the model committed instead of hashed), native inference,
+//     compile, setup, prove and verify times, key and proof sizes, prove ÷
+//     native, and the constraints split by part; then, per shape, version
+//     2's prove time, setup time and proving-key size as ratios to version
+//     1's, and version 3's as ratios to version 2's, measured in the same
+//     run.
 package main
 
 import (
@@ -49,8 +51,8 @@ import (
 
 func main() {
 	shapes := flag.String("shapes", "16-16-4,64-64-10,784-128-10", "shapes for the verification-tax table")
-	schemes := flag.String("schemes", "mimc,poseidon2", "commitment schemes (circuit versions) to measure per shape")
-	cnns := flag.String("cnn", zkml.LeNet5.String(), "CNN architectures to measure (version 2), comma-separated; empty for none")
+	schemes := flag.String("schemes", "mimc,poseidon2,pedersen", "commitment schemes (circuit versions) to measure per shape")
+	cnns := flag.String("cnn", zkml.LeNet5.String(), "CNN architectures to measure (versions 2 and 3), comma-separated; empty for none")
 	rounds := flag.Int("rounds", 10, "interleaved rounds for the verify comparison")
 	perRound := flag.Int("per-round", 100, "verifications per round and side")
 	flag.Parse()
@@ -78,8 +80,10 @@ func main() {
 		}
 		a, err := zkml.ParseArch(s)
 		check(err)
-		_, r := measureCNN(a)
-		rows = append(rows, r)
+		for _, sc := range []zkml.Scheme{zkml.Poseidon2, zkml.Pedersen} {
+			_, r := measureCNN(sc, a)
+			rows = append(rows, r)
+		}
 	}
 	compareVerify(first, *rounds, *perRound)
 	printTax(rows)
@@ -96,6 +100,7 @@ func check(err error) {
 type kit struct {
 	scheme  zkml.Scheme
 	id      string
+	mc      [zkml.CommitmentLen]byte // the model's commitment under the circuit
 	vkBytes []byte
 	vk      groth16.VerifyingKey
 	model   *zkml.Model
@@ -134,10 +139,10 @@ func measureShape(sc zkml.Scheme, sh zkml.Shape) (*kit, row) {
 	return measure(sc, sh.String(), m, zkml.ExampleInput(sh[0], "bench"))
 }
 
-func measureCNN(a zkml.Arch) (*kit, row) {
+func measureCNN(sc zkml.Scheme, a zkml.Arch) (*kit, row) {
 	m, err := zkml.ExampleCNN(a, "bench")
 	check(err)
-	return measure(zkml.Poseidon2, a.String(), m, zkml.ExampleInput(a.InputLen(), "bench"))
+	return measure(sc, a.String(), m, zkml.ExampleInput(a.InputLen(), "bench"))
 }
 
 // measure times one circuit (the model's, under sc) end to end.
@@ -196,13 +201,18 @@ func measure(sc zkml.Scheme, shape string, m *zkml.Model, in []int8) (*kit, row)
 
 	pvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{NbPublic: 4})
 	check(err)
-	mc, err := sc.ModelCommitment(m)
+	var ck *zkml.CommitmentKey
+	if sc == zkml.Pedersen {
+		ck, err = zkml.CommitmentKeyOf(pk)
+		check(err)
+	}
+	mc, err := sc.ModelCommitmentWithKey(m, ck)
 	check(err)
 	ic, oc := sc.TensorCommitment(in), sc.TensorCommitment(out)
 	pub, err := types.PublicInputs(jobstypes.Job{Id: jobID, ModelCommitment: mc[:], InputCommitment: ic[:]}, oc[:])
 	check(err)
 	r.verify = timeIt(300*time.Millisecond, func() { check(zkverify.Verify(pvk, proof, pub)) })
-	return &kit{scheme: sc, id: id, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
+	return &kit{scheme: sc, id: id, mc: mc, vkBytes: vkb.Bytes(), vk: vk, model: m, input: in, output: out, proof: proof, jobID: jobID}, r
 }
 
 // chainApp is the real application on an in-memory store with the kit's
@@ -226,8 +236,7 @@ func compareVerify(k *kit, rounds, perRound int) {
 	proof := groth16.NewProof(ecc.BN254)
 	_, err := proof.ReadFrom(bytes.NewReader(k.proof))
 	check(err)
-	mc, err := k.scheme.ModelCommitment(k.model)
-	check(err)
+	mc := k.mc
 	ic, oc := k.scheme.TensorCommitment(k.input), k.scheme.TensorCommitment(k.output)
 	pw, err := frontend.NewWitness(&zkml.Circuit{ModelCommitment: mc[:], InputCommitment: ic[:], OutputCommitment: oc[:], JobID: k.jobID},
 		ecc.BN254.ScalarField(), frontend.PublicOnly())
@@ -324,33 +333,55 @@ func printTax(rows []row) {
 	fmt.Println()
 }
 
-// printRatios prints, for every shape measured under both versions, the
-// new circuit's figures over the old one's: against version 1 as it was
-// (gnark's setup) and, for the setup, against version 1 under the same
-// setup code, which separates the circuit's share from the setup's.
+// printRatios prints, for every shape measured under two versions, the
+// newer circuit's figures over the older one's: version 2 over version 1
+// as it was (gnark's setup) and, for the setup, against version 1 under
+// the same setup code, which separates the circuit's share from the
+// setup's; then version 3 over version 2.
 func printRatios(rows []row) {
-	printed := false
-	for _, o := range rows {
-		if o.scheme != zkml.MiMC {
-			continue
-		}
-		for _, n := range rows {
-			if n.scheme != zkml.Poseidon2 || n.shape != o.shape {
+	pairs := func(old, new zkml.Scheme, f func(o, n row)) {
+		for _, o := range rows {
+			if o.scheme != old {
 				continue
 			}
-			if !printed {
-				fmt.Printf("## Version 2 over version 1 (same run; below 1 is better)\n\n")
-				fmt.Printf("| shape | constraints | prove | setup (v1 with gnark's setup) | setup (both with zkml/setup) | proving key |\n|---|---|---|---|---|---|\n")
-				printed = true
+			for _, n := range rows {
+				if n.scheme == new && n.shape == o.shape {
+					f(o, n)
+				}
 			}
-			fmt.Printf("| %s | %.2f | %.2f (%s → %s) | %.2f (%s → %s) | %.2f (%s → %s) | %.2f (%s → %s) |\n", o.shape,
-				float64(n.constraints)/float64(o.constraints),
-				float64(n.prove)/float64(o.prove), o.prove.Round(time.Millisecond), n.prove.Round(time.Millisecond),
-				float64(n.setup)/float64(o.gnarkSetup), o.gnarkSetup.Round(time.Millisecond), n.setup.Round(time.Millisecond),
-				float64(n.setup)/float64(o.setup), o.setup.Round(time.Millisecond), n.setup.Round(time.Millisecond),
-				float64(n.pkBytes)/float64(o.pkBytes), size(o.pkBytes), size(n.pkBytes))
 		}
 	}
+	r := func(n, o time.Duration) string {
+		return fmt.Sprintf("%.2f (%s → %s)", float64(n)/float64(o), o.Round(time.Millisecond), n.Round(time.Millisecond))
+	}
+	printed := false
+	pairs(zkml.MiMC, zkml.Poseidon2, func(o, n row) {
+		if !printed {
+			fmt.Printf("## Version 2 over version 1 (same run; below 1 is better)\n\n")
+			fmt.Printf("| shape | constraints | prove | setup (v1 with gnark's setup) | setup (both with zkml/setup) | proving key |\n|---|---|---|---|---|---|\n")
+			printed = true
+		}
+		fmt.Printf("| %s | %.2f | %s | %s | %s | %.2f (%s → %s) |\n", o.shape,
+			float64(n.constraints)/float64(o.constraints), r(n.prove, o.prove), r(n.setup, o.gnarkSetup), r(n.setup, o.setup),
+			float64(n.pkBytes)/float64(o.pkBytes), size(o.pkBytes), size(n.pkBytes))
+	})
+	if printed {
+		fmt.Println()
+	}
+	printed = false
+	pairs(zkml.Poseidon2, zkml.Pedersen, func(o, n row) {
+		if !printed {
+			fmt.Printf("## Version 3 over version 2 (same run; below 1 is better)\n\n")
+			fmt.Printf("| shape | constraints | prove | setup | proving key | verify | proof |\n|---|---|---|---|---|---|---|\n")
+			printed = true
+		}
+		fmt.Printf("| %s | %.2f (%d → %d) | %s | %s | %.2f (%s → %s) | %.2f (%s → %s) | %d B → %d B |\n", o.shape,
+			float64(n.constraints)/float64(o.constraints), o.constraints, n.constraints,
+			r(n.prove, o.prove), r(n.setup, o.setup),
+			float64(n.pkBytes)/float64(o.pkBytes), size(o.pkBytes), size(n.pkBytes),
+			float64(n.verify)/float64(o.verify), o.verify.Round(time.Microsecond), n.verify.Round(time.Microsecond),
+			o.proofBytes, n.proofBytes)
+	})
 	if printed {
 		fmt.Println()
 	}
