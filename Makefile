@@ -55,11 +55,12 @@ test-unit: ## keeper unit tests (real Groth16 proofs), the prover's circuits aga
 # spurious "context deadline exceeded" failure when a duration runs out
 # (golang/go#75804, fixed in Go 1.27); a count has no deadline.
 FUZZ_TARGETS := ./x/dispute/zkverify:FuzzVerifyProof:20000 ./x/dispute/zkverify:FuzzParseVerifyingKey:15000 \
+	./x/dispute/zkverify:FuzzVerifyProofTwoCommitments:15000 ./zkml:FuzzCommitmentKeyFile:30000 \
 	./zkml:FuzzModelFile:30000 ./zkml:FuzzTensorFile:30000 ./zkml:FuzzBatchFile:20000 ./x/jobs/batch:FuzzVerifyPath:40000 \
 	./x/jobs/serving:FuzzParseBody:10000 \
 	./x/attest/tee:FuzzVerifyTDX:3000 ./x/attest/tee:FuzzVerifySNP:5000 ./x/attest/tee:FuzzCheckCollateral:5000
 
-test-fuzz: ## short fuzz runs (a fixed number of executions, ~4 s each; `make fuzz` runs long ones) of the proof, VK, model, tensor and batch file decoders, batch inclusion paths, serving receipt bodies and TEE evidence
+test-fuzz: ## short fuzz runs (a fixed number of executions, ~4 s each; `make fuzz` runs long ones) of the proof (one and two commitments), VK, model, tensor, batch and commitment key file decoders, batch inclusion paths, serving receipt bodies and TEE evidence
 	./scripts/fuzz.sh $(FUZZ_TARGETS)
 
 fuzz: ## long fuzz runs: FUZZTIME per target (default 5m; a failure without a new testdata/fuzz file is the Go 1.26 deadline race, not a crash)

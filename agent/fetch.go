@@ -51,6 +51,11 @@ type FetchConfig struct {
 	// link-local addresses (a local test network). Off: the agent cannot be
 	// pointed at its own node, its metadata service or its LAN.
 	AllowPrivate bool
+	// KeysDir holds version 3 circuits' commitment keys (<circuit id>.ck,
+	// from `verdictd zk setup`): a version 3 job's model is checked against
+	// its commitment with its circuit's key, so without it the job is
+	// refused.
+	KeysDir string
 }
 
 // Fetcher reads job files by URI within the bounds of its FetchConfig:
@@ -66,6 +71,8 @@ type Fetcher struct {
 	cached int64                      // weight bytes in models
 	sizesM sync.Mutex
 	sizes  map[string]fileSizes // circuit id -> the exact file sizes it takes
+	cksM   sync.Mutex
+	cks    map[string]*zkml.CommitmentKey // circuit id -> its commitment key (version 3)
 }
 
 type verifiedModel struct {
@@ -83,7 +90,7 @@ const (
 
 // NewFetcher returns a fetcher with the given bounds.
 func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
-	f := &Fetcher{FetchConfig: cfg, models: map[modelKey]verifiedModel{}, sizes: map[string]fileSizes{}}
+	f := &Fetcher{FetchConfig: cfg, models: map[modelKey]verifiedModel{}, sizes: map[string]fileSizes{}, cks: map[string]*zkml.CommitmentKey{}}
 	if cfg.MaxBytes <= 0 || cfg.Timeout <= 0 {
 		return nil, errors.New("fetcher: the size cap and the timeout must be positive")
 	}
@@ -357,7 +364,11 @@ func (f *Fetcher) parseModel(sc zkml.Scheme, bz, commitment []byte, check func(*
 			return nil, err
 		}
 	}
-	c, err := sc.ModelCommitment(m)
+	ck, err := f.commitmentKey(sc, m)
+	if err != nil {
+		return nil, err
+	}
+	c, err := sc.ModelCommitmentWithKey(m, ck)
 	if err != nil {
 		return nil, err
 	}
@@ -379,6 +390,30 @@ func (f *Fetcher) parseModel(sc zkml.Scheme, bz, commitment []byte, check func(*
 	}
 	f.mu.Unlock()
 	return m, nil
+}
+
+// commitmentKey is the key m's version 3 circuit commits models with,
+// read once from KeysDir (nil under the older versions). Only keys that
+// read are kept: a key set up later is found on the next job.
+func (f *Fetcher) commitmentKey(sc zkml.Scheme, m *zkml.Model) (*zkml.CommitmentKey, error) {
+	if sc != zkml.Pedersen {
+		return nil, nil
+	}
+	id := m.CircuitID(sc)
+	f.cksM.Lock()
+	defer f.cksM.Unlock()
+	if ck, ok := f.cks[id]; ok {
+		return ck, nil
+	}
+	if f.KeysDir == "" {
+		return nil, fmt.Errorf("%w: no keys directory for %s's commitment key", zkml.ErrCommitmentKey, id)
+	}
+	ck, err := zkml.ReadCommitmentKeyByID(f.KeysDir, id)
+	if err != nil {
+		return nil, err
+	}
+	f.cks[id] = ck
+	return ck, nil
 }
 
 // Tensor fetches a tensor file and checks it against the job's commitment

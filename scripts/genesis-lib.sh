@@ -22,6 +22,7 @@ set_toml() { # file section key value  (value written verbatim)
 zk_keys_current() {
   local id=$1
   [ -f "$ZK_DIR/$id.vk" ] && [ -f "$ZK_DIR/$id.pk" ] && [ -f "$ZK_DIR/$id.ccs.sha256" ] || return 1
+  case $id in mlp3-* | cnn3-*) [ -f "$ZK_DIR/$id.ck" ] || return 1 ;; esac
   [ -n "${ZK_BIN_SHA:-}" ] || ZK_BIN_SHA=$(sha256sum "$BIN" | cut -d' ' -f1)
   [ -f "$ZK_DIR/$id.bin.sha256" ] && [ "$(cat "$ZK_DIR/$id.bin.sha256")" = "$ZK_BIN_SHA" ] && return 0
   [ "$(cat "$ZK_DIR/$id.ccs.sha256")" = "$("$BIN" zk fingerprint "$id" 2>/dev/null)" ] || return 1
@@ -73,23 +74,27 @@ verdict_genesis() {
     | .app_state.staking.params.bond_denom = "uverd"
   ' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
 
-  # The reference circuits: both versions of the MLP family — version 2
-  # (Poseidon2, mlp2-<shape>; the demo's) and version 1 (MiMC, mlp-<shape>;
-  # still registered and provable) — the CNN family's LeNet-5, and a small
-  # version 2 MLP (mlp2-<SLA shape>: the demo's SLA and TEE scenes, whose
-  # scheduling no other scene's provider may enter). Keys are made once per
-  # circuit build (setup ~2 s, ~3 s, ~20 s and ~1 s) and reused; each
-  # verifying key is validated and registered in genesis.
+  # The reference circuits: the three versions of the MLP family —
+  # version 2 (Poseidon2, mlp2-<shape>; the demo's), version 1 (MiMC,
+  # mlp-<shape>) and version 3 (the model committed in the proof,
+  # mlp3-<shape>), all registered and provable — the CNN family's LeNet-5
+  # under versions 2 and 3 (the demo's CNN scene proves version 3), and a
+  # small version 2 MLP (mlp2-<SLA shape>: the demo's SLA and TEE scenes,
+  # whose scheduling no other scene's provider may enter). Keys are made
+  # once per circuit build (setup ~2 s, ~3 s, ~1 s, ~20 s, ~10 s and ~1 s)
+  # and reused; each verifying key is validated and registered in genesis.
   # Networks started at the same time share ZK_DIR: one makes the keys
   # while the others wait, so no chain registers a key another overwrites.
   mkdir -p "$ZK_DIR"
   local lock id name desc
   exec {lock}>"$ZK_DIR/.setup.lock"
   flock -w 900 "$lock" || { echo "another key setup holds $ZK_DIR/.setup.lock" >&2; exit 1; }
-  for id in "mlp2-$ZK_SHAPE" "mlp-$ZK_SHAPE" "cnn-$CNN_ARCH" "mlp2-${SLA_SHAPE:-16-16-4}"; do
+  for id in "mlp2-$ZK_SHAPE" "mlp-$ZK_SHAPE" "mlp3-$ZK_SHAPE" "cnn-$CNN_ARCH" "cnn3-$CNN_ARCH" "mlp2-${SLA_SHAPE:-16-16-4}"; do
     case $id in
       mlp2-*) name="MLP ${id#mlp2-} (v2)"; desc="quantized MLP inference, int8, Poseidon2 commitments, zkml" ;;
+      mlp3-*) name="MLP ${id#mlp3-} (v3)"; desc="quantized MLP inference, int8, the model committed in the proof (BSB22), Poseidon2 tensor commitments, zkml" ;;
       mlp-*) name="MLP ${id#mlp-} (v1)"; desc="quantized MLP inference, int8, MiMC commitments, zkml" ;;
+      cnn3-*) name="CNN $CNN_ARCH (v3)"; desc="quantized conv + 2x2 average pool + dense, int8, the model committed in the proof (BSB22), zkml" ;;
       *) name="CNN $CNN_ARCH"; desc="quantized conv + 2x2 average pool + dense, int8, Poseidon2 commitments, zkml" ;;
     esac
     if ! zk_keys_current "$id"; then

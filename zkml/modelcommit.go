@@ -138,6 +138,19 @@ func (s Scheme) ModelCommitmentWithKey(m *Model, ck *CommitmentKey) ([Commitment
 	return ck.ModelCommitment(m)
 }
 
+// ModelCommitmentIn is ModelCommitmentWithKey with a version 3 circuit's
+// key read from dir (CommitmentKeyPath).
+func (s Scheme) ModelCommitmentIn(dir string, m *Model) ([CommitmentLen]byte, error) {
+	if s != Pedersen {
+		return s.ModelCommitment(m)
+	}
+	ck, err := ReadCommitmentKeyByID(dir, m.CircuitID(s))
+	if err != nil {
+		return [CommitmentLen]byte{}, err
+	}
+	return ck.ModelCommitment(m)
+}
+
 // randomizeHint is gnark's commitment mask hint (internal/hints.Randomize,
 // not importable): solver hint ids are the FNV-1a hash of the function's
 // name.

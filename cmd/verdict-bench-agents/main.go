@@ -177,7 +177,7 @@ func (b *bench) writeFiles(dir string, n int) error {
 	if err := zkml.WriteModel(path, m); err != nil {
 		return err
 	}
-	mc, err := b.scheme.ModelCommitment(m)
+	mc, err := b.scheme.ModelCommitmentIn(b.ZKKeys, m)
 	if err != nil {
 		return err
 	}

@@ -280,7 +280,7 @@ func (b *bench) writeModel() error {
 	if err := zkml.WriteModel(path, m); err != nil {
 		return err
 	}
-	mc, err := b.scheme.ModelCommitment(m)
+	mc, err := b.scheme.ModelCommitmentIn(b.ZKKeys, m)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,11 @@ import (
 )
 
 // cnnScene: a LeNet-5 job, proven by its provider as it serves, is
-// challenged and the proof wins. Its own provider (registered for the CNN
-// circuit only), buyer and challenger let it run beside the other scenes.
+// challenged and the proof wins. Its circuit is version 3 (cnn3-<arch>): the
+// model's commitment is computed with the circuit's commitment key, which
+// `zk setup` wrote beside its proving key. Its own provider (registered for
+// the CNN circuit only), buyer and challenger let it run beside the other
+// scenes.
 func cnnScene(s *S) {
 	cnn := s.cfg.circuitCNN()
 	provider := s.Account("provider-cnn", 3_000_000_000)
@@ -30,16 +33,17 @@ func cnnScene(s *S) {
 		size *= n
 	}
 	s.Zk("", "example-input", input, "--size", strconv.Itoa(size), "--seed", "demo-cnn")
-	modelC, inC := s.Zk("poseidon2", "commit", model), s.Zk("poseidon2", "commit", input)
+	modelC, inC := s.Zk("pedersen", "commit", "--keys", s.cfg.ZKDir, model), s.Zk("pedersen", "commit", input)
 	// the localnet's longest time limit: the proof comes first, and under
-	// the other lanes' load a LeNet-5 proof has taken over a minute
+	// the other lanes' load a version 2 LeNet-5 proof has taken over a
+	// minute (version 3: seconds)
 	jd := s.JobID(s.Tx("buyer-cnn", "jobs", "submit-job", "inference", modelC, inC, strconv.Itoa(units), u(maxPrice), "120s",
 		"--circuit-id", cnn, "--provider", provider, "--input-uri", "ipfs://demo-cnn-input"))
 	s.Record("job", jd)
 	s.Info("the provider runs the CNN and proves the result before posting it (a proof is ready before any window opens):")
-	proof := s.Prove("the provider", "poseidon2", model, input, jd)
+	proof := s.Prove("the provider", "pedersen", model, input, jd)
 	p0, b0, x0, c0 := s.Gross(provider), s.Gross(buyer), s.Gross(challenger), s.Pool()
-	s.Tx("provider-cnn", "jobs", "post-result", id(jd), s.Zk("poseidon2", "infer", model, input), strconv.Itoa(used), "--output-uri", "ipfs://demo-output")
+	s.Tx("provider-cnn", "jobs", "post-result", id(jd), s.Zk("pedersen", "infer", model, input), strconv.Itoa(used), "--output-uri", "ipfs://demo-output")
 	s.Expect(fmt.Sprintf("job %d status", jd), s.Job(jd).Status, jobstypes.JobStatus_JOB_STATUS_RESULT_POSTED)
 	s.Tx("challenger-cnn", "dispute", "challenge", id(jd))
 	s.Tx("provider-cnn", "dispute", "submit-proof", id(jd), "provider", proof, "--gas", "600000")

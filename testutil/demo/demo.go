@@ -62,7 +62,7 @@ type Config struct {
 // Circuit ids the localnet registers (scripts/genesis-lib.sh).
 func (c *Config) circuitV2() string  { return "mlp2-" + c.ZKShape }
 func (c *Config) circuitV1() string  { return "mlp-" + c.ZKShape }
-func (c *Config) circuitCNN() string { return "cnn-" + c.CNNArch }
+func (c *Config) circuitCNN() string { return "cnn3-" + c.CNNArch } // version 3
 func (c *Config) circuitSLA() string { return "mlp2-" + c.SLAShape }
 
 // Scene is one story the demo tells.
@@ -84,7 +84,7 @@ func Scenes() []Scene {
 		{Name: "sla", Lane: "sla", Title: "reputation-weighted scheduling and graded SLA slashing", Run: slaScene},
 		{Name: "tee", Lane: "sla", Title: "SEV-SNP attestation, the shorter window, governance revocation", Run: teeScene},
 		{Name: "forwards", Lane: "forwards", Title: "a delivery window sold forward, delivered in part, the rest refunded with the penalty", Run: forwardsScene},
-		{Name: "cnn", Lane: "cnn", Title: "dispute D: a LeNet-5 job settled by its proof", Run: cnnScene},
+		{Name: "cnn", Lane: "cnn", Title: "dispute D: a LeNet-5 job (circuit version 3) settled by its proof", Run: cnnScene},
 		{Name: "agents", Lane: "agents", Title: "provider agents, a watcher and an SLA monitor with no human step", Run: agentsScene},
 		// batches follows cnn in its lane: both lanes' proving then never
 		// overlaps, and the lane still ends before the forward's window

@@ -379,11 +379,13 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	dq := disputetypes.NewQueryClient(conn)
 	circuits, err := dq.Circuits(ctx, &disputetypes.QueryCircuitsRequest{})
 	require.NoError(t, err)
-	require.Len(t, circuits.Circuits, 4, "both versions of the reference MLP circuit, the CNN and the SLA scenes' small MLP")
-	require.Equal(t, "cnn-1x32x32-6k5-16k5-120-84-10", circuits.Circuits[0].Id) // LeNet-5: the demo's dispute D
-	require.Equal(t, "mlp-64-64-10", circuits.Circuits[1].Id)                   // version 1 (MiMC): the agents
-	require.Equal(t, "mlp2-16-16-4", circuits.Circuits[2].Id)                   // the SLA and TEE scenes
-	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[3].Id)                  // version 2 (Poseidon2): the demo's disputes
+	require.Len(t, circuits.Circuits, 6, "three versions of the reference MLP circuit, two of the CNN, and the SLA scenes' small MLP")
+	require.Equal(t, "cnn-1x32x32-6k5-16k5-120-84-10", circuits.Circuits[0].Id)  // LeNet-5, version 2
+	require.Equal(t, "cnn3-1x32x32-6k5-16k5-120-84-10", circuits.Circuits[1].Id) // LeNet-5, version 3: the demo's dispute D
+	require.Equal(t, "mlp-64-64-10", circuits.Circuits[2].Id)                    // version 1 (MiMC): the agents
+	require.Equal(t, "mlp2-16-16-4", circuits.Circuits[3].Id)                    // the SLA and TEE scenes
+	require.Equal(t, "mlp2-64-64-10", circuits.Circuits[4].Id)                   // version 2 (Poseidon2): the demo's disputes
+	require.Equal(t, "mlp3-64-64-10", circuits.Circuits[5].Id)                   // version 3 (the model committed in the proof)
 	won, err := dq.Dispute(ctx, &disputetypes.QueryDisputeRequest{JobId: ids("disputes.a")})
 	require.NoError(t, err)
 	require.Equal(t, disputetypes.DisputeStatus_DISPUTE_STATUS_PROVIDER_WON, won.Dispute.Status)
@@ -394,7 +396,7 @@ func TestLifecycleOnRealNode(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, dparams.Params.AuditRatePpm, "the localnet turns audits off")
 	// ...and over REST.
-	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "circuits/mlp2-64-64-10", "circuits/cnn-1x32x32-6k5-16k5-120-84-10", "disputes", "disputes/" + strconv.FormatUint(ids("disputes.a"), 10), "disputes?status=3"} {
+	for _, path := range []string{"params", "circuits", "circuits/mlp-64-64-10", "circuits/mlp2-64-64-10", "circuits/cnn-1x32x32-6k5-16k5-120-84-10", "circuits/mlp3-64-64-10", "disputes", "disputes/" + strconv.FormatUint(ids("disputes.a"), 10), "disputes?status=3"} {
 		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/verdict/dispute/v1/%s", p.api, path))
 		require.NoError(t, err, path)
 		var body map[string]any

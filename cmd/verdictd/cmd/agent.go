@@ -179,6 +179,7 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 	fc.Timeout, _ = f.GetDuration("fetch-timeout")
 	fc.FileRoot, _ = f.GetString("file-root")
 	fc.AllowPrivate, _ = f.GetBool("fetch-private")
+	fc.KeysDir, _ = f.GetString("zk-keys")
 	fetcher, err := agent.NewFetcher(fc)
 	if err != nil {
 		return nil, "", nil, err
@@ -288,7 +289,7 @@ monitors.`,
 		},
 	}
 	commonAgentFlags(cmd.Flags())
-	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (<circuit id>.pk from verdictd zk setup: mlp-<shape>.pk, mlp2-<shape>.pk)")
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (<circuit id>.pk from verdictd zk setup: mlp-<shape>.pk, mlp2-<shape>.pk, mlp3-<shape>.pk with its .ck)")
 	cmd.Flags().String("public-url", "", "base URL where others reach this agent (default: the provider's registered endpoint)")
 	cmd.Flags().Float64("wrong-output-rate", 0, "TESTING: share of jobs posted with a deliberately wrong output")
 	cmd.Flags().Duration("delay", 0, "TESTING: added before each result and to each /infer answer")
@@ -370,7 +371,7 @@ challenges, and proves its output (a valid counter proof settles at once).`,
 		},
 	}
 	commonAgentFlags(cmd.Flags())
-	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (<circuit id>.pk)")
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of the proving keys (<circuit id>.pk, and a version 3 circuit's .ck)")
 	cmd.Flags().Float64("sample-rate", 0.1, "share of posted results re-executed")
 	cmd.Flags().Uint32("low-reputation-ppm", 500_000, "re-execute every result of providers scoring below this (0: off)")
 	cmd.Flags().String("bond-budget", "100000000", "most uverd held in open challenge bonds")
@@ -409,5 +410,6 @@ or the job's buyer) within the report window.`,
 	cmd.Flags().Duration("probe-interval", 250*time.Millisecond, "time between two probes of one job's provider")
 	cmd.Flags().Duration("probe-timeout", 2*time.Second, "a probe not answered in this time counts at this latency")
 	cmd.Flags().Int("max-probes", 400, "probes per job at most")
+	cmd.Flags().String("zk-keys", "zk-keys", "directory of version 3 circuits' commitment keys (<circuit id>.ck from verdictd zk setup), to check their jobs' models")
 	return cmd
 }

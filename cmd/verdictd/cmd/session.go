@@ -326,7 +326,8 @@ on a checkpoint of a session with SLA terms.`,
 				if err := m.UnmarshalBinary(bz); err != nil {
 					return fmt.Errorf("%s: %w", path, err)
 				}
-				mc, err := sc.ModelCommitment(m)
+				keys, _ := f.GetString("zk-keys")
+				mc, err := sc.ModelCommitmentIn(keys, m)
 				if err != nil || !bytes.Equal(mc[:], c.Session.ModelCommitment) {
 					return fmt.Errorf("%s is not the session's model (its commitment)", path)
 				}

@@ -54,3 +54,28 @@ func FuzzVerifyProof(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerifyProofTwoCommitments: the same for a key with two commitments,
+// the second naming the first (version 3 circuits' layout); the key is set
+// up at the start of the run.
+func FuzzVerifyProofTwoCommitments(f *testing.F) {
+	vkb, pb, public := chainedFixture(f)
+	vk, err := zkverify.ParseVerifyingKey(vkb, zkverify.Limits{NbPublic: 1})
+	require.NoError(f, err)
+	f.Add(pb)
+	f.Add(pb[:128])
+	f.Add(append(append([]byte{}, pb...), 0))
+	one := append([]byte{}, pb...)
+	binary.BigEndian.PutUint32(one[128:], 1)
+	f.Add(one)
+	f.Add(make([]byte, zkverify.ProofSize(2)))
+	f.Add(vkb) // also seeds the key parser's corpus shape
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := zkverify.Verify(vk, b, public); err == nil {
+			require.True(t, bytes.Equal(b, pb), "a different proof verified")
+		}
+		if k, err := zkverify.ParseVerifyingKey(b, zkverify.Limits{MaxBytes: 1 << 16}); err == nil {
+			require.LessOrEqual(t, k.NbCommitments(), zkverify.MaxCommitments)
+		}
+	})
+}

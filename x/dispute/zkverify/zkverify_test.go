@@ -14,6 +14,7 @@ import (
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/backend/groth16"
+	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/stretchr/testify/require"
@@ -234,4 +235,118 @@ func TestProofWithoutCommitments(t *testing.T) {
 	bad := append([]byte{}, pb.Bytes()...)
 	bad[len(bad)-1] ^= 1 // a non-infinity proof of knowledge
 	require.ErrorIs(t, zkverify.Verify(pvk, bad, []fr.Element{nine}), zkverify.ErrMalformedProof)
+}
+
+// chained commits twice: the second commitment holds a wire of the first,
+// so its committed list names the first commitment's hash (what version 3
+// circuits can produce when a model wire is range-checked too).
+type chained struct {
+	X, Y frontend.Variable
+	Z    frontend.Variable `gnark:",public"`
+}
+
+func (c *chained) Define(api frontend.API) error {
+	committer := api.(frontend.Committer)
+	h0, err := committer.Commit(c.X)
+	if err != nil {
+		return err
+	}
+	h1, err := committer.Commit(c.X, c.Y)
+	if err != nil {
+		return err
+	}
+	api.AssertIsDifferent(h0, h1)
+	api.AssertIsEqual(api.Mul(c.X, c.Y), c.Z)
+	return nil
+}
+
+// chainedFixture sets up the chained circuit and proves X=3, Y=5: the key,
+// the proof and its public input.
+func chainedFixture(t testing.TB) (vk, proof []byte, public []fr.Element) {
+	t.Helper()
+	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, &chained{})
+	require.NoError(t, err)
+	pk, gvk, err := groth16.Setup(ccs)
+	require.NoError(t, err)
+	w, err := frontend.NewWitness(&chained{X: 3, Y: 5, Z: 15}, ecc.BN254.ScalarField())
+	require.NoError(t, err)
+	p, err := groth16.Prove(ccs, pk, w)
+	require.NoError(t, err)
+	var vkb, pb bytes.Buffer
+	_, err = gvk.WriteTo(&vkb)
+	require.NoError(t, err)
+	_, err = p.WriteTo(&pb)
+	require.NoError(t, err)
+	var z fr.Element
+	z.SetUint64(15)
+	return vkb.Bytes(), pb.Bytes(), []fr.Element{z}
+}
+
+// Keys with two commitments, the second referencing the first: accepted
+// and verified; a proof with a commitment changed, a key with three
+// commitments, a reference to a later commitment or beyond, refused.
+func TestTwoCommitments(t *testing.T) {
+	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, &chained{})
+	require.NoError(t, err)
+	pk, vk, err := groth16.Setup(ccs)
+	require.NoError(t, err)
+	w, err := frontend.NewWitness(&chained{X: 3, Y: 5, Z: 15}, ecc.BN254.ScalarField())
+	require.NoError(t, err)
+	proof, err := groth16.Prove(ccs, pk, w)
+	require.NoError(t, err)
+	var vkb, pb bytes.Buffer
+	_, err = vk.WriteTo(&vkb)
+	require.NoError(t, err)
+	_, err = proof.WriteTo(&pb)
+	require.NoError(t, err)
+	gvk := vk.(*groth16bn254.VerifyingKey)
+	require.Equal(t, [][]int{{}, {2}}, gvk.PublicAndCommitmentCommitted, "commitment 1 names commitment 0's hash (public input 1 + 1)")
+
+	pvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{NbPublic: 1})
+	require.NoError(t, err)
+	require.Equal(t, 2, pvk.NbCommitments())
+	require.Len(t, pb.Bytes(), zkverify.ProofSize(2))
+	var z fr.Element
+	z.SetUint64(15)
+	require.NoError(t, zkverify.Verify(pvk, pb.Bytes(), []fr.Element{z}))
+	z.SetUint64(16)
+	require.ErrorIs(t, zkverify.Verify(pvk, pb.Bytes(), []fr.Element{z}), zkverify.ErrRejected)
+	z.SetUint64(15)
+	for _, i := range []int{0, 1} { // swap in another valid point for commitment i
+		gp := proof.(*groth16bn254.Proof)
+		saved := gp.Commitments[i]
+		gp.Commitments[i] = gp.Commitments[1-i]
+		var b bytes.Buffer
+		_, err = gp.WriteTo(&b)
+		require.NoError(t, err)
+		gp.Commitments[i] = saved
+		require.ErrorIs(t, zkverify.Verify(pvk, b.Bytes(), []fr.Element{z}), zkverify.ErrRejected, "commitment %d", i)
+	}
+
+	reencode := func(lists [][]int, keys int) []byte {
+		cp := *gvk
+		cp.PublicAndCommitmentCommitted = lists
+		cp.CommitmentKeys = append(gvk.CommitmentKeys[:0:0], gvk.CommitmentKeys...)
+		for len(cp.CommitmentKeys) < keys {
+			cp.CommitmentKeys = append(cp.CommitmentKeys, gvk.CommitmentKeys[0])
+			cp.G1.K = append(cp.G1.K, gvk.G1.K[len(gvk.G1.K)-1])
+		}
+		var b bytes.Buffer
+		_, err := cp.WriteTo(&b)
+		require.NoError(t, err)
+		return b.Bytes()
+	}
+	for name, lists := range map[string][][]int{
+		"commitment 0 names itself":       {{2}, {2}},
+		"commitment 1 names itself":       {{}, {3}},
+		"beyond every commitment":         {{}, {9}},
+		"out of order":                    {{}, {2, 1}},
+		"the constant wire":               {{}, {0}},
+		"commitment 0 names commitment 1": {{3}, {}},
+	} {
+		_, err := zkverify.ParseVerifyingKey(reencode(lists, 2), zkverify.Limits{NbPublic: 1})
+		require.ErrorIs(t, err, zkverify.ErrMalformedVK, name)
+	}
+	_, err = zkverify.ParseVerifyingKey(reencode([][]int{{}, {2}, {}}, 3), zkverify.Limits{})
+	require.ErrorIs(t, err, zkverify.ErrMalformedVK, "three commitments")
 }
