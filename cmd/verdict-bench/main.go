@@ -60,7 +60,7 @@ func main() {
 	fmt.Printf("verdict-bench  go %s  GOMAXPROCS=%d  %s/%s\n\n", runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 
 	var rows []row
-	var first *kit
+	var first, firstV3 *kit
 	for _, s := range strings.Split(*shapes, ",") {
 		sh, err := zkml.ParseShape(strings.TrimSpace(s))
 		check(err)
@@ -71,6 +71,9 @@ func main() {
 			rows = append(rows, r)
 			if first == nil {
 				first = k
+			}
+			if firstV3 == nil && sc == zkml.Pedersen {
+				firstV3 = k
 			}
 		}
 	}
@@ -86,6 +89,9 @@ func main() {
 		}
 	}
 	compareVerify(first, *rounds, *perRound)
+	if firstV3 != nil && firstV3 != first { // two commitments: one more pairing, the gas calibration again
+		compareVerify(firstV3, *rounds, *perRound)
+	}
 	printTax(rows)
 	printRatios(rows)
 }
