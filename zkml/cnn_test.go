@@ -76,32 +76,32 @@ func cnnInput(a Arch, seed string) []int8 { return ExampleInput(a.InputLen(), se
 // The CNN circuit equals native inference, on example weights and at the
 // corners of the value range; the outputs are not degenerate.
 func TestCNNCircuitMatchesNative(t *testing.T) {
-	c, err := Poseidon2.NewCNNCircuit(tinyCNN)
-	require.NoError(t, err)
-	for seed := range 3 {
-		m, err := ExampleCNN(tinyCNN, string(rune('a'+seed)))
+	for _, sc := range []Scheme{Poseidon2, Pedersen} {
+		c, err := sc.NewCNNCircuit(tinyCNN)
 		require.NoError(t, err)
-		in := cnnInput(tinyCNN, string(rune('a'+seed)))
-		a, out, err := Poseidon2.Assign(m, in, uint64(seed+1))
-		require.NoError(t, err)
-		require.Len(t, out, 4)
-		require.NoError(t, test.IsSolved(c, a, ecc.BN254.ScalarField()), "seed %d", seed)
-	}
-	for _, v := range [][2]int8{{127, 127}, {-128, -128}, {127, -128}} {
-		m, err := ExampleCNN(tinyCNN, "x")
-		require.NoError(t, err)
-		for li := range m.Layers {
-			for k := range m.Layers[li].Weights {
-				m.Layers[li].Weights[k] = v[0]
+		for seed := range 3 {
+			m, err := ExampleCNN(tinyCNN, string(rune('a'+seed)))
+			require.NoError(t, err)
+			in := cnnInput(tinyCNN, string(rune('a'+seed)))
+			a, out := assignT(t, sc, m, in, uint64(seed+1))
+			require.Len(t, out, 4)
+			require.NoError(t, test.IsSolved(c, a, ecc.BN254.ScalarField()), "%v seed %d", sc, seed)
+		}
+		for _, v := range [][2]int8{{127, 127}, {-128, -128}, {127, -128}, {-128, 127}} {
+			m, err := ExampleCNN(tinyCNN, "x")
+			require.NoError(t, err)
+			for li := range m.Layers {
+				for k := range m.Layers[li].Weights {
+					m.Layers[li].Weights[k] = v[0]
+				}
 			}
+			in := make([]int8, tinyCNN.InputLen())
+			for i := range in {
+				in[i] = v[1]
+			}
+			a, _ := assignT(t, sc, m, in, 3)
+			require.NoError(t, test.IsSolved(c, a, ecc.BN254.ScalarField()), "%v w=%d x=%d", sc, v[0], v[1])
 		}
-		in := make([]int8, tinyCNN.InputLen())
-		for i := range in {
-			in[i] = v[1]
-		}
-		a, _, err := Poseidon2.Assign(m, in, 3)
-		require.NoError(t, err)
-		require.NoError(t, test.IsSolved(c, a, ecc.BN254.ScalarField()), "w=%d x=%d", v[0], v[1])
 	}
 
 	// LeNet-5's example model gives varied outputs on varied inputs

@@ -9,9 +9,11 @@ import (
 	"github.com/consensys/gnark-crypto/ecc"
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark/backend"
 	"github.com/consensys/gnark/backend/groth16"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/constraint"
+	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/frontend"
 	"github.com/stretchr/testify/require"
 
@@ -304,4 +306,44 @@ func assignT(t testing.TB, sc Scheme, m *Model, in []int8, id uint64) (*Circuit,
 	require.NoError(t, err)
 	a.ModelCommitment = e.BigInt(new(big.Int))
 	return a, out
+}
+
+// Version 3's convolution packs positions instead of filters: a prover that
+// moves a carry between two positions' sums, or changes one, cannot prove.
+func TestVersion3ConvSumsCannotBeForged(t *testing.T) {
+	id := tinyCNN.CircuitIDFor(Pedersen)
+	ccs, _, err := CompileByID(id, false)
+	require.NoError(t, err)
+	pk, _, err := zksetup.Setup(ccs)
+	require.NoError(t, err)
+	ck, err := CommitmentKeyOf(pk)
+	require.NoError(t, err)
+	m, err := ExampleCNN(tinyCNN, "forge")
+	require.NoError(t, err)
+	a, _, err := Pedersen.AssignWithKey(ck, m, cnnInput(tinyCNN, "forge"), 5)
+	require.NoError(t, err)
+	w, err := frontend.NewWitness(a, ecc.BN254.ScalarField())
+	require.NoError(t, err)
+	_, err = groth16.Prove(ccs, pk, w, Pedersen.ProverOptions()...)
+	require.NoError(t, err, "honest")
+	forge := func(change func(k uint, out []*big.Int)) backend.ProverOption {
+		return backend.WithSolverOptions(solver.OverrideHint(randomizeHint, zeroHint), solver.OverrideHint(solver.GetHintID(UnpackHint), func(f *big.Int, in, out []*big.Int) error {
+			if err := UnpackHint(f, in, out); err != nil {
+				return err
+			}
+			if len(out) > 1 {
+				change(uint(in[0].Int64()), out)
+			}
+			return nil
+		}))
+	}
+	carry := forge(func(k uint, out []*big.Int) { // a0 + 2^k, a1 − 1: the same recombination
+		out[0].Add(out[0], pow2(int(k)))
+		out[1].Sub(out[1], big.NewInt(1))
+	})
+	_, err = groth16.Prove(ccs, pk, w, carry)
+	require.Error(t, err, "carry moved between positions")
+	bump := forge(func(_ uint, out []*big.Int) { out[0].Add(out[0], big.NewInt(1)) })
+	_, err = groth16.Prove(ccs, pk, w, bump)
+	require.Error(t, err, "one sum changed")
 }
