@@ -60,6 +60,21 @@ func Dial(rpcAddr, grpcAddr string, log *slog.Logger, m *Metrics) (*Chain, error
 	}, nil
 }
 
+// CommitmentKeyHash is the sha256 the chain registered for a version 3
+// circuit's commitment key (bounded by a 10 s timeout).
+func (c *Chain) CommitmentKeyHash(circuitID string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := c.Disputes.Circuit(ctx, &disputetypes.QueryCircuitRequest{Id: circuitID})
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Circuit.CommitmentKeyHash) == 0 {
+		return nil, fmt.Errorf("circuit %q has no registered commitment key", circuitID)
+	}
+	return r.Circuit.CommitmentKeyHash, nil
+}
+
 // Close releases the gRPC connection.
 func (c *Chain) Close() error { return c.conn.Close() }
 

@@ -56,6 +56,11 @@ type FetchConfig struct {
 	// its commitment with its circuit's key, so without it the job is
 	// refused.
 	KeysDir string
+	// KeyHash returns the sha256 the chain registered for a version 3
+	// circuit's commitment key (x/dispute Circuit.commitment_key_hash); a
+	// key file that does not hash to it is refused (a tampered key maps the
+	// buyer's model to another's commitment). Nil: no check (tests).
+	KeyHash func(circuitID string) ([]byte, error)
 }
 
 // Fetcher reads job files by URI within the bounds of its FetchConfig:
@@ -408,7 +413,20 @@ func (f *Fetcher) commitmentKey(sc zkml.Scheme, m *zkml.Model) (*zkml.Commitment
 	if f.KeysDir == "" {
 		return nil, fmt.Errorf("%w: no keys directory for %s's commitment key", zkml.ErrCommitmentKey, id)
 	}
-	ck, err := zkml.ReadCommitmentKeyByID(f.KeysDir, id)
+	raw, err := os.ReadFile(zkml.CommitmentKeyPath(f.KeysDir, id))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", zkml.ErrCommitmentKey, err)
+	}
+	if f.KeyHash != nil {
+		want, err := f.KeyHash(id)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the registered hash of %s's key: %v", zkml.ErrCommitmentKey, id, err)
+		}
+		if got := sha256.Sum256(raw); !bytes.Equal(got[:], want) {
+			return nil, fmt.Errorf("%w: %s hashes to %x, the chain registered %x", zkml.ErrCommitmentKey, zkml.CommitmentKeyPath(f.KeysDir, id), got, want)
+		}
+	}
+	ck, err := zkml.ReadCommitmentKey(raw)
 	if err != nil {
 		return nil, err
 	}

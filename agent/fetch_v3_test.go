@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"testing"
 	"time"
@@ -40,7 +41,9 @@ func TestFetcherVersion3Model(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, mc, got)
 
-	f, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, KeysDir: dir})
+	registered := sha256.Sum256(b.Bytes())
+	keyHash := func(string) ([]byte, error) { return registered[:], nil }
+	f, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, KeysDir: dir, KeyHash: keyHash})
 	require.NoError(t, err)
 	pm, err := f.ParseModel(zkml.Pedersen, bz, mc[:])
 	require.NoError(t, err)
@@ -77,4 +80,12 @@ func TestFetcherVersion3Model(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f2.ParseModel(zkml.Pedersen, bz, mc[:])
 	require.ErrorIs(t, err, ErrCommitmentMismatch)
+	// and a key file that is not the registered one is refused before it
+	// is used (a tampered key can map the buyer's model to another's
+	// commitment: review 25)
+	f3, err := NewFetcher(FetchConfig{MaxBytes: 1 << 20, Timeout: 5 * time.Second, KeysDir: dir2, KeyHash: keyHash})
+	require.NoError(t, err)
+	_, err = f3.ParseModel(zkml.Pedersen, bz, mc[:])
+	require.ErrorIs(t, err, zkml.ErrCommitmentKey)
+	require.ErrorContains(t, err, "the chain registered")
 }

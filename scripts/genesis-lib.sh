@@ -103,8 +103,10 @@ verdict_genesis() {
       "$BIN" zk setup --circuit "$id" --out "$ZK_DIR"
       sha256sum "$BIN" | cut -d' ' -f1 > "$ZK_DIR/$id.bin.sha256"
     fi
+    local ck=()
+    case $id in mlp3-* | cnn3-*) ck=(--commitment-key "$ZK_DIR/$id.ck") ;; esac
     "$BIN" genesis add-genesis-circuit "$id" "$ZK_DIR/$id.vk" --home "$HOME_DIR" \
-      --name "$name" --description "$desc" 2>/dev/null
+      --name "$name" --description "$desc" "${ck[@]}" 2>/dev/null
   done
   exec {lock}>&-
   # x/attest: the simulated SEV-SNP guest's TEST-ONLY root replaces AMD's

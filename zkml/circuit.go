@@ -20,7 +20,7 @@ import (
 const clampBits = 40
 
 func init() {
-	solver.RegisterHint(RequantizeHint, Requantize3Hint, UnpackHint, ByteCountHint)
+	solver.RegisterHint(RequantizeHint, Requantize3Hint, UnpackHint, ByteCountHint, OneHint)
 }
 
 // Circuit proves: the model committed in ModelCommitment, run on the input
@@ -228,6 +228,15 @@ func (c *Circuit) Define(api frontend.API) error {
 		for l := 0; l < L; l++ {
 			model = append(model, c.Biases[l]...)
 		}
+		// and a wire constrained to 1, so that no model's commitment is the
+		// point at infinity (all-zero values: weights −128, biases −2^31,
+		// shifts 0), which the chain's verifier refuses as a proof point
+		one, err := api.Compiler().NewHint(OneHint, 1)
+		if err != nil {
+			return err
+		}
+		api.AssertIsEqual(one[0], 1)
+		model = append(model, one[0])
 		committer, ok := api.(frontend.Committer)
 		if !ok {
 			return errors.New("zkml: version 3 circuits need a builder with commitments")
@@ -686,6 +695,15 @@ func requantize3(api frontend.API, rc frontend.Rangechecker, bc *byteChecker, ac
 		bc.Check(api.Add(api.Sub(y, lo), 256-span)) // y − lo ≤ span − 1
 	}
 	return y
+}
+
+// OneHint outputs 1 (version 3's committed constant; the circuit asserts
+// it).
+func OneHint(_ *big.Int, _, out []*big.Int) error {
+	for _, o := range out {
+		o.SetUint64(1)
+	}
+	return nil
 }
 
 // Requantize3Hint computes requantize3's q = floor(acc / pow), r = acc −

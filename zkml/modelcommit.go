@@ -29,7 +29,9 @@ import (
 // The circuit's first commitment (frontend.Committer.Commit, commitment 0
 // of its proofs) is over exactly the model's wires, in the order gnark
 // allocates them: every layer's shift, then every weight + 128 (layer by
-// layer, row-major), then every bias + 2^31, then gnark's mask. Its value in
+// layer, row-major), then every bias + 2^31, then a wire the circuit
+// constrains to 1 (so that no model commits to the point at infinity,
+// which no proof may carry), then gnark's mask. Its value in
 // a proof is the point C = Σ vⱼ·Bⱼ over the commitment key's basis Bⱼ (set
 // up with the circuit: (β·Aⱼ(τ)+α·Bⱼ(τ)+Cⱼ(τ))/γ), and the circuit sees its
 // hash, h = hash_to_field(C, "bsb22-commitment"), which it asserts equal to
@@ -89,7 +91,7 @@ func modelValues(m *Model) []fr.Element {
 		}
 	}
 	out := append(append(shifts, ws...), bs...)
-	return append(out, fr.Element{}) // the mask, zeroed by the prover
+	return append(out, fr.One(), fr.Element{}) // the constant 1, and the mask zeroed by the prover
 }
 
 // ErrCommitmentKey: the commitment key does not fit the model (another

@@ -157,7 +157,7 @@ func TestVersion3ModelCommitment(t *testing.T) {
 }
 
 // The model commitment is commitment 0 and holds exactly the model's
-// values: one per shift, weight and bias, and the mask.
+// values: one per shift, weight and bias, the constant 1 and the mask.
 func TestVersion3CommitsTheModelOnly(t *testing.T) {
 	ccs, err := Pedersen.Compile(small)
 	require.NoError(t, err)
@@ -167,9 +167,10 @@ func TestVersion3CommitsTheModelOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, info[0].PrivateCommitted, len(modelValues(m)))
 	require.Empty(t, info[0].PublicAndCommitmentCommitted)
-	// the shifts are the first secret wires, the mask the last committed
+	// the model's values are the first secret wires; then the constant
+	// 1 and the mask
 	nbPub := ccs.GetNbPublicVariables()
-	for i, w := range info[0].PrivateCommitted[:len(info[0].PrivateCommitted)-1] {
+	for i, w := range info[0].PrivateCommitted[:len(info[0].PrivateCommitted)-2] {
 		require.Equal(t, nbPub+i, w, "model value %d is secret wire %d", i, i)
 	}
 	// versions 2 and 3 of a shape: version 3 drops the model hash and the

@@ -180,6 +180,7 @@ func newBase(cmd *cobra.Command, role string) (*agent.Base, string, func(), erro
 	fc.FileRoot, _ = f.GetString("file-root")
 	fc.AllowPrivate, _ = f.GetBool("fetch-private")
 	fc.KeysDir, _ = f.GetString("zk-keys")
+	fc.KeyHash = chain.CommitmentKeyHash
 	fetcher, err := agent.NewFetcher(fc)
 	if err != nil {
 		return nil, "", nil, err

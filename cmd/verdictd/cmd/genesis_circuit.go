@@ -17,6 +17,7 @@ import (
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
 	"github.com/verdict-chain/verdict/x/dispute/types"
+	"github.com/verdict-chain/verdict/zkml"
 )
 
 // addGenesisCircuitCmd registers a circuit in genesis.json, validating the
@@ -51,10 +52,23 @@ func addGenesisCircuitCmd() *cobra.Command {
 			name, _ := cmd.Flags().GetString("name")
 			desc, _ := cmd.Flags().GetString("description")
 			h := sha256.Sum256(vkBytes)
+			var ckHash []byte
+			if path, _ := cmd.Flags().GetString("commitment-key"); path != "" {
+				ck, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				if _, err := zkml.ReadCommitmentKey(ck); err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+				sum := sha256.Sum256(ck)
+				ckHash = sum[:]
+			}
 			gs.Circuits = append(gs.Circuits, types.Circuit{
 				Id: args[0], Name: name, Description: desc,
 				ProofSystem:  types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254,
 				VerifyingKey: vkBytes, VkHash: h[:], PublicInputs: types.PublicInputNames,
+				CommitmentKeyHash: ckHash,
 			})
 			if err := gs.Validate(addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())); err != nil {
 				return err
@@ -75,5 +89,6 @@ func addGenesisCircuitCmd() *cobra.Command {
 	cmd.Flags().String(flags.FlagHome, "", "the node's home directory")
 	cmd.Flags().String("name", "", "human-readable name")
 	cmd.Flags().String("description", "", "what the circuit proves")
+	cmd.Flags().String("commitment-key", "", "a version 3 circuit's commitment key file (<circuit id>.ck from zk setup): its sha256 is registered with the circuit")
 	return cmd
 }

@@ -247,13 +247,24 @@ func writeCommitmentKey(dir, id string, pk groth16.ProvingKey) error {
 }
 
 // commitmentKey is the commitment key of the model's version 3 circuit,
-// read from the --keys directory (nil under the older versions).
+// read from the --keys directory (nil under the older versions). Its
+// sha256 goes to stderr: the chain registers it with the circuit (`q
+// dispute circuit <id>`: commitment_key_hash), and a key that does not
+// match it commits models to what no honest prover proves — or, tampered,
+// to another model's commitment.
 func commitmentKey(cmd *cobra.Command, sc zkml.Scheme, m *zkml.Model) (*zkml.CommitmentKey, error) {
 	if sc != zkml.Pedersen {
 		return nil, nil
 	}
 	dir, _ := cmd.Flags().GetString("keys")
-	return zkml.ReadCommitmentKeyByID(dir, m.CircuitID(sc))
+	path := zkml.CommitmentKeyPath(dir, m.CircuitID(sc))
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v (made by `verdictd zk setup --circuit %s`)", zkml.ErrCommitmentKey, err, m.CircuitID(sc))
+	}
+	h := sha256.Sum256(raw)
+	_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "commitment key %s sha256 %x (compare with the circuit's commitment_key_hash on chain)\n", path, h)
+	return zkml.ReadCommitmentKey(raw)
 }
 
 // commitmentOf reads a model or tensor file (by its magic) and commits to it.

@@ -44,6 +44,9 @@ func (k *Keeper) RegisterCircuit(ctx context.Context, c types.Circuit) (types.Ci
 	if c.ProofSystem != types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254 {
 		return c, errorsmod.Wrapf(types.ErrInvalidCircuit, "proof system %s not supported", c.ProofSystem)
 	}
+	if err := types.ValidateCommitmentKeyHash(c.Id, c.CommitmentKeyHash); err != nil {
+		return c, err
+	}
 	has, err := k.Circuits.Has(ctx, c.Id)
 	if err != nil {
 		return c, err

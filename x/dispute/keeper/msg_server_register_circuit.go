@@ -15,7 +15,7 @@ func (s msgServer) RegisterCircuit(ctx context.Context, msg *types.MsgRegisterCi
 	}
 	c, err := s.k.RegisterCircuit(ctx, types.Circuit{
 		Id: msg.CircuitId, Name: msg.Name, Description: msg.Description,
-		ProofSystem: msg.ProofSystem, VerifyingKey: msg.VerifyingKey,
+		ProofSystem: msg.ProofSystem, VerifyingKey: msg.VerifyingKey, CommitmentKeyHash: msg.CommitmentKeyHash,
 	})
 	if err != nil {
 		return nil, err

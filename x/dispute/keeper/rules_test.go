@@ -271,14 +271,32 @@ func (s *Suite) TestRegisterCircuitValidation() {
 	})
 	s.Require().ErrorIs(err, types.ErrInvalidCircuit)
 
+	// a version 3 circuit comes with its commitment key's sha256, no other does
+	withCK := func(id string, ck []byte) error {
+		_, err := s.msg.RegisterCircuit(s.ctx, &types.MsgRegisterCircuit{
+			Authority: s.authority, CircuitId: id, ProofSystem: types.ProofSystem_PROOF_SYSTEM_GROTH16_BN254, VerifyingKey: s.kit.VKBytes,
+			CommitmentKeyHash: ck,
+		})
+		return err
+	}
+	ckHash := sha256.Sum256([]byte("a commitment key"))
+	s.Require().ErrorIs(withCK("mlp3-16-16-4", nil), types.ErrInvalidCircuit, "version 3 without its key's hash")
+	s.Require().ErrorIs(withCK("cnn3-1x10x10-2k3-3k3-5-4", ckHash[:31]), types.ErrInvalidCircuit, "a short hash")
+	s.Require().ErrorIs(withCK("mlp2-16-16-4", ckHash[:]), types.ErrInvalidCircuit, "a hash for a circuit without a key")
+	s.Require().NoError(withCK("mlp3-16-16-4", ckHash[:]))
+
 	c, err := s.q.Circuit(s.ctx, &types.QueryCircuitRequest{Id: circuitID})
 	s.Require().NoError(err)
 	h := sha256.Sum256(s.kit.VKBytes)
 	s.Equal(h[:], c.Circuit.VkHash)
 	s.Equal(types.PublicInputNames, c.Circuit.PublicInputs)
+	s.Empty(c.Circuit.CommitmentKeyHash)
+	c, err = s.q.Circuit(s.ctx, &types.QueryCircuitRequest{Id: "mlp3-16-16-4"})
+	s.Require().NoError(err)
+	s.Equal(ckHash[:], c.Circuit.CommitmentKeyHash)
 	list, err := s.q.Circuits(s.ctx, &types.QueryCircuitsRequest{})
 	s.Require().NoError(err)
-	s.Len(list.Circuits, 1)
+	s.Len(list.Circuits, 2)
 }
 
 // A restarted node (empty key cache) reaches the same verdicts, and a proof

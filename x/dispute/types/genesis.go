@@ -40,6 +40,9 @@ func (gs GenesisState) Validate(ac address.Codec) error {
 		if c.ProofSystem != ProofSystem_PROOF_SYSTEM_GROTH16_BN254 {
 			return fail("circuit %q: proof system %s not supported", c.Id, c.ProofSystem)
 		}
+		if err := ValidateCommitmentKeyHash(c.Id, c.CommitmentKeyHash); err != nil {
+			return fail("%v", err)
+		}
 	}
 	jobs := map[uint64]bool{}
 	for _, d := range gs.Disputes {

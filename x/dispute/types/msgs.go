@@ -63,7 +63,8 @@ func (m *MsgSubmitProof) HasItem() bool {
 	return len(m.ItemInput) > 0 || len(m.ItemOutput) > 0 || len(m.InputPath) > 0 || len(m.OutputPath) > 0 || len(m.Receipt) > 0
 }
 
-// ValidateBasic caps the verifying key size.
+// ValidateBasic caps the verifying key size (the circuit id and its
+// commitment key hash are the keeper's: RegisterCircuit).
 func (m *MsgRegisterCircuit) ValidateBasic() error {
 	if len(m.VerifyingKey) == 0 || len(m.VerifyingKey) > AbsMaxVKBytes {
 		return errorsmod.Wrapf(ErrInvalidVK, "verifying key is %d bytes, want 1..%d", len(m.VerifyingKey), AbsMaxVKBytes)

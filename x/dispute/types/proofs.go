@@ -1,6 +1,7 @@
 package types
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -31,6 +32,22 @@ func ParseVK(vkBytes []byte, maxBytes uint32) (*zkverify.VerifyingKey, error) {
 		return nil, errorsmod.Wrap(ErrInvalidVK, err.Error())
 	}
 	return vk, nil
+}
+
+// ValidateCommitmentKeyHash checks a circuit's commitment_key_hash: a
+// sha256 for a version 3 circuit (zkverify.NeedsCommitmentKey), nothing
+// for any other.
+func ValidateCommitmentKeyHash(id string, h []byte) error {
+	if zkverify.NeedsCommitmentKey(id) {
+		if len(h) != sha256.Size {
+			return errorsmod.Wrapf(ErrInvalidCircuit, "%q is a version 3 circuit: its commitment_key_hash must be the %d-byte sha256 of its commitment key, got %d bytes", id, sha256.Size, len(h))
+		}
+		return nil
+	}
+	if len(h) != 0 {
+		return errorsmod.Wrapf(ErrInvalidCircuit, "%q commits to models without a commitment key: commitment_key_hash must be empty", id)
+	}
+	return nil
 }
 
 // PublicInputs builds a job's public witness from chain state: model,

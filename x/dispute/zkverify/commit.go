@@ -58,6 +58,13 @@ var circuitPrefixes = []struct {
 	{"cnn3-", SchemePoseidon2},
 }
 
+// NeedsCommitmentKey reports whether a circuit id names a version 3
+// circuit, whose model commitments are computed with a commitment key
+// (registered by its sha256 beside the verifying key).
+func NeedsCommitmentKey(id string) bool {
+	return strings.HasPrefix(id, "mlp3-") || strings.HasPrefix(id, "cnn3-")
+}
+
 // SchemeOfCircuit is the scheme of a circuit id's tensor commitments.
 func SchemeOfCircuit(id string) (Scheme, error) {
 	for _, p := range circuitPrefixes {

@@ -201,6 +201,14 @@ func ParseVerifyingKey(b []byte, lim Limits) (*VerifyingKey, error) {
 			G:         c.g2(fmt.Sprintf("commitment key %d G", i)),
 			GSigmaNeg: c.g2(fmt.Sprintf("commitment key %d GSigmaNeg", i)),
 		})
+		// One σ per commitment (gnark ≥ 0.11, CVE-2024-45039): under a
+		// shared σ the folded proof of knowledge no longer separates the
+		// commitments, and values could move from one to another.
+		for j := 0; c.err == nil && j < i; j++ {
+			if vk.CommitmentKeys[j].GSigmaNeg.Equal(&vk.CommitmentKeys[i].GSigmaNeg) {
+				c.fail("commitment keys %d and %d share σ", j, i)
+			}
+		}
 	}
 	if c.err == nil && c.off != len(b) {
 		c.fail("%d trailing bytes", len(b)-c.off)
