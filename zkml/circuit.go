@@ -710,16 +710,13 @@ func OneHint(_ *big.Int, _, out []*big.Int) error {
 // q·pow, the clamp flags and the distance (inputs acc, pow, lo, hi). A
 // prover-side hint; the circuit checks every output.
 func Requantize3Hint(field *big.Int, in, out []*big.Int) error {
-	if len(in) != 4 || len(out) != 5 {
-		return errors.New("requantize3 hint: want 4 inputs and 5 outputs")
+	if len(out) != 5 {
+		return errors.New("requantize3 hint: want 5 outputs")
 	}
-	acc, pow := signed(field, in[0]), signed(field, in[1])
-	lo, hi := signed(field, in[2]), signed(field, in[3])
-	if pow.Sign() <= 0 {
-		return errors.New("requantize3 hint: non-positive divisor")
+	q, r, lo, hi, err := floorDiv(field, in)
+	if err != nil {
+		return fmt.Errorf("requantize3 hint: %w", err)
 	}
-	q, r := new(big.Int), new(big.Int)
-	q.DivMod(acc, pow, r) // Euclidean: r ≥ 0, so q is the floor for pow > 0
 	out[0].Mod(q, field)
 	out[1].Set(r)
 	for _, o := range out[2:] {
@@ -736,6 +733,22 @@ func Requantize3Hint(field *big.Int, in, out []*big.Int) error {
 	return nil
 }
 
+// floorDiv reads the requantization hints' inputs (acc, pow, lo, hi, as
+// signed field elements) and returns q = floor(acc / pow), r = acc − q·pow,
+// lo and hi.
+func floorDiv(field *big.Int, in []*big.Int) (q, r, lo, hi *big.Int, err error) {
+	if len(in) != 4 {
+		return nil, nil, nil, nil, errors.New("want inputs (acc, pow, lo, hi)")
+	}
+	acc, pow := signed(field, in[0]), signed(field, in[1])
+	if pow.Sign() <= 0 {
+		return nil, nil, nil, nil, errors.New("non-positive divisor")
+	}
+	q, r = new(big.Int), new(big.Int)
+	q.DivMod(acc, pow, r) // Euclidean: r ≥ 0, so q is the floor for pow > 0
+	return q, r, signed(field, in[2]), signed(field, in[3]), nil
+}
+
 // signed reads a field element as a signed integer (values above p/2 are
 // negative).
 func signed(field, v *big.Int) *big.Int {
@@ -749,16 +762,13 @@ func signed(field, v *big.Int) *big.Int {
 // RequantizeHint computes q = floor(acc/pow), r = acc − q·pow and the clamp
 // flags. It is a prover-side hint; the circuit checks every output.
 func RequantizeHint(field *big.Int, in, out []*big.Int) error {
-	if len(in) != 4 || len(out) != 4 {
-		return errors.New("requantize hint: want 4 inputs and 4 outputs")
+	if len(out) != 4 {
+		return errors.New("requantize hint: want 4 outputs")
 	}
-	acc, pow := signed(field, in[0]), signed(field, in[1])
-	lo, hi := signed(field, in[2]), signed(field, in[3])
-	if pow.Sign() <= 0 {
-		return errors.New("requantize hint: non-positive divisor")
+	q, r, lo, hi, err := floorDiv(field, in)
+	if err != nil {
+		return fmt.Errorf("requantize hint: %w", err)
 	}
-	q, r := new(big.Int), new(big.Int)
-	q.DivMod(acc, pow, r) // Euclidean: r ≥ 0, so q is the floor for pow > 0
 	out[0].Mod(q, field)
 	out[1].Set(r)
 	out[2].SetInt64(0)

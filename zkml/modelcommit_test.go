@@ -36,15 +36,22 @@ func newV3(t *testing.T, sh Shape) v3kit {
 	require.NoError(t, err)
 	pk, vk, err := zksetup.Setup(ccs)
 	require.NoError(t, err)
-	var vkb bytes.Buffer
-	_, err = vk.WriteTo(&vkb)
-	require.NoError(t, err)
-	cvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{MaxBytes: 1 << 16, NbPublic: PublicInputs})
-	require.NoError(t, err)
+	cvk := chainVK(t, vk)
 	require.Equal(t, 2, cvk.NbCommitments(), "the model's commitment and the range checks'")
 	ck, err := CommitmentKeyOf(pk)
 	require.NoError(t, err)
 	return v3kit{ccs: ccs, pk: pk, vk: cvk, ck: ck}
+}
+
+// chainVK is vk as the chain's strict parser reads it.
+func chainVK(t *testing.T, vk groth16.VerifyingKey) *zkverify.VerifyingKey {
+	t.Helper()
+	var vkb bytes.Buffer
+	_, err := vk.WriteTo(&vkb)
+	require.NoError(t, err)
+	cvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{MaxBytes: 1 << 16, NbPublic: PublicInputs})
+	require.NoError(t, err)
+	return cvk
 }
 
 // public is the public witness the chain builds for job id.
@@ -190,11 +197,7 @@ func TestVersion3CNN(t *testing.T) {
 	require.NoError(t, err)
 	pk, vk, err := zksetup.Setup(ccs)
 	require.NoError(t, err)
-	var vkb bytes.Buffer
-	_, err = vk.WriteTo(&vkb)
-	require.NoError(t, err)
-	cvk, err := zkverify.ParseVerifyingKey(vkb.Bytes(), zkverify.Limits{MaxBytes: 1 << 16, NbPublic: PublicInputs})
-	require.NoError(t, err)
+	cvk := chainVK(t, vk)
 	m, in, sc, err := ExampleForID(id, "cnn3")
 	require.NoError(t, err)
 	require.Equal(t, Pedersen, sc)
