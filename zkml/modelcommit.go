@@ -52,7 +52,7 @@ import (
 // same values and the output is the same. So h determines the model's
 // output on every input, which is why the circuit can skip the byte checks
 // of weights and biases that version 2 spends most of its constraints on:
-// the packed products (packedDot) and the requantization are unique for
+// the packed products (packedDot, packedConv) and the requantization are unique for
 // any field values, and a model file (int8 weights, int32 biases) is what
 // every party computes h from — a commitment of no file is one no
 // provider can fetch a model for, so it declines the job.
