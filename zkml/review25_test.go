@@ -282,7 +282,7 @@ func TestReview25UnauthenticatedCommitmentKey(t *testing.T) {
 	// What stops it (fixed after review 25): the key's sha256 is registered
 	// with the circuit (x/dispute Circuit.commitment_key_hash) and checked
 	// by every party before it commits with a key file (agent.Fetcher,
-	// TestFetcherVersion3Model; `zk commit` prints it): the forged file
+	// TestFetcherVersion3Model; `zk commit` checks it): the forged file
 	// does not hash to it.
 	var real bytes.Buffer
 	_, err = k.ck.WriteTo(&real)

@@ -86,6 +86,9 @@ func (c *Chain) GasPrices() string { return c.cfg.GasPrices }
 // Conn is the gRPC connection, for the modules' query clients.
 func (c *Chain) Conn() *grpc.ClientConn { return c.conn }
 
+// Node is CometBFT's RPC address as a --node flag takes it.
+func (c *Chain) Node() string { return "tcp://" + c.cfg.RPC }
+
 // Exec runs verdictd with args against the node's home, bounded by ctx
 // and by a minute.
 func (c *Chain) Exec(ctx context.Context, args ...string) (string, error) {

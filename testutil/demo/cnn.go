@@ -33,7 +33,9 @@ func cnnScene(s *S) {
 		size *= n
 	}
 	s.Zk("", "example-input", input, "--size", strconv.Itoa(size), "--seed", "demo-cnn")
-	modelC, inC := s.Zk("pedersen", "commit", "--keys", s.cfg.ZKDir, model), s.Zk("pedersen", "commit", input)
+	// version 3: the model's commitment is made with the circuit's key,
+	// checked against the hash the chain registered with it (--node asks)
+	modelC, inC := s.Zk("pedersen", "commit", "--keys", s.cfg.ZKDir, "--node", s.c.Node(), model), s.Zk("pedersen", "commit", input)
 	// the localnet's longest time limit: the proof comes first, and under
 	// the other lanes' load a version 2 LeNet-5 proof has taken over a
 	// minute (version 3: seconds)

@@ -326,8 +326,18 @@ on a checkpoint of a session with SLA terms.`,
 				if err := m.UnmarshalBinary(bz); err != nil {
 					return fmt.Errorf("%s: %w", path, err)
 				}
-				keys, _ := f.GetString("zk-keys")
-				mc, err := sc.ModelCommitmentIn(keys, m)
+				var ck *zkml.CommitmentKey // version 3: the key the chain registered
+				if sc == zkml.Pedersen {
+					want, err := queryKeyHash(cmd.Context(), clientCtx, c.Session.CircuitId)
+					if err != nil {
+						return err
+					}
+					keys, _ := f.GetString("zk-keys")
+					if ck, err = checkedCommitmentKey(keys, c.Session.CircuitId, want); err != nil {
+						return err
+					}
+				}
+				mc, err := sc.ModelCommitmentWithKey(m, ck)
 				if err != nil || !bytes.Equal(mc[:], c.Session.ModelCommitment) {
 					return fmt.Errorf("%s is not the session's model (its commitment)", path)
 				}
@@ -417,7 +427,7 @@ on a checkpoint of a session with SLA terms.`,
 	sessionFlags(cmd)
 	cmd.Flags().String("model", "", "the session's model file (.vmod): run every answer held again")
 	cmd.Flags().Bool("challenge", false, "challenge the first equivocation or wrong answer of each checkpoint (signed by --from)")
-	cmd.Flags().String("zk-keys", "", "with --challenge and --model: prove the right output of a wrong answer challenged (the proving keys' directory), so the provider loses at once")
+	cmd.Flags().String("zk-keys", "", "with --challenge and --model: prove the right output of a wrong answer challenged (the proving keys' directory), so the provider loses at once; a version 3 session's model is checked with the commitment key there")
 	cmd.Flags().Bool("report", false, "submit the latency you measured as your SLA report on each checkpoint of a session with SLA terms (signed by --from; a buyer's report weighs on reputation and moves no money)")
 	return cmd
 }

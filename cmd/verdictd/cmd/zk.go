@@ -6,6 +6,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/constraint"
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -247,24 +250,73 @@ func writeCommitmentKey(dir, id string, pk groth16.ProvingKey) error {
 }
 
 // commitmentKey is the commitment key of the model's version 3 circuit,
-// read from the --keys directory (nil under the older versions). Its
-// sha256 goes to stderr: the chain registers it with the circuit (`q
-// dispute circuit <id>`: commitment_key_hash), and a key that does not
-// match it commits models to what no honest prover proves — or, tampered,
-// to another model's commitment.
+// read from the --keys directory (nil under the older versions) and checked
+// against the hash the chain registered with the circuit (`q dispute
+// circuit <id>`: commitment_key_hash), given by --commitment-key-hash or
+// asked of --node. A key that is not the registered one commits models to
+// what no honest prover proves — or, tampered, to another model's
+// commitment (review 26) — so it is refused.
 func commitmentKey(cmd *cobra.Command, sc zkml.Scheme, m *zkml.Model) (*zkml.CommitmentKey, error) {
 	if sc != zkml.Pedersen {
 		return nil, nil
 	}
+	id := m.CircuitID(sc)
+	want, err := registeredKeyHash(cmd, id)
+	if err != nil {
+		return nil, err
+	}
 	dir, _ := cmd.Flags().GetString("keys")
-	path := zkml.CommitmentKeyPath(dir, m.CircuitID(sc))
+	return checkedCommitmentKey(dir, id, want)
+}
+
+// checkedCommitmentKey reads dir's key of circuit id and refuses it unless
+// it hashes to want.
+func checkedCommitmentKey(dir, id string, want []byte) (*zkml.CommitmentKey, error) {
+	path := zkml.CommitmentKeyPath(dir, id)
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v (made by `verdictd zk setup --circuit %s`)", zkml.ErrCommitmentKey, err, m.CircuitID(sc))
+		return nil, fmt.Errorf("%w: %v (made by `verdictd zk setup --circuit %s`)", zkml.ErrCommitmentKey, err, id)
 	}
-	h := sha256.Sum256(raw)
-	_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "commitment key %s sha256 %x (compare with the circuit's commitment_key_hash on chain)\n", path, h)
+	if got := sha256.Sum256(raw); !bytes.Equal(got[:], want) {
+		return nil, fmt.Errorf("%w: %s hashes to %x, the circuit's registered key to %x", zkml.ErrCommitmentKey, path, got, want)
+	}
 	return zkml.ReadCommitmentKey(raw)
+}
+
+// registeredKeyHash is --commitment-key-hash (hex), or else the circuit's
+// commitment_key_hash as --node reports it.
+func registeredKeyHash(cmd *cobra.Command, id string) ([]byte, error) {
+	if h, _ := cmd.Flags().GetString("commitment-key-hash"); h != "" {
+		b, err := hex.DecodeString(strings.TrimSpace(h))
+		if err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("--commitment-key-hash: want %d bytes in hex", sha256.Size)
+		}
+		return b, nil
+	}
+	if !cmd.Flags().Changed(flags.FlagNode) {
+		return nil, fmt.Errorf("%w: a version 3 commitment is made with the key the chain registered for %s: give --node (to ask the chain) or --commitment-key-hash (from `verdictd q dispute circuit %s`)", zkml.ErrCommitmentKey, id, id)
+	}
+	clientCtx, err := client.GetClientQueryContext(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return queryKeyHash(cmd.Context(), clientCtx, id)
+}
+
+// queryKeyHash asks the chain for a circuit's registered commitment key
+// hash.
+func queryKeyHash(ctx context.Context, clientCtx client.Context, id string) ([]byte, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r, err := types.NewQueryClient(clientCtx).Circuit(ctx, &types.QueryCircuitRequest{Id: id})
+	if err != nil {
+		return nil, fmt.Errorf("circuit %s: %w", id, err)
+	}
+	if len(r.Circuit.CommitmentKeyHash) == 0 {
+		return nil, fmt.Errorf("%w: circuit %s has no registered commitment key", zkml.ErrCommitmentKey, id)
+	}
+	return r.Circuit.CommitmentKeyHash, nil
 }
 
 // commitmentOf reads a model or tensor file (by its magic) and commits to it.
@@ -315,8 +367,16 @@ func commitCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().String("keys", "zk-keys", "directory holding <circuit id>.ck (version 3 model commitments)")
+	keyCheckFlags(cmd)
 	return cmd
+}
+
+// keyCheckFlags are the flags a version 3 model commitment needs: the key
+// directory and the registered hash the key is checked against.
+func keyCheckFlags(cmd *cobra.Command) {
+	cmd.Flags().String("keys", "zk-keys", "directory holding <circuit id>.ck (version 3 model commitments)")
+	cmd.Flags().String("commitment-key-hash", "", "version 3: the sha256 (hex) the chain registered for the circuit's commitment key; without it, --node is asked")
+	cmd.Flags().String(flags.FlagNode, "tcp://localhost:26657", "version 3: the node asked for the circuit's registered commitment key hash")
 }
 
 func inferCmd() *cobra.Command {
@@ -488,7 +548,7 @@ strict decoders, and verifies. Commitments come from files (--model, --input,
 	f.String("vk", "", "verifying key file (compressed, from zk setup)")
 	f.String("proof", "", "proof file or hex")
 	f.Uint64("job-id", 0, "the job id the proof is for")
-	f.String("keys", "zk-keys", "directory holding <circuit id>.ck (--model under version 3)")
+	keyCheckFlags(cmd)
 	for _, n := range []string{"model", "input", "output"} {
 		f.String(n, "", n+" file")
 		f.String(n+"-commitment", "", n+" commitment (hex)")
