@@ -284,7 +284,16 @@ func (k *Keeper) Checkpoint(ctx context.Context, msg *types.MsgCheckpoint) (type
 		return j, err
 	}
 	// the job takes a slot; its units move from the session's reservation
-	// to it, so the provider's open units stay as they are
+	// to it, so the provider's open units stay as they are — and must hold
+	// them (a reservation missing from OpenUnits is an accounting fault,
+	// refused here rather than at the job's settlement: review 27)
+	u, err := k.OpenUnitsOf(ctx, op, j.Class)
+	if err != nil {
+		return j, err
+	}
+	if u < j.Units {
+		return j, errorsmod.Wrapf(types.ErrAccounting, "provider %s holds %d open units of %s, the checkpoint moves %d from its session's reservation", op, u, j.Class, j.Units)
+	}
 	if err := k.countOpenJob(ctx, op); err != nil {
 		return j, err
 	}
